@@ -1,0 +1,53 @@
+"""Doorstep: a field data-collection server that ODK Collect cannot tell from ODK Central.
+
+create_app() only wires: config → extensions → blueprints → error handlers → CLI.
+"""
+import os
+
+from flask import Flask
+
+from app import config as settings
+from app.extensions import db, migrate
+
+
+def create_app(config=None):
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(settings.load(app.instance_path, config))
+    os.makedirs(app.instance_path, exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    _register_models()
+    _register_storage(app)
+    _register_blueprints(app)
+    from app import errors
+    errors.register(app)
+    from app import cli
+    cli.register(app)
+    from app.proxy import TrustedProxyFix
+    app.wsgi_app = TrustedProxyFix(app.wsgi_app, app.config["TRUSTED_PROXIES"])
+    return app
+
+
+def _register_models():
+    # Import every models module so SQLAlchemy and Alembic know all tables.
+    from app.audit import models as _audit  # noqa: F401
+    from app.auth import models as _auth  # noqa: F401
+    from app.forms import models as _forms  # noqa: F401
+    from app.projects import models as _projects  # noqa: F401
+    from app.storage import models as _storage  # noqa: F401
+    from app.submissions import models as _submissions  # noqa: F401
+
+
+def _register_storage(app):
+    from app.storage.store import BlobStore
+    app.extensions["blob_store"] = BlobStore(app.config["DATA_DIR"])
+
+
+def _register_blueprints(app):
+    from app.api.views import bp as api
+    from app.openrosa.views import bp as openrosa
+    app.register_blueprint(openrosa, url_prefix="/v1/key/<token>/projects/<int:project_id>",
+                           name="openrosa_key")
+    app.register_blueprint(openrosa, url_prefix="/v1/projects/<int:project_id>")
+    app.register_blueprint(openrosa, url_prefix="/", name="openrosa_root")
+    app.register_blueprint(api, url_prefix="/v1")

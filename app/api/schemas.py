@@ -1,0 +1,49 @@
+"""What API clients may read: explicit field lists per resource (marshmallow, dump only).
+
+Field names and shapes follow Central's API (camelCase, ISO timestamps with Z).
+"""
+from marshmallow import Schema, fields
+
+from app.models_base import isoformat
+
+
+class Timestamp(fields.Field):
+    def _serialize(self, value, attr, obj, **kwargs):
+        return isoformat(value)
+
+
+class FormSchema(Schema):
+    projectId = fields.Integer(attribute="form.project_id")
+    xmlFormId = fields.String(attribute="form.xml_form_id")
+    name = fields.String(attribute="version.title")
+    version = fields.String(attribute="version.version")
+    hash = fields.String(attribute="version.md5")
+    state = fields.String(attribute="form.state")
+    createdAt = Timestamp(attribute="form.created_at")
+    updatedAt = Timestamp(attribute="form.updated_at")
+    publishedAt = Timestamp(attribute="version.published_at")
+
+
+class SubmissionSchema(Schema):
+    instanceId = fields.String(attribute="submission.instance_id")
+    submitterId = fields.Integer(attribute="submission.submitter_id")
+    submitterType = fields.String(attribute="submission.submitter_kind")
+    deviceId = fields.String(attribute="submission.device_id", allow_none=True)
+    reviewState = fields.String(attribute="submission.review_state", allow_none=True)
+    createdAt = Timestamp(attribute="submission.created_at")
+    updatedAt = Timestamp(attribute="submission.updated_at")
+    attachmentsPresent = fields.Function(
+        lambda row: sum(1 for a in row["definition"].attachments if a.blob_sha256))
+    attachmentsExpected = fields.Function(lambda row: len(row["definition"].attachments))
+    currentVersion = fields.Method("_current")
+
+    def _current(self, row):
+        d = row["definition"]
+        return {"instanceId": d.instance_id, "instanceName": d.instance_name,
+                "deviceId": d.device_id, "userAgent": d.user_agent,
+                "createdAt": isoformat(d.created_at), "current": d.current}
+
+
+class AttachmentSchema(Schema):
+    name = fields.String()
+    exists = fields.Function(lambda a: a.blob_sha256 is not None)

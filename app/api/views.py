@@ -1,0 +1,180 @@
+"""JSON API handlers: load, check, call one domain function, render with a schema.
+
+Paths and shapes follow ODK Central's API (docs.getodk.org/central-api) for the subset that
+pyodk and scripts use: sessions, forms, submissions, attachments, review states.
+"""
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from app.api.schemas import AttachmentSchema, FormSchema, SubmissionSchema
+from app.audit.record import record
+from app.auth import http as auth
+from app.auth.sessions import log_in, log_out
+from app.extensions import db
+from app.forms import publish as publishing
+from app.forms.queries import project_forms, readable_form
+from app.models_base import isoformat
+from app.openrosa.media import send_blob
+from app.problems import Problem
+from app.submissions import queries
+
+bp = Blueprint("api", __name__)
+XLSFORM_TYPES = {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/vnd.ms-excel": ".xls",
+    "application/vnd.ms-excel.sheet.macroenabled.12": ".xlsm",
+}
+
+
+def _store():
+    return current_app.extensions["blob_store"]
+
+
+@bp.post("/sessions")
+def create_session():
+    body = request.get_json(silent=True) or {}
+    token, row = log_in(db.session, str(body.get("email", "")), str(body.get("password", "")),
+                        current_app.config["SESSION_HOURS"])
+    db.session.commit()
+    return jsonify(token=token, createdAt=isoformat(row.created_at),
+                   expiresAt=isoformat(row.expires_at))
+
+
+@bp.delete("/sessions/<token>")
+def delete_session(token):
+    auth.resolve(challenge=False)
+    log_out(db.session, token)
+    db.session.commit()
+    return jsonify(success=True)
+
+
+@bp.get("/projects/<int:project_id>/forms")
+def list_forms(project_id):
+    actor = auth.require("submission.read", project_id, challenge=False)
+    rows = [{"form": f, "version": f.current_version} for f in project_forms(db.session, project_id)
+            if actor.sees_form(f.id)]
+    return jsonify(FormSchema(many=True).dump(rows))
+
+
+@bp.post("/projects/<int:project_id>/forms")
+def create_form(project_id):
+    actor = auth.require("form.create", project_id, challenge=False)
+    content_type = (request.mimetype or "").lower()
+    fallback = request.headers.get("X-XlsForm-FormId-Fallback") or "form"
+    filename = fallback + XLSFORM_TYPES.get(content_type, ".xml")
+    result = publishing.publish(db.session, _store(), project_id, filename, request.get_data(),
+                                actor=actor)
+    db.session.commit()
+    body = FormSchema().dump({"form": result.form, "version": result.version})
+    body.update(outcome=result.outcome, warnings=result.warnings, missingMedia=result.missing_media)
+    return jsonify(body), 200
+
+
+@bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>")
+def get_form(project_id, xml_form_id):
+    actor = auth.require("submission.read", project_id, challenge=False)
+    form, version = readable_form(db.session, actor, project_id, xml_form_id)
+    return jsonify(FormSchema().dump({"form": form, "version": version}))
+
+
+@bp.patch("/projects/<int:project_id>/forms/<path:xml_form_id>")
+def update_form(project_id, xml_form_id):
+    actor = auth.require("form.update", project_id, challenge=False)
+    form, version = readable_form(db.session, actor, project_id, xml_form_id)
+    body = request.get_json(silent=True) or {}
+    if "state" in body:
+        publishing.set_state(db.session, form, body["state"], actor)
+    db.session.commit()
+    return jsonify(FormSchema().dump({"form": form, "version": version}))
+
+
+@bp.post("/projects/<int:project_id>/forms/<path:xml_form_id>/attachments/<name>")
+def upload_form_attachment(project_id, xml_form_id, name):
+    actor = auth.require("form.update", project_id, challenge=False)
+    _form, version = readable_form(db.session, actor, project_id, xml_form_id)
+    publishing.set_attachment(db.session, _store(), version, name, request.get_data(), actor)
+    db.session.commit()
+    return jsonify(success=True)
+
+
+def _form_and_actor(project_id, xml_form_id, permission="submission.read"):
+    actor = auth.require(permission, project_id, challenge=False)
+    form, _version = readable_form(db.session, actor, project_id, xml_form_id)
+    return form, actor
+
+
+def _row(submission):
+    return {"submission": submission, "definition": queries.current_def(db.session, submission)}
+
+
+@bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions")
+def list_submissions(project_id, xml_form_id):
+    form, actor = _form_and_actor(project_id, xml_form_id)
+    top = request.args.get("$top", type=int)
+    skip = request.args.get("$skip", default=0, type=int)
+    rows, total = queries.list_submissions(db.session, actor, form, top, skip,
+                                           request.args.get("reviewState"))
+    record(db.session, actor, "submission.list", f"form:{form.id}", count=len(rows))
+    db.session.commit()
+    response = jsonify(SubmissionSchema(many=True).dump([_row(s) for s in rows]))
+    response.headers["X-Total-Count"] = str(total)
+    return response
+
+
+def _one(project_id, xml_form_id, instance_id, permission="submission.read"):
+    form, actor = _form_and_actor(project_id, xml_form_id, permission)
+    return queries.get_submission(db.session, actor, form, instance_id), actor
+
+
+@bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions/<instance_id>")
+def get_submission(project_id, xml_form_id, instance_id):
+    submission, actor = _one(project_id, xml_form_id, instance_id)
+    record(db.session, actor, "submission.read", f"submission:{submission.id}")
+    db.session.commit()
+    return jsonify(SubmissionSchema().dump(_row(submission)))
+
+
+@bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions/<instance_id>.xml")
+def get_submission_xml(project_id, xml_form_id, instance_id):
+    submission, actor = _one(project_id, xml_form_id, instance_id)
+    xml = queries.current_def(db.session, submission).xml
+    record(db.session, actor, "submission.read", f"submission:{submission.id}", part="xml")
+    db.session.commit()
+    return Response(xml, content_type="application/xml; charset=utf-8")
+
+
+@bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions/<instance_id>/attachments")
+def list_attachments(project_id, xml_form_id, instance_id):
+    submission, _actor = _one(project_id, xml_form_id, instance_id)
+    return jsonify(AttachmentSchema(many=True).dump(
+        queries.current_def(db.session, submission).attachments))
+
+
+@bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions/<instance_id>"
+        "/attachments/<name>")
+def get_attachment(project_id, xml_form_id, instance_id, name):
+    submission, actor = _one(project_id, xml_form_id, instance_id)
+    found = next((a for a in queries.current_def(db.session, submission).attachments
+                  if a.name == name and a.blob_sha256), None)
+    if found is None:
+        raise Problem("404.1")
+    from app.storage.models import Blob
+    record(db.session, actor, "submission.read", f"submission:{submission.id}", part=name)
+    db.session.commit()
+    return send_blob(db.session.get(Blob, found.blob_sha256), name)
+
+
+@bp.patch("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions/<instance_id>")
+def update_submission(project_id, xml_form_id, instance_id):
+    submission, actor = _one(project_id, xml_form_id, instance_id, "submission.update")
+    body = request.get_json(silent=True) or {}
+    queries.set_review_state(db.session, actor, submission, body.get("reviewState"))
+    db.session.commit()
+    return jsonify(SubmissionSchema().dump(_row(submission)))
+
+
+@bp.delete("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions/<instance_id>")
+def delete_submission(project_id, xml_form_id, instance_id):
+    submission, actor = _one(project_id, xml_form_id, instance_id, "submission.delete")
+    queries.delete_submission(db.session, actor, submission)
+    db.session.commit()
+    return jsonify(success=True)

@@ -1,0 +1,69 @@
+"""Creating web users and app users (field keys). Plain functions; the CLI and API call them."""
+from sqlalchemy import select
+
+from app.audit.record import record
+from app.auth import secrets
+from app.auth.models import ROLES, AppUser, User
+from app.forms.models import Form
+from app.problems import Problem
+from app.projects.service import areas_by_code
+
+
+def _areas(session, project_id, codes):
+    found = areas_by_code(session, project_id, codes)
+    missing = set(codes) - {a.code for a in found}
+    if missing:
+        raise Problem("400.4", {"reason": f"unknown villages: {', '.join(sorted(missing))}"})
+    return found
+
+
+def create_user(session, username, password, role, realm, area_codes=None, project_id=1,
+                actor=None):
+    """A web user. No areas given: town-wide (all villages)."""
+    if role not in ROLES:
+        raise Problem("400.4", {"reason": f"role must be one of {', '.join(ROLES)}"})
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Problem("409.20", {"username": username})
+    user = User(username=username, role=role, password_hash=secrets.hash_password(password),
+                digest_ha1=secrets.digest_ha1(username, realm, password),
+                all_areas=not area_codes,
+                areas=_areas(session, project_id, area_codes) if area_codes else [])
+    session.add(user)
+    session.flush()
+    record(session, actor, "user.create", f"user:{user.id}", username=username, role=role)
+    return user
+
+
+def set_password(session, user, password, realm, actor=None):
+    user.password_hash = secrets.hash_password(password)
+    user.digest_ha1 = secrets.digest_ha1(user.username, realm, password)
+    record(session, actor, "user.update.password", f"user:{user.id}")
+
+
+def create_app_user(session, project_id, name, area_codes=None, form_ids=None, actor=None):
+    """A field key. Returns (app_user, token); the token is shown once and stored hashed.
+
+    No areas: every village. No forms: every form of the project, including later ones.
+    """
+    token = secrets.new_token()
+    forms = []
+    if form_ids:
+        forms = list(session.scalars(select(Form).where(Form.project_id == project_id,
+                                                        Form.xml_form_id.in_(form_ids))))
+        missing = set(form_ids) - {f.xml_form_id for f in forms}
+        if missing:
+            raise Problem("404.2", {"form": ", ".join(sorted(missing))})
+    app_user = AppUser(project_id=project_id, display_name=name,
+                       token_hash=secrets.token_hash(token), all_areas=not area_codes,
+                       all_forms=not form_ids, forms=forms,
+                       areas=_areas(session, project_id, area_codes) if area_codes else [])
+    session.add(app_user)
+    session.flush()
+    record(session, actor, "app_user.create", f"app_user:{app_user.id}", name=name)
+    return app_user, token
+
+
+def revoke_app_user(session, app_user, actor=None):
+    from app.models_base import utcnow
+    app_user.revoked_at = utcnow()
+    record(session, actor, "app_user.revoke", f"app_user:{app_user.id}")

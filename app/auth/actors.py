@@ -1,0 +1,85 @@
+"""Actors (who is asking) and what each may do. Plain data, no Flask.
+
+An Actor is resolved once per request from a token or credentials and then passed explicitly
+into domain functions. `area_ids` / `form_ids` of None mean "all of the project's".
+"""
+from dataclasses import dataclass
+from sqlalchemy import select
+
+from app.auth import secrets
+from app.auth.models import ApiSession, AppUser, User, app_user_areas, app_user_forms
+from app.models_base import utcnow
+
+PERMISSIONS = {
+    "form.list": {"admin", "supervisor", "viewer", "app_user"},
+    "form.create": {"admin"},
+    "form.update": {"admin"},
+    "submission.create": {"admin", "supervisor", "app_user"},
+    "submission.read": {"admin", "supervisor", "viewer"},
+    "submission.update": {"admin", "supervisor"},
+    "submission.delete": {"admin"},
+    "user.create": {"admin"},
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: str                 # "user" or "app_user"
+    id: int
+    name: str
+    role: str                 # admin / supervisor / viewer / app_user
+    project_id: int | None    # app users belong to one project; users to all
+    area_ids: frozenset | None
+    form_ids: frozenset | None
+
+    def can(self, permission):
+        return self.role in PERMISSIONS[permission]
+
+    def in_project(self, project_id):
+        return self.project_id is None or self.project_id == project_id
+
+    def sees_area(self, area_id):
+        return self.area_ids is None or area_id in self.area_ids
+
+    def sees_form(self, form_id):
+        return self.form_ids is None or form_id in self.form_ids
+
+
+def from_user(user):
+    areas = None if user.all_areas or user.role == "admin" else frozenset(a.id for a in user.areas)
+    return Actor("user", user.id, user.username, user.role, None, areas, None)
+
+
+def app_user_by_token(session, token):
+    """The live app user with this token, or None (unknown or revoked)."""
+    app_user = session.scalar(select(AppUser).where(
+        AppUser.token_hash == secrets.token_hash(token), AppUser.revoked_at.is_(None)))
+    if app_user is None:
+        return None
+    areas = None if app_user.all_areas else frozenset(session.scalars(
+        select(app_user_areas.c.area_id).where(app_user_areas.c.app_user_id == app_user.id)))
+    forms = None if app_user.all_forms else frozenset(session.scalars(
+        select(app_user_forms.c.form_id).where(app_user_forms.c.app_user_id == app_user.id)))
+    return Actor("app_user", app_user.id, app_user.display_name, "app_user",
+                 app_user.project_id, areas, forms)
+
+
+def user_by_password(session, username, password):
+    user = session.scalar(select(User).where(User.username == username, User.disabled.is_(False)))
+    if user is None or not secrets.check_password(user.password_hash, password):
+        return None
+    return from_user(user)
+
+
+def user_for_digest(session, username):
+    """(user, HA1) for a Digest login, or (None, "")."""
+    user = session.scalar(select(User).where(User.username == username, User.disabled.is_(False)))
+    return (user, user.digest_ha1) if user else (None, "")
+
+
+def user_by_session_token(session, token, now=None):
+    row = session.get(ApiSession, secrets.token_hash(token))
+    if row is None or row.expires_at <= (now or utcnow()):
+        return None
+    user = session.get(User, row.user_id)
+    return from_user(user) if user and not user.disabled else None

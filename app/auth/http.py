@@ -1,0 +1,88 @@
+"""Resolving the Actor of an HTTP request: app-user token (path prefix or ?st=), bearer session,
+Basic (HTTPS only) or Digest credentials. The only auth module that touches Flask.
+
+Status codes follow what clients do with them: a malformed token is 401, a well-formed but
+unknown or revoked one is 403 so Collect does not prompt for a password it cannot have (ODK
+Central does the same); a missing or wrong password is 401 with a challenge, because Collect's
+authenticator only answers a 401 that carries WWW-Authenticate. Basic is offered and accepted
+only over HTTPS; Digest always.
+"""
+from flask import current_app, g, request
+
+from app.auth import actors, digest, secrets
+from app.extensions import db
+from app.problems import Problem
+
+
+def resolve(project_id=None, challenge=True):
+    """The request's Actor (cached on g), or raise the right 401/403 Problem."""
+    if "actor" not in g:
+        g.actor = _resolve(challenge)
+    actor = g.actor
+    if project_id is not None and not actor.in_project(project_id):
+        raise Problem("403.2")
+    return actor
+
+
+def _resolve(challenge):
+    token = g.get("url_token") or request.args.get("st")
+    if token is not None:
+        return _by_token(token)
+    auth = request.authorization
+    if auth is None:
+        raise _unauthorised("401.2", challenge)
+    if auth.type == "bearer":
+        actor = actors.user_by_session_token(db.session, auth.token or "")
+    elif auth.type == "basic":
+        if not request.is_secure:
+            raise _unauthorised("401.3", challenge)
+        actor = actors.user_by_password(db.session, auth.username or "", auth.password or "")
+    elif auth.type == "digest":
+        actor = _by_digest(auth.parameters, challenge)
+    else:
+        actor = None
+    if actor is None:
+        raise _unauthorised("401.2", challenge)
+    return actor
+
+
+def _by_token(token):
+    if not secrets.well_formed_token(token):
+        raise Problem("401.4")
+    actor = actors.app_user_by_token(db.session, token)
+    if actor is None:
+        raise Problem("403.1")
+    return actor
+
+
+def _by_digest(params, challenge):
+    config = current_app.config
+    state = digest.nonce_state(config["SECRET_KEY"], params.get("nonce", ""))
+    if state == "bad" or params.get("realm") != config["AUTH_REALM"]:
+        return None
+    if params.get("uri", "").split("?")[0] != request.path:
+        return None
+    user, ha1 = actors.user_for_digest(db.session, params.get("username", ""))
+    if user is None or not digest.verify(ha1, request.method, params):
+        return None
+    if state == "stale":
+        raise _unauthorised("401.2", challenge, stale=True)
+    return actors.from_user(user)
+
+
+def _unauthorised(code, challenge, stale=False):
+    if not challenge:
+        return Problem(code)
+    config = current_app.config
+    headers = [("WWW-Authenticate",
+                digest.challenge(config["AUTH_REALM"], config["SECRET_KEY"], stale))]
+    if request.is_secure:
+        headers.append(("WWW-Authenticate", f'Basic realm="{config["AUTH_REALM"]}", charset="UTF-8"'))
+    return Problem(code, headers=headers)
+
+
+def require(permission, project_id=None, challenge=True):
+    actor = resolve(project_id, challenge)
+    if not actor.can(permission):
+        raise Problem("403.2")
+    return actor

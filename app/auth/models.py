@@ -1,0 +1,67 @@
+"""Web users (admin / supervisor / viewer), app users (field keys on phones) and API sessions.
+
+Secrets are never stored in the clear: passwords as scrypt hashes, app-user and session tokens
+as SHA-256 digests (they are long random strings, so a fast hash is enough), and for Digest
+authentication the realm-bound HA1 = MD5(username:realm:password) that RFC 7616 needs.
+"""
+from app.extensions import db
+from app.models_base import utcnow
+
+ROLES = ("admin", "supervisor", "viewer")
+
+user_areas = db.Table(
+    "user_areas",
+    db.Column("user_id", db.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("area_id", db.ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True),
+)
+app_user_areas = db.Table(
+    "app_user_areas",
+    db.Column("app_user_id", db.ForeignKey("app_users.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("area_id", db.ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True),
+)
+app_user_forms = db.Table(
+    "app_user_forms",
+    db.Column("app_user_id", db.ForeignKey("app_users.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("form_id", db.ForeignKey("forms.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(db.Model):
+    __tablename__ = "users"
+    __table_args__ = (db.CheckConstraint("role IN ('admin', 'supervisor', 'viewer')", name="role"),)
+    id = db.Column(db.Integer, primary_key=True)
+    username = db.Column(db.String(120), nullable=False, unique=True)
+    password_hash = db.Column(db.String(255), nullable=False)
+    #: MD5(username:realm:password) for HTTP Digest; empty when Digest is not possible.
+    digest_ha1 = db.Column(db.String(32), nullable=False, default="")
+    role = db.Column(db.String(20), nullable=False)
+    #: True: every area of the project (town-level staff); else only `areas`.
+    all_areas = db.Column(db.Boolean, nullable=False, default=False)
+    disabled = db.Column(db.Boolean, nullable=False, default=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    areas = db.relationship("Area", secondary=user_areas, lazy="selectin")
+
+
+class AppUser(db.Model):
+    """A field worker's or group leader's phone: a token in the URL, no password."""
+    __tablename__ = "app_users"
+    id = db.Column(db.Integer, primary_key=True)
+    project_id = db.Column(db.ForeignKey("projects.id"), nullable=False)
+    display_name = db.Column(db.String(200), nullable=False)
+    token_hash = db.Column(db.String(64), nullable=False, unique=True)
+    all_areas = db.Column(db.Boolean, nullable=False, default=False)
+    #: True: every form of the project, including ones published later.
+    all_forms = db.Column(db.Boolean, nullable=False, default=False)
+    revoked_at = db.Column(db.DateTime)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    areas = db.relationship("Area", secondary=app_user_areas, lazy="selectin")
+    forms = db.relationship("Form", secondary=app_user_forms, lazy="selectin")
+
+
+class ApiSession(db.Model):
+    """A bearer token from POST /v1/sessions."""
+    __tablename__ = "api_sessions"
+    token_hash = db.Column(db.String(64), primary_key=True)
+    user_id = db.Column(db.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    expires_at = db.Column(db.DateTime, nullable=False)

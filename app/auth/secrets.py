@@ -1,0 +1,41 @@
+"""Password hashing, Digest HA1, and random tokens (app-user keys, API sessions)."""
+import hashlib
+import hmac
+import re
+import secrets
+import string
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+# Central's app-user tokens are 64 characters of [A-Za-z0-9!$]; ours are alphanumeric, so a
+# token always survives URLs and QR codes unescaped.
+TOKEN_ALPHABET = string.ascii_letters + string.digits
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9!$]{64}$")
+
+
+def hash_password(password):
+    return generate_password_hash(password, method="scrypt")
+
+
+def check_password(stored_hash, password):
+    return bool(stored_hash) and check_password_hash(stored_hash, password)
+
+
+def digest_ha1(username, realm, password):
+    return hashlib.md5(f"{username}:{realm}:{password}".encode()).hexdigest()
+
+
+def new_token():
+    return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(64))
+
+
+def token_hash(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def well_formed_token(token):
+    return bool(TOKEN_PATTERN.match(token or ""))
+
+
+def same(a, b):
+    return hmac.compare_digest(a.encode(), b.encode())

@@ -1,0 +1,239 @@
+"""Command-line interface: `flask setup`, `flask users …`, `flask app-users …`, `flask forms …`,
+`flask areas …`. Commands parse options, call one domain function, commit, print."""
+import glob
+import os
+import socket
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from app.auth import accounts, provisioning
+from app.auth.models import ROLES, User
+from app.extensions import db
+from app.forms import publish as publishing
+from app.forms.models import Form
+from app.problems import Problem
+from app.projects.service import DEFAULT_PROJECT_ID, ensure_default_project, import_areas
+
+users = AppGroup("users", help="Web users (admin / supervisor / viewer).")
+app_users = AppGroup("app-users", help="App users: field keys for phones.")
+forms = AppGroup("forms", help="Publish and manage forms.")
+areas = AppGroup("areas", help="Villages of the town.")
+
+
+def register(app):
+    for group in (users, app_users, forms, areas):
+        app.cli.add_command(group)
+    app.cli.add_command(setup)
+
+
+def _codes(value):
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def _fail(problem):
+    raise click.ClickException(problem.message_en + "\n" + problem.message_zh)
+
+
+@users.command("create")
+@click.option("--username", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--areas", "area_codes", default="", help="Comma-separated village codes; "
+              "default: every village.")
+def create_user(username, password, role, area_codes):
+    """Create a web user."""
+    try:
+        user = accounts.create_user(db.session, username, password, role,
+                                    current_app.config["AUTH_REALM"], _codes(area_codes))
+    except Problem as p:
+        _fail(p)
+    db.session.commit()
+    click.echo(f"Created {role} {user.username} (id {user.id}).")
+
+
+@users.command("password")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def set_password(username, password):
+    """Set a web user's password."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"No user {username}.")
+    accounts.set_password(db.session, user, password, current_app.config["AUTH_REALM"])
+    db.session.commit()
+    click.echo("Password changed.")
+
+
+def public_url(base_url=None):
+    """The address phones use: --base-url, else DOORSTEP_PUBLIC_URL, else this host on :8000."""
+    if base_url or current_app.config["PUBLIC_URL"]:
+        return (base_url or current_app.config["PUBLIC_URL"]).rstrip("/")
+    try:
+        host = socket.gethostbyname(socket.gethostname())
+    except OSError:
+        host = "127.0.0.1"
+    return f"http://{host}:8000"
+
+
+@app_users.command("create")
+@click.option("--name", required=True, help="Display name, e.g. the field worker's name.")
+@click.option("--areas", "area_codes", default="", help="Comma-separated village codes; "
+              "default: every village.")
+@click.option("--forms", "form_ids", default="", help="Comma-separated form ids; default: "
+              "every form, including ones published later.")
+@click.option("--base-url", default=None, help="Public URL of this server.")
+@click.option("--qr", "qr_path", default=None, help="Where to write the QR code PNG.")
+def create_app_user(name, area_codes, form_ids, base_url, qr_path):
+    """Create a field key and print how to configure ODK Collect with it."""
+    project = ensure_default_project(db.session, current_app.config["PROJECT_NAME"])
+    try:
+        app_user, token = accounts.create_app_user(db.session, project.id, name,
+                                                   _codes(area_codes), _codes(form_ids))
+    except Problem as p:
+        _fail(p)
+    db.session.commit()
+    qr_path = qr_path or os.path.join(current_app.instance_path, f"app-user-{app_user.id}.png")
+    click.echo(describe_phone_setup(app_user, token, project.name, base_url, qr_path))
+
+
+def describe_phone_setup(app_user, token, project_name, base_url, qr_path):
+    server_url = f"{public_url(base_url)}/v1/key/{token}/projects/{app_user.project_id}"
+    payload = provisioning.encode(provisioning.collect_settings(server_url, project_name))
+    provisioning.write_qr_png(payload, qr_path)
+    return (f"App user {app_user.display_name} (id {app_user.id})\n"
+            f"Server URL for ODK Collect: {server_url}\n"
+            f"Collect settings payload: {payload}\n"
+            f"QR code (scan in Collect: Projects > Add project): {qr_path}")
+
+
+@app_users.command("revoke")
+@click.argument("app_user_id", type=int)
+def revoke_app_user(app_user_id):
+    """Revoke a field key: the phone gets 403 from then on."""
+    from app.auth.models import AppUser
+    app_user = db.session.get(AppUser, app_user_id)
+    if app_user is None:
+        raise click.ClickException(f"No app user {app_user_id}.")
+    accounts.revoke_app_user(db.session, app_user)
+    db.session.commit()
+    click.echo(f"Revoked app user {app_user_id}.")
+
+
+def _media_beside(path):
+    """Files in <form file stem>-media/ next to the form: its images, audio and CSV files."""
+    folder = os.path.splitext(path)[0] + "-media"
+    if not os.path.isdir(folder):
+        return {}
+    media = {}
+    for name in sorted(os.listdir(folder)):
+        full = os.path.join(folder, name)
+        if os.path.isfile(full):
+            with open(full, "rb") as f:
+                media[name] = f.read()
+    return media
+
+
+def publish_paths(paths, echo=click.echo):
+    """Publish each path; returns the number that failed. Shared CSVs in the form's folder
+    (e.g. forms/villages.csv) are offered as media to every form there."""
+    project = ensure_default_project(db.session, current_app.config["PROJECT_NAME"])
+    store = current_app.extensions["blob_store"]
+    failed = 0
+    for i, path in enumerate(paths, 1):
+        shared = {os.path.basename(p): open(p, "rb").read()
+                  for p in glob.glob(os.path.join(os.path.dirname(path) or ".", "*.csv"))}
+        with open(path, "rb") as f:
+            data = f.read()
+        try:
+            result = publishing.publish(db.session, store, project.id, os.path.basename(path),
+                                        data, {**shared, **_media_beside(path)})
+            db.session.commit()
+        except Problem as p:
+            db.session.rollback()
+            failed += 1
+            echo(f"[{i}/{len(paths)}] {path}: REFUSED: {p.message_en} / {p.message_zh}")
+            continue
+        v = result.version
+        echo(f"[{i}/{len(paths)}] {path}: {result.form.xml_form_id} version "
+             f"{v.version or '(none)'}: {result.outcome}")
+        for warning in result.warnings:
+            echo(f"    warning: {warning}")
+        for name in result.missing_media:
+            echo(f"    missing media file: {name}")
+    return failed
+
+
+@forms.command("publish")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+def publish_forms(paths):
+    """Publish XLSForms (.xlsx/.xls/.xlsm) or XForms (.xml), with media from <name>-media/."""
+    if publish_paths(paths):
+        raise click.ClickException("Some forms were refused (see above).")
+
+
+@forms.command("state")
+@click.argument("xml_form_id")
+@click.argument("state", type=click.Choice(["open", "closing", "closed"]))
+def form_state(xml_form_id, state):
+    """Open, close to new forms (closing), or close a form."""
+    form = db.session.scalar(select(Form).where(Form.project_id == DEFAULT_PROJECT_ID,
+                                                Form.xml_form_id == xml_form_id))
+    if form is None:
+        raise click.ClickException(f"No form {xml_form_id}.")
+    publishing.set_state(db.session, form, state)
+    db.session.commit()
+    click.echo(f"{xml_form_id} is now {state}.")
+
+
+@areas.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_areas_command(path):
+    """Load villages from a CSV (name, label::Chinese (zh), label::English (en))."""
+    project = ensure_default_project(db.session, current_app.config["PROJECT_NAME"])
+    created, updated = import_areas(db.session, project.id, path)
+    db.session.commit()
+    click.echo(f"Villages: {created} created, {updated} updated.")
+
+
+@click.command("setup")
+@click.option("--forms-dir", default="forms", show_default=True)
+def setup(forms_dir):
+    """Quick start: migrate the database, load villages, publish the bundled forms, and make
+    sure there is an admin and a phone to connect."""
+    from flask_migrate import upgrade as _upgrade  # noqa: F401
+    upgrade()
+    project = ensure_default_project(db.session, current_app.config["PROJECT_NAME"])
+    project.name = current_app.config["PROJECT_NAME"]
+    villages = os.path.join(forms_dir, "villages.csv")
+    if os.path.exists(villages):
+        import_areas(db.session, project.id, villages)
+    db.session.commit()
+    paths = sorted(p for ext in ("xlsx", "xls", "xlsm", "xml")
+                   for p in glob.glob(os.path.join(forms_dir, f"*.{ext}")))
+    publish_paths(paths)
+    click.echo(_quickstart_accounts(project))
+
+
+def _quickstart_accounts(project):
+    """First run: an admin with a random password and one phone key, saved under instance/."""
+    notes = os.path.join(current_app.instance_path, "quickstart.txt")
+    if os.path.exists(notes):
+        return open(notes, encoding="utf-8").read()
+    import secrets as pysecrets
+    password = pysecrets.token_urlsafe(12)
+    if db.session.scalar(select(User.id).where(User.username == "admin")) is None:
+        accounts.create_user(db.session, "admin", password, "admin",
+                             current_app.config["AUTH_REALM"])
+    app_user, token = accounts.create_app_user(db.session, project.id, "Quick start phone")
+    db.session.commit()
+    qr = os.path.join(current_app.instance_path, "quickstart-phone.png")
+    text = (f"Admin login: admin / {password}\n"
+            + describe_phone_setup(app_user, token, project.name, None, qr) + "\n")
+    with open(notes, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.chmod(notes, 0o600)
+    return text

@@ -1,0 +1,85 @@
+"""Every Doorstep setting, read from a DOORSTEP_* environment variable.
+
+SETTINGS is the single list of settings: its names, defaults and one-line docs. The README's
+configuration table is checked against it by a test, so a setting cannot go undocumented.
+"""
+import os
+import secrets
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str          # environment variable
+    key: str           # Flask config key
+    default: object
+    doc: str
+    cast: type = str
+
+
+SETTINGS = (
+    Setting("DOORSTEP_DATABASE_URL", "SQLALCHEMY_DATABASE_URI", None,
+            "Database URL. Default: SQLite at instance/doorstep.sqlite3. "
+            "PostgreSQL: postgresql://user@host:5432/dbname."),
+    Setting("DOORSTEP_DATA_DIR", "DATA_DIR", None,
+            "Directory for attachment and form-media blobs. Default: instance/data."),
+    Setting("DOORSTEP_MAX_SUBMISSION_BYTES", "MAX_CONTENT_LENGTH", 100_000_000,
+            "Largest accepted submission POST body; advertised to phones as "
+            "X-OpenRosa-Accept-Content-Length. Keep it below any proxy's limit.", int),
+    Setting("DOORSTEP_PUBLIC_URL", "PUBLIC_URL", "",
+            "Public base URL (e.g. https://doorstep.example.org) used in links sent to phones. "
+            "Default: derived from each request."),
+    Setting("DOORSTEP_SECRET_KEY", "SECRET_KEY", None,
+            "Secret for signing Digest nonces and sessions. Set it in production (and the same "
+            "on every host); default: a random key per process start."),
+    Setting("DOORSTEP_TRUSTED_PROXIES", "TRUSTED_PROXIES", "",
+            "Comma-separated IP addresses of reverse proxies whose X-Forwarded-Proto/-Host/-For "
+            "headers are trusted. Empty: forwarded headers are ignored."),
+    Setting("DOORSTEP_REALM", "AUTH_REALM", "Doorstep",
+            "HTTP authentication realm for Basic/Digest. Changing it invalidates stored Digest "
+            "credentials until passwords are set again."),
+    Setting("DOORSTEP_SESSION_HOURS", "SESSION_HOURS", 24,
+            "Lifetime of API session (bearer) tokens, in hours.", int),
+    Setting("DOORSTEP_PROJECT_NAME", "PROJECT_NAME", "Doorstep town",
+            "Name of the default project (the town) shown on phones."),
+)
+
+
+def _instance_default(instance_path, key):
+    if key == "SQLALCHEMY_DATABASE_URI":
+        return "sqlite:///" + os.path.join(instance_path, "doorstep.sqlite3")
+    if key == "DATA_DIR":
+        return os.path.join(instance_path, "data")
+    if key == "SECRET_KEY":
+        return secrets.token_hex(32)
+    return None
+
+
+def normalise_database_url(url):
+    """Use psycopg 3 for plain postgresql:// URLs (SQLAlchemy would pick psycopg2)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load(instance_path, overrides=None, environ=os.environ):
+    """Build the Flask config mapping from the environment, then apply overrides."""
+    config = {}
+    for s in SETTINGS:
+        raw = environ.get(s.name)
+        value = s.cast(raw) if raw not in (None, "") else s.default
+        if value is None:
+            value = _instance_default(instance_path, s.key)
+        config[s.key] = value
+    config.update(overrides or {})
+    config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    config["TRUSTED_PROXIES"] = _split(config["TRUSTED_PROXIES"])
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    return config
+
+
+def _split(value):
+    if isinstance(value, (list, tuple, set)):
+        return frozenset(value)
+    return frozenset(v.strip() for v in str(value).split(",") if v.strip())

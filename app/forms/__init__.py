@@ -1,0 +1,1 @@
+"""Forms: XLSForm → XForm with pyxform, published versions, media attachments, states."""

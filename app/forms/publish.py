@@ -1,0 +1,113 @@
+"""Publishing a form version: store the XForm, its source and media; never replace a version.
+
+Rules (as ODK Central): a new version string adds a version and makes it current; every older
+version keeps accepting submissions. The identical XForm again is a no-op (media files that
+changed are updated in place: phones see the new manifest hash). The same version string with
+different XForm content is refused (409.6).
+"""
+import hashlib
+import io
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from app.audit.record import record
+from app.forms.compile import compile_form
+from app.forms.models import Form, FormAttachment, FormVersion
+from app.forms.xform import read_xform
+from app.models_base import utcnow
+from app.problems import Problem
+from app.storage.service import save_blob
+
+
+@dataclass
+class Published:
+    form: Form
+    version: FormVersion
+    outcome: str                  # "created", "new version", "unchanged", "media updated"
+    warnings: list = field(default_factory=list)
+    missing_media: list = field(default_factory=list)
+
+
+def publish(session, store, project_id, filename, data, media=None, actor=None):
+    """Compile and publish one form. `media` maps file name → bytes of files found beside it."""
+    compiled = compile_form(filename, data)
+    info = read_xform(compiled.xml)
+    media = dict(media or {})
+    if compiled.itemsets is not None:
+        media.setdefault("itemsets.csv", compiled.itemsets)
+    form = session.scalar(select(Form).where(Form.project_id == project_id,
+                                             Form.xml_form_id == info.xml_form_id))
+    if form is None:
+        form = Form(project_id=project_id, xml_form_id=info.xml_form_id, state="open")
+        session.add(form)
+        session.flush()
+    existing = session.scalar(select(FormVersion).where(FormVersion.form_id == form.id,
+                                                        FormVersion.version == info.version))
+    md5 = hashlib.md5(compiled.xml).hexdigest()
+    if existing is not None and existing.md5 != md5:
+        raise Problem("409.6", {"form": info.xml_form_id, "version": info.version or '""'})
+    if existing is not None:
+        changed = _attach(session, store, existing, info.media, media)
+        outcome = "media updated" if changed else "unchanged"
+        version = existing
+    else:
+        version = _new_version(session, store, form, info, compiled, md5)
+        _attach(session, store, version, info.media, media)
+        outcome = "created" if len(form.versions) <= 1 else "new version"
+        form.current_version_id = version.id
+        form.updated_at = utcnow()
+        record(session, actor, "form.publish", f"form:{form.id}",
+               xmlFormId=form.xml_form_id, version=info.version)
+    missing = [a.name for a in version.attachments if a.blob_sha256 is None]
+    return Published(form, version, outcome, compiled.warnings, missing)
+
+
+def _new_version(session, store, form, info, compiled, md5):
+    source_sha = None
+    if compiled.source is not None:
+        source_sha = save_blob(session, store, io.BytesIO(compiled.source)).sha256
+    version = FormVersion(
+        form=form, version=info.version, title=info.title, xml=compiled.xml.decode("utf-8"),
+        md5=md5, xlsform_sha256=source_sha, xlsform_name=compiled.source_name,
+        binary_paths=info.binary_paths, encrypted=info.encrypted, warnings=compiled.warnings)
+    session.add(version)
+    session.flush()
+    return version
+
+
+def _attach(session, store, version, expected, media):
+    """Create/refresh expected attachments from `media`; returns True if anything changed."""
+    by_name = {a.name: a for a in version.attachments}
+    changed = False
+    for name, kind in expected.items():
+        attachment = by_name.get(name)
+        if attachment is None:
+            attachment = FormAttachment(name=name, kind=kind)
+            version.attachments.append(attachment)
+        if name in media:
+            sha = save_blob(session, store, io.BytesIO(media[name])).sha256
+            if attachment.blob_sha256 != sha:
+                changed = changed or attachment.blob_sha256 is not None
+                attachment.blob_sha256 = sha
+    session.flush()
+    return changed
+
+
+def set_attachment(session, store, version, name, data, actor=None):
+    """Upload one expected media file of a version (HTTP upload after publishing)."""
+    attachment = next((a for a in version.attachments if a.name == name), None)
+    if attachment is None:
+        raise Problem("404.1")
+    attachment.blob_sha256 = save_blob(session, store, io.BytesIO(data)).sha256
+    record(session, actor, "form.attachment.update", f"form:{version.form_id}", name=name)
+    session.flush()
+    return attachment
+
+
+def set_state(session, form, state, actor=None):
+    if state not in ("open", "closing", "closed"):
+        raise Problem("400.4", {"reason": f"unknown form state {state!r}"})
+    form.state = state
+    form.updated_at = utcnow()
+    record(session, actor, "form.update.state", f"form:{form.id}", state=state)

@@ -1,0 +1,1 @@
+"""The phone's face: OpenRosa formList, form download, manifest, media, submission."""

@@ -1,0 +1,37 @@
+"""OpenRosa header rules, as request hooks (after Central's lib/http/endpoint.js).
+
+- Requests to OpenRosa-style endpoints (formList, manifest, submission) must say
+  X-OpenRosa-Version: 1.0, checked before authentication; Date is never checked because
+  Collect's Date header is unreliable (12-hour clock).
+- Every response of the blueprint carries X-OpenRosa-Version, X-OpenRosa-Accept-Content-Length,
+  Date and Content-Language: Collect treats a response without X-OpenRosa-Version as "not an
+  OpenRosa server".
+"""
+from email.utils import formatdate
+
+from flask import current_app, request
+
+from app.problems import Problem
+
+#: endpoint names (without blueprint) that are "OpenRosa-style" in Central's sense
+STRICT_ENDPOINTS = {"form_list", "manifest", "submission", "submission_preflight"}
+
+
+def check_version_header():
+    endpoint = (request.endpoint or "").rsplit(".", 1)[-1]
+    if endpoint in STRICT_ENDPOINTS and request.headers.get("X-OpenRosa-Version") != "1.0":
+        raise Problem("400.6")
+
+
+def add_headers(response):
+    response.headers["X-OpenRosa-Version"] = "1.0"
+    response.headers["X-OpenRosa-Accept-Content-Length"] = str(current_app.config["MAX_CONTENT_LENGTH"])
+    response.headers.setdefault("Date", formatdate(usegmt=True))
+    response.headers.setdefault("Content-Language", "zh")
+    return response
+
+
+def english_first():
+    """Messages lead with English when the client prefers it over Chinese."""
+    best = request.accept_languages.best_match(["zh", "en"])
+    return best == "en"

@@ -1,0 +1,104 @@
+"""The error catalogue: every failure a client can see, with a stable code, an HTTP status and
+a message in Chinese and English.
+
+Codes follow ODK Central's (lib/util/problem.js) where Central has the same failure, so ODK
+tooling reads them the same way; the integer part is the HTTP status. Raise `Problem` anywhere;
+the OpenRosa blueprint renders it as an OpenRosaResponse a field worker can read on the phone,
+the JSON API as {"code", "message", "message_zh", "details"}.
+"""
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Entry:
+    code: str
+    status: int
+    en: str
+    zh: str
+
+
+_CATALOGUE = [
+    Entry("400.1", 400, "The request body could not be read: {reason}.", "无法读取请求内容：{reason}。"),
+    Entry("400.2", 400, "The XML could not be read safely: {reason}.",
+          "提交的 XML 无法安全解析：{reason}。"),
+    Entry("400.3", 400, "Required field {field} is missing.", "缺少必填字段 {field}。"),
+    Entry("400.4", 400, "The form definition is invalid: {reason}",
+          "表单定义无效：{reason}"),
+    Entry("400.6", 400, "X-OpenRosa-Version must be 1.0 on this endpoint.",
+          "此接口要求请求头 X-OpenRosa-Version 为 1.0。"),
+    Entry("400.7", 400, "The submission has no xml_submission_file part.",
+          "提交中缺少 xml_submission_file 部分。"),
+    Entry("400.8", 400, "The submission names no form: the root element has no id attribute.",
+          "提交未指明表单：根元素缺少 id 属性。"),
+    Entry("400.9", 400, "An encrypted submission must carry its instanceID.",
+          "加密提交必须包含 instanceID。"),
+    Entry("400.10", 400, "Unknown review state {value}; use one of {allowed}.",
+          "未知的审核状态 {value}，可选：{allowed}。"),
+    Entry("400.39", 400, "The upload is not valid multipart/form-data: {reason}.",
+          "上传内容不是有效的 multipart/form-data：{reason}。"),
+    Entry("401.2", 401, "Please log in: this needs a valid user name and password or token.",
+          "请登录：需要有效的用户名和密码或令牌。"),
+    Entry("401.3", 401, "Basic authentication is only accepted over HTTPS.",
+          "仅在 HTTPS 下接受 Basic 认证。"),
+    Entry("401.4", 401, "The access token in the link is malformed.", "链接中的访问令牌格式不正确。"),
+    Entry("403.1", 403, "This phone's access has been revoked or is unknown; ask your supervisor "
+          "for a new QR code.", "此手机的访问权限已被撤销或无效，请向上级索取新的二维码。"),
+    Entry("403.2", 403, "You are not allowed to do this.", "您没有执行此操作的权限。"),
+    Entry("403.3", 403, "You may not send submissions to form {form}.", "您无权向表单 {form} 提交数据。"),
+    Entry("404.1", 404, "Nothing was found here.", "未找到请求的内容。"),
+    Entry("404.2", 404, "Form {form} does not exist in this project.", "本项目中不存在表单 {form}。"),
+    Entry("404.5", 404, "The submission being edited ({deprecated}) was not found.",
+          "找不到要修改的原提交（{deprecated}）。"),
+    Entry("404.6", 404, "Version {version} of form {form} was never published; update the "
+          "form on the phone.", "表单 {form} 从未发布过版本 {version}，请在手机上更新表单。"),
+    Entry("409.1", 409, "A different submission with instanceID {instance} was already received. "
+          "Resending is only allowed with identical XML (to add attachments).",
+          "已收到 instanceID 为 {instance} 的另一份不同提交。重发时 XML 必须完全相同（仅用于补传附件）。"),
+    Entry("409.2", 409, "Form {form} is closed and no longer accepts submissions.",
+          "表单 {form} 已关闭，不再接受提交。"),
+    Entry("409.6", 409, "Version {version} of form {form} was already published with different "
+          "content. Change the version (settings sheet) and publish again.",
+          "表单 {form} 的版本 {version} 已以不同内容发布。请修改版本号（settings 表）后重新发布。"),
+    Entry("409.9", 409, "This submission ({instance}) was edited since; edit the latest copy.",
+          "该提交（{instance}）已被修改过，请修改最新版本。"),
+    Entry("409.18", 409, "Submission {instance} was deleted and may not be sent again.",
+          "提交 {instance} 已被删除，不能再次提交。"),
+    Entry("409.20", 409, "The user name {username} is taken.", "用户名 {username} 已被使用。"),
+    Entry("413.1", 413, "The submission is larger than the {limit} bytes this server accepts.",
+          "提交内容超过服务器允许的 {limit} 字节。"),
+    Entry("500.1", 500, "The server failed unexpectedly; the phone will try again later.",
+          "服务器发生意外错误，手机稍后会自动重试。"),
+]
+CATALOGUE = {e.code: e for e in _CATALOGUE}
+
+
+@dataclass
+class Problem(Exception):
+    """A catalogued failure. `params` fill the message; `details` go to JSON clients."""
+    code: str
+    params: dict = field(default_factory=dict)
+    headers: list = field(default_factory=list)
+
+    def __post_init__(self):
+        super().__init__(self.message_en)
+
+    @property
+    def entry(self):
+        return CATALOGUE[self.code]
+
+    @property
+    def status(self):
+        return self.entry.status
+
+    @property
+    def message_en(self):
+        return self.entry.en.format(**self.params)
+
+    @property
+    def message_zh(self):
+        return self.entry.zh.format(**self.params)
+
+    def bilingual(self, english_first=False):
+        """One line with both languages; the phone shows only the first <message>."""
+        parts = [self.message_en, self.message_zh]
+        return " / ".join(parts if english_first else reversed(parts))

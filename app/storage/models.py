@@ -1,0 +1,12 @@
+"""A blob row exists only once its bytes are durably on disk: store.put() writes and fsyncs the
+file first, and the row commits with the record that uses it."""
+from app.extensions import db
+from app.models_base import utcnow
+
+
+class Blob(db.Model):
+    __tablename__ = "blobs"
+    sha256 = db.Column(db.String(64), primary_key=True)
+    md5 = db.Column(db.String(32), nullable=False)
+    size = db.Column(db.BigInteger, nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)

@@ -1,0 +1,1 @@
+"""Submissions: durable, idempotent intake; stored XML, versions (edits) and attachments."""

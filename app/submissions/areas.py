@@ -1,0 +1,25 @@
+"""Which village a submission belongs to, for scoping who may see it.
+
+The form's answer wins: the first element named `village` whose value is a known area code
+(the town's forms all ask for it). Otherwise the submitter's only area, if she has exactly one.
+Otherwise none: such a submission is visible only to town-level staff.
+"""
+from sqlalchemy import select
+
+from app import safexml
+from app.projects.models import Area
+
+AREA_ELEMENT = "village"
+
+
+def area_for(session, project_id, instance, actor):
+    for el in instance.root.iter():
+        if safexml.local(el.tag) == AREA_ELEMENT and (el.text or "").strip():
+            area_id = session.scalar(select(Area.id).where(
+                Area.project_id == project_id, Area.code == el.text.strip()))
+            if area_id is not None:
+                return area_id
+            break
+    if actor.area_ids is not None and len(actor.area_ids) == 1:
+        return next(iter(actor.area_ids))
+    return None

@@ -1,0 +1,67 @@
+"""Submissions, their versions (defs) and attachments, shaped like ODK Central's.
+
+A submission is the logical record; each edit (deprecatedID) adds a def with its own
+instanceID and XML. instanceIDs are unique per form across all defs, which is what makes a
+retried POST idempotent and lets the database, not the code, refuse a double insert.
+"""
+from app.extensions import db
+from app.models_base import utcnow
+
+REVIEW_STATES = ("hasIssues", "edited", "approved", "rejected")  # NULL = received
+
+
+class Submission(db.Model):
+    __tablename__ = "submissions"
+    __table_args__ = (db.UniqueConstraint("form_id", "instance_id"),)
+    id = db.Column(db.Integer, primary_key=True)
+    form_id = db.Column(db.ForeignKey("forms.id"), nullable=False)
+    #: the instanceID of the first def: the submission's id in URLs, as in Central
+    instance_id = db.Column(db.String(255), nullable=False)
+    area_id = db.Column(db.ForeignKey("areas.id"), index=True)
+    submitter_kind = db.Column(db.String(20), nullable=False)
+    submitter_id = db.Column(db.Integer)
+    device_id = db.Column(db.String(255))
+    review_state = db.Column(db.String(20))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    updated_at = db.Column(db.DateTime)
+    deleted_at = db.Column(db.DateTime)
+    current_def_id = db.Column(db.Integer)
+
+    defs = db.relationship("SubmissionDef", back_populates="submission",
+                           order_by="SubmissionDef.id")
+
+
+class SubmissionDef(db.Model):
+    __tablename__ = "submission_defs"
+    __table_args__ = (db.UniqueConstraint("form_id", "instance_id"),)
+    id = db.Column(db.Integer, primary_key=True)
+    submission_id = db.Column(db.ForeignKey("submissions.id"), nullable=False, index=True)
+    form_id = db.Column(db.ForeignKey("forms.id"), nullable=False)
+    form_version_id = db.Column(db.ForeignKey("form_versions.id"), nullable=False)
+    instance_id = db.Column(db.String(255), nullable=False)
+    deprecated_id = db.Column(db.String(255))
+    #: the XML exactly as received (bytes decoded as UTF-8)
+    xml = db.Column(db.Text, nullable=False)
+    xml_sha256 = db.Column(db.String(64), nullable=False)
+    current = db.Column(db.Boolean, nullable=False, default=True)
+    encrypted = db.Column(db.Boolean, nullable=False, default=False)
+    instance_name = db.Column(db.String(500))
+    submitter_kind = db.Column(db.String(20), nullable=False)
+    submitter_id = db.Column(db.Integer)
+    device_id = db.Column(db.String(255))
+    user_agent = db.Column(db.String(500))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    submission = db.relationship("Submission", back_populates="defs")
+    attachments = db.relationship("SubmissionAttachment", order_by="SubmissionAttachment.name",
+                                  lazy="selectin")
+
+
+class SubmissionAttachment(db.Model):
+    """A file the submission's XML names; present once `blob_sha256` is set."""
+    __tablename__ = "submission_attachments"
+    __table_args__ = (db.UniqueConstraint("def_id", "name"),)
+    id = db.Column(db.Integer, primary_key=True)
+    def_id = db.Column(db.ForeignKey("submission_defs.id"), nullable=False)
+    name = db.Column(db.String(255), nullable=False)
+    blob_sha256 = db.Column(db.ForeignKey("blobs.sha256"))

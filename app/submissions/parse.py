@@ -1,0 +1,83 @@
+"""Read a submission's XML into the facts intake needs: form id, version, instanceID,
+deprecatedID, encryption and the attachment file names it expects.
+
+Rules follow Central (lib/model/frames/submission.js): version "" when absent; instanceID from
+meta/instanceID, else a root-level instanceID; for encrypted envelopes the expected files are
+every media/file plus encryptedXmlFile.
+"""
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from app import safexml
+from app.problems import Problem
+
+
+@dataclass
+class Instance:
+    root: object
+    xml_form_id: str
+    version: str
+    instance_id: str | None
+    deprecated_id: str | None
+    instance_name: str | None
+    encrypted: bool
+    encrypted_files: list = field(default_factory=list)
+
+
+def read_instance(xml_bytes):
+    root = safexml.parse(xml_bytes)
+    form_id = root.get("id")
+    if not form_id:
+        raise Problem("400.8")
+    encrypted = (root.get("encrypted") or "").lower() == "yes"
+    return Instance(
+        root=root, xml_form_id=form_id, version=root.get("version") or "",
+        instance_id=_meta(root, "instanceID"), deprecated_id=_meta(root, "deprecatedID"),
+        instance_name=_meta(root, "instanceName"), encrypted=encrypted,
+        encrypted_files=_encrypted_files(root) if encrypted else [])
+
+
+def _meta(root, name):
+    """meta/<name> in any namespace (plain forms use the default one, encrypted envelopes and
+    old forms use orx:), else a root-level <name>."""
+    for child in root:
+        if safexml.local(child.tag) == "meta":
+            for item in child:
+                if safexml.local(item.tag) == name:
+                    return (item.text or "").strip() or None
+    for child in root:
+        if safexml.local(child.tag) == name:
+            return (child.text or "").strip() or None
+    return None
+
+
+def _encrypted_files(root):
+    names = []
+    for el in root.iter(etree.Element):
+        tag = safexml.local(el.tag)
+        if tag == "encryptedXmlFile" or (tag == "file" and safexml.local(el.getparent().tag) == "media"):
+            if el.text and el.text.strip():
+                names.append(el.text.strip())
+    return names
+
+
+def expected_attachments(instance, binary_paths):
+    """File names this instance expects as attachments, in document order, de-duplicated."""
+    if instance.encrypted:
+        return list(dict.fromkeys(instance.encrypted_files))
+    names = []
+    for path in binary_paths:
+        for el in _select(instance.root, path):
+            if el.text and el.text.strip():
+                names.append(el.text.strip())
+    return list(dict.fromkeys(names))
+
+
+def _select(root, path):
+    """Elements at an absolute bind path like /data/group/photo (repeats give several)."""
+    steps = [s for s in path.split("/") if s][1:]   # drop the root step
+    nodes = [root]
+    for step in steps:
+        nodes = [c for n in nodes for c in n if safexml.local(c.tag) == step]
+    return nodes

@@ -1,0 +1,56 @@
+"""Reading and reviewing submissions, scoped to what the actor may see. No Flask.
+
+Village scoping: staff limited to some villages see only submissions of those villages; a
+submission with no village is visible only to town-level staff (area_ids None).
+"""
+from sqlalchemy import func, select
+
+from app.audit.record import record
+from app.models_base import utcnow
+from app.problems import Problem
+from app.submissions.models import REVIEW_STATES, Submission, SubmissionDef
+
+
+def _scoped(query, actor, form):
+    query = query.where(Submission.form_id == form.id, Submission.deleted_at.is_(None))
+    if actor.area_ids is not None:
+        query = query.where(Submission.area_id.in_(actor.area_ids))
+    return query
+
+
+def list_submissions(session, actor, form, top=None, skip=0, review_state=None):
+    """(rows, total). All of them when top is None, as Central does without paging."""
+    query = _scoped(select(Submission), actor, form)
+    if review_state is not None:
+        query = query.where(Submission.review_state.is_(None) if review_state == "null"
+                            else Submission.review_state == review_state)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    query = query.order_by(Submission.created_at.desc(), Submission.id.desc()).offset(skip)
+    if top is not None:
+        query = query.limit(top)
+    return list(session.scalars(query)), total
+
+
+def get_submission(session, actor, form, instance_id):
+    submission = session.scalar(_scoped(select(Submission), actor, form)
+                                .where(Submission.instance_id == instance_id))
+    if submission is None:
+        raise Problem("404.1")
+    return submission
+
+
+def current_def(session, submission):
+    return session.get(SubmissionDef, submission.current_def_id)
+
+
+def set_review_state(session, actor, submission, state):
+    if state not in REVIEW_STATES and state is not None:
+        raise Problem("400.10", {"value": state, "allowed": ", ".join(REVIEW_STATES)})
+    submission.review_state = state
+    submission.updated_at = utcnow()
+    record(session, actor, "submission.update", f"submission:{submission.id}", reviewState=state)
+
+
+def delete_submission(session, actor, submission):
+    submission.deleted_at = utcnow()
+    record(session, actor, "submission.delete", f"submission:{submission.id}")

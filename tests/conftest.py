@@ -1,0 +1,155 @@
+"""Fixtures: app → db → client → collect (an OpenRosa client) and personas.
+
+The database is SQLite by default; set DOORSTEP_TEST_DATABASE_URL to a PostgreSQL server URL
+(postgresql://postgres@127.0.0.1:5432/test) to run the same suite there. Each run creates its
+own PostgreSQL database, migrates it with Alembic (so the migrations are tested too) and drops
+it at the end. Every test starts from empty tables holding only project 1 and its villages.
+"""
+import os
+import uuid
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.auth import accounts
+from app.extensions import db as _db
+from app.forms import publish as publishing
+from tests.collect import CollectClient
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VILLAGES = os.path.join(ROOT, "forms", "villages.csv")
+SHARED = os.path.abspath(os.path.join(ROOT, "..", "shared"))
+REALM = "Doorstep"
+
+
+def _create_pg_database(server_url):
+    url = make_url(server_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"doorstep_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as e:  # noqa: BLE001
+        pytest.exit(f"PostgreSQL at {server_url} is not reachable: {e}", returncode=3)
+    return admin, name, url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    server_url = os.environ.get("DOORSTEP_TEST_DATABASE_URL", "")
+    if not server_url.startswith("postgres"):
+        yield server_url or "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+        return
+    admin, name, url = _create_pg_database(server_url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    app = create_app({
+        "TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test-secret",
+        "DATA_DIR": str(tmp_path_factory.mktemp("data")), "PUBLIC_URL": "",
+        "MAX_CONTENT_LENGTH": 2_000_000, "PROJECT_NAME": "Test town",
+    })
+    with app.app_context():
+        from flask_migrate import upgrade
+        upgrade()
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+
+
+def _reset(session):
+    tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            session.execute(text(f"DELETE FROM {table}"))
+    from app.projects.service import ensure_default_project, import_areas
+    ensure_default_project(session, "Test town")
+    import_areas(session, 1, VILLAGES)
+    session.commit()
+
+
+@pytest.fixture
+def db(app):
+    """A clean database for this test, inside an app context."""
+    with app.app_context():
+        _reset(_db.session)
+        yield _db
+        _db.session.remove()
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@dataclass
+class Persona:
+    name: str
+    token: str = None        # app users
+    password: str = None     # web users
+    id: int = None
+
+
+@pytest.fixture
+def personas(db):
+    """Named people, as Central's tests have Alice and Bob: workers in two villages, a group
+    leader, a supervisor of village dongwan, a town viewer and an admin."""
+    s = db.session
+    people = {}
+    for name, areas in (("worker_a", ["dongwan"]), ("worker_b", ["xishan"]),
+                        ("leader", ["dongwan"])):
+        app_user, token = accounts.create_app_user(s, 1, name, areas)
+        people[name] = Persona(name, token=token, id=app_user.id)
+    for name, role, areas in (("admin", "admin", None), ("supervisor", "supervisor", ["dongwan"]),
+                              ("viewer", "viewer", None)):
+        user = accounts.create_user(s, name, f"{name}-password", role, REALM, areas)
+        people[name] = Persona(name, password=f"{name}-password", id=user.id)
+    s.commit()
+    return people
+
+
+@pytest.fixture
+def publish(app, db):
+    """publish(xml_bytes_or_path, media={}, filename=None) → Published, committed."""
+    def _publish(source, media=None, filename=None):
+        if isinstance(source, (str, os.PathLike)):
+            filename = filename or os.path.basename(source)
+            with open(source, "rb") as f:
+                source = f.read()
+        result = publishing.publish(db.session, app.extensions["blob_store"], 1,
+                                    filename or "form.xml", source, media or {})
+        db.session.commit()
+        return result
+    return _publish
+
+
+@pytest.fixture
+def collect(client, personas):
+    """An OpenRosa client acting as worker_a's phone (token URL)."""
+    return CollectClient(client, f"/v1/key/{personas['worker_a'].token}/projects/1")
+
+
+@pytest.fixture
+def shared_dir():
+    """../shared, which only this workplace has: skip elsewhere, fail under CI=true."""
+    if not os.path.isdir(SHARED):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{SHARED} is missing under CI")
+        pytest.skip("../shared (wild forms, bench forms) is not beside this checkout")
+    return SHARED
+
+
+def pytest_configure(config):
+    # openpyxl warns about Excel extensions in some wild XLSForms; it is noise for us.
+    config.addinivalue_line("filterwarnings", "ignore:Unknown extension is not supported")
+    config.addinivalue_line("filterwarnings", "ignore:Data Validation extension is not supported")
