@@ -7,7 +7,7 @@ Central does the same); a missing or wrong password is 401 with a challenge, bec
 authenticator only answers a 401 that carries WWW-Authenticate. Basic is offered and accepted
 only over HTTPS; Digest always.
 """
-from flask import current_app, g, request
+from flask import current_app, request
 
 from app.auth import actors, digest, secrets
 from app.extensions import db
@@ -15,17 +15,17 @@ from app.problems import Problem
 
 
 def resolve(project_id=None, challenge=True):
-    """The request's Actor (cached on g), or raise the right 401/403 Problem."""
-    if "actor" not in g:
-        g.actor = _resolve(challenge)
-    actor = g.actor
+    """The request's Actor (resolved once per request), or raise the right 401/403 Problem."""
+    actor = request.environ.get("doorstep.actor")
+    if actor is None:
+        actor = request.environ["doorstep.actor"] = _resolve(challenge)
     if project_id is not None and not actor.in_project(project_id):
         raise Problem("403.2")
     return actor
 
 
 def _resolve(challenge):
-    token = g.get("url_token") or request.args.get("st")
+    token = request.environ.get("doorstep.url_token") or request.args.get("st")
     if token is not None:
         return _by_token(token)
     auth = request.authorization

@@ -5,9 +5,9 @@ The same blueprint is registered under /v1/key/<token>/projects/<id> (app users,
 path), /v1/projects/<id> (staff, Basic/Digest/bearer), and at the root for project 1, so a
 person can type just the host name into Collect.
 """
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, current_app, request
 
 from app.auth import http as auth
 from app.extensions import db
@@ -23,8 +23,13 @@ XML_TYPE = "text/xml; charset=utf-8"
 
 @bp.url_value_preprocessor
 def _pull_prefix(endpoint, values):
-    g.url_token = values.pop("token", None) if values else None
-    g.project_id = values.pop("project_id", DEFAULT_PROJECT_ID) if values else DEFAULT_PROJECT_ID
+    values = values if values is not None else {}
+    request.environ["doorstep.url_token"] = values.pop("token", None)
+    request.environ["doorstep.project_id"] = values.pop("project_id", DEFAULT_PROJECT_ID)
+
+
+def _project_id():
+    return request.environ["doorstep.project_id"]
 
 
 bp.before_request(protocol.check_version_header)
@@ -34,49 +39,53 @@ bp.after_request(protocol.add_headers)
 def base_url():
     """Absolute base of this request's OpenRosa URLs, keeping a /key/<token>/ prefix."""
     root = current_app.config["PUBLIC_URL"].rstrip("/") or request.host_url.rstrip("/")
-    key = f"/key/{g.url_token}" if g.url_token else ""
-    return f"{root}{request.script_root}/v1{key}/projects/{g.project_id}"
+    token = request.environ["doorstep.url_token"]
+    key = f"/key/{token}" if token else ""
+    return f"{root}{request.script_root}/v1{key}/projects/{_project_id()}"
 
 
-def _form_url(xml_form_id):
-    return f"{base_url()}/forms/{quote(xml_form_id, safe='')}"
+def _form_url(xml_form_id, suffix=""):
+    """Absolute URL under this form; a ?st= token the caller used is carried along (item 11)."""
+    url = f"{base_url()}/forms/{quote(xml_form_id, safe='')}{suffix}"
+    st = request.args.get("st")
+    return f"{url}?{urlencode({'st': st})}" if st else url
 
 
 # A trailing "/" with strict_slashes=False matches both forms without a redirect: Collect
 # follows redirects, but a redirected POST loses its body (checklist item 5).
 @bp.route("/formList/", methods=["GET", "HEAD"], strict_slashes=False)
 def form_list():
-    actor = auth.require("form.list", g.project_id)
-    rows = listed_forms(db.session, actor, g.project_id, request.args.get("formID"))
+    actor = auth.require("form.list", _project_id())
+    rows = listed_forms(db.session, actor, _project_id(), request.args.get("formID"))
     entries = [{"form_id": f.xml_form_id, "name": v.title or f.xml_form_id,
                 "version": v.version, "hash": v.md5,
-                "download_url": _form_url(f.xml_form_id) + ".xml",
-                "manifest_url": _form_url(f.xml_form_id) + "/manifest" if v.attachments else None}
+                "download_url": _form_url(f.xml_form_id, ".xml"),
+                "manifest_url": _form_url(f.xml_form_id, "/manifest") if v.attachments else None}
                for f, v in rows]
     return Response(documents.form_list(entries), content_type=XML_TYPE)
 
 
 @bp.route("/forms/<path:xml_form_id>.xml")
 def form_xml(xml_form_id):
-    actor = auth.require("form.list", g.project_id)
-    _form, version = readable_form(db.session, actor, g.project_id, xml_form_id)
+    actor = auth.require("form.list", _project_id())
+    _form, version = readable_form(db.session, actor, _project_id(), xml_form_id)
     return Response(version.xml.encode("utf-8"), content_type="application/xml; charset=utf-8")
 
 
 @bp.route("/forms/<path:xml_form_id>/manifest")
 def manifest(xml_form_id):
-    actor = auth.require("form.list", g.project_id)
-    _form, version = readable_form(db.session, actor, g.project_id, xml_form_id)
+    actor = auth.require("form.list", _project_id())
+    _form, version = readable_form(db.session, actor, _project_id(), xml_form_id)
     files = [{"filename": a.name, "hash": a.blob.md5,
-              "download_url": f"{_form_url(xml_form_id)}/attachments/{quote(a.name, safe='')}"}
+              "download_url": _form_url(xml_form_id, f"/attachments/{quote(a.name, safe='')}")}
              for a in version.attachments if a.blob is not None]
     return Response(documents.manifest(files), content_type=XML_TYPE)
 
 
 @bp.route("/forms/<path:xml_form_id>/attachments/<name>")
 def attachment(xml_form_id, name):
-    actor = auth.require("form.list", g.project_id)
-    _form, version = readable_form(db.session, actor, g.project_id, xml_form_id)
+    actor = auth.require("form.list", _project_id())
+    _form, version = readable_form(db.session, actor, _project_id(), xml_form_id)
     found = next((a for a in version.attachments if a.name == name and a.blob), None)
     if found is None:
         raise Problem("404.1")
@@ -87,15 +96,15 @@ def attachment(xml_form_id, name):
 def submission_preflight():
     # Collect sends HEAD first and requires exactly 204 (a 200 looks like a captive portal);
     # it reads X-OpenRosa-Accept-Content-Length only from a 204.
-    auth.require("submission.create", g.project_id)
+    auth.require("submission.create", _project_id())
     return Response(status=204)
 
 
 @bp.route("/submission/", methods=["POST"], strict_slashes=False)
 def submission():
-    actor = auth.require("submission.create", g.project_id)
+    actor = auth.require("submission.create", _project_id())
     upload = media.read_upload(request)
-    intake.receive(db.session, current_app.extensions["blob_store"], actor, g.project_id, upload)
+    intake.receive(db.session, current_app.extensions["blob_store"], actor, _project_id(), upload)
     return Response(documents.success(protocol.english_first()), status=201,
                     content_type=XML_TYPE)
 
