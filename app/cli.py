@@ -48,7 +48,8 @@ def create_user(username, password, role, area_codes):
     """Create a web user."""
     try:
         user = accounts.create_user(db.session, username, password, role,
-                                    current_app.config["AUTH_REALM"], _codes(area_codes))
+                                    current_app.config["AUTH_REALM"], _codes(area_codes),
+                                    hash_method=current_app.config["PASSWORD_HASH"])
     except Problem as p:
         _fail(p)
     db.session.commit()
@@ -63,7 +64,8 @@ def set_password(username, password):
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         raise click.ClickException(f"No user {username}.")
-    accounts.set_password(db.session, user, password, current_app.config["AUTH_REALM"])
+    accounts.set_password(db.session, user, password, current_app.config["AUTH_REALM"],
+                          hash_method=current_app.config["PASSWORD_HASH"])
     db.session.commit()
     click.echo("Password changed.")
 
@@ -227,7 +229,8 @@ def _quickstart_accounts(project):
     password = pysecrets.token_urlsafe(12)
     if db.session.scalar(select(User.id).where(User.username == "admin")) is None:
         accounts.create_user(db.session, "admin", password, "admin",
-                             current_app.config["AUTH_REALM"])
+                             current_app.config["AUTH_REALM"],
+                             hash_method=current_app.config["PASSWORD_HASH"])
     app_user, token = accounts.create_app_user(db.session, project.id, "Quick start phone")
     db.session.commit()
     qr = os.path.join(current_app.instance_path, "quickstart-phone.png")

@@ -40,6 +40,9 @@ SETTINGS = (
             "credentials until passwords are set again."),
     Setting("DOORSTEP_SESSION_HOURS", "SESSION_HOURS", 24,
             "Lifetime of API session (bearer) tokens, in hours.", int),
+    Setting("DOORSTEP_PASSWORD_HASH", "PASSWORD_HASH", "scrypt",
+            "Werkzeug password-hash method for web users, e.g. scrypt or scrypt:32768:8:1 "
+            "(n:r:p). Raise the cost on fast servers; never lower it in production."),
     Setting("DOORSTEP_PROJECT_NAME", "PROJECT_NAME", "Doorstep town",
             "Name of the default project (the town) shown on phones."),
 )

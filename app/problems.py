@@ -24,6 +24,13 @@ _CATALOGUE = [
     Entry("400.3", 400, "Required field {field} is missing.", "缺少必填字段 {field}。"),
     Entry("400.4", 400, "The form definition is invalid: {reason}",
           "表单定义无效：{reason}"),
+    Entry("400.5", 400, "{name} is not an XForm: it has no <h:head>/<model>.",
+          "{name} 不是 XForm 表单：缺少 <h:head>/<model>。"),
+    Entry("400.11", 400, "{name}: the form has no id. Give it a form_id in the settings sheet "
+          "(or an id attribute on the primary instance's root).",
+          "{name}：表单缺少 id。请在 settings 表中填写 form_id（或在主实例根元素上加 id 属性）。"),
+    Entry("400.12", 400, "{name}: expected an XLSForm (.xlsx, .xls, .xlsm) or an XForm (.xml).",
+          "{name}：应为 XLSForm（.xlsx、.xls、.xlsm）或 XForm（.xml）文件。"),
     Entry("400.6", 400, "X-OpenRosa-Version must be 1.0 on this endpoint.",
           "此接口要求请求头 X-OpenRosa-Version 为 1.0。"),
     Entry("400.7", 400, "The submission has no xml_submission_file part.",

@@ -18,6 +18,7 @@ from app.auth import accounts
 from app.extensions import db as _db
 from app.forms import publish as publishing
 from tests.collect import CollectClient
+from tests.factories import make_xform
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VILLAGES = os.path.join(ROOT, "forms", "villages.csv")
@@ -56,6 +57,8 @@ def app(database_url, tmp_path_factory):
         "TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test-secret",
         "DATA_DIR": str(tmp_path_factory.mktemp("data")), "PUBLIC_URL": "",
         "MAX_CONTENT_LENGTH": 2_000_000, "PROJECT_NAME": "Test town",
+        # Same scrypt code path, a smaller work factor: personas are made for every test.
+        "PASSWORD_HASH": "scrypt:1024:8:1",
     })
     with app.app_context():
         from flask_migrate import upgrade
@@ -112,7 +115,8 @@ def personas(db):
         people[name] = Persona(name, token=token, id=app_user.id)
     for name, role, areas in (("admin", "admin", None), ("supervisor", "supervisor", ["dongwan"]),
                               ("viewer", "viewer", None)):
-        user = accounts.create_user(s, name, f"{name}-password", role, REALM, areas)
+        user = accounts.create_user(s, name, f"{name}-password", role, REALM, areas,
+                                    hash_method="scrypt:1024:8:1")
         people[name] = Persona(name, password=f"{name}-password", id=user.id)
     s.commit()
     return people
@@ -153,3 +157,17 @@ def pytest_configure(config):
     # openpyxl warns about Excel extensions in some wild XLSForms; it is noise for us.
     config.addinivalue_line("filterwarnings", "ignore:Unknown extension is not supported")
     config.addinivalue_line("filterwarnings", "ignore:Data Validation extension is not supported")
+
+
+@pytest.fixture
+def simple_form(publish):
+    """`simple` v1: name, village and a photo."""
+    return publish(make_xform("simple", "1", title="Simple", binary=["photo"]))
+
+
+@pytest.fixture
+def media_form(publish):
+    """`withmedia`: references an image and a CSV; only the image is uploaded."""
+    return publish(make_xform("withmedia", "1", title="With media",
+                              media=["logo.png", "villages.csv"]),
+                   media={"logo.png": b"\x89PNG fake image bytes"})

@@ -18,13 +18,14 @@ def _areas(session, project_id, codes):
 
 
 def create_user(session, username, password, role, realm, area_codes=None, project_id=1,
-                actor=None):
+                actor=None, hash_method="scrypt"):
     """A web user. No areas given: town-wide (all villages)."""
     if role not in ROLES:
         raise Problem("400.4", {"reason": f"role must be one of {', '.join(ROLES)}"})
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Problem("409.20", {"username": username})
-    user = User(username=username, role=role, password_hash=secrets.hash_password(password),
+    user = User(username=username, role=role,
+                password_hash=secrets.hash_password(password, hash_method),
                 digest_ha1=secrets.digest_ha1(username, realm, password),
                 all_areas=not area_codes,
                 areas=_areas(session, project_id, area_codes) if area_codes else [])
@@ -34,8 +35,8 @@ def create_user(session, username, password, role, realm, area_codes=None, proje
     return user
 
 
-def set_password(session, user, password, realm, actor=None):
-    user.password_hash = secrets.hash_password(password)
+def set_password(session, user, password, realm, actor=None, hash_method="scrypt"):
+    user.password_hash = secrets.hash_password(password, hash_method)
     user.digest_ha1 = secrets.digest_ha1(user.username, realm, password)
     record(session, actor, "user.update.password", f"user:{user.id}")
 

@@ -13,8 +13,8 @@ TOKEN_ALPHABET = string.ascii_letters + string.digits
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9!$]{64}$")
 
 
-def hash_password(password):
-    return generate_password_hash(password, method="scrypt")
+def hash_password(password, method="scrypt"):
+    return generate_password_hash(password, method=method)
 
 
 def check_password(stored_hash, password):

@@ -35,7 +35,7 @@ def compile_form(filename, data):
     if ext == ".xml":
         return Compiled(xml=data)
     if ext not in XLSFORM_EXTENSIONS:
-        raise Problem("400.4", {"reason": f"{filename}: expected .xlsx, .xls, .xlsm or .xml"})
+        raise Problem("400.12", {"name": filename})
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, os.path.basename(filename))
         with open(path, "wb") as f:

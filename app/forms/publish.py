@@ -32,7 +32,7 @@ class Published:
 def publish(session, store, project_id, filename, data, media=None, actor=None):
     """Compile and publish one form. `media` maps file name → bytes of files found beside it."""
     compiled = compile_form(filename, data)
-    info = read_xform(compiled.xml)
+    info = read_xform(compiled.xml, filename)
     media = dict(media or {})
     if compiled.itemsets is not None:
         media.setdefault("itemsets.csv", compiled.itemsets)

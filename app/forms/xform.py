@@ -13,7 +13,8 @@ from app.problems import Problem
 
 XF = "http://www.w3.org/2002/xforms"
 H = "http://www.w3.org/1999/xhtml"
-_MEDIA_REF = re.compile(r"jr://(images|image|audio|video|file|file-csv)/([^\s\"'<>]+)")
+_MEDIA_REF = re.compile(r"^jr://(images|image|audio|video|file|file-csv)/(.+)$")
+_EMBEDDED_REF = re.compile(r"jr://(images|image|audio|video|file|file-csv)/([^\s\"'<>)]+)")
 _KIND = {"images": "image", "image": "image", "audio": "audio", "video": "video",
          "file": "file", "file-csv": "file"}
 
@@ -28,35 +29,46 @@ class XFormInfo:
     encrypted: bool = False
 
 
-def read_xform(xml_bytes):
+def read_xform(xml_bytes, name="form"):
     root = safexml.parse(xml_bytes)
     model = root.find(f"{{{H}}}head/{{{XF}}}model")
     if model is None:
-        raise Problem("400.4", {"reason": "no <h:head>/<model> element"})
+        raise Problem("400.5", {"name": name})
     instance = next((i for i in model.iterfind(f"{{{XF}}}instance") if i.get("id") is None), None)
     data = next(iter(instance), None) if instance is not None else None
     if data is None or not data.get("id"):
-        raise Problem("400.4", {"reason": "the primary instance's root has no id attribute"})
+        raise Problem("400.11", {"name": name})
     title = root.findtext(f"{{{H}}}head/{{{H}}}title") or ""
     return XFormInfo(
         xml_form_id=data.get("id"), version=data.get("version") or "",
         title=title.strip() or data.get("id"),
         binary_paths=[b.get("nodeset") for b in model.iterfind(f"{{{XF}}}bind")
                       if (b.get("type") or "").split(":")[-1] == "binary" and b.get("nodeset")],
-        media=_media(xml_bytes, model),
+        media=_media(root, root.find(f"{{{H}}}body")),
         encrypted=any(s.get("base64RsaPublicKey") for s in model.iterfind(f"{{{XF}}}submission")))
 
 
-def _media(xml_bytes, model):
-    text = xml_bytes.decode("utf-8", "replace")
+def _media(root, body):
+    """name -> kind for every jr:// reference. A text or attribute that is wholly a jr:// URL
+    names a file even with spaces in it ("jr://images/first image.jpg"); inside longer text
+    (markdown images in labels) a reference ends at white space. A control with a `query`
+    (select_one_external) reads its choices from itemsets.csv, as in Central's schema.js."""
     media = {}
-    for kind, name in _MEDIA_REF.findall(text):
-        name = name.rsplit("/", 1)[-1]
-        media.setdefault(name, _KIND[kind])
-    for inst in model.iterfind(f"{{{XF}}}instance"):
-        src = inst.get("src") or ""
-        if src.startswith("jr://"):
-            media.setdefault(src.rsplit("/", 1)[-1], "file")
-    if "itemsets.csv" in text:
-        media.setdefault("itemsets.csv", "file")
+    if body is not None and any(el.get("query") for el in body.iter()):
+        media["itemsets.csv"] = "file"
+    for value in _strings(root):
+        whole = _MEDIA_REF.match(value.strip())
+        for kind, name in [whole.groups()] if whole else _EMBEDDED_REF.findall(value):
+            media.setdefault(name.rsplit("/", 1)[-1], _KIND[kind])
+        if "itemsets.csv" in value:
+            media.setdefault("itemsets.csv", "file")
     return media
+
+
+def _strings(root):
+    for el in root.iter():
+        if el.text and "jr://" in el.text or el.text and "itemsets.csv" in el.text:
+            yield el.text
+        for value in el.attrib.values():
+            if "jr://" in value or "itemsets.csv" in value:
+                yield value

@@ -1,0 +1,94 @@
+"""Publishing rules: versions accumulate, identical is a no-op, a reused version is refused."""
+import io
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from app.forms.models import FormVersion
+from app.problems import Problem
+from tests.factories import make_xform
+
+
+def xlsform(rows, settings=None):
+    """An XLSForm workbook from survey rows [(type, name, label), ...]."""
+    wb = openpyxl.Workbook()
+    survey = wb.active
+    survey.title = "survey"
+    survey.append(["type", "name", "label"])
+    for row in rows:
+        survey.append(list(row))
+    if settings:
+        sheet = wb.create_sheet("settings")
+        sheet.append(list(settings))
+        sheet.append(list(settings.values()))
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def versions(db):
+    return db.session.scalar(select(func.count()).select_from(FormVersion))
+
+
+def test_republishing_identical_form_is_a_no_op(publish, db):
+    assert publish(make_xform("f", "1")).outcome == "created"
+    assert publish(make_xform("f", "1")).outcome == "unchanged"
+    assert versions(db) == 1
+
+
+def test_new_version_keeps_the_old_one(publish, db):
+    publish(make_xform("f", "1"))
+    result = publish(make_xform("f", "2", fields=("a",)))
+    assert result.outcome == "new version" and versions(db) == 2
+    assert result.form.current_version.version == "2"
+
+
+def test_same_version_different_content_is_refused(publish, db):
+    publish(make_xform("f", "1"))
+    with pytest.raises(Problem) as e:
+        publish(make_xform("f", "1", fields=("changed",)))
+    assert e.value.code == "409.6" and "1" in e.value.message_en and "版本" in e.value.message_zh
+
+
+def test_xlsform_compiles_with_warnings_and_source_kept(publish, db, app):
+    data = xlsform([("text", "name", "Name"), ("image", "photo", "Photo")],
+                   {"form_id": "visit", "version": "2026112901", "form_title": "入户走访"})
+    result = publish(data, filename="visit.xlsx")
+    v = result.version
+    assert (result.form.xml_form_id, v.version, v.title) == ("visit", "2026112901", "入户走访")
+    assert v.binary_paths == ["/data/photo"]
+    assert any("max-pixels" in w for w in result.warnings)
+    assert app.extensions["blob_store"].read(v.xlsform_sha256) == data
+
+
+def test_xlsform_without_form_id_takes_the_file_name(publish):
+    result = publish(xlsform([("text", "name", "Name")]), filename="pregnancy_report.xlsx")
+    assert result.form.xml_form_id == "pregnancy_report"
+
+
+def test_broken_xlsform_is_refused_with_pyxform_message(publish):
+    with pytest.raises(Problem) as e:
+        publish(xlsform([("textX", "name", "Name")]), filename="broken.xlsx")
+    assert e.value.code == "400.4" and "textX" in e.value.message_en
+
+
+def test_external_choices_publish_itemsets_csv(publish, collect):
+    wb = openpyxl.Workbook()
+    wb.active.title = "survey"
+    wb.active.append(["type", "name", "label", "choice_filter"])
+    wb.active.append(["select_one village", "village", "Village", ""])
+    wb.active.append(["select_one_external household", "household", "Household",
+                      "village=${village}"])
+    choices = wb.create_sheet("choices")
+    choices.append(["list_name", "name", "label"])
+    choices.append(["village", "dongwan", "Dongwan"])
+    external = wb.create_sheet("external_choices")
+    external.append(["list_name", "name", "label", "village"])
+    external.append(["household", "h1", "House 1", "dongwan"])
+    out = io.BytesIO()
+    wb.save(out)
+    result = publish(out.getvalue(), filename="ext.xlsx")
+    assert result.missing_media == []
+    names = [a.name for a in result.version.attachments]
+    assert names == ["itemsets.csv"]
