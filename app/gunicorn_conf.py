@@ -1,0 +1,20 @@
+"""gunicorn settings for Doorstep: `gunicorn -c python:app.gunicorn_conf wsgi:app`.
+
+Threaded workers keep connections alive (phones on weak links pay dearly for new TCP and TLS
+handshakes) and overlap the fsync of one submission with the parsing of the next. Every value
+can be overridden the usual way (command-line flags or GUNICORN_CMD_ARGS).
+"""
+import multiprocessing
+import os
+
+bind = os.environ.get("DOORSTEP_BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("DOORSTEP_WORKERS", multiprocessing.cpu_count() * 2))
+worker_class = "gthread"
+threads = int(os.environ.get("DOORSTEP_THREADS", 4))
+keepalive = 75           # longer than Collect's OkHttp idle pool (5 min) is pointless; 75 s as nginx
+timeout = 120            # a large video upload on a slow link must not be killed mid-way
+graceful_timeout = 30
+# gunicorn itself limits request lines and headers, never bodies: the body limit is the app's
+# DOORSTEP_MAX_SUBMISSION_BYTES, the same number advertised to phones (checklist item 28).
+errorlog = "-"
+accesslog = os.environ.get("DOORSTEP_ACCESS_LOG") or None

@@ -1,0 +1,50 @@
+"""Start a real gunicorn serving this checkout on a free loopback port."""
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import requests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, database_url, data_dir, workers=2, max_bytes=None, secret="e2e-secret"):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "DOORSTEP_DATABASE_URL": database_url,
+               "DOORSTEP_DATA_DIR": data_dir, "DOORSTEP_SECRET_KEY": secret,
+               "DOORSTEP_BIND": f"127.0.0.1:{self.port}", "DOORSTEP_WORKERS": str(workers)}
+        if max_bytes:
+            env["DOORSTEP_MAX_SUBMISSION_BYTES"] = str(max_bytes)
+        gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+        self.process = subprocess.Popen(
+            [gunicorn, "-c", "python:app.gunicorn_conf", "wsgi:app"], cwd=ROOT, env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+    def wait(self, seconds=30):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("gunicorn exited:\n" + self.process.stdout.read().decode())
+            try:
+                requests.get(self.url + "/formList", timeout=1)
+                return self
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("gunicorn did not start in time")
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
