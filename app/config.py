@@ -78,7 +78,10 @@ def load(instance_path, overrides=None, environ=os.environ):
     config.update(overrides or {})
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
     config["TRUSTED_PROXIES"] = _split(config["TRUSTED_PROXIES"])
-    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    # No pool_pre_ping: it costs a database round trip on every request. Connections are
+    # recycled hourly instead; after a database restart, the first request on each stale
+    # connection fails once (a phone simply retries).
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_recycle": 3600})
     return config
 
 

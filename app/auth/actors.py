@@ -4,7 +4,7 @@ An Actor is resolved once per request from a token or credentials and then passe
 into domain functions. `area_ids` / `form_ids` of None mean "all of the project's".
 """
 from dataclasses import dataclass
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.auth import secrets
 from app.auth.models import ApiSession, AppUser, User, app_user_areas, app_user_forms
@@ -50,18 +50,25 @@ def from_user(user):
     return Actor("user", user.id, user.username, user.role, None, areas, None)
 
 
+_T = AppUser.__table__
+_APP_USER = (select(_T.c.id, _T.c.project_id, _T.c.display_name, _T.c.all_areas, _T.c.all_forms)
+             .where(_T.c.token_hash == bindparam("h"), _T.c.revoked_at.is_(None)))
+_APP_USER_AREAS = select(app_user_areas.c.area_id).where(app_user_areas.c.app_user_id == bindparam("i"))
+_APP_USER_FORMS = select(app_user_forms.c.form_id).where(app_user_forms.c.app_user_id == bindparam("i"))
+
+
 def app_user_by_token(session, token):
-    """The live app user with this token, or None (unknown or revoked)."""
-    app_user = session.scalar(select(AppUser).where(
-        AppUser.token_hash == secrets.token_hash(token), AppUser.revoked_at.is_(None)))
-    if app_user is None:
+    """The live app user with this token, or None (unknown or revoked). Runs on every phone
+    request, so it reads plain columns with prebuilt statements, never ORM relationships."""
+    conn = session.connection()
+    row = conn.execute(_APP_USER, {"h": secrets.token_hash(token)}).first()
+    if row is None:
         return None
-    areas = None if app_user.all_areas else frozenset(session.scalars(
-        select(app_user_areas.c.area_id).where(app_user_areas.c.app_user_id == app_user.id)))
-    forms = None if app_user.all_forms else frozenset(session.scalars(
-        select(app_user_forms.c.form_id).where(app_user_forms.c.app_user_id == app_user.id)))
-    return Actor("app_user", app_user.id, app_user.display_name, "app_user",
-                 app_user.project_id, areas, forms)
+    areas = None if row.all_areas else frozenset(
+        conn.execute(_APP_USER_AREAS, {"i": row.id}).scalars())
+    forms = None if row.all_forms else frozenset(
+        conn.execute(_APP_USER_FORMS, {"i": row.id}).scalars())
+    return Actor("app_user", row.id, row.display_name, "app_user", row.project_id, areas, forms)
 
 
 def user_by_password(session, username, password):

@@ -14,14 +14,32 @@ from app.extensions import db
 from app.problems import Problem
 
 
-def resolve(project_id=None, challenge=True):
-    """The request's Actor (resolved once per request), or raise the right 401/403 Problem."""
+def resolve(project_id=None, challenge=True, end_transaction=True):
+    """The request's Actor (resolved once per request), or raise the right 401/403 Problem.
+
+    The Actor is plain data, so by default the read transaction ends here: on SQLite no lock
+    is then held while a handler receives or parses a body. A handler that goes straight on
+    to write (submission intake, after parsing) keeps it and saves a transaction.
+    """
     actor = request.environ.get("doorstep.actor")
     if actor is None:
-        actor = request.environ["doorstep.actor"] = _resolve(challenge)
+        try:
+            actor = request.environ["doorstep.actor"] = _resolve(challenge)
+        finally:
+            if end_transaction:
+                db.session.rollback()
     if project_id is not None and not actor.in_project(project_id):
         raise Problem("403.2")
     return actor
+
+
+def challenge_anonymous():
+    """401 with a challenge, at once, for a request that carries no credentials of any kind:
+    clients (Collect, requests' Digest) authenticate from that challenge, so it must come
+    before a handler spends time on the body."""
+    if (request.environ.get("doorstep.url_token") is None and "st" not in request.args
+            and request.authorization is None):
+        raise _unauthorised("401.2", True)
 
 
 def _resolve(challenge):
@@ -81,8 +99,8 @@ def _unauthorised(code, challenge, stale=False):
     return Problem(code, headers=headers)
 
 
-def require(permission, project_id=None, challenge=True):
-    actor = resolve(project_id, challenge)
+def require(permission, project_id=None, challenge=True, end_transaction=True):
+    actor = resolve(project_id, challenge, end_transaction)
     if not actor.can(permission):
         raise Problem("403.2")
     return actor

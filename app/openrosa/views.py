@@ -102,9 +102,18 @@ def submission_preflight():
 
 @bp.route("/submission/", methods=["POST"], strict_slashes=False)
 def submission():
-    actor = auth.require("submission.create", _project_id())
+    # A request without credentials is challenged before its body is read. With credentials,
+    # the body is received and parsed first and the actor lookup then opens the one
+    # transaction that stores the submission: no lock or connection is held while the bytes
+    # of a slow upload arrive, and there is no separate transaction just for authentication.
+    auth.challenge_anonymous()
     upload = media.read_upload(request)
-    intake.receive(db.session, current_app.extensions["blob_store"], actor, _project_id(), upload)
+    try:
+        actor = auth.require("submission.create", _project_id(), end_transaction=False)
+        intake.receive(db.session, current_app.extensions["blob_store"], actor, _project_id(),
+                       upload)
+    finally:
+        upload.close()
     return Response(documents.success(protocol.english_first()), status=201,
                     content_type=XML_TYPE)
 

@@ -25,7 +25,6 @@ class Submission(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     updated_at = db.Column(db.DateTime)
     deleted_at = db.Column(db.DateTime)
-    current_def_id = db.Column(db.Integer)
 
     defs = db.relationship("SubmissionDef", back_populates="submission",
                            order_by="SubmissionDef.id")
@@ -43,6 +42,7 @@ class SubmissionDef(db.Model):
     #: the XML exactly as received (bytes decoded as UTF-8)
     xml = db.Column(db.Text, nullable=False)
     xml_sha256 = db.Column(db.String(64), nullable=False)
+    #: the latest version of the submission (exactly one per submission)
     current = db.Column(db.Boolean, nullable=False, default=True)
     encrypted = db.Column(db.Boolean, nullable=False, default=False)
     instance_name = db.Column(db.String(500))

@@ -8,23 +8,25 @@ Encrypted submissions are never processed: the server cannot read them.
 import logging
 
 from app.audit.record import record
+from app.submissions import rows
 
 log = logging.getLogger(__name__)
 
-#: callables (session, submission, definition) -> None, in order
+#: callables (session, received: intake.Received) -> None, in order
 PROCESSORS = []
 
 
-def run(session, submission, definition):
-    if definition.encrypted:
+def run(session, received):
+    if received.instance.encrypted:
         return
     for processor in list(PROCESSORS):
         try:
             with session.begin_nested():
-                processor(session, submission, definition)
+                processor(session, received)
         except Exception as e:  # noqa: BLE001 - any failure must not cost the submission
-            log.exception("processing %s failed for submission %s", processor, submission.id)
-            submission.review_state = "hasIssues"
-            record(session, None, "submission.process.error", f"submission:{submission.id}",
+            log.exception("processing failed for submission %s", received.submission_id)
+            rows.update_submission(session, received.submission_id, review_state="hasIssues")
+            record(session, None, "submission.process.error",
+                   f"submission:{received.submission_id}",
                    processor=getattr(processor, "__name__", repr(processor)),
                    error=f"{type(e).__name__}: {e}")

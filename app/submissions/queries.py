@@ -40,7 +40,8 @@ def get_submission(session, actor, form, instance_id):
 
 
 def current_def(session, submission):
-    return session.get(SubmissionDef, submission.current_def_id)
+    return session.scalar(select(SubmissionDef).where(
+        SubmissionDef.submission_id == submission.id, SubmissionDef.current.is_(True)))
 
 
 def set_review_state(session, actor, submission, state):

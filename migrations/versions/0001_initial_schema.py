@@ -146,7 +146,6 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
-    sa.Column('current_def_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_submissions_area_id_areas')),
     sa.ForeignKeyConstraint(['form_id'], ['forms.id'], name=op.f('fk_submissions_form_id_forms')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_submissions')),

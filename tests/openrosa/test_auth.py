@@ -132,6 +132,9 @@ def test_viewer_may_list_but_not_submit(client, personas, simple_form):
         "Authorization": _basic("viewer", "viewer-password")})
     assert viewer.client.get("/v1/projects/1/formList", headers=viewer.headers,
                              base_url="https://localhost").status_code == 200
-    response = viewer.client.post("/v1/projects/1/submission", headers=viewer.headers,
-                                  base_url="https://localhost")
+    import io
+    response = viewer.client.post(
+        "/v1/projects/1/submission", headers=viewer.headers, base_url="https://localhost",
+        data={"xml_submission_file": (io.BytesIO(make_instance()), "s.xml", "text/xml")},
+        content_type="multipart/form-data")
     assert response.status_code == 403

@@ -30,7 +30,7 @@ def test_item_53_envelope_without_instance_id_is_400(collect, publish, db):
 
 def test_item_54_encrypted_submissions_are_never_processed(collect, publish, monkeypatch):
     calls = []
-    monkeypatch.setattr(processing, "PROCESSORS", [lambda s, sub, d: calls.append(d.id)])
+    monkeypatch.setattr(processing, "PROCESSORS", [lambda s, received: calls.append(received.def_id)])
     publish(make_xform("secret", "1", encrypted=True))
     collect.submit(make_encrypted_envelope(instance_id=new_instance_id()))
     assert calls == []

@@ -218,3 +218,16 @@ def test_item_47_enketo_instance_headers_are_accepted(collect, simple_form, db):
     response = collect.submit(make_instance(instance_id=iid, deprecated_id=old), headers=headers)
     assert response.status_code == 201
     assert stored(db, iid)[0].deprecated_id == old
+
+
+def test_anonymous_post_is_challenged_before_the_body_is_read(client, simple_form):
+    class Exploding(io.BytesIO):
+        def read(self, *args):
+            raise AssertionError("an anonymous body was read")
+
+        readline = readinto = read1 = read
+
+    response = client.post("/v1/projects/1/submission", input_stream=Exploding(b"x" * 10),
+                           headers={"X-OpenRosa-Version": "1.0"},
+                           content_type="multipart/form-data; boundary=x")
+    assert response.status_code == 401 and response.headers["WWW-Authenticate"].startswith("Digest")

@@ -10,13 +10,13 @@ from tests.factories import make_instance
 def test_processor_failure_keeps_submission_and_marks_it(collect, simple_form, db, monkeypatch):
     touched = []
 
-    def writes_then_fails(session, submission, definition):
+    def writes_then_fails(session, received):
         from app.audit.record import record
         record(session, None, "half.done", "x")        # must be rolled back with the savepoint
         raise RuntimeError("merge exploded")
 
-    def later(session, submission, definition):
-        touched.append(definition.instance_id)
+    def later(session, received):
+        touched.append(received.instance_id)
 
     monkeypatch.setattr(processing, "PROCESSORS", [writes_then_fails, later])
     response = collect.submit(make_instance(instance_id="uuid:kept"))

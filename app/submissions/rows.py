@@ -1,0 +1,92 @@
+"""Intake's data access in SQLAlchemy Core: the few selects and inserts a submission needs.
+
+Statements are built once at import with bind parameters and run on the session's connection:
+no ORM identity map or unit of work, no statement rebuilding or cache-key work per request
+(measured under load, those cost several times the SQL itself). Everything else may use the
+ORM models; these statements write the same tables in the same transaction.
+"""
+from sqlalchemy import bindparam, insert, select, update
+
+from app.forms.models import Form, FormVersion
+from app.models_base import utcnow
+from app.submissions.models import Submission, SubmissionAttachment, SubmissionDef
+
+F, V = Form.__table__, FormVersion.__table__
+S, D, A = Submission.__table__, SubmissionDef.__table__, SubmissionAttachment.__table__
+
+# Form, version and any def already stored under this instanceID, in one round trip.
+_D2 = D.alias("existing")
+_S2 = S.alias("existing_submission")
+_FORM_WITH_VERSION = (
+    select(F.c.id, F.c.project_id, F.c.xml_form_id, F.c.state,
+           V.c.id.label("version_id"), V.c.binary_paths,
+           _D2.c.id.label("existing_id"), _D2.c.submission_id.label("existing_submission_id"),
+           _D2.c.xml_sha256.label("existing_sha"), _D2.c.current.label("existing_current"),
+           _S2.c.deleted_at.label("existing_deleted_at"))
+    .select_from(
+        F.outerjoin(V, (V.c.form_id == F.c.id) & (V.c.version == bindparam("version")))
+        .outerjoin(_D2, (_D2.c.form_id == F.c.id) & (_D2.c.instance_id == bindparam("iid")))
+        .outerjoin(_S2, _S2.c.id == _D2.c.submission_id))
+    .where(F.c.project_id == bindparam("project_id"), F.c.xml_form_id == bindparam("form")))
+_DEF_BY_INSTANCE = (
+    select(D.c.id, D.c.submission_id, D.c.instance_id, D.c.xml_sha256, D.c.current,
+           S.c.deleted_at)
+    .select_from(D.join(S, S.c.id == D.c.submission_id))
+    .where(D.c.form_id == bindparam("form_id"), D.c.instance_id == bindparam("instance_id")))
+_ATTACHMENTS = select(A.c.name, A.c.blob_sha256).where(A.c.def_id == bindparam("def_id"))
+_INSERT_SUBMISSION = insert(S).returning(S.c.id)
+_INSERT_DEF = insert(D).returning(D.c.id)
+_INSERT_ATTACHMENT = insert(A)
+_SET_BLOB = (update(A).where(A.c.def_id == bindparam("d"), A.c.name == bindparam("n"))
+             .values(blob_sha256=bindparam("sha")))
+_SUPERSEDE = update(D).where(D.c.id == bindparam("d")).values(current=False)
+
+
+def _conn(session):
+    return session.connection()
+
+
+def form_with_version(session, project_id, xml_form_id, version, instance_id):
+    """One row: form id, project, state; the matching version's id and binary paths (None when
+    that version was never published); and existing_* columns of a def already stored under
+    `instance_id` (None when new). None if there is no such form."""
+    return _conn(session).execute(_FORM_WITH_VERSION, {
+        "project_id": project_id, "form": xml_form_id, "version": version,
+        "iid": instance_id}).first()
+
+
+def def_by_instance_id(session, form_id, instance_id):
+    return _conn(session).execute(_DEF_BY_INSTANCE, {
+        "form_id": form_id, "instance_id": instance_id}).first()
+
+
+def attachments(session, def_id):
+    """name -> blob sha256 (None while missing)."""
+    return dict(_conn(session).execute(_ATTACHMENTS, {"def_id": def_id}).all())
+
+
+def insert_submission(session, **values):
+    return _conn(session).execute(_INSERT_SUBMISSION, {"created_at": utcnow(), **values}).scalar_one()
+
+
+def insert_def(session, **values):
+    return _conn(session).execute(_INSERT_DEF, {"created_at": utcnow(), **values}).scalar_one()
+
+
+def insert_attachments(session, def_id, blobs):
+    if blobs:
+        _conn(session).execute(_INSERT_ATTACHMENT, [
+            {"def_id": def_id, "name": n, "blob_sha256": b} for n, b in blobs.items()])
+
+
+def set_attachment_blob(session, def_id, name, sha256):
+    _conn(session).execute(_SET_BLOB, {"d": def_id, "n": name, "sha": sha256})
+
+
+def update_submission(session, submission_id, **values):
+    # Few call sites, varying columns: built per call.
+    _conn(session).execute(update(S).where(S.c.id == submission_id).values(**values))
+
+
+def supersede(session, def_id):
+    _conn(session).execute(_SUPERSEDE, {"d": def_id})
