@@ -13,6 +13,7 @@ from app.extensions import db, migrate
 def create_app(config=None):
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(settings.load(app.instance_path, config))
+    app.instance_path = os.path.abspath(app.config["INSTANCE_DIR"])
     os.makedirs(app.instance_path, exist_ok=True)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))

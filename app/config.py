@@ -18,11 +18,14 @@ class Setting:
 
 
 SETTINGS = (
+    Setting("DOORSTEP_INSTANCE_DIR", "INSTANCE_DIR", None,
+            "Directory for local state: the default SQLite database and data directory, QR "
+            "codes and the quick start's notes. Default: instance/ in the checkout."),
     Setting("DOORSTEP_DATABASE_URL", "SQLALCHEMY_DATABASE_URI", None,
-            "Database URL. Default: SQLite at instance/doorstep.sqlite3. "
+            "Database URL. Default: SQLite at <instance>/doorstep.sqlite3. "
             "PostgreSQL: postgresql://user@host:5432/dbname."),
     Setting("DOORSTEP_DATA_DIR", "DATA_DIR", None,
-            "Directory for attachment and form-media blobs. Default: instance/data."),
+            "Directory for attachment and form-media blobs. Default: <instance>/data."),
     Setting("DOORSTEP_MAX_SUBMISSION_BYTES", "MAX_CONTENT_LENGTH", 100_000_000,
             "Largest accepted submission POST body; advertised to phones as "
             "X-OpenRosa-Accept-Content-Length. Keep it below any proxy's limit.", int),
@@ -49,6 +52,8 @@ SETTINGS = (
 
 
 def _instance_default(instance_path, key):
+    if key == "INSTANCE_DIR":
+        return instance_path
     if key == "SQLALCHEMY_DATABASE_URI":
         return "sqlite:///" + os.path.join(instance_path, "doorstep.sqlite3")
     if key == "DATA_DIR":
@@ -73,7 +78,7 @@ def load(instance_path, overrides=None, environ=os.environ):
         raw = environ.get(s.name)
         value = s.cast(raw) if raw not in (None, "") else s.default
         if value is None:
-            value = _instance_default(instance_path, s.key)
+            value = _instance_default(config.get("INSTANCE_DIR", instance_path), s.key)
         config[s.key] = value
     config.update(overrides or {})
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])

@@ -63,8 +63,11 @@ def prepare(app, form_paths):
 class Gunicorn:
     def __init__(self, database_url, data_dir, port, workers, threads):
         env = {**os.environ, "DOORSTEP_DATABASE_URL": database_url, "DOORSTEP_DATA_DIR": data_dir,
-               "DOORSTEP_SECRET_KEY": "bench", "DOORSTEP_BIND": f"127.0.0.1:{port}",
-               "DOORSTEP_WORKERS": str(workers), "DOORSTEP_THREADS": str(threads)}
+               "DOORSTEP_SECRET_KEY": "bench", "DOORSTEP_BIND": f"127.0.0.1:{port}"}
+        if workers:         # else the shipped gunicorn defaults, i.e. what users run
+            env["DOORSTEP_WORKERS"] = str(workers)
+        if threads:
+            env["DOORSTEP_THREADS"] = str(threads)
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
         self.process = subprocess.Popen([gunicorn, "-c", "python:app.gunicorn_conf", "wsgi:app"],
                                         cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
@@ -98,8 +101,8 @@ def multipart(xml):
     return body, f"multipart/form-data; boundary={boundary}"
 
 
-def post_all(port, path, bodies, clients):
-    """POST every (body, content type) over `clients` keep-alive connections.
+def post_all(port, path, bodies, clients, method="POST"):
+    """Send every (body, content type) over `clients` keep-alive connections.
     Returns (seconds, latencies in ms, status counts)."""
     latencies, statuses, lock = [], {}, threading.Lock()
     chunks = [bodies[i::clients] for i in range(clients)]
@@ -109,7 +112,7 @@ def post_all(port, path, bodies, clients):
         mine, codes = [], {}
         for body, ctype in chunk:
             start = time.perf_counter()
-            conn.request("POST", path, body, {"Content-Type": ctype, "X-OpenRosa-Version": "1.0"})
+            conn.request(method, path, body, {"Content-Type": ctype, "X-OpenRosa-Version": "1.0"})
             response = conn.getresponse()
             response.read()
             mine.append((time.perf_counter() - start) * 1000)

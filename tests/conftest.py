@@ -56,6 +56,7 @@ def app(database_url, tmp_path_factory):
     app = create_app({
         "TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test-secret",
         "DATA_DIR": str(tmp_path_factory.mktemp("data")), "PUBLIC_URL": "",
+        "INSTANCE_DIR": str(tmp_path_factory.mktemp("instance")),
         "MAX_CONTENT_LENGTH": 2_000_000, "PROJECT_NAME": "Test town",
         # Same scrypt code path, a smaller work factor: personas are made for every test.
         "PASSWORD_HASH": "scrypt:1024:8:1",

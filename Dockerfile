@@ -1,0 +1,23 @@
+# Doorstep: the same install and start commands as the README's quick start, as a non-root
+# user, with all state (SQLite database, attachments, QR codes) in the /data volume.
+# For PostgreSQL set DOORSTEP_DATABASE_URL; behind a proxy set DOORSTEP_TRUSTED_PROXIES.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    DOORSTEP_INSTANCE_DIR=/data \
+    FLASK_APP=wsgi
+
+RUN useradd --create-home --uid 10001 doorstep && mkdir /data && chown doorstep /data
+WORKDIR /srv/doorstep
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY wsgi.py ./
+COPY app ./app
+COPY migrations ./migrations
+COPY forms ./forms
+
+USER doorstep
+VOLUME /data
+EXPOSE 8000
+CMD ["sh", "-c", "flask --app wsgi setup && exec gunicorn -c python:app.gunicorn_conf wsgi:app"]

@@ -1,0 +1,55 @@
+"""The README's first command, as a new user runs it: `flask --app wsgi setup` then gunicorn
+with the shipped config, in a fresh instance directory with the default SQLite database."""
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+
+import requests
+
+from tests.e2e.live import ROOT, free_port
+
+BIN = os.path.dirname(sys.executable)
+
+
+def _setup(env):
+    return subprocess.run([os.path.join(BIN, "flask"), "--app", "wsgi", "setup"], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_setup_then_gunicorn_serves_a_phone(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOORSTEP_")}
+    env["DOORSTEP_INSTANCE_DIR"] = str(tmp_path)
+    first = _setup(env)
+    assert first.returncode == 0, first.stderr
+    url = re.search(r"Server URL for ODK Collect: (\S+)", first.stdout).group(1)
+    assert re.search(r"Admin login: admin / \S+", first.stdout)
+    assert (tmp_path / "quickstart-phone.png").read_bytes().startswith(b"\x89PNG")
+    villages = sqlite3.connect(tmp_path / "doorstep.sqlite3").execute(
+        "select count(*) from areas").fetchone()[0]
+    assert villages == 12
+
+    again = _setup(env)
+    assert again.returncode == 0 and url in again.stdout        # idempotent, same phone
+
+    port = free_port()
+    env["DOORSTEP_BIND"] = f"127.0.0.1:{port}"
+    server = subprocess.Popen([os.path.join(BIN, "gunicorn"), "-c", "python:app.gunicorn_conf",
+                               "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        path = url.split(":8000", 1)[1]
+        for _ in range(100):
+            try:
+                response = requests.get(f"http://127.0.0.1:{port}{path}/formList",
+                                        headers={"X-OpenRosa-Version": "1.0"}, timeout=2)
+                break
+            except requests.ConnectionError:
+                import time
+                time.sleep(0.1)
+        assert response.status_code == 200
+        assert b"http://openrosa.org/xforms/xformsList" in response.content
+    finally:
+        server.terminate()
+        server.wait(10)
