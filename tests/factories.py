@@ -71,3 +71,26 @@ def make_encrypted_envelope(form_id="secret", version="1", instance_id=None, med
             f'version="{version}" encrypted="yes"><base64EncryptedKey>S2V5</base64EncryptedKey>'
             f"{files}<encryptedXmlFile>submission.xml.enc</encryptedXmlFile>{meta}</data>"
             ).encode("utf-8")
+
+
+def make_entity_xform(form_id="register_person", dataset="people", version="1", create=True,
+                      update=False, properties=("full_name", "village"), uses_list=False,
+                      entities_version="2024.1.0"):
+    """A form declaring one entity block on `dataset`; `uses_list` adds the list itself as a
+    secondary instance (jr://file-csv/<dataset>.csv), as update forms need."""
+    attrs = (' create="1"' if create else "") + (
+        ' update="1" baseVersion="" trunkVersion="" branchId=""' if update else "")
+    fields = "".join(f"<{p}/>" for p in properties)
+    binds = "".join(f'<bind nodeset="/data/{p}" type="string" entities:saveto="{p}"/>'
+                    for p in properties)
+    list_instance = (f'<instance id="{dataset}" src="jr://file-csv/{dataset}.csv"/>'
+                     if uses_list else "")
+    return (f'<?xml version="1.0"?>\n<h:html {NS} '
+            'xmlns:entities="http://www.opendatakit.org/xforms/entities"><h:head>'
+            f'<h:title>{form_id}</h:title><model odk:xforms-version="1.0.0" '
+            f'entities:entities-version="{entities_version}"><instance>'
+            f'<data id="{form_id}" version="{version}">{fields}<meta><instanceID/>'
+            f'<entity dataset="{dataset}" id=""{attrs}><label/></entity></meta></data>'
+            f'</instance>{list_instance}{binds}'
+            '<bind nodeset="/data/meta/instanceID" type="string" readonly="true()" '
+            'jr:preload="uid"/></model></h:head><h:body/></h:html>').encode("utf-8")

@@ -43,6 +43,10 @@ class FormVersion(db.Model):
     #: absolute paths of binary (file) questions: which uploaded parts are attachments
     binary_paths = db.Column(JSONType, nullable=False, default=list)
     encrypted = db.Column(db.Boolean, nullable=False, default=False)
+    #: entities declared by the form: [{"dataset", "create", "update", "properties"}]
+    entities = db.Column(JSONType, nullable=False, default=list)
+    #: the model's entities:entities-version, "" when the form declares none
+    entities_version = db.Column(db.String(20), nullable=False, default="")
     warnings = db.Column(JSONType, nullable=False, default=list)
     published_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
@@ -62,4 +66,7 @@ class FormAttachment(db.Model):
     #: "image", "audio", "video", "file" (CSV, XML, GeoJSON ...)
     kind = db.Column(db.String(20), nullable=False, default="file")
     blob_sha256 = db.Column(db.ForeignKey("blobs.sha256"))
+    #: set when the attachment is an entity list: served from the register, not a file
+    dataset_id = db.Column(db.ForeignKey("datasets.id"))
     blob = db.relationship("app.storage.models.Blob", lazy="joined")
+    dataset = db.relationship("app.register.models.Dataset", lazy="joined")

@@ -17,6 +17,7 @@ from app.forms.models import Form, FormAttachment, FormVersion
 from app.forms.xform import read_xform
 from app.models_base import utcnow
 from app.problems import Problem
+from app.register import datasets
 from app.storage.service import save_blob
 
 
@@ -27,6 +28,7 @@ class Published:
     outcome: str                  # "created", "new version", "unchanged", "media updated"
     warnings: list = field(default_factory=list)
     missing_media: list = field(default_factory=list)
+    datasets: list = field(default_factory=list)
 
 
 def publish(session, store, project_id, filename, data, media=None, actor=None):
@@ -47,6 +49,7 @@ def publish(session, store, project_id, filename, data, media=None, actor=None):
     md5 = hashlib.md5(compiled.xml).hexdigest()
     if existing is not None and existing.md5 != md5:
         raise Problem("409.6", {"form": info.xml_form_id, "version": info.version or '""'})
+    declared = datasets.declare(session, project_id, info.entities)
     if existing is not None:
         changed = _attach(session, store, existing, info.media, media)
         outcome = "media updated" if changed else "unchanged"
@@ -59,8 +62,9 @@ def publish(session, store, project_id, filename, data, media=None, actor=None):
         form.updated_at = utcnow()
         record(session, actor, "form.publish", f"form:{form.id}",
                xmlFormId=form.xml_form_id, version=info.version)
-    missing = [a.name for a in version.attachments if a.blob_sha256 is None]
-    return Published(form, version, outcome, compiled.warnings, missing)
+    datasets.link_lists(session, project_id, version.attachments)
+    missing = [a.name for a in version.attachments if a.blob_sha256 is None and a.dataset_id is None]
+    return Published(form, version, outcome, compiled.warnings, missing, declared)
 
 
 def _new_version(session, store, form, info, compiled, md5):
@@ -70,7 +74,8 @@ def _new_version(session, store, form, info, compiled, md5):
     version = FormVersion(
         form=form, version=info.version, title=info.title, xml=compiled.xml.decode("utf-8"),
         md5=md5, xlsform_sha256=source_sha, xlsform_name=compiled.source_name,
-        binary_paths=info.binary_paths, encrypted=info.encrypted, warnings=compiled.warnings)
+        binary_paths=info.binary_paths, encrypted=info.encrypted, warnings=compiled.warnings,
+        entities=info.entities, entities_version=info.entities_version)
     session.add(version)
     session.flush()
     return version

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from app import safexml
+from app.forms.entity_spec import read_entities
 from app.problems import Problem
 
 XF = "http://www.w3.org/2002/xforms"
@@ -27,6 +28,8 @@ class XFormInfo:
     binary_paths: list = field(default_factory=list)
     media: dict = field(default_factory=dict)       # name -> kind
     encrypted: bool = False
+    entities_version: str = ""
+    entities: list = field(default_factory=list)    # see forms.entity_spec
 
 
 def read_xform(xml_bytes, name="form"):
@@ -39,13 +42,16 @@ def read_xform(xml_bytes, name="form"):
     if data is None or not data.get("id"):
         raise Problem("400.11", {"name": name})
     title = root.findtext(f"{{{H}}}head/{{{H}}}title") or ""
+    encrypted = any(s.get("base64RsaPublicKey") for s in model.iterfind(f"{{{XF}}}submission"))
+    # Encrypted forms are never read for entities: the server cannot see their data (as Central).
+    entities_version, entities = ("", []) if encrypted else read_entities(model, data)
     return XFormInfo(
         xml_form_id=data.get("id"), version=data.get("version") or "",
         title=title.strip() or data.get("id"),
         binary_paths=[b.get("nodeset") for b in model.iterfind(f"{{{XF}}}bind")
                       if (b.get("type") or "").split(":")[-1] == "binary" and b.get("nodeset")],
         media=_media(root, root.find(f"{{{H}}}body")),
-        encrypted=any(s.get("base64RsaPublicKey") for s in model.iterfind(f"{{{XF}}}submission")))
+        encrypted=encrypted, entities_version=entities_version, entities=entities)
 
 
 def _media(root, body):

@@ -53,3 +53,11 @@ def manifest(files):
         parts.append("</mediaFile>")
     parts.append("</manifest>")
     return "".join(parts)
+
+
+def integrity(states):
+    """The OpenRosa integrity response: <deleted> is exactly "true" or "false" (Collect parses
+    it strictly)."""
+    rows = "".join(f"<entity id={quoteattr(uuid)}><deleted>{'true' if gone else 'false'}"
+                   "</deleted></entity>" for uuid, gone in states.items())
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<data><entities>{rows}</entities></data>'

@@ -30,6 +30,14 @@ def send_blob(blob, name):
     return response.make_conditional(request)
 
 
+def send_text(text, name, etag):
+    """Generated text (an entity list CSV) with an ETag equal to its manifest hash."""
+    response = current_app.response_class(text.encode("utf-8"), content_type=_content_type(name))
+    response.set_etag(etag)
+    response.headers["Content-Disposition"] = _disposition(name)
+    return response.make_conditional(request)
+
+
 def _content_type(name):
     kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
     return f"{kind}; charset=utf-8" if kind.startswith("text/") else kind

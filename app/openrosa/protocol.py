@@ -14,7 +14,7 @@ from flask import current_app, request
 from app.problems import Problem
 
 #: endpoint names (without blueprint) that are "OpenRosa-style" in Central's sense
-STRICT_ENDPOINTS = {"form_list", "manifest", "submission", "submission_preflight"}
+STRICT_ENDPOINTS = {"form_list", "manifest", "submission", "submission_preflight", "integrity"}
 
 
 def check_version_header():

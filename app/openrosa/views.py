@@ -14,6 +14,7 @@ from app.extensions import db
 from app.forms.queries import listed_forms, readable_form
 from app.openrosa import documents, media, protocol
 from app.problems import Problem
+from app.register import lists
 from app.projects.service import DEFAULT_PROJECT_ID
 from app.submissions import intake
 
@@ -76,20 +77,45 @@ def form_xml(xml_form_id):
 def manifest(xml_form_id):
     actor = auth.require("form.list", _project_id())
     _form, version = readable_form(db.session, actor, _project_id(), xml_form_id)
-    files = [{"filename": a.name, "hash": a.blob.md5,
-              "download_url": _form_url(xml_form_id, f"/attachments/{quote(a.name, safe='')}")}
-             for a in version.attachments if a.blob is not None]
+    files = [_media_entry(actor, xml_form_id, a) for a in version.attachments
+             if a.blob is not None or a.dataset is not None]
     return Response(documents.manifest(files), content_type=XML_TYPE)
+
+
+def _media_entry(actor, xml_form_id, attachment):
+    entry = {"filename": attachment.name,
+             "download_url": _form_url(xml_form_id,
+                                       f"/attachments/{quote(attachment.name, safe='')}")}
+    dataset = attachment.dataset
+    if dataset is None:
+        return {**entry, "hash": attachment.blob.md5}
+    # Entity lists: a change token, the list type, and where to check deletions (items 21, 22).
+    return {**entry, "hash": lists.list_hash(dataset, actor),
+            "type": "approvalEntityList" if dataset.approval_required else "entityList",
+            "integrity_url": f"{base_url()}/datasets/{quote(dataset.name, safe='')}/integrity"}
 
 
 @bp.route("/forms/<path:xml_form_id>/attachments/<name>")
 def attachment(xml_form_id, name):
     actor = auth.require("form.list", _project_id())
     _form, version = readable_form(db.session, actor, _project_id(), xml_form_id)
-    found = next((a for a in version.attachments if a.name == name and a.blob), None)
+    found = next((a for a in version.attachments if a.name == name and (a.blob or a.dataset)),
+                  None)
     if found is None:
         raise Problem("404.1")
+    if found.dataset is not None:
+        return media.send_text(lists.entity_csv(db.session, found.dataset, actor), name,
+                               lists.list_hash(found.dataset, actor))
     return media.send_blob(found.blob, name)
+
+
+@bp.route("/datasets/<name>/integrity")
+def integrity(name):
+    actor = auth.require("form.list", _project_id())
+    dataset = lists.dataset_named(db.session, _project_id(), name)
+    states = lists.deleted_states(db.session, dataset, actor,
+                                  request.args.get("id", "").split(","))
+    return Response(documents.integrity(states), content_type=XML_TYPE)
 
 
 @bp.route("/submission/", methods=["GET", "HEAD"], strict_slashes=False)

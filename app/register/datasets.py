@@ -1,0 +1,41 @@
+"""Entity lists at publish time: create the lists and properties a form declares, and link the
+form's `<list>.csv` attachments to lists of that name, so phones get the live register."""
+from sqlalchemy import select, update
+
+from app.register.models import Dataset, DatasetProperty
+
+
+def declare(session, project_id, blocks):
+    """Create missing datasets and properties for the form's entity blocks. Returns datasets."""
+    found = []
+    for block in blocks:
+        dataset = session.scalar(select(Dataset).where(Dataset.project_id == project_id,
+                                                       Dataset.name == block["dataset"]))
+        if dataset is None:
+            dataset = Dataset(project_id=project_id, name=block["dataset"])
+            session.add(dataset)
+            session.flush()
+        known = {p.name for p in dataset.properties}
+        new = [p for p in dict.fromkeys(block["properties"]) if p not in known]
+        for i, name in enumerate(new, start=len(known)):
+            dataset.properties.append(DatasetProperty(name=name, position=i))
+        if new:
+            bump(session, dataset.id)
+        found.append(dataset)
+    session.flush()
+    return found
+
+
+def link_lists(session, project_id, attachments):
+    """Point every expected `<name>.csv` attachment at the project's list `<name>`, if any."""
+    for attachment in attachments:
+        if attachment.name.endswith(".csv") and attachment.dataset_id is None:
+            attachment.dataset_id = session.scalar(select(Dataset.id).where(
+                Dataset.project_id == project_id, Dataset.name == attachment.name[:-4]))
+
+
+def bump(session, dataset_id):
+    """Move the list's revision: its manifest hash changes and phones fetch it again. Done in
+    SQL (revision = revision + 1), so concurrent changes never lose a step."""
+    session.execute(update(Dataset).where(Dataset.id == dataset_id)
+                    .values(revision=Dataset.revision + 1))

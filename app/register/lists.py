@@ -1,0 +1,65 @@
+"""Entity lists as phones see them: the manifest change token, the CSV, the integrity states.
+
+The CSV (checklist item 86) has `name,label,__version` then one column per property, one row
+per live entity the phone's user may see (her villages), newest first. Its manifest hash is a
+change token, not the CSV's MD5 (as Central): it moves with the list's revision and differs per
+village scope, so a cached copy for one worker is never taken for another's.
+"""
+import csv
+import hashlib
+import io
+
+from sqlalchemy import select
+
+from app.problems import Problem
+from app.register.models import Dataset, Entity
+
+
+def dataset_named(session, project_id, name):
+    dataset = session.scalar(select(Dataset).where(Dataset.project_id == project_id,
+                                                   Dataset.name == name))
+    if dataset is None:
+        raise Problem("404.1")
+    return dataset
+
+
+def list_hash(dataset, actor):
+    scope = "all" if actor.area_ids is None else ",".join(map(str, sorted(actor.area_ids)))
+    return hashlib.md5(f"{dataset.id}:{dataset.revision}:{scope}".encode()).hexdigest()
+
+
+def _visible(query, actor):
+    if actor.area_ids is not None:
+        query = query.where(Entity.area_id.in_(actor.area_ids))
+    return query
+
+
+def entity_csv(session, dataset, actor):
+    props = [p.name for p in dataset.properties]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["name", "label", "__version", *props])
+    query = _visible(select(Entity.uuid, Entity.label, Entity.version, Entity.data)
+                     .where(Entity.dataset_id == dataset.id, Entity.deleted_at.is_(None))
+                     .order_by(Entity.id.desc()), actor)
+    for uuid, label, version, data in session.execute(query):
+        writer.writerow([uuid, label, version, *(data.get(p, "") for p in props)])
+    return out.getvalue()
+
+
+def deleted_states(session, dataset, actor, uuids):
+    """{uuid: True|False} for ids this list knows; deleted, purged or out of the actor's
+    villages count as deleted (the phone must drop them); unknown ids are left out."""
+    wanted = [u.strip().lower() for u in uuids if u.strip()]
+    if not wanted:
+        return {}
+    rows = session.execute(select(Entity.uuid, Entity.deleted_at, Entity.area_id).where(
+        Entity.dataset_id == dataset.id, Entity.uuid.in_(wanted)))
+    return {uuid: _gone(deleted_at, area_id, actor) for uuid, deleted_at, area_id in rows}
+
+
+def _gone(deleted_at, area_id, actor):
+    if deleted_at is not None:
+        return True
+    # The same rule as the CSV: a restricted worker never sees rows without a village.
+    return actor.area_ids is not None and area_id not in actor.area_ids
