@@ -60,6 +60,10 @@ def _sqlite_connect(dbapi_connection, record):
 def _sqlite_begin(connection):
     if connection.dialect.name != "sqlite":
         return
+    if connection.get_execution_options().get("doorstep_read_only"):
+        # A declared read-only phase (app/transactions.py): deferred, no lock.
+        connection.exec_driver_sql("BEGIN")
+        return
     fd = connection.connection.info.get(_LOCK_FD)
     if fd is not None:
         fcntl.flock(fd, fcntl.LOCK_EX)

@@ -2,6 +2,7 @@
 keep-alive HTTP load generator, and percentile arithmetic. Nothing here is timed itself."""
 import http.client
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -102,22 +103,25 @@ def multipart(xml):
 
 
 def post_all(port, path, bodies, clients, method="POST"):
-    """Send every (body, content type) over `clients` keep-alive connections.
-    Returns (seconds, latencies in ms, status counts)."""
+    """Send every (body, content type) over `clients` keep-alive connections, each its own
+    thread. Requests are rendered to bytes beforehand and responses read with a minimal parser,
+    so the load generator takes as little as possible of the CPU it shares with the server
+    (http.client cost ~0.3 ms per request here). Returns (seconds, latencies ms, statuses)."""
     latencies, statuses, lock = [], {}, threading.Lock()
-    chunks = [bodies[i::clients] for i in range(clients)]
+    rendered = [_render(method, path, port, body, ctype) for body, ctype in bodies]
+    chunks = [rendered[i::clients] for i in range(clients)]
 
     def run(chunk):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        mine, codes = [], {}
-        for body, ctype in chunk:
+        sock = socket.create_connection(("127.0.0.1", port))
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        buffer, mine, codes = b"", [], {}
+        for request in chunk:
             start = time.perf_counter()
-            conn.request(method, path, body, {"Content-Type": ctype, "X-OpenRosa-Version": "1.0"})
-            response = conn.getresponse()
-            response.read()
+            sock.sendall(request)
+            status, buffer = _read_response(sock, buffer, method == "HEAD")
             mine.append((time.perf_counter() - start) * 1000)
-            codes[response.status] = codes.get(response.status, 0) + 1
-        conn.close()
+            codes[status] = codes.get(status, 0) + 1
+        sock.close()
         with lock:
             latencies.extend(mine)
             for k, v in codes.items():
@@ -130,6 +134,34 @@ def post_all(port, path, bodies, clients, method="POST"):
     for t in threads:
         t.join()
     return time.perf_counter() - start, latencies, statuses
+
+
+def _render(method, path, port, body, ctype):
+    head = (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"X-OpenRosa-Version: 1.0\r\nContent-Type: {ctype}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode()
+    return head + body
+
+
+def _read_response(sock, buffer, head_only):
+    """(status, leftover bytes) for one HTTP/1.1 response with Content-Length (or none)."""
+    while b"\r\n\r\n" not in buffer:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("server closed the connection")
+        buffer += chunk
+    head, _, rest = buffer.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    if head_only or status in (204, 304):
+        length = 0
+    while len(rest) < length:
+        rest += sock.recv(65536)
+    return status, rest[length:]
 
 
 def percentile(values, p):

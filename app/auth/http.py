@@ -9,6 +9,7 @@ only over HTTPS; Digest always.
 """
 from flask import current_app, request
 
+from app import transactions
 from app.auth import actors, digest, secrets
 from app.extensions import db
 from app.problems import Problem
@@ -23,6 +24,7 @@ def resolve(project_id=None, challenge=True, end_transaction=True):
     """
     actor = request.environ.get("doorstep.actor")
     if actor is None:
+        transactions.begin_reads(db.session)       # lookups only: no write lock on SQLite
         try:
             actor = request.environ["doorstep.actor"] = _resolve(challenge)
         finally:

@@ -10,7 +10,14 @@ def save_blob(session, store, stream):
     """Write the stream durably, then add its Blob row unless another request already did
     (ON CONFLICT DO NOTHING, so two workers storing the same photo never collide)."""
     stored = store.put_stream(stream)
-    insert = _INSERTS[session.get_bind().dialect.name]
-    session.execute(insert(Blob).values(sha256=stored.sha256, md5=stored.md5, size=stored.size)
-                    .on_conflict_do_nothing(index_elements=["sha256"]))
+    insert_blob_rows(session, [stored])
     return stored
+
+
+def insert_blob_rows(session, stored):
+    """Rows for blobs the store has already written durably."""
+    stored = list(stored)
+    if stored:
+        insert = _INSERTS[session.get_bind().dialect.name]
+        session.execute(insert(Blob).on_conflict_do_nothing(index_elements=["sha256"]),
+                        [{"sha256": b.sha256, "md5": b.md5, "size": b.size} for b in stored])

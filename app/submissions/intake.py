@@ -1,16 +1,18 @@
 """Submission intake: store each submission exactly once, durably, before the phone hears 201.
 
-receive() is the one entry point. Order of work (DESIGN.md §5): parse the XML safely, resolve
-form and version, check idempotency on instanceID, write attachment blobs (fsynced), then in ONE
-transaction insert the submission, run post-processing in a savepoint (a failure there is
-recorded and never costs the submission), and commit.
+receive() is the one entry point. Order of work (DESIGN.md §5): parse the XML safely; look up
+form, version and any submission already stored under the instanceID (the read phase); write
+attachment blobs (fsynced); then in ONE transaction insert the submission, run post-processing
+in a savepoint (a failure there is recorded and never costs the submission), and commit.
 
 Idempotency (openrosa-entities.md §1.8): the same instanceID with byte-identical XML is a retry
-or a split upload → 201 and any new attachments are stored; different XML → 409. The unique
-(form, instanceID) constraint settles races between workers: the loser rolls back and re-runs
-the check, so it answers exactly as a later retry would.
+or a split upload → 201 and any new attachments are stored; different XML → 409. Races between
+workers are settled by the database, not by what the read phase saw: the unique (form,
+instanceID) constraint refuses a second insert and a guarded UPDATE refuses a second edit of
+the same version; the loser rolls back and runs again, answering exactly as a later retry would.
 
-This is the hottest path of the server, so it speaks SQLAlchemy Core (rows.py), not the ORM.
+This is the hottest path of the server: it speaks SQLAlchemy Core (rows.py), and on SQLite its
+reads take no lock, so the database-wide write lock covers only the inserts and the commit.
 """
 import hashlib
 import uuid
@@ -18,12 +20,17 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
 
+from app import transactions
 from app.audit.record import record
 from app.models_base import utcnow
 from app.problems import Problem
 from app.storage.service import save_blob
 from app.submissions import areas, processing, rows
 from app.submissions.parse import expected_attachments, read_instance
+
+
+class _LostRace(Exception):
+    """Another request changed what the read phase saw; run again."""
 
 
 @dataclass
@@ -53,42 +60,58 @@ class Received:
     instance: object = None     # the parsed submissions.parse.Instance
 
 
+@dataclass
+class _Plan:
+    """What the read phase found, and what the write phase will need."""
+    form: object                # rows.form_with_version row
+    instance_id: str
+    xml_sha: str
+    old: object = None          # the def being edited
+    attachments: dict = None    # name -> blob of the def resent or edited
+    area_id: int = None
+
+
 def receive(session, store, actor, project_id, upload):
     """Store one submission POST. Returns Received; raises Problem for a refusal.
 
     Commits on success; on a refusal nothing is written.
     """
     instance = read_instance(upload.xml)
-    for attempt in (1, 2):
+    for attempt in (1, 2, 3):
         try:
-            result = _receive_once(session, store, actor, project_id, upload, instance)
+            transactions.begin_reads(session)
+            plan = _look_up(session, actor, project_id, instance, upload)
+            transactions.end_reads(session)
+            result = _write(session, store, actor, plan, instance, upload)
             session.commit()
             return result
-        except IntegrityError:
-            # Another worker stored the same instanceID first: answer as a retry would.
+        except (IntegrityError, _LostRace):
             session.rollback()
-            if attempt == 2:
+            if attempt == 3:
                 raise
         except BaseException:
             session.rollback()
             raise
 
 
-def _receive_once(session, store, actor, project_id, upload, instance):
+def _look_up(session, actor, project_id, instance, upload):
     instance_id = _instance_id(instance, upload)
-    form = _form_for(session, actor, project_id, instance, instance_id)
-    xml_sha = hashlib.sha256(upload.xml).hexdigest()
-    if form.existing_id is not None:
-        return _resend(session, store, actor, form, instance_id, xml_sha, upload)
-    new = Received(None, None, instance_id, "created", form.id, form.version_id, instance)
-    if instance.deprecated_id:
-        return _edit(session, store, actor, form, new, xml_sha, upload)
-    return _create(session, store, actor, form, new, xml_sha, upload)
-
-
-def _form_for(session, actor, project_id, instance, instance_id):
     form = rows.form_with_version(session, project_id, instance.xml_form_id, instance.version,
                                   instance_id)
+    _check_form(form, actor, instance)
+    plan = _Plan(form, instance_id, hashlib.sha256(upload.xml).hexdigest())
+    if form.existing_id is not None:
+        _check_resend(form, instance_id, plan.xml_sha)
+        plan.attachments = rows.attachments(session, form.existing_id)
+    elif instance.deprecated_id:
+        plan.old = _check_edit(session, form, instance.deprecated_id)
+        plan.attachments = {n: b for n, b in rows.attachments(session, plan.old.id).items() if b}
+    else:
+        plan.area_id = areas.area_for(session, form.project_id, instance, actor)
+    return plan
+
+
+def _check_form(form, actor, instance):
     if form is None:
         raise Problem("404.2", {"form": instance.xml_form_id})
     if not actor.can("submission.create"):
@@ -99,7 +122,6 @@ def _form_for(session, actor, project_id, instance, instance_id):
         raise Problem("409.2", {"form": form.xml_form_id})
     if form.version_id is None:
         raise Problem("404.6", {"form": form.xml_form_id, "version": instance.version or '""'})
-    return form
 
 
 def _instance_id(instance, upload):
@@ -112,79 +134,86 @@ def _instance_id(instance, upload):
     return f"uuid:{uuid.uuid4()}"
 
 
-def _resend(session, store, actor, form, instance_id, xml_sha, upload):
+def _check_resend(form, instance_id, xml_sha):
     if form.existing_deleted_at is not None:
         raise Problem("409.18", {"instance": instance_id})
     if form.existing_sha != xml_sha:
         raise Problem("409.1", {"instance": instance_id})
     if not form.existing_current:
         raise Problem("409.9", {"instance": instance_id})
-    def_id, submission_id = form.existing_id, form.existing_submission_id
-    added = _store_files(session, store, def_id, rows.attachments(session, def_id), upload.files)
-    if added:
-        rows.update_submission(session, submission_id, updated_at=utcnow())
-        record(session, actor, "submission.attachment.update", f"submission:{submission_id}",
-               instanceId=instance_id, names=added)
-    return Received(submission_id, def_id, instance_id,
-                    "attachments added" if added else "duplicate")
 
 
-def _create(session, store, actor, form, new, xml_sha, upload):
-    new.submission_id = rows.insert_submission(
-        session, form_id=form.id, instance_id=new.instance_id, submitter_kind=actor.kind,
-        submitter_id=actor.id, device_id=upload.device_id,
-        area_id=areas.area_for(session, form.project_id, new.instance, actor))
-    _new_def(session, store, actor, form, new, xml_sha, upload, carried={})
-    record(session, actor, "submission.create", f"submission:{new.submission_id}",
-           xmlFormId=form.xml_form_id, instanceId=new.instance_id)
-    processing.run(session, new)
-    return new
-
-
-def _edit(session, store, actor, form, new, xml_sha, upload):
-    old = rows.def_by_instance_id(session, form.id, new.instance.deprecated_id)
+def _check_edit(session, form, deprecated_id):
+    old = rows.def_by_instance_id(session, form.id, deprecated_id)
     if old is None:
-        raise Problem("404.5", {"deprecated": new.instance.deprecated_id})
+        raise Problem("404.5", {"deprecated": deprecated_id})
     if old.deleted_at is not None:
         raise Problem("409.18", {"instance": old.instance_id})
     if not old.current:
         raise Problem("409.9", {"instance": old.instance_id})
-    rows.supersede(session, old.id)
-    new.submission_id, new.outcome = old.submission_id, "edited"
-    carried = {n: b for n, b in rows.attachments(session, old.id).items() if b}
-    _new_def(session, store, actor, form, new, xml_sha, upload, carried)
-    rows.update_submission(session, new.submission_id, review_state="edited", updated_at=utcnow())
-    record(session, actor, "submission.update.version", f"submission:{new.submission_id}",
-           instanceId=new.instance_id, deprecatedId=old.instance_id)
+    return old
+
+
+def _write(session, store, actor, plan, instance, upload):
+    # Blobs first: written and fsynced before the transaction that points at them. Their
+    # rows are inserted with the rest below.
+    blobs = {name: store.put_stream(stream) for name, stream in upload.files.items()
+             if name in _wanted(plan, instance)}
+    if plan.form.existing_id is not None:
+        return _top_up(session, actor, plan, blobs)
+    new = Received(None, None, plan.instance_id, "created", plan.form.id, plan.form.version_id,
+                   instance)
+    if plan.old is not None:
+        if not rows.supersede(session, plan.old.id):
+            raise _LostRace()
+        new.submission_id, new.outcome = plan.old.submission_id, "edited"
+        rows.update_submission(session, new.submission_id, review_state="edited",
+                               updated_at=utcnow())
+        action, details = "submission.update.version", {"deprecatedId": plan.old.instance_id}
+    else:
+        new.submission_id = rows.insert_submission(
+            session, form_id=plan.form.id, instance_id=plan.instance_id,
+            submitter_kind=actor.kind, submitter_id=actor.id, device_id=upload.device_id,
+            area_id=plan.area_id)
+        action, details = "submission.create", {"xmlFormId": plan.form.xml_form_id}
+    _insert_def(session, actor, plan, new, instance, upload, blobs)
+    record(session, actor, action, f"submission:{new.submission_id}",
+           instanceId=plan.instance_id, **details)
     processing.run(session, new)
     return new
 
 
-def _new_def(session, store, actor, form, new, xml_sha, upload, carried):
-    instance = new.instance
+def _wanted(plan, instance):
+    if plan.form.existing_id is not None:
+        return plan.attachments
+    return set(expected_attachments(instance, plan.form.binary_paths or []))
+
+
+def _insert_def(session, actor, plan, new, instance, upload, blobs):
     new.def_id = rows.insert_def(       # the unique (form, instanceID) constraint speaks here
-        session, submission_id=new.submission_id, form_id=form.id,
-        form_version_id=form.version_id, instance_id=new.instance_id,
+        session, submission_id=new.submission_id, form_id=plan.form.id,
+        form_version_id=plan.form.version_id, instance_id=plan.instance_id,
         deprecated_id=instance.deprecated_id, xml=upload.xml.decode("utf-8"),
-        xml_sha256=xml_sha, current=True, encrypted=instance.encrypted,
+        xml_sha256=plan.xml_sha, current=True, encrypted=instance.encrypted,
         instance_name=instance.instance_name, submitter_kind=actor.kind, submitter_id=actor.id,
         device_id=upload.device_id, user_agent=(upload.user_agent or "")[:500] or None)
-    names = expected_attachments(instance, form.binary_paths or [])
-    blobs = {name: carried.get(name) for name in names}
-    for name in names:
-        if name in upload.files:
-            blobs[name] = save_blob(session, store, upload.files[name]).sha256
-    rows.insert_attachments(session, new.def_id, blobs)
+    carried = plan.attachments or {}
+    names = expected_attachments(instance, plan.form.binary_paths or [])
+    rows.insert_blobs(session, blobs.values())
+    rows.insert_attachments(session, new.def_id, {
+        name: blobs[name].sha256 if name in blobs else carried.get(name) for name in names})
 
 
-def _store_files(session, store, def_id, current, files):
-    """Store uploaded parts whose names the XML expects; other parts are ignored (as Central).
-    Returns the names newly stored or replaced."""
-    added = []
-    for name, blob in current.items():
-        if name in files:
-            sha = save_blob(session, store, files[name]).sha256
-            if sha != blob:
-                rows.set_attachment_blob(session, def_id, name, sha)
-                added.append(name)
-    return added
+def _top_up(session, actor, plan, blobs):
+    """A resend of a stored submission: store the parts it still lacked or that changed."""
+    def_id, submission_id = plan.form.existing_id, plan.form.existing_submission_id
+    added = [name for name, blob in blobs.items() if blob.sha256 != plan.attachments[name]]
+    rows.insert_blobs(session, [blobs[name] for name in added])
+    for name in added:
+        rows.set_attachment_blob(session, def_id, name, blobs[name].sha256)
+    if added:
+        rows.update_submission(session, submission_id, updated_at=utcnow())
+        record(session, actor, "submission.attachment.update", f"submission:{submission_id}",
+               instanceId=plan.instance_id, names=added)
+    return Received(submission_id, def_id, plan.instance_id,
+                    "attachments added" if added else "duplicate")

@@ -39,7 +39,8 @@ _INSERT_DEF = insert(D).returning(D.c.id)
 _INSERT_ATTACHMENT = insert(A)
 _SET_BLOB = (update(A).where(A.c.def_id == bindparam("d"), A.c.name == bindparam("n"))
              .values(blob_sha256=bindparam("sha")))
-_SUPERSEDE = update(D).where(D.c.id == bindparam("d")).values(current=False)
+_SUPERSEDE = (update(D).where(D.c.id == bindparam("d"), D.c.current.is_(True))
+              .values(current=False))
 
 
 def _conn(session):
@@ -73,6 +74,12 @@ def insert_def(session, **values):
     return _conn(session).execute(_INSERT_DEF, {"created_at": utcnow(), **values}).scalar_one()
 
 
+def insert_blobs(session, stored):
+    """Blob rows for files already written by the store (ON CONFLICT DO NOTHING)."""
+    from app.storage.service import insert_blob_rows
+    insert_blob_rows(session, stored)
+
+
 def insert_attachments(session, def_id, blobs):
     if blobs:
         _conn(session).execute(_INSERT_ATTACHMENT, [
@@ -89,4 +96,5 @@ def update_submission(session, submission_id, **values):
 
 
 def supersede(session, def_id):
-    _conn(session).execute(_SUPERSEDE, {"d": def_id})
+    """Mark a def no longer current; False if it already was not (another edit won)."""
+    return _conn(session).execute(_SUPERSEDE, {"d": def_id}).rowcount == 1

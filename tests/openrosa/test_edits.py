@@ -68,3 +68,43 @@ def test_resending_the_original_after_an_edit_is_409(collect, simple_form):
     collect.submit(original)
     collect.submit(make_instance(instance_id=b, deprecated_id=a, values={"name": "x"}))
     assert collect.submit(original).status_code == 409
+
+
+def test_two_edits_of_the_same_version_racing_leave_one_current(app, collect, simple_form, db):
+    """Both edits pass the read phase; the guarded supersede lets exactly one win (the other
+    runs again and is refused as editing an outdated copy)."""
+    from app.submissions import intake
+    from app.submissions.intake import Upload
+    from app.auth.actors import app_user_by_token
+    from tests.factories import make_instance
+    first = new_instance_id()
+    collect.submit(make_instance(instance_id=first))
+    actor = app_user_by_token(db.session, collect.base.split("/")[3])
+    db.session.rollback()
+    a = Upload(xml=make_instance(instance_id=new_instance_id(), deprecated_id=first,
+                                 values={"name": "a"}))
+    b = Upload(xml=make_instance(instance_id=new_instance_id(), deprecated_id=first,
+                                 values={"name": "b"}))
+    real_write = intake._write
+    results = []
+
+    def write_after_the_other_edit(session, store, actor_, plan, instance, upload):
+        if not results:               # while A is between its read and write phases, B lands
+            results.append("b")
+            with app.app_context():
+                from app.extensions import db as other
+                intake.receive(other.session, app.extensions["blob_store"], actor, 1, b)
+                other.session.remove()
+        return real_write(session, store, actor_, plan, instance, upload)
+
+    intake._write = write_after_the_other_edit
+    try:
+        import pytest
+        from app.problems import Problem
+        with pytest.raises(Problem) as refused:
+            intake.receive(db.session, app.extensions["blob_store"], actor, 1, a)
+    finally:
+        intake._write = real_write
+    assert refused.value.code == "409.9"
+    currents = db.session.scalars(select(SubmissionDef).where(SubmissionDef.current.is_(True))).all()
+    assert len(currents) == 1 and b"<name>b</name>" in currents[0].xml.encode()

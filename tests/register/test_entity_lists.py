@@ -117,7 +117,9 @@ def test_each_worker_gets_only_her_villages(client, collect, publish, db, person
     assert _entry(collect)["hash"] != _entry(phone_b)["hash"]
 
 
-def test_item_25_26_integrity(collect, publish, db):
+def _integrity(collect, publish, db):
+    """Entities live, deleted, purged and in another village; integrity asked for all of them
+    and for an id the server never saw."""
     dataset = _lists(publish)
     area = _area(db, "dongwan")
     live = entities.create(db.session, dataset, "live", {}, area_id=area)
@@ -131,13 +133,24 @@ def test_item_25_26_integrity(collect, publish, db):
     never = "0f0e0d0c-0b0a-4908-8706-050403020100"
     ids = ",".join([live.uuid, deleted.uuid, purged.uuid.upper(), elsewhere.uuid, never])
     response = collect.get(_entry(collect)["integrityUrl"] + f"?id={ids}")
+    return response, (live, deleted, purged, elsewhere)
+
+
+def test_item_25_integrity_response_envelope(collect, publish, db):
+    response, _ = _integrity(collect, publish, db)
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/xml; charset=utf-8"
     assert response.headers["X-OpenRosa-Version"] == "1.0"
     from lxml import etree
     root = etree.fromstring(response.data)
     assert root.tag == "data" and root[0].tag == "entities"
-    states = {e.get("id"): e.findtext("deleted") for e in root[0]}
+    assert all(e.tag == "entity" and e.findtext("deleted") in ("true", "false") for e in root[0])
+
+
+def test_item_26_deleted_and_purged_true_live_false_unknown_absent(collect, publish, db):
+    response, (live, deleted, purged, elsewhere) = _integrity(collect, publish, db)
+    from lxml import etree
+    states = {e.get("id"): e.findtext("deleted") for e in etree.fromstring(response.data)[0]}
     assert states == {live.uuid: "false", deleted.uuid: "true", purged.uuid: "true",
                       elsewhere.uuid: "true"}
 
