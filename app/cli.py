@@ -2,6 +2,7 @@
 `flask areas …`. Commands parse options, call one domain function, commit, print."""
 import glob
 import os
+import secrets
 import socket
 
 import click
@@ -11,7 +12,7 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from app.auth import accounts, provisioning
-from app.auth.models import ROLES, User
+from app.auth.models import ROLES, AppUser, User
 from app.extensions import db
 from app.forms import publish as publishing
 from app.forms.models import Form
@@ -116,7 +117,6 @@ def describe_phone_setup(app_user, token, project_name, base_url, qr_path):
 @click.argument("app_user_id", type=int)
 def revoke_app_user(app_user_id):
     """Revoke a field key: the phone gets 403 from then on."""
-    from app.auth.models import AppUser
     app_user = db.session.get(AppUser, app_user_id)
     if app_user is None:
         raise click.ClickException(f"No app user {app_user_id}.")
@@ -206,7 +206,6 @@ def import_areas_command(path):
 def setup(forms_dir):
     """Quick start: migrate the database, load villages, publish the bundled forms, and make
     sure there is an admin and a phone to connect."""
-    from flask_migrate import upgrade as _upgrade  # noqa: F401
     upgrade()
     project = ensure_default_project(db.session, current_app.config["PROJECT_NAME"])
     project.name = current_app.config["PROJECT_NAME"]
@@ -225,8 +224,7 @@ def _quickstart_accounts(project):
     notes = os.path.join(current_app.instance_path, "quickstart.txt")
     if os.path.exists(notes):
         return open(notes, encoding="utf-8").read()
-    import secrets as pysecrets
-    password = pysecrets.token_urlsafe(12)
+    password = secrets.token_urlsafe(12)
     if db.session.scalar(select(User.id).where(User.username == "admin")) is None:
         accounts.create_user(db.session, "admin", password, "admin",
                              current_app.config["AUTH_REALM"],

@@ -7,7 +7,7 @@ logged, never shown.
 """
 import logging
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.openrosa import documents, protocol
@@ -46,7 +46,6 @@ def render(problem):
 
 
 def _response(body, status, content_type):
-    from flask import current_app
     return current_app.response_class(body, status=status, content_type=content_type)
 
 

@@ -18,10 +18,8 @@ class Entry:
 
 
 _CATALOGUE = [
-    Entry("400.1", 400, "The request body could not be read: {reason}.", "无法读取请求内容：{reason}。"),
     Entry("400.2", 400, "The XML could not be read safely: {reason}.",
           "提交的 XML 无法安全解析：{reason}。"),
-    Entry("400.3", 400, "Required field {field} is missing.", "缺少必填字段 {field}。"),
     Entry("400.4", 400, "The form definition is invalid: {reason}",
           "表单定义无效：{reason}"),
     Entry("400.5", 400, "{name} is not an XForm: it has no <h:head>/<model>.",

@@ -10,7 +10,6 @@ run: the in-process cost of the same intake without HTTP (the limit), and the HT
 """
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time

@@ -6,7 +6,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db as _db

@@ -15,6 +15,7 @@ from app.forms.queries import project_forms, readable_form
 from app.models_base import isoformat
 from app.openrosa.media import send_blob
 from app.problems import Problem
+from app.storage.models import Blob
 from app.submissions import queries
 
 bp = Blueprint("api", __name__)
@@ -113,9 +114,13 @@ def list_submissions(project_id, xml_form_id):
     skip = request.args.get("$skip", default=0, type=int)
     rows, total = queries.list_submissions(db.session, actor, form, top, skip,
                                            request.args.get("reviewState"))
+    defs = queries.current_defs(db.session, rows)
+    # Serialise before the audit commit: committing expires every loaded object.
+    body = SubmissionSchema(many=True).dump(
+        [{"submission": s, "definition": defs[s.id]} for s in rows])
     record(db.session, actor, "submission.list", f"form:{form.id}", count=len(rows))
     db.session.commit()
-    response = jsonify(SubmissionSchema(many=True).dump([_row(s) for s in rows]))
+    response = jsonify(body)
     response.headers["X-Total-Count"] = str(total)
     return response
 
@@ -128,9 +133,10 @@ def _one(project_id, xml_form_id, instance_id, permission="submission.read"):
 @bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions/<instance_id>")
 def get_submission(project_id, xml_form_id, instance_id):
     submission, actor = _one(project_id, xml_form_id, instance_id)
+    body = SubmissionSchema().dump(_row(submission))
     record(db.session, actor, "submission.read", f"submission:{submission.id}")
     db.session.commit()
-    return jsonify(SubmissionSchema().dump(_row(submission)))
+    return jsonify(body)
 
 
 @bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions/<instance_id>.xml")
@@ -157,7 +163,6 @@ def get_attachment(project_id, xml_form_id, instance_id, name):
                   if a.name == name and a.blob_sha256), None)
     if found is None:
         raise Problem("404.1")
-    from app.storage.models import Blob
     record(db.session, actor, "submission.read", f"submission:{submission.id}", part=name)
     db.session.commit()
     return send_blob(db.session.get(Blob, found.blob_sha256), name)
@@ -168,8 +173,9 @@ def update_submission(project_id, xml_form_id, instance_id):
     submission, actor = _one(project_id, xml_form_id, instance_id, "submission.update")
     body = request.get_json(silent=True) or {}
     queries.set_review_state(db.session, actor, submission, body.get("reviewState"))
+    result = SubmissionSchema().dump(_row(submission))
     db.session.commit()
-    return jsonify(SubmissionSchema().dump(_row(submission)))
+    return jsonify(result)
 
 
 @bp.delete("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions/<instance_id>")

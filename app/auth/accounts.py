@@ -5,6 +5,7 @@ from app.audit.record import record
 from app.auth import secrets
 from app.auth.models import ROLES, AppUser, User
 from app.forms.models import Form
+from app.models_base import utcnow
 from app.problems import Problem
 from app.projects.service import areas_by_code
 
@@ -65,6 +66,5 @@ def create_app_user(session, project_id, name, area_codes=None, form_ids=None, a
 
 
 def revoke_app_user(session, app_user, actor=None):
-    from app.models_base import utcnow
     app_user.revoked_at = utcnow()
     record(session, actor, "app_user.revoke", f"app_user:{app_user.id}")

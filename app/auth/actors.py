@@ -38,9 +38,6 @@ class Actor:
     def in_project(self, project_id):
         return self.project_id is None or self.project_id == project_id
 
-    def sees_area(self, area_id):
-        return self.area_ids is None or area_id in self.area_ids
-
     def sees_form(self, form_id):
         return self.form_ids is None or form_id in self.form_ids
 

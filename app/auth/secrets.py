@@ -1,6 +1,5 @@
 """Password hashing, Digest HA1, and random tokens (app-user keys, API sessions)."""
 import hashlib
-import hmac
 import re
 import secrets
 import string
@@ -36,6 +35,3 @@ def token_hash(token):
 def well_formed_token(token):
     return bool(TOKEN_PATTERN.match(token or ""))
 
-
-def same(a, b):
-    return hmac.compare_digest(a.encode(), b.encode())

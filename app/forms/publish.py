@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.audit.record import record
 from app.forms.compile import compile_form
-from app.forms.models import Form, FormAttachment, FormVersion
+from app.forms.models import FORM_STATES, Form, FormAttachment, FormVersion
 from app.forms.xform import read_xform
 from app.models_base import utcnow
 from app.problems import Problem
@@ -111,7 +111,7 @@ def set_attachment(session, store, version, name, data, actor=None):
 
 
 def set_state(session, form, state, actor=None):
-    if state not in ("open", "closing", "closed"):
+    if state not in FORM_STATES:
         raise Problem("400.4", {"reason": f"unknown form state {state!r}"})
     form.state = state
     form.updated_at = utcnow()

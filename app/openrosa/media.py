@@ -5,6 +5,7 @@ chunked bodies are capped while they are read (Werkzeug's request stream raises 
 Large parts spool to temporary files, so a 50 MB video never sits in memory.
 """
 import mimetypes
+from urllib.parse import quote
 
 import multipart
 
@@ -44,7 +45,6 @@ def _content_type(name):
 
 
 def _disposition(name):
-    from urllib.parse import quote
     return f"attachment; filename*=UTF-8''{quote(name)}"
 
 

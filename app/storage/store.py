@@ -6,7 +6,6 @@ stored once whatever their name, which also makes retried uploads free.
 """
 import hashlib
 import os
-import shutil
 import tempfile
 from dataclasses import dataclass
 
@@ -48,10 +47,6 @@ class BlobStore:
             if os.path.exists(tmp):
                 os.unlink(tmp)
 
-    def put_bytes(self, data):
-        import io
-        return self.put_stream(io.BytesIO(data))
-
     def _move_into_place(self, tmp, sha256):
         final = self.path(sha256)
         if os.path.exists(final):
@@ -71,10 +66,3 @@ class BlobStore:
     def read(self, sha256):
         with self.open(sha256) as f:
             return f.read()
-
-    def exists(self, sha256):
-        return os.path.exists(self.path(sha256))
-
-    def copy_to(self, sha256, destination):
-        with self.open(sha256) as src, open(destination, "wb") as dst:
-            shutil.copyfileobj(src, dst)

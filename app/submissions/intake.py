@@ -24,7 +24,6 @@ from app import transactions
 from app.audit.record import record
 from app.models_base import utcnow
 from app.problems import Problem
-from app.storage.service import save_blob
 from app.submissions import areas, processing, rows
 from app.submissions.parse import expected_attachments, read_instance
 

@@ -40,8 +40,16 @@ def get_submission(session, actor, form, instance_id):
 
 
 def current_def(session, submission):
-    return session.scalar(select(SubmissionDef).where(
-        SubmissionDef.submission_id == submission.id, SubmissionDef.current.is_(True)))
+    return current_defs(session, [submission])[submission.id]
+
+
+def current_defs(session, submissions):
+    """{submission id: its current SubmissionDef}, in one query however many there are."""
+    ids = [s.id for s in submissions]
+    if not ids:
+        return {}
+    return {d.submission_id: d for d in session.scalars(select(SubmissionDef).where(
+        SubmissionDef.submission_id.in_(ids), SubmissionDef.current.is_(True)))}
 
 
 def set_review_state(session, actor, submission, state):

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from app.forms.models import Form, FormVersion
 from app.models_base import utcnow
+from app.storage.service import insert_blob_rows
 from app.submissions.models import Submission, SubmissionAttachment, SubmissionDef
 
 F, V = Form.__table__, FormVersion.__table__
@@ -76,7 +77,6 @@ def insert_def(session, **values):
 
 def insert_blobs(session, stored):
     """Blob rows for files already written by the store (ON CONFLICT DO NOTHING)."""
-    from app.storage.service import insert_blob_rows
     insert_blob_rows(session, stored)
 
 

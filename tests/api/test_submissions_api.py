@@ -105,3 +105,21 @@ def test_anonymous_api_is_401_json_without_challenge(client, simple_form):
     response = client.get(BASE)
     assert response.status_code == 401 and response.json["code"] == 401.2
     assert "WWW-Authenticate" not in response.headers
+
+
+def test_listing_does_not_query_per_submission(client, app, collect, simple_form, login):
+    from sqlalchemy import event
+    for _ in range(12):
+        _submit(collect, "dongwan", photo=b"p")
+    headers = login("admin")
+    statements = []
+    with app.app_context():
+        from app.extensions import db as _db
+        engine = _db.engine
+    listen = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        assert len(client.get(BASE, headers=headers).json) == 12
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    assert len(statements) < 15, statements
