@@ -36,9 +36,9 @@ class LiveServer:
             if self.process.poll() is not None:
                 raise RuntimeError("gunicorn exited:\n" + self.process.stdout.read().decode())
             try:
-                requests.get(self.url + "/formList", timeout=1)
+                requests.get(self.url + "/formList", timeout=5)
                 return self
-            except requests.ConnectionError:
+            except requests.RequestException:       # not listening yet, or workers booting
                 time.sleep(0.1)
         raise RuntimeError("gunicorn did not start in time")
 
