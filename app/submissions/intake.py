@@ -162,22 +162,28 @@ def _write(session, store, actor, plan, instance, upload):
         return _top_up(session, actor, plan, blobs)
     new = Received(None, None, plan.instance_id, "created", plan.form.id, plan.form.version_id,
                    instance)
+    definition = _def_values(actor, plan, instance, upload)
     if plan.old is not None:
         if not rows.supersede(session, plan.old.id):
             raise _LostRace()
         new.submission_id, new.outcome = plan.old.submission_id, "edited"
         rows.update_submission(session, new.submission_id, review_state="edited",
                                updated_at=utcnow())
-        action, details = "submission.update.version", {"deprecatedId": plan.old.instance_id}
+        # the unique (form, instanceID) constraint speaks here (and in create_submission)
+        new.def_id = rows.insert_def(session, submission_id=new.submission_id, **definition)
+        record(session, actor, "submission.update.version", f"submission:{new.submission_id}",
+               instanceId=plan.instance_id, deprecatedId=plan.old.instance_id)
     else:
-        new.submission_id = rows.insert_submission(
-            session, form_id=plan.form.id, instance_id=plan.instance_id,
-            submitter_kind=actor.kind, submitter_id=actor.id, device_id=upload.device_id,
-            area_id=plan.area_id)
-        action, details = "submission.create", {"xmlFormId": plan.form.xml_form_id}
-    _insert_def(session, actor, plan, new, instance, upload, blobs)
-    record(session, actor, action, f"submission:{new.submission_id}",
-           instanceId=plan.instance_id, **details)
+        new.submission_id, new.def_id = rows.create_submission(
+            session, definition=definition,
+            submission={"form_id": plan.form.id, "instance_id": plan.instance_id,
+                        "submitter_kind": actor.kind, "submitter_id": actor.id,
+                        "device_id": upload.device_id, "area_id": plan.area_id},
+            audit={"actor_type": actor.kind, "actor_id": actor.id,
+                   "action": "submission.create",
+                   "details": {"instanceId": plan.instance_id,
+                               "xmlFormId": plan.form.xml_form_id}})
+    _insert_attachments(session, plan, new, instance, blobs)
     processing.run(session, new)
     return new
 
@@ -188,14 +194,17 @@ def _wanted(plan, instance):
     return set(expected_attachments(instance, plan.form.binary_paths or []))
 
 
-def _insert_def(session, actor, plan, new, instance, upload, blobs):
-    new.def_id = rows.insert_def(       # the unique (form, instanceID) constraint speaks here
-        session, submission_id=new.submission_id, form_id=plan.form.id,
-        form_version_id=plan.form.version_id, instance_id=plan.instance_id,
-        deprecated_id=instance.deprecated_id, xml=upload.xml.decode("utf-8"),
-        xml_sha256=plan.xml_sha, current=True, encrypted=instance.encrypted,
-        instance_name=instance.instance_name, submitter_kind=actor.kind, submitter_id=actor.id,
-        device_id=upload.device_id, user_agent=(upload.user_agent or "")[:500] or None)
+def _def_values(actor, plan, instance, upload):
+    return {"form_id": plan.form.id, "form_version_id": plan.form.version_id,
+            "instance_id": plan.instance_id, "deprecated_id": instance.deprecated_id,
+            "xml": upload.xml.decode("utf-8"), "xml_sha256": plan.xml_sha, "current": True,
+            "encrypted": instance.encrypted, "instance_name": instance.instance_name,
+            "submitter_kind": actor.kind, "submitter_id": actor.id,
+            "device_id": upload.device_id,
+            "user_agent": (upload.user_agent or "")[:500] or None}
+
+
+def _insert_attachments(session, plan, new, instance, blobs):
     carried = plan.attachments or {}
     names = expected_attachments(instance, plan.form.binary_paths or [])
     rows.insert_blobs(session, blobs.values())
