@@ -61,6 +61,7 @@ def _day(db, base, auth=None):
 
     listing = get(f"{base}/formList?deviceID=collect:e2e")
     assert listing.status_code == 200 and listing.headers["Content-Type"] == "text/xml; charset=utf-8"
+    assert len(listing.raw.headers.getlist("Date")) == 1       # gunicorn's and ours: one
     entry, = form_entries(Resp(listing))
     form = get(entry["downloadUrl"])
     assert entry["hash"] == "md5:" + hashlib.md5(form.content).hexdigest()

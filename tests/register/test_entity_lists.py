@@ -159,3 +159,21 @@ def test_integrity_needs_the_openrosa_header_and_a_known_list(client, collect, p
     _lists(publish)
     assert client.get(f"{collect.base}/datasets/people/integrity?id=x").status_code == 400
     assert collect.get(f"{collect.base}/datasets/nope/integrity?id=x").status_code == 404
+
+
+def test_every_entity_change_is_audited(publish, db):
+    from sqlalchemy import select
+
+    from app.audit.models import AuditEvent
+    dataset = _lists(publish)
+    e = entities.create(db.session, dataset, "x", {})
+    entities.update(db.session, e, data={"full_name": "y"})
+    entities.delete(db.session, e)
+    entities.restore(db.session, e)
+    entities.delete(db.session, e)
+    entities.purge(db.session, e)
+    db.session.commit()
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.target == f"entity:{e.uuid}")
+                                .order_by(AuditEvent.id)).all()
+    assert [x.action for x in events] == ["entity.create", "entity.update", "entity.delete",
+                                          "entity.restore", "entity.delete", "entity.purge"]
