@@ -94,3 +94,26 @@ def make_entity_xform(form_id="register_person", dataset="people", version="1", 
             f'</instance>{list_instance}{binds}'
             '<bind nodeset="/data/meta/instanceID" type="string" readonly="true()" '
             'jr:preload="uid"/></model></h:head><h:body/></h:html>').encode("utf-8")
+
+
+def make_xlsform(survey, choices=(), settings=None):
+    """XLSForm workbook bytes from rows written as dicts, the way a form designer fills the
+    sheets: make_xlsform([{"type": "text", "name": "name", "label": "Name"}], ...)."""
+    import io
+
+    import openpyxl
+    wb = openpyxl.Workbook()
+    sheets = [("survey", survey), ("choices", choices),
+              ("settings", [settings] if settings else [])]
+    wb.remove(wb.active)
+    for title, rows in sheets:
+        if not rows:
+            continue
+        sheet = wb.create_sheet(title)
+        columns = list(dict.fromkeys(k for row in rows for k in row))
+        sheet.append(columns)
+        for row in rows:
+            sheet.append([row.get(c, "") for c in columns])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
