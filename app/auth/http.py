@@ -80,7 +80,8 @@ def _by_digest(params, challenge):
     state = digest.nonce_state(config["SECRET_KEY"], params.get("nonce", ""))
     if state == "bad" or params.get("realm") != config["AUTH_REALM"]:
         return None
-    if params.get("uri", "").split("?")[0] != request.path:
+    # The client signs the URI it requested, mount prefix included (a sub-path behind a proxy).
+    if params.get("uri", "").split("?")[0] != request.script_root + request.path:
         return None
     user, ha1 = actors.user_for_digest(db.session, params.get("username", ""))
     if user is None or not digest.verify(ha1, request.method, params):

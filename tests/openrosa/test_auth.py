@@ -138,3 +138,16 @@ def test_viewer_may_list_but_not_submit(client, personas, simple_form):
         data={"xml_submission_file": (io.BytesIO(make_instance()), "s.xml", "text/xml")},
         content_type="multipart/form-data")
     assert response.status_code == 403
+
+
+def test_item_57_digest_under_a_sub_path(client, personas, simple_form):
+    """Served under /odk behind a proxy: the client signs /odk/v1/…, Flask routes /v1/…."""
+    url, mounted = "/v1/projects/1/formList", "/odk/v1/projects/1/formList"
+    env = {"SCRIPT_NAME": "/odk"}
+    challenge = client.get(url, headers=OPENROSA, environ_overrides=env)
+    header = _digest_header(challenge.headers["WWW-Authenticate"], "GET",
+                            "http://localhost" + mounted, "supervisor", "supervisor-password")
+    response = client.get(url, headers={**OPENROSA, "Authorization": header},
+                          environ_overrides=env)
+    assert response.status_code == 200
+    assert form_entries(response)[0]["downloadUrl"].startswith("http://localhost/odk/v1/")
