@@ -2,6 +2,7 @@
 import os
 import socket
 import subprocess
+import tempfile
 import sys
 import time
 
@@ -26,21 +27,33 @@ class LiveServer:
         if max_bytes:
             env["DOORSTEP_MAX_SUBMISSION_BYTES"] = str(max_bytes)
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+        # The log goes to a file: a pipe nobody reads fills up and blocks the server.
+        self.log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", delete=False)
         self.process = subprocess.Popen(
             [gunicorn, "-c", "python:app.gunicorn_conf", "wsgi:app"], cwd=ROOT, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait(self, seconds=30):
         deadline = time.time() + seconds
         while time.time() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError("gunicorn exited:\n" + self.process.stdout.read().decode())
+                raise RuntimeError("gunicorn exited:\n" + self.output())
             try:
                 requests.get(self.url + "/formList", timeout=5)
                 return self
             except requests.RequestException:       # not listening yet, or workers booting
                 time.sleep(0.1)
         raise RuntimeError("gunicorn did not start in time")
+
+    def output(self):
+        with open(self.log.name, encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+    def kill(self):
+        """SIGKILL the master and every worker at once: a crash, not a shutdown."""
+        import signal
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
 
     def stop(self):
         self.process.terminate()
