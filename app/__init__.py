@@ -24,7 +24,9 @@ def create_app(config=None):
     errors.register(app)
     from app import cli
     cli.register(app)
+    from app.drain import DrainUnreadBody
     from app.proxy import TrustedProxyFix
+    app.wsgi_app = DrainUnreadBody(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"] + (1 << 20))
     app.wsgi_app = TrustedProxyFix(app.wsgi_app, app.config["TRUSTED_PROXIES"])
     return app
 
