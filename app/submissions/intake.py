@@ -24,6 +24,7 @@ from app import transactions
 from app.audit.record import record
 from app.models_base import utcnow
 from app.problems import Problem
+from app.storage.service import insert_blob_rows
 from app.submissions import areas, processing, rows
 from app.submissions.parse import expected_attachments, read_instance
 
@@ -67,6 +68,7 @@ class _Plan:
     xml_sha: str
     old: object = None          # the def being edited
     attachments: dict = None    # name -> blob of the def resent or edited
+    expected: list = None       # attachment names the XML refers to (document order)
     area_id: int = None
 
 
@@ -102,7 +104,10 @@ def _look_up(session, actor, project_id, instance, upload):
     if form.existing_id is not None:
         _check_resend(form, instance_id, plan.xml_sha)
         plan.attachments = rows.attachments(session, form.existing_id)
-    elif instance.deprecated_id:
+        plan.expected = list(plan.attachments)
+        return plan
+    plan.expected = expected_attachments(instance, form.binary_paths or [])
+    if instance.deprecated_id:
         plan.old = _check_edit(session, form, instance.deprecated_id)
         plan.attachments = {n: b for n, b in rows.attachments(session, plan.old.id).items() if b}
     else:
@@ -157,7 +162,7 @@ def _write(session, store, actor, plan, instance, upload):
     # Blobs first: written and fsynced before the transaction that points at them. Their
     # rows are inserted with the rest below.
     blobs = {name: store.put_stream(stream) for name, stream in upload.files.items()
-             if name in _wanted(plan, instance)}
+             if name in plan.expected}
     if plan.form.existing_id is not None:
         return _top_up(session, actor, plan, blobs)
     new = Received(None, None, plan.instance_id, "created", plan.form.id, plan.form.version_id,
@@ -183,15 +188,9 @@ def _write(session, store, actor, plan, instance, upload):
                    "action": "submission.create",
                    "details": {"instanceId": plan.instance_id,
                                "xmlFormId": plan.form.xml_form_id}})
-    _insert_attachments(session, plan, new, instance, blobs)
+    _insert_attachments(session, plan, new, blobs)
     processing.run(session, new)
     return new
-
-
-def _wanted(plan, instance):
-    if plan.form.existing_id is not None:
-        return plan.attachments
-    return set(expected_attachments(instance, plan.form.binary_paths or []))
 
 
 def _def_values(actor, plan, instance, upload):
@@ -204,19 +203,19 @@ def _def_values(actor, plan, instance, upload):
             "user_agent": (upload.user_agent or "")[:500] or None}
 
 
-def _insert_attachments(session, plan, new, instance, blobs):
+def _insert_attachments(session, plan, new, blobs):
     carried = plan.attachments or {}
-    names = expected_attachments(instance, plan.form.binary_paths or [])
-    rows.insert_blobs(session, blobs.values())
+    insert_blob_rows(session, blobs.values())
     rows.insert_attachments(session, new.def_id, {
-        name: blobs[name].sha256 if name in blobs else carried.get(name) for name in names})
+        name: blobs[name].sha256 if name in blobs else carried.get(name)
+        for name in plan.expected})
 
 
 def _top_up(session, actor, plan, blobs):
     """A resend of a stored submission: store the parts it still lacked or that changed."""
     def_id, submission_id = plan.form.existing_id, plan.form.existing_submission_id
     added = [name for name, blob in blobs.items() if blob.sha256 != plan.attachments[name]]
-    rows.insert_blobs(session, [blobs[name] for name in added])
+    insert_blob_rows(session, [blobs[name] for name in added])
     for name in added:
         rows.set_attachment_blob(session, def_id, name, blobs[name].sha256)
     if added:

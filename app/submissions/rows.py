@@ -10,7 +10,6 @@ from sqlalchemy import String, bindparam, cast, insert, literal, select, update
 from app.audit.models import AuditEvent
 from app.forms.models import Form, FormVersion
 from app.models_base import utcnow
-from app.storage.service import insert_blob_rows
 from app.submissions.models import Submission, SubmissionAttachment, SubmissionDef
 
 F, V, AE = Form.__table__, FormVersion.__table__, AuditEvent.__table__
@@ -115,11 +114,6 @@ def create_submission(session, submission, definition, audit):
         _INSERT_DEF, {**definition, "submission_id": submission_id}).scalar_one()
     _conn(session).execute(insert(AE), {**audit, "target": f"submission:{submission_id}"})
     return submission_id, def_id
-
-
-def insert_blobs(session, stored):
-    """Blob rows for files already written by the store (ON CONFLICT DO NOTHING)."""
-    insert_blob_rows(session, stored)
 
 
 def insert_attachments(session, def_id, blobs):
