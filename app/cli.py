@@ -125,18 +125,20 @@ def revoke_app_user(app_user_id):
     click.echo(f"Revoked app user {app_user_id}.")
 
 
+def _read_files(paths):
+    """{file name: bytes} for the regular files among `paths`."""
+    files = {}
+    for full in sorted(paths):
+        if os.path.isfile(full):
+            with open(full, "rb") as f:
+                files[os.path.basename(full)] = f.read()
+    return files
+
+
 def _media_beside(path):
     """Files in <form file stem>-media/ next to the form: its images, audio and CSV files."""
     folder = os.path.splitext(path)[0] + "-media"
-    if not os.path.isdir(folder):
-        return {}
-    media = {}
-    for name in sorted(os.listdir(folder)):
-        full = os.path.join(folder, name)
-        if os.path.isfile(full):
-            with open(full, "rb") as f:
-                media[name] = f.read()
-    return media
+    return _read_files(glob.glob(os.path.join(folder, "*"))) if os.path.isdir(folder) else {}
 
 
 def publish_paths(paths, echo=click.echo):
@@ -144,10 +146,12 @@ def publish_paths(paths, echo=click.echo):
     (e.g. forms/villages.csv) are offered as media to every form there."""
     project = ensure_default_project(db.session, current_app.config["PROJECT_NAME"])
     store = current_app.extensions["blob_store"]
-    failed = 0
+    failed, shared_by_folder = 0, {}
     for i, path in enumerate(paths, 1):
-        shared = {os.path.basename(p): open(p, "rb").read()
-                  for p in glob.glob(os.path.join(os.path.dirname(path) or ".", "*.csv"))}
+        folder = os.path.dirname(path) or "."
+        if folder not in shared_by_folder:
+            shared_by_folder[folder] = _read_files(glob.glob(os.path.join(folder, "*.csv")))
+        shared = shared_by_folder[folder]
         with open(path, "rb") as f:
             data = f.read()
         try:
