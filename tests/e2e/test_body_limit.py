@@ -5,19 +5,15 @@ import requests
 from sqlalchemy import func, select
 
 from app.submissions.models import Submission
-from tests.e2e.live import LiveServer
 from tests.factories import make_instance, make_xform
 
 HEADERS = {"X-OpenRosa-Version": "1.0"}
 
 
 @pytest.fixture
-def server(app, db, personas, publish):
+def server(live_server, personas, publish):
     publish(make_xform("visit", "1", binary=["photo"]))
-    live = LiveServer(app.config["SQLALCHEMY_DATABASE_URI"], app.config["DATA_DIR"],
-                      max_bytes=20_000).wait()
-    yield live
-    live.stop()
+    return live_server(max_bytes=20_000)
 
 
 def test_item_44_oversized_bodies_through_gunicorn(server, db, personas):

@@ -8,19 +8,15 @@ import requests
 from sqlalchemy import func, select
 
 from app.submissions.models import Submission, SubmissionAttachment, SubmissionDef
-from tests.e2e.live import LiveServer
 from tests.factories import make_instance, make_xform
 
 HEADERS = {"X-OpenRosa-Version": "1.0"}
 
 
 @pytest.fixture
-def server(app, db, personas, publish):
+def server(live_server, personas, publish):
     publish(make_xform("visit", "1", binary=["photo"]))
-    live = LiveServer(app.config["SQLALCHEMY_DATABASE_URI"], app.config["DATA_DIR"],
-                      workers=4).wait()
-    yield live
-    live.stop()
+    return live_server(workers=4)
 
 
 def _fire(url, bodies):

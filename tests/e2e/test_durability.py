@@ -9,7 +9,6 @@ import requests
 from sqlalchemy import func, select
 
 from app.submissions.models import SubmissionAttachment, SubmissionDef
-from tests.e2e.live import LiveServer
 from tests.factories import make_instance, make_xform
 
 HEADERS = {"X-OpenRosa-Version": "1.0"}
@@ -24,12 +23,11 @@ def _post(url, xml, photo):
         return None          # the link (here: the server) went away mid-request
 
 
-def test_sigkill_mid_upload_loses_no_acknowledged_submission(app, db, personas, publish):
+def test_sigkill_mid_upload_loses_no_acknowledged_submission(live_server, db, personas, publish):
     publish(make_xform("visit", "1", binary=["photo"]))
     queue = [(f"uuid:{uuid.uuid4()}", f"photo {i}".encode()) for i in range(400)]
     acknowledged, lock = set(), threading.Lock()
-    server = LiveServer(app.config["SQLALCHEMY_DATABASE_URI"], app.config["DATA_DIR"],
-                        workers=2).wait()
+    server = live_server(workers=2)
     url = f"{server.url}/v1/key/{personas['worker_a'].token}/projects/1/submission"
 
     def phone(items):
@@ -58,16 +56,12 @@ def test_sigkill_mid_upload_loses_no_acknowledged_submission(app, db, personas, 
     # restarted server's writes would wait for it.
     db.session.rollback()
 
-    restarted = LiveServer(app.config["SQLALCHEMY_DATABASE_URI"], app.config["DATA_DIR"],
-                           workers=2).wait()
-    try:
-        url = f"{restarted.url}/v1/key/{personas['worker_a'].token}/projects/1/submission"
-        for iid, photo in queue:                    # phones resend everything not confirmed
-            if iid not in acknowledged:
-                xml = make_instance("visit", instance_id=iid, values={"photo": "p.jpg"})
-                assert _post(url, xml, photo) == 201, restarted.output()[-3000:]
-    finally:
-        restarted.stop()
+    restarted = live_server(workers=2)
+    url = f"{restarted.url}/v1/key/{personas['worker_a'].token}/projects/1/submission"
+    for iid, photo in queue:                        # phones resend everything not confirmed
+        if iid not in acknowledged:
+            xml = make_instance("visit", instance_id=iid, values={"photo": "p.jpg"})
+            assert _post(url, xml, photo) == 201, restarted.output()[-3000:]
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(SubmissionDef)) == len(queue)
     missing_photos = db.session.scalar(select(func.count()).select_from(SubmissionAttachment)

@@ -10,7 +10,6 @@ from requests.auth import HTTPDigestAuth
 from sqlalchemy import func, select
 
 from app.submissions.models import Submission, SubmissionDef
-from tests.e2e.live import LiveServer
 from tests.factories import make_instance, make_xform
 from tests.openrosa.docs import form_entries, media_files
 
@@ -24,12 +23,10 @@ class Resp:
 
 
 @pytest.fixture
-def server(app, db, personas, publish):
+def server(live_server, personas, publish):
     publish(make_xform("visit", "1", title="入户走访", binary=["front", "back"],
                        media=["logo.png"]), media={"logo.png": b"\x89PNG the town logo"})
-    live = LiveServer(app.config["SQLALCHEMY_DATABASE_URI"], app.config["DATA_DIR"]).wait()
-    yield live
-    live.stop()
+    return live_server()
 
 
 def _post(url, xml, files=(), auth=None, **extra):
