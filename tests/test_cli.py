@@ -1,6 +1,7 @@
 """The flask commands, through Click's runner against the test database."""
 import os
 
+import pytest
 from sqlalchemy import select
 
 from app.auth.models import AppUser, User
@@ -59,9 +60,10 @@ def test_forms_state(app, db, publish):
     assert run(app, forms, ["state", "nope", "closed"]).exit_code != 0
 
 
-def test_areas_import_updates_labels(app, db, tmp_path):
+@pytest.mark.parametrize("header", ["name,label_zh,label_en", "name,label::Chinese (zh),label::English (en)"])
+def test_areas_import_updates_labels(app, db, tmp_path, header):
     csv = tmp_path / "villages.csv"
-    csv.write_text("name,label::Chinese (zh),label::English (en)\n"
+    csv.write_text(f"{header}\n"
                    "dongwan,东湾新村,Dongwan New\nhuayuan,花园村,Huayuan\n", encoding="utf-8")
     result = run(app, areas, ["import", str(csv)])
     assert result.exit_code == 0 and "1 created, 1 updated" in result.output

@@ -20,8 +20,11 @@ def ensure_default_project(session, name):
 def import_areas(session, project_id, path):
     """Upsert areas from a CSV with a `name` column and optional Chinese/English labels.
 
-    Label columns follow XLSForm's naming (`label::Chinese (zh)`, `label::English (en)`, or plain
-    `label`), so the same villages.csv feeds both the choice lists on phones and the areas here.
+    Labels come from `label_zh` / `label_en` (or XLSForm-style `label::Chinese (zh)` /
+    `label::English (en)`), else the plain `label`. forms/villages.csv uses the first spelling
+    because it is also a choice file on phones, where every column header must be a valid XML
+    name: Collect refuses to download a form whose CSV has a `label::…` header
+    (getodk/collect#4266) and ODK's web-form engine cannot read one either.
     Returns (created, updated).
     """
     existing = {a.code: a for a in session.scalars(select(Area).where(Area.project_id == project_id))}
@@ -45,6 +48,8 @@ def import_areas(session, project_id, path):
 
 
 def _label(row, lang):
+    if (row.get(f"label_{lang}") or "").strip():
+        return row[f"label_{lang}"].strip()
     for key, value in row.items():
         if key and key.lower().startswith("label::") and key.rstrip(")").endswith("(" + lang):
             return value.strip()
