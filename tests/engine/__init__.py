@@ -1,7 +1,11 @@
 """Filling forms with ODK's own engine (@getodk/xforms-engine) from tests.
 
-fill(xform, answers, repeats=None, secondary=None) runs tests/engine/fill.mjs under Node and
-returns Filled(status, xml bytes, violations). Its npm dependencies are pinned in
+fill(xform, answers, repeats=None, secondary=None, now=None, seed=None) runs
+tests/engine/fill.mjs under Node in the town's time zone (Asia/Shanghai) and returns
+Filled(status, xml bytes, violations). Given `now` (ISO 8601) the engine's clock stands still
+there, and given `seed` its uuid() values repeat from run to run: the same call then gives the
+same instance byte for byte. `options` names selects whose offered values to return (in
+Filled.options), to test choice filters. Its npm dependencies are pinned in
 tests/engine/package.json; the README's test command installs them (npm ci --prefix
 tests/engine). Without Node or those packages the tests that need the engine skip with the
 reason, and fail under CI=true.
@@ -22,6 +26,7 @@ class Filled:
     status: str
     xml: bytes
     violations: list
+    options: dict
 
 
 def available():
@@ -41,13 +46,19 @@ def require_engine():
         pytest.skip(reason)
 
 
-def fill(xform, answers, repeats=None, secondary=None):
+TIME_ZONE = "Asia/Shanghai"
+
+
+def fill(xform, answers, repeats=None, secondary=None, now=None, seed=None, options=()):
     require_engine()
     request = {"form": xform.decode("utf-8") if isinstance(xform, bytes) else xform,
-               "answers": answers, "repeats": repeats or {}, "secondary": secondary or {}}
+               "answers": answers, "repeats": repeats or {}, "secondary": secondary or {},
+               "now": now, "seed": seed, "options": list(options)}
     done = subprocess.run(["node", os.path.join(HERE, "fill.mjs")], input=json.dumps(request),
-                          capture_output=True, text=True, timeout=120, cwd=HERE)
+                          capture_output=True, text=True, timeout=120, cwd=HERE,
+                          env={**os.environ, "TZ": TIME_ZONE})
     if done.returncode != 0:
         raise RuntimeError(f"the engine failed:\n{done.stderr}")
     result = json.loads(done.stdout)
-    return Filled(result["status"], (result["xml"] or "").encode("utf-8"), result["violations"])
+    return Filled(result["status"], (result["xml"] or "").encode("utf-8"), result["violations"],
+                  result["options"])
