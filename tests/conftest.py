@@ -172,3 +172,30 @@ def media_form(publish):
     return publish(make_xform("withmedia", "1", title="With media",
                               media=["logo.png", "villages.csv"]),
                    media={"logo.png": b"\x89PNG fake image bytes"})
+
+
+FORMS_DIR = os.path.join(ROOT, "forms")
+
+
+@dataclass
+class Town:
+    """The town's forms published from forms/, the sample register, and a phone per persona."""
+    client: object
+    personas: dict
+
+    def phone(self, persona="worker_a"):
+        return CollectClient(self.client, f"/v1/key/{self.personas[persona].token}/projects/1")
+
+
+@pytest.fixture
+def town(app, db, client, personas):
+    import glob
+
+    from app.cli import publish_paths
+    from tests.samples.register import seed_register
+    messages = []
+    failed = publish_paths(sorted(glob.glob(os.path.join(FORMS_DIR, "*.xlsx"))), messages.append)
+    assert failed == 0, messages
+    seed_register(db.session)
+    db.session.commit()
+    return Town(client, personas)

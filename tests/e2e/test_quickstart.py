@@ -50,6 +50,10 @@ def test_setup_then_gunicorn_serves_a_phone(tmp_path):
                 time.sleep(0.1)
         assert response.status_code == 200
         assert b"http://openrosa.org/xforms/xformsList" in response.content
+        form_ids = sorted(re.findall(rb"<formID>([^<]+)</formID>", response.content))
+        assert form_ids == [b"contraception_service", b"home_visit", b"migrant", b"person",
+                            b"pregnancy_outcome", b"pregnancy_report", b"prepregnancy_check",
+                            b"three_checks"]           # the town's eight forms, on the phone
     finally:
         server.terminate()
         server.wait(10)

@@ -1,0 +1,163 @@
+"""Named sample submissions of the town's forms, for the whole suite to reuse.
+
+Each sample is an answer set (what a field worker taps, by node reference) for one form in
+forms/, filled against the sample register (tests/samples/register.py) by ODK's own form engine
+at a fixed moment with seeded uuids. The instance the engine produced is kept beside it in
+tests/samples/instances/<name>.xml; tests/forms/test_town_forms.py proves the engine still
+produces exactly that instance from those answers (DOORSTEP_REGENERATE_SAMPLES=1 rewrites them
+after a form changes) and that Doorstep accepts it.
+
+    from tests.samples import SAMPLES, instance
+    xml = instance("three_checks_finds_pregnancy")
+"""
+import os
+from dataclasses import dataclass, field
+
+from tests.samples.register import (CHEN_HONG, H1, H2, LIU_MEI, P1, SUN_MIN, WANG_JIANGUO,
+                                     WANG_QIANG, WANG_XIAOBAO, LI_XIUYING, ZHANG_LI)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+INSTANCES = os.path.join(HERE, "instances")
+FILLED_AT = "2026-11-20T10:00:00+08:00"   # when the engine filled them (Asia/Shanghai)
+
+
+@dataclass(frozen=True)
+class Sample:
+    form: str                 # xmlFormId, and forms/<form>.xlsx
+    persona: str              # who fills it (tests/conftest.py personas)
+    story: str                # what happened, in a sentence
+    answers: dict             # node reference → value (a list for select_multiple)
+    repeats: dict = field(default_factory=dict)
+
+
+def _member(i, **answers):
+    return {f"/data/member[{i}]/{k}": v for k, v in answers.items()}
+
+
+SAMPLES = {s_name: s for s_name, s in {
+    "home_visit_birth": Sample(
+        "home_visit", "worker_a",
+        "The worker visits the Wang household, checks its five members and registers a baby girl.",
+        {"/data/village": "dongwan", "/data/visit_date": "2026-11-19", "/data/hh_mode": "existing",
+         "/data/household": H1,
+         **_member(1, member_mode="existing", person=WANG_JIANGUO, changes=["none"]),
+         **_member(2, member_mode="existing", person=LI_XIUYING, changes=["none"]),
+         **_member(3, member_mode="existing", person=WANG_QIANG, changes=["none"]),
+         **_member(4, member_mode="existing", person=ZHANG_LI, changes=["none"]),
+         **_member(5, member_mode="existing", person=WANG_XIAOBAO, changes=["none"]),
+         **_member(6, member_mode="new", full_name="王小妹", sex="female", dob="2026-10-02",
+                   relation="grandchild", changes=["birth"], change_date="2026-10-02",
+                   marital_status="unmarried", residence_status="resident")},
+        {"/data/member": 6}),
+    "home_visit_new_household": Sample(
+        "home_visit", "worker_a",
+        "A couple who moved into the village for work is visited and registered as a new household.",
+        {"/data/village": "dongwan", "/data/visit_date": "2026-11-18", "/data/hh_mode": "new",
+         "/data/hh/head_name": "马军", "/data/hh/address": "东湾村四组21号",
+         "/data/hh/hh_phone": "13955556666", "/data/hh/family_card_no": "DW-0107",
+         **_member(1, member_mode="new", full_name="马军", id_number="61042519920115123X",
+                   sex="male", dob="1992-01-15", relation="head", changes=["moved_in"],
+                   change_date="2026-11-01", marital_status="first_marriage",
+                   residence_status="moved_in", member_phone="13955556666"),
+         **_member(2, member_mode="new", full_name="杨静", id_number="610425199404041348",
+                   sex="female", dob="1994-04-04", relation="spouse", changes=["moved_in"],
+                   change_date="2026-11-01", marital_status="first_marriage",
+                   residence_status="moved_in")},
+        {"/data/member": 2}),
+    "person_registered": Sample(
+        "person", "worker_a", "A woman who married into the Sun household is registered.",
+        {"/data/village": "dongwan", "/data/mode": "new", "/data/change_date": "2026-11-16",
+         "/data/full_name": "吴倩", "/data/id_number": "610425199810101422",
+         "/data/sex": "female", "/data/dob": "1998-10-10", "/data/household": H2,
+         "/data/relation": "child_in_law", "/data/marital_status": "first_marriage",
+         "/data/residence_status": "moved_in", "/data/phone": "13712340000",
+         "/data/children_count": "0", "/data/deceased": "no"}),
+    "person_away": Sample(
+        "person", "worker_a", "Wang Qiang has gone to work in the city for the winter.",
+        {"/data/village": "dongwan", "/data/mode": "existing", "/data/person": WANG_QIANG,
+         "/data/change_reason": "other", "/data/change_date": "2026-11-15",
+         "/data/residence_status": "away", "/data/phone": "13800000033"}),
+    "three_checks_finds_pregnancy": Sample(
+        "three_checks", "worker_a",
+        "Zhang Li's IUD has been expelled and she is six weeks pregnant: a pregnancy is created.",
+        {"/data/village": "dongwan", "/data/check_date": "2026-11-20", "/data/check_round": "h2",
+         "/data/woman": ZHANG_LI, "/data/iud/iud_result": "expelled",
+         "/data/preg/pregnancy_result": "pregnant", "/data/preg/preg_weeks": "6",
+         "/data/gyn/findings": ["none"], "/data/gyn/referral": "no",
+         "/data/contraception": "none"}),
+    "three_checks_routine": Sample(
+        "three_checks", "worker_a",
+        "Chen Hong's IUD is in place, she is not pregnant, and vaginitis is found and referred.",
+        {"/data/village": "dongwan", "/data/check_date": "2026-11-20", "/data/check_round": "h2",
+         "/data/woman": CHEN_HONG, "/data/iud/iud_result": "in_place",
+         "/data/preg/pregnancy_result": "not_pregnant", "/data/gyn/findings": ["vaginitis"],
+         "/data/gyn/referral": "yes", "/data/gyn/referral_to": "镇卫生院妇科"}),
+    "pregnancy_reported_by_leader": Sample(
+        "pregnancy_report", "leader",
+        "The women's group leader reports that Sun Min, recently married, is pregnant.",
+        {"/data/village": "dongwan", "/data/woman": SUN_MIN, "/data/date_basis": "lmp",
+         "/data/lmp_given": "2026-09-28", "/data/first_pregnancy": "yes"}),
+    "birth": Sample(
+        "pregnancy_outcome", "worker_a",
+        "Liu Mei gives birth to a boy in the county hospital: the child is registered.",
+        {"/data/village": "dongwan", "/data/pregnancy": P1, "/data/outcome": "live_birth",
+         "/data/outcome_date": "2026-11-17", "/data/place": "hospital",
+         "/data/gestational_weeks": "37", "/data/child/newborn/child_sex": "male",
+         "/data/child/newborn/child_weight": "3.4", "/data/child/newborn/child_name": "刘小龙",
+         "/data/child/newborn/birth_certificate_no": "Q610012345", "/data/child/newborn/newborn_death": "no"}),
+    "pregnancy_loss": Sample(
+        "pregnancy_outcome", "worker_a", "Liu Mei's pregnancy ends in a miscarriage at home.",
+        {"/data/village": "dongwan", "/data/pregnancy": P1, "/data/outcome": "miscarriage",
+         "/data/outcome_date": "2026-05-02", "/data/place": "home",
+         "/data/gestational_weeks": "9", "/data/loss_reason": "自然流产，已到卫生院复查"}),
+    "migrant_moving_in": Sample(
+        "migrant", "worker_a",
+        "Huang Li arrives from Sichuan to work at the brick factory, with her certificate.",
+        {"/data/village": "dongwan", "/data/direction": "in", "/data/mode": "new",
+         "/data/full_name": "黄丽", "/data/id_number": "610425199708181227", "/data/sex": "female",
+         "/data/dob": "1997-08-18", "/data/phone": "15012345678",
+         "/data/place/province": "四川省", "/data/place/county": "南充市仪陇县",
+         "/data/place/town": "新政镇", "/data/move_date": "2026-11-02",
+         "/data/expected_until": "2027-06-30", "/data/reason": "work",
+         "/data/employer_or_landlord": "东湾砖厂",
+         "/data/certificate/has_certificate": "yes",
+         "/data/certificate/certificate_no": "SC2026-0451",
+         "/data/certificate/certificate_issued_by": "新政镇人民政府",
+         "/data/certificate/certificate_valid_until": "2029-11-01",
+         "/data/contraception": "iud"}),
+    "migrant_moving_out": Sample(
+        "migrant", "worker_a",
+        "Chen Hong leaves to work in Shenzhen; her double-check results came back from there.",
+        {"/data/village": "dongwan", "/data/direction": "out", "/data/mode": "existing",
+         "/data/person": CHEN_HONG, "/data/place/province": "广东省",
+         "/data/place/county": "深圳市宝安区", "/data/place/town": "西乡街道",
+         "/data/move_date": "2026-08-15", "/data/reason": "work",
+         "/data/employer_or_landlord": "宝安电子厂",
+         "/data/certificate/has_certificate": "yes",
+         "/data/certificate/certificate_no": "DW2026-0118",
+         "/data/certificate/certificate_issued_by": "东湾镇人民政府",
+         "/data/certificate/certificate_valid_until": "2029-08-14",
+         "/data/double_check/double_check_received": "yes",
+         "/data/double_check/double_check_date": "2026-11-05",
+         "/data/double_check/double_check_iud": "in_place",
+         "/data/double_check/double_check_pregnancy": "not_pregnant"}),
+    "contraception_implant": Sample(
+        "contraception_service", "worker_a",
+        "Chen Hong changes from an IUD to an implant at the town health centre.",
+        {"/data/village": "dongwan", "/data/person": CHEN_HONG, "/data/action": "change",
+         "/data/method": "implant", "/data/procedure": "implant_insertion",
+         "/data/service_date": "2026-11-12", "/data/facility": "town_health_centre",
+         "/data/provider": "李医生"}),
+    "prepregnancy_check_risk": Sample(
+        "prepregnancy_check", "worker_a",
+        "Sun Min and her husband have their free check-up; a nutrition risk is found.",
+        {"/data/village": "dongwan", "/data/woman": SUN_MIN, "/data/husband_name": "郑浩",
+         "/data/check_date": "2026-09-10", "/data/result": "risk", "/data/risks": ["nutrition"],
+         "/data/referral": "yes", "/data/referral_to": "县妇幼保健院营养门诊"}),
+}.items()}
+
+
+def instance(name):
+    """The instance ODK's engine produced for sample `name`, as bytes."""
+    with open(os.path.join(INSTANCES, f"{name}.xml"), "rb") as f:
+        return f.read()
