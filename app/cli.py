@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.auth import accounts, provisioning
 from app.auth.models import ROLES, AppUser, User
 from app.extensions import db
+from app.forms import dictionary
 from app.forms import publish as publishing
 from app.forms.models import Form
 from app.problems import Problem
@@ -181,6 +182,19 @@ def publish_forms(paths):
         raise click.ClickException("Some forms were refused (see above).")
 
 
+@forms.command("dictionary")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+def forms_dictionary(paths, output):
+    """Write the data dictionary (docs/forms.md) of XLSForms: fields, labels, register lists."""
+    text = dictionary.render(paths)
+    if output:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text)
+    else:
+        click.echo(text, nl=False)
+
+
 @forms.command("state")
 @click.argument("xml_form_id")
 @click.argument("state", type=click.Choice(["open", "closing", "closed"]))
@@ -198,7 +212,7 @@ def form_state(xml_form_id, state):
 @areas.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_areas_command(path):
-    """Load villages from a CSV (name, label::Chinese (zh), label::English (en))."""
+    """Load villages from a CSV (name, label_zh, label_en; or label)."""
     project = ensure_default_project(db.session, current_app.config["PROJECT_NAME"])
     created, updated = import_areas(db.session, project.id, path)
     db.session.commit()

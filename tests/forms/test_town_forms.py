@@ -1,0 +1,217 @@
+"""The town's eight forms (forms/*.xlsx): they publish cleanly, speak both languages, fill in
+ODK's own form engine, and every sample instance they produce is accepted over OpenRosa."""
+import glob
+import os
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from app.cli import forms as forms_cli
+from app.forms import dictionary
+from app.forms.models import Form
+from app.register.models import Dataset, DatasetProperty
+from app.submissions.models import SubmissionDef
+from tests.conftest import FORMS_DIR
+from tests.samples import INSTANCES, SAMPLES, instance
+from tests.samples.phone import fill_form, fill_sample
+from tests.samples.register import (CHEN_HONG, LIU_MEI, P1, SUN_MIN, WANG_JIANGUO, ZHANG_LI,
+                                    ZHAO_YAN)
+
+TOWN_FORMS = ["contraception_service", "home_visit", "migrant", "person", "pregnancy_outcome",
+              "pregnancy_report", "prepregnancy_check", "three_checks"]
+XLSFORMS = sorted(glob.glob(os.path.join(FORMS_DIR, "*.xlsx")))
+LANGUAGES = ("Chinese (zh)", "English (en)")
+TRANSLATED = ("label", "hint", "constraint_message", "required_message")
+
+
+def test_flask_forms_publish_publishes_all_eight_without_pyxform_errors(app, db):
+    result = CliRunner().invoke(forms_cli, ["publish", *XLSFORMS], obj=app.extensions)
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.output and "REFUSED" not in result.output
+    assert "missing media" not in result.output
+    assert sorted(db.session.scalars(select(Form.xml_form_id))) == TOWN_FORMS
+
+
+def _sheet_rows(path, title):
+    book = openpyxl.load_workbook(path, read_only=True)
+    if title not in book.sheetnames:
+        return []
+    rows = list(book[title].iter_rows(values_only=True))
+    header = [str(h).strip() if h else "" for h in rows[0]]
+    return [dict(zip(header, r)) for r in rows[1:] if any(r)]
+
+
+@pytest.mark.parametrize("path", XLSFORMS, ids=os.path.basename)
+def test_every_label_hint_choice_and_message_exists_in_both_languages(path):
+    settings = _sheet_rows(path, "settings")[0]
+    assert settings["default_language"] == "Chinese (zh)"
+    missing = []
+    for sheet in ("survey", "choices"):
+        for n, row in enumerate(_sheet_rows(path, sheet), 2):
+            assert not (row.get("label") or row.get("hint")), f"{sheet} row {n}: untranslated column"
+            for column in TRANSLATED:
+                present = [bool(row.get(f"{column}::{lang}")) for lang in LANGUAGES]
+                if any(present) and not all(present):
+                    missing.append(f"{sheet} row {n} ({row.get('name')}): {column}")
+            needs_label = sheet == "choices" or (row["type"] not in (
+                "calculate", "csv-external", "start", "end", "today", "deviceid", "end_group",
+                "end_repeat")
+                and not str(row["type"]).startswith("begin_group"))
+            if needs_label and not row.get(f"label::{LANGUAGES[0]}"):
+                missing.append(f"{sheet} row {n} ({row.get('name')}): label")
+            if row.get("constraint") and not row.get(f"constraint_message::{LANGUAGES[0]}"):
+                missing.append(f"{sheet} row {n} ({row.get('name')}): constraint message")
+    assert missing == []
+
+
+DOCS = os.path.join(os.path.dirname(FORMS_DIR), "docs", "forms.md")
+
+
+def test_docs_forms_md_is_the_data_dictionary_of_the_forms():
+    with open(DOCS, encoding="utf-8") as f:
+        committed = f.read()
+    assert dictionary.render(XLSFORMS) == committed, f"docs/forms.md is out of date: run {dictionary.COMMAND}"
+
+
+def test_the_dictionary_command_writes_every_field(app, tmp_path):
+    out = tmp_path / "forms.md"
+    result = CliRunner().invoke(forms_cli, ["dictionary", os.path.join(FORMS_DIR, "person.xlsx"),
+                                            "--output", str(out)], obj=app.extensions)
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert "| `id_number` | `text` | 身份证号 (18位，末位可为X；新生儿可暂空) | Resident ID number" in text
+    assert "`people.id_number`" in text and "## 人员登记与变动 Person registration and change" in text
+
+
+REGISTER_LISTS = {
+    "households": {"village", "address", "head_name", "phone", "family_card_no", "member_count",
+                   "last_visit_date"},
+    "people": {"full_name", "sex", "dob", "id_number", "household", "relation", "village",
+               "marital_status", "residence_status", "phone", "contraception", "iud_status",
+               "last_checks_date", "pregnant", "children_count", "deceased"},
+    "pregnancies": {"woman", "village", "lmp", "edd", "reported_by", "status", "outcome",
+                    "outcome_date", "birth_order"},
+}
+
+
+def test_publishing_the_forms_declares_the_register_lists(town, db):
+    declared = {}
+    for dataset in db.session.scalars(select(Dataset)):
+        declared[dataset.name] = set(db.session.scalars(
+            select(DatasetProperty.name).where(DatasetProperty.dataset_id == dataset.id)))
+    for name, properties in REGISTER_LISTS.items():
+        assert properties <= declared[name], (name, properties - declared[name])
+
+
+REGENERATE = os.environ.get("DOORSTEP_REGENERATE_SAMPLES") == "1"
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_each_sample_fills_in_odks_engine_and_is_accepted(town, db, name):
+    sample = SAMPLES[name]
+    phone = town.phone(sample.persona)
+    filled = fill_sample(phone, name, sample)
+    assert (filled.status, filled.violations) == ("ready", [])
+    path = os.path.join(INSTANCES, f"{name}.xml")
+    if REGENERATE:
+        with open(path, "wb") as f:
+            f.write(filled.xml)
+    assert filled.xml == instance(name), "the form changed: rerun with DOORSTEP_REGENERATE_SAMPLES=1"
+    response = phone.submit(filled.xml)
+    assert response.status_code == 201, response.data
+    stored = db.session.scalar(select(SubmissionDef))
+    assert stored.xml.encode("utf-8") == filled.xml
+
+
+@pytest.mark.parametrize("form_id", TOWN_FORMS)
+def test_every_list_a_form_looks_up_is_attached_to_it(town, form_id):
+    """pyxform declares a CSV only for selects and csv-external rows; a lookup into a list the
+    form does not declare silently finds nothing on the phone."""
+    import re
+    xform = town.phone().get(f"/v1/key/{town.personas['worker_a'].token}/projects/1/forms/{form_id}.xml").data.decode()
+    used = set(re.findall(r"instance\('([A-Za-z_][\w.-]*)'\)", xform))
+    declared = set(re.findall(r'<instance id="([^"]+)"', xform))
+    assert used <= declared
+
+
+# What the forms refuse, as ODK's engine shows it on the phone (in the default language, zh).
+
+def _violations(town, form_id, answers, **kw):
+    filled = fill_form(town.phone(), form_id, answers, **kw)
+    assert filled.status == "pending"
+    return {v["reference"]: v["message"] for v in filled.violations}
+
+
+NEW_PERSON = {"/data/village": "dongwan", "/data/mode": "new", "/data/full_name": "吴倩",
+              "/data/household": "a0000000-0000-4000-8000-000000000002",
+              "/data/relation": "child_in_law", "/data/marital_status": "first_marriage",
+              "/data/residence_status": "resident"}
+
+
+def test_the_resident_id_number_must_be_18_characters(town):
+    found = _violations(town, "person", {**NEW_PERSON, "/data/id_number": "61042519981010142",
+                                         "/data/sex": "female", "/data/dob": "1998-10-10"})
+    assert found == {"/data/id_number": "身份证号须为18位：17位数字加一位数字或X"}
+
+
+def test_sex_and_date_of_birth_must_match_the_id_number(town):
+    found = _violations(town, "person", {**NEW_PERSON, "/data/id_number": "610425199810101422",
+                                         "/data/sex": "male", "/data/dob": "1998-10-11"})
+    assert found == {
+        "/data/sex": "性别与身份证号第17位不一致（奇数为男，偶数为女）",
+        "/data/dob": "出生日期不能晚于今天，且须与身份证号中的日期一致"}
+
+
+def test_three_checks_offers_only_the_villages_women_aged_15_to_49(town):
+    filled = fill_form(town.phone(), "three_checks", {"/data/village": "dongwan"},
+                       options=["/data/woman"])
+    # Not Li Xiuying (55), not the men, not Zhao Yan of xishan.
+    assert set(filled.options["/data/woman"]) == {ZHANG_LI, CHEN_HONG, SUN_MIN, LIU_MEI}
+
+
+def test_a_phone_gets_only_its_own_villages_rows(town):
+    phone = town.phone("worker_b")            # xishan
+    offered = {village: set(fill_form(phone, "three_checks", {"/data/village": village},
+                                      options=["/data/woman"]).options["/data/woman"])
+               for village in ("xishan", "dongwan")}
+    assert offered == {"xishan": {ZHAO_YAN}, "dongwan": set()}
+
+
+def test_an_iud_found_in_place_means_the_method_is_iud(town):
+    found = _violations(town, "three_checks", {
+        "/data/village": "dongwan", "/data/woman": CHEN_HONG, "/data/iud/iud_result": "in_place",
+        "/data/preg/pregnancy_result": "not_pregnant", "/data/gyn/findings": ["none", "fibroids"],
+        "/data/gyn/referral": "no", "/data/contraception": "pills"})
+    assert found == {"/data/gyn/findings": "「未见异常」不能与其他结果同时选择",
+                     "/data/contraception": "查环发现节育环，避孕方法应为宫内节育器"}
+
+
+def test_a_pregnancy_already_in_the_register_is_not_reported_twice(town):
+    found = _violations(town, "pregnancy_report", {
+        "/data/village": "dongwan", "/data/woman": LIU_MEI, "/data/date_basis": "lmp",
+        "/data/lmp_given": "2025-12-01", "/data/first_pregnancy": "yes"})
+    assert found == {"/data/woman": "她已有在册的孕情，无需重复报告",
+                     "/data/lmp_given": "末次月经须在今天之前的10个月内"}
+
+
+def test_an_outcome_is_recorded_for_open_pregnancies_and_late_terminations_need_15_weeks(town):
+    filled = fill_form(town.phone(), "pregnancy_outcome", {
+        "/data/village": "dongwan", "/data/pregnancy": P1, "/data/outcome": "late_termination",
+        "/data/outcome_date": "2026-06-20", "/data/place": "hospital",
+        "/data/gestational_weeks": "12", "/data/loss_reason": "胎儿严重畸形"},
+        options=["/data/pregnancy"])
+    assert filled.options["/data/pregnancy"] == [P1]
+    assert {v["reference"]: v["message"] for v in filled.violations} == {
+        "/data/approval_no": "此项必填",
+        "/data/gestational_weeks": "孕周应在4到45之间；中期引产须满15周"}
+
+
+def test_no_change_cannot_be_chosen_with_a_change(town):
+    found = _violations(town, "home_visit", {
+        "/data/village": "dongwan", "/data/hh_mode": "existing",
+        "/data/household": "a0000000-0000-4000-8000-000000000001",
+        "/data/member[1]/member_mode": "existing", "/data/member[1]/person": WANG_JIANGUO,
+        "/data/member[1]/changes": ["none", "death"], "/data/member[1]/change_date": "2026-11-01"})
+    assert found == {"/data/member[1]/changes": "「无变动」不能与其他变动同时选择"}
