@@ -17,6 +17,10 @@ class Form(db.Model):
     state = db.Column(db.String(10), nullable=False, default="open")
     #: FormVersion.id of the latest published version (no FK: the two tables point at each other)
     current_version_id = db.Column(db.Integer)
+    #: whether a submission with validation issues still updates the register (default: no,
+    #: it waits for a supervisor)
+    issues_update_register = db.Column(db.Boolean, nullable=False, default=False,
+                                       server_default=db.false())
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     updated_at = db.Column(db.DateTime)
 
@@ -48,6 +52,8 @@ class FormVersion(db.Model):
     #: the model's entities:entities-version, "" when the form declares none
     entities_version = db.Column(db.String(20), nullable=False, default="")
     warnings = db.Column(JSONType, nullable=False, default=list)
+    #: what validation checks submissions against (forms.schema); NULL until first built
+    schema = db.Column(JSONType)
     published_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
     form = db.relationship("Form", back_populates="versions")

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.audit.record import record
 from app.forms.compile import compile_form
 from app.forms.models import FORM_STATES, Form, FormAttachment, FormVersion
+from app.forms.schema import safe_schema
 from app.forms.xform import read_xform
 from app.models_base import utcnow
 from app.problems import Problem
@@ -75,7 +76,8 @@ def _new_version(session, store, form, info, compiled, md5):
         form=form, version=info.version, title=info.title, xml=compiled.xml.decode("utf-8"),
         md5=md5, xlsform_sha256=source_sha, xlsform_name=compiled.source_name,
         binary_paths=info.binary_paths, encrypted=info.encrypted, warnings=compiled.warnings,
-        entities=info.entities, entities_version=info.entities_version)
+        entities=info.entities, entities_version=info.entities_version,
+        schema=None if info.encrypted else safe_schema(compiled.xml))
     session.add(version)
     session.flush()
     return version

@@ -7,6 +7,9 @@ class Project(db.Model):
     __tablename__ = "projects"
     id = db.Column(db.Integer, primary_key=True)
     name = db.Column(db.String(200), nullable=False)
+    #: the town's time zone: the day a submission was filled, when its form records no end time
+    time_zone = db.Column(db.String(64), nullable=False, default="Asia/Shanghai",
+                          server_default="Asia/Shanghai")
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
 

@@ -58,6 +58,8 @@ class Received:
     form_id: int = None
     version_id: int = None
     instance: object = None     # the parsed submissions.parse.Instance
+    store: object = None        # the blob store (for processing steps that read files)
+    issues: list = None         # validation's findings (None: not checked)
 
 
 @dataclass
@@ -166,7 +168,7 @@ def _write(session, store, actor, plan, instance, upload):
     if plan.form.existing_id is not None:
         return _top_up(session, actor, plan, blobs)
     new = Received(None, None, plan.instance_id, "created", plan.form.id, plan.form.version_id,
-                   instance)
+                   instance, store)
     definition = _def_values(actor, plan, instance, upload)
     if plan.old is not None:
         if not rows.supersede(session, plan.old.id):

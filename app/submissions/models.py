@@ -5,7 +5,7 @@ instanceID and XML. instanceIDs are unique per form across all defs, which is wh
 retried POST idempotent and lets the database, not the code, refuse a double insert.
 """
 from app.extensions import db
-from app.models_base import utcnow
+from app.models_base import JSONType, utcnow
 
 REVIEW_STATES = ("hasIssues", "edited", "approved", "rejected")  # NULL = received
 
@@ -46,6 +46,8 @@ class SubmissionDef(db.Model):
     current = db.Column(db.Boolean, nullable=False, default=True)
     encrypted = db.Column(db.Boolean, nullable=False, default=False)
     instance_name = db.Column(db.String(500))
+    #: validation issues: [{path, code, message_zh, message_en, value}]; NULL: not checked
+    issues = db.Column(JSONType)
     submitter_kind = db.Column(db.String(20), nullable=False)
     submitter_id = db.Column(db.Integer)
     device_id = db.Column(db.String(255))

@@ -1,4 +1,4 @@
-"""Post-storage processing of a submission (validation and register merge plug in here).
+"""Post-storage processing of a submission: validation, then (later) the register merge.
 
 Each processor runs in a SAVEPOINT inside intake's transaction. If one raises, only its
 savepoint is rolled back; the submission stays stored, is marked `hasIssues` for a supervisor,
@@ -9,11 +9,12 @@ import logging
 
 from app.audit.record import record
 from app.submissions import rows
+from app.validation.step import validate_received
 
 log = logging.getLogger(__name__)
 
 #: callables (session, received: intake.Received) -> None, in order
-PROCESSORS = []
+PROCESSORS = [validate_received]
 
 
 def run(session, received):
