@@ -18,16 +18,18 @@ from app.forms import dictionary
 from app.forms import publish as publishing
 from app.forms.models import Form
 from app.problems import Problem
+from app.validation import service as validation
 from app.projects.service import DEFAULT_PROJECT_ID, ensure_default_project, import_areas
 
 users = AppGroup("users", help="Web users (admin / supervisor / viewer).")
 app_users = AppGroup("app-users", help="App users: field keys for phones.")
 forms = AppGroup("forms", help="Publish and manage forms.")
 areas = AppGroup("areas", help="Villages of the town.")
+submissions = AppGroup("submissions", help="Stored submissions.")
 
 
 def register(app):
-    for group in (users, app_users, forms, areas):
+    for group in (users, app_users, forms, areas, submissions):
         app.cli.add_command(group)
     app.cli.add_command(setup)
 
@@ -195,15 +197,52 @@ def forms_dictionary(paths, output):
         click.echo(text, nl=False)
 
 
+@forms.command("issues")
+@click.argument("xml_form_id")
+@click.argument("policy", type=click.Choice(["hold", "update"]))
+def form_issues_policy(xml_form_id, policy):
+    """Whether submissions with validation issues wait for a supervisor (hold, the default)
+    or still update the register (update)."""
+    form = _form_named(xml_form_id)
+    form.issues_update_register = policy == "update"
+    db.session.commit()
+    click.echo(f"{xml_form_id}: submissions with issues "
+               + ("still update the register." if policy == "update" else "wait for a supervisor."))
+
+
+def _form_named(xml_form_id):
+    form = db.session.scalar(select(Form).where(Form.project_id == DEFAULT_PROJECT_ID,
+                                                Form.xml_form_id == xml_form_id))
+    if form is None:
+        raise click.ClickException(f"No form {xml_form_id}.")
+    return form
+
+
+@submissions.command("revalidate")
+@click.argument("xml_form_id")
+def revalidate_submissions(xml_form_id):
+    """Check a form's stored submissions again (after a rule or the form's checks changed)."""
+    form = _form_named(xml_form_id)
+    store = current_app.extensions["blob_store"]
+    total = validation.count_current(db.session, form.id)
+    checked = flagged = 0
+    with click.progressbar(validation.revalidate(db.session, store, form.id), length=total,
+                           label=f"Checking {total} submissions of {xml_form_id}") as progress:
+        for _submission_id, issues in progress:
+            checked += 1
+            flagged += bool(issues)
+            if checked % 200 == 0:
+                db.session.commit()
+    db.session.commit()
+    click.echo(f"{checked} checked, {flagged} with issues.")
+
+
 @forms.command("state")
 @click.argument("xml_form_id")
 @click.argument("state", type=click.Choice(["open", "closing", "closed"]))
 def form_state(xml_form_id, state):
     """Open, close to new forms (closing), or close a form."""
-    form = db.session.scalar(select(Form).where(Form.project_id == DEFAULT_PROJECT_ID,
-                                                Form.xml_form_id == xml_form_id))
-    if form is None:
-        raise click.ClickException(f"No form {xml_form_id}.")
+    form = _form_named(xml_form_id)
     publishing.set_state(db.session, form, state)
     db.session.commit()
     click.echo(f"{xml_form_id} is now {state}.")

@@ -19,6 +19,8 @@ class FormSchema(Schema):
     version = fields.String(attribute="version.version")
     hash = fields.String(attribute="version.md5")
     state = fields.String(attribute="form.state")
+    #: whether submissions with validation issues still update the register
+    issuesUpdateRegister = fields.Boolean(attribute="form.issues_update_register")
     createdAt = Timestamp(attribute="form.created_at")
     updatedAt = Timestamp(attribute="form.updated_at")
     publishedAt = Timestamp(attribute="version.published_at")
@@ -36,6 +38,16 @@ class SubmissionSchema(Schema):
         lambda row: sum(1 for a in row["definition"].attachments if a.blob_sha256))
     attachmentsExpected = fields.Function(lambda row: len(row["definition"].attachments))
     currentVersion = fields.Method("_current")
+    #: validation's findings on the current version: [{path, code, message, messageZh,
+    #: value}]; null when it was not checked (encrypted, or stored before validation existed)
+    issues = fields.Method("_issues")
+
+    def _issues(self, row):
+        found = row["definition"].issues
+        if found is None:
+            return None
+        return [{"path": i["path"], "code": i["code"], "message": i["message_en"],
+                 "messageZh": i["message_zh"], "value": i["value"]} for i in found]
 
     def _current(self, row):
         d = row["definition"]

@@ -1,9 +1,11 @@
 """Submission intake: store each submission exactly once, durably, before the phone hears 201.
 
 receive() is the one entry point. Order of work (DESIGN.md §5): parse the XML safely; look up
-form, version and any submission already stored under the instanceID (the read phase); write
-attachment blobs (fsynced); then in ONE transaction insert the submission, run post-processing
-in a savepoint (a failure there is recorded and never costs the submission), and commit.
+form, version and any submission already stored under the instanceID, and validate it against
+its form version (the read phase: validation never raises, and holds no lock); write
+attachment blobs (fsynced); then in ONE transaction insert the submission with its issues and
+review state, run post-processing in a savepoint (a failure there is recorded and never costs
+the submission), and commit.
 
 Idempotency (openrosa-entities.md §1.8): the same instanceID with byte-identical XML is a retry
 or a split upload → 201 and any new attachments are stored; different XML → 409. Races between
@@ -27,6 +29,7 @@ from app.problems import Problem
 from app.storage.service import insert_blob_rows
 from app.submissions import areas, processing, rows
 from app.submissions.parse import expected_attachments, read_instance
+from app.validation import step as validation_step
 
 
 class _LostRace(Exception):
@@ -59,7 +62,7 @@ class Received:
     version_id: int = None
     instance: object = None     # the parsed submissions.parse.Instance
     store: object = None        # the blob store (for processing steps that read files)
-    issues: list = None         # validation's findings (None: not checked)
+    issues: list = None         # validation's findings, as dicts (None: not checked)
 
 
 @dataclass
@@ -72,6 +75,8 @@ class _Plan:
     attachments: dict = None    # name -> blob of the def resent or edited
     expected: list = None       # attachment names the XML refers to (document order)
     area_id: int = None
+    issues: list = None         # validation's findings (app.validation.step), None: unchecked
+    validation_error: str = None
 
 
 def receive(session, store, actor, project_id, upload):
@@ -84,6 +89,8 @@ def receive(session, store, actor, project_id, upload):
         try:
             transactions.begin_reads(session)
             plan = _look_up(session, actor, project_id, instance, upload)
+            if plan.form.existing_id is None:
+                plan = _validated(session, store, actor, project_id, instance, upload, plan)
             transactions.end_reads(session)
             result = _write(session, store, actor, plan, instance, upload)
             session.commit()
@@ -95,6 +102,21 @@ def receive(session, store, actor, project_id, upload):
         except BaseException:
             session.rollback()
             raise
+
+
+def _validated(session, store, actor, project_id, instance, upload, plan):
+    """The plan with validation's findings. If checking failed, the read phase is done again
+    (on PostgreSQL a failed statement spoils the transaction) and the error kept for the audit
+    log: the submission is stored all the same."""
+    plan.issues, plan.validation_error = validation_step.check(session, store, plan.form,
+                                                               instance)
+    if plan.validation_error is None:
+        return plan
+    session.rollback()
+    transactions.begin_reads(session)
+    again = _look_up(session, actor, project_id, instance, upload)
+    again.validation_error = plan.validation_error
+    return again
 
 
 def _look_up(session, actor, project_id, instance, upload):
@@ -168,13 +190,15 @@ def _write(session, store, actor, plan, instance, upload):
     if plan.form.existing_id is not None:
         return _top_up(session, actor, plan, blobs)
     new = Received(None, None, plan.instance_id, "created", plan.form.id, plan.form.version_id,
-                   instance, store)
+                   instance, store, plan.issues)
+    flagged = bool(plan.issues) or plan.validation_error is not None
     definition = _def_values(actor, plan, instance, upload)
     if plan.old is not None:
         if not rows.supersede(session, plan.old.id):
             raise _LostRace()
         new.submission_id, new.outcome = plan.old.submission_id, "edited"
-        rows.update_submission(session, new.submission_id, review_state="edited",
+        rows.update_submission(session, new.submission_id,
+                               review_state="hasIssues" if flagged else "edited",
                                updated_at=utcnow())
         # the unique (form, instanceID) constraint speaks here (and in create_submission)
         new.def_id = rows.insert_def(session, submission_id=new.submission_id, **definition)
@@ -185,12 +209,17 @@ def _write(session, store, actor, plan, instance, upload):
             session, definition=definition,
             submission={"form_id": plan.form.id, "instance_id": plan.instance_id,
                         "submitter_kind": actor.kind, "submitter_id": actor.id,
-                        "device_id": upload.device_id, "area_id": plan.area_id},
+                        "device_id": upload.device_id, "area_id": plan.area_id,
+                        "review_state": "hasIssues" if flagged else None},
             audit={"actor_type": actor.kind, "actor_id": actor.id,
                    "action": "submission.create",
                    "details": {"instanceId": plan.instance_id,
                                "xmlFormId": plan.form.xml_form_id}})
     _insert_attachments(session, plan, new, blobs)
+    if plan.validation_error is not None:
+        record(session, None, "submission.validate.error", f"submission:{new.submission_id}",
+               error=plan.validation_error)
+    validation_step.after_write(session, plan.form.version_id)
     processing.run(session, new)
     return new
 
@@ -202,7 +231,7 @@ def _def_values(actor, plan, instance, upload):
             "encrypted": instance.encrypted, "instance_name": instance.instance_name,
             "submitter_kind": actor.kind, "submitter_id": actor.id,
             "device_id": upload.device_id,
-            "user_agent": (upload.user_agent or "")[:500] or None}
+            "user_agent": (upload.user_agent or "")[:500] or None, "issues": plan.issues}
 
 
 def _insert_attachments(session, plan, new, blobs):

@@ -1,4 +1,5 @@
-"""Post-storage processing of a submission: validation, then (later) the register merge.
+"""Post-storage processing of a submission: the register merge plugs in here. (Validation
+runs before the write instead: app.validation.step.)
 
 Each processor runs in a SAVEPOINT inside intake's transaction. If one raises, only its
 savepoint is rolled back; the submission stays stored, is marked `hasIssues` for a supervisor,
@@ -9,12 +10,11 @@ import logging
 
 from app.audit.record import record
 from app.submissions import rows
-from app.validation.step import validate_received
 
 log = logging.getLogger(__name__)
 
 #: callables (session, received: intake.Received) -> None, in order
-PROCESSORS = [validate_received]
+PROCESSORS = []
 
 
 def run(session, received):

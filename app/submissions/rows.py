@@ -10,9 +10,10 @@ from sqlalchemy import String, bindparam, cast, insert, literal, select, update
 from app.audit.models import AuditEvent
 from app.forms.models import Form, FormVersion
 from app.models_base import utcnow
+from app.projects.models import Project
 from app.submissions.models import Submission, SubmissionAttachment, SubmissionDef
 
-F, V, AE = Form.__table__, FormVersion.__table__, AuditEvent.__table__
+F, V, AE, P = Form.__table__, FormVersion.__table__, AuditEvent.__table__, Project.__table__
 S, D, A = Submission.__table__, SubmissionDef.__table__, SubmissionAttachment.__table__
 
 # Form, version and any def already stored under this instanceID, in one round trip.
@@ -20,12 +21,14 @@ _D2 = D.alias("existing")
 _S2 = S.alias("existing_submission")
 _FORM_WITH_VERSION = (
     select(F.c.id, F.c.project_id, F.c.xml_form_id, F.c.state,
-           V.c.id.label("version_id"), V.c.binary_paths,
+           V.c.id.label("version_id"), V.c.binary_paths, V.c.md5.label("version_md5"),
+           P.c.time_zone,
            _D2.c.id.label("existing_id"), _D2.c.submission_id.label("existing_submission_id"),
            _D2.c.xml_sha256.label("existing_sha"), _D2.c.current.label("existing_current"),
            _S2.c.deleted_at.label("existing_deleted_at"))
     .select_from(
-        F.outerjoin(V, (V.c.form_id == F.c.id) & (V.c.version == bindparam("version")))
+        F.join(P, P.c.id == F.c.project_id)
+        .outerjoin(V, (V.c.form_id == F.c.id) & (V.c.version == bindparam("version")))
         .outerjoin(_D2, (_D2.c.form_id == F.c.id) & (_D2.c.instance_id == bindparam("iid")))
         .outerjoin(_S2, _S2.c.id == _D2.c.submission_id))
     .where(F.c.project_id == bindparam("project_id"), F.c.xml_form_id == bindparam("form")))
@@ -34,6 +37,8 @@ _DEF_BY_INSTANCE = (
            S.c.deleted_at)
     .select_from(D.join(S, S.c.id == D.c.submission_id))
     .where(D.c.form_id == bindparam("form_id"), D.c.instance_id == bindparam("instance_id")))
+_SET_ISSUES = (update(D).where(D.c.id == bindparam("d"))
+               .values(issues=bindparam("issues", type_=D.c.issues.type)))
 _ATTACHMENTS = select(A.c.name, A.c.blob_sha256).where(A.c.def_id == bindparam("def_id"))
 _INSERT_SUBMISSION = insert(S).returning(S.c.id)
 _INSERT_DEF = insert(D).returning(D.c.id)
@@ -72,10 +77,10 @@ def insert_def(session, **values):
 
 
 _S_COLS = ("form_id", "instance_id", "submitter_kind", "submitter_id", "device_id", "area_id",
-           "created_at")
+           "review_state", "created_at")
 _D_COLS = ("form_id", "form_version_id", "instance_id", "deprecated_id", "xml", "xml_sha256",
            "current", "encrypted", "instance_name", "submitter_kind", "submitter_id", "device_id",
-           "user_agent", "created_at")
+           "user_agent", "issues", "created_at")
 _A_COLS = ("actor_type", "actor_id", "action", "details", "logged_at")
 
 
@@ -129,6 +134,10 @@ def set_attachment_blob(session, def_id, name, sha256):
 def update_submission(session, submission_id, **values):
     # Few call sites, varying columns: built per call.
     _conn(session).execute(update(S).where(S.c.id == submission_id).values(**values))
+
+
+def set_issues(session, def_id, issues):
+    _conn(session).execute(_SET_ISSUES, {"d": def_id, "issues": issues})
 
 
 def supersede(session, def_id):

@@ -47,6 +47,7 @@ class CompiledForm:
         self.end_path = next((p for p, n in self.nodes.items()
                               if n.get("preload") == "timestamp" and n.get("preload_params") == "end"),
                              None)
+        self.offered = {}          # (path, list identity) -> values of an unfiltered itemset
         self.choice_labels = {}
         for path, node in self.nodes.items():
             labels = (node.get("choices") or {}).get("labels")
@@ -62,6 +63,7 @@ class CompiledForm:
             return None
 
 
+_NAME = re.compile(r"^[A-Za-z_][\w.-]*$")
 _INSTANCE_REF = re.compile(r"""instance\(\s*['"]([^'"]+)['"]\s*\)""")
 
 
@@ -185,7 +187,7 @@ class _Check:
             return None
 
     def _check_leaf(self, elem, path, node, value, surely_relevant):
-        where = self.concrete(elem)
+        where = _Where(self, elem)             # the concrete path, only worked out if needed
         if not value:
             if surely_relevant and self._required(elem, path, node):
                 texts = node.get("required_message") or {}
@@ -232,16 +234,28 @@ class _Check:
         if (path, "choices") in self.form.unchecked or (name and self.secondary.get(name, ...) is None
                                                         and name not in self.form.internal):
             return None
+        # An itemset without a filter offers the same values every time: computed once per
+        # form (internal lists) or per list file (attachments), not per question per submission.
+        static = "[" not in choices["itemset"]
+        key = (path, id(self.secondary.get(name)) if name not in self.form.internal else None)
+        if static and key in self.form.offered:
+            return self.form.offered[key]
         try:
             nodes = xpath.compile(choices["itemset"]).evaluate(self.env, elem)
-            value_ref = xpath.compile(choices["value"])
-            offered = set()
-            for item in nodes if isinstance(nodes, list) else []:
-                offered.add(xpath.to_string(value_ref.evaluate(_ItemEnv(self.env), item.elem)))
-            return offered
+            offered = {self._item_value(item.elem, choices["value"])
+                       for item in (nodes if isinstance(nodes, list) else [])}
         except xpath.XPathError as e:
             self.issues.append(issue(where, "evaluator", reason=f"choices: {e}"))
             return None
+        if static:
+            self.form.offered[key] = offered
+        return offered
+
+    def _item_value(self, item, ref):
+        if _NAME.match(ref):                   # the usual <value ref="name"/>: a child's text
+            child = item.find(ref)
+            return (child.text or "") if child is not None else ""
+        return xpath.to_string(xpath.compile(ref).evaluate(_ItemEnv(self.env), item))
 
     def _constraint(self, elem, path, node, value, where):
         source = node.get("constraint")
@@ -295,6 +309,17 @@ class _ItemEnv(xpath.Env):
         return context
 
 
+class _Where:
+    """An element's concrete path (/data/member[2]/dob), computed when an issue needs it."""
+    __slots__ = ("check", "elem")
+
+    def __init__(self, check, elem):
+        self.check, self.elem = check, elem
+
+    def __str__(self):
+        return self.check.concrete(self.elem)
+
+
 def _text(elem):
     return "".join(elem.itertext()).strip()
 
@@ -342,7 +367,10 @@ def _complete(form, root):
 def _fill(form, template, actual, added, path):
     seen = set()
     position = 0
-    children = [c for c in actual if isinstance(c.tag, str)]
+    by_tag = {}
+    for c in actual:
+        if isinstance(c.tag, str):
+            by_tag.setdefault(c.tag, []).append(c)
     for t_child in template:
         if not isinstance(t_child.tag, str):
             continue
@@ -350,8 +378,8 @@ def _fill(form, template, actual, added, path):
         if tag in seen:
             continue                            # a repeat's template and first instance
         seen.add(tag)
-        child_path = f"{path}/{safexml.local(tag)}"
-        matches = [c for c in children if c.tag == tag]
+        child_path = f"{path}/{tag}"
+        matches = by_tag.get(tag)
         if matches:
             for m in matches:
                 _fill(form, _structure(template, tag), m, added, child_path)

@@ -50,5 +50,5 @@ def issue(path, code, value="", zh=None, en=None, **params):
     """An Issue with the catalogue's messages (or the given ones) filled with params."""
     default_zh, default_en = MESSAGES[code]
     params = {"value": value, **params}
-    return Issue(path, code, zh or default_zh.format(**params), en or default_en.format(**params),
+    return Issue(str(path), code, zh or default_zh.format(**params), en or default_en.format(**params),
                  "" if value is None else str(value))

@@ -9,6 +9,7 @@ never raise for bad input (a value they cannot read is left to the form's own ch
 To add a rule: write the function here and list it under the forms it applies to.
 """
 import datetime as dt
+import math
 
 from app.validation.issues import issue
 
@@ -77,9 +78,10 @@ def _date(text):
 
 def _number(text):
     try:
-        return float(text)
+        value = float(text)
     except (TypeError, ValueError):
         return None
+    return value if math.isfinite(value) else None
 
 
 def resident_id_numbers(fields):

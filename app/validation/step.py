@@ -1,13 +1,34 @@
-"""Validation as a step of intake's processing (app.submissions.processing): check the
-submission just stored against its form version and keep the issues on `received.issues`
-for the steps after it (the register merge reads them and the form's issues setting)."""
+"""Validation as part of intake: checked in intake's read phase, before the write transaction,
+so the issues and the review state are written with the submission in the same statements and
+checking never holds the write lock.
+
+check(...) never raises: anything that goes wrong in it is returned as an error text, and
+intake then stores the submission as `hasIssues` with the error in the audit log. Nothing in
+validation can cost a submission (DESIGN.md §5).
+"""
+import logging
+
 from app.models_base import utcnow
-from app.validation.service import check_submission
+from app.validation.service import issues_of, save_built_schema
+
+log = logging.getLogger(__name__)
 
 
-def validate_received(session, received):
-    edited = received.outcome == "edited"
-    received.issues = check_submission(
-        session, received.store, version_id=received.version_id, def_id=received.def_id,
-        submission_id=received.submission_id, root=received.instance.root,
-        received_at=utcnow(), review_state="edited" if edited else None, edit=edited)
+def check(session, store, form_row, instance):
+    """(issue dicts or None when not checked, error text or None) for a submission about to
+    be stored; `form_row` is intake's form-and-version row."""
+    if instance.encrypted:
+        return None, None
+    try:
+        found = issues_of(session, store, version_id=form_row.version_id, root=instance.root,
+                          received_at=utcnow(), version_md5=form_row.version_md5,
+                          time_zone=form_row.time_zone, persist=False)
+    except Exception as e:  # noqa: BLE001 - validation must never cost a submission
+        log.exception("validation failed for %s", instance.instance_id)
+        return None, f"{type(e).__name__}: {e}"
+    return (None if found is None else [i.as_dict() for i in found]), None
+
+
+def after_write(session, version_id):
+    """In the write phase: keep a schema the read phase had to build (older versions)."""
+    save_built_schema(session, version_id)

@@ -29,6 +29,7 @@ from functools import lru_cache
 import elementpath
 from elementpath import XPath1Parser, XPathContext
 from elementpath.datatypes import AbstractDateTime, UntypedAtomic
+from elementpath.exceptions import MissingContextError
 from elementpath.xpath_nodes import AttributeNode, ElementNode, TextNode
 from lxml import etree
 
@@ -156,7 +157,9 @@ def to_number(value, env=None):
 
 
 def to_bool(value, env=None):
-    if isinstance(value, list):
+    # JavaRosa reads a single node by its value (relevant="${answered}" is false when blank);
+    # an empty node-set is false and a longer one true, as in XPath 1.0.
+    if isinstance(value, list) and len(value) != 1:
         return bool(value)
     v = _scalar(value, env)
     if isinstance(v, bool):
@@ -240,7 +243,10 @@ _OPERATORS = ("=", "!=", "<", "<=", ">", ">=")
 
 
 def _env(context):
-    return getattr(context, "odk", None)
+    env = getattr(context, "odk", None)
+    if env is None:   # elementpath's static pass at parse time: nothing to evaluate against
+        raise MissingContextError("evaluated without a submission")
+    return env
 
 
 def _install_comparisons():
@@ -623,6 +629,8 @@ class Expression:
             return self.token.evaluate(context)
         except XPathError:
             raise
+        except MissingContextError as e:
+            raise XPathError(str(e)) from None
         except (elementpath.ElementPathError, ArithmeticError, ValueError, TypeError,
                 KeyError, IndexError, AttributeError, RecursionError) as e:
             raise XPathError(f"{type(e).__name__}: {e}") from None
