@@ -118,3 +118,28 @@ def test_sample_submissions_pass_validation_through_intake(town, db):
         assert town.phone(SAMPLES[name].persona).submit(instance(name)).status_code == 201
     assert db.session.scalars(select(Submission.review_state)).all() == [None] * len(SAMPLES)
     assert db.session.scalars(select(SubmissionDef.issues)).all() == [[]] * len(SAMPLES)
+
+
+def test_a_failure_inside_validation_never_costs_the_submission(town, db, monkeypatch):
+    from app.audit.models import AuditEvent
+    from app.validation import step
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the evaluator fell over")
+    monkeypatch.setattr(step, "issues_of", broken)
+    assert town.phone().submit(instance("person_registered")).status_code == 201
+    stored = db.session.scalar(select(Submission))
+    assert stored.review_state == "hasIssues"
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "submission.validate.error"))
+    assert "the evaluator fell over" in event.details["error"]
+
+
+def test_without_an_end_time_today_is_the_day_it_arrived_in_the_towns_time_zone():
+    import datetime as dt
+
+    from app.validation.service import filled_at
+    from tests.validation.test_check import TYPES
+    root = etree.fromstring(b'<data id="t"><s>x</s></data>')
+    # 2026-11-20 17:30 UTC is already the 21st in Beijing
+    moment = filled_at(None, TYPES, 1, root, dt.datetime(2026, 11, 20, 17, 30), "Asia/Shanghai")
+    assert moment == dt.datetime(2026, 11, 21, 1, 30)

@@ -72,6 +72,8 @@ def test_dates_are_days_since_the_epoch():
     assert n("decimal-date-time('1970-01-01T12:00:00')") == 0.5
     assert s("date(20777)") == "2026-11-20"
     assert s("today()") == "2026-11-20"                    # the moment the form was filled
+    assert s("now()") == "2026-11-20T10:00:00.000"
+    assert n("decimal-date-time(now())") == pytest.approx(20777 + 10 / 24)
     assert b("/data/dob < today()") and b("today() > /data/dob")
     assert b("/data/dob = '1992-05-01'") and b("/data/dob = date('1992-05-01')")
     assert n("today() - /data/dob") == (dt.date(2026, 11, 20) - dt.date(1992, 5, 1)).days
