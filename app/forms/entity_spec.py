@@ -13,7 +13,8 @@ XF = "http://www.w3.org/2002/xforms"
 
 
 def read_entities(model, primary_root):
-    """(entities_version, [{"dataset", "create", "update", "scope", "properties"}])."""
+    """(entities_version, [{"dataset", "create", "update", "scope", "properties", "fields"}]),
+    `fields` mapping each property to the path of the question that saves it."""
     version = model.get(f"{{{ENTITIES_NS}}}entities-version") or ""
     blocks = []
     for entity in primary_root.iter(f"{{{XF}}}entity", "entity"):
@@ -22,12 +23,14 @@ def read_entities(model, primary_root):
             continue
         blocks.append({"dataset": entity.get("dataset") or "",
                        "create": "create" in entity.attrib, "update": "update" in entity.attrib,
-                       "scope": _path(meta.getparent()), "properties": []})
+                       "scope": _path(meta.getparent()), "properties": [], "fields": {}})
     for bind in model.iterfind(f"{{{XF}}}bind"):
         prop = bind.get(f"{{{ENTITIES_NS}}}saveto")
         owner = _owner(blocks, bind.get("nodeset") or "")
         if prop and owner is not None:
-            owner["properties"].append(prop.split("#")[-1])
+            name = prop.split("#")[-1]
+            owner["properties"].append(name)
+            owner["fields"][name] = bind.get("nodeset")
     return version, blocks
 
 

@@ -90,7 +90,7 @@ def _media_entry(actor, xml_form_id, attachment):
     if dataset is None:
         return {**entry, "hash": attachment.blob.md5}
     # Entity lists: a change token, the list type, and where to check deletions (items 21, 22).
-    return {**entry, "hash": lists.list_hash(dataset, actor),
+    return {**entry, "hash": lists.list_hash(db.session, dataset, actor),
             "type": "approvalEntityList" if dataset.approval_required else "entityList",
             "integrity_url": f"{base_url()}/datasets/{quote(dataset.name, safe='')}/integrity"}
 
@@ -105,7 +105,7 @@ def attachment(xml_form_id, name):
         raise Problem("404.1")
     if found.dataset is not None:
         return media.send_text(lists.entity_csv(db.session, found.dataset, actor), name,
-                               lists.list_hash(found.dataset, actor))
+                               lists.list_hash(db.session, found.dataset, actor))
     return media.send_blob(found.blob, name)
 
 

@@ -1,8 +1,10 @@
 """Entity lists at publish time: create the lists and properties a form declares, and link the
 form's `<list>.csv` attachments to lists of that name, so phones get the live register."""
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app.register.models import Dataset, DatasetProperty
+from app.register.models import AreaRevision, Dataset, DatasetProperty
 
 
 def declare(session, project_id, blocks):
@@ -20,7 +22,7 @@ def declare(session, project_id, blocks):
         for i, name in enumerate(new, start=len(known)):
             dataset.properties.append(DatasetProperty(name=name, position=i))
         if new:
-            bump(session, dataset.id)
+            bump(session, dataset.id, schema=True)
         found.append(dataset)
     session.flush()
     return found
@@ -34,8 +36,17 @@ def link_lists(session, project_id, attachments):
                 Dataset.project_id == project_id, Dataset.name == attachment.name[:-4]))
 
 
-def bump(session, dataset_id):
-    """Move the list's revision: its manifest hash changes and phones fetch it again. Done in
+def bump(session, dataset_id, area_ids=(), schema=False):
+    """Move the list's revision, and that of each village whose rows changed (None: rows
+    without a village); with schema=True (a property added) every phone's hash moves. Done in
     SQL (revision = revision + 1), so concurrent changes never lose a step."""
-    session.execute(update(Dataset).where(Dataset.id == dataset_id)
-                    .values(revision=Dataset.revision + 1))
+    values = {"revision": Dataset.revision + 1}
+    if schema:
+        values["schema_revision"] = Dataset.schema_revision + 1
+    session.execute(update(Dataset).where(Dataset.id == dataset_id).values(**values))
+    for key in {a or 0 for a in area_ids}:
+        insert = (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)
+        statement = insert(AreaRevision).values(dataset_id=dataset_id, area_key=key, revision=1)
+        session.execute(statement.on_conflict_do_update(
+            index_elements=["dataset_id", "area_key"],
+            set_={"revision": AreaRevision.revision + 1}))

@@ -1,12 +1,20 @@
-"""Changing entities: create, update, soft delete, restore, purge. Every change moves the list's
-revision and writes an audit event in the same transaction. (Merging submissions into entities
-builds on these.) `actor` is who asked (None: the system)."""
+"""Changing entities: create, update, soft delete, restore, purge.
+
+Every change writes an entity version (what the entity is after it, what was received, where
+it came from), moves the revision of the list and of the villages whose rows changed (so only
+those phones' list hashes move), and writes an audit event, all in the caller's transaction.
+Changes made directly (API, CLI) also go to the register's journal (RegisterEvent), which a
+rebuild replays; changes made by merging a submission are journaled once, by the merge.
+`actor` is who asked (None: the system).
+"""
 import uuid as uuidlib
+
+from sqlalchemy import or_, select
 
 from app.audit.record import record
 from app.models_base import utcnow
 from app.register.datasets import bump
-from app.register.models import Entity
+from app.register.models import DuplicateCandidate, Entity, EntityVersion, RegisterEvent
 
 
 def normalise_uuid(value):
@@ -17,44 +25,141 @@ def normalise_uuid(value):
     return str(uuidlib.UUID(value))
 
 
-def create(session, dataset, label, data=None, uuid=None, area_id=None, actor=None):
+def _actor(actor):
+    return (getattr(actor, "kind", None), getattr(actor, "id", None))
+
+
+def journal(session, dataset, kind, entity_uuid=None, payload=None, actor=None, def_id=None):
+    kind_, id_ = _actor(actor)
+    session.add(RegisterEvent(project_id=dataset.project_id, kind=kind, dataset_id=dataset.id,
+                              entity_uuid=entity_uuid, payload=payload, actor_kind=kind_,
+                              actor_id=id_, submission_def_id=def_id))
+
+
+def create(session, dataset, label, data=None, uuid=None, area_id=None, actor=None,
+           source="api", submission=None, facts=None, journaled=None, force_created=False):
+    """A new entity at version 1. `submission` = (submission id, def id) when a submission
+    made it; `facts` = version facts (branch, conflict …); `journaled` False when the caller
+    (the merge) journals the change itself."""
+    data = {k: str(v) for k, v in (data or {}).items()}
     entity = Entity(dataset_id=dataset.id, uuid=normalise_uuid(uuid) if uuid else str(uuidlib.uuid4()),
-                    label=label, data={k: str(v) for k, v in (data or {}).items()},
-                    version=1, area_id=area_id)
+                    label=label, data=data, version=1, area_id=area_id,
+                    conflict=(facts or {}).get("conflict"), force_created=force_created)
     session.add(entity)
     session.flush()
-    _changed(session, actor, "entity.create", entity)
+    _version(session, entity, {**data, **({"label": label} if label else {})}, source, submission,
+             actor, facts)
+    bump(session, dataset.id, [area_id])
+    _duplicates(session, entity)
+    if journaled is None and source == "api":
+        journal(session, dataset, "api.create", entity.uuid,
+                {"label": label, "data": data, "area_id": area_id}, actor)
+    record(session, actor, "entity.create", f"entity:{entity.uuid}", version=1)
     return entity
 
 
-def update(session, entity, label=None, data=None, actor=None):
-    """Overlay `data` on the current properties; a blank label keeps the old one."""
-    entity.data = {**entity.data, **{k: str(v) for k, v in (data or {}).items()}}
+def update(session, entity, label=None, data=None, actor=None, source="api", submission=None,
+           facts=None, area_id=..., journaled=None, dataset=None):
+    """Overlay `data` on the current properties (empty strings overwrite); a blank label keeps
+    the old one; version + 1. `area_id` moves the entity to another village."""
+    received = {k: str(v) for k, v in (data or {}).items()}
+    old_area = entity.area_id
+    entity.data = {**entity.data, **received}
     if label:
         entity.label = label
     entity.version += 1
     entity.updated_at = utcnow()
-    _changed(session, actor, "entity.update", entity)
+    facts = dict(facts or {})
+    if facts.get("conflict"):
+        # hard is never downgraded until someone resolves it
+        entity.conflict = "hard" if "hard" in (entity.conflict, facts["conflict"]) else "soft"
+    if area_id is not ...:
+        entity.area_id = area_id
+    session.flush()
+    _version(session, entity, {**received, **({"label": label} if label else {})}, source,
+             submission, actor, facts)
+    bump(session, entity.dataset_id, [old_area, entity.area_id])
+    if "id_number" in received:
+        _duplicates(session, entity)
+    if journaled is None and source == "api":
+        journal(session, dataset or _dataset(session, entity), "api.update", entity.uuid,
+                {"label": label or "", "data": received, "area_id": entity.area_id,
+                 "conflict": facts.get("conflict")}, actor)
+    record(session, actor, "entity.update", f"entity:{entity.uuid}", version=entity.version)
     return entity
 
 
-def delete(session, entity, actor=None):
+def resolve(session, entity, actor=None, journaled=None):
+    """Clear the conflict flag (a supervisor looked at it)."""
+    entity.conflict = None
+    bump(session, entity.dataset_id, [entity.area_id])
+    if journaled is None:
+        journal(session, _dataset(session, entity), "api.resolve", entity.uuid, None, actor)
+    record(session, actor, "entity.resolve", f"entity:{entity.uuid}", version=entity.version)
+
+
+def delete(session, entity, actor=None, journaled=None):
     entity.deleted_at = utcnow()
-    _changed(session, actor, "entity.delete", entity)
+    _changed(session, actor, "delete", entity, journaled)
 
 
-def restore(session, entity, actor=None):
+def restore(session, entity, actor=None, journaled=None):
     entity.deleted_at = None
-    _changed(session, actor, "entity.restore", entity)
+    _changed(session, actor, "restore", entity, journaled)
 
 
-def purge(session, entity, actor=None):
+def purge(session, entity, actor=None, journaled=None):
     """Forget a deleted entity's content; keep the tombstone so phones learn it is gone."""
     entity.purged_at = entity.deleted_at = entity.deleted_at or utcnow()
     entity.label, entity.data = "", {}
-    _changed(session, actor, "entity.purge", entity)
+    _changed(session, actor, "purge", entity, journaled)
 
 
-def _changed(session, actor, action, entity):
-    bump(session, entity.dataset_id)
-    record(session, actor, action, f"entity:{entity.uuid}", version=entity.version)
+def _changed(session, actor, action, entity, journaled):
+    bump(session, entity.dataset_id, [entity.area_id])
+    if journaled is None:
+        journal(session, _dataset(session, entity), action, entity.uuid, None, actor)
+    record(session, actor, f"entity.{action}", f"entity:{entity.uuid}", version=entity.version)
+
+
+def _dataset(session, entity):
+    from app.register.models import Dataset   # noqa: PLC0415 - avoids a cycle at import
+    return session.get(Dataset, entity.dataset_id)
+
+
+def _version(session, entity, received, source, submission, actor, facts):
+    facts = facts or {}
+    kind, actor_id = _actor(actor)
+    session.add(EntityVersion(
+        entity_id=entity.id, version=entity.version, label=entity.label, data=dict(entity.data),
+        received=received, source=source,
+        submission_id=submission[0] if submission else None,
+        submission_def_id=submission[1] if submission else None,
+        base_version=facts.get("base_version"), branch_id=facts.get("branch_id"),
+        trunk_version=facts.get("trunk_version"),
+        branch_base_version=facts.get("branch_base_version"),
+        conflict=facts.get("conflict"), conflicting_properties=facts.get("conflicting"),
+        actor_kind=kind, actor_id=actor_id))
+    session.flush()
+
+
+ID_NUMBER = "id_number"
+
+
+def _duplicates(session, entity):
+    """Note the other live entities of this list sharing its resident ID number (both ways)."""
+    value = (entity.data.get(ID_NUMBER) or "").strip().upper()
+    if not value:
+        return
+    others = session.scalars(select(Entity.id).where(
+        Entity.dataset_id == entity.dataset_id, Entity.id != entity.id,
+        Entity.deleted_at.is_(None), Entity.data[ID_NUMBER].as_string() == value)).all()
+    known = set(session.execute(select(DuplicateCandidate.entity_id, DuplicateCandidate.other_id)
+                                .where(or_(DuplicateCandidate.entity_id == entity.id,
+                                           DuplicateCandidate.other_id == entity.id))).all())
+    for other in others:
+        for pair in ((entity.id, other), (other, entity.id)):
+            if pair not in known:
+                session.add(DuplicateCandidate(entity_id=pair[0], other_id=pair[1],
+                                               reason="id_number", value=value))
+    session.flush()

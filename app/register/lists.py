@@ -12,7 +12,7 @@ import io
 from sqlalchemy import select
 
 from app.problems import Problem
-from app.register.models import Dataset, Entity
+from app.register.models import AreaRevision, Dataset, Entity
 
 
 def dataset_named(session, project_id, name):
@@ -23,9 +23,20 @@ def dataset_named(session, project_id, name):
     return dataset
 
 
-def list_hash(dataset, actor):
-    scope = "all" if actor.area_ids is None else ",".join(map(str, sorted(actor.area_ids)))
-    return hashlib.md5(f"{dataset.id}:{dataset.revision}:{scope}".encode()).hexdigest()
+def list_hash(session, dataset, actor):
+    """The change token of the list as this actor sees it: the whole list's revision for town
+    staff; for a village worker, the revisions of her villages' rows only (and the list's
+    columns), so a change in another village leaves her hash, and her phone, alone."""
+    if actor.area_ids is None:
+        token = f"{dataset.id}:{dataset.revision}:all"
+    else:
+        keys = sorted(actor.area_ids)
+        revisions = dict(session.execute(
+            select(AreaRevision.area_key, AreaRevision.revision)
+            .where(AreaRevision.dataset_id == dataset.id, AreaRevision.area_key.in_(keys))).all())
+        scope = ",".join(f"{k}={revisions.get(k, 0)}" for k in keys)
+        token = f"{dataset.id}:{dataset.schema_revision}:{scope}"
+    return hashlib.md5(token.encode()).hexdigest()
 
 
 def _visible(query, actor):

@@ -18,6 +18,8 @@ class Dataset(db.Model):
     #: creates from submissions wait for approval; phones get type="approvalEntityList"
     approval_required = db.Column(db.Boolean, nullable=False, default=False)
     revision = db.Column(db.Integer, nullable=False, default=0)
+    #: moves when the list's columns change (a property added): every phone's hash moves
+    schema_revision = db.Column(db.Integer, nullable=False, default=0, server_default="0")
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
     properties = db.relationship("DatasetProperty", order_by="DatasetProperty.position",
@@ -53,3 +55,98 @@ class Entity(db.Model):
     deleted_at = db.Column(db.DateTime)
     #: a purged entity keeps only this tombstone, so phones learn it is gone (integrity API)
     purged_at = db.Column(db.DateTime)
+    #: made by a forced backlog update before its real create arrived (that create then
+    #: applies as an update, as in Central)
+    force_created = db.Column(db.Boolean, nullable=False, default=False,
+                              server_default=db.false())
+
+
+class EntityVersion(db.Model):
+    """One applied change: the entity's label and data after it, what was received, where it
+    came from (a submission version, an API call, a forced backlog item), and the offline
+    branch facts and conflict it was judged with. (entity, version) is unique: two workers can
+    never both write version N."""
+    __tablename__ = "entity_versions"
+    __table_args__ = (db.UniqueConstraint("entity_id", "version"),
+                      db.Index("ix_entity_versions_branch", "branch_id", "branch_base_version"))
+    id = db.Column(db.Integer, primary_key=True)
+    entity_id = db.Column(db.ForeignKey("entities.id"), nullable=False)
+    version = db.Column(db.Integer, nullable=False)
+    label = db.Column(db.Text, nullable=False, default="")
+    data = db.Column(JSONType, nullable=False, default=dict)
+    #: the properties (and label, under "label") this change set, as received
+    received = db.Column(JSONType, nullable=False, default=dict)
+    base_version = db.Column(db.Integer)
+    branch_id = db.Column(db.String(36))
+    trunk_version = db.Column(db.Integer)
+    #: the baseVersion the device sent (its position on the offline branch)
+    branch_base_version = db.Column(db.Integer)
+    #: None, "soft" or "hard": how this change met the server's state
+    conflict = db.Column(db.String(4))
+    conflicting_properties = db.Column(JSONType)
+    #: "submission", "api" or "backlog" (a forced, timed-out offline update)
+    source = db.Column(db.String(12), nullable=False)
+    submission_id = db.Column(db.ForeignKey("submissions.id"), index=True)
+    submission_def_id = db.Column(db.ForeignKey("submission_defs.id"))
+    actor_kind = db.Column(db.String(20))
+    actor_id = db.Column(db.Integer)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class EntityBacklog(db.Model):
+    """A submission held because an offline update's predecessor has not arrived yet: keyed by
+    the branch and the baseVersion it waits for (or the entity, for an offline create)."""
+    __tablename__ = "entity_backlog"
+    __table_args__ = (db.Index("ix_entity_backlog_key", "branch_id", "base_version"),
+                      db.Index("ix_entity_backlog_entity", "entity_uuid"))
+    id = db.Column(db.Integer, primary_key=True)
+    submission_id = db.Column(db.ForeignKey("submissions.id"), nullable=False, unique=True)
+    submission_def_id = db.Column(db.ForeignKey("submission_defs.id"), nullable=False)
+    entity_uuid = db.Column(db.String(36), nullable=False)
+    branch_id = db.Column(db.String(36))
+    base_version = db.Column(db.Integer)
+    held_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class AreaRevision(db.Model):
+    """How often the rows of one village in one list changed: a phone's list hash is made of
+    the revisions of her villages only, so a change in another village leaves it alone."""
+    __tablename__ = "dataset_area_revisions"
+    __table_args__ = (db.UniqueConstraint("dataset_id", "area_key"),)
+    id = db.Column(db.Integer, primary_key=True)
+    dataset_id = db.Column(db.ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False)
+    #: the area id, or 0 for rows without a village
+    area_key = db.Column(db.Integer, nullable=False)
+    revision = db.Column(db.Integer, nullable=False, default=0)
+
+
+class DuplicateCandidate(db.Model):
+    """Another entity of the same list sharing a resident ID number, noted when an entity is
+    created or changes its number: for a supervisor to look at; nothing merges on its own."""
+    __tablename__ = "entity_duplicate_candidates"
+    __table_args__ = (db.UniqueConstraint("entity_id", "other_id"),)
+    id = db.Column(db.Integer, primary_key=True)
+    entity_id = db.Column(db.ForeignKey("entities.id"), nullable=False, index=True)
+    other_id = db.Column(db.ForeignKey("entities.id"), nullable=False)
+    reason = db.Column(db.String(40), nullable=False)
+    value = db.Column(db.String(100))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class RegisterEvent(db.Model):
+    """The register's journal: every change to it, in the order it happened (a submission
+    merged, forced from the backlog, approved; an API create, update, delete, restore).
+    `flask register rebuild` replays it through the same code into a scratch copy."""
+    __tablename__ = "register_events"
+    id = db.Column(db.Integer, primary_key=True)
+    project_id = db.Column(db.ForeignKey("projects.id"), nullable=False)
+    #: "submission", "backlog.force", "api.create", "api.update", "api.resolve", "delete",
+    #: "restore", "purge"
+    kind = db.Column(db.String(20), nullable=False)
+    submission_def_id = db.Column(db.ForeignKey("submission_defs.id"))
+    dataset_id = db.Column(db.ForeignKey("datasets.id"))
+    entity_uuid = db.Column(db.String(36))
+    payload = db.Column(JSONType)
+    actor_kind = db.Column(db.String(20))
+    actor_id = db.Column(db.Integer)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)

@@ -63,6 +63,9 @@ class Received:
     instance: object = None     # the parsed submissions.parse.Instance
     store: object = None        # the blob store (for processing steps that read files)
     issues: list = None         # validation's findings, as dicts (None: not checked)
+    project_id: int = None
+    area_id: int = None
+    actor: object = None
 
 
 @dataclass
@@ -190,7 +193,7 @@ def _write(session, store, actor, plan, instance, upload):
     if plan.form.existing_id is not None:
         return _top_up(session, actor, plan, blobs)
     new = Received(None, None, plan.instance_id, "created", plan.form.id, plan.form.version_id,
-                   instance, store, plan.issues)
+                   instance, store, plan.issues, plan.form.project_id, plan.area_id, actor)
     flagged = bool(plan.issues) or plan.validation_error is not None
     definition = _def_values(actor, plan, instance, upload)
     if plan.old is not None:

@@ -1,5 +1,5 @@
-"""Post-storage processing of a submission: the register merge plugs in here. (Validation
-runs before the write instead: app.validation.step.)
+"""Post-storage processing of a submission: the register merge (app.register.step).
+(Validation runs before the write instead: app.validation.step.)
 
 Each processor runs in a SAVEPOINT inside intake's transaction. If one raises, only its
 savepoint is rolled back; the submission stays stored, is marked `hasIssues` for a supervisor,
@@ -9,12 +9,13 @@ Encrypted submissions are never processed: the server cannot read them.
 import logging
 
 from app.audit.record import record
+from app.register.step import merge_received
 from app.submissions import rows
 
 log = logging.getLogger(__name__)
 
 #: callables (session, received: intake.Received) -> None, in order
-PROCESSORS = []
+PROCESSORS = [merge_received]
 
 
 def run(session, received):

@@ -55,9 +55,14 @@ def current_defs(session, submissions):
 def set_review_state(session, actor, submission, state):
     if state not in REVIEW_STATES and state is not None:
         raise Problem("400.10", {"value": state, "allowed": ", ".join(REVIEW_STATES)})
+    before = submission.review_state
     submission.review_state = state
     submission.updated_at = utcnow()
     record(session, actor, "submission.update", f"submission:{submission.id}", reviewState=state)
+    if state == "approved" and before != "approved":
+        from app.register.step import merge_approved   # noqa: PLC0415 - register builds on this
+        session.flush()
+        merge_approved(session, submission, actor)
 
 
 def delete_submission(session, actor, submission):

@@ -3,6 +3,7 @@ marked hasIssues with each problem kept; the API shows them and filters by revie
 edit that fixes them clears the state; `flask submissions revalidate` re-checks after a rule
 changes; the per-form setting for the register is a command away."""
 import re
+import uuid
 
 from click.testing import CliRunner
 from lxml import etree
@@ -24,6 +25,9 @@ def _edited(name, new_id, **values):
     for path, value in values.items():
         root.find(path).text = value
     root.find("meta/instanceID").text = new_id
+    entity = root.find("meta/entity")
+    if entity is not None and entity.get("create") in ("1", "true"):
+        entity.set("id", str(uuid.uuid4()))       # another person, not a second create of one
     return etree.tostring(root)
 
 

@@ -1,0 +1,463 @@
+"""Merging submissions into the register, with ODK Central's Entities semantics
+(openrosa-entities.md §2.3–2.7, checklist 67–85), inside intake's transaction.
+
+merge_submission(session, ref) reads the submission's `meta/entity` blocks (one per scope:
+the form, a group, or each repeat instance; entities-version 2025.1) and applies them all or
+none: create; update on a baseVersion (properties present overwrite, absent ones stay, a blank
+label keeps the old one, version = current + 1); create-or-update when both flags are set. An
+update based on an older version is applied and marks the entity: `soft`, or `hard` when it
+changes a property the server changed since its base to something else. Offline branches
+(branchId / trunkVersion) find their base on the branch; when the predecessor has not arrived
+the submission is held in the backlog and replayed as soon as it lands, or forced after a
+timeout (process_backlog). Every applied change becomes an entity version pointing at its
+submission; the merge is journaled for rebuilds.
+
+Concurrency: each entity row is locked (SELECT … FOR UPDATE on PostgreSQL; SQLite's writes are
+serialised by its write lock), and (entity, version) is unique, so two workers never both
+write version N.
+"""
+import datetime as dt
+import re
+import uuid as uuidlib
+from dataclasses import dataclass, field
+
+from lxml import etree
+from sqlalchemy import select
+
+from app import safexml
+from app.audit.record import record
+from app.forms.entity_spec import read_entities
+from app.forms.models import FormVersion
+from app.models_base import utcnow
+from app.projects.models import Area
+from app.register import entities
+from app.register.models import Dataset, Entity, EntityBacklog, EntityVersion, RegisterEvent
+
+XF = "http://www.w3.org/2002/xforms"
+H = "http://www.w3.org/1999/xhtml"
+BACKLOG_DAYS = 5
+AUTO_LABEL = "auto generated"
+AREA_PROPERTY = "village"
+_V4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+class MergeError(Exception):
+    """One entity block that cannot be applied: a Central problem code and a message."""
+
+    def __init__(self, code, message):
+        super().__init__(f"{code} {message}")
+        self.code, self.message = code, message
+
+
+class MergeFailed(Exception):
+    """The submission's entity changes were all rolled back; `errors` says why, per block."""
+
+    def __init__(self, errors):
+        super().__init__("; ".join(f"{path}: {e.code} {e.message}" for path, e in errors))
+        self.errors = errors
+
+
+class Held(Exception):
+    """An offline update whose base has not arrived: wait in the backlog for it."""
+
+    def __init__(self, entity_uuid, branch_id, base_version):
+        super().__init__(f"waiting for {branch_id or entity_uuid} @ {base_version}")
+        self.entity_uuid, self.branch_id, self.base_version = entity_uuid, branch_id, base_version
+
+
+@dataclass
+class SubmissionRef:
+    """What the merge needs to know about one submission version."""
+    project_id: int
+    submission_id: int
+    def_id: int
+    version_id: int
+    root: object                       # the instance (lxml element)
+    area_id: int = None
+    approved: bool = False
+    actor: object = None
+
+
+@dataclass
+class Block:
+    path: str
+    dataset: str
+    raw_id: str
+    create: bool
+    update: bool
+    base_version: str
+    trunk_version: str
+    branch_id: str
+    label: str
+    data: dict = field(default_factory=dict)
+
+
+def _truthy(value):
+    return (value or "").strip().lower() in ("1", "true")
+
+
+def form_blocks(session, version_id):
+    """The entity declarations of a form version (from the version's XForm)."""
+    version = session.get(FormVersion, version_id)
+    entities_spec = version.entities or []
+    if entities_spec and all("fields" in b for b in entities_spec):
+        return entities_spec
+    root = safexml.parse(version.xml.encode("utf-8"))
+    model = root.find(f"{{{H}}}head/{{{XF}}}model")
+    primary = next(i for i in model.iterfind(f"{{{XF}}}instance") if i.get("id") is None)
+    return read_entities(model, next(iter(primary)))[1]
+
+
+def read_blocks(spec, root):
+    """Every entity block in a submission, with the properties its scope's questions hold."""
+    blocks = []
+    by_scope = {b["scope"]: b for b in spec}
+    for entity in root.iter():
+        if not isinstance(entity.tag, str) or safexml.local(entity.tag) != "entity":
+            continue
+        meta = entity.getparent()
+        if meta is None or safexml.local(meta.tag) != "meta":
+            continue
+        scope_elem = meta.getparent()
+        declared = by_scope.get(_generic(scope_elem))
+        if declared is None:
+            continue
+        data = {}
+        for prop, nodeset in declared.get("fields", {}).items():
+            relative = nodeset[len(declared["scope"]) + 1:].split("/")
+            node = scope_elem
+            for step in relative:
+                node = next((c for c in node if isinstance(c.tag, str)
+                             and safexml.local(c.tag) == step), None)
+                if node is None:
+                    break
+            if node is not None:           # absent (not relevant): the property is kept
+                data[prop] = (node.text or "") if len(node) == 0 else "".join(node.itertext())
+        label_elem = next((c for c in entity if isinstance(c.tag, str)
+                           and safexml.local(c.tag) == "label"), None)
+        blocks.append(Block(
+            path=_concrete(scope_elem), dataset=entity.get("dataset") or "",
+            raw_id=entity.get("id") or "", create=_truthy(entity.get("create")),
+            update=_truthy(entity.get("update")), base_version=(entity.get("baseVersion") or "").strip(),
+            trunk_version=(entity.get("trunkVersion") or "").strip(),
+            branch_id=(entity.get("branchId") or "").strip(),
+            label=(label_elem.text or "").strip() if label_elem is not None else "", data=data))
+        blocks[-1].declared = declared
+    return blocks
+
+
+def _generic(elem):
+    steps = []
+    while elem is not None and isinstance(elem.tag, str):
+        steps.append(safexml.local(elem.tag))
+        elem = elem.getparent()
+    return "/" + "/".join(reversed(steps))
+
+
+def _concrete(elem):
+    steps = []
+    while elem is not None and isinstance(elem.tag, str):
+        step = safexml.local(elem.tag)
+        parent = elem.getparent()
+        if parent is not None and sum(1 for s in parent if s.tag == elem.tag) > 1:
+            step += f"[{1 + sum(1 for s in elem.itersiblings(preceding=True) if s.tag == elem.tag)}]"
+        steps.append(step)
+        elem = parent
+    return "/" + "/".join(reversed(steps))
+
+
+def already_merged(session, submission_id):
+    """Item 83: an edit (or a second approval) of a submission that already produced an entity
+    version does not apply again."""
+    return session.scalar(select(EntityVersion.id).where(
+        EntityVersion.submission_id == submission_id).limit(1)) is not None
+
+
+def merge_submission(session, ref, force=False, kind="submission"):
+    """Apply a submission's entity blocks. Returns "none" (no entities), "skipped" (already
+    merged), "held" (in the backlog), or "applied". Raises MergeFailed (nothing applied)."""
+    spec = form_blocks(session, ref.version_id)
+    if not spec:
+        return "none"
+    if already_merged(session, ref.submission_id):
+        return "skipped"
+    blocks = read_blocks(spec, ref.root)
+    if not blocks:
+        return "none"
+    try:
+        with session.begin_nested():
+            applied = _apply_all(session, ref, blocks, force)
+    except Held as held:
+        _hold(session, ref, held)
+        return "held"
+    session.add(RegisterEvent(project_id=ref.project_id, kind=kind, submission_def_id=ref.def_id,
+                              actor_kind=getattr(ref.actor, "kind", None),
+                              actor_id=getattr(ref.actor, "id", None)))
+    session.execute(EntityBacklog.__table__.delete().where(
+        EntityBacklog.submission_id == ref.submission_id))
+    session.flush()
+    for entity_uuid, branch_id, branch_base in applied:
+        _release(session, entity_uuid, branch_id, branch_base)
+    return "applied"
+
+
+def _apply_all(session, ref, blocks, force):
+    errors, applied = [], []
+    areas = None
+    for block in blocks:
+        try:
+            if areas is None:
+                areas = dict(session.execute(select(Area.code, Area.id)
+                                             .where(Area.project_id == ref.project_id)).all())
+            result = _apply(session, ref, block, force, areas)
+            if result:
+                applied.append(result)
+        except MergeError as e:
+            errors.append((block.path, e))
+    if errors:
+        raise MergeFailed(errors)
+    return applied
+
+
+def _apply(session, ref, block, force, areas):
+    declared = block.declared
+    if not block.dataset:
+        raise MergeError("404.7", "the entity block names no list")
+    dataset = session.scalar(select(Dataset).where(Dataset.project_id == ref.project_id,
+                                                   Dataset.name == block.dataset))
+    if dataset is None:
+        raise MergeError("404.7", f"no entity list {block.dataset!r}")
+    if block.create and not declared["create"] or block.update and not declared["update"]:
+        raise MergeError("403.2", "the form version does not allow this action")
+    if block.trunk_version and not block.branch_id:
+        raise MergeError("400.2", "trunkVersion without branchId")
+    if block.branch_id and not _is_uuid(block.branch_id):
+        raise MergeError("400.2", f"branchId {block.branch_id!r} is not a UUID")
+    try:
+        entity_uuid = entities.normalise_uuid(block.raw_id)
+    except ValueError:
+        raise MergeError("400.2", f"entity id {block.raw_id!r} is not a UUID") from None
+    if block.update:
+        try:
+            return _update(session, ref, block, dataset, entity_uuid, force, areas)
+        except MergeError as e:
+            if not (block.create and e.code in ("404.8", "400.2")):
+                raise
+    if block.create:
+        return _create(session, ref, block, dataset, entity_uuid, areas)
+    return None
+
+
+def _is_uuid(value):
+    try:
+        uuidlib.UUID(value)
+        return True
+    except ValueError:
+        return False
+
+
+def _area(block, ref, areas, current=None):
+    village = block.data.get(AREA_PROPERTY)
+    if village in areas:
+        return areas[village]
+    return current if current is not None else ref.area_id
+
+
+def _locked(session, dataset, entity_uuid):
+    query = select(Entity).where(Entity.uuid == entity_uuid)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return session.scalar(query)
+
+
+def _create(session, ref, block, dataset, entity_uuid, areas):
+    if not _V4.match(entity_uuid):
+        raise MergeError("400.2", f"entity id {entity_uuid} is not a version 4 UUID")
+    if dataset.approval_required and not ref.approved:
+        return None                       # created when a supervisor approves (item 81)
+    existing = _locked(session, dataset, entity_uuid)
+    if existing is not None:
+        if existing.force_created and existing.deleted_at is None:
+            # the real create of an entity a timed-out update had to invent: apply as update
+            existing.force_created = False
+            entities.update(session, existing, block.label, block.data, ref.actor, "submission",
+                            (ref.submission_id, ref.def_id),
+                            {"base_version": existing.version, "conflict": "soft"},
+                            _area(block, ref, areas, existing.area_id), journaled=False)
+            return (entity_uuid, None, None)
+        raise MergeError("409.3", f"an entity {entity_uuid} already exists")
+    if not block.label:
+        raise MergeError("400.2", "the new entity has no label")
+    entities.create(session, dataset, block.label, block.data, entity_uuid,
+                    _area(block, ref, areas), ref.actor, "submission",
+                    (ref.submission_id, ref.def_id),
+                    {"branch_id": block.branch_id or None}, journaled=False)
+    return (entity_uuid, None, None)
+
+
+def _update(session, ref, block, dataset, entity_uuid, force, areas):
+    if block.base_version == "":
+        raise MergeError("400.2", "baseVersion is missing")
+    if not block.base_version.isdigit():
+        raise MergeError("400.11", f"baseVersion {block.base_version!r} is not an integer")
+    sent_base = int(block.base_version)
+    trunk = int(block.trunk_version) if block.trunk_version.isdigit() else None
+    entity = _locked(session, dataset, entity_uuid)
+    if entity is None or entity.dataset_id != dataset.id:
+        if block.branch_id and not force:
+            raise Held(entity_uuid, block.branch_id, sent_base)
+        if force:
+            return _force_create(session, ref, block, dataset, entity_uuid, areas)
+        raise MergeError("404.8", f"no entity {entity_uuid}")
+    if entity.deleted_at is not None:
+        raise MergeError("404.11", f"entity {entity_uuid} was deleted")
+    base = _base_version(session, entity, block, sent_base, trunk)
+    if base is None:
+        if force:
+            base = entity.version
+        else:
+            raise Held(entity_uuid, block.branch_id, sent_base)
+    if trunk is not None and trunk > entity.version and not force:
+        raise MergeError("404.9", f"trunkVersion {trunk} is newer than the entity")
+    if not 1 <= base <= entity.version:
+        raise MergeError("404.9", f"base version {base} does not exist")
+    conflict, conflicting = _conflict(session, entity, base, block, trunk)
+    facts = {"base_version": base, "branch_id": block.branch_id or None,
+             "trunk_version": trunk, "branch_base_version": sent_base if block.branch_id else None,
+             "conflict": conflict, "conflicting": conflicting or None}
+    entities.update(session, entity, block.label, block.data, ref.actor,
+                    "backlog" if force else "submission", (ref.submission_id, ref.def_id), facts,
+                    _area(block, ref, areas, entity.area_id), journaled=False, dataset=dataset)
+    return (entity_uuid, block.branch_id or None, sent_base if block.branch_id else None)
+
+
+def _force_create(session, ref, block, dataset, entity_uuid, areas):
+    """A timed-out update for an entity that never arrived: create it, marked (item 76)."""
+    entities.create(session, dataset, block.label or AUTO_LABEL, block.data, entity_uuid,
+                    _area(block, ref, areas), ref.actor, "backlog",
+                    (ref.submission_id, ref.def_id),
+                    {"branch_id": block.branch_id or None, "conflict": "soft",
+                     "branch_base_version": int(block.base_version or 0) or None},
+                    journaled=False, force_created=True)
+    return (entity_uuid, block.branch_id or None, int(block.base_version or 0) or None)
+
+
+def _base_version(session, entity, block, sent_base, trunk):
+    """Central's _computeBaseVersion: the version this update was made on, or None if it is
+    on an offline branch whose predecessor has not arrived."""
+    if not block.branch_id:
+        return sent_base
+    if trunk is not None and sent_base == trunk:
+        return sent_base                       # the branch starts here
+    if sent_base == 1 and trunk is None:
+        return 1                               # created offline, then updated
+    previous = session.scalar(select(EntityVersion.version).where(
+        EntityVersion.entity_id == entity.id, EntityVersion.branch_id == block.branch_id,
+        EntityVersion.branch_base_version == sent_base - 1))
+    return previous
+
+
+def _conflict(session, entity, base, block, trunk):
+    """(None|"soft"|"hard", conflicting property names)."""
+    if base < entity.version:
+        versions = session.execute(select(EntityVersion.version, EntityVersion.label,
+                                          EntityVersion.data)
+                                   .where(EntityVersion.entity_id == entity.id,
+                                          EntityVersion.version >= base)
+                                   .order_by(EntityVersion.version)).all()
+        if not versions or versions[0].version != base:
+            return "soft", []
+        _v, base_label, base_data = versions[0]
+        changed = set()
+        for _version, label, data in versions[1:]:
+            changed |= {k for k in set(data) | set(base_data) if data.get(k) != base_data.get(k)}
+            if label != base_label:
+                changed.add("label")
+        received = dict(block.data)
+        if block.label:
+            received["label"] = block.label
+        current = {**entity.data, "label": entity.label}
+        conflicting = sorted(k for k, v in received.items() if k in changed and current.get(k) != v)
+        return ("hard" if conflicting else "soft"), conflicting
+    if block.branch_id and trunk is not None:
+        # item 77: another device's change landed after this branch's trunk version
+        interrupted = session.scalar(select(EntityVersion.id).where(
+            EntityVersion.entity_id == entity.id, EntityVersion.version > trunk,
+            (EntityVersion.branch_id.is_(None)) | (EntityVersion.branch_id != block.branch_id))
+            .limit(1))
+        if interrupted is not None:
+            return "soft", []
+    return None, []
+
+
+def _hold(session, ref, held):
+    if session.scalar(select(EntityBacklog.id).where(EntityBacklog.submission_id == ref.submission_id)):
+        return
+    session.add(EntityBacklog(submission_id=ref.submission_id, submission_def_id=ref.def_id,
+                              entity_uuid=held.entity_uuid, branch_id=held.branch_id,
+                              base_version=held.base_version))
+    record(session, None, "submission.backlog.hold", f"submission:{ref.submission_id}",
+           entity=held.entity_uuid, branchId=held.branch_id, baseVersion=held.base_version)
+    session.flush()
+
+
+def _release(session, entity_uuid, branch_id, branch_base):
+    """Replay held submissions that were waiting for what was just applied (item 75)."""
+    waiting = []
+    if branch_id is not None and branch_base is not None:
+        waiting += session.scalars(select(EntityBacklog).where(
+            EntityBacklog.branch_id == branch_id,
+            EntityBacklog.base_version == branch_base + 1)).all()
+    waiting += session.scalars(select(EntityBacklog).where(
+        EntityBacklog.entity_uuid == entity_uuid, EntityBacklog.base_version == 1)).all()
+    for item in {w.id: w for w in waiting}.values():
+        replay(session, item, force=False)
+
+
+def replay(session, item, force):
+    """Process a held submission again (released, or forced after the timeout)."""
+    ref = ref_for_def(session, item.submission_def_id)
+    record(session, None, "submission.backlog.reprocess", f"submission:{item.submission_id}",
+           forced=force)
+    try:
+        return merge_submission(session, ref, force=force,
+                                kind="backlog.force" if force else "submission")
+    except MergeFailed as e:
+        session.execute(EntityBacklog.__table__.delete().where(EntityBacklog.id == item.id))
+        record(session, None, "entity.error", f"submission:{item.submission_id}", error=str(e))
+        return "failed"
+
+
+def ref_for_def(session, def_id):
+    from app.forms.models import Form            # noqa: PLC0415
+    from app.submissions.models import Submission, SubmissionDef   # noqa: PLC0415
+    row = session.execute(
+        select(SubmissionDef.id, SubmissionDef.submission_id, SubmissionDef.form_version_id,
+               SubmissionDef.xml, Submission.area_id, Submission.review_state, Form.project_id)
+        .join(Submission, Submission.id == SubmissionDef.submission_id)
+        .join(Form, Form.id == SubmissionDef.form_id)
+        .where(SubmissionDef.id == def_id)).one()
+    return SubmissionRef(project_id=row.project_id, submission_id=row.submission_id,
+                         def_id=row.id, version_id=row.form_version_id,
+                         root=safexml.parse(row.xml.encode("utf-8")), area_id=row.area_id,
+                         approved=row.review_state == "approved")
+
+
+def process_backlog(session, older_than_days=BACKLOG_DAYS, now=None):
+    """Force-apply held submissions older than the timeout, oldest first (item 76). Returns
+    how many were processed."""
+    cutoff = (now or utcnow()) - dt.timedelta(days=older_than_days)
+    items = session.scalars(select(EntityBacklog).where(EntityBacklog.held_at <= cutoff)
+                            .order_by(EntityBacklog.held_at, EntityBacklog.base_version,
+                                      EntityBacklog.id)).all()
+    done = 0
+    for item in items:
+        if session.get(EntityBacklog, item.id) is None:
+            continue                              # released by an earlier one in this run
+        replay(session, item, force=True)
+        done += 1
+    return done
+
+
+def instance_root(xml):
+    return etree.fromstring(xml) if isinstance(xml, bytes) else xml

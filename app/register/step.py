@@ -1,0 +1,52 @@
+"""The register merge as a step of intake's processing (app.submissions.processing), and on
+approval: a submission's entity blocks are merged as it is stored, unless validation found
+issues and its form says such submissions wait for a supervisor (the default); approving one
+(or one whose list requires approval to create) merges it then.
+
+Failures never change what the phone heard: the entity changes roll back, the submission is
+marked `hasIssues`, and every block's error is kept in the audit log (`entity.error`).
+"""
+from sqlalchemy import select
+
+from app.audit.record import record
+from app.forms.models import Form
+from app.register.merge import MergeFailed, SubmissionRef, merge_submission, ref_for_def
+from app.submissions import rows
+
+
+def merge_received(session, received):
+    if received.outcome not in ("created", "edited"):
+        return
+    if received.issues and not session.scalar(
+            select(Form.issues_update_register).where(Form.id == received.form_id)):
+        return                                   # waits for a supervisor's approval
+    if received.outcome == "edited" or received.project_id is None:
+        ref = ref_for_def(session, received.def_id)
+        ref.root = received.instance.root
+    else:
+        ref = SubmissionRef(project_id=received.project_id, submission_id=received.submission_id,
+                            def_id=received.def_id, version_id=received.version_id,
+                            root=received.instance.root, area_id=received.area_id)
+    ref.actor = received.actor
+    _merge(session, ref)
+
+
+def merge_approved(session, submission, actor=None):
+    """A supervisor approved the submission: merge what it has not merged yet."""
+    from app.submissions.models import SubmissionDef   # noqa: PLC0415
+    def_id = session.scalar(select(SubmissionDef.id).where(
+        SubmissionDef.submission_id == submission.id, SubmissionDef.current.is_(True)))
+    ref = ref_for_def(session, def_id)
+    ref.approved, ref.actor = True, actor
+    _merge(session, ref)
+
+
+def _merge(session, ref):
+    try:
+        return merge_submission(session, ref)
+    except MergeFailed as e:
+        rows.update_submission(session, ref.submission_id, review_state="hasIssues")
+        record(session, None, "entity.error", f"submission:{ref.submission_id}",
+               errors=[{"path": path, "code": err.code, "message": err.message}
+                       for path, err in e.errors])
+        return "failed"
