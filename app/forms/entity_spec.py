@@ -21,6 +21,8 @@ def read_entities(model, primary_root):
         meta = entity.getparent()
         if meta is None or safexml.local(meta.tag) != "meta":
             continue
+        if any(b["scope"] == _path(meta.getparent()) for b in blocks):
+            continue                 # a repeat's jr:template and its first instance: one block
         blocks.append({"dataset": entity.get("dataset") or "",
                        "create": "create" in entity.attrib, "update": "update" in entity.attrib,
                        "scope": _path(meta.getparent()), "properties": [], "fields": {}})

@@ -111,7 +111,10 @@ def form_blocks(session, version_id):
 def read_blocks(spec, root):
     """Every entity block in a submission, with the properties its scope's questions hold."""
     blocks = []
-    by_scope = {b["scope"]: b for b in spec}
+    by_scope = {}
+    for b in spec:        # versions stored before the template/instance dedupe: keep the full one
+        if b["scope"] not in by_scope or len(b.get("fields", {})) > len(by_scope[b["scope"]].get("fields", {})):
+            by_scope[b["scope"]] = b
     for entity in root.iter():
         if not isinstance(entity.tag, str) or safexml.local(entity.tag) != "entity":
             continue
