@@ -4,6 +4,7 @@ A body whose Content-Length exceeds MAX_CONTENT_LENGTH is refused before a byte 
 chunked bodies are capped while they are read (Werkzeug's request stream raises at the limit).
 Large parts spool to temporary files, so a 50 MB video never sits in memory.
 """
+import gzip
 import mimetypes
 from urllib.parse import quote
 
@@ -31,12 +32,26 @@ def send_blob(blob, name):
     return response.make_conditional(request)
 
 
-def send_text(text, name, etag):
-    """Generated text (an entity list CSV) with an ETag equal to its manifest hash."""
-    response = current_app.response_class(text.encode("utf-8"), content_type=_content_type(name))
+GZIP_MIN_BYTES = 1024
+
+
+def send_text(make_text, name, etag):
+    """Generated text (an entity list CSV) with an ETag equal to its manifest hash. A phone
+    that already has this version (If-None-Match) gets 304 before anything is generated; one
+    that accepts gzip gets it compressed (lists compress about 5:1)."""
+    if etag in request.if_none_match:
+        response = current_app.response_class(status=304)
+        response.set_etag(etag)
+        return response
+    body = make_text().encode("utf-8")
+    response = current_app.response_class(body, content_type=_content_type(name))
     response.set_etag(etag)
     response.headers["Content-Disposition"] = _disposition(name)
-    return response.make_conditional(request)
+    response.vary.add("Accept-Encoding")
+    if len(body) >= GZIP_MIN_BYTES and "gzip" in request.accept_encodings:
+        response.set_data(gzip.compress(body, compresslevel=6, mtime=0))
+        response.headers["Content-Encoding"] = "gzip"
+    return response
 
 
 def _content_type(name):

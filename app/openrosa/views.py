@@ -104,7 +104,7 @@ def attachment(xml_form_id, name):
     if found is None:
         raise Problem("404.1")
     if found.dataset is not None:
-        return media.send_text(lists.entity_csv(db.session, found.dataset, actor), name,
+        return media.send_text(lambda: lists.entity_csv(db.session, found.dataset, actor), name,
                                lists.list_hash(db.session, found.dataset, actor))
     return media.send_blob(found.blob, name)
 
