@@ -28,6 +28,8 @@ def create_app(config=None):
     from app.proxy import TrustedProxyFix
     app.wsgi_app = DrainUnreadBody(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"] + (1 << 20))
     app.wsgi_app = TrustedProxyFix(app.wsgi_app, app.config["TRUSTED_PROXIES"])
+    from app.register.timer import install as install_backlog_timer
+    install_backlog_timer(app)
     return app
 
 

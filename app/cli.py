@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 from flask_migrate import upgrade
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.auth import accounts, provisioning
 from app.auth.models import ROLES, AppUser, User
@@ -18,6 +18,8 @@ from app.forms import dictionary
 from app.forms import publish as publishing
 from app.forms.models import Form
 from app.problems import Problem
+from app.register import merge, rebuild
+from app.register.models import RegisterEvent
 from app.validation import service as validation
 from app.projects.service import DEFAULT_PROJECT_ID, ensure_default_project, import_areas
 
@@ -26,10 +28,11 @@ app_users = AppGroup("app-users", help="App users: field keys for phones.")
 forms = AppGroup("forms", help="Publish and manage forms.")
 areas = AppGroup("areas", help="Villages of the town.")
 submissions = AppGroup("submissions", help="Stored submissions.")
+register_group = AppGroup("register", help="The register (entity lists).")
 
 
 def register(app):
-    for group in (users, app_users, forms, areas, submissions):
+    for group in (users, app_users, forms, areas, submissions, register_group):
         app.cli.add_command(group)
     app.cli.add_command(setup)
 
@@ -235,6 +238,40 @@ def revalidate_submissions(xml_form_id):
                 db.session.commit()
     db.session.commit()
     click.echo(f"{checked} checked, {flagged} with issues.")
+
+
+@register_group.command("process-backlog")
+@click.option("--days", type=int, default=None,
+              help="Apply items held longer than this (default: DOORSTEP_BACKLOG_DAYS).")
+def process_backlog_command(days):
+    """Force-apply offline updates whose predecessor never arrived."""
+    days = current_app.config["BACKLOG_DAYS"] if days is None else days
+    done = merge.process_backlog(db.session, days)
+    db.session.commit()
+    click.echo(f"{done} held submissions applied.")
+
+
+@register_group.command("rebuild")
+@click.option("--check", "check_only", is_flag=True,
+              help="Only compare the rebuilt register with the live one.")
+def rebuild_command(check_only):
+    """Replay every submission and API change, in order, into a scratch copy of the register;
+    with --check report any difference from the live register, else replace it."""
+    total = db.session.scalar(select(func.count()).select_from(RegisterEvent)
+                              .where(RegisterEvent.project_id == DEFAULT_PROJECT_ID))
+    with click.progressbar(length=total, label=f"Replaying {total} changes") as bar:
+        if check_only:
+            report = rebuild.check(db.session, DEFAULT_PROJECT_ID, bar.update)
+        else:
+            report = rebuild.replace(db.session, DEFAULT_PROJECT_ID, bar.update)
+            db.session.commit()
+    click.echo(f"{report.events} changes replayed, {report.entities} entities.")
+    if check_only:
+        for line in report.differences[:50]:
+            click.echo(f"  {line}")
+        if report.differences:
+            raise click.ClickException(f"{len(report.differences)} differences from the live register.")
+        click.echo("No difference from the live register.")
 
 
 @forms.command("state")

@@ -48,6 +48,12 @@ SETTINGS = (
             "(n:r:p). Raise the cost on fast servers; never lower it in production."),
     Setting("DOORSTEP_PROJECT_NAME", "PROJECT_NAME", "Doorstep town",
             "Name of the default project (the town) shown on phones."),
+    Setting("DOORSTEP_BACKLOG_DAYS", "BACKLOG_DAYS", 5,
+            "Days an offline entity update waits in the backlog for its predecessor before it "
+            "is applied anyway (on the latest version, marked as a conflict).", int),
+    Setting("DOORSTEP_BACKLOG_MINUTES", "BACKLOG_MINUTES", 60,
+            "How often each server process looks for timed-out backlog items; 0 turns the "
+            "timer off (run `flask register process-backlog` from cron instead).", int),
 )
 
 

@@ -1,6 +1,6 @@
 """Entity lists at publish time: create the lists and properties a form declares, and link the
 form's `<list>.csv` attachments to lists of that name, so phones get the live register."""
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -44,9 +44,18 @@ def bump(session, dataset_id, area_ids=(), schema=False):
     if schema:
         values["schema_revision"] = Dataset.schema_revision + 1
     session.execute(update(Dataset).where(Dataset.id == dataset_id).values(**values))
-    for key in {a or 0 for a in area_ids}:
-        insert = (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)
-        statement = insert(AreaRevision).values(dataset_id=dataset_id, area_key=key, revision=1)
-        session.execute(statement.on_conflict_do_update(
-            index_elements=["dataset_id", "area_key"],
-            set_={"revision": AreaRevision.revision + 1}))
+    keys = {a or 0 for a in area_ids}
+    if keys:
+        statement = _AREA_BUMP[session.get_bind().dialect.name]
+        session.execute(statement, [{"d": dataset_id, "k": key} for key in sorted(keys)])
+
+
+def _area_bump(insert):
+    statement = insert(AreaRevision).values(dataset_id=bindparam("d"), area_key=bindparam("k"),
+                                            revision=1)
+    return statement.on_conflict_do_update(index_elements=["dataset_id", "area_key"],
+                                           set_={"revision": AreaRevision.revision + 1})
+
+
+#: INSERT … ON CONFLICT DO UPDATE, built once per dialect (both have it)
+_AREA_BUMP = {"postgresql": _area_bump(pg_insert), "sqlite": _area_bump(sqlite_insert)}

@@ -97,12 +97,13 @@ def _truthy(value):
 
 
 def form_blocks(session, version_id):
-    """The entity declarations of a form version (from the version's XForm)."""
-    version = session.get(FormVersion, version_id)
-    entities_spec = version.entities or []
-    if entities_spec and all("fields" in b for b in entities_spec):
+    """The entity declarations of a form version (stored at publish; read from the XForm for
+    versions published before the questions' paths were kept)."""
+    entities_spec = session.scalar(select(FormVersion.entities).where(FormVersion.id == version_id)) or []
+    if all("fields" in b for b in entities_spec):
         return entities_spec
-    root = safexml.parse(version.xml.encode("utf-8"))
+    xml = session.scalar(select(FormVersion.xml).where(FormVersion.id == version_id))
+    root = safexml.parse(xml.encode("utf-8"))
     model = root.find(f"{{{H}}}head/{{{XF}}}model")
     primary = next(i for i in model.iterfind(f"{{{XF}}}instance") if i.get("id") is None)
     return read_entities(model, next(iter(primary)))[1]
@@ -196,8 +197,7 @@ def merge_submission(session, ref, force=False, kind="submission"):
     session.add(RegisterEvent(project_id=ref.project_id, kind=kind, submission_def_id=ref.def_id,
                               actor_kind=getattr(ref.actor, "kind", None),
                               actor_id=getattr(ref.actor, "id", None)))
-    session.execute(EntityBacklog.__table__.delete().where(
-        EntityBacklog.submission_id == ref.submission_id))
+    _unhold(session, EntityBacklog.submission_id == ref.submission_id)
     session.flush()
     for entity_uuid, branch_id, branch_base in applied:
         _release(session, entity_uuid, branch_id, branch_base)
@@ -404,6 +404,14 @@ def _hold(session, ref, held):
     session.flush()
 
 
+def _unhold(session, condition):
+    """Remove backlog rows (in SQL) and forget any loaded copies, so that a row inserted later
+    with a reused id is not mistaken for one of them."""
+    session.execute(EntityBacklog.__table__.delete().where(condition))
+    for obj in [o for o in session.identity_map.values() if isinstance(o, EntityBacklog)]:
+        session.expunge(obj)
+
+
 def _release(session, entity_uuid, branch_id, branch_base):
     """Replay held submissions that were waiting for what was just applied (item 75)."""
     waiting = []
@@ -426,7 +434,7 @@ def replay(session, item, force):
         return merge_submission(session, ref, force=force,
                                 kind="backlog.force" if force else "submission")
     except MergeFailed as e:
-        session.execute(EntityBacklog.__table__.delete().where(EntityBacklog.id == item.id))
+        _unhold(session, EntityBacklog.id == item.id)
         record(session, None, "entity.error", f"submission:{item.submission_id}", error=str(e))
         return "failed"
 

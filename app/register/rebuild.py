@@ -1,0 +1,172 @@
+"""Rebuilding the register from what it was made of: every stored submission and API change,
+replayed in the order it happened (the journal, RegisterEvent) through the same merge code,
+into a scratch database. `check` compares the result with the live register; `replace` puts
+the rebuilt register in its place. Nothing else is read: if the two differ, something changed
+the register without going through the journal, or the merge is not deterministic — either
+is a defect, and that is what this is for.
+
+The scratch copy is a temporary SQLite database holding the reference rows the merge reads
+(projects, villages, forms and versions, lists and their properties, submissions) and
+nothing of the register.
+"""
+import os
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy import create_engine, delete, insert, select, text, update
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+from app.register import entities, merge
+from app.register.models import (AreaRevision, Dataset, DuplicateCandidate, Entity,
+                                 EntityBacklog, EntityVersion, RegisterEvent)
+
+#: copied into the scratch database, parents first
+REFERENCE_TABLES = ("projects", "areas", "forms", "form_versions", "datasets",
+                    "dataset_properties", "submissions", "submission_defs")
+#: the register itself, children first (for clearing)
+REGISTER_TABLES = (DuplicateCandidate, EntityVersion, EntityBacklog, AreaRevision, Entity)
+
+
+@dataclass
+class Report:
+    events: int = 0
+    entities: int = 0
+    differences: list = field(default_factory=list)
+
+
+@contextmanager
+def scratch(live_session):
+    """A Session on a new SQLite database with the schema and the live reference rows."""
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = create_engine(f"sqlite:///{os.path.join(tmp, 'rebuild.sqlite3')}")
+        db.metadata.create_all(engine)
+        with engine.begin() as target:
+            for name in REFERENCE_TABLES:
+                table = db.metadata.tables[name]
+                rows = [dict(r._mapping) for r in live_session.execute(select(table))]
+                if name == "datasets":
+                    for r in rows:
+                        r["revision"] = r["schema_revision"] = 0
+                if rows:
+                    target.execute(insert(table), rows)
+        session = Session(engine)
+        try:
+            yield session
+        finally:
+            session.close()
+            engine.dispose()
+
+
+def replay(session, events, progress=None):
+    """Apply the journal's events, in order, to `session`'s register."""
+    for event in events:
+        _apply(session, event)
+        session.flush()
+        if progress:
+            progress(1)
+
+
+def _apply(session, event):
+    kind = event.kind
+    if kind in ("submission", "backlog.force"):
+        ref = merge.ref_for_def(session, event.submission_def_id)
+        merge.merge_submission(session, ref, force=kind == "backlog.force", kind=kind)
+        return
+    dataset = session.get(Dataset, event.dataset_id)
+    found = session.scalar(select(Entity).where(Entity.uuid == event.entity_uuid))
+    payload = event.payload or {}
+    if kind == "api.create":
+        entities.create(session, dataset, payload.get("label", ""), payload.get("data", {}),
+                        event.entity_uuid, payload.get("area_id"), journaled=False)
+    elif kind == "api.update":
+        entities.update(session, found, payload.get("label") or None, payload.get("data", {}),
+                        facts={"conflict": payload.get("conflict")},
+                        area_id=payload.get("area_id", found.area_id), journaled=False,
+                        dataset=dataset)
+    elif kind == "api.resolve":
+        entities.resolve(session, found, journaled=False)
+    elif kind == "delete":
+        entities.delete(session, found, journaled=False)
+    elif kind == "restore":
+        entities.restore(session, found, journaled=False)
+    elif kind == "purge":
+        entities.purge(session, found, journaled=False)
+
+
+def _events(session, project_id):
+    return session.scalars(select(RegisterEvent).where(RegisterEvent.project_id == project_id)
+                           .order_by(RegisterEvent.id)).all()
+
+
+def snapshot(session):
+    """The register as comparable values: entities by uuid, with their versions."""
+    names = dict(session.execute(select(Dataset.id, Dataset.name)).all())
+    out = {}
+    for e in session.scalars(select(Entity)):
+        out[e.uuid] = {"list": names[e.dataset_id], "label": e.label, "version": e.version,
+                       "data": e.data, "area": e.area_id, "conflict": e.conflict,
+                       "deleted": e.deleted_at is not None, "purged": e.purged_at is not None,
+                       "force_created": e.force_created, "versions": []}
+    by_id = {e.id: e.uuid for e in session.scalars(select(Entity))}
+    for v in session.scalars(select(EntityVersion).order_by(EntityVersion.version)):
+        out[by_id[v.entity_id]]["versions"].append(
+            (v.version, v.label, v.data, v.base_version, v.branch_id, v.conflict, v.source,
+             v.submission_def_id))
+    return out
+
+
+def compare(live, rebuilt):
+    differences = []
+    for uuid in sorted(set(live) | set(rebuilt)):
+        a, b = live.get(uuid), rebuilt.get(uuid)
+        if a is None or b is None:
+            differences.append(f"{uuid}: only in the {'rebuilt' if a is None else 'live'} register")
+            continue
+        for key in a:
+            if a[key] != b[key]:
+                differences.append(f"{uuid} {key}: live {a[key]!r}, rebuilt {b[key]!r}")
+    return differences
+
+
+def check(live_session, project_id, progress=None):
+    """Rebuild into a scratch copy and report how it differs from the live register."""
+    events = _events(live_session, project_id)
+    with scratch(live_session) as session:
+        replay(session, events, progress)
+        report = Report(len(events), len(snapshot(session)),
+                        compare(snapshot(live_session), snapshot(session)))
+    return report
+
+
+def replace(live_session, project_id, progress=None):
+    """Rebuild, then put the rebuilt register in place of the live one (the caller commits).
+    The backlog is kept as it is: held submissions are not part of the register yet."""
+    events = _events(live_session, project_id)
+    with scratch(live_session) as session:
+        replay(session, events, progress)
+        tables = [t for t in REGISTER_TABLES if t is not EntityBacklog]
+        rows = {t: [dict(r._mapping) for r in session.execute(select(t.__table__))] for t in tables}
+        revisions = session.execute(select(Dataset.id, Dataset.revision,
+                                           Dataset.schema_revision)).all()
+    backlog = [dict(r._mapping) for r in live_session.execute(select(EntityBacklog.__table__))]
+    for table in REGISTER_TABLES:
+        live_session.execute(delete(table.__table__))
+    for table in reversed(tables):
+        if rows[table]:
+            live_session.execute(insert(table.__table__), rows[table])
+    if backlog:
+        live_session.execute(insert(EntityBacklog.__table__), backlog)
+    if live_session.get_bind().dialect.name == "postgresql":
+        for table in tables:     # ids were copied: move each sequence past them
+            name = table.__tablename__
+            live_session.execute(text(
+                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"))
+    for dataset_id, revision, _schema in revisions:
+        # every phone must fetch again: the live revisions only ever move forward
+        live_session.execute(update(Dataset).where(Dataset.id == dataset_id)
+                             .values(revision=Dataset.revision + revision + 1,
+                                     schema_revision=Dataset.schema_revision + 1))
+    return Report(len(events), sum(1 for _ in rows[Entity]))

@@ -1,0 +1,45 @@
+"""The backlog timer inside the server: every DOORSTEP_BACKLOG_MINUTES, each server process
+force-applies offline updates that waited longer than DOORSTEP_BACKLOG_DAYS for their
+predecessor (merge.process_backlog). It starts with the first request (after gunicorn has
+forked its workers) and never in tests. Several processes may run it; each item is applied
+once, because applying removes it inside the same transaction as the change."""
+import logging
+import threading
+
+log = logging.getLogger(__name__)
+
+
+def install(app):
+    minutes = app.config.get("BACKLOG_MINUTES") or 0
+    if app.testing or minutes <= 0:
+        return
+    started = threading.Event()
+
+    @app.before_request
+    def _start_backlog_timer():
+        if not started.is_set():
+            started.set()
+            threading.Thread(target=_loop, args=(app, minutes * 60), daemon=True,
+                             name="doorstep-backlog").start()
+
+
+def _loop(app, seconds):
+    stop = threading.Event()
+    while not stop.wait(seconds):
+        run_once(app)
+
+
+def run_once(app):
+    from app.extensions import db
+    from app.register.merge import process_backlog
+    with app.app_context():
+        try:
+            done = process_backlog(db.session, app.config["BACKLOG_DAYS"])
+            db.session.commit()
+            if done:
+                log.info("backlog: %d held submissions applied after the timeout", done)
+        except Exception:  # noqa: BLE001 - the timer must survive a bad item
+            db.session.rollback()
+            log.exception("backlog processing failed")
+        finally:
+            db.session.remove()
