@@ -50,6 +50,7 @@ def _register_storage(app):
 
 
 def _register_blueprints(app):
+    from app.api import register_views  # noqa: F401 - adds the register's routes to the API
     from app.api.views import bp as api
     from app.openrosa.views import bp as openrosa
     app.register_blueprint(openrosa, url_prefix="/v1/key/<token>/projects/<int:project_id>",

@@ -39,6 +39,18 @@ _CATALOGUE = [
           "加密提交必须包含 instanceID。"),
     Entry("400.10", 400, "Unknown review state {value}; use one of {allowed}.",
           "未知的审核状态 {value}，可选：{allowed}。"),
+    Entry("400.13", 400, "{name}: entities-version {version} is not one this server reads; "
+          "use 2022.1 to 2025.1 (publish the XLSForm with a current pyxform).",
+          "{name}：不支持实体版本 {version}，请使用 2022.1 至 2025.1（用新版 pyxform 发布 XLSForm）。"),
+    Entry("400.14", 400, "{name}: the entity block for list {dataset} says neither create nor "
+          "update.", "{name}：实体列表 {dataset} 的声明既不创建也不更新。"),
+    Entry("400.15", 400, "{name}: {what} name {value} is not allowed: {reason}.",
+          "{name}：{what}名称 {value} 不合法：{reason}。"),
+    Entry("400.25", 400, "The entity request is invalid: {reason}.", "实体请求无效：{reason}。"),
+    Entry("400.29", 400, "{count} submissions are waiting for approval to create entities; say "
+          "convert=true to create them now or convert=false to leave them.",
+          "有 {count} 份提交在等待审批以创建实体；请指定 convert=true 立即创建，或 convert=false 不创建。"),
+    Entry("400.32", 400, "This entity has no conflict to resolve.", "该实体没有需要解决的冲突。"),
     Entry("400.39", 400, "The upload is not valid multipart/form-data: {reason}.",
           "上传内容不是有效的 multipart/form-data：{reason}。"),
     Entry("401.2", 401, "Please log in: this needs a valid user name and password or token.",
@@ -61,6 +73,12 @@ _CATALOGUE = [
           "已收到 instanceID 为 {instance} 的另一份不同提交。重发时 XML 必须完全相同（仅用于补传附件）。"),
     Entry("409.2", 409, "Form {form} is closed and no longer accepts submissions.",
           "表单 {form} 已关闭，不再接受提交。"),
+    Entry("409.3", 409, "An entity with id {uuid} already exists (or existed).",
+          "ID 为 {uuid} 的实体已经存在（或曾经存在）。"),
+    Entry("409.15", 409, "The entity is at version {current}, not {base}: reload it and try "
+          "again, or say force=true.", "该实体当前为版本 {current}，不是 {base}：请刷新后重试，或使用 force=true。"),
+    Entry("409.16", 409, "{name}: {what} {value} differs only in case from the existing {existing}.",
+          "{name}：{what} {value} 与已有的 {existing} 仅大小写不同。"),
     Entry("409.6", 409, "Version {version} of form {form} was already published with different "
           "content. Change the version (settings sheet) and publish again.",
           "表单 {form} 的版本 {version} 已以不同内容发布。请修改版本号（settings 表）后重新发布。"),

@@ -171,10 +171,11 @@ def _concrete(elem):
 
 
 def already_merged(session, submission_id):
-    """Item 83: an edit (or a second approval) of a submission that already produced an entity
-    version does not apply again."""
-    return session.scalar(select(EntityVersion.id).where(
-        EntityVersion.submission_id == submission_id).limit(1)) is not None
+    """Item 83: the entities a submission already changed (an edit, or a second approval, of
+    it does not apply to them again; an approval still creates what waited for it)."""
+    return set(session.scalars(select(Entity.uuid).join(
+        EntityVersion, EntityVersion.entity_id == Entity.id)
+        .where(EntityVersion.submission_id == submission_id)))
 
 
 def merge_submission(session, ref, force=False, kind="submission"):
@@ -183,18 +184,24 @@ def merge_submission(session, ref, force=False, kind="submission"):
     spec = form_blocks(session, ref.version_id)
     if not spec:
         return "none"
-    if already_merged(session, ref.submission_id):
-        return "skipped"
     blocks = read_blocks(spec, ref.root)
     if not blocks:
         return "none"
+    done = already_merged(session, ref.submission_id)
+    if done:
+        blocks = [b for b in blocks if _uuid_or_none(b.raw_id) not in done]
+        if not blocks:
+            return "skipped"
     try:
         with session.begin_nested():
             applied = _apply_all(session, ref, blocks, force)
     except Held as held:
         _hold(session, ref, held)
         return "held"
+    if not applied:
+        return "none"
     session.add(RegisterEvent(project_id=ref.project_id, kind=kind, submission_def_id=ref.def_id,
+                              payload={"approved": ref.approved},
                               actor_kind=getattr(ref.actor, "kind", None),
                               actor_id=getattr(ref.actor, "id", None)))
     _unhold(session, EntityBacklog.submission_id == ref.submission_id)
@@ -249,6 +256,13 @@ def _apply(session, ref, block, force, areas):
     if block.create:
         return _create(session, ref, block, dataset, entity_uuid, areas)
     return None
+
+
+def _uuid_or_none(value):
+    try:
+        return entities.normalise_uuid(value)
+    except ValueError:
+        return None
 
 
 def _is_uuid(value):

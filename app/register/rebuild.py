@@ -72,6 +72,7 @@ def _apply(session, event):
     kind = event.kind
     if kind in ("submission", "backlog.force"):
         ref = merge.ref_for_def(session, event.submission_def_id)
+        ref.approved = bool((event.payload or {}).get("approved"))
         merge.merge_submission(session, ref, force=kind == "backlog.force", kind=kind)
         return
     dataset = session.get(Dataset, event.dataset_id)

@@ -1,0 +1,180 @@
+"""The register in the JSON API, shaped like ODK Central's (checklist 89–92), under
+/v1/projects/<id>/datasets: lists and their settings; entities (uuid, conflict,
+currentVersion {version, label, data}); versions with diffs; create one, many, or from CSV;
+update on baseVersion or force, resolve; delete, restore, in bulk too. Village-scoped, and
+every read of a named person's record is audited. Handlers are thin: app.register.service.
+"""
+from flask import jsonify, request
+
+from app.api.views import bp
+from app.audit.record import record
+from app.auth import http as auth
+from app.extensions import db
+from app.models_base import isoformat
+from app.problems import Problem
+from app.register import entities as changes
+from app.register import service
+from app.register.lists import dataset_named
+
+PERMISSIONS = {"entity.read": "submission.read", "entity.update": "submission.update",
+               "dataset.update": "form.update"}
+
+
+def _actor(project_id, what):
+    return auth.require(PERMISSIONS[what], project_id, challenge=False)
+
+
+def _dataset_json(session, dataset):
+    return {"name": dataset.name, "projectId": dataset.project_id,
+            "approvalRequired": dataset.approval_required,
+            "properties": [{"name": p.name} for p in dataset.properties],
+            "createdAt": isoformat(dataset.created_at)}
+
+
+def _entity_json(session, entity, detail=False):
+    body = {"uuid": entity.uuid, "conflict": entity.conflict,
+            "currentVersion": {"version": entity.version, "label": entity.label,
+                               "data": entity.data},
+            "createdAt": isoformat(entity.created_at), "updatedAt": isoformat(entity.updated_at),
+            "deletedAt": isoformat(entity.deleted_at)}
+    if detail:
+        body["duplicateCandidates"] = service.duplicates(session, entity)
+    return body
+
+
+@bp.get("/projects/<int:project_id>/datasets")
+def list_datasets(project_id):
+    _actor(project_id, "entity.read")
+    return jsonify([_dataset_json(db.session, d) for d in service.datasets(db.session, project_id)])
+
+
+@bp.get("/projects/<int:project_id>/datasets/<name>")
+def get_dataset(project_id, name):
+    _actor(project_id, "entity.read")
+    return jsonify(_dataset_json(db.session, dataset_named(db.session, project_id, name)))
+
+
+@bp.patch("/projects/<int:project_id>/datasets/<name>")
+def update_dataset(project_id, name):
+    actor = _actor(project_id, "dataset.update")
+    dataset = dataset_named(db.session, project_id, name)
+    body = request.get_json(silent=True) or {}
+    convert = request.args.get("convert")
+    if "approvalRequired" in body:
+        service.set_approval(db.session, actor, dataset, bool(body["approvalRequired"]),
+                             None if convert is None else convert == "true")
+    record(db.session, actor, "dataset.update", f"dataset:{dataset.id}", **body)
+    result = _dataset_json(db.session, dataset)
+    db.session.commit()
+    return jsonify(result)
+
+
+@bp.get("/projects/<int:project_id>/datasets/<name>/entities")
+def list_entities(project_id, name):
+    actor = _actor(project_id, "entity.read")
+    dataset = dataset_named(db.session, project_id, name)
+    found = service.entity_list(db.session, actor, dataset, request.args.get("deleted") == "true")
+    body = [_entity_json(db.session, e) for e in found]
+    record(db.session, actor, "entity.list", f"dataset:{dataset.id}", count=len(body))
+    db.session.commit()
+    return jsonify(body)
+
+
+@bp.get("/projects/<int:project_id>/datasets/<name>/entities/<uuid>")
+def get_entity(project_id, name, uuid):
+    actor = _actor(project_id, "entity.read")
+    entity = service.entity_named(db.session, actor, dataset_named(db.session, project_id, name), uuid)
+    body = _entity_json(db.session, entity, detail=True)
+    record(db.session, actor, "entity.read", f"entity:{entity.uuid}")
+    db.session.commit()
+    return jsonify(body)
+
+
+@bp.get("/projects/<int:project_id>/datasets/<name>/entities/<uuid>/versions")
+def entity_versions(project_id, name, uuid):
+    actor = _actor(project_id, "entity.read")
+    entity = service.entity_named(db.session, actor, dataset_named(db.session, project_id, name), uuid)
+    body = service.versions(db.session, entity)
+    for v in body:
+        v["createdAt"] = isoformat(v["createdAt"])
+    if request.args.get("relevantToConflict") == "true":
+        body = [v for v in body if v["conflict"]]
+    record(db.session, actor, "entity.read", f"entity:{entity.uuid}", part="versions")
+    db.session.commit()
+    return jsonify(body)
+
+
+@bp.post("/projects/<int:project_id>/datasets/<name>/entities")
+def create_entities(project_id, name):
+    actor = _actor(project_id, "entity.update")
+    dataset = dataset_named(db.session, project_id, name)
+    if (request.mimetype or "") == "text/csv":
+        items = service.rows_from_csv(dataset, request.get_data(as_text=True))
+        bulk = True
+    else:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise Problem("400.25", {"reason": "expected a JSON object"})
+        bulk = "entities" in body
+        items = body["entities"] if bulk else [body]
+        if bulk and not isinstance(items, list):
+            raise Problem("400.25", {"reason": "entities must be a list"})
+    made = service.create_many(db.session, actor, dataset, items)
+    result = ({"success": True, "count": len(made)} if bulk
+              else _entity_json(db.session, made[0], detail=True))
+    db.session.commit()
+    return jsonify(result), 200
+
+
+@bp.patch("/projects/<int:project_id>/datasets/<name>/entities/<uuid>")
+def update_entity(project_id, name, uuid):
+    actor = _actor(project_id, "entity.update")
+    dataset = dataset_named(db.session, project_id, name)
+    entity = service.entity_named(db.session, actor, dataset, uuid)
+    service.change(db.session, actor, dataset, entity, request.get_json(silent=True),
+                   request.args.get("baseVersion"), request.args.get("force") == "true",
+                   request.args.get("resolve") == "true")
+    result = _entity_json(db.session, entity, detail=True)
+    db.session.commit()
+    return jsonify(result)
+
+
+@bp.delete("/projects/<int:project_id>/datasets/<name>/entities/<uuid>")
+def delete_entity(project_id, name, uuid):
+    actor = _actor(project_id, "entity.update")
+    entity = service.entity_named(db.session, actor, dataset_named(db.session, project_id, name), uuid)
+    if entity.deleted_at is None:
+        changes.delete(db.session, entity, actor)
+    db.session.commit()
+    return jsonify({"success": True})
+
+
+@bp.post("/projects/<int:project_id>/datasets/<name>/entities/<uuid>/restore")
+def restore_entity(project_id, name, uuid):
+    actor = _actor(project_id, "entity.update")
+    entity = service.entity_named(db.session, actor, dataset_named(db.session, project_id, name), uuid)
+    if entity.deleted_at is None:
+        raise Problem("404.1")
+    changes.restore(db.session, entity, actor)
+    result = _entity_json(db.session, entity)
+    db.session.commit()
+    return jsonify(result)
+
+
+@bp.post("/projects/<int:project_id>/datasets/<name>/entities/bulk-<action>")
+def bulk_entities(project_id, name, action):
+    if action not in ("delete", "restore"):
+        raise Problem("404.1")
+    actor = _actor(project_id, "entity.update")
+    dataset = dataset_named(db.session, project_id, name)
+    ids = (request.get_json(silent=True) or {}).get("ids")
+    if not isinstance(ids, list) or not ids:
+        raise Problem("400.25", {"reason": "ids must be a non-empty list"})
+    found = [service.entity_named(db.session, actor, dataset, i) for i in ids]
+    for entity in found:
+        if action == "delete" and entity.deleted_at is None:
+            changes.delete(db.session, entity, actor)
+        elif action == "restore" and entity.deleted_at is not None:
+            changes.restore(db.session, entity, actor)
+    db.session.commit()
+    return jsonify({"success": True, "count": len(found)})

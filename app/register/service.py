@@ -1,0 +1,196 @@
+"""What supervisors do with the register (the JSON API's domain side, checklist 89–92): read
+entities and their versions, create one or many (JSON or CSV), update on a base version or
+by force, resolve conflicts, delete and restore, and change a list's approval setting. Every
+read and change is scoped to the actor's villages: an entity outside them is "not found".
+"""
+import csv
+import io
+
+from sqlalchemy import func, select
+
+from app.problems import Problem
+from app.projects.models import Area
+from app.register import entities
+from app.register.merge import AREA_PROPERTY
+from app.register.models import Dataset, DuplicateCandidate, Entity, EntityVersion
+from app.submissions.models import Submission, SubmissionDef
+
+
+def datasets(session, project_id):
+    return session.scalars(select(Dataset).where(Dataset.project_id == project_id)
+                           .order_by(Dataset.name)).all()
+
+
+def visible(actor, entity):
+    return actor.area_ids is None or entity.area_id in actor.area_ids
+
+
+def entity_list(session, actor, dataset, deleted=False):
+    query = select(Entity).where(Entity.dataset_id == dataset.id,
+                                 Entity.deleted_at.is_not(None) if deleted
+                                 else Entity.deleted_at.is_(None)).order_by(Entity.id)
+    if actor.area_ids is not None:
+        query = query.where(Entity.area_id.in_(actor.area_ids))
+    return session.scalars(query).all()
+
+
+def entity_named(session, actor, dataset, uuid):
+    try:
+        uuid = entities.normalise_uuid(uuid)
+    except ValueError:
+        raise Problem("404.1") from None
+    entity = session.scalar(select(Entity).where(Entity.dataset_id == dataset.id,
+                                                 Entity.uuid == uuid))
+    if entity is None or entity.purged_at is not None or not visible(actor, entity):
+        raise Problem("404.1")
+    return entity
+
+
+def versions(session, entity):
+    """Every version, oldest first, each with what it changed from the one before."""
+    rows = session.scalars(select(EntityVersion).where(EntityVersion.entity_id == entity.id)
+                           .order_by(EntityVersion.version)).all()
+    instance_ids = dict(session.execute(
+        select(SubmissionDef.id, SubmissionDef.instance_id).where(
+            SubmissionDef.id.in_([v.submission_def_id for v in rows if v.submission_def_id]))).all())
+    out, previous = [], None
+    for v in rows:
+        before = {} if previous is None else {**previous.data, "label": previous.label}
+        after = {**v.data, "label": v.label}
+        diff = {k: {"old": before.get(k), "new": after.get(k)}
+                for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)}
+        out.append({"version": v.version, "label": v.label, "data": v.data,
+                    "dataReceived": v.received, "baseVersion": v.base_version,
+                    "branchId": v.branch_id, "trunkVersion": v.trunk_version,
+                    "branchBaseVersion": v.branch_base_version, "conflict": v.conflict,
+                    "conflictingProperties": v.conflicting_properties or [], "diff": diff,
+                    "source": {"type": v.source,
+                               "submission": instance_ids.get(v.submission_def_id)},
+                    "createdAt": v.created_at})
+        previous = v
+    return out
+
+
+def duplicates(session, entity):
+    return session.scalars(select(Entity.uuid).join(
+        DuplicateCandidate, DuplicateCandidate.other_id == Entity.id)
+        .where(DuplicateCandidate.entity_id == entity.id)).all()
+
+
+def _clean(dataset, body, require_label=True):
+    if not isinstance(body, dict):
+        raise Problem("400.25", {"reason": "an entity must be a JSON object"})
+    label = body.get("label", "")
+    data = body.get("data") or {}
+    if not isinstance(label, str) or not isinstance(data, dict):
+        raise Problem("400.25", {"reason": "label must be a string and data an object"})
+    if require_label and not label.strip():
+        raise Problem("400.25", {"reason": "label is required"})
+    known = {p.name for p in dataset.properties}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise Problem("400.25", {"reason": f"unknown properties: {', '.join(unknown)}"})
+    if any(not isinstance(v, str) for v in data.values()):
+        raise Problem("400.25", {"reason": "property values must be strings"})
+    return label.strip(), data
+
+
+def _area_for(session, actor, dataset, data, current=None):
+    village = data.get(AREA_PROPERTY)
+    if village is not None:
+        area = session.scalar(select(Area.id).where(Area.project_id == dataset.project_id,
+                                                    Area.code == village))
+        if area is None and village:
+            raise Problem("400.25", {"reason": f"unknown village {village}"})
+    else:
+        area = current
+    if actor.area_ids is not None and area not in actor.area_ids:
+        raise Problem("403.2")
+    return area
+
+
+def create_many(session, actor, dataset, items):
+    """Create entities from [{uuid?, label, data}] (all or none)."""
+    if not items:
+        raise Problem("400.25", {"reason": "no entities given"})
+    made = []
+    for item in items:
+        label, data = _clean(dataset, item)
+        uuid = item.get("uuid")
+        if uuid:
+            try:
+                uuid = entities.normalise_uuid(uuid)
+            except ValueError:
+                raise Problem("400.25", {"reason": f"{uuid} is not a UUID"}) from None
+            if session.scalar(select(Entity.id).where(Entity.uuid == uuid)) is not None:
+                raise Problem("409.3", {"uuid": uuid})
+        area = _area_for(session, actor, dataset, data)
+        made.append(entities.create(session, dataset, label, data, uuid, area, actor))
+    return made
+
+
+def rows_from_csv(dataset, text):
+    """Central's CSV import: a header of `label` and list properties (and `uuid` if given)."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    allowed = {"label", "uuid", "name"} | {p.name for p in dataset.properties}
+    if not reader.fieldnames or "label" not in reader.fieldnames:
+        raise Problem("400.25", {"reason": "the CSV needs a label column"})
+    unknown = sorted(set(reader.fieldnames) - allowed)
+    if unknown:
+        raise Problem("400.25", {"reason": f"unknown columns: {', '.join(unknown)}"})
+    items = []
+    for row in reader:
+        uuid = row.pop("uuid", None) or row.pop("name", None)
+        label = row.pop("label", "")
+        items.append({"label": label or "", "data": {k: v or "" for k, v in row.items()},
+                      **({"uuid": uuid} if uuid else {})})
+    return items
+
+
+def change(session, actor, dataset, entity, body, base_version=None, force=False, resolve=False):
+    """PATCH: update label/properties on the current version (or by force), and/or resolve."""
+    if entity.deleted_at is not None:
+        raise Problem("404.1")
+    if not force:
+        if base_version is None or str(base_version) != str(entity.version):
+            raise Problem("409.15", {"current": entity.version, "base": base_version})
+    label, data = _clean(dataset, body or {}, require_label=False)
+    if resolve and entity.conflict is None:
+        raise Problem("400.32")
+    if label or data:
+        area = _area_for(session, actor, dataset, data, entity.area_id)
+        entities.update(session, entity, label or None, data, actor, area_id=area, dataset=dataset)
+    if resolve:
+        entities.resolve(session, entity, actor)
+    return entity
+
+
+def pending_approval(session, dataset):
+    """Submissions waiting for approval whose forms create entities in this list."""
+    from app.forms.models import FormVersion   # noqa: PLC0415
+    version_ids = [v.id for v in session.scalars(select(FormVersion))
+                   if any(b.get("dataset") == dataset.name and b.get("create")
+                          for b in (v.entities or []))]
+    if not version_ids:
+        return []
+    return session.scalars(select(Submission).join(
+        SubmissionDef, (SubmissionDef.submission_id == Submission.id) & SubmissionDef.current.is_(True))
+        .where(SubmissionDef.form_version_id.in_(version_ids), Submission.deleted_at.is_(None),
+               func.coalesce(Submission.review_state, "") .in_(["", "hasIssues", "edited"]))).all()
+
+
+def set_approval(session, actor, dataset, required, convert=None):
+    """Item 82: turning approval off with submissions waiting needs convert=true|false."""
+    from app.register.step import merge_approved   # noqa: PLC0415
+    if dataset.approval_required and not required:
+        waiting = pending_approval(session, dataset)
+        if waiting and convert is None:
+            raise Problem("400.29", {"count": len(waiting)})
+        dataset.approval_required = False
+        session.flush()
+        if convert:
+            for submission in waiting:
+                merge_approved(session, submission, actor)
+    else:
+        dataset.approval_required = required
+    return dataset
