@@ -65,7 +65,7 @@ def publish(session, store, project_id, filename, data, media=None, actor=None):
                xmlFormId=form.xml_form_id, version=info.version)
     datasets.link_lists(session, project_id, version.attachments)
     missing = [a.name for a in version.attachments if a.blob_sha256 is None and a.dataset_id is None]
-    return Published(form, version, outcome, compiled.warnings, missing, declared)
+    return Published(form, version, outcome, compiled.warnings + info.warnings, missing, declared)
 
 
 def _new_version(session, store, form, info, compiled, md5):
@@ -75,7 +75,8 @@ def _new_version(session, store, form, info, compiled, md5):
     version = FormVersion(
         form=form, version=info.version, title=info.title, xml=compiled.xml.decode("utf-8"),
         md5=md5, xlsform_sha256=source_sha, xlsform_name=compiled.source_name,
-        binary_paths=info.binary_paths, encrypted=info.encrypted, warnings=compiled.warnings,
+        binary_paths=info.binary_paths, encrypted=info.encrypted,
+        warnings=compiled.warnings + info.warnings,
         entities=info.entities, entities_version=info.entities_version,
         schema=None if info.encrypted else safe_schema(compiled.xml))
     session.add(version)

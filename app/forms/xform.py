@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from app import safexml
-from app.forms.entity_spec import read_entities
+from app.forms.entity_spec import check_entities, read_entities
 from app.problems import Problem
 
 XF = "http://www.w3.org/2002/xforms"
@@ -30,6 +30,7 @@ class XFormInfo:
     encrypted: bool = False
     entities_version: str = ""
     entities: list = field(default_factory=list)    # see forms.entity_spec
+    warnings: list = field(default_factory=list)
 
 
 def read_xform(xml_bytes, name="form"):
@@ -45,13 +46,15 @@ def read_xform(xml_bytes, name="form"):
     encrypted = any(s.get("base64RsaPublicKey") for s in model.iterfind(f"{{{XF}}}submission"))
     # Encrypted forms are never read for entities: the server cannot see their data (as Central).
     entities_version, entities = ("", []) if encrypted else read_entities(model, data)
+    entity_warnings = check_entities(name, entities_version, entities)
     return XFormInfo(
         xml_form_id=data.get("id"), version=data.get("version") or "",
         title=title.strip() or data.get("id"),
         binary_paths=[b.get("nodeset") for b in model.iterfind(f"{{{XF}}}bind")
                       if (b.get("type") or "").split(":")[-1] == "binary" and b.get("nodeset")],
         media=_media(root, root.find(f"{{{H}}}body")),
-        encrypted=encrypted, entities_version=entities_version, entities=entities)
+        encrypted=encrypted, entities_version=entities_version, entities=entities,
+        warnings=entity_warnings)
 
 
 def _media(root, body):

@@ -1,9 +1,10 @@
 """Entity lists at publish time: create the lists and properties a form declares, and link the
 form's `<list>.csv` attachments to lists of that name, so phones get the live register."""
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from app.problems import Problem
 from app.register.models import AreaRevision, Dataset, DatasetProperty
 
 
@@ -13,6 +14,19 @@ def declare(session, project_id, blocks):
     for block in blocks:
         dataset = session.scalar(select(Dataset).where(Dataset.project_id == project_id,
                                                        Dataset.name == block["dataset"]))
+        if dataset is None:
+            clash = session.scalar(select(Dataset.name).where(
+                Dataset.project_id == project_id,
+                func.lower(Dataset.name) == block["dataset"].lower()))
+            if clash:
+                raise Problem("409.16", {"name": "form", "what": "list",
+                                         "value": block["dataset"], "existing": clash})
+        else:
+            existing = {p.name.lower(): p.name for p in dataset.properties}
+            for prop in block["properties"]:
+                if prop.lower() in existing and existing[prop.lower()] != prop:
+                    raise Problem("409.16", {"name": "form", "what": "property", "value": prop,
+                                             "existing": existing[prop.lower()]})
         if dataset is None:
             dataset = Dataset(project_id=project_id, name=block["dataset"])
             session.add(dataset)
