@@ -178,16 +178,18 @@ def already_merged(session, submission_id):
         .where(EntityVersion.submission_id == submission_id)))
 
 
-def merge_submission(session, ref, force=False, kind="submission"):
+def merge_submission(session, ref, force=False, kind="submission", fresh=False, held=False):
     """Apply a submission's entity blocks. Returns "none" (no entities), "skipped" (already
-    merged), "held" (in the backlog), or "applied". Raises MergeFailed (nothing applied)."""
+    merged), "held" (in the backlog), or "applied". Raises MergeFailed (nothing applied).
+    `fresh`: a submission just received (it cannot have merged before); `held`: it comes out
+    of the backlog. Both only spare queries."""
     spec = form_blocks(session, ref.version_id)
     if not spec:
         return "none"
     blocks = read_blocks(spec, ref.root)
     if not blocks:
         return "none"
-    done = already_merged(session, ref.submission_id)
+    done = set() if fresh else already_merged(session, ref.submission_id)
     if done:
         blocks = [b for b in blocks if _uuid_or_none(b.raw_id) not in done]
         if not blocks:
@@ -204,21 +206,23 @@ def merge_submission(session, ref, force=False, kind="submission"):
                               payload={"approved": ref.approved},
                               actor_kind=getattr(ref.actor, "kind", None),
                               actor_id=getattr(ref.actor, "id", None)))
-    _unhold(session, EntityBacklog.submission_id == ref.submission_id)
+    if held:
+        _unhold(session, EntityBacklog.submission_id == ref.submission_id)
     session.flush()
-    for entity_uuid, branch_id, branch_base in applied:
-        _release(session, entity_uuid, branch_id, branch_base)
+    if session.scalar(select(EntityBacklog.id).limit(1)) is not None:   # anything waiting?
+        for entity_uuid, branch_id, branch_base in applied:
+            _release(session, entity_uuid, branch_id, branch_base)
     return "applied"
 
 
 def _apply_all(session, ref, blocks, force):
     errors, applied = [], []
-    areas = None
+    areas = {}
+    if any(AREA_PROPERTY in b.data for b in blocks):
+        areas = dict(session.execute(select(Area.code, Area.id)
+                                     .where(Area.project_id == ref.project_id)).all())
     for block in blocks:
         try:
-            if areas is None:
-                areas = dict(session.execute(select(Area.code, Area.id)
-                                             .where(Area.project_id == ref.project_id)).all())
             result = _apply(session, ref, block, force, areas)
             if result:
                 applied.append(result)
@@ -233,8 +237,10 @@ def _apply(session, ref, block, force, areas):
     declared = block.declared
     if not block.dataset:
         raise MergeError("404.7", "the entity block names no list")
-    dataset = session.scalar(select(Dataset).where(Dataset.project_id == ref.project_id,
-                                                   Dataset.name == block.dataset))
+    dataset = session.execute(select(Dataset.id, Dataset.project_id, Dataset.name,
+                                     Dataset.approval_required)
+                              .where(Dataset.project_id == ref.project_id,
+                                     Dataset.name == block.dataset)).first()
     if dataset is None:
         raise MergeError("404.7", f"no entity list {block.dataset!r}")
     if block.create and not declared["create"] or block.update and not declared["update"]:
@@ -446,7 +452,7 @@ def replay(session, item, force):
            forced=force)
     try:
         return merge_submission(session, ref, force=force,
-                                kind="backlog.force" if force else "submission")
+                                kind="backlog.force" if force else "submission", held=True)
     except MergeFailed as e:
         _unhold(session, EntityBacklog.id == item.id)
         record(session, None, "entity.error", f"submission:{item.submission_id}", error=str(e))

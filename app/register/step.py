@@ -28,7 +28,7 @@ def merge_received(session, received):
                             def_id=received.def_id, version_id=received.version_id,
                             root=received.instance.root, area_id=received.area_id)
     ref.actor = received.actor
-    _merge(session, ref)
+    _merge(session, ref, fresh=received.outcome == "created")
 
 
 def merge_approved(session, submission, actor=None):
@@ -41,9 +41,9 @@ def merge_approved(session, submission, actor=None):
     _merge(session, ref)
 
 
-def _merge(session, ref):
+def _merge(session, ref, fresh=False):
     try:
-        return merge_submission(session, ref)
+        return merge_submission(session, ref, fresh=fresh)
     except MergeFailed as e:
         rows.update_submission(session, ref.submission_id, review_state="hasIssues")
         record(session, None, "entity.error", f"submission:{ref.submission_id}",

@@ -224,3 +224,27 @@ def test_item_85_an_update_of_a_deleted_entity_fails(collect, people, db):
     collect.submit(entity_instance(eid, "", update=True, base="1", iid="uuid:del"))
     assert state(db, "uuid:del") == "hasIssues"
     assert errors(db)[0]["errors"][0]["code"] == "404.11"
+
+
+def test_item_76_the_process_backlog_command(collect, people, db, app):
+    from click.testing import CliRunner
+
+    from app.cli import register_group
+    eid = new_id()
+    collect.submit(entity_instance(eid, "", update=True, base="1", branch=new_id(), phone="2"))
+    result = CliRunner().invoke(register_group, ["process-backlog"], obj=app.extensions)
+    assert "0 held submissions applied." in result.output           # not old enough yet
+    result = CliRunner().invoke(register_group, ["process-backlog", "--days", "0"],
+                                obj=app.extensions)
+    assert result.exit_code == 0 and "1 held submissions applied." in result.output
+    assert get(db, eid).label == "auto generated"
+
+
+def test_the_timer_inside_the_server_applies_timed_out_items(collect, people, db, app):
+    from app.register import timer
+    eid = new_id()
+    collect.submit(entity_instance(eid, "", update=True, base="1", branch=new_id(), phone="2"))
+    db.session.execute(update(EntityBacklog).values(held_at=dt.datetime(2026, 1, 1)))
+    db.session.commit()
+    timer.run_once(app)
+    assert get(db, eid) is not None and db.session.scalars(select(EntityBacklog)).all() == []
