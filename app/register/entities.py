@@ -163,3 +163,19 @@ def _duplicates(session, entity):
                 session.add(DuplicateCandidate(entity_id=pair[0], other_id=pair[1],
                                                reason="id_number", value=value))
     session.flush()
+
+
+PURGE_AFTER_DAYS = 30
+
+
+def purge_deleted(session, days=PURGE_AFTER_DAYS, now=None):
+    """Purge entities deleted more than `days` ago (item 91: the trash empties itself after
+    30 days, as in Central). Returns how many."""
+    import datetime as dt   # noqa: PLC0415
+    cutoff = (now or utcnow()) - dt.timedelta(days=days)
+    found = session.scalars(select(Entity).where(Entity.deleted_at.is_not(None),
+                                                 Entity.deleted_at <= cutoff,
+                                                 Entity.purged_at.is_(None))).all()
+    for entity in found:
+        purge(session, entity)
+    return len(found)

@@ -1,6 +1,6 @@
-"""The backlog timer inside the server: every DOORSTEP_BACKLOG_MINUTES, each server process
+"""The register's timer inside the server: every DOORSTEP_BACKLOG_MINUTES, each server process
 force-applies offline updates that waited longer than DOORSTEP_BACKLOG_DAYS for their
-predecessor (merge.process_backlog). It starts with the first request (after gunicorn has
+predecessor (merge.process_backlog), and purges entities deleted more than 30 days ago. It starts with the first request (after gunicorn has
 forked its workers) and never in tests. Several processes may run it; each item is applied
 once, because applying removes it inside the same transaction as the change."""
 import logging
@@ -31,10 +31,12 @@ def _loop(app, seconds):
 
 def run_once(app):
     from app.extensions import db
+    from app.register.entities import purge_deleted
     from app.register.merge import process_backlog
     with app.app_context():
         try:
             done = process_backlog(db.session, app.config["BACKLOG_DAYS"])
+            purge_deleted(db.session)
             db.session.commit()
             if done:
                 log.info("backlog: %d held submissions applied after the timeout", done)

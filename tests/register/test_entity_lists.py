@@ -50,7 +50,7 @@ def test_item_21_approval_required_list_type(collect, publish, db):
     assert _entry(collect)["type"] == "approvalEntityList"
 
 
-def test_item_22_hash_moves_on_every_change_and_only_then(collect, publish, db):
+def test_item_22_87_hash_moves_on_every_change_and_only_then(collect, publish, db):
     dataset = _lists(publish)
     hashes = [_entry(collect)["hash"]]
     assert _entry(collect)["hash"] == hashes[-1]          # stable while nothing changes

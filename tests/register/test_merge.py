@@ -248,3 +248,36 @@ def test_the_timer_inside_the_server_applies_timed_out_items(collect, people, db
     db.session.commit()
     timer.run_once(app)
     assert get(db, eid) is not None and db.session.scalars(select(EntityBacklog)).all() == []
+
+
+def test_two_phones_updating_the_same_woman_offline(collect, people, db):
+    def offline(eid, branch, base, **values):
+        omit = tuple(p for p in ("full_name", "phone") if p not in values)
+        return entity_instance(eid, "", update=True, base=str(base), trunk="1", branch=branch,
+                               omit=omit, **values)
+    soft, hard = new_id(), new_id()
+    for eid in (soft, hard):
+        collect.submit(entity_instance(eid, "王芳", create=True, full_name="王芳", phone="1"))
+    # both phones synced at version 1, then went out of reach
+    phone_a, phone_b = new_id(), new_id()
+    collect.submit(offline(soft, phone_a, 1, phone="2"))
+    collect.submit(offline(soft, phone_b, 1, full_name="王芳芳"))   # something else: soft
+    collect.submit(offline(hard, phone_a, 1, phone="2"))
+    collect.submit(offline(hard, phone_b, 1, phone="3"))            # the same thing: hard
+    assert get(db, soft).conflict == "soft"
+    assert get(db, soft).data == {"full_name": "王芳芳", "village": "dongwan", "phone": "2"}
+    assert get(db, hard).conflict == "hard"
+    assert versions(db, hard)[-1].conflicting_properties == ["phone"]
+    assert get(db, hard).data["phone"] == "3"                      # last write wins, flagged
+
+
+def test_item_91_the_trash_is_purged_after_30_days(collect, people, db):
+    from app.register import entities
+    eid = new_id()
+    collect.submit(entity_instance(eid, "A", create=True))
+    entities.delete(db.session, get(db, eid))
+    db.session.commit()
+    assert entities.purge_deleted(db.session) == 0
+    assert entities.purge_deleted(db.session, now=dt.datetime.now() + dt.timedelta(days=31)) == 1
+    db.session.commit()
+    assert get(db, eid).purged_at is not None and get(db, eid).label == ""
