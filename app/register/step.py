@@ -26,9 +26,27 @@ def merge_received(session, received):
     else:
         ref = SubmissionRef(project_id=received.project_id, submission_id=received.submission_id,
                             def_id=received.def_id, version_id=received.version_id,
-                            root=received.instance.root, area_id=received.area_id)
+                            root=received.instance.root, area_id=received.area_id,
+                            version_md5=received.version_md5)
     ref.actor = received.actor
-    _merge(session, ref, fresh=received.outcome == "created")
+    # processing.run gives this step a savepoint: on failure it is rolled back, and the
+    # failure recorded here, outside it
+    try:
+        merge_submission(session, ref, fresh=received.outcome == "created", own_savepoint=False)
+    except MergeFailed as e:
+        raise EntityErrors(ref.submission_id, e) from None
+
+
+class EntityErrors(Exception):
+    """Raised out of the processing step so its savepoint is rolled back; processing.run then
+    calls record_failure() in the outer transaction."""
+
+    def __init__(self, submission_id, failed):
+        super().__init__(str(failed))
+        self.submission_id, self.failed = submission_id, failed
+
+    def record_failure(self, session):
+        _record(session, self.submission_id, self.failed)
 
 
 def merge_approved(session, submission, actor=None):
@@ -45,8 +63,12 @@ def _merge(session, ref, fresh=False):
     try:
         return merge_submission(session, ref, fresh=fresh)
     except MergeFailed as e:
-        rows.update_submission(session, ref.submission_id, review_state="hasIssues")
-        record(session, None, "entity.error", f"submission:{ref.submission_id}",
-               errors=[{"path": path, "code": err.code, "message": err.message}
-                       for path, err in e.errors])
+        _record(session, ref.submission_id, e)
         return "failed"
+
+
+def _record(session, submission_id, failed):
+    rows.update_submission(session, submission_id, review_state="hasIssues")
+    record(session, None, "entity.error", f"submission:{submission_id}",
+           errors=[{"path": path, "code": err.code, "message": err.message}
+                   for path, err in failed.errors])

@@ -66,6 +66,7 @@ class Received:
     project_id: int = None
     area_id: int = None
     actor: object = None
+    version_md5: str = None
 
 
 @dataclass
@@ -193,7 +194,8 @@ def _write(session, store, actor, plan, instance, upload):
     if plan.form.existing_id is not None:
         return _top_up(session, actor, plan, blobs)
     new = Received(None, None, plan.instance_id, "created", plan.form.id, plan.form.version_id,
-                   instance, store, plan.issues, plan.form.project_id, plan.area_id, actor)
+                   instance, store, plan.issues, plan.form.project_id, plan.area_id, actor,
+                   plan.form.version_md5)
     flagged = bool(plan.issues) or plan.validation_error is not None
     definition = _def_values(actor, plan, instance, upload)
     if plan.old is not None:

@@ -26,6 +26,9 @@ def run(session, received):
             with session.begin_nested():
                 processor(session, received)
         except Exception as e:  # noqa: BLE001 - any failure must not cost the submission
+            if hasattr(e, "record_failure"):     # an expected failure that explains itself
+                e.record_failure(session)
+                continue
             log.exception("processing failed for submission %s", received.submission_id)
             rows.update_submission(session, received.submission_id, review_state="hasIssues")
             record(session, None, "submission.process.error",
