@@ -54,21 +54,26 @@ def bump(session, dataset_id, area_ids=(), schema=False):
     """Move the list's revision, and that of each village whose rows changed (None: rows
     without a village); with schema=True (a property added) every phone's hash moves. Done in
     SQL (revision = revision + 1), so concurrent changes never lose a step."""
-    values = {"revision": Dataset.revision + 1}
-    if schema:
-        values["schema_revision"] = Dataset.schema_revision + 1
-    session.execute(update(Dataset).where(Dataset.id == dataset_id).values(**values))
-    keys = {a or 0 for a in area_ids}
+    session.connection().execute(_SCHEMA_BUMP if schema else _BUMP, {"d": dataset_id})
+    keys = sorted({a or 0 for a in area_ids})
     if keys:
         statement = _AREA_BUMP[session.get_bind().dialect.name]
-        session.execute(statement, [{"d": dataset_id, "k": key} for key in sorted(keys)])
+        connection = session.connection()
+        for key in keys:                 # one or two villages: no executemany machinery
+            connection.execute(statement, {"d": dataset_id, "k": key})
+
+
+_BUMP = (update(Dataset.__table__).where(Dataset.__table__.c.id == bindparam("d"))
+         .values(revision=Dataset.__table__.c.revision + 1))
+_SCHEMA_BUMP = _BUMP.values(schema_revision=Dataset.__table__.c.schema_revision + 1)
 
 
 def _area_bump(insert):
-    statement = insert(AreaRevision).values(dataset_id=bindparam("d"), area_key=bindparam("k"),
-                                            revision=1)
+    table = AreaRevision.__table__
+    statement = insert(table).values(dataset_id=bindparam("d"), area_key=bindparam("k"),
+                                     revision=1)
     return statement.on_conflict_do_update(index_elements=["dataset_id", "area_key"],
-                                           set_={"revision": AreaRevision.revision + 1})
+                                           set_={"revision": table.c.revision + 1})
 
 
 #: INSERT … ON CONFLICT DO UPDATE, built once per dialect (both have it)
