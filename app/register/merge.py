@@ -22,7 +22,7 @@ import uuid as uuidlib
 from dataclasses import dataclass, field
 
 from lxml import etree
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app import safexml
 from app.audit.record import record
@@ -38,6 +38,11 @@ H = "http://www.w3.org/1999/xhtml"
 BACKLOG_DAYS = 5
 AUTO_LABEL = "auto generated"
 AREA_PROPERTY = "village"
+_INSERT_EVENT = RegisterEvent.__table__.insert()
+_D = Dataset.__table__
+_DATASET = select(_D.c.id, _D.c.project_id, _D.c.name, _D.c.approval_required).where(
+    _D.c.project_id == bindparam("p"), _D.c.name == bindparam("n"))
+_EXISTS = select(Entity.__table__.c.id).where(Entity.__table__.c.uuid == bindparam("u"))
 _V4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
 
@@ -227,10 +232,10 @@ def merge_submission(session, ref, force=False, kind="submission", fresh=False, 
         return "held"
     if not applied:
         return "none"
-    session.add(RegisterEvent(project_id=ref.project_id, kind=kind, submission_def_id=ref.def_id,
-                              payload={"approved": ref.approved},
-                              actor_kind=getattr(ref.actor, "kind", None),
-                              actor_id=getattr(ref.actor, "id", None)))
+    session.connection().execute(_INSERT_EVENT, {
+        "project_id": ref.project_id, "kind": kind, "submission_def_id": ref.def_id,
+        "payload": {"approved": ref.approved}, "actor_kind": getattr(ref.actor, "kind", None),
+        "actor_id": getattr(ref.actor, "id", None), "created_at": utcnow()})
     if held:
         _unhold(session, EntityBacklog.submission_id == ref.submission_id)
     session.flush()
@@ -262,10 +267,8 @@ def _apply(session, ref, block, force, areas):
     declared = block.declared
     if not block.dataset:
         raise MergeError("404.7", "the entity block names no list")
-    dataset = session.execute(select(Dataset.id, Dataset.project_id, Dataset.name,
-                                     Dataset.approval_required)
-                              .where(Dataset.project_id == ref.project_id,
-                                     Dataset.name == block.dataset)).first()
+    dataset = session.connection().execute(_DATASET, {"p": ref.project_id,
+                                                      "n": block.dataset}).first()
     if dataset is None:
         raise MergeError("404.7", f"no entity list {block.dataset!r}")
     if block.create and not declared["create"] or block.update and not declared["update"]:
@@ -323,7 +326,8 @@ def _create(session, ref, block, dataset, entity_uuid, areas):
         raise MergeError("400.2", f"entity id {entity_uuid} is not a version 4 UUID")
     if dataset.approval_required and not ref.approved:
         return None                       # created when a supervisor approves (item 81)
-    existing = _locked(session, dataset, entity_uuid)
+    found = session.connection().execute(_EXISTS, {"u": entity_uuid}).first()
+    existing = _locked(session, dataset, entity_uuid) if found is not None else None
     if existing is not None:
         if existing.force_created and existing.deleted_at is None:
             # the real create of an entity a timed-out update had to invent: apply as update
@@ -336,10 +340,9 @@ def _create(session, ref, block, dataset, entity_uuid, areas):
         raise MergeError("409.3", f"an entity {entity_uuid} already exists")
     if not block.label:
         raise MergeError("400.2", "the new entity has no label")
-    entities.create(session, dataset, block.label, block.data, entity_uuid,
-                    _area(block, ref, areas), ref.actor, "submission",
-                    (ref.submission_id, ref.def_id),
-                    {"branch_id": block.branch_id or None}, journaled=False)
+    entities.create_from_submission(session, dataset, block.label, block.data, entity_uuid,
+                                    _area(block, ref, areas), ref.actor,
+                                    (ref.submission_id, ref.def_id), block.branch_id or None)
     return (entity_uuid, None, None)
 
 
