@@ -24,6 +24,13 @@ def _actor(project_id, what):
     return auth.require(PERMISSIONS[what], project_id, challenge=False)
 
 
+def _entity(project_id, name, uuid, what):
+    """(actor, the list, one of its entities the actor may see) for a route, or a Problem."""
+    actor = _actor(project_id, what)
+    dataset = dataset_named(db.session, project_id, name)
+    return actor, dataset, service.entity_named(db.session, actor, dataset, uuid)
+
+
 def _dataset_json(session, dataset):
     return {"name": dataset.name, "projectId": dataset.project_id,
             "approvalRequired": dataset.approval_required,
@@ -82,8 +89,7 @@ def list_entities(project_id, name):
 
 @bp.get("/projects/<int:project_id>/datasets/<name>/entities/<uuid>")
 def get_entity(project_id, name, uuid):
-    actor = _actor(project_id, "entity.read")
-    entity = service.entity_named(db.session, actor, dataset_named(db.session, project_id, name), uuid)
+    actor, _dataset, entity = _entity(project_id, name, uuid, "entity.read")
     body = _entity_json(db.session, entity, detail=True)
     record(db.session, actor, "entity.read", f"entity:{entity.uuid}")
     db.session.commit()
@@ -92,8 +98,7 @@ def get_entity(project_id, name, uuid):
 
 @bp.get("/projects/<int:project_id>/datasets/<name>/entities/<uuid>/versions")
 def entity_versions(project_id, name, uuid):
-    actor = _actor(project_id, "entity.read")
-    entity = service.entity_named(db.session, actor, dataset_named(db.session, project_id, name), uuid)
+    actor, _dataset, entity = _entity(project_id, name, uuid, "entity.read")
     body = service.versions(db.session, entity)
     for v in body:
         v["createdAt"] = isoformat(v["createdAt"])
@@ -128,9 +133,7 @@ def create_entities(project_id, name):
 
 @bp.patch("/projects/<int:project_id>/datasets/<name>/entities/<uuid>")
 def update_entity(project_id, name, uuid):
-    actor = _actor(project_id, "entity.update")
-    dataset = dataset_named(db.session, project_id, name)
-    entity = service.entity_named(db.session, actor, dataset, uuid)
+    actor, dataset, entity = _entity(project_id, name, uuid, "entity.update")
     service.change(db.session, actor, dataset, entity, request.get_json(silent=True),
                    request.args.get("baseVersion"), request.args.get("force") == "true",
                    request.args.get("resolve") == "true")
@@ -141,8 +144,7 @@ def update_entity(project_id, name, uuid):
 
 @bp.delete("/projects/<int:project_id>/datasets/<name>/entities/<uuid>")
 def delete_entity(project_id, name, uuid):
-    actor = _actor(project_id, "entity.update")
-    entity = service.entity_named(db.session, actor, dataset_named(db.session, project_id, name), uuid)
+    actor, _dataset, entity = _entity(project_id, name, uuid, "entity.update")
     if entity.deleted_at is None:
         changes.delete(db.session, entity, actor)
     db.session.commit()
@@ -151,8 +153,7 @@ def delete_entity(project_id, name, uuid):
 
 @bp.post("/projects/<int:project_id>/datasets/<name>/entities/<uuid>/restore")
 def restore_entity(project_id, name, uuid):
-    actor = _actor(project_id, "entity.update")
-    entity = service.entity_named(db.session, actor, dataset_named(db.session, project_id, name), uuid)
+    actor, _dataset, entity = _entity(project_id, name, uuid, "entity.update")
     if entity.deleted_at is None:
         raise Problem("404.1")
     changes.restore(db.session, entity, actor)

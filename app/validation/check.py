@@ -175,16 +175,23 @@ class _Check:
         return parent is not None and safexml.local(parent.tag) == "meta" and \
             safexml.local(elem.tag) in META_EXTRAS
 
-    def _is_relevant(self, elem, path, node):
-        source = node.get("relevant")
-        expression = self.form.expression(path, "relevant", source)
+    def _flag(self, elem, path, node, what):
+        """A bind's boolean (relevant, required) for this element: True/False, or None when it
+        cannot be told (no expression we can read, a register list, an evaluator error)."""
+        source = node.get(what)
+        expression = self.form.expression(path, what, source)
         if expression is None or _reads_unchecked_list(source, self.secondary):
-            return True if source is None else None
+            return None
         try:
             return expression.boolean(self.env, elem)
         except xpath.XPathError as e:
-            self.issues.append(issue(self.concrete(elem), "evaluator", reason=f"relevant: {e}"))
+            self.issues.append(issue(self.concrete(elem), "evaluator", reason=f"{what}: {e}"))
             return None
+
+    def _is_relevant(self, elem, path, node):
+        if node.get("relevant") is None:
+            return True
+        return self._flag(elem, path, node, "relevant")
 
     def _check_leaf(self, elem, path, node, value, surely_relevant):
         where = _Where(self, elem)             # the concrete path, only worked out if needed
@@ -203,17 +210,9 @@ class _Check:
         self._constraint(elem, path, node, value, where)
 
     def _required(self, elem, path, node):
-        source = node.get("required")
-        if source in (None, "false()"):
+        if node.get("required") in (None, "false()"):
             return False
-        expression = self.form.expression(path, "required", source)
-        if expression is None or _reads_unchecked_list(source, self.secondary):
-            return False
-        try:
-            return expression.boolean(self.env, elem)
-        except xpath.XPathError as e:
-            self.issues.append(issue(self.concrete(elem), "evaluator", reason=f"required: {e}"))
-            return False
+        return bool(self._flag(elem, path, node, "required"))
 
     def _choices_ok(self, elem, path, node, value, where):
         choices = node["choices"]

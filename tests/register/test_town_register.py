@@ -1,14 +1,11 @@
 """The town's sample submissions land in the register as their stories say (issue 3's
 samples, merged by issue 5's register), and a 2025.1 submission is all or nothing (item 84)."""
-import re
-import uuid
-
 from lxml import etree
 from sqlalchemy import select
 
 from app.register.models import Dataset, Entity
 from tests.samples import SAMPLES, instance
-from tests.samples.register import CHEN_HONG, H1, LIU_MEI, P1, SUN_MIN, WANG_QIANG, ZHANG_LI
+from tests.samples.register import CHEN_HONG, H1, P1, SUN_MIN, WANG_QIANG, ZHANG_LI
 
 
 def submit(town, name, body=None):
@@ -24,11 +21,6 @@ def in_list(db, name):
     db.session.rollback()
     return db.session.scalars(select(Entity).join(Dataset).where(Dataset.name == name)
                               .order_by(Entity.id)).all()
-
-
-def created_id(name, scope=""):
-    return re.search(rb'<entity dataset="\w+" create="(?:1|true)"[^>]* id="([^"]+)"',
-                     instance(name)).group(1).decode()
 
 
 def test_a_home_visit_updates_the_household_and_members_and_registers_the_baby(town, db):
