@@ -21,7 +21,6 @@ import re
 import uuid as uuidlib
 from dataclasses import dataclass, field
 
-from lxml import etree
 from sqlalchemy import bindparam, select
 
 from app import safexml
@@ -516,7 +515,3 @@ def process_backlog(session, older_than_days=BACKLOG_DAYS, now=None):
         replay(session, item, force=True)
         done += 1
     return done
-
-
-def instance_root(xml):
-    return etree.fromstring(xml) if isinstance(xml, bytes) else xml

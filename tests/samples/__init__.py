@@ -13,8 +13,8 @@ after a form changes) and that Doorstep accepts it.
 import os
 from dataclasses import dataclass, field
 
-from tests.samples.register import (CHEN_HONG, H1, H2, LIU_MEI, P1, SUN_MIN, WANG_JIANGUO,
-                                     WANG_QIANG, WANG_XIAOBAO, LI_XIUYING, ZHANG_LI)
+from tests.samples.register import (CHEN_HONG, H1, H2, LI_XIUYING, P1, SUN_MIN, WANG_JIANGUO,
+                                     WANG_QIANG, WANG_XIAOBAO, ZHANG_LI)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 INSTANCES = os.path.join(HERE, "instances")
