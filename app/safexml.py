@@ -31,3 +31,13 @@ def parse(data):
 def local(tag):
     """The local name of an element tag, without namespace."""
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def element_path(elem):
+    """/data/group/question: local names from the root of an instance (a submission's, or a
+    form's primary instance, whose <instance> wrapper is not part of the path)."""
+    steps = []
+    while elem is not None and isinstance(elem.tag, str) and local(elem.tag) != "instance":
+        steps.append(local(elem.tag))
+        elem = elem.getparent()
+    return "/" + "/".join(reversed(steps))

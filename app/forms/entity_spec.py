@@ -24,11 +24,11 @@ def read_entities(model, primary_root):
         meta = entity.getparent()
         if meta is None or safexml.local(meta.tag) != "meta":
             continue
-        if any(b["scope"] == _path(meta.getparent()) for b in blocks):
+        if any(b["scope"] == safexml.element_path(meta.getparent()) for b in blocks):
             continue                 # a repeat's jr:template and its first instance: one block
         blocks.append({"dataset": entity.get("dataset") or "",
                        "create": "create" in entity.attrib, "update": "update" in entity.attrib,
-                       "scope": _path(meta.getparent()), "properties": [], "fields": {}})
+                       "scope": safexml.element_path(meta.getparent()), "properties": [], "fields": {}})
     for bind in model.iterfind(f"{{{XF}}}bind"):
         prop = bind.get(f"{{{ENTITIES_NS}}}saveto")
         owner = _owner(blocks, bind.get("nodeset") or "")
@@ -37,14 +37,6 @@ def read_entities(model, primary_root):
             owner["properties"].append(name)
             owner["fields"][name] = bind.get("nodeset")
     return version, blocks
-
-
-def _path(element):
-    steps = []
-    while element is not None and safexml.local(element.tag) != "instance":
-        steps.append(safexml.local(element.tag))
-        element = element.getparent()
-    return "/" + "/".join(reversed(steps))
 
 
 def _owner(blocks, nodeset):

@@ -63,7 +63,7 @@ def build_schema(xml_bytes):
     for elem in data.iter():
         if not isinstance(elem.tag, str):
             continue
-        path = _path(elem)
+        path = safexml.element_path(elem)
         kind = "group" if len(elem) else "leaf"
         nodes.setdefault(path, {"kind": kind, "type": "string"})
         for name in elem.attrib:
@@ -194,14 +194,6 @@ def _label(label, translations, default_language):
     if ref:
         return _text(ref, translations, default_language)
     return {"": "".join(label.itertext()).strip()}
-
-
-def _path(elem):
-    steps = []
-    while elem is not None and isinstance(elem.tag, str) and safexml.local(elem.tag) != "instance":
-        steps.append(safexml.local(elem.tag))
-        elem = elem.getparent()
-    return "/" + "/".join(reversed(steps))
 
 
 def _generic(path):

@@ -39,7 +39,8 @@ def list_hash(session, dataset, actor):
     return hashlib.md5(token.encode()).hexdigest()
 
 
-def _visible(query, actor):
+def visible_to(query, actor):
+    """Limit an Entity query to the actor's villages (none for town-level staff)."""
     if actor.area_ids is not None:
         query = query.where(Entity.area_id.in_(actor.area_ids))
     return query
@@ -50,7 +51,7 @@ def entity_csv(session, dataset, actor):
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["name", "label", "__version", *props])
-    query = _visible(select(Entity.uuid, Entity.label, Entity.version, Entity.data)
+    query = visible_to(select(Entity.uuid, Entity.label, Entity.version, Entity.data)
                      .where(Entity.dataset_id == dataset.id, Entity.deleted_at.is_(None))
                      .order_by(Entity.id.desc()), actor)
     for uuid, label, version, data in session.execute(query):

@@ -143,7 +143,7 @@ def read_blocks(spec, root):
         if meta is None or safexml.local(meta.tag) != "meta":
             continue
         scope_elem = meta.getparent()
-        declared = by_scope.get(_generic(scope_elem))
+        declared = by_scope.get(safexml.element_path(scope_elem))
         if declared is None:
             continue
         data = {}
@@ -168,14 +168,6 @@ def read_blocks(spec, root):
             label=(label_elem.text or "").strip() if label_elem is not None else "", data=data))
         blocks[-1].declared = declared
     return blocks
-
-
-def _generic(elem):
-    steps = []
-    while elem is not None and isinstance(elem.tag, str):
-        steps.append(safexml.local(elem.tag))
-        elem = elem.getparent()
-    return "/" + "/".join(reversed(steps))
 
 
 def _concrete(elem):

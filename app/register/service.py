@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from app.problems import Problem
 from app.projects.models import Area
 from app.register import entities
+from app.register.lists import visible_to
 from app.register.merge import AREA_PROPERTY
 from app.register.models import Dataset, DuplicateCandidate, Entity, EntityVersion
 from app.submissions.models import Submission, SubmissionDef
@@ -29,9 +30,7 @@ def entity_list(session, actor, dataset, deleted=False):
     query = select(Entity).where(Entity.dataset_id == dataset.id,
                                  Entity.deleted_at.is_not(None) if deleted
                                  else Entity.deleted_at.is_(None)).order_by(Entity.id)
-    if actor.area_ids is not None:
-        query = query.where(Entity.area_id.in_(actor.area_ids))
-    return session.scalars(query).all()
+    return session.scalars(visible_to(query, actor)).all()
 
 
 def entity_named(session, actor, dataset, uuid):

@@ -4,17 +4,13 @@ from lxml import etree
 from sqlalchemy import select
 
 from app.register.models import Dataset, Entity
+from tests.register.test_merge import get as entity
 from tests.samples import SAMPLES, instance
 from tests.samples.register import CHEN_HONG, H1, P1, SUN_MIN, WANG_QIANG, ZHANG_LI
 
 
 def submit(town, name, body=None):
     assert town.phone(SAMPLES[name].persona).submit(body or instance(name)).status_code == 201
-
-
-def entity(db, uuid_):
-    db.session.rollback()
-    return db.session.scalar(select(Entity).where(Entity.uuid == uuid_))
 
 
 def in_list(db, name):
