@@ -52,6 +52,29 @@ def test_upgrade_from_0001_with_data_keeps_it(empty_database_url, tmp_path):
         _db.engine.dispose()
 
 
+def test_upgrade_to_0005_indexes_the_id_numbers_already_in_the_register(empty_database_url,
+                                                                        tmp_path):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url, "SECRET_KEY": "x",
+                      "DATA_DIR": str(tmp_path / "data"), "INSTANCE_DIR": str(tmp_path)})
+    with app.app_context():
+        upgrade(revision="0004")
+        with _db.engine.begin() as c:
+            c.execute(text("INSERT INTO datasets (project_id, name, approval_required, revision,"
+                           " schema_revision, created_at) VALUES (1, 'people', false, 1, 0,"
+                           " CURRENT_TIMESTAMP)"))
+            for n, number in enumerate([" 61042519900101123x", "", None]):
+                data = {"full_name": f"P{n}"} if number is None else {"id_number": number}
+                c.execute(text("INSERT INTO entities (dataset_id, uuid, label, version, data,"
+                               " force_created, created_at) VALUES (1, :u, 'x', 1, :d, false,"
+                               " CURRENT_TIMESTAMP)"),
+                          {"u": str(uuid.uuid4()), "d": __import__("json").dumps(data)})
+        upgrade()
+        with _db.engine.connect() as c:
+            found = [r[0] for r in c.execute(text("SELECT id_number FROM entities ORDER BY id"))]
+        assert found == ["61042519900101123X", None, None]
+        _db.engine.dispose()
+
+
 def test_models_and_migrations_agree(app, db):
     """Fails when a model changed without a migration (what `flask db check` reports)."""
     with _db.engine.connect() as conn:

@@ -44,13 +44,14 @@ def create(session, dataset, label, data=None, uuid=None, area_id=None, actor=No
     data = {k: str(v) for k, v in (data or {}).items()}
     entity = Entity(dataset_id=dataset.id, uuid=normalise_uuid(uuid) if uuid else str(uuidlib.uuid4()),
                     label=label, data=data, version=1, area_id=area_id,
+                    id_number=id_number_key(data),
                     conflict=(facts or {}).get("conflict"), force_created=force_created)
     session.add(entity)
     session.flush()
     _version(session, entity, {**data, **({"label": label} if label else {})}, source, submission,
              actor, facts)
     bump(session, dataset.id, [area_id])
-    _duplicates(session, entity)
+    _duplicates(session, dataset.id, entity.id, entity.id_number)
     if journaled is None and source == "api":
         journal(session, dataset, "api.create", entity.uuid,
                 {"label": label, "data": data, "area_id": area_id}, actor)
@@ -70,9 +71,11 @@ def create_from_submission(session, dataset, label, data, uuid, area_id, actor, 
     data = {k: str(v) for k, v in (data or {}).items()}
     connection = session.connection()
     now = utcnow()
+    key = id_number_key(data)
     entity_id = connection.execute(_INSERT_ENTITY, {
         "dataset_id": dataset.id, "uuid": uuid, "label": label, "version": 1, "data": data,
-        "area_id": area_id, "force_created": False, "created_at": now}).scalar_one()
+        "area_id": area_id, "force_created": False, "created_at": now,
+        "id_number": key}).scalar_one()
     kind, actor_id = _actor(actor)
     connection.execute(_INSERT_VERSION, {
         "entity_id": entity_id, "version": 1, "label": label, "data": data,
@@ -80,8 +83,7 @@ def create_from_submission(session, dataset, label, data, uuid, area_id, actor, 
         "submission_id": submission[0], "submission_def_id": submission[1],
         "branch_id": branch_id, "actor_kind": kind, "actor_id": actor_id, "created_at": now})
     bump(session, dataset.id, [area_id])
-    if (data.get(ID_NUMBER) or "").strip():
-        _duplicates(session, session.get(Entity, entity_id))
+    _duplicates(session, dataset.id, entity_id, key)
     record(session, actor, "entity.create", f"entity:{uuid}", version=1)
 
 
@@ -106,8 +108,11 @@ def update(session, entity, label=None, data=None, actor=None, source="api", sub
     _version(session, entity, {**received, **({"label": label} if label else {})}, source,
              submission, actor, facts)
     bump(session, entity.dataset_id, [old_area, entity.area_id])
-    if "id_number" in received:
-        _duplicates(session, entity)
+    if ID_NUMBER in received:
+        key = id_number_key(received)
+        if key != entity.id_number:         # a home visit resends every number unchanged
+            entity.id_number = key
+            _duplicates(session, entity.dataset_id, entity.id, key)
     if journaled is None and source == "api":
         journal(session, dataset or _dataset(session, entity), "api.update", entity.uuid,
                 {"label": label or "", "data": received, "area_id": entity.area_id,
@@ -138,7 +143,7 @@ def restore(session, entity, actor=None, journaled=None):
 def purge(session, entity, actor=None, journaled=None):
     """Forget a deleted entity's content; keep the tombstone so phones learn it is gone."""
     entity.purged_at = entity.deleted_at = entity.deleted_at or utcnow()
-    entity.label, entity.data = "", {}
+    entity.label, entity.data, entity.id_number = "", {}, None
     _changed(session, actor, "purge", entity, journaled)
 
 
@@ -173,19 +178,27 @@ def _version(session, entity, received, source, submission, actor, facts):
 ID_NUMBER = "id_number"
 
 
-def _duplicates(session, entity):
-    """Note the other live entities of this list sharing its resident ID number (both ways)."""
-    value = (entity.data.get(ID_NUMBER) or "").strip().upper()
+def id_number_key(data):
+    """The `id_number` property as the duplicate check compares it, or None when blank."""
+    value = (data.get(ID_NUMBER) or "").strip().upper()
+    return value or None
+
+
+def _duplicates(session, dataset_id, entity_id, value):
+    """Note the other live entities of this list sharing the resident ID number `value` (the
+    entity's id_number_key), both ways. An indexed lookup."""
     if not value:
         return
     others = session.scalars(select(Entity.id).where(
-        Entity.dataset_id == entity.dataset_id, Entity.id != entity.id,
-        Entity.deleted_at.is_(None), Entity.data[ID_NUMBER].as_string() == value)).all()
+        Entity.dataset_id == dataset_id, Entity.id_number == value, Entity.id != entity_id,
+        Entity.deleted_at.is_(None))).all()
+    if not others:
+        return
     known = set(session.execute(select(DuplicateCandidate.entity_id, DuplicateCandidate.other_id)
-                                .where(or_(DuplicateCandidate.entity_id == entity.id,
-                                           DuplicateCandidate.other_id == entity.id))).all())
+                                .where(or_(DuplicateCandidate.entity_id == entity_id,
+                                           DuplicateCandidate.other_id == entity_id))).all())
     for other in others:
-        for pair in ((entity.id, other), (other, entity.id)):
+        for pair in ((entity_id, other), (other, entity_id)):
             if pair not in known:
                 session.add(DuplicateCandidate(entity_id=pair[0], other_id=pair[1],
                                                reason="id_number", value=value))

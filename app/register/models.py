@@ -38,7 +38,8 @@ class DatasetProperty(db.Model):
 
 class Entity(db.Model):
     __tablename__ = "entities"
-    __table_args__ = (db.Index("ix_entities_dataset_area", "dataset_id", "area_id"),)
+    __table_args__ = (db.Index("ix_entities_dataset_area", "dataset_id", "area_id"),
+                      db.Index("ix_entities_dataset_id_number", "dataset_id", "id_number"))
     id = db.Column(db.Integer, primary_key=True)
     dataset_id = db.Column(db.ForeignKey("datasets.id"), nullable=False)
     #: lower-case UUID without the uuid: prefix, as Central stores it
@@ -47,6 +48,9 @@ class Entity(db.Model):
     version = db.Column(db.Integer, nullable=False, default=1)
     #: property name -> string value
     data = db.Column(JSONType, nullable=False, default=dict)
+    #: the `id_number` property, trimmed and upper-cased (None when blank): indexed, so finding
+    #: the people who share a resident ID number is a lookup, not a scan of every row's JSON
+    id_number = db.Column(db.String(32))
     area_id = db.Column(db.ForeignKey("areas.id"))
     #: None, "soft" or "hard"
     conflict = db.Column(db.String(4))
