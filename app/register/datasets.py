@@ -1,5 +1,7 @@
 """Entity lists at publish time: create the lists and properties a form declares, and link the
 form's `<list>.csv` attachments to lists of that name, so phones get the live register."""
+from contextlib import contextmanager
+
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -50,10 +52,35 @@ def link_lists(session, project_id, attachments):
                 Dataset.project_id == project_id, Dataset.name == attachment.name[:-4]))
 
 
+_PENDING = "doorstep.pending_bumps"
+
+
+@contextmanager
+def bumps_once(session):
+    """Within this block bump() only notes which lists and villages changed; leaving it
+    without an error moves each of them once. A home visit changes a household and every
+    member: one step per list and village instead of two statements per entity."""
+    if _PENDING in session.info:          # nested: the outer block does the work
+        yield
+        return
+    pending = session.info[_PENDING] = {}
+    try:
+        yield
+    finally:
+        del session.info[_PENDING]
+    for dataset_id, (area_ids, schema) in pending.items():
+        bump(session, dataset_id, area_ids, schema)
+
+
 def bump(session, dataset_id, area_ids=(), schema=False):
     """Move the list's revision, and that of each village whose rows changed (None: rows
     without a village); with schema=True (a property added) every phone's hash moves. Done in
     SQL (revision = revision + 1), so concurrent changes never lose a step."""
+    pending = session.info.get(_PENDING)
+    if pending is not None:
+        areas, was_schema = pending.get(dataset_id, (set(), False))
+        pending[dataset_id] = (areas | set(area_ids), was_schema or schema)
+        return
     session.connection().execute(_SCHEMA_BUMP if schema else _BUMP, {"d": dataset_id})
     keys = sorted({a or 0 for a in area_ids})
     if keys:

@@ -29,7 +29,7 @@ from app.forms.entity_spec import read_entities
 from app.forms.models import FormVersion
 from app.models_base import utcnow
 from app.projects.models import Area
-from app.register import entities
+from app.register import datasets, entities
 from app.register.models import Dataset, Entity, EntityBacklog, EntityVersion, RegisterEvent
 
 XF = "http://www.w3.org/2002/xforms"
@@ -242,15 +242,16 @@ def _apply_all(session, ref, blocks, force):
     if any(AREA_PROPERTY in b.data for b in blocks):
         areas = dict(session.execute(select(Area.code, Area.id)
                                      .where(Area.project_id == ref.project_id)).all())
-    for block in blocks:
-        try:
-            result = _apply(session, ref, block, force, areas)
-            if result:
-                applied.append(result)
-        except MergeError as e:
-            errors.append((block.path, e))
-    if errors:
-        raise MergeFailed(errors)
+    with datasets.bumps_once(session):
+        for block in blocks:
+            try:
+                result = _apply(session, ref, block, force, areas)
+                if result:
+                    applied.append(result)
+            except MergeError as e:
+                errors.append((block.path, e))
+        if errors:
+            raise MergeFailed(errors)
     return applied
 
 
