@@ -49,6 +49,9 @@ def scratch(live_session):
                 if name == "datasets":
                     for r in rows:
                         r["revision"] = r["schema_revision"] = 0
+                if name == "form_versions":      # the merge never reads the XLSForm's blob
+                    for r in rows:
+                        r["xlsform_sha256"] = None
                 if rows:
                     target.execute(insert(table), rows)
         session = Session(engine)
