@@ -1,5 +1,5 @@
 """Command-line interface: `flask setup`, `flask users …`, `flask app-users …`, `flask forms …`,
-`flask areas …`. Commands parse options, call one domain function, commit, print."""
+`flask areas …`, `flask register …`, `flask demo town`. Commands parse options, call one domain function, commit, print."""
 import glob
 import os
 import secrets
@@ -29,10 +29,11 @@ forms = AppGroup("forms", help="Publish and manage forms.")
 areas = AppGroup("areas", help="Villages of the town.")
 submissions = AppGroup("submissions", help="Stored submissions.")
 register_group = AppGroup("register", help="The register (entity lists).")
+demo = AppGroup("demo", help="A synthetic town for trying Doorstep out and measuring it.")
 
 
 def register(app):
-    for group in (users, app_users, forms, areas, submissions, register_group):
+    for group in (users, app_users, forms, areas, submissions, register_group, demo):
         app.cli.add_command(group)
     app.cli.add_command(setup)
 
@@ -338,3 +339,97 @@ def _quickstart_accounts(project):
         f.write(text)
     os.chmod(notes, 0o600)
     return text
+
+
+def _ratios(values):
+    """{"dongwan": 118.0} from ("dongwan=118", …)."""
+    out = {}
+    for value in values:
+        code, _, ratio = value.partition("=")
+        try:
+            out[code.strip()] = float(ratio)
+        except ValueError:
+            raise click.BadParameter(f"{value!r}: expected VILLAGE=RATIO, e.g. dongwan=118")
+    return out
+
+
+@demo.command("town")
+@click.option("--villages", default=12, show_default=True, help="How many villages (at most "
+              "the rows of forms/villages.csv).")
+@click.option("--people", default=50000, show_default=True, help="Population at the start.")
+@click.option("--months", default=24, show_default=True)
+@click.option("--seed", default=1, show_default=True)
+@click.option("--start", default="2024-09-01", show_default=True, help="First day (YYYY-MM-DD).")
+@click.option("--sex-ratio", default=106.0, show_default=True,
+              help="Boys born per 100 girls, every village.")
+@click.option("--village-sex-ratio", multiple=True, metavar="VILLAGE=RATIO",
+              help="A different ratio for one village; repeatable.")
+@click.option("--duplicate-rate", default=0.01, show_default=True,
+              help="Share of people registered a second time by another worker.")
+@click.option("--unreported-birth-rate", default=0.03, show_default=True)
+@click.option("--late-rate", default=0.08, show_default=True,
+              help="Share of days a field phone (worker, leader, doctor) is offline.")
+@click.option("--out-of-order-rate", default=0.05, show_default=True,
+              help="Share of queued submissions sent before the one filled before them.")
+@click.option("--forms-dir", default="forms", show_default=True)
+@click.option("--truth", "truth_path", default="demo-town-truth.json", show_default=True,
+              help="Where to write the ground truth (JSON).")
+def demo_town(villages, people, months, seed, start, sex_ratio, village_sex_ratio,
+              duplicate_rate, unreported_birth_rate, late_rate, out_of_order_rate, forms_dir,
+              truth_path):
+    """Generate a fictional town and send it through intake: households, people, pregnancies,
+    births, deaths, migrants and checks over MONTHS, with duplicates, unreported births and
+    late phones mixed in. Writes the ground truth and checks the register against it."""
+    import datetime as dt
+    import json
+
+    from app.demo import ingest
+    from app.demo.town import Params, Town, read_villages
+    from app.demo.truth import truth_document
+
+    params = Params(villages=villages, people=people, months=months, seed=seed,
+                    start=dt.date.fromisoformat(start), sex_ratio=sex_ratio,
+                    village_sex_ratio=_ratios(village_sex_ratio), duplicate_rate=duplicate_rate,
+                    unreported_birth_rate=unreported_birth_rate, late_rate=late_rate,
+                    out_of_order_rate=out_of_order_rate)
+    upgrade()
+    project = ensure_default_project(db.session, current_app.config["PROJECT_NAME"])
+    if not ingest.is_empty(db.session):
+        raise click.ClickException("flask demo town needs a database without submissions.")
+    import_areas(db.session, project.id, os.path.join(forms_dir, "villages.csv"))
+    db.session.commit()
+    publish_paths(sorted(glob.glob(os.path.join(forms_dir, "*.xlsx"))),
+                  echo=lambda line: None)
+    try:
+        town = Town(params, read_villages(os.path.join(forms_dir, "villages.csv")))
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--villages")
+    click.echo(f"Simulating {people} people in {villages} villages over {months} months "
+               f"(seed {seed})…")
+    subs = town.run()
+    document = truth_document(town, subs)
+    actors = ingest.phones(db.session, project.id, town)
+    store = current_app.extensions["blob_store"]
+    with click.progressbar(length=len(subs), label=f"Sending {len(subs)} submissions") as bar:
+        done = [0]
+
+        def progress(i):
+            bar.update(i - done[0])
+            done[0] = i
+        summary = ingest.send(db.session, store, project.id, subs, actors, progress)
+    document["intake"] = summary
+    found, differences = ingest.compare(db.session, document)
+    document["register_found"] = found
+    with open(truth_path, "w", encoding="utf-8") as f:
+        json.dump(document, f, ensure_ascii=False, indent=1)
+    town_counts = found["town"]
+    click.echo(f"Sent {len(subs)} submissions in {summary['seconds']} s "
+               f"({summary['per_second']}/s): {summary['received']}"
+               + (f", refused {summary['refused']}" if summary["refused"] else ""))
+    click.echo(f"Register: {town_counts['households']} households, {town_counts['people']} "
+               f"people ({town_counts['present']} present), "
+               f"{town_counts['born_male'] + town_counts['born_female']} births, "
+               f"{town_counts['pregnancies_open']} open pregnancies. Ground truth: {truth_path}")
+    if differences:
+        raise click.ClickException(f"the register differs from the ground truth: {differences}")
+    click.echo("The register matches the ground truth.")
