@@ -104,7 +104,8 @@ def update(session, entity, label=None, data=None, actor=None, source="api", sub
         entity.conflict = "hard" if "hard" in (entity.conflict, facts["conflict"]) else "soft"
     if area_id is not ...:
         entity.area_id = area_id
-    session.flush()
+    # the entity's UPDATE is left to the next flush (the merge flushes once per submission);
+    # the version row goes in now, so a second writer of version N fails here, at once
     _version(session, entity, {**received, **({"label": label} if label else {})}, source,
              submission, actor, facts)
     bump(session, entity.dataset_id, [old_area, entity.area_id])
@@ -162,17 +163,16 @@ def _dataset(session, entity):
 def _version(session, entity, received, source, submission, actor, facts):
     facts = facts or {}
     kind, actor_id = _actor(actor)
-    session.add(EntityVersion(
-        entity_id=entity.id, version=entity.version, label=entity.label, data=dict(entity.data),
-        received=received, source=source,
-        submission_id=submission[0] if submission else None,
-        submission_def_id=submission[1] if submission else None,
-        base_version=facts.get("base_version"), branch_id=facts.get("branch_id"),
-        trunk_version=facts.get("trunk_version"),
-        branch_base_version=facts.get("branch_base_version"),
-        conflict=facts.get("conflict"), conflicting_properties=facts.get("conflicting"),
-        actor_kind=kind, actor_id=actor_id))
-    session.flush()
+    session.connection().execute(_INSERT_VERSION, {
+        "entity_id": entity.id, "version": entity.version, "label": entity.label,
+        "data": dict(entity.data), "received": received, "source": source,
+        "submission_id": submission[0] if submission else None,
+        "submission_def_id": submission[1] if submission else None,
+        "base_version": facts.get("base_version"), "branch_id": facts.get("branch_id"),
+        "trunk_version": facts.get("trunk_version"),
+        "branch_base_version": facts.get("branch_base_version"),
+        "conflict": facts.get("conflict"), "conflicting_properties": facts.get("conflicting"),
+        "actor_kind": kind, "actor_id": actor_id, "created_at": utcnow()})
 
 
 ID_NUMBER = "id_number"

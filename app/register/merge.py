@@ -200,7 +200,8 @@ def merge_submission(session, ref, force=False, kind="submission", fresh=False, 
     spec = form_blocks(session, ref.version_id, ref.version_md5)
     if not spec:
         return "none"
-    blocks = read_blocks(spec, ref.root)
+    # a block that neither creates nor updates (its condition was false) does nothing
+    blocks = [b for b in read_blocks(spec, ref.root) if b.create or b.update]
     if not blocks:
         return "none"
     done = set() if fresh else already_merged(session, ref.submission_id)
