@@ -41,6 +41,8 @@ def scratch_database(kind):
 
 
 def make_app(database_url, data_dir):
+    import logging
+    logging.getLogger("alembic").setLevel(logging.WARNING)      # no migration chatter
     from app import create_app
     return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "DATA_DIR": data_dir,
                        "SECRET_KEY": "bench"})
@@ -62,29 +64,96 @@ def prepare(app, form_paths):
 
 
 class Gunicorn:
-    def __init__(self, database_url, data_dir, port, workers, threads):
-        env = {**os.environ, "DOORSTEP_DATABASE_URL": database_url, "DOORSTEP_DATA_DIR": data_dir,
-               "DOORSTEP_SECRET_KEY": "bench", "DOORSTEP_BIND": f"127.0.0.1:{port}"}
+    """A real gunicorn serving this checkout, in its own process group (so it can be crashed
+    whole), logging to a temporary file."""
+
+    def __init__(self, database_url, data_dir, port, workers, threads, max_bytes=None):
+        self.env = {**os.environ, "DOORSTEP_DATABASE_URL": database_url,
+                    "DOORSTEP_DATA_DIR": data_dir, "DOORSTEP_SECRET_KEY": "bench",
+                    "DOORSTEP_BIND": f"127.0.0.1:{port}"}
         if workers:         # else the shipped gunicorn defaults, i.e. what users run
-            env["DOORSTEP_WORKERS"] = str(workers)
+            self.env["DOORSTEP_WORKERS"] = str(workers)
         if threads:
-            env["DOORSTEP_THREADS"] = str(threads)
+            self.env["DOORSTEP_THREADS"] = str(threads)
+        if max_bytes:
+            self.env["DOORSTEP_MAX_SUBMISSION_BYTES"] = str(max_bytes)
+        self.port = port
+        self.log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log",
+                                               delete=False)
+        self.start()
+
+    def start(self, seconds=60):
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
         self.process = subprocess.Popen([gunicorn, "-c", "python:app.gunicorn_conf", "wsgi:app"],
-                                        cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
-        self.port = port
-        deadline = time.time() + 30
+                                        cwd=ROOT, env=self.env, stdout=self.log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.time() + seconds
         while time.time() < deadline:
+            if self.process.poll() is not None:     # e.g. the port still held: try again
+                time.sleep(0.2)
+                self.process = subprocess.Popen(
+                    [gunicorn, "-c", "python:app.gunicorn_conf", "wsgi:app"], cwd=ROOT,
+                    env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+                    start_new_session=True)
+                continue
             try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/")
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/")
+                conn.getresponse().read()
                 return
             except OSError:
                 time.sleep(0.1)
         raise RuntimeError("gunicorn did not start")
 
+    def wait_ready(self, seconds=60):
+        """Until a request is answered (after a worker was killed, the master starts another)."""
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request("GET", "/")
+                conn.getresponse().read()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("gunicorn does not answer")
+
+    def workers(self):
+        """The worker processes' pids."""
+        try:
+            with open(f"/proc/{self.process.pid}/task/{self.process.pid}/children") as f:
+                return [int(p) for p in f.read().split()]
+        except OSError:
+            return []
+
+    def kill_worker(self, rng):
+        """SIGKILL one worker (the master starts another). Returns its pid or None."""
+        import signal
+        pids = self.workers()
+        if not pids:
+            return None
+        pid = rng.choice(pids)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            return None
+        return pid
+
+    def crash(self):
+        """SIGKILL the master and every worker at once (a crashed host or container)."""
+        import signal
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait(10)
+
     def stop(self):
         self.process.terminate()
-        self.process.wait(15)
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.crash()
 
 
 def free_port():

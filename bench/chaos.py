@@ -1,0 +1,161 @@
+"""Chaos: the phone fleet (bench/phones.py) runs while gunicorn workers, and the whole server,
+are SIGKILLed at random moments (a worker, and every third time the master with all its workers)
+and started again. At the end the ledger is checked against
+the server's database:
+
+- every instance a phone ever got a 201 for is stored, exactly once, with every attachment it
+  sent (the blob on disk, its SHA-256 the phone's);
+- no instance ID is stored twice;
+- the register equals its replay from the journal (`flask register rebuild --check`).
+
+    python bench/chaos.py [--people 4000] [--photos 400] [--kills 20] [--db sqlite|postgresql]
+
+Exits non-zero when a check fails or fewer kills than asked for happened.
+"""
+import argparse
+import hashlib
+import os
+import random
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+import phones as fleet  # noqa: E402
+
+
+def killer(server, rng, stop, kills, wanted, interval, log):
+    """Until `stop` or `wanted` kills: wait a random interval, then SIGKILL one worker, or
+    (every third kill) crash the whole server and start it again. Each interval starts once the server
+    answers again, so the phones get some work done between kills."""
+    while len(kills) < wanted and not stop.wait(rng.uniform(*interval)):
+        if len(kills) % 3 != 2:
+            pid = server.kill_worker(rng)
+            if pid:
+                kills.append(("worker", time.time()))
+                log(f"killed worker {pid}")
+        else:
+            server.crash()
+            kills.append(("server", time.time()))
+            log("crashed the server; restarting")
+            server.start()
+        server.wait_ready()
+
+
+def verify(app, ledger):
+    """The checks above; returns (report dict, list of failures)."""
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.register import rebuild
+    from app.storage.models import Blob
+    from app.submissions.models import Submission, SubmissionAttachment, SubmissionDef
+    store = app.extensions["blob_store"]
+    failures = []
+    with app.app_context():
+        stored = {}
+        for instance_id, n in db.session.execute(
+                select(Submission.instance_id, func.count()).group_by(Submission.instance_id)):
+            stored[instance_id] = n
+        twice = [i for i, n in stored.items() if n > 1]
+        if twice:
+            failures.append(f"{len(twice)} instance IDs stored more than once: {twice[:5]}")
+        acked = ledger.acked()
+        missing = [i for i in acked if i not in stored]
+        if missing:
+            failures.append(f"{len(missing)} acknowledged instances not stored: {missing[:5]}")
+        attachments_checked = 0
+        for instance_id, entry in acked.items():
+            if not entry["files"] or instance_id not in stored:
+                continue
+            rows = db.session.execute(
+                select(SubmissionAttachment.name, Blob.sha256)
+                .join(SubmissionDef, SubmissionDef.id == SubmissionAttachment.def_id)
+                .join(Submission, Submission.id == SubmissionDef.submission_id)
+                .outerjoin(Blob, Blob.sha256 == SubmissionAttachment.blob_sha256)
+                .where(Submission.instance_id == instance_id)).all()
+            have = {name: sha for name, sha in rows}
+            for name, sha in entry["files"].items():
+                attachments_checked += 1
+                if have.get(name) != sha:
+                    failures.append(f"{instance_id}: attachment {name} missing or different")
+                    continue
+                with store.open(sha) as f:
+                    if hashlib.sha256(f.read()).hexdigest() != sha:
+                        failures.append(f"{instance_id}: attachment {name} corrupt on disk")
+        report = rebuild.check(db.session, 1)
+        if report.differences:
+            failures.append(f"the register differs from its replay: {report.differences[:3]}")
+        db.session.rollback()
+    return {"stored": len(stored), "acknowledged": len(acked),
+            "stored_not_acknowledged": len(set(stored) - set(acked)),
+            "attachments_checked": attachments_checked, "register_events": report.events,
+            "entities": report.entities}, failures
+
+
+def run(kind, people, photos, kills_wanted, seed=1, cut=0.05, lost=0.03, workers=0,
+        max_bytes=300_000, interval=None, log=print):
+    """One chaos run on a scratch database of `kind`. Returns (summary, failures)."""
+    rng = random.Random(seed)
+    with common.scratch_database(kind) as url, tempfile.TemporaryDirectory() as data:
+        app = common.make_app(url, data)
+        port = common.free_port()
+        phones, ledger = fleet.prepare_fleet(app, people, photos, seed, cut, lost, port)
+        total = len(ledger.entries)
+        server = common.Gunicorn(url, data, port, workers, 0, max_bytes=max_bytes)
+        kills, stop = [], threading.Event()
+        # spread the kills over most of the run (~50 instances/s on 2 cores)
+        interval = interval or (0.3, max(0.6, 1.4 * total / 50 / kills_wanted))
+        chaos = threading.Thread(target=killer, args=(server, rng, stop, kills, kills_wanted,
+                                                      interval, lambda m: None), daemon=True)
+        chaos.start()
+        try:
+            seconds = fleet.run_fleet(phones)
+            stop.set()
+            chaos.join()
+        finally:
+            stop.set()
+            server.stop()
+        summary, failures = verify(app, ledger)
+        summary.update({"db": kind, "instances": total, "phones": len(phones),
+                        "seconds": round(seconds, 1),
+                        "kills": len(kills),
+                        "server_crashes": sum(1 for k, _ in kills if k == "server"),
+                        "requests": ledger.summary()["requests"],
+                        "outcomes": ledger.summary()["outcomes"]})
+        if len(kills) < kills_wanted:
+            failures.append(f"only {len(kills)} kills happened during the run "
+                            f"({kills_wanted} wanted)")
+        return summary, failures
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--people", type=int, default=4000,
+                        help="size of the synthetic town whose phones send")
+    parser.add_argument("--photos", type=int, default=400,
+                        help="photo-form instances (three attachments each, split uploads)")
+    parser.add_argument("--kills", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=0)
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="sqlite")
+    args = parser.parse_args(argv)
+    kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    failed = False
+    for kind in kinds:
+        summary, failures = run(kind, args.people, args.photos, args.kills, args.seed,
+                                workers=args.workers)
+        print(f"# chaos on {kind} ({os.cpu_count()} cores): {summary}")
+        for failure in failures:
+            print(f"FAIL: {failure}")
+        if not failures:
+            print("OK: every acknowledged submission stored exactly once with its attachments;"
+                  " the register equals its replay.")
+        failed = failed or bool(failures)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
