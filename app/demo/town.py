@@ -168,7 +168,7 @@ class Town:
         if later - first > GIVE_UP:
             self._drop(handler.__name__)
             return False
-        self.at(self.moment(later) if later.hour >= 18 else later, handler, *args)
+        self.at(self.moment(later + DAY) if later.hour >= 18 else later, handler, *args)
         return False
 
     def _submit(self, form, phone, when, render, entities, flagged=False):

@@ -112,7 +112,7 @@ def birth_date(rng, on, age):
     """A date of birth making someone `age` on `on`."""
     latest = on.replace(year=on.year - age) if (on.month, on.day) != (2, 29) else \
         on.replace(year=on.year - age, day=28)
-    return latest - dt.timedelta(days=rng.randrange(365))
+    return latest - dt.timedelta(days=1 + rng.randrange(365))   # born before `on`
 
 
 class World:
