@@ -125,6 +125,9 @@ def run(kind, people, photos, kills_wanted, seed=1, cut=0.05, lost=0.03, workers
                         "server_crashes": sum(1 for k, _ in kills if k == "server"),
                         "requests": ledger.summary()["requests"],
                         "outcomes": ledger.summary()["outcomes"]})
+        if summary["acknowledged"] < total:
+            failures.append(f"{total - summary['acknowledged']} instances were never "
+                            f"acknowledged (refused, or the run ran out of time)")
         if len(kills) < kills_wanted:
             failures.append(f"only {len(kills)} kills happened during the run "
                             f"({kills_wanted} wanted)")

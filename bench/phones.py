@@ -145,10 +145,10 @@ class Phone:
             conn.close()
         while self.pending:
             instance = self.pending[0]
-            if self._send(instance):
-                self.pending.pop(0)
-            else:
-                return
+            outcome = self._send(instance)
+            if outcome == "retry":
+                return                  # try again next session, as Collect does
+            self.pending.pop(0)         # sent, or refused for good (kept in the ledger)
 
     def _request(self, conn, method, path, headers=None):
         conn.request(method, path, headers={"X-OpenRosa-Version": "1.0", **(headers or {})})
@@ -194,16 +194,20 @@ class Phone:
         return parts
 
     def _send(self, instance):
-        """POST every part; True when each got its 201."""
+        """POST every part: "sent" when each got its 201, "refused" when the server said no
+        for good (a 4xx other than 401, 408, 429: Collect marks the form failed), else
+        "retry"."""
         parts = self._parts(instance)
         for i, names in enumerate(parts):
             last = i == len(parts) - 1
             body, ctype = multipart(instance, names, incomplete=not last)
             status = self._post(body, ctype, instance.instance_id)
+            if 400 <= status < 500 and status not in (401, 408, 429):
+                return "refused"
             if status != 201:
-                return False
+                return "retry"
         self.ledger.ack(instance.instance_id)
-        return True
+        return "sent"
 
     def _post(self, body, ctype, instance_id):
         request = (f"POST {self.base}/submission?deviceID=collect:{self.name} HTTP/1.1\r\n"
@@ -313,15 +317,19 @@ def prepare_fleet(app, people, photos, seed, cut, lost, port):
     return phones, ledger
 
 
-def run_fleet(phones, stop=None, pause=(0.0, 0.3)):
-    """Run every phone in its own thread until all are done (or `stop` is set)."""
+def run_fleet(phones, stop=None, pause=(0.0, 0.3), limit=1800):
+    """Run every phone in its own thread until all are done, `stop` is set, or `limit`
+    seconds have passed (then the phones stop and the ledger shows what was left)."""
     stop = stop or threading.Event()
     threads = [threading.Thread(target=p.live, args=(stop, pause), daemon=True) for p in phones]
     started = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(max(0.0, limit - (time.perf_counter() - started)))
+    stop.set()
+    for t in threads:
+        t.join(60)
     return time.perf_counter() - started
 
 
