@@ -1,5 +1,6 @@
 """Command-line interface: `flask setup`, `flask users …`, `flask app-users …`, `flask forms …`,
-`flask areas …`, `flask register …`, `flask demo town`. Commands parse options, call one domain function, commit, print."""
+`flask areas …`, `flask submissions …`, `flask register …`, `flask demo town`. Commands parse
+options, call one domain function, commit, print."""
 import glob
 import os
 import secrets

@@ -28,8 +28,8 @@ import phones as fleet  # noqa: E402
 
 def killer(server, rng, stop, kills, wanted, interval, log):
     """Until `stop` or `wanted` kills: wait a random interval, then SIGKILL one worker, or
-    (every third kill) crash the whole server and start it again. Each interval starts once the server
-    answers again, so the phones get some work done between kills."""
+    (every third kill) crash the whole server and start it again. Each interval starts once
+    the server answers again, so the phones get some work done between kills."""
     while len(kills) < wanted and not stop.wait(rng.uniform(*interval)):
         if len(kills) % 3 != 2:
             pid = server.kill_worker(rng)

@@ -167,8 +167,9 @@ def three_checks(filled, village, c, woman_entity, preg_entity, instance_id, bor
                   ("woman", c["woman"]), ("woman_name", c["woman_name"]),
                   ("woman_age", c["woman_age"])])]
     body.append(f"<iud>{_el('iud_result', c['iud_result'])}</iud>")
-    body.append("<preg>" + _els([("pregnancy_result", "pregnant" if pregnant else "not_pregnant"),
-                                 ("preg_weeks", c["preg_weeks"] if pregnant else None)]) + "</preg>")
+    body.append("<preg>" + _els([
+        ("pregnancy_result", "pregnant" if pregnant else "not_pregnant"),
+        ("preg_weeks", c["preg_weeks"] if pregnant else None)]) + "</preg>")
     body.append("<gyn>" + _els([("findings", findings), ("referral", referral),
                                 ("referral_to", c["referral_to"])]) + "</gyn>")
     body.append(_els([("contraception", c["contraception"]), ("iud_status", c["iud_result"]),
@@ -180,7 +181,8 @@ def three_checks(filled, village, c, woman_entity, preg_entity, instance_id, bor
         ("edd", c["edd"]), ("pregnancy_woman", c["woman"]),
         ("pregnancy_woman_name", c["woman_name"]), ("pregnancy_village", village),
         ("pregnancy_status", "confirmed"), ("reported_by", c["reported_by"]),
-        ("birth_order", c["birth_order"])]) + f"<meta>{preg_entity.xml()}</meta></pregnancy_record>")
+        ("birth_order", c["birth_order"])])
+        + f"<meta>{preg_entity.xml()}</meta></pregnancy_record>")
     return _document("three_checks", filled, village, "".join(body), [woman_entity], instance_id,
                      f"{c['woman_name']} {c['check_date']}")
 
@@ -211,7 +213,8 @@ def pregnancy_outcome(filled, village, o, preg_entity, child_entity, instance_id
         ("child_household", child.get("household") or o.get("household")),
         ("child_relation", child.get("relation") or o.get("relation")),
         ("child_marital", "unmarried"), ("child_residence", "resident"),
-        ("child_deceased", "no" if live else "yes")]) + f"<meta>{child_entity.xml()}</meta></child>")
+        ("child_deceased", "no" if live else "yes")])
+        + f"<meta>{child_entity.xml()}</meta></child>")
     return _document("pregnancy_outcome", filled, village, "".join(body), [preg_entity],
                      instance_id, f"{o['woman_name']} {o['outcome_date']}")
 

@@ -76,12 +76,9 @@ def create_from_submission(session, dataset, label, data, uuid, area_id, actor, 
         "dataset_id": dataset.id, "uuid": uuid, "label": label, "version": 1, "data": data,
         "area_id": area_id, "force_created": False, "created_at": now,
         "id_number": key}).scalar_one()
-    kind, actor_id = _actor(actor)
-    connection.execute(_INSERT_VERSION, {
-        "entity_id": entity_id, "version": 1, "label": label, "data": data,
-        "received": {**data, **({"label": label} if label else {})}, "source": "submission",
-        "submission_id": submission[0], "submission_def_id": submission[1],
-        "branch_id": branch_id, "actor_kind": kind, "actor_id": actor_id, "created_at": now})
+    received = {**data, **({"label": label} if label else {})}
+    _version_row(session, entity_id, 1, label, data, received, "submission", submission, actor,
+                 {"branch_id": branch_id}, now)
     bump(session, dataset.id, [area_id])
     _duplicates(session, dataset.id, entity_id, key)
     record(session, actor, "entity.create", f"entity:{uuid}", version=1)
@@ -104,8 +101,7 @@ def update(session, entity, label=None, data=None, actor=None, source="api", sub
         entity.conflict = "hard" if "hard" in (entity.conflict, facts["conflict"]) else "soft"
     if area_id is not ...:
         entity.area_id = area_id
-    # the entity's UPDATE is left to the next flush (the merge flushes once per submission);
-    # the version row goes in now, so a second writer of version N fails here, at once
+    # the entity's UPDATE is left to the next flush (the merge flushes once per submission)
     _version(session, entity, {**received, **({"label": label} if label else {})}, source,
              submission, actor, facts)
     bump(session, entity.dataset_id, [old_area, entity.area_id])
@@ -161,26 +157,38 @@ def _dataset(session, entity):
 
 
 def _version(session, entity, received, source, submission, actor, facts):
+    _version_row(session, entity.id, entity.version, entity.label, dict(entity.data), received,
+                 source, submission, actor, facts, utcnow())
+
+
+def _version_row(session, entity_id, version, label, data, received, source, submission, actor,
+                 facts, created_at):
+    """One entity version, written with a prebuilt insert (so a second writer of version N
+    fails here, at once, on the unique (entity, version))."""
     facts = facts or {}
     kind, actor_id = _actor(actor)
     session.connection().execute(_INSERT_VERSION, {
-        "entity_id": entity.id, "version": entity.version, "label": entity.label,
-        "data": dict(entity.data), "received": received, "source": source,
+        "entity_id": entity_id, "version": version, "label": label, "data": data,
+        "received": received, "source": source,
         "submission_id": submission[0] if submission else None,
         "submission_def_id": submission[1] if submission else None,
         "base_version": facts.get("base_version"), "branch_id": facts.get("branch_id"),
         "trunk_version": facts.get("trunk_version"),
         "branch_base_version": facts.get("branch_base_version"),
         "conflict": facts.get("conflict"), "conflicting_properties": facts.get("conflicting"),
-        "actor_kind": kind, "actor_id": actor_id, "created_at": utcnow()})
+        "actor_kind": kind, "actor_id": actor_id, "created_at": created_at})
 
 
 ID_NUMBER = "id_number"
 
 
+ID_NUMBER_KEY_LENGTH = 32          # the indexed column's width; a real number has 18
+
+
 def id_number_key(data):
-    """The `id_number` property as the duplicate check compares it, or None when blank."""
-    value = (data.get(ID_NUMBER) or "").strip().upper()
+    """The `id_number` property as the duplicate check compares it, or None when blank.
+    Cut to the column's width: a phone may send anything, and that must not fail a merge."""
+    value = (data.get(ID_NUMBER) or "").strip().upper()[:ID_NUMBER_KEY_LENGTH]
     return value or None
 
 

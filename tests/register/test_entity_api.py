@@ -130,6 +130,20 @@ def test_duplicate_candidates_share_a_resident_id_number(client, publish, login)
     assert first["duplicateCandidates"] == [made[1]]
 
 
+def test_an_id_number_of_any_length_is_kept_and_compared_by_its_first_32_characters(
+        client, publish, login):
+    publish(make_entity_xform("id_form", create=True, properties=("full_name", "village", "id_number")))
+    headers = login("admin")
+    junk = "6104251996060806281234567890" * 8
+    made = [client.post(f"{BASE}/entities", headers=headers, json={
+        "label": name, "data": {"village": "dongwan", "id_number": junk + name}})
+        for name in ("甲", "乙")]
+    assert [r.status_code for r in made] == [200, 200]
+    first = client.get(f"{BASE}/entities/{made[0].json['uuid']}", headers=headers).json
+    assert first["currentVersion"]["data"]["id_number"] == junk + "甲"
+    assert first["duplicateCandidates"] == [made[1].json["uuid"]]
+
+
 def test_item_82_turning_approval_off_needs_convert(client, collect, publish, login):
     setup(publish)
     headers = login("admin")
