@@ -355,10 +355,11 @@ def _ratios(values):
 
 
 @demo.command("town")
-@click.option("--villages", default=12, show_default=True, help="How many villages (at most "
-              "the rows of forms/villages.csv).")
-@click.option("--people", default=50000, show_default=True, help="Population at the start.")
-@click.option("--months", default=24, show_default=True)
+@click.option("--villages", default=12, show_default=True, type=click.IntRange(1),
+              help="How many villages (at most the rows of forms/villages.csv).")
+@click.option("--people", default=50000, show_default=True, type=click.IntRange(1),
+              help="Population at the start.")
+@click.option("--months", default=24, show_default=True, type=click.IntRange(1))
 @click.option("--seed", default=1, show_default=True)
 @click.option("--start", default="2024-09-01", show_default=True, help="First day (YYYY-MM-DD).")
 @click.option("--sex-ratio", default=106.0, show_default=True,

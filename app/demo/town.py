@@ -248,7 +248,7 @@ class Town:
             for _ in range(int(expected) + (rng.random() < expected % 1)):
                 self.at(some_day(), self.migrate_in, code)
         registered = len(self.versions.creator)
-        duplicates = registered * self.p.duplicate_rate / (self.p.months - 2)
+        duplicates = registered * self.p.duplicate_rate / max(1, self.p.months - 2)
         for _ in range(int(duplicates) + (rng.random() < duplicates % 1)):
             self.at(some_day(), self.duplicate)
 

@@ -40,13 +40,16 @@ def test_setup_then_gunicorn_serves_a_phone(tmp_path):
                               stderr=subprocess.DEVNULL)
     try:
         path = url.split(":8000", 1)[1]
-        for _ in range(100):
+        import time
+        deadline = time.time() + 60
+        while True:       # not listening yet, or its workers still booting on a busy machine
             try:
                 response = requests.get(f"http://127.0.0.1:{port}{path}/formList",
-                                        headers={"X-OpenRosa-Version": "1.0"}, timeout=2)
+                                        headers={"X-OpenRosa-Version": "1.0"}, timeout=10)
                 break
-            except requests.ConnectionError:
-                import time
+            except requests.RequestException:
+                if time.time() > deadline:
+                    raise
                 time.sleep(0.1)
         assert response.status_code == 200
         assert b"http://openrosa.org/xforms/xformsList" in response.content
