@@ -83,32 +83,25 @@ class Gunicorn:
         self.start()
 
     def start(self, seconds=60):
+        """Start gunicorn and wait until it answers; started again if it exits at once (the
+        port still held by a crashed predecessor's workers)."""
+        self._spawn()
+        self.wait_ready(seconds)
+
+    def _spawn(self):
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
         self.process = subprocess.Popen([gunicorn, "-c", "python:app.gunicorn_conf", "wsgi:app"],
                                         cwd=ROOT, env=self.env, stdout=self.log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.time() + seconds
-        while time.time() < deadline:
-            if self.process.poll() is not None:     # e.g. the port still held: try again
-                time.sleep(0.2)
-                self.process = subprocess.Popen(
-                    [gunicorn, "-c", "python:app.gunicorn_conf", "wsgi:app"], cwd=ROOT,
-                    env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
-                    start_new_session=True)
-                continue
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/")
-                conn.getresponse().read()
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("gunicorn did not start")
 
     def wait_ready(self, seconds=60):
         """Until a request is answered (after a worker was killed, the master starts another)."""
         deadline = time.time() + seconds
         while time.time() < deadline:
+            if self.process.poll() is not None:
+                time.sleep(0.2)
+                self._spawn()
+                continue
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
                 conn.request("GET", "/")
