@@ -103,14 +103,13 @@ class LinkDown(Exception):
 class Phone:
     def __init__(self, name, token, port, instances, ledger, rng, cut, lost, batches=6):
         self.name, self.token, self.port = name, token, port
-        self.pending = list(instances)       # filled but not yet acknowledged, oldest first
-        self.unrevealed = []                 # not filled yet: revealed batch by batch
+        size = max(1, len(instances) // batches)
+        self.pending = list(instances[:size])     # filled, not yet acknowledged, oldest first
+        self.unrevealed = list(instances[size:])  # not filled yet: revealed batch by batch
         self.ledger, self.rng = ledger, rng
         self.cut, self.lost = cut, lost
         self.media_hashes = {}
         self.limit = None
-        size = max(1, len(self.pending) // batches)
-        self.unrevealed, self.pending = self.pending[size:], self.pending[:size]
         for instance in instances:
             ledger.add(name, instance)
         self.base = f"/v1/key/{token}/projects/1"

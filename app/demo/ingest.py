@@ -4,6 +4,7 @@ reaches the server, exactly what the OpenRosa route does once it has parsed the 
 Afterwards anything still held for an offline predecessor is forced, and the register is
 counted and compared with what the simulation expected.
 """
+import datetime as dt
 import time
 
 from sqlalchemy import func, select
@@ -62,7 +63,6 @@ def compare(session, document):
     """(server counts, differences) between the register and the truth document's
     expectation; differences is {village: {count: (expected, found)}} (and the number of
     submissions with issues, when it is not the number made with a slip)."""
-    import datetime as dt
     params = document["params"]
     found = truth.register_counts(truth.server_register(session),
                                   dt.date.fromisoformat(params["start"]),

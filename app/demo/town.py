@@ -338,7 +338,7 @@ class Town:
                                   birth_date(rng, when.date(), max(20, groom.age(when.date())
                                                                    - rng.randint(0, 4))),
                                   "spouse" if groom.relation == "head" else "child_in_law",
-                                  "first_marriage", region=self.world._bride_region())
+                                  "first_marriage", region=self.world.bride_region())
         bride.residence, bride.contraception, bride.iud_status = "moved_in", "none", "none_fitted"
         bride.phone = bride.phone or phone_number(rng)
         groom.marital, groom.spouse, bride.spouse = "first_marriage", bride.uuid, groom.uuid

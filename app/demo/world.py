@@ -49,9 +49,6 @@ class Household:
     family_card_no: str
     members: list = field(default_factory=list)     # person uuids, in the order of the book
 
-    def head_name(self, people):
-        return people[self.members[0]].full_name if self.members else ""
-
     def phone(self, people):
         for uuid in self.members:
             if people[uuid].phone:
@@ -190,7 +187,7 @@ class World:
                            rng.choices(["first_marriage", "remarried"], [95, 5])[0])
         wife_age = max(20, age - rng.randint(-1, 5))
         wife = self.person(code, h.uuid, "female", birth_date(rng, on, wife_age), "spouse",
-                           head.marital, region=self._bride_region())
+                           head.marital, region=self.bride_region())
         head.spouse, wife.spouse = wife.uuid, head.uuid
         self.add(h, head)
         self.add(h, wife)
@@ -227,7 +224,7 @@ class World:
         age = son.age(on)
         wife = self.person(son.village, h.uuid, "female",
                            birth_date(rng, on, max(20, age - rng.randint(0, 4))),
-                           "child_in_law", "first_marriage", region=self._bride_region())
+                           "child_in_law", "first_marriage", region=self.bride_region())
         son.spouse, wife.spouse = wife.uuid, son.uuid
         self.add(h, wife)
         for _ in range(rng.choices([0, 1, 2], [30, 45, 25])[0]):
@@ -242,7 +239,7 @@ class World:
             son.children += 1
         self.choose_contraception(wife, on)
 
-    def _bride_region(self):
+    def bride_region(self):
         if self.rng.random() < 0.3:
             return self.rng.choice(identity.NEARBY)
         return identity.HOME_COUNTY
