@@ -2,9 +2,7 @@
 form's `<list>.csv` attachments to lists of that name, so phones get the live register."""
 from contextlib import contextmanager
 
-from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, func, select, text, update
 
 from app.problems import Problem
 from app.register.models import AreaRevision, Dataset, DatasetProperty
@@ -84,10 +82,9 @@ def bump(session, dataset_id, area_ids=(), schema=False):
     session.connection().execute(_SCHEMA_BUMP if schema else _BUMP, {"d": dataset_id})
     keys = sorted({a or 0 for a in area_ids})
     if keys:
-        statement = _AREA_BUMP[session.get_bind().dialect.name]
         connection = session.connection()
         for key in keys:                 # one or two villages: no executemany machinery
-            connection.execute(statement, {"d": dataset_id, "k": key})
+            connection.execute(_AREA_BUMP, {"d": dataset_id, "k": key})
 
 
 _BUMP = (update(Dataset.__table__).where(Dataset.__table__.c.id == bindparam("d"))
@@ -95,13 +92,10 @@ _BUMP = (update(Dataset.__table__).where(Dataset.__table__.c.id == bindparam("d"
 _SCHEMA_BUMP = _BUMP.values(schema_revision=Dataset.__table__.c.schema_revision + 1)
 
 
-def _area_bump(insert):
-    table = AreaRevision.__table__
-    statement = insert(table).values(dataset_id=bindparam("d"), area_key=bindparam("k"),
-                                     revision=1)
-    return statement.on_conflict_do_update(index_elements=["dataset_id", "area_key"],
-                                           set_={"revision": table.c.revision + 1})
-
-
-#: INSERT … ON CONFLICT DO UPDATE, built once per dialect (both have it)
-_AREA_BUMP = {"postgresql": _area_bump(pg_insert), "sqlite": _area_bump(sqlite_insert)}
+#: Upsert of a village's revision. Written as SQL, which both dialects share: SQLAlchemy's
+#: on_conflict_do_update() constructs have no cache key and were compiled afresh on every
+#: submission (0.6 ms, inside the write lock).
+_AREA_BUMP = text(
+    f"INSERT INTO {AreaRevision.__tablename__} (dataset_id, area_key, revision) "
+    "VALUES (:d, :k, 1) ON CONFLICT (dataset_id, area_key) "
+    f"DO UPDATE SET revision = {AreaRevision.__tablename__}.revision + 1")

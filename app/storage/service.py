@@ -1,9 +1,14 @@
 """Store bytes and register them as a Blob row in the caller's transaction."""
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, text
 
+from app.models_base import utcnow
 from app.storage.models import Blob
 
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+#: Written as SQL both dialects share: SQLAlchemy's on_conflict_do_nothing() has no cache key
+#: and would be compiled afresh for every submission with attachments.
+_INSERT_BLOB = text(f"INSERT INTO {Blob.__tablename__} (sha256, md5, size, created_at) "
+                    "VALUES (:sha256, :md5, :size, :at) ON CONFLICT (sha256) DO NOTHING"
+                    ).bindparams(bindparam("at", type_=Blob.__table__.c.created_at.type))
 
 
 def save_blob(session, store, stream):
@@ -18,6 +23,6 @@ def insert_blob_rows(session, stored):
     """Rows for blobs the store has already written durably."""
     stored = list(stored)
     if stored:
-        insert = _INSERTS[session.get_bind().dialect.name]
-        session.execute(insert(Blob).on_conflict_do_nothing(index_elements=["sha256"]),
-                        [{"sha256": b.sha256, "md5": b.md5, "size": b.size} for b in stored])
+        at = utcnow()
+        session.execute(_INSERT_BLOB, [{"sha256": b.sha256, "md5": b.md5, "size": b.size,
+                                        "at": at} for b in stored])
