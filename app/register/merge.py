@@ -195,8 +195,8 @@ def merge_submission(session, ref, force=False, kind="submission", fresh=False, 
     """Apply a submission's entity blocks. Returns "none" (no entities), "skipped" (already
     merged), "held" (in the backlog), or "applied". Raises MergeFailed (nothing applied).
     `fresh`: a submission just received (it cannot have merged before); `held`: it comes out
-    of the backlog. Both only spare queries. own_savepoint=False when the caller already runs
-    this in a savepoint that a failure rolls back (intake's processing)."""
+    of the backlog. Both only spare queries. own_savepoint=False when a failure rolls back the
+    caller's transaction anyway (intake's processing)."""
     spec = form_blocks(session, ref.version_id, ref.version_md5)
     if not spec:
         return "none"

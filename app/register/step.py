@@ -29,8 +29,8 @@ def merge_received(session, received):
                             root=received.instance.root, area_id=received.area_id,
                             version_md5=received.version_md5)
     ref.actor = received.actor
-    # processing.run gives this step a savepoint: on failure it is rolled back, and the
-    # failure recorded here, outside it
+    # on failure intake rolls the transaction back and writes the submission again, with
+    # the failure recorded (EntityErrors.record_failure) instead of this step
     try:
         merge_submission(session, ref, fresh=received.outcome == "created", own_savepoint=False)
     except MergeFailed as e:
@@ -38,15 +38,17 @@ def merge_received(session, received):
 
 
 class EntityErrors(Exception):
-    """Raised out of the processing step so its savepoint is rolled back; processing.run then
-    calls record_failure() in the outer transaction."""
+    """Raised out of the processing step so its changes are rolled back; when intake writes
+    the submission again, processing.run calls record_failure() instead of the step."""
 
     def __init__(self, submission_id, failed):
         super().__init__(str(failed))
         self.submission_id, self.failed = submission_id, failed
 
-    def record_failure(self, session):
-        _record(session, self.submission_id, self.failed)
+    def record_failure(self, session, submission_id):
+        """In the transaction that stores the submission again (under a new id on PostgreSQL,
+        whose sequences do not roll back)."""
+        _record(session, submission_id, self.failed)
 
 
 def merge_approved(session, submission, actor=None):

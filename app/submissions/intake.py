@@ -4,8 +4,9 @@ receive() is the one entry point. Order of work (DESIGN.md §5): parse the XML s
 form, version and any submission already stored under the instanceID, and validate it against
 its form version (the read phase: validation never raises, and holds no lock); write
 attachment blobs (fsynced); then in ONE transaction insert the submission with its issues and
-review state, run post-processing in a savepoint (a failure there is recorded and never costs
-the submission), and commit.
+review state, run post-processing, and commit. A failure in post-processing never costs the
+submission: the transaction is written again with that failure recorded instead
+(app/submissions/processing.py).
 
 Idempotency (openrosa-entities.md §1.8): the same instanceID with byte-identical XML is a retry
 or a split upload → 201 and any new attachments are stored; different XML → 409. Races between
@@ -89,19 +90,27 @@ def receive(session, store, actor, project_id, upload):
     Commits on success; on a refusal nothing is written.
     """
     instance = read_instance(upload.xml)
-    for attempt in (1, 2, 3):
+    blobs = {}          # attachments already stored: a part's stream can be read only once
+    failed = {}         # processor name -> its exception, from an earlier attempt
+    races = 0
+    while True:
         try:
             transactions.begin_reads(session)
             plan = _look_up(session, actor, project_id, instance, upload)
             if plan.form.existing_id is None:
                 plan = _validated(session, store, actor, project_id, instance, upload, plan)
             transactions.end_reads(session)
-            result = _write(session, store, actor, plan, instance, upload)
+            result = _write(session, store, actor, plan, instance, upload, blobs, failed)
             session.commit()
             return result
+        except processing.StepFailed as e:
+            # store it again without that step: each step fails at most once
+            session.rollback()
+            failed[e.name] = e.error
         except (IntegrityError, _LostRace):
             session.rollback()
-            if attempt == 3:
+            races += 1
+            if races == 3:
                 raise
         except BaseException:
             session.rollback()
@@ -186,11 +195,13 @@ def _check_edit(session, form, deprecated_id):
     return old
 
 
-def _write(session, store, actor, plan, instance, upload):
-    # Blobs first: written and fsynced before the transaction that points at them. Their
-    # rows are inserted with the rest below.
-    blobs = {name: store.put_stream(stream) for name, stream in upload.files.items()
-             if name in plan.expected}
+def _write(session, store, actor, plan, instance, upload, stored, failed):
+    # Blobs first: written and fsynced before the transaction that points at them (once, even
+    # when the transaction runs again). Their rows are inserted with the rest below.
+    for name, stream in upload.files.items():
+        if name in plan.expected and name not in stored:
+            stored[name] = store.put_stream(stream)
+    blobs = {name: blob for name, blob in stored.items() if name in plan.expected}
     if plan.form.existing_id is not None:
         return _top_up(session, actor, plan, blobs)
     new = Received(None, None, plan.instance_id, "created", plan.form.id, plan.form.version_id,
@@ -225,7 +236,7 @@ def _write(session, store, actor, plan, instance, upload):
         record(session, None, "submission.validate.error", f"submission:{new.submission_id}",
                error=plan.validation_error)
     validation_step.after_write(session, plan.form.version_id)
-    processing.run(session, new)
+    processing.run(session, new, failed)
     return new
 
 
