@@ -179,11 +179,18 @@ def post_all(port, path, bodies, clients, method="POST"):
         buffer, mine, codes = b"", [], {}
         for request in chunk:
             start = time.perf_counter()
+            if sock is None:        # the server closed the last one: connect again, as phones do
+                sock = socket.create_connection(("127.0.0.1", port))
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             sock.sendall(request)
-            status, buffer = _read_response(sock, buffer, method == "HEAD")
+            status, buffer, close = _read_response(sock, buffer, method == "HEAD")
+            if close:
+                sock.close()
+                sock, buffer = None, b""
             mine.append((time.perf_counter() - start) * 1000)
             codes[status] = codes.get(status, 0) + 1
-        sock.close()
+        if sock is not None:
+            sock.close()
         with lock:
             latencies.extend(mine)
             for k, v in codes.items():
@@ -206,7 +213,8 @@ def _render(method, path, port, body, ctype):
 
 
 def _read_response(sock, buffer, head_only):
-    """(status, leftover bytes) for one HTTP/1.1 response with Content-Length (or none)."""
+    """(status, leftover bytes, whether the server closes the connection) for one HTTP/1.1
+    response with Content-Length (or none)."""
     while b"\r\n\r\n" not in buffer:
         chunk = sock.recv(65536)
         if not chunk:
@@ -214,16 +222,19 @@ def _read_response(sock, buffer, head_only):
         buffer += chunk
     head, _, rest = buffer.partition(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
-    length = 0
+    length, close = 0, False
     for line in head.split(b"\r\n")[1:]:
         name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
+        name = name.strip().lower()
+        if name == b"content-length":
             length = int(value)
+        elif name == b"connection":
+            close = value.strip().lower() == b"close"
     if head_only or status in (204, 304):
         length = 0
     while len(rest) < length:
         rest += sock.recv(65536)
-    return status, rest[length:]
+    return status, rest[length:], close
 
 
 def percentile(values, p):

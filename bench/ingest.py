@@ -106,8 +106,9 @@ def main(argv=None):
     parser.add_argument("--form", default="bench_plain.xml")
     args = parser.parse_args(argv)
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
-    workers = args.workers or os.cpu_count() + 1
-    threads = args.threads or 2
+    from app import gunicorn_conf
+    workers = args.workers or gunicorn_conf.workers
+    threads = args.threads or gunicorn_conf.threads
     print(f"# intake: {args.form}, {args.rounds} rounds x {args.n} submissions, {args.clients} "
           f"clients, gunicorn {workers} workers x {threads} threads, {os.cpu_count()} cores")
     print(f"{'db':<11}{'subs/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'rounds':>18}"

@@ -224,7 +224,7 @@ class Phone:
             if roll < self.cut + self.lost:
                 self.ledger.note(instance_id, "answer lost")
                 raise LinkDown("lost")
-            status, _ = common._read_response(sock, b"", False)
+            status, _, _ = common._read_response(sock, b"", False)
         except (OSError, ConnectionError) as e:
             self.ledger.note(instance_id, f"error {type(e).__name__}")
             raise LinkDown(str(e))

@@ -59,11 +59,11 @@ def bumps_once(session):
     without an error moves each of them once. A home visit changes a household and every
     member: one step per list and village instead of two statements per entity."""
     if _PENDING in session.info:          # nested: the outer block does the work
-        yield
+        yield None
         return
     pending = session.info[_PENDING] = {}
     try:
-        yield
+        yield pending                     # clear it to drop what was noted
     finally:
         del session.info[_PENDING]
     for dataset_id, (area_ids, schema) in pending.items():

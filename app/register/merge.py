@@ -41,6 +41,7 @@ _INSERT_EVENT = RegisterEvent.__table__.insert()
 _D = Dataset.__table__
 _DATASET = select(_D.c.id, _D.c.project_id, _D.c.name, _D.c.approval_required).where(
     _D.c.project_id == bindparam("p"), _D.c.name == bindparam("n"))
+_ANY_HELD = select(EntityBacklog.__table__.c.id).limit(1)
 _EXISTS = select(Entity.__table__.c.id).where(Entity.__table__.c.uuid == bindparam("u"))
 _V4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
@@ -231,7 +232,7 @@ def merge_submission(session, ref, force=False, kind="submission", fresh=False, 
     if held:
         _unhold(session, EntityBacklog.submission_id == ref.submission_id)
     session.flush()
-    if session.scalar(select(EntityBacklog.id).limit(1)) is not None:   # anything waiting?
+    if session.connection().execute(_ANY_HELD).first() is not None:    # anything waiting?
         for entity_uuid, branch_id, branch_base in applied:
             _release(session, entity_uuid, branch_id, branch_base)
     return "applied"

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.audit.record import record
 from app.forms.models import Form
+from app.register import datasets
 from app.register.merge import MergeFailed, SubmissionRef, merge_submission, ref_for_def
 from app.submissions import rows
 
@@ -32,7 +33,12 @@ def merge_received(session, received):
     # on failure intake rolls the transaction back and writes the submission again, with
     # the failure recorded (EntityErrors.record_failure) instead of this step
     try:
-        merge_submission(session, ref, fresh=received.outcome == "created", own_savepoint=False)
+        # the list and village revisions move last, just before intake commits: on
+        # PostgreSQL those rows stay locked until then, and every writer of the list waits
+        with datasets.bumps_once(session) as pending:
+            if merge_submission(session, ref, fresh=received.outcome == "created",
+                                own_savepoint=False) == "held" and pending is not None:
+                pending.clear()           # nothing changed: no phone's list hash moves
     except MergeFailed as e:
         raise EntityErrors(ref.submission_id, e) from None
 
