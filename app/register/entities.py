@@ -9,8 +9,9 @@ rebuild replays; changes made by merging a submission are journaled once, by the
 """
 import uuid as uuidlib
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import bindparam, insert, or_, select
 
+from app.audit.models import AuditEvent
 from app.audit.record import record
 from app.models_base import utcnow
 from app.register.datasets import bump
@@ -59,9 +60,32 @@ def create(session, dataset, label, data=None, uuid=None, area_id=None, actor=No
     return entity
 
 
-_E, _V = Entity.__table__, EntityVersion.__table__
+_E, _V, _A = Entity.__table__, EntityVersion.__table__, AuditEvent.__table__
 _INSERT_ENTITY = insert(_E).returning(_E.c.id)
 _INSERT_VERSION = insert(_V)
+_E_COLS = ("dataset_id", "uuid", "label", "version", "data", "id_number", "area_id",
+           "force_created", "created_at")
+_V_COLS = ("version", "label", "data", "received", "source", "submission_id",
+           "submission_def_id", "base_version", "branch_id", "trunk_version",
+           "branch_base_version", "conflict", "conflicting_properties", "actor_kind", "actor_id",
+           "created_at")
+_A_COLS = ("actor_type", "actor_id", "action", "target", "details", "logged_at")
+
+
+def _create_in_one_statement():
+    """PostgreSQL: the entity, its version 1 and the audit event in one round trip
+    (data-modifying CTEs) instead of three."""
+    entity = (insert(_E).values({c: bindparam(f"e_{c}", type_=_E.c[c].type) for c in _E_COLS})
+              .returning(_E.c.id).cte("new_entity"))
+    audit = insert(_A).values({c: bindparam(f"a_{c}", type_=_A.c[c].type)
+                               for c in _A_COLS}).cte("audit")
+    return (insert(_V).from_select(
+        ["entity_id", *_V_COLS],
+        select(entity.c.id, *(bindparam(f"v_{c}", type_=_V.c[c].type) for c in _V_COLS)))
+        .returning(_V.c.entity_id).add_cte(entity).add_cte(audit))
+
+
+_CREATE = _create_in_one_statement()
 
 
 def create_from_submission(session, dataset, label, data, uuid, area_id, actor, submission,
@@ -72,16 +96,28 @@ def create_from_submission(session, dataset, label, data, uuid, area_id, actor, 
     connection = session.connection()
     now = utcnow()
     key = id_number_key(data)
-    entity_id = connection.execute(_INSERT_ENTITY, {
-        "dataset_id": dataset.id, "uuid": uuid, "label": label, "version": 1, "data": data,
-        "area_id": area_id, "force_created": False, "created_at": now,
-        "id_number": key}).scalar_one()
+    entity = {"dataset_id": dataset.id, "uuid": uuid, "label": label, "version": 1,
+              "data": data, "area_id": area_id, "force_created": False, "created_at": now,
+              "id_number": key}
     received = {**data, **({"label": label} if label else {})}
-    _version_row(session, entity_id, 1, label, data, received, "submission", submission, actor,
-                 {"branch_id": branch_id}, now)
+    if connection.dialect.name == "postgresql":
+        kind, actor_id = _actor(actor)
+        version = _version_values(1, label, data, received, "submission", submission, actor,
+                                  {"branch_id": branch_id}, now)
+        audit = {"actor_type": kind or "system", "actor_id": actor_id,
+                 "action": "entity.create", "target": f"entity:{uuid}",
+                 "details": {"version": 1}, "logged_at": now}
+        entity_id = connection.execute(_CREATE, {
+            **{f"e_{k}": v for k, v in entity.items()},
+            **{f"v_{k}": v for k, v in version.items()},
+            **{f"a_{k}": v for k, v in audit.items()}}).scalar_one()
+    else:
+        entity_id = connection.execute(_INSERT_ENTITY, entity).scalar_one()
+        _version_row(session, entity_id, 1, label, data, received, "submission", submission,
+                     actor, {"branch_id": branch_id}, now)
+        record(session, actor, "entity.create", f"entity:{uuid}", version=1)
     bump(session, dataset.id, [area_id])
     _duplicates(session, dataset.id, entity_id, key)
-    record(session, actor, "entity.create", f"entity:{uuid}", version=1)
 
 
 def update(session, entity, label=None, data=None, actor=None, source="api", submission=None,
@@ -165,18 +201,24 @@ def _version_row(session, entity_id, version, label, data, received, source, sub
                  facts, created_at):
     """One entity version, written with a prebuilt insert (so a second writer of version N
     fails here, at once, on the unique (entity, version))."""
+    session.connection().execute(_INSERT_VERSION, {
+        "entity_id": entity_id, **_version_values(version, label, data, received, source,
+                                                  submission, actor, facts, created_at)})
+
+
+def _version_values(version, label, data, received, source, submission, actor, facts,
+                    created_at):
     facts = facts or {}
     kind, actor_id = _actor(actor)
-    session.connection().execute(_INSERT_VERSION, {
-        "entity_id": entity_id, "version": version, "label": label, "data": data,
-        "received": received, "source": source,
-        "submission_id": submission[0] if submission else None,
-        "submission_def_id": submission[1] if submission else None,
-        "base_version": facts.get("base_version"), "branch_id": facts.get("branch_id"),
-        "trunk_version": facts.get("trunk_version"),
-        "branch_base_version": facts.get("branch_base_version"),
-        "conflict": facts.get("conflict"), "conflicting_properties": facts.get("conflicting"),
-        "actor_kind": kind, "actor_id": actor_id, "created_at": created_at})
+    return {"version": version, "label": label, "data": data, "received": received,
+            "source": source, "submission_id": submission[0] if submission else None,
+            "submission_def_id": submission[1] if submission else None,
+            "base_version": facts.get("base_version"), "branch_id": facts.get("branch_id"),
+            "trunk_version": facts.get("trunk_version"),
+            "branch_base_version": facts.get("branch_base_version"),
+            "conflict": facts.get("conflict"),
+            "conflicting_properties": facts.get("conflicting"), "actor_kind": kind,
+            "actor_id": actor_id, "created_at": created_at}
 
 
 ID_NUMBER = "id_number"

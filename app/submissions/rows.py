@@ -100,6 +100,7 @@ def _create_in_one_statement():
 
 
 _CREATE = _create_in_one_statement()
+_INSERT_AUDIT = insert(AE)
 
 
 def create_submission(session, submission, definition, audit):
@@ -117,7 +118,7 @@ def create_submission(session, submission, definition, audit):
     submission_id = _conn(session).execute(_INSERT_SUBMISSION, submission).scalar_one()
     def_id = _conn(session).execute(
         _INSERT_DEF, {**definition, "submission_id": submission_id}).scalar_one()
-    _conn(session).execute(insert(AE), {**audit, "target": f"submission:{submission_id}"})
+    _conn(session).execute(_INSERT_AUDIT, {**audit, "target": f"submission:{submission_id}"})
     return submission_id, def_id
 
 
