@@ -40,6 +40,12 @@ AREA_PROPERTY = "village"
 _INSERT_EVENT = RegisterEvent.__table__.insert()
 _D = Dataset.__table__
 _ANY_HELD = select(EntityBacklog.__table__.c.id).limit(1)
+#: PostgreSQL: journal the merge and ask whether anything waits in the backlog, in one
+#: statement (a data-modifying CTE runs whether or not the query reads it)
+_EVENT_THEN_ANY_HELD = _ANY_HELD.add_cte(RegisterEvent.__table__.insert().values(
+    {c: bindparam(c, type_=RegisterEvent.__table__.c[c].type)
+     for c in ("project_id", "kind", "submission_def_id", "payload", "actor_kind", "actor_id",
+               "created_at")}).cte("journal"))
 _EXISTS = select(Entity.__table__.c.id).where(Entity.__table__.c.uuid == bindparam("u"))
 #: the block's list, and whether an entity with the block's id exists (a create asks): one
 #: statement instead of two, on every entity submission
@@ -228,14 +234,20 @@ def merge_submission(session, ref, force=False, kind="submission", fresh=False, 
         return "held"
     if not applied:
         return "none"
-    session.connection().execute(_INSERT_EVENT, {
-        "project_id": ref.project_id, "kind": kind, "submission_def_id": ref.def_id,
-        "payload": {"approved": ref.approved}, "actor_kind": getattr(ref.actor, "kind", None),
-        "actor_id": getattr(ref.actor, "id", None), "created_at": utcnow()})
-    if held:
-        _unhold(session, EntityBacklog.submission_id == ref.submission_id)
+    event = {"project_id": ref.project_id, "kind": kind, "submission_def_id": ref.def_id,
+             "payload": {"approved": ref.approved},
+             "actor_kind": getattr(ref.actor, "kind", None),
+             "actor_id": getattr(ref.actor, "id", None), "created_at": utcnow()}
+    connection = session.connection()
     session.flush()
-    if session.connection().execute(_ANY_HELD).first() is not None:    # anything waiting?
+    if held or connection.dialect.name != "postgresql":
+        connection.execute(_INSERT_EVENT, event)
+        if held:
+            _unhold(session, EntityBacklog.submission_id == ref.submission_id)
+        waiting = connection.execute(_ANY_HELD).first() is not None
+    else:                                   # one round trip for both
+        waiting = connection.execute(_EVENT_THEN_ANY_HELD, event).first() is not None
+    if waiting:
         for entity_uuid, branch_id, branch_base in applied:
             _release(session, entity_uuid, branch_id, branch_base)
     return "applied"
