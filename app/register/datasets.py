@@ -104,9 +104,5 @@ _AREA_BUMP = text(
     f"DO UPDATE SET revision = {AreaRevision.__tablename__}.revision + 1")
 
 #: PostgreSQL: the list's revision and one village's in one statement (a data-modifying CTE)
-_BOTH_BUMPS = text(
-    f"WITH list AS (UPDATE {Dataset.__tablename__} SET revision = revision + 1 "
-    "WHERE id = :d) "
-    f"INSERT INTO {AreaRevision.__tablename__} (dataset_id, area_key, revision) "
-    "VALUES (:d, :k, 1) ON CONFLICT (dataset_id, area_key) "
-    f"DO UPDATE SET revision = {AreaRevision.__tablename__}.revision + 1")
+_BOTH_BUMPS = text(f"WITH list AS (UPDATE {Dataset.__tablename__} SET revision = revision + 1 "
+                   f"WHERE id = :d) {_AREA_BUMP.text}")

@@ -40,16 +40,16 @@ def merge_received(session, received):
                                 own_savepoint=False) == "held" and pending is not None:
                 pending.clear()           # nothing changed: no phone's list hash moves
     except MergeFailed as e:
-        raise EntityErrors(ref.submission_id, e) from None
+        raise EntityErrors(e) from None
 
 
 class EntityErrors(Exception):
     """Raised out of the processing step so its changes are rolled back; when intake writes
     the submission again, processing.run calls record_failure() instead of the step."""
 
-    def __init__(self, submission_id, failed):
+    def __init__(self, failed):
         super().__init__(str(failed))
-        self.submission_id, self.failed = submission_id, failed
+        self.failed = failed
 
     def record_failure(self, session, submission_id):
         """In the transaction that stores the submission again (under a new id on PostgreSQL,
