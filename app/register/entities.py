@@ -12,7 +12,7 @@ import uuid as uuidlib
 from sqlalchemy import bindparam, insert, or_, select
 
 from app.audit.models import AuditEvent
-from app.audit.record import record
+from app.audit.record import event_row, record
 from app.models_base import utcnow
 from app.register.datasets import bump
 from app.register.models import DuplicateCandidate, Entity, EntityVersion, RegisterEvent
@@ -101,12 +101,9 @@ def create_from_submission(session, dataset, label, data, uuid, area_id, actor, 
               "id_number": key}
     received = {**data, **({"label": label} if label else {})}
     if connection.dialect.name == "postgresql":
-        kind, actor_id = _actor(actor)
         version = _version_values(1, label, data, received, "submission", submission, actor,
                                   {"branch_id": branch_id}, now)
-        audit = {"actor_type": kind or "system", "actor_id": actor_id,
-                 "action": "entity.create", "target": f"entity:{uuid}",
-                 "details": {"version": 1}, "logged_at": now}
+        audit = event_row(actor, "entity.create", f"entity:{uuid}", {"version": 1}, now)
         entity_id = connection.execute(_CREATE, {
             **{f"e_{k}": v for k, v in entity.items()},
             **{f"v_{k}": v for k, v in version.items()},

@@ -30,7 +30,7 @@ class StepFailed(Exception):
         self.name, self.error = name, error
 
 
-def name_of(processor):
+def _name_of(processor):
     return getattr(processor, "__name__", repr(processor))
 
 
@@ -40,7 +40,7 @@ def run(session, received, failed=None):
     if received.instance.encrypted:
         return
     for processor in list(PROCESSORS):
-        name = name_of(processor)
+        name = _name_of(processor)
         if failed and name in failed:
             _record_failure(session, received, name, failed[name])
             continue
