@@ -1,0 +1,59 @@
+"""SQLite's connection tuning (app/extensions.py): a commit is on disk before commit() returns,
+and the disk sync happens after the write lock is released, so the next writer need not wait
+for it."""
+import fcntl
+import os
+
+import pytest
+from sqlalchemy import text
+
+from app import transactions
+from app.audit.record import record
+
+
+@pytest.fixture
+def sqlite_path(db):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock and WAL sync; PostgreSQL syncs its own commits")
+    return db.engine.url.database
+
+
+@pytest.fixture
+def syncs(monkeypatch, sqlite_path):
+    """Each WAL sync as (file synced, whether the write lock was free at that moment); the
+    real sync still runs."""
+    seen, real = [], os.fdatasync
+
+    def watched(fd):
+        probe = os.open(sqlite_path + ".lock", os.O_RDWR)
+        try:
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(probe, fcntl.LOCK_UN)
+            free = True
+        except BlockingIOError:
+            free = False
+        finally:
+            os.close(probe)
+        seen.append((os.readlink(f"/proc/self/fd/{fd}"), free))
+        real(fd)
+
+    monkeypatch.setattr(os, "fdatasync", watched)
+    return seen
+
+
+def test_commit_syncs_the_wal_once_the_write_lock_is_released(db, sqlite_path, syncs):
+    assert db.session.execute(text("PRAGMA synchronous")).scalar() == 1     # NORMAL
+    db.session.rollback()
+    record(db.session, None, "test.write", "test:1")
+    assert syncs == []                      # nothing is synced before the commit
+    db.session.commit()
+    assert syncs == [(os.path.realpath(sqlite_path) + "-wal", True)]
+
+
+def test_reads_and_rolled_back_writes_sync_nothing(db, syncs):
+    transactions.begin_reads(db.session)
+    db.session.execute(text("SELECT count(*) FROM audit_events")).scalar()
+    db.session.rollback()
+    record(db.session, None, "test.write", "test:1")
+    db.session.rollback()
+    assert syncs == []
