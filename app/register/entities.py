@@ -88,6 +88,66 @@ def _create_in_one_statement():
 _CREATE = _create_in_one_statement()
 
 
+def _look_up_and_create():
+    """PostgreSQL: find the block's list by name and, when it needs no approval and holds no
+    entity with this uuid, create the entity, its version 1 and the audit event; one round
+    trip instead of two on every entity create. Returns the list's row (as the merge's own
+    lookup does) and the new entity's id, or no row when there is no such list."""
+    from app.register.models import Dataset   # noqa: PLC0415 - avoids a cycle at import
+    d = Dataset.__table__
+    found = (select(d.c.id, d.c.project_id, d.c.name, d.c.approval_required,
+                    select(_E.c.id).where(_E.c.uuid == bindparam("e_uuid"))
+                    .scalar_subquery().label("existing_id"))
+             .where(d.c.project_id == bindparam("p"), d.c.name == bindparam("n")).cte("found"))
+    entity = (insert(_E).from_select(list(_E_COLS), select(
+        found.c.id, *(bindparam(f"e_{c}", type_=_E.c[c].type) for c in _E_COLS[1:]))
+        .where(found.c.approval_required.is_(False), found.c.existing_id.is_(None)))
+        .returning(_E.c.id).cte("new_entity"))
+    version = insert(_V).from_select(["entity_id", *_V_COLS], select(
+        entity.c.id, *(bindparam(f"v_{c}", type_=_V.c[c].type) for c in _V_COLS))).cte("version")
+    audit = insert(_A).from_select(list(_A_COLS), select(
+        *(bindparam(f"a_{c}", type_=_A.c[c].type) for c in _A_COLS)).select_from(entity)
+    ).cte("audit")
+    return (select(found, select(entity.c.id).scalar_subquery().label("created_id"))
+            .add_cte(entity).add_cte(version).add_cte(audit))
+
+
+_LOOK_UP_AND_CREATE = _look_up_and_create()
+
+
+def _create_values(dataset_id, label, data, uuid, area_id, actor, submission, branch_id, now):
+    """The parameters of _CREATE and _LOOK_UP_AND_CREATE."""
+    entity = {"dataset_id": dataset_id, "uuid": uuid, "label": label, "version": 1,
+              "data": data, "area_id": area_id, "force_created": False, "created_at": now,
+              "id_number": id_number_key(data)}
+    received = {**data, **({"label": label} if label else {})}
+    version = _version_values(1, label, data, received, "submission", submission, actor,
+                              {"branch_id": branch_id}, now)
+    audit = event_row(actor, "entity.create", f"entity:{uuid}", {"version": 1}, now)
+    return {**{f"e_{k}": v for k, v in entity.items()},
+            **{f"v_{k}": v for k, v in version.items()},
+            **{f"a_{k}": v for k, v in audit.items()}}
+
+
+def look_up_and_create(session, project_id, dataset_name, label, data, uuid, area_id, actor,
+                       submission, branch_id=None):
+    """PostgreSQL, for the merge of a block that creates: (the list's row or None, whether the
+    entity was created). It is created when the list exists, needs no approval and has no
+    entity with this uuid; otherwise nothing is written and the caller goes on as it would
+    after its own lookup."""
+    data = {k: str(v) for k, v in (data or {}).items()}
+    values = _create_values(None, label, data, uuid, area_id, actor, submission, branch_id,
+                            utcnow())
+    del values["e_dataset_id"]              # the list found by name
+    found = session.connection().execute(_LOOK_UP_AND_CREATE, {
+        "p": project_id, "n": dataset_name, **values}).first()
+    if found is None or found.created_id is None:
+        return found, False
+    bump(session, found.id, [area_id])
+    _duplicates(session, found.id, found.created_id, values["e_id_number"])
+    return found, True
+
+
 def create_from_submission(session, dataset, label, data, uuid, area_id, actor, submission,
                            branch_id=None):
     """create() for the merge's hot path: the same rows (entity, version 1, revisions,
@@ -96,19 +156,15 @@ def create_from_submission(session, dataset, label, data, uuid, area_id, actor, 
     connection = session.connection()
     now = utcnow()
     key = id_number_key(data)
-    entity = {"dataset_id": dataset.id, "uuid": uuid, "label": label, "version": 1,
-              "data": data, "area_id": area_id, "force_created": False, "created_at": now,
-              "id_number": key}
-    received = {**data, **({"label": label} if label else {})}
     if connection.dialect.name == "postgresql":
-        version = _version_values(1, label, data, received, "submission", submission, actor,
-                                  {"branch_id": branch_id}, now)
-        audit = event_row(actor, "entity.create", f"entity:{uuid}", {"version": 1}, now)
-        entity_id = connection.execute(_CREATE, {
-            **{f"e_{k}": v for k, v in entity.items()},
-            **{f"v_{k}": v for k, v in version.items()},
-            **{f"a_{k}": v for k, v in audit.items()}}).scalar_one()
+        entity_id = connection.execute(_CREATE, _create_values(
+            dataset.id, label, data, uuid, area_id, actor, submission, branch_id,
+            now)).scalar_one()
     else:
+        entity = {"dataset_id": dataset.id, "uuid": uuid, "label": label, "version": 1,
+                  "data": data, "area_id": area_id, "force_created": False, "created_at": now,
+                  "id_number": key}
+        received = {**data, **({"label": label} if label else {})}
         entity_id = connection.execute(_INSERT_ENTITY, entity).scalar_one()
         _version_row(session, entity_id, 1, label, data, received, "submission", submission,
                      actor, {"branch_id": branch_id}, now)

@@ -277,8 +277,16 @@ def _apply(session, ref, block, force, areas):
     if not block.dataset:
         raise MergeError("404.7", "the entity block names no list")
     entity_uuid = _uuid_or_none(block.raw_id)
-    dataset = session.connection().execute(_DATASET, {"p": ref.project_id, "n": block.dataset,
-                                                      "u": entity_uuid or ""}).first()
+    if _creates_at_once(session, block, entity_uuid):
+        dataset, created = entities.look_up_and_create(
+            session, ref.project_id, block.dataset, block.label, block.data, entity_uuid,
+            _area(block, ref, areas), ref.actor, (ref.submission_id, ref.def_id),
+            block.branch_id or None)
+        if created:
+            return (entity_uuid, None, None)
+    else:
+        dataset = session.connection().execute(_DATASET, {
+            "p": ref.project_id, "n": block.dataset, "u": entity_uuid or ""}).first()
     if dataset is None:
         raise MergeError("404.7", f"no entity list {block.dataset!r}")
     if block.create and not declared["create"] or block.update and not declared["update"]:
@@ -298,6 +306,17 @@ def _apply(session, ref, block, force, areas):
     if block.create:
         return _create(session, ref, block, dataset, entity_uuid, areas)
     return None
+
+
+def _creates_at_once(session, block, entity_uuid):
+    """A block that only creates and passes every check that needs no database: on PostgreSQL
+    the list lookup and the create are then one statement (entities.look_up_and_create), which
+    writes nothing when the list needs approval or has the entity already; the checks below
+    then run on the row it found, as after the lookup alone."""
+    return (block.create and not block.update and block.declared["create"]
+            and not block.trunk_version and (not block.branch_id or _is_uuid(block.branch_id))
+            and entity_uuid is not None and _V4.match(entity_uuid) is not None
+            and bool(block.label) and session.get_bind().dialect.name == "postgresql")
 
 
 def _uuid_or_none(value):
