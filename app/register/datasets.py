@@ -2,7 +2,7 @@
 form's `<list>.csv` attachments to lists of that name, so phones get the live register."""
 from contextlib import contextmanager
 
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import bindparam, column, func, select, text, update
 
 from app.problems import Problem
 from app.register.models import AreaRevision, Dataset, DatasetProperty
@@ -104,5 +104,27 @@ _AREA_BUMP = text(
     f"DO UPDATE SET revision = {AreaRevision.__tablename__}.revision + 1")
 
 #: PostgreSQL: the list's revision and one village's in one statement (a data-modifying CTE)
-_BOTH_BUMPS = text(f"WITH list AS (UPDATE {Dataset.__tablename__} SET revision = revision + 1 "
-                   f"WHERE id = :d) {_AREA_BUMP.text}")
+_LIST_BUMP = f"UPDATE {Dataset.__tablename__} SET revision = revision + 1 WHERE id = :d"
+_BOTH_BUMPS = text(f"WITH list AS ({_LIST_BUMP}) {_AREA_BUMP.text}")
+
+
+def bump_ctes():
+    """PostgreSQL: the two revision moves of _BOTH_BUMPS as CTEs (parameters d and k), to add
+    in front of a statement that is sent anyway (see take_one_bump)."""
+    return (text(_LIST_BUMP).columns(column("d")).cte("list_revision"),
+            text(_AREA_BUMP.text).columns(column("d")).cte("village_revision"))
+
+
+def take_one_bump(session):
+    """Inside bumps_once: when what it has noted is one list in one village (a submission
+    that created or changed one entity), take it out and return (list id, village key), for
+    the caller to move both revisions in a statement it sends anyway; else None."""
+    pending = session.info.get(_PENDING)
+    if not pending or len(pending) != 1:
+        return None
+    ((dataset_id, (area_ids, schema)),) = pending.items()
+    keys = {a or 0 for a in area_ids}
+    if schema or len(keys) != 1:
+        return None
+    del pending[dataset_id]
+    return dataset_id, keys.pop()
