@@ -8,15 +8,27 @@ import multiprocessing
 import os
 
 bind = os.environ.get("DOORSTEP_BIND", "0.0.0.0:8000")
-# Measured on 2 cores (docs/performance.md): 2 x cores + 1 single-threaded processes beat
-# cores + 1 processes of 2 threads by 10-30 % (entity submissions on SQLite most). A second
-# thread shares its process's GIL: the thread holding SQLite's write lock then waits for the
-# other one's Python, and every writer waits with it. Processes keep busy while one waits on
-# the database. The price: a slow upload holds its whole worker, so at scale put a proxy that
-# buffers request bodies in front (nginx does by default), or raise DOORSTEP_THREADS.
-workers = int(os.environ.get("DOORSTEP_WORKERS", 2 * multiprocessing.cpu_count() + 1))
+# Measured on 2 cores (docs/performance.md), the best shape depends on the database:
+# - SQLite: 2 x cores + 1 single-threaded processes beat cores + 1 processes of 2 threads by
+#   10-30 %, and 2 threads per process by 10-20 %. A second thread shares its process's GIL:
+#   the thread holding SQLite's write lock then waits for the other one's Python, and every
+#   writer waits with it.
+# - PostgreSQL: the same processes with 2 threads each, 15-60 % more than with one. A request
+#   there waits on five to seven round trips; with one thread per process the cores sat idle
+#   (about 30 %) while every worker waited on the database.
+# With one thread a slow upload holds its whole worker, so at scale put a proxy that buffers
+# request bodies in front (nginx does by default), or raise DOORSTEP_THREADS.
+
+
+def shape_for(database_url, environ=os.environ):
+    """(workers, threads) for a server on this database: the environment's, else the above."""
+    default_threads = 2 if (database_url or "").startswith("postgresql") else 1
+    return (int(environ.get("DOORSTEP_WORKERS", 2 * multiprocessing.cpu_count() + 1)),
+            int(environ.get("DOORSTEP_THREADS", default_threads)))
+
+
+workers, threads = shape_for(os.environ.get("DOORSTEP_DATABASE_URL"))
 worker_class = "gthread"
-threads = int(os.environ.get("DOORSTEP_THREADS", 1))
 keepalive = 75           # longer than Collect's OkHttp idle pool (5 min) is pointless; 75 s as nginx
 timeout = 120            # a large video upload on a slow link must not be killed mid-way
 graceful_timeout = 30

@@ -80,6 +80,7 @@ def run(kind, args):
         limit = in_process(app, token, form_id, 1000)
         port = common.free_port()
         server = common.Gunicorn(url, data, port, args.workers, args.threads)
+        shape = gunicorn_shape(url, args)
         try:
             median, rates, ceiling = http_rounds(
                 port, f"/v1/key/{token}/projects/1/submission", form_id, args)
@@ -87,7 +88,14 @@ def run(kind, args):
             server.stop()
         entities = count_entities(app)
     return {"db": kind, **median, "rates": rates, "ceiling": ceiling, "limit": limit,
-            "central": CENTRAL.get(form_id), "entities": entities}
+            "central": CENTRAL.get(form_id), "entities": entities, "shape": shape}
+
+
+def gunicorn_shape(database_url, args):
+    """The "workers x threads" the server ran with: the options', else the shipped default."""
+    from app import gunicorn_conf
+    workers, threads = gunicorn_conf.shape_for(database_url)
+    return f"{args.workers or workers}x{args.threads or threads}"
 
 
 def count_entities(app):
@@ -110,18 +118,16 @@ def main(argv=None):
     parser.add_argument("--form", default="bench_plain.xml")
     args = parser.parse_args(argv)
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
-    from app import gunicorn_conf
-    workers = args.workers or gunicorn_conf.workers
-    threads = args.threads or gunicorn_conf.threads
     print(f"# intake: {args.form}, {args.rounds} rounds x {args.n} submissions, {args.clients} "
-          f"clients, gunicorn {workers} workers x {threads} threads, {os.cpu_count()} cores")
-    print(f"{'db':<11}{'subs/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'rounds':>18}"
-          f"{'HEAD/s':>8}{'in-proc/s':>10}{'vs Central':>11}{'entities':>10}  statuses")
+          f"clients, {os.cpu_count()} cores; gunicorn workers x threads per database")
+    print(f"{'db':<11}{'shape':>6}{'subs/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}"
+          f"{'rounds':>18}{'HEAD/s':>8}{'in-proc/s':>10}{'vs Central':>11}{'entities':>10}"
+          "  statuses")
     for kind in kinds:
         r = run(kind, args)
         ratio = f"{r['rate'] / r['central']:.1f}x" if r["central"] else "-"
         rounds = "/".join(f"{x:.0f}" for x in r["rates"])
-        print(f"{r['db']:<11}{r['rate']:>8.0f}{r['p50']:>8.1f}{r['p95']:>8.1f}{r['p99']:>8.1f}"
+        print(f"{r['db']:<11}{r['shape']:>6}{r['rate']:>8.0f}{r['p50']:>8.1f}{r['p95']:>8.1f}{r['p99']:>8.1f}"
               f"{rounds:>18}{r['ceiling']:>8.0f}{r['limit']:>10.0f}{ratio:>11}{r['entities']:>10}"
               f"  {r['statuses']}")
 

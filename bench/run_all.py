@@ -1,8 +1,9 @@
 """Every benchmark in one run, on SQLite and PostgreSQL, printed as one table with ratios:
 
-- intake through gunicorn of ../shared/bench/bench_plain.xml and bench_entity.xml, against
-  ODK Central's figures on this machine (plain ~100/s; entity ~85/s accepted, entities
-  created at ~50/s) and against the in-process limit and HTTP ceiling measured alongside;
+- intake through gunicorn (in its shipped shape for each database, shown as workers x
+  threads) of ../shared/bench/bench_plain.xml and bench_entity.xml, against ODK Central's
+  figures on this machine (plain ~100/s; entity ~85/s accepted, entities created at ~50/s)
+  and against the in-process limit and HTTP ceiling measured alongside;
 - entity-list CSV generation for a 100,000-person register, for the whole town and for one
   village worker (filtered), cold and warm, and the list hash a current phone pays instead.
 
@@ -44,7 +45,7 @@ def main(argv=None):
                                          form=form)
             r = ingest.run(kind, options)
             central = r["central"]
-            rows.append((f"intake {form_id}", kind, f"{r['rate']:.0f}/s",
+            rows.append((f"intake {form_id} ({r['shape']})", kind, f"{r['rate']:.0f}/s",
                          f"in-process {r['limit']:.0f}/s, HEAD {r['ceiling']:.0f}/s",
                          f"{r['rate'] / r['limit']:.2f} of in-process",
                          f"{central:.0f}/s", f"{r['rate'] / central:.1f}x"))

@@ -1,0 +1,36 @@
+"""gunicorn's shipped shape (app/gunicorn_conf.py): the faster one for each database, and the
+environment's word over it."""
+import importlib
+import multiprocessing
+
+import pytest
+
+import app.gunicorn_conf as conf
+
+
+@pytest.fixture
+def shape(monkeypatch):
+    def load(**env):
+        for name in ("DOORSTEP_DATABASE_URL", "DOORSTEP_THREADS", "DOORSTEP_WORKERS"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        loaded = importlib.reload(conf)
+        return loaded.workers, loaded.threads
+    yield load
+    monkeypatch.undo()
+    importlib.reload(conf)
+
+
+def test_sqlite_gets_single_threaded_workers_postgresql_two_threads(shape):
+    workers = 2 * multiprocessing.cpu_count() + 1
+    assert shape() == (workers, 1)                            # the embedded default: SQLite
+    assert shape(DOORSTEP_DATABASE_URL="sqlite:////tmp/x.sqlite3") == (workers, 1)
+    assert shape(DOORSTEP_DATABASE_URL="postgresql://u@h:5432/d") == (workers, 2)
+    assert shape(DOORSTEP_DATABASE_URL="postgresql+psycopg://u@h/d") == (workers, 2)
+
+
+def test_the_environment_overrides_the_shape(shape):
+    assert shape(DOORSTEP_DATABASE_URL="postgresql://u@h/d", DOORSTEP_THREADS="4",
+                 DOORSTEP_WORKERS="3") == (3, 4)
+    assert shape(DOORSTEP_THREADS="3") == (multiprocessing.cpu_count() * 2 + 1, 3)
