@@ -4,10 +4,12 @@ An Actor is resolved once per request from a token or credentials and then passe
 into domain functions. `area_ids` / `form_ids` of None mean "all of the project's".
 """
 from dataclasses import dataclass
+
 from sqlalchemy import bindparam, select
 
 from app.auth import secrets
 from app.auth.models import ApiSession, AppUser, User, app_user_areas, app_user_forms
+from app.driver_sql import DriverStatement
 from app.models_base import utcnow
 
 PERMISSIONS = {
@@ -48,23 +50,26 @@ def from_user(user):
 
 
 _T = AppUser.__table__
-_APP_USER = (select(_T.c.id, _T.c.project_id, _T.c.display_name, _T.c.all_areas, _T.c.all_forms)
-             .where(_T.c.token_hash == bindparam("h"), _T.c.revoked_at.is_(None)))
-_APP_USER_AREAS = select(app_user_areas.c.area_id).where(app_user_areas.c.app_user_id == bindparam("i"))
-_APP_USER_FORMS = select(app_user_forms.c.form_id).where(app_user_forms.c.app_user_id == bindparam("i"))
+_APP_USER = DriverStatement(
+    select(_T.c.id, _T.c.project_id, _T.c.display_name, _T.c.all_areas, _T.c.all_forms)
+    .where(_T.c.token_hash == bindparam("h"), _T.c.revoked_at.is_(None)))
+_APP_USER_AREAS = DriverStatement(
+    select(app_user_areas.c.area_id).where(app_user_areas.c.app_user_id == bindparam("i")))
+_APP_USER_FORMS = DriverStatement(
+    select(app_user_forms.c.form_id).where(app_user_forms.c.app_user_id == bindparam("i")))
 
 
 def app_user_by_token(session, token):
     """The live app user with this token, or None (unknown or revoked). Runs on every phone
-    request, so it reads plain columns with prebuilt statements, never ORM relationships."""
-    conn = session.connection()
-    row = conn.execute(_APP_USER, {"h": secrets.token_hash(token)}).first()
+    request, so it reads plain columns with prebuilt statements on the driver's cursor
+    (app.driver_sql), never ORM relationships. (SQLite returns the flags as 0 or 1.)"""
+    row = _APP_USER.first(session, {"h": secrets.token_hash(token)})
     if row is None:
         return None
     areas = None if row.all_areas else frozenset(
-        conn.execute(_APP_USER_AREAS, {"i": row.id}).scalars())
+        r[0] for r in _APP_USER_AREAS.execute(session, {"i": row.id}))
     forms = None if row.all_forms else frozenset(
-        conn.execute(_APP_USER_FORMS, {"i": row.id}).scalars())
+        r[0] for r in _APP_USER_FORMS.execute(session, {"i": row.id}))
     return Actor("app_user", row.id, row.display_name, "app_user", row.project_id, areas, forms)
 
 

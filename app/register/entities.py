@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, insert, or_, select
 
 from app.audit.models import AuditEvent
 from app.audit.record import event_row, record
+from app.driver_sql import DriverStatement
 from app.models_base import utcnow
 from app.register.datasets import bump
 from app.register.models import DuplicateCandidate, Entity, EntityVersion, RegisterEvent
@@ -112,7 +113,7 @@ def _look_up_and_create():
             .add_cte(entity).add_cte(version).add_cte(audit))
 
 
-_LOOK_UP_AND_CREATE = _look_up_and_create()
+_LOOK_UP_AND_CREATE = DriverStatement(_look_up_and_create())
 
 
 def _create_values(dataset_id, label, data, uuid, area_id, actor, submission, branch_id, now):
@@ -139,8 +140,7 @@ def look_up_and_create(session, project_id, dataset_name, label, data, uuid, are
     values = _create_values(None, label, data, uuid, area_id, actor, submission, branch_id,
                             utcnow())
     del values["e_dataset_id"]              # the list found by name
-    found = session.connection().execute(_LOOK_UP_AND_CREATE, {
-        "p": project_id, "n": dataset_name, **values}).first()
+    found = _LOOK_UP_AND_CREATE.first(session, {"p": project_id, "n": dataset_name, **values})
     if found is None or found.created_id is None:
         return found, False
     bump(session, found.id, [area_id])

@@ -25,6 +25,7 @@ from sqlalchemy import bindparam, select
 
 from app import safexml
 from app.audit.record import record
+from app.driver_sql import DriverStatement
 from app.forms.entity_spec import read_entities
 from app.forms.models import FormVersion
 from app.models_base import utcnow
@@ -48,7 +49,8 @@ _EVENT_THEN_ANY_HELD = _ANY_HELD.add_cte(RegisterEvent.__table__.insert().values
                "created_at")}).cte("journal"))
 #: … and move the list's and one village's revisions too (datasets.take_one_bump): the
 #: merge's last statement carries them, one round trip less
-_EVENT_BUMPS_THEN_ANY_HELD = _EVENT_THEN_ANY_HELD.add_cte(*datasets.bump_ctes())
+_EVENT_BUMPS_THEN_ANY_HELD = DriverStatement(
+    _EVENT_THEN_ANY_HELD.add_cte(*datasets.bump_ctes()))
 _EXISTS = select(Entity.__table__.c.id).where(Entity.__table__.c.uuid == bindparam("u"))
 #: the block's list, and whether an entity with the block's id exists (a create asks): one
 #: statement instead of two, on every entity submission
@@ -253,8 +255,8 @@ def merge_submission(session, ref, force=False, kind="submission", fresh=False, 
         if one is None:
             waiting = connection.execute(_EVENT_THEN_ANY_HELD, event).first() is not None
         else:
-            waiting = connection.execute(_EVENT_BUMPS_THEN_ANY_HELD, {
-                **event, "d": one[0], "k": one[1]}).first() is not None
+            waiting = _EVENT_BUMPS_THEN_ANY_HELD.execute(session, {
+                **event, "d": one[0], "k": one[1]}).fetchone() is not None
     if waiting:
         for entity_uuid, branch_id, branch_base in applied:
             _release(session, entity_uuid, branch_id, branch_base)

@@ -8,6 +8,7 @@ ORM models; these statements write the same tables in the same transaction.
 from sqlalchemy import String, bindparam, cast, insert, literal, select, update
 
 from app.audit.models import AuditEvent
+from app.driver_sql import DriverStatement
 from app.forms.models import Form, FormVersion
 from app.models_base import utcnow
 from app.projects.models import Project
@@ -99,7 +100,7 @@ def _create_in_one_statement():
         .returning(D.c.id, D.c.submission_id).add_cte(s).add_cte(audit))
 
 
-_CREATE = _create_in_one_statement()
+_CREATE = DriverStatement(_create_in_one_statement())
 _INSERT_AUDIT = insert(AE)
 
 
@@ -113,7 +114,7 @@ def create_submission(session, submission, definition, audit):
         params = {**{f"s_{k}": v for k, v in submission.items()},
                   **{f"d_{k}": v for k, v in definition.items()},
                   **{f"a_{k}": v for k, v in audit.items()}}
-        def_id, submission_id = _conn(session).execute(_CREATE, params).one()
+        def_id, submission_id = _CREATE.execute(session, params).fetchone()
         return submission_id, def_id
     submission_id = _conn(session).execute(_INSERT_SUBMISSION, submission).scalar_one()
     def_id = _conn(session).execute(
