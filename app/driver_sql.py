@@ -1,71 +1,98 @@
 """The hottest statements of intake and merge, executed on the database driver's own cursor.
 
 SQLAlchemy's execution path (execution context, events, result objects) costs 15-45 µs per
-statement on top of the driver; on the entity path that was a tenth of a worker's CPU. A
-DriverStatement keeps SQLAlchemy for everything that matters to correctness: the statement is
-a Core construct compiled by SQLAlchemy for the connection's dialect (once per dialect), its
-values go through the bind types' own converters (so what is stored is byte for byte what
-session.execute() would store), it runs inside the session's transaction, and driver errors
-come out as SQLAlchemy's exceptions (IntegrityError, which intake's race handling relies on).
-What it gives up: result processing (use it only for statements returning integers, strings
-and booleans that the driver already returns as Python values) and SQLAlchemy's statement
-events (nothing in Doorstep listens to them on this path).
+statement on top of the driver; on PostgreSQL's entity path that was about a seventh of the
+in-process CPU. A DriverStatement keeps SQLAlchemy for everything that matters to correctness:
+the statement is a Core construct compiled by SQLAlchemy for the connection's dialect (once
+per dialect), values go through the bind types' own converters and returned columns through
+the result types' own converters (so what is stored and read is what session.execute() would
+store and read), it runs inside the session's transaction, and driver errors come out as
+SQLAlchemy's exceptions (IntegrityError, which intake's race handling relies on). What it
+gives up: SQLAlchemy's statement events (nothing in Doorstep listens to them on this path),
+column defaults computed in Python (a statement names every column it writes, and every
+execution passes every parameter the statement names) and per-call variation.
 """
 from collections import namedtuple
 
 from sqlalchemy import exc
 
 
+class _Compiled:
+    """A statement as compiled for one dialect, with its value converters."""
+
+    def __init__(self, statement, dialect):
+        compiled = statement.compile(dialect=dialect)
+        # SQLAlchemy fills columns with Python-side defaults at execution; here they would be
+        # NULL, so a statement must name them
+        defaulted = [c.name for c in (*compiled.insert_prefetch, *compiled.update_prefetch)]
+        if defaulted:
+            raise ValueError(f"name the columns {defaulted} in the statement: their Python "
+                             "defaults are not applied on the driver's cursor")
+        self.sql = compiled.string
+        self.order = compiled.positiontup if compiled.positional else None
+        self.defaults = {name: bind.value for name, bind in compiled.binds.items()
+                         if not bind.required and bind.callable is None}
+        self.required = frozenset(name for name, bind in compiled.binds.items() if bind.required)
+        self.binds = tuple(
+            (name, process) for name, process in (
+                (name, bind.type.dialect_impl(dialect).bind_processor(dialect))
+                for name, bind in compiled.binds.items()) if process is not None)
+        # a query's columns, or what DML returns (none for text() and plain DML)
+        columns = list(getattr(statement, "exported_columns", ()))
+        processors = [c.type.dialect_impl(dialect).result_processor(dialect, None)
+                      for c in columns]
+        self.results = processors if any(processors) else None
+        self.row = namedtuple("Row", [c.key for c in columns]) if columns else None
+
+
 class DriverStatement:
-    """A Core statement run on the driver's cursor. execute() returns that cursor."""
+    """A Core statement run on the driver's cursor of the session's connection."""
 
     def __init__(self, statement):
         self.statement = statement
         self._by_dialect = {}
-        self._rows = {}
 
-    def _compiled(self, dialect):
-        found = self._by_dialect.get(dialect.name)
-        if found is None:
-            compiled = self.statement.compile(dialect=dialect)
-            binds = compiled.binds
-            defaults = {name: bind.value for name, bind in binds.items()
-                        if not bind.required and bind.callable is None}
-            processors = {}
-            for name, bind in binds.items():
-                process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-                if process is not None:
-                    processors[name] = process
-            order = compiled.positiontup if compiled.positional else None
-            found = self._by_dialect[dialect.name] = (compiled.string, order, defaults,
-                                                      tuple(processors.items()))
-        return found
-
-    def execute(self, session, params):
+    def _execute(self, session, params):
         connection = session.connection()
         dialect = connection.dialect
-        sql, order, defaults, processors = self._compiled(dialect)
-        values = {**defaults, **params}
-        for name, process in processors:
+        compiled = self._by_dialect.get(dialect.name)
+        if compiled is None:
+            compiled = self._by_dialect[dialect.name] = _Compiled(self.statement, dialect)
+        missing = compiled.required.difference(params)
+        if missing:
+            raise exc.InvalidRequestError(f"A value is required for bind parameter(s) "
+                                          f"{sorted(missing)}")
+        values = {**compiled.defaults, **params}
+        for name, process in compiled.binds:
             values[name] = process(values[name])
-        arguments = tuple(values[name] for name in order) if order is not None else values
+        arguments = (tuple(values[name] for name in compiled.order)
+                     if compiled.order is not None else values)
         cursor = connection.connection.driver_connection.cursor()
         try:
-            cursor.execute(sql, arguments)
+            cursor.execute(compiled.sql, arguments)
         except dialect.loaded_dbapi.Error as e:
-            raise exc.DBAPIError.instance(sql, arguments, e, dialect.loaded_dbapi.Error,
-                                          dialect=dialect) from e
-        return cursor
+            cursor.close()
+            raise exc.DBAPIError.instance(compiled.sql, arguments, e,
+                                          dialect.loaded_dbapi.Error, dialect=dialect) from e
+        return compiled, cursor
+
+    def run(self, session, params):
+        """Execute a statement that returns no rows."""
+        self._execute(session, params)[1].close()
+
+    def rows(self, session, params):
+        """Every row, as named tuples (attributes named as the statement's columns)."""
+        compiled, cursor = self._execute(session, params)
+        try:
+            found = cursor.fetchall()
+        finally:
+            cursor.close()
+        if compiled.results is not None:
+            found = [tuple(p(v) if p else v for p, v in zip(compiled.results, row))
+                     for row in found]
+        return [compiled.row(*row) for row in found]
 
     def first(self, session, params):
-        """The first row as a named tuple (attributes named as the statement's columns), or
-        None."""
-        cursor = self.execute(session, params)
-        row = cursor.fetchone()
-        if row is None:
-            return None
-        names = tuple(d[0] for d in cursor.description)
-        kind = self._rows.get(names)
-        if kind is None:
-            kind = self._rows[names] = namedtuple("Row", names)
-        return kind(*row)
+        """The first row (named tuple) or None."""
+        found = self.rows(session, params)
+        return found[0] if found else None

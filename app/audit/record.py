@@ -1,16 +1,20 @@
 """record(): write one audit event into the caller's transaction (a Core insert: it runs on
 every submission, and must land or roll back with the change it describes)."""
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert
 
 from app.audit.models import AuditEvent
+from app.driver_sql import DriverStatement
 from app.models_base import utcnow
 
-_INSERT = insert(AuditEvent.__table__)
+_T = AuditEvent.__table__
+_INSERT = DriverStatement(insert(_T).values(
+    {c: bindparam(c, type_=_T.c[c].type)
+     for c in ("actor_type", "actor_id", "action", "target", "details", "logged_at")}))
 
 
 def record(session, actor, action, target="", **details):
     """`actor` is an auth Actor (or None for the system); nothing is committed here."""
-    session.connection().execute(_INSERT, event_row(actor, action, target, details))
+    _INSERT.run(session, event_row(actor, action, target, details))
 
 
 def event_row(actor, action, target, details, logged_at=None):

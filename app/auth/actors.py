@@ -62,14 +62,14 @@ _APP_USER_FORMS = DriverStatement(
 def app_user_by_token(session, token):
     """The live app user with this token, or None (unknown or revoked). Runs on every phone
     request, so it reads plain columns with prebuilt statements on the driver's cursor
-    (app.driver_sql), never ORM relationships. (SQLite returns the flags as 0 or 1.)"""
+    (app.driver_sql), never ORM relationships."""
     row = _APP_USER.first(session, {"h": secrets.token_hash(token)})
     if row is None:
         return None
     areas = None if row.all_areas else frozenset(
-        r[0] for r in _APP_USER_AREAS.execute(session, {"i": row.id}))
+        r.area_id for r in _APP_USER_AREAS.rows(session, {"i": row.id}))
     forms = None if row.all_forms else frozenset(
-        r[0] for r in _APP_USER_FORMS.execute(session, {"i": row.id}))
+        r.form_id for r in _APP_USER_FORMS.rows(session, {"i": row.id}))
     return Actor("app_user", row.id, row.display_name, "app_user", row.project_id, areas, forms)
 
 

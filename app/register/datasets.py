@@ -4,6 +4,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import bindparam, column, func, select, text, update
 
+from app.driver_sql import DriverStatement
 from app.problems import Problem
 from app.register.models import AreaRevision, Dataset, DatasetProperty
 
@@ -85,14 +86,16 @@ def bump(session, dataset_id, area_ids=(), schema=False):
         # the common case (one village) in one round trip
         connection.execute(_BOTH_BUMPS, {"d": dataset_id, "k": keys[0]})
         return
-    connection.execute(_SCHEMA_BUMP if schema else _BUMP, {"d": dataset_id})
+    (_SCHEMA_BUMP if schema else _BUMP).run(session, {"d": dataset_id})
     for key in keys:                     # one or two villages: no executemany machinery
-        connection.execute(_AREA_BUMP, {"d": dataset_id, "k": key})
+        _AREA_BUMP_ON_DRIVER.run(session, {"d": dataset_id, "k": key})
 
 
-_BUMP = (update(Dataset.__table__).where(Dataset.__table__.c.id == bindparam("d"))
-         .values(revision=Dataset.__table__.c.revision + 1))
-_SCHEMA_BUMP = _BUMP.values(schema_revision=Dataset.__table__.c.schema_revision + 1)
+_LIST_REVISION = (update(Dataset.__table__).where(Dataset.__table__.c.id == bindparam("d"))
+                  .values(revision=Dataset.__table__.c.revision + 1))
+_BUMP = DriverStatement(_LIST_REVISION)
+_SCHEMA_BUMP = DriverStatement(
+    _LIST_REVISION.values(schema_revision=Dataset.__table__.c.schema_revision + 1))
 
 
 #: Upsert of a village's revision. Written as SQL, which both dialects share: SQLAlchemy's
@@ -104,6 +107,7 @@ _AREA_BUMP = text(
     f"DO UPDATE SET revision = {AreaRevision.__tablename__}.revision + 1")
 
 #: PostgreSQL: the list's revision and one village's in one statement (a data-modifying CTE)
+_AREA_BUMP_ON_DRIVER = DriverStatement(_AREA_BUMP)
 _LIST_BUMP = f"UPDATE {Dataset.__tablename__} SET revision = revision + 1 WHERE id = :d"
 _BOTH_BUMPS = text(f"WITH list AS ({_LIST_BUMP}) {_AREA_BUMP.text}")
 

@@ -62,14 +62,16 @@ def create(session, dataset, label, data=None, uuid=None, area_id=None, actor=No
 
 
 _E, _V, _A = Entity.__table__, EntityVersion.__table__, AuditEvent.__table__
-_INSERT_ENTITY = insert(_E).returning(_E.c.id)
-_INSERT_VERSION = insert(_V)
 _E_COLS = ("dataset_id", "uuid", "label", "version", "data", "id_number", "area_id",
            "force_created", "created_at")
 _V_COLS = ("version", "label", "data", "received", "source", "submission_id",
            "submission_def_id", "base_version", "branch_id", "trunk_version",
            "branch_base_version", "conflict", "conflicting_properties", "actor_kind", "actor_id",
            "created_at")
+_INSERT_ENTITY = DriverStatement(insert(_E).values(
+    {c: bindparam(c, type_=_E.c[c].type) for c in _E_COLS}).returning(_E.c.id))
+_INSERT_VERSION = DriverStatement(insert(_V).values(
+    {c: bindparam(c, type_=_V.c[c].type) for c in ("entity_id", *_V_COLS)}))
 _A_COLS = ("actor_type", "actor_id", "action", "target", "details", "logged_at")
 
 
@@ -165,7 +167,7 @@ def create_from_submission(session, dataset, label, data, uuid, area_id, actor, 
                   "data": data, "area_id": area_id, "force_created": False, "created_at": now,
                   "id_number": key}
         received = {**data, **({"label": label} if label else {})}
-        entity_id = connection.execute(_INSERT_ENTITY, entity).scalar_one()
+        entity_id = _INSERT_ENTITY.first(session, entity).id
         _version_row(session, entity_id, 1, label, data, received, "submission", submission,
                      actor, {"branch_id": branch_id}, now)
         record(session, actor, "entity.create", f"entity:{uuid}", version=1)
@@ -254,7 +256,7 @@ def _version_row(session, entity_id, version, label, data, received, source, sub
                  facts, created_at):
     """One entity version, written with a prebuilt insert (so a second writer of version N
     fails here, at once, on the unique (entity, version))."""
-    session.connection().execute(_INSERT_VERSION, {
+    _INSERT_VERSION.run(session, {
         "entity_id": entity_id, **_version_values(version, label, data, received, source,
                                                   submission, actor, facts, created_at)})
 

@@ -38,15 +38,16 @@ H = "http://www.w3.org/1999/xhtml"
 BACKLOG_DAYS = 5
 AUTO_LABEL = "auto generated"
 AREA_PROPERTY = "village"
-_INSERT_EVENT = RegisterEvent.__table__.insert()
+_EVENT_COLUMNS = ("project_id", "kind", "submission_def_id", "payload", "actor_kind", "actor_id",
+                  "created_at")
+_INSERT_EVENT = DriverStatement(RegisterEvent.__table__.insert().values(
+    {c: bindparam(c, type_=RegisterEvent.__table__.c[c].type) for c in _EVENT_COLUMNS}))
 _D = Dataset.__table__
 _ANY_HELD = select(EntityBacklog.__table__.c.id).limit(1)
+_IS_ANY_HELD = DriverStatement(_ANY_HELD)
 #: PostgreSQL: journal the merge and ask whether anything waits in the backlog, in one
 #: statement (a data-modifying CTE runs whether or not the query reads it)
-_EVENT_THEN_ANY_HELD = _ANY_HELD.add_cte(RegisterEvent.__table__.insert().values(
-    {c: bindparam(c, type_=RegisterEvent.__table__.c[c].type)
-     for c in ("project_id", "kind", "submission_def_id", "payload", "actor_kind", "actor_id",
-               "created_at")}).cte("journal"))
+_EVENT_THEN_ANY_HELD = _ANY_HELD.add_cte(_INSERT_EVENT.statement.cte("journal"))
 #: … and move the list's and one village's revisions too (datasets.take_one_bump): the
 #: merge's last statement carries them, one round trip less
 _EVENT_BUMPS_THEN_ANY_HELD = DriverStatement(
@@ -246,17 +247,17 @@ def merge_submission(session, ref, force=False, kind="submission", fresh=False, 
     connection = session.connection()
     session.flush()
     if held or connection.dialect.name != "postgresql":
-        connection.execute(_INSERT_EVENT, event)
+        _INSERT_EVENT.run(session, event)
         if held:
             _unhold(session, EntityBacklog.submission_id == ref.submission_id)
-        waiting = connection.execute(_ANY_HELD).first() is not None
+        waiting = _IS_ANY_HELD.first(session, {}) is not None
     else:                                   # one round trip for both
         one = datasets.take_one_bump(session)
         if one is None:
             waiting = connection.execute(_EVENT_THEN_ANY_HELD, event).first() is not None
         else:
-            waiting = _EVENT_BUMPS_THEN_ANY_HELD.execute(session, {
-                **event, "d": one[0], "k": one[1]}).fetchone() is not None
+            waiting = _EVENT_BUMPS_THEN_ANY_HELD.first(session, {
+                **event, "d": one[0], "k": one[1]}) is not None
     if waiting:
         for entity_uuid, branch_id, branch_base in applied:
             _release(session, entity_uuid, branch_id, branch_base)

@@ -20,7 +20,7 @@ S, D, A = Submission.__table__, SubmissionDef.__table__, SubmissionAttachment.__
 # Form, version and any def already stored under this instanceID, in one round trip.
 _D2 = D.alias("existing")
 _S2 = S.alias("existing_submission")
-_FORM_WITH_VERSION = (
+_FORM_WITH_VERSION = DriverStatement(
     select(F.c.id, F.c.project_id, F.c.xml_form_id, F.c.state,
            V.c.id.label("version_id"), V.c.binary_paths, V.c.md5.label("version_md5"),
            P.c.time_zone,
@@ -32,7 +32,8 @@ _FORM_WITH_VERSION = (
         .outerjoin(V, (V.c.form_id == F.c.id) & (V.c.version == bindparam("version")))
         .outerjoin(_D2, (_D2.c.form_id == F.c.id) & (_D2.c.instance_id == bindparam("iid")))
         .outerjoin(_S2, _S2.c.id == _D2.c.submission_id))
-    .where(F.c.project_id == bindparam("project_id"), F.c.xml_form_id == bindparam("form")))
+    .where(F.c.project_id == bindparam("project_id"), F.c.xml_form_id == bindparam("form"))
+    .limit(1))
 _DEF_BY_INSTANCE = (
     select(D.c.id, D.c.submission_id, D.c.instance_id, D.c.xml_sha256, D.c.current,
            S.c.deleted_at)
@@ -41,7 +42,6 @@ _DEF_BY_INSTANCE = (
 _SET_ISSUES = (update(D).where(D.c.id == bindparam("d"))
                .values(issues=bindparam("issues", type_=D.c.issues.type)))
 _ATTACHMENTS = select(A.c.name, A.c.blob_sha256).where(A.c.def_id == bindparam("def_id"))
-_INSERT_SUBMISSION = insert(S).returning(S.c.id)
 _INSERT_DEF = insert(D).returning(D.c.id)
 _INSERT_ATTACHMENT = insert(A)
 _SET_BLOB = (update(A).where(A.c.def_id == bindparam("d"), A.c.name == bindparam("n"))
@@ -58,9 +58,9 @@ def form_with_version(session, project_id, xml_form_id, version, instance_id):
     """One row: form id, project, state; the matching version's id and binary paths (None when
     that version was never published); and existing_* columns of a def already stored under
     `instance_id` (None when new). None if there is no such form."""
-    return _conn(session).execute(_FORM_WITH_VERSION, {
+    return _FORM_WITH_VERSION.first(session, {
         "project_id": project_id, "form": xml_form_id, "version": version,
-        "iid": instance_id}).first()
+        "iid": instance_id})
 
 
 def def_by_instance_id(session, form_id, instance_id):
@@ -101,7 +101,13 @@ def _create_in_one_statement():
 
 
 _CREATE = DriverStatement(_create_in_one_statement())
-_INSERT_AUDIT = insert(AE)
+#: SQLite: the same three rows, one statement each
+_INSERT_FIRST_SUBMISSION = DriverStatement(insert(S).values(
+    {c: bindparam(c, type_=S.c[c].type) for c in _S_COLS}).returning(S.c.id))
+_INSERT_FIRST_DEF = DriverStatement(insert(D).values(
+    {c: bindparam(c, type_=D.c[c].type) for c in ("submission_id", *_D_COLS)}).returning(D.c.id))
+_INSERT_CREATE_AUDIT = DriverStatement(insert(AE).values(
+    {c: bindparam(c, type_=AE.c[c].type) for c in (*_A_COLS, "target")}))
 
 
 def create_submission(session, submission, definition, audit):
@@ -114,12 +120,11 @@ def create_submission(session, submission, definition, audit):
         params = {**{f"s_{k}": v for k, v in submission.items()},
                   **{f"d_{k}": v for k, v in definition.items()},
                   **{f"a_{k}": v for k, v in audit.items()}}
-        def_id, submission_id = _CREATE.execute(session, params).fetchone()
-        return submission_id, def_id
-    submission_id = _conn(session).execute(_INSERT_SUBMISSION, submission).scalar_one()
-    def_id = _conn(session).execute(
-        _INSERT_DEF, {**definition, "submission_id": submission_id}).scalar_one()
-    _conn(session).execute(_INSERT_AUDIT, {**audit, "target": f"submission:{submission_id}"})
+        created = _CREATE.first(session, params)
+        return created.submission_id, created.id
+    submission_id = _INSERT_FIRST_SUBMISSION.first(session, submission).id
+    def_id = _INSERT_FIRST_DEF.first(session, {**definition, "submission_id": submission_id}).id
+    _INSERT_CREATE_AUDIT.run(session, {**audit, "target": f"submission:{submission_id}"})
     return submission_id, def_id
 
 
