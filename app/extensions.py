@@ -11,7 +11,7 @@ answered) the WAL file is synced. Session.commit() therefore still returns only 
 transaction is on disk, so the phone hears 201 after its submission is durable; but the next
 writer starts while this one waits for the disk, and concurrent syncs share the disk's work
 (a group commit). On 2 cores this took the sync (about 0.4 ms) out of every write lock hold
-and raised entity intake through gunicorn by 8-28 % (docs/performance.md). What another
+and raised entity intake through gunicorn by 9-28 % (docs/performance.md). What another
 request may see for that fraction of a millisecond is a commit not yet on disk; after a power
 cut (not a process crash) it could be lost, but then its phone never heard 201 and sends it
 again. A checkpoint syncs the WAL before copying it into the database (SQLite does that at

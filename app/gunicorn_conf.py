@@ -10,12 +10,13 @@ import os
 bind = os.environ.get("DOORSTEP_BIND", "0.0.0.0:8000")
 # Measured on 2 cores (docs/performance.md), the best shape depends on the database:
 # - SQLite: 2 x cores + 1 single-threaded processes beat cores + 1 processes of 2 threads by
-#   10-30 %, and 2 threads per process by 10-20 %. A second thread shares its process's GIL:
+#   10-30 %, and 2 threads per process by 10-15 %. A second thread shares its process's GIL:
 #   the thread holding SQLite's write lock then waits for the other one's Python, and every
 #   writer waits with it.
-# - PostgreSQL: the same processes with 2 threads each, 15-60 % more than with one. A request
-#   there waits on five to seven round trips; with one thread per process the cores sat idle
-#   (about 30 %) while every worker waited on the database.
+# - PostgreSQL: the same processes with 2 threads each. A request there waits on five to seven
+#   round trips; with one thread per process the cores sat idle (up to a third) while every
+#   worker waited on the database. Plain submissions: 30 % more in the median of 7 pairs;
+#   submissions creating entities: about the same (6 % fewer in the median, steadier).
 # With one thread a slow upload holds its whole worker, so at scale put a proxy that buffers
 # request bodies in front (nginx does by default), or raise DOORSTEP_THREADS.
 

@@ -106,8 +106,9 @@ _AREA_BUMP = text(
     "VALUES (:d, :k, 1) ON CONFLICT (dataset_id, area_key) "
     f"DO UPDATE SET revision = {AreaRevision.__tablename__}.revision + 1")
 
-#: PostgreSQL: the list's revision and one village's in one statement (a data-modifying CTE)
 _AREA_BUMP_ON_DRIVER = DriverStatement(_AREA_BUMP)
+
+#: PostgreSQL: the list's revision and one village's in one statement (a data-modifying CTE)
 _LIST_BUMP = f"UPDATE {Dataset.__tablename__} SET revision = revision + 1 WHERE id = :d"
 _BOTH_BUMPS = text(f"WITH list AS ({_LIST_BUMP}) {_AREA_BUMP.text}")
 
