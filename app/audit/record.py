@@ -14,12 +14,17 @@ _INSERT = DriverStatement(insert(_T).values(
 
 def record(session, actor, action, target="", **details):
     """`actor` is an auth Actor (or None for the system); nothing is committed here."""
-    _INSERT.run(session, event_row(actor, action, target, details))
+    write(session, event_row(actor, action, target, details))
+
+
+def write(session, row):
+    """Write an event_row() (for a caller that built it with the other rows of a change)."""
+    _INSERT.run(session, row)
 
 
 def event_row(actor, action, target, details, logged_at=None):
-    """The audit_events row record() writes, for a caller that writes it in a statement of
-    its own (app/register/entities.py on PostgreSQL)."""
+    """The audit_events row record() writes, for a caller that writes it itself or in a
+    statement of its own (app/register/entities.py)."""
     return {"actor_type": actor.kind if actor else "system",
             "actor_id": actor.id if actor else None, "action": action, "target": target,
             "details": details or None, "logged_at": logged_at or utcnow()}

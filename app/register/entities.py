@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, insert, or_, select
 
 from app.audit.models import AuditEvent
 from app.audit.record import event_row, record
+from app.audit.record import write as write_event
 from app.driver_sql import DriverStatement
 from app.models_base import utcnow
 from app.register.datasets import bump
@@ -118,15 +119,21 @@ def _look_up_and_create():
 _LOOK_UP_AND_CREATE = DriverStatement(_look_up_and_create())
 
 
-def _create_values(dataset_id, label, data, uuid, area_id, actor, submission, branch_id, now):
-    """The parameters of _CREATE and _LOOK_UP_AND_CREATE."""
+def _create_rows(dataset_id, label, data, uuid, area_id, actor, submission, branch_id, now):
+    """The rows a create from a submission writes: (entity, version 1, audit event)."""
     entity = {"dataset_id": dataset_id, "uuid": uuid, "label": label, "version": 1,
               "data": data, "area_id": area_id, "force_created": False, "created_at": now,
               "id_number": id_number_key(data)}
     received = {**data, **({"label": label} if label else {})}
     version = _version_values(1, label, data, received, "submission", submission, actor,
                               {"branch_id": branch_id}, now)
-    audit = event_row(actor, "entity.create", f"entity:{uuid}", {"version": 1}, now)
+    return entity, version, event_row(actor, "entity.create", f"entity:{uuid}", {"version": 1},
+                                      now)
+
+
+def _create_values(*args):
+    """The parameters of _CREATE and _LOOK_UP_AND_CREATE: _create_rows(*args), prefixed."""
+    entity, version, audit = _create_rows(*args)
     return {**{f"e_{k}": v for k, v in entity.items()},
             **{f"v_{k}": v for k, v in version.items()},
             **{f"a_{k}": v for k, v in audit.items()}}
@@ -156,23 +163,16 @@ def create_from_submission(session, dataset, label, data, uuid, area_id, actor, 
     duplicate candidates, audit) written with prebuilt Core statements, no ORM objects."""
     data = {k: str(v) for k, v in (data or {}).items()}
     connection = session.connection()
-    now = utcnow()
-    key = id_number_key(data)
+    args = (dataset.id, label, data, uuid, area_id, actor, submission, branch_id, utcnow())
     if connection.dialect.name == "postgresql":
-        entity_id = connection.execute(_CREATE, _create_values(
-            dataset.id, label, data, uuid, area_id, actor, submission, branch_id,
-            now)).scalar_one()
+        entity_id = connection.execute(_CREATE, _create_values(*args)).scalar_one()
     else:
-        entity = {"dataset_id": dataset.id, "uuid": uuid, "label": label, "version": 1,
-                  "data": data, "area_id": area_id, "force_created": False, "created_at": now,
-                  "id_number": key}
-        received = {**data, **({"label": label} if label else {})}
+        entity, version, audit_row = _create_rows(*args)
         entity_id = _INSERT_ENTITY.first(session, entity).id
-        _version_row(session, entity_id, 1, label, data, received, "submission", submission,
-                     actor, {"branch_id": branch_id}, now)
-        record(session, actor, "entity.create", f"entity:{uuid}", version=1)
+        _INSERT_VERSION.run(session, {"entity_id": entity_id, **version})
+        write_event(session, audit_row)
     bump(session, dataset.id, [area_id])
-    _duplicates(session, dataset.id, entity_id, key)
+    _duplicates(session, dataset.id, entity_id, id_number_key(data))
 
 
 def update(session, entity, label=None, data=None, actor=None, source="api", submission=None,
