@@ -6,7 +6,7 @@ from sqlalchemy import bindparam, column, func, select, text, update
 
 from app.driver_sql import DriverStatement
 from app.problems import Problem
-from app.register.models import AreaRevision, Dataset, DatasetProperty
+from app.register.models import AreaRevision, Dataset, DatasetProperty, Entity
 
 
 def declare(session, project_id, blocks):
@@ -50,6 +50,14 @@ def link_lists(session, project_id, attachments):
             attachment.dataset_id = session.scalar(select(Dataset.id).where(
                 Dataset.project_id == project_id, Dataset.name == attachment.name[:-4]))
 
+
+_D, _E = Dataset.__table__, Entity.__table__
+#: A block's list by project and name (p, n), and the id of an entity with the block's uuid (u)
+#: if one exists: what the merge looks up first for every entity block, in one statement.
+LIST_AND_ENTITY = select(
+    _D.c.id, _D.c.project_id, _D.c.name, _D.c.approval_required,
+    select(_E.c.id).where(_E.c.uuid == bindparam("u")).scalar_subquery().label("existing_id"),
+).where(_D.c.project_id == bindparam("p"), _D.c.name == bindparam("n"))
 
 _PENDING = "doorstep.pending_bumps"
 

@@ -16,7 +16,7 @@ from app.audit.record import event_row, record
 from app.audit.record import write as write_event
 from app.driver_sql import DriverStatement
 from app.models_base import utcnow
-from app.register.datasets import bump
+from app.register.datasets import LIST_AND_ENTITY, bump
 from app.register.models import DuplicateCandidate, Entity, EntityVersion, RegisterEvent
 
 
@@ -96,13 +96,9 @@ def _look_up_and_create():
     """PostgreSQL: find the block's list by name and, when it needs no approval and holds no
     entity with this uuid, create the entity, its version 1 and the audit event; one round
     trip instead of two on every entity create. Returns the list's row (as the merge's own
-    lookup does) and the new entity's id, or no row when there is no such list."""
-    from app.register.models import Dataset   # noqa: PLC0415 - avoids a cycle at import
-    d = Dataset.__table__
-    found = (select(d.c.id, d.c.project_id, d.c.name, d.c.approval_required,
-                    select(_E.c.id).where(_E.c.uuid == bindparam("e_uuid"))
-                    .scalar_subquery().label("existing_id"))
-             .where(d.c.project_id == bindparam("p"), d.c.name == bindparam("n")).cte("found"))
+    lookup, datasets.LIST_AND_ENTITY, finds) and the new entity's id, or no row when there is
+    no such list."""
+    found = LIST_AND_ENTITY.cte("found")
     entity = (insert(_E).from_select(list(_E_COLS), select(
         found.c.id, *(bindparam(f"e_{c}", type_=_E.c[c].type) for c in _E_COLS[1:]))
         .where(found.c.approval_required.is_(False), found.c.existing_id.is_(None)))
@@ -149,7 +145,8 @@ def look_up_and_create(session, project_id, dataset_name, label, data, uuid, are
     values = _create_values(None, label, data, uuid, area_id, actor, submission, branch_id,
                             utcnow())
     del values["e_dataset_id"]              # the list found by name
-    found = _LOOK_UP_AND_CREATE.first(session, {"p": project_id, "n": dataset_name, **values})
+    found = _LOOK_UP_AND_CREATE.first(session, {"p": project_id, "n": dataset_name, "u": uuid,
+                                                **values})
     if found is None or found.created_id is None:
         return found, False
     bump(session, found.id, [area_id])

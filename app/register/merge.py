@@ -31,7 +31,7 @@ from app.forms.models import FormVersion
 from app.models_base import utcnow
 from app.projects.models import Area
 from app.register import datasets, entities
-from app.register.models import Dataset, Entity, EntityBacklog, EntityVersion, RegisterEvent
+from app.register.models import Entity, EntityBacklog, EntityVersion, RegisterEvent
 
 XF = "http://www.w3.org/2002/xforms"
 H = "http://www.w3.org/1999/xhtml"
@@ -42,22 +42,15 @@ _EVENT_COLUMNS = ("project_id", "kind", "submission_def_id", "payload", "actor_k
                   "created_at")
 _INSERT_EVENT = DriverStatement(RegisterEvent.__table__.insert().values(
     {c: bindparam(c, type_=RegisterEvent.__table__.c[c].type) for c in _EVENT_COLUMNS}))
-_D = Dataset.__table__
 _ANY_HELD = select(EntityBacklog.__table__.c.id).limit(1)
 _IS_ANY_HELD = DriverStatement(_ANY_HELD)
 #: PostgreSQL: journal the merge and ask whether anything waits in the backlog, in one
 #: statement (a data-modifying CTE runs whether or not the query reads it)
-_EVENT_THEN_ANY_HELD = _ANY_HELD.add_cte(_INSERT_EVENT.statement.cte("journal"))
+_JOURNAL_AND_PROBE = _ANY_HELD.add_cte(_INSERT_EVENT.statement.cte("journal"))
+_EVENT_THEN_ANY_HELD = DriverStatement(_JOURNAL_AND_PROBE)
 #: … and move the list's and one village's revisions too (datasets.take_one_bump): the
 #: merge's last statement carries them, one round trip less
-_EVENT_BUMPS_THEN_ANY_HELD = DriverStatement(
-    _EVENT_THEN_ANY_HELD.add_cte(*datasets.bump_ctes()))
-_EXISTS = select(Entity.__table__.c.id).where(Entity.__table__.c.uuid == bindparam("u"))
-#: the block's list, and whether an entity with the block's id exists (a create asks): one
-#: statement instead of two, on every entity submission
-_DATASET = select(_D.c.id, _D.c.project_id, _D.c.name, _D.c.approval_required,
-                  _EXISTS.scalar_subquery().label("existing_id")).where(
-    _D.c.project_id == bindparam("p"), _D.c.name == bindparam("n"))
+_EVENT_BUMPS_THEN_ANY_HELD = DriverStatement(_JOURNAL_AND_PROBE.add_cte(*datasets.bump_ctes()))
 _V4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
 
@@ -244,9 +237,8 @@ def merge_submission(session, ref, force=False, kind="submission", fresh=False, 
              "payload": {"approved": ref.approved},
              "actor_kind": getattr(ref.actor, "kind", None),
              "actor_id": getattr(ref.actor, "id", None), "created_at": utcnow()}
-    connection = session.connection()
     session.flush()
-    if held or connection.dialect.name != "postgresql":
+    if held or session.get_bind().dialect.name != "postgresql":
         _INSERT_EVENT.run(session, event)
         if held:
             _unhold(session, EntityBacklog.submission_id == ref.submission_id)
@@ -254,7 +246,7 @@ def merge_submission(session, ref, force=False, kind="submission", fresh=False, 
     else:                                   # one round trip for both
         one = datasets.take_one_bump(session)
         if one is None:
-            waiting = connection.execute(_EVENT_THEN_ANY_HELD, event).first() is not None
+            waiting = _EVENT_THEN_ANY_HELD.first(session, event) is not None
         else:
             waiting = _EVENT_BUMPS_THEN_ANY_HELD.first(session, {
                 **event, "d": one[0], "k": one[1]}) is not None
@@ -296,7 +288,7 @@ def _apply(session, ref, block, force, areas):
         if created:
             return (entity_uuid, None, None)
     else:
-        dataset = session.connection().execute(_DATASET, {
+        dataset = session.connection().execute(datasets.LIST_AND_ENTITY, {
             "p": ref.project_id, "n": block.dataset, "u": entity_uuid or ""}).first()
     if dataset is None:
         raise MergeError("404.7", f"no entity list {block.dataset!r}")

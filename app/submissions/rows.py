@@ -42,7 +42,6 @@ _DEF_BY_INSTANCE = (
 _SET_ISSUES = (update(D).where(D.c.id == bindparam("d"))
                .values(issues=bindparam("issues", type_=D.c.issues.type)))
 _ATTACHMENTS = select(A.c.name, A.c.blob_sha256).where(A.c.def_id == bindparam("def_id"))
-_INSERT_DEF = insert(D).returning(D.c.id)
 _INSERT_ATTACHMENT = insert(A)
 _SET_BLOB = (update(A).where(A.c.def_id == bindparam("d"), A.c.name == bindparam("n"))
              .values(blob_sha256=bindparam("sha")))
@@ -74,7 +73,7 @@ def attachments(session, def_id):
 
 
 def insert_def(session, **values):
-    return _conn(session).execute(_INSERT_DEF, {"created_at": utcnow(), **values}).scalar_one()
+    return _INSERT_DEF.first(session, {"created_at": utcnow(), **values}).id
 
 
 _S_COLS = ("form_id", "instance_id", "submitter_kind", "submitter_id", "device_id", "area_id",
@@ -101,10 +100,10 @@ def _create_in_one_statement():
 
 
 _CREATE = DriverStatement(_create_in_one_statement())
-#: SQLite: the same three rows, one statement each
+#: SQLite: the same three rows, one statement each (the version's insert serves edits too)
 _INSERT_FIRST_SUBMISSION = DriverStatement(insert(S).values(
     {c: bindparam(c, type_=S.c[c].type) for c in _S_COLS}).returning(S.c.id))
-_INSERT_FIRST_DEF = DriverStatement(insert(D).values(
+_INSERT_DEF = DriverStatement(insert(D).values(
     {c: bindparam(c, type_=D.c[c].type) for c in ("submission_id", *_D_COLS)}).returning(D.c.id))
 _INSERT_CREATE_AUDIT = DriverStatement(insert(AE).values(
     {c: bindparam(c, type_=AE.c[c].type) for c in (*_A_COLS, "target")}))
@@ -123,7 +122,7 @@ def create_submission(session, submission, definition, audit):
         created = _CREATE.first(session, params)
         return created.submission_id, created.id
     submission_id = _INSERT_FIRST_SUBMISSION.first(session, submission).id
-    def_id = _INSERT_FIRST_DEF.first(session, {**definition, "submission_id": submission_id}).id
+    def_id = _INSERT_DEF.first(session, {**definition, "submission_id": submission_id}).id
     _INSERT_CREATE_AUDIT.run(session, {**audit, "target": f"submission:{submission_id}"})
     return submission_id, def_id
 
