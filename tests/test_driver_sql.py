@@ -73,3 +73,26 @@ def test_a_statement_leaving_a_python_default_to_sqlalchemy_is_refused(db):
     lax = DriverStatement(insert(D).values(project_id=bindparam("p"), name=bindparam("n")))
     with pytest.raises(ValueError, match="schema_revision"):
         lax.run(db.session, {"p": 1, "n": "lax"})
+
+
+def test_one_cursor_per_connection_renewed_when_the_connection_is(db):
+    count = DriverStatement(select(A.c.id).where(A.c.action == bindparam("a")))
+    count.rows(db.session, {"a": "x"})
+    fairy = db.session.connection().connection
+    kept = fairy.info["doorstep_driver_cursor"]
+    count.rows(db.session, {"a": "y"})
+    assert fairy.info["doorstep_driver_cursor"] is kept          # reused, not made again
+    db.session.connection().invalidate()        # the database connection is replaced
+    db.session.rollback()
+    DriverStatement(INSERT).run(db.session, _row("after.invalidate"))
+    fairy = db.session.connection().connection
+    assert fairy.info["doorstep_driver_cursor"][0] is fairy.driver_connection
+    assert count.first(db.session, {"a": "after.invalidate"}) is not None
+
+
+def test_rows_returned_to_run_are_read_so_the_transaction_can_commit(db):
+    # an INSERT ... RETURNING left unread keeps SQLite's statement open ("SQL statements in
+    # progress" at COMMIT); run() reads it to the end
+    DriverStatement(INSERT.returning(A.c.id)).run(db.session, _row("returning.run"))
+    db.session.commit()
+    assert db.session.scalar(select(A.c.id).where(A.c.action == "returning.run")) is not None

@@ -136,8 +136,10 @@ def submission():
     upload = media.read_upload(request)
     try:
         actor = auth.require("submission.create", _project_id(), end_transaction=False)
-        intake.receive(db.session, current_app.extensions["blob_store"], actor, _project_id(),
-                       upload)
+        # the request's Session itself: each use of the scoped proxy looks the session up
+        # again, a few dozen times in one submission
+        intake.receive(db.session(), current_app.extensions["blob_store"], actor,
+                       _project_id(), upload)
     finally:
         upload.close()
     return Response(documents.success(protocol.english_first()), status=201,
