@@ -15,9 +15,10 @@ READ_ONLY = {"doorstep_read_only": True}
 
 
 def begin_reads(session):
-    """Make the session's next transaction a read-only one. No effect inside a transaction."""
+    """Make the session's next transaction a read-only one. No effect inside a transaction,
+    and none on PostgreSQL, where the first statement begins the transaction as usual."""
     actual = session() if isinstance(session, scoped_session) else session
-    if not actual.in_transaction():
+    if not actual.in_transaction() and actual.get_bind().dialect.name == "sqlite":
         actual.connection(execution_options=READ_ONLY)
 
 
