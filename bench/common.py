@@ -149,6 +149,21 @@ class Gunicorn:
             self.crash()
 
 
+def cpu_reference():
+    """Milliseconds this machine takes for a fixed pure-Python loop (best of 3): a yardstick
+    printed beside results, since the 2-core VM's speed drifts by up to 3x within an hour
+    (docs/performance.md gives the range seen)."""
+    best = None
+    for _ in range(3):
+        start = time.perf_counter()
+        total = 0
+        for i in range(1_000_000):
+            total += i
+        elapsed = (time.perf_counter() - start) * 1000
+        best = elapsed if best is None else min(best, elapsed)
+    return best
+
+
 def free_port():
     import socket
     with socket.socket() as s:

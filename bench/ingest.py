@@ -119,7 +119,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     print(f"# intake: {args.form}, {args.rounds} rounds x {args.n} submissions, {args.clients} "
-          f"clients, {os.cpu_count()} cores; gunicorn workers x threads per database")
+          f"clients, {os.cpu_count()} cores; gunicorn workers x threads per database; "
+          f"CPU reference {common.cpu_reference():.0f} ms (bench/common.py)")
     print(f"{'db':<11}{'shape':>6}{'subs/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}"
           f"{'rounds':>18}{'HEAD/s':>8}{'in-proc/s':>10}{'vs Central':>11}{'entities':>10}"
           "  statuses")

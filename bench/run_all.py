@@ -19,6 +19,7 @@ import platform
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
 import ingest  # noqa: E402
 import lists  # noqa: E402
 
@@ -37,6 +38,8 @@ def main(argv=None):
     print(f"# Doorstep benchmarks, {dt.datetime.utcnow():%Y-%m-%d %H:%M} UTC, "
           f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
           f"Python {platform.python_version()}")
+    print(f"# CPU reference (1M-step Python loop, lower is faster): "
+          f"{common.cpu_reference():.0f} ms at the start", flush=True)
     rows = []
     for form in ("bench_plain.xml", "bench_entity.xml"):
         form_id = form[:-4]
@@ -65,6 +68,7 @@ def main(argv=None):
                          f"{people} people", f"{r['warm'] / r['hash']:.0f}x cheaper than CSV",
                          "-", "-"))
         print(f"  done: lists on {kind}", flush=True)
+    print(f"# CPU reference: {common.cpu_reference():.0f} ms at the end")
     head = ("benchmark", "db", "Doorstep", "baseline (same run)", "ratio", "ODK Central",
             "vs Central / size")
     widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
