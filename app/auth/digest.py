@@ -4,6 +4,7 @@ to support and the only safe password scheme over plain HTTP.
 Nonces are stateless: a timestamp signed with the secret key, so any worker on any host can
 check a nonce another one issued. A nonce older than NONCE_SECONDS is answered with
 stale=true, which makes the client retry with a fresh one without asking the user again.
+Within its life each nonce count is accepted once (app/auth/nonces.py).
 """
 import hashlib
 import hmac
@@ -43,13 +44,16 @@ def challenge(realm, secret, stale=False):
 def expected_response(ha1, method, params):
     md5 = lambda s: hashlib.md5(s.encode()).hexdigest()  # noqa: E731
     ha2 = md5(f"{method}:{params.get('uri', '')}")
-    if params.get("qop"):
-        return md5(f"{ha1}:{params['nonce']}:{params.get('nc', '')}:"
-                   f"{params.get('cnonce', '')}:{params['qop']}:{ha2}")
-    return md5(f"{ha1}:{params['nonce']}:{ha2}")
+    return md5(f"{ha1}:{params['nonce']}:{params['nc']}:{params.get('cnonce', '')}:"
+               f"{params['qop']}:{ha2}")
 
 
 def verify(ha1, method, params):
+    """Only qop=auth answers (what the challenge offers, and what Collect and every current
+    client send): the older form without qop has no nonce count, so a replay of it could not
+    be told from a new request (app/auth/nonces.py)."""
     if not ha1 or not params.get("response") or not params.get("nonce"):
+        return False
+    if params.get("qop") != "auth" or not params.get("nc") or len(params["nc"]) > 16:
         return False
     return hmac.compare_digest(expected_response(ha1, method, params), params["response"])

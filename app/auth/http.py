@@ -10,7 +10,7 @@ only over HTTPS; Digest always.
 from flask import current_app, request
 
 from app import transactions
-from app.auth import actors, digest, secrets
+from app.auth import actors, digest, nonces, secrets
 from app.extensions import db
 from app.problems import Problem
 
@@ -87,6 +87,9 @@ def _by_digest(params, challenge):
     if user is None or not digest.verify(ha1, request.method, params):
         return None
     if state == "stale":
+        raise _unauthorised("401.2", challenge, stale=True)
+    if not nonces.first_use(db.engine, params["nonce"], params["nc"]):
+        # a replay, or a retry of a request whose answer was lost: the next nonce count
         raise _unauthorised("401.2", challenge, stale=True)
     return actors.from_user(user)
 

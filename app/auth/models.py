@@ -65,3 +65,12 @@ class ApiSession(db.Model):
     user_id = db.Column(db.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     expires_at = db.Column(db.DateTime, nullable=False)
+
+
+class DigestNonceUse(db.Model):
+    """Each (nonce, nc) a Digest request was accepted with: a second use of the same pair is a
+    replayed Authorization header (app/auth/nonces.py). Rows outlive their nonce by a minute."""
+    __tablename__ = "digest_nonce_uses"
+    nonce = db.Column(db.String(100), primary_key=True)
+    nc = db.Column(db.String(16), primary_key=True)
+    used_at = db.Column(db.DateTime, nullable=False, index=True)

@@ -1,10 +1,11 @@
 """Checklist items 55–59: token URLs, Basic (HTTPS only), Digest, st=, form grants."""
 import base64
+import hashlib
 
 from requests.auth import HTTPDigestAuth
 from requests.utils import parse_dict_header
 
-from app.auth import accounts, digest
+from app.auth import accounts, digest, secrets
 from tests.collect import OPENROSA, CollectClient
 from tests.factories import make_instance, make_xform
 from tests.openrosa.docs import form_entries, message
@@ -151,3 +152,52 @@ def test_item_57_digest_under_a_sub_path(client, personas, simple_form):
                           environ_overrides=env)
     assert response.status_code == 200
     assert form_entries(response)[0]["downloadUrl"].startswith("http://localhost/odk/v1/")
+
+
+def test_item_57_a_digest_header_is_accepted_once(client, personas, simple_form):
+    # someone on the network path of a plain-HTTP phone replays what it saw, with a body
+    # of their own: refused with a stale challenge, and the phone's next count still works
+    url = "/v1/projects/1/submission"
+    auth = HTTPDigestAuth("supervisor", "supervisor-password")
+    auth.init_per_thread_state()
+    auth._thread_local.chal = parse_dict_header(
+        client.post(url, headers=OPENROSA).headers["WWW-Authenticate"].split(" ", 1)[1])
+    header = auth.build_digest_header("POST", "http://localhost" + url)
+    phone = CollectClient(client, "/v1/projects/1", headers={"Authorization": header})
+    assert phone.submit(make_instance(), query="").status_code == 201
+    replayed = phone.submit(make_instance(), query="")
+    assert replayed.status_code == 401
+    assert "stale=true" in replayed.headers["WWW-Authenticate"]
+    following = auth.build_digest_header("POST", "http://localhost" + url)       # nc=00000002
+    phone = CollectClient(client, "/v1/projects/1", headers={"Authorization": following})
+    assert phone.submit(make_instance(), query="").status_code == 201
+
+
+def test_item_57_digest_without_qop_is_refused(client, app, personas):
+    # RFC 2069's answer has no nonce count, so a replay of it could not be recognised
+    url = "/v1/projects/1/formList"
+    challenge = client.get(url, headers=OPENROSA).headers["WWW-Authenticate"]
+    nonce = parse_dict_header(challenge.split(" ", 1)[1])["nonce"]
+    realm = app.config["AUTH_REALM"]
+    ha1 = secrets.digest_ha1("supervisor", realm, "supervisor-password")
+    md5 = lambda s: hashlib.md5(s.encode()).hexdigest()  # noqa: E731
+    answer = md5(f"{ha1}:{nonce}:" + md5("GET:" + url))       # no qop, nc or cnonce
+    header = (f'Digest username="supervisor", realm="{realm}", nonce="{nonce}", uri="{url}", '
+              f'response="{answer}"')
+    assert client.get(url, headers={**OPENROSA, "Authorization": header}).status_code == 401
+
+
+def test_nonce_uses_are_forgotten_after_the_nonce_life(app, db):
+    import datetime as dt
+
+    from app.auth import nonces
+    from app.auth.models import DigestNonceUse
+    assert nonces.first_use(db.engine, "n1", "00000001")
+    assert not nonces.first_use(db.engine, "n1", "00000001")
+    assert nonces.first_use(db.engine, "n1", "00000002")
+    with db.engine.begin() as c:
+        c.execute(DigestNonceUse.__table__.update().values(
+            used_at=dt.datetime(2026, 1, 1)))
+    assert nonces.first_use(db.engine, "n2", "00000001")          # purges the old ones
+    kept = db.session.scalars(db.select(DigestNonceUse.nonce)).all()
+    assert kept == ["n2"]
