@@ -1,0 +1,77 @@
+"""Instructions per submission, counted by valgrind's callgrind: a measure of the CPU work of
+intake that does not drift with the machine (on the 2-core VM wall-clock figures move by up to
+3x within an hour, so small changes cannot be seen in them).
+
+Each form runs in a child process under callgrind with counting switched off; the child builds
+a scratch database, publishes the form, posts warm-up submissions through Flask's test client,
+switches counting on (callgrind_control), posts N more and exits. Printed per form: millions of
+instructions per submission, beside bench_plain's as the baseline of the same run. It counts
+this process only, not PostgreSQL's backend, and includes the test client's own work.
+
+    python bench/instructions.py [--db sqlite|postgresql] [--n 200]
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+import ingest  # noqa: E402
+
+WARM_UP = 50
+
+
+def child(kind, form_id, n):
+    with common.scratch_database(kind) as url, tempfile.TemporaryDirectory() as data:
+        app = common.make_app(url, data)
+        token = common.prepare(app, [os.path.join(common.SHARED_BENCH, form_id + ".xml")])
+        client = app.test_client()
+        path = f"/v1/key/{token}/projects/1/submission"
+        bodies = [common.multipart(ingest.plain_instance(form_id, i)) for i in range(WARM_UP + n)]
+        for i, (body, content_type) in enumerate(bodies):
+            if i == WARM_UP:
+                subprocess.run(["callgrind_control", "-i", "on", str(os.getpid())],
+                               check=True, capture_output=True)
+            response = client.post(path, data=body, headers={
+                "Content-Type": content_type, "X-OpenRosa-Version": "1.0"})
+            assert response.status_code == 201, response.data
+
+
+def count(kind, form_id, n):
+    """Millions of instructions per submission of form_id."""
+    with tempfile.TemporaryDirectory() as out:
+        done = subprocess.run(
+            ["valgrind", "--tool=callgrind", "--instr-atstart=no",
+             f"--callgrind-out-file={out}/callgrind.out", sys.executable,
+             os.path.abspath(__file__), "--child", form_id, "--db", kind, "--n", str(n)],
+            capture_output=True, text=True)
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if done.returncode != 0 or not found:
+        raise SystemExit(f"callgrind run failed:\n{done.stderr[-2000:]}")
+    return int(found.group(1)) / n / 1e6
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="postgresql")
+    parser.add_argument("--n", type=int, default=200)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        return child(args.db, args.child, args.n)
+    if not (shutil.which("valgrind") and shutil.which("callgrind_control")):
+        raise SystemExit("needs valgrind (apt-get install valgrind)")
+    print(f"# instructions per submission in process (callgrind), {args.db}, {args.n} after "
+          f"{WARM_UP} to warm up; this process only")
+    plain = count(args.db, "bench_plain", args.n)
+    entity = count(args.db, "bench_entity", args.n)
+    print(f"bench_plain   {plain:6.2f} M")
+    print(f"bench_entity  {entity:6.2f} M  ({entity / plain:.2f}x bench_plain)")
+
+
+if __name__ == "__main__":
+    main()
