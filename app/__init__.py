@@ -38,7 +38,7 @@ def create_app(config=None):
 class _NoCookies(SessionInterface):
     """Doorstep keeps no state in cookies (phones use tokens, the web UI bearer sessions), so
     Flask's cookie session is never opened: Flask's default builds a signing serializer on
-    every request just to find there is no cookie, about 3 % of a submission's CPU."""
+    every request just to find there is no cookie (3 % of a submission's profile)."""
 
     def open_session(self, app, request):
         return None         # Flask then uses its empty, read-only NullSession
