@@ -38,10 +38,9 @@ H = "http://www.w3.org/1999/xhtml"
 BACKLOG_DAYS = 5
 AUTO_LABEL = "auto generated"
 AREA_PROPERTY = "village"
-_EVENT_COLUMNS = ("project_id", "kind", "submission_def_id", "payload", "actor_kind", "actor_id",
-                  "created_at")
 _INSERT_EVENT = DriverStatement(RegisterEvent.__table__.insert().values(
-    {c: bindparam(c, type_=RegisterEvent.__table__.c[c].type) for c in _EVENT_COLUMNS}))
+    {c: bindparam(c, type_=RegisterEvent.__table__.c[c].type)
+     for c in entities.JOURNAL_COLUMNS}))
 _ANY_HELD = select(EntityBacklog.__table__.c.id).limit(1)
 _IS_ANY_HELD = DriverStatement(_ANY_HELD)
 #: PostgreSQL: journal the merge and ask whether anything waits in the backlog, in one
@@ -222,9 +221,15 @@ def merge_submission(session, ref, force=False, kind="submission", fresh=False, 
     # failure or a hold undoes what went before. A lone block fails before it writes anything,
     # and then needs none (one round trip less on PostgreSQL, on every submission).
     alone = len(blocks) == 1 and not blocks[0].branch_id and not own_savepoint
+    event = {"project_id": ref.project_id, "kind": kind, "submission_def_id": ref.def_id,
+             "payload": {"approved": ref.approved},
+             "actor_kind": getattr(ref.actor, "kind", None),
+             "actor_id": getattr(ref.actor, "id", None), "created_at": utcnow()}
+    # a lone create that needs no backlog work is journaled by the statement that creates it
+    journal = _Journal(event) if alone and not held else None
     try:
         if alone:
-            applied = _apply_all(session, ref, blocks, force)
+            applied = _apply_all(session, ref, blocks, force, journal)
         else:
             with session.begin_nested():
                 applied = _apply_all(session, ref, blocks, force)
@@ -233,30 +238,42 @@ def merge_submission(session, ref, force=False, kind="submission", fresh=False, 
         return "held"
     if not applied:
         return "none"
-    event = {"project_id": ref.project_id, "kind": kind, "submission_def_id": ref.def_id,
-             "payload": {"approved": ref.approved},
-             "actor_kind": getattr(ref.actor, "kind", None),
-             "actor_id": getattr(ref.actor, "id", None), "created_at": utcnow()}
-    session.flush()
-    if held or session.get_bind().dialect.name != "postgresql":
-        _INSERT_EVENT.run(session, event)
-        if held:
-            _unhold(session, EntityBacklog.submission_id == ref.submission_id)
-        waiting = _IS_ANY_HELD.first(session, {}) is not None
-    else:                                   # one round trip for both
-        one = datasets.take_one_bump(session)
-        if one is None:
-            waiting = _EVENT_THEN_ANY_HELD.first(session, event) is not None
-        else:
-            waiting = _EVENT_BUMPS_THEN_ANY_HELD.first(session, {
-                **event, "d": one[0], "k": one[1]}) is not None
+    if journal is not None and journal.written:
+        waiting = journal.held
+    else:
+        waiting = _write_journal(session, event, ref, held)
     if waiting:
         for entity_uuid, branch_id, branch_base in applied:
             _release(session, entity_uuid, branch_id, branch_base)
     return "applied"
 
 
-def _apply_all(session, ref, blocks, force):
+class _Journal:
+    """A merge's journal event, for the statement that creates a lone block's entity to write
+    (entities.look_up_and_create); it notes that it did, and whether the backlog holds
+    anything."""
+
+    def __init__(self, event):
+        self.event, self.written, self.held = event, False, False
+
+
+def _write_journal(session, event, ref, held):
+    """Journal the merge (and move the revisions noted for it); returns whether anything
+    waits in the backlog."""
+    session.flush()
+    if held or session.get_bind().dialect.name != "postgresql":
+        _INSERT_EVENT.run(session, event)
+        if held:
+            _unhold(session, EntityBacklog.submission_id == ref.submission_id)
+        return _IS_ANY_HELD.first(session, {}) is not None
+    one = datasets.take_one_bump(session)           # one round trip for all of it
+    if one is None:
+        return _EVENT_THEN_ANY_HELD.first(session, event) is not None
+    return _EVENT_BUMPS_THEN_ANY_HELD.first(session, {
+        **event, "d": one[0], "k": one[1]}) is not None
+
+
+def _apply_all(session, ref, blocks, force, journal=None):
     errors, applied = [], []
     areas = {}
     if any(AREA_PROPERTY in b.data for b in blocks):
@@ -265,7 +282,7 @@ def _apply_all(session, ref, blocks, force):
     with datasets.bumps_once(session):
         for block in blocks:
             try:
-                result = _apply(session, ref, block, force, areas)
+                result = _apply(session, ref, block, force, areas, journal)
                 if result:
                     applied.append(result)
             except MergeError as e:
@@ -275,7 +292,7 @@ def _apply_all(session, ref, blocks, force):
     return applied
 
 
-def _apply(session, ref, block, force, areas):
+def _apply(session, ref, block, force, areas, journal=None):
     declared = block.declared
     if not block.dataset:
         raise MergeError("404.7", "the entity block names no list")
@@ -284,8 +301,10 @@ def _apply(session, ref, block, force, areas):
         dataset, created = entities.look_up_and_create(
             session, ref.project_id, block.dataset, block.label, block.data, entity_uuid,
             _area(block, ref, areas), ref.actor, (ref.submission_id, ref.def_id),
-            block.branch_id or None)
+            block.branch_id or None, journal and journal.event)
         if created:
+            if journal is not None:
+                journal.written, journal.held = True, dataset.held is not None
             return (entity_uuid, None, None)
     else:
         dataset = session.connection().execute(datasets.LIST_AND_ENTITY, {

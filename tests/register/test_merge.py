@@ -8,8 +8,9 @@ from sqlalchemy import select, update
 
 from app.audit.models import AuditEvent
 from app.register import merge
-from app.register.models import Dataset, Entity, EntityBacklog, EntityVersion
-from app.submissions.models import Submission
+from app.register.models import (AreaRevision, Dataset, Entity, EntityBacklog, EntityVersion,
+                                 RegisterEvent)
+from app.submissions.models import Submission, SubmissionDef
 from tests.factories import make_entity_xform
 
 PROPS = ("full_name", "village", "phone")
@@ -150,6 +151,53 @@ def test_item_75_a_chain_arriving_in_reverse_order_is_held_then_applied(collect,
     assert collect.submit(first).status_code == 201
     entity = get(db, eid)
     assert (entity.version, entity.data["phone"], entity.conflict) == (3, "3", None)
+    assert db.session.scalars(select(EntityBacklog)).all() == []
+
+
+def revisions(db):
+    """(the people list's revision, {village key: revision})."""
+    db.session.rollback()
+    dataset = db.session.scalar(select(Dataset).where(Dataset.name == "people"))
+    return dataset.revision, dict(db.session.execute(
+        select(AreaRevision.area_key, AreaRevision.revision)
+        .where(AreaRevision.dataset_id == dataset.id)).all())
+
+
+def test_a_lone_create_is_journaled_once_and_moves_its_list_and_village(collect, people, db):
+    # On PostgreSQL the create's own statement writes the journal and moves both revisions
+    # (entities.look_up_and_create with a journal); the result must be the same as elsewhere.
+    collect.submit(entity_instance(new_id(), "First", create=True, full_name="First"))
+    list_before, villages_before = revisions(db)
+    eid = new_id()
+    collect.submit(entity_instance(eid, "王芳", create=True, full_name="王芳", iid="uuid:one"))
+    list_after, villages_after = revisions(db)
+    entity = get(db, eid)
+    assert list_after == list_before + 1
+    assert villages_after[entity.area_id] == villages_before[entity.area_id] + 1
+    def_id = db.session.scalar(select(SubmissionDef.id)
+                               .where(SubmissionDef.instance_id == "uuid:one"))
+    [event] = db.session.scalars(select(RegisterEvent)
+                                 .where(RegisterEvent.submission_def_id == def_id)).all()
+    assert (event.kind, event.payload, event.actor_kind) == (
+        "submission", {"approved": False}, "app_user")
+    # a create that fails writes no journal event and moves nothing
+    collect.submit(entity_instance(eid, "Again", create=True, full_name="Again", iid="uuid:two"))
+    assert revisions(db) == (list_after, villages_after)
+    def_id = db.session.scalar(select(SubmissionDef.id)
+                               .where(SubmissionDef.instance_id == "uuid:two"))
+    assert db.session.scalars(select(RegisterEvent)
+                              .where(RegisterEvent.submission_def_id == def_id)).all() == []
+
+
+def test_a_create_without_a_branch_releases_an_update_that_waited_for_it(collect, people, db):
+    eid, branch = new_id(), new_id()
+    collect.submit(entity_instance(eid, "", update=True, base="1", branch=branch, phone="2"))
+    assert get(db, eid) is None and len(db.session.scalars(select(EntityBacklog)).all()) == 1
+    # created online (Enketo sends no branch): a lone create, which on PostgreSQL also asks
+    # whether anything waits in the backlog in the same statement
+    collect.submit(entity_instance(eid, "A", create=True, full_name="A", phone="1"))
+    entity = get(db, eid)
+    assert (entity.version, entity.data["phone"]) == (2, "2")
     assert db.session.scalars(select(EntityBacklog)).all() == []
 
 
