@@ -92,7 +92,13 @@ def load(instance_path, overrides=None, environ=os.environ):
     # No pool_pre_ping: it costs a database round trip on every request. Connections are
     # recycled hourly instead; after a database restart, the first request on each stale
     # connection fails once (a phone simply retries).
-    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_recycle": 3600})
+    options = config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(
+        config.get("SQLALCHEMY_ENGINE_OPTIONS") or {"pool_recycle": 3600})
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg"):
+        # prepared statements are app.driver_pg's: psycopg's own would take them all away on
+        # every ROLLBACK
+        from app import driver_pg
+        options["connect_args"] = {**options.get("connect_args", {}), **driver_pg.CONNECT_ARGS}
     return config
 
 

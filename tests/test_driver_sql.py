@@ -75,18 +75,23 @@ def test_a_statement_leaving_a_python_default_to_sqlalchemy_is_refused(db):
         lax.run(db.session, {"p": 1, "n": "lax"})
 
 
-def test_one_cursor_per_connection_renewed_when_the_connection_is(db):
+def test_what_is_kept_per_connection_is_renewed_when_the_connection_is(db):
+    # SQLite: one driver cursor per connection; PostgreSQL: libpq's prepared statements and
+    # psycopg's Transformer (app.driver_pg)
+    key = ("doorstep_libpq_state" if db.session.get_bind().dialect.name == "postgresql"
+           else "doorstep_driver_cursor")
     count = DriverStatement(select(A.c.id).where(A.c.action == bindparam("a")))
     count.rows(db.session, {"a": "x"})
     fairy = db.session.connection().connection
-    kept = fairy.info["doorstep_driver_cursor"]
+    kept = fairy.info[key]
     count.rows(db.session, {"a": "y"})
-    assert fairy.info["doorstep_driver_cursor"] is kept          # reused, not made again
+    assert fairy.info[key] is kept          # reused, not made again
     db.session.connection().invalidate()        # the database connection is replaced
     db.session.rollback()
     DriverStatement(INSERT).run(db.session, _row("after.invalidate"))
     fairy = db.session.connection().connection
-    assert fairy.info["doorstep_driver_cursor"][0] is fairy.driver_connection
+    driver = fairy.info[key].driver if key == "doorstep_libpq_state" else fairy.info[key][0]
+    assert driver is fairy.driver_connection
     assert count.first(db.session, {"a": "after.invalidate"}) is not None
 
 
@@ -96,3 +101,18 @@ def test_rows_returned_to_run_are_read_so_the_transaction_can_commit(db):
     DriverStatement(INSERT.returning(A.c.id)).run(db.session, _row("returning.run"))
     db.session.commit()
     assert db.session.scalar(select(A.c.id).where(A.c.action == "returning.run")) is not None
+
+
+def test_the_connection_is_kept_for_one_transaction_only(db):
+    DriverStatement(INSERT).run(db.session, _row("first.transaction"))
+    kept = db.session.info["doorstep_transaction_connection"]
+    DriverStatement(INSERT).run(db.session, _row("first.transaction"))
+    assert db.session.info["doorstep_transaction_connection"] is kept   # not looked up again
+    db.session.commit()
+    # the next statement opens and runs in a new transaction: rolling that back keeps the
+    # first one's rows and drops its own
+    DriverStatement(INSERT).run(db.session, _row("second.transaction"))
+    assert db.session.info["doorstep_transaction_connection"] is not kept
+    db.session.rollback()
+    actions = db.session.scalars(select(A.c.action).where(A.c.action.like("%.transaction"))).all()
+    assert actions == ["first.transaction", "first.transaction"]
