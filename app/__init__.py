@@ -2,6 +2,7 @@
 
 create_app() only wires: config → extensions → blueprints → error handlers → CLI.
 """
+import gc
 import os
 
 from flask import Flask
@@ -32,6 +33,12 @@ def create_app(config=None):
     app.wsgi_app = TrustedProxyFix(app.wsgi_app, app.config["TRUSTED_PROXIES"])
     from app.register.timer import install as install_backlog_timer
     install_backlog_timer(app)
+    # What exists now (modules, SQLAlchemy's mappers and compiled statements, Flask's routes:
+    # some 140,000 objects) lives as long as the process. A full collection of the cyclic
+    # garbage collector walked all of it: about 110 ms, in the middle of whichever request
+    # triggered it, every two thousand or so submissions per worker. Frozen, it is left out
+    # of every collection (each gunicorn worker builds its own app, in wsgi.py).
+    gc.freeze()
     return app
 
 

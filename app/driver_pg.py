@@ -51,6 +51,13 @@ class Prepared:
         self.names = tuple(order)         # parameter $i is values[names[i - 1]]
         self.formats = [PyFormat.AUTO] * len(self.names)
 
+    @staticmethod
+    def usable(driver):
+        return usable(driver)
+
+    def execute(self, info, driver, values):
+        return execute(info, driver, self, values)
+
 
 class _Connection:
     """What is kept per database connection: its Transformer and its prepared statements."""

@@ -18,8 +18,6 @@ from collections import namedtuple
 from sqlalchemy import exc
 from sqlalchemy.orm import scoped_session
 
-from app import driver_pg
-
 
 class _Compiled:
     """A statement as compiled for one dialect, with its value converters."""
@@ -47,9 +45,12 @@ class _Compiled:
                       for c in columns]
         self.results = processors if any(processors) else None
         self.row = namedtuple("Row", [c.key for c in columns]) if columns else None
-        # inside a transaction, PostgreSQL statements go through libpq directly (driver_pg)
-        self.libpq = (driver_pg.Prepared(self.sql) if dialect.driver == "psycopg"
-                      and dialect.paramstyle == "pyformat" else None)
+        # PostgreSQL statements go through libpq directly (driver_pg, and so psycopg, is
+        # imported only then: a SQLite server never loads it)
+        self.libpq = None
+        if dialect.driver == "psycopg" and dialect.paramstyle == "pyformat":
+            from app import driver_pg
+            self.libpq = driver_pg.Prepared(self.sql)
 
 
 def _cursor(fairy):
@@ -114,8 +115,8 @@ class DriverStatement:
         fairy = connection.connection
         driver = fairy.driver_connection
         try:
-            if compiled.libpq is not None and driver_pg.usable(driver):
-                return compiled, driver_pg.execute(fairy.info, driver, compiled.libpq, values)
+            if compiled.libpq is not None and compiled.libpq.usable(driver):
+                return compiled, compiled.libpq.execute(fairy.info, driver, values)
             arguments = (tuple(values[name] for name in compiled.order)
                          if compiled.order is not None else values)
             cursor = _cursor(fairy)

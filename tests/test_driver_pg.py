@@ -66,13 +66,17 @@ def test_parameter_types_that_differ_get_their_own_statement(db):
 
 
 def test_a_statement_that_vanished_fails_once_then_is_prepared_again(db):
-    COUNT.rows(db.session, {"a": "x"})
-    db.session.commit()
-    db.session.execute(text("DEALLOCATE ALL"))  # e.g. a pooler in front of PostgreSQL
-    with pytest.raises(exc.ProgrammingError, match="does not exist"):
-        COUNT.rows(db.session, {"a": "x"})
-    db.session.rollback()
-    assert COUNT.rows(db.session, {"a": "x"}) == []
+    with db.engine.connect() as connection:         # one database connection throughout
+        session = Session(bind=connection)
+        COUNT.rows(session, {"a": "x"})
+        session.commit()
+        session.execute(text("DEALLOCATE ALL"))     # e.g. a pooler in front of PostgreSQL
+        session.commit()
+        with pytest.raises(exc.ProgrammingError, match="does not exist"):
+            COUNT.rows(session, {"a": "x"})
+        session.rollback()
+        assert COUNT.rows(session, {"a": "x"}) == []
+        session.close()
 
 
 def test_begin_carries_the_connections_isolation_and_read_only_settings(db):

@@ -57,3 +57,33 @@ def test_reads_and_rolled_back_writes_sync_nothing(db, syncs):
     record(db.session, None, "test.write", "test:1")
     db.session.rollback()
     assert syncs == []
+
+
+def test_a_busy_database_at_begin_is_sqlalchemys_error_and_frees_the_lock(db, sqlite_path):
+    import sqlite3
+
+    from sqlalchemy import exc
+    db.session.execute(text("PRAGMA busy_timeout=100"))        # this pooled connection only
+    db.session.rollback()
+    other = sqlite3.connect(sqlite_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")        # a writer outside Doorstep (the sqlite3 shell)
+    try:
+        with pytest.raises(exc.OperationalError, match="locked"):
+            record(db.session, None, "test.write", "test:1")
+        db.session.rollback()
+        probe = os.open(sqlite_path + ".lock", os.O_RDWR)
+        try:
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)     # Doorstep's lock is free
+            fcntl.flock(probe, fcntl.LOCK_UN)
+        finally:
+            os.close(probe)
+    finally:
+        other.rollback()
+        other.close()
+    db.session.execute(text("PRAGMA busy_timeout=30000"))
+    db.session.rollback()
+
+
+def test_the_apps_start_up_objects_are_left_out_of_garbage_collection(app):
+    import gc
+    assert gc.get_freeze_count() > 10_000
