@@ -6,11 +6,13 @@ Each form runs in a child process under callgrind with counting switched off; th
 a scratch database, publishes the form, posts warm-up submissions through Flask's test client,
 switches counting on (callgrind_control), posts N more and exits. Printed per form: millions of
 instructions per submission, beside bench_plain's as the baseline of the same run. It counts
-this process only, not PostgreSQL's backend, and includes the test client's own work.
+this process only, not PostgreSQL's backend, and includes the test client's own work; the
+cyclic garbage collector is switched off while counting (see child()).
 
     python bench/instructions.py [--db sqlite|postgresql] [--n 200]
 """
 import argparse
+import gc
 import os
 import re
 import shutil
@@ -34,11 +36,22 @@ def child(kind, form_id, n):
         bodies = [common.multipart(ingest.plain_instance(form_id, i)) for i in range(WARM_UP + n)]
         for i, (body, content_type) in enumerate(bodies):
             if i == WARM_UP:
+                # No cyclic garbage collection in the counted window: a full collection costs
+                # 100-200 M instructions and comes every thousand or two submissions, so a
+                # window of 200 either holds one or not, and a change that only moved it
+                # would look like a 20 % gain or loss. What collections cost is measured
+                # apart (docs/performance.md).
+                gc.collect()
+                gc.disable()
                 subprocess.run(["callgrind_control", "-i", "on", str(os.getpid())],
                                check=True, capture_output=True)
             response = client.post(path, data=body, headers={
                 "Content-Type": content_type, "X-OpenRosa-Version": "1.0"})
             assert response.status_code == 201, response.data
+        # off before the scratch database is dropped and the interpreter shuts down: that
+        # teardown depends on how many objects the process holds, not on a submission's work
+        subprocess.run(["callgrind_control", "-i", "off", str(os.getpid())],
+                       check=True, capture_output=True)
 
 
 def count(kind, form_id, n):
