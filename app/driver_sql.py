@@ -75,9 +75,8 @@ def _connection(session):
     Flask-SQLAlchemy's bind lookup and SQLAlchemy's transaction state machine on every call,
     five to eight times per submission; the answer cannot change until the transaction ends,
     so it is kept in session.info beside the transaction it belongs to. A new transaction
-    (after a commit or rollback) is a new object. Both are held by weak references: strong
-    ones kept every request's session and connection alive until the cyclic garbage collector
-    found them, which cost more than the lookups saved (0.3 M instructions per submission)."""
+    (after a commit or rollback) is a new object. Both are held by weak references, so that
+    keeping them never extends the life of a finished transaction or of its connection."""
     if isinstance(session, scoped_session):
         session = session()
     kept = session.info.get(_CONNECTION)
