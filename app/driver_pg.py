@@ -53,10 +53,38 @@ class Prepared:
 
     @staticmethod
     def usable(driver):
-        return usable(driver)
+        """Whether statements can go this way on a psycopg connection: not in autocommit
+        (where each statement is its own transaction, psycopg's business), and idle or inside
+        a healthy transaction."""
+        return not driver.autocommit and driver.pgconn.transaction_status in (_IDLE, _INTRANS)
 
     def execute(self, info, driver, values):
-        return execute(info, driver, self, values)
+        """Run the statement with `values` (name -> Python value, as for a cursor) on
+        `driver`, a psycopg connection that is usable(). Returns the rows as tuples, or None
+        for a statement that returns none. `info` is the pool's per-connection dict."""
+        state = info.get(_STATE)
+        if state is None or state.driver is not driver:      # none yet, or a new connection
+            state = info[_STATE] = _Connection(driver)
+        transformer = state.transformer
+        params = transformer.dump_sequence([values[n] for n in self.names], self.formats)
+        types = tuple(transformer.types)
+        pgconn = driver.pgconn
+        if pgconn.transaction_status == _IDLE:
+            _check(pgconn.exec_(_begin(driver)), driver)
+        name = state.names.get((self, types))
+        if name is None:
+            name = f"doorstep_{len(state.names)}".encode()
+            _check(pgconn.prepare(name, self.sql, types), driver)
+            state.names[(self, types)] = name
+        result = pgconn.exec_prepared(name, params, transformer.formats)
+        if (result.status not in _OK
+                and result.error_field(pq.DiagnosticField.SQLSTATE) == b"26000"):
+            del info[_STATE]              # it has vanished: prepare them all again next time
+        _check(result, driver)
+        if result.status != pq.ExecStatus.TUPLES_OK:
+            return None
+        transformer.set_pgresult(result)
+        return transformer.load_rows(0, result.ntuples, tuple)
 
 
 class _Connection:
@@ -66,41 +94,6 @@ class _Connection:
         self.driver = driver
         self.transformer = Transformer(driver)
         self.names = {}                   # (Prepared, parameter types) -> statement name
-
-
-def usable(driver):
-    """Whether statements can go this way on a psycopg connection: not in autocommit (where
-    each statement is its own transaction, psycopg's business), and idle or inside a healthy
-    transaction."""
-    return not driver.autocommit and driver.pgconn.transaction_status in (_IDLE, _INTRANS)
-
-
-def execute(info, driver, prepared, values):
-    """Run a Prepared statement with `values` (name -> Python value, as for a cursor) on
-    `driver`, a psycopg connection that is usable(). Returns the rows as tuples, or None for a
-    statement that returns none. `info` is the pool's per-connection dict."""
-    state = info.get(_STATE)
-    if state is None or state.driver is not driver:      # none yet, or a new connection
-        state = info[_STATE] = _Connection(driver)
-    transformer = state.transformer
-    params = transformer.dump_sequence([values[n] for n in prepared.names], prepared.formats)
-    types = tuple(transformer.types)
-    pgconn = driver.pgconn
-    if pgconn.transaction_status == _IDLE:
-        _check(pgconn.exec_(_begin(driver)), driver)
-    name = state.names.get((prepared, types))
-    if name is None:
-        name = f"doorstep_{len(state.names)}".encode()
-        _check(pgconn.prepare(name, prepared.sql, types), driver)
-        state.names[(prepared, types)] = name
-    result = pgconn.exec_prepared(name, params, transformer.formats)
-    if result.status not in _OK and result.error_field(pq.DiagnosticField.SQLSTATE) == b"26000":
-        del info[_STATE]                  # it has vanished: prepare them all again next time
-    _check(result, driver)
-    if result.status != pq.ExecStatus.TUPLES_OK:
-        return None
-    transformer.set_pgresult(result)
-    return transformer.load_rows(0, result.ntuples, tuple)
 
 
 def _begin(driver):

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, exc, insert, select, text
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
-from app.driver_pg import Prepared, execute
+from app.driver_pg import Prepared
 from app.driver_sql import DriverStatement
 
 A = AuditEvent.__table__
@@ -85,9 +85,9 @@ def test_begin_carries_the_connections_isolation_and_read_only_settings(db):
         driver = connection.connection.driver_connection
         driver.read_only = True
         try:
-            rows = execute(connection.connection.info, driver,
-                           Prepared("SELECT current_setting('transaction_isolation'), "
-                                    "current_setting('transaction_read_only')"), {})
+            rows = Prepared("SELECT current_setting('transaction_isolation'), "
+                            "current_setting('transaction_read_only')").execute(
+                connection.connection.info, driver, {})
             assert rows == [("serializable", "on")]
             driver.rollback()
         finally:
