@@ -7,6 +7,11 @@ run: the in-process cost of the same intake without HTTP (the limit), and the HT
 created at ~50/s (asynchronously). Doorstep creates each entity inside the request, so its
 entities/s is its submissions/s; the `entities` column counts them. Goal: 5x.
 
+Those Central figures were measured once, at a machine speed nobody recorded. When a running
+Central is named (bench/central.py: DOORSTEP_BENCH_CENTRAL and DOORSTEP_BENCH_CENTRAL_DB), it
+is measured in the same run instead, its rounds interleaved with Doorstep's, and the ratio is
+taken against its completed rate there.
+
     python bench/ingest.py [--n 2000] [--rounds 3] [--clients 8] [--db sqlite|postgresql|both]
                            [--workers W] [--threads T] [--form bench_plain.xml]
 """
@@ -18,6 +23,7 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import central  # noqa: E402
 import common  # noqa: E402
 
 CENTRAL = {"bench_plain": 100.0, "bench_entity": 85.0}
@@ -56,22 +62,36 @@ def in_process(app, token, form_id, n):
         return n / (time.perf_counter() - start)
 
 
-def http_rounds(port, path, form_id, args):
-    rounds = []
-    common.post_all(port, path, [common.multipart(plain_instance(form_id, i))
-                                 for i in range(200)], args.clients)            # warm up
+def http_rounds(port, path, form_id, args, peer=None):
+    """Doorstep's rounds; with a Central (`peer`), each followed by a Central round of the
+    same size, so that both are measured in the same minutes."""
+    rounds, peer_rounds = [], []
+
+    def bodies(n):
+        return [common.multipart(plain_instance(form_id, i)) for i in range(n)]
+
+    common.post_all(port, path, bodies(200), args.clients)                     # warm up
+    if peer:
+        peer.settle()
+        peer.round(bodies(200), args.clients, form_id == "bench_entity")
     for _ in range(args.rounds):
-        bodies = [common.multipart(plain_instance(form_id, i)) for i in range(args.n)]
-        seconds, latencies, statuses = common.post_all(port, path, bodies, args.clients)
+        seconds, latencies, statuses = common.post_all(port, path, bodies(args.n), args.clients)
         rounds.append({"rate": args.n / seconds, "statuses": statuses,
                        **{f"p{p}": common.percentile(latencies, p) for p in (50, 95, 99)}})
+        if peer:
+            peer_rounds.append(peer.round(bodies(args.n), args.clients,
+                                          form_id == "bench_entity"))
     head = [(b"", "text/plain")] * args.n
     seconds, _, _ = common.post_all(port, path, head, args.clients, method="HEAD")
     median = sorted(rounds, key=lambda r: r["rate"])[len(rounds) // 2]
-    return median, [r["rate"] for r in rounds], args.n / seconds
+    peer_median = ({**sorted(peer_rounds, key=lambda r: r["completed"])[len(peer_rounds) // 2],
+                    "rates": [r["completed"] for r in peer_rounds]} if peer_rounds else None)
+    return median, [r["rate"] for r in rounds], args.n / seconds, peer_median
 
 
-def run(kind, args):
+def run(kind, args, peer=None):
+    """One database's figures; `peer`, a prepared bench/central.Central, is measured
+    alongside (its figures under "peer"), else the fixed Central figures are the baseline."""
     form_path = os.path.join(common.SHARED_BENCH, args.form)
     form_id = os.path.splitext(args.form)[0]
     with common.scratch_database(kind) as url, tempfile.TemporaryDirectory() as data:
@@ -82,13 +102,14 @@ def run(kind, args):
         server = common.Gunicorn(url, data, port, args.workers, args.threads)
         shape = gunicorn_shape(url, args)
         try:
-            median, rates, ceiling = http_rounds(
-                port, f"/v1/key/{token}/projects/1/submission", form_id, args)
+            median, rates, ceiling, peer_median = http_rounds(
+                port, f"/v1/key/{token}/projects/1/submission", form_id, args, peer)
         finally:
             server.stop()
         entities = count_entities(app)
     return {"db": kind, **median, "rates": rates, "ceiling": ceiling, "limit": limit,
-            "central": CENTRAL.get(form_id), "entities": entities, "shape": shape}
+            "central": CENTRAL.get(form_id), "entities": entities, "shape": shape,
+            "peer": peer_median}
 
 
 def gunicorn_shape(database_url, args):
@@ -118,6 +139,9 @@ def main(argv=None):
     parser.add_argument("--form", default="bench_plain.xml")
     args = parser.parse_args(argv)
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    peer = central.from_environment()
+    if peer:
+        peer.prepare([os.path.join(common.SHARED_BENCH, args.form)])
     print(f"# intake: {args.form}, {args.rounds} rounds x {args.n} submissions, {args.clients} "
           f"clients, {os.cpu_count()} cores; gunicorn workers x threads per database; "
           f"CPU reference {common.cpu_reference():.0f} ms (bench/common.py)")
@@ -125,12 +149,18 @@ def main(argv=None):
           f"{'rounds':>18}{'HEAD/s':>8}{'in-proc/s':>10}{'vs Central':>11}{'entities':>10}"
           "  statuses")
     for kind in kinds:
-        r = run(kind, args)
+        r = run(kind, args, peer)
         ratio = f"{r['rate'] / r['central']:.1f}x" if r["central"] else "-"
         rounds = "/".join(f"{x:.0f}" for x in r["rates"])
         print(f"{r['db']:<11}{r['shape']:>6}{r['rate']:>8.0f}{r['p50']:>8.1f}{r['p95']:>8.1f}{r['p99']:>8.1f}"
               f"{rounds:>18}{r['ceiling']:>8.0f}{r['limit']:>10.0f}{ratio:>11}{r['entities']:>10}"
               f"  {r['statuses']}")
+        if r["peer"]:
+            p = r["peer"]
+            rounds = "/".join(f"{x:.0f}" for x in p["rates"])
+            print(f"{'  ODK Central, same run:':<25}{p['completed']:>8.0f} completed/s (rounds "
+                  f"{rounds}; accepted {p['accepted']:.0f}/s, p50 {p['p50']:.1f} ms); Doorstep "
+                  f"{r['rate'] / p['completed']:.1f}x  {p['statuses']}")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@
 - intake through gunicorn (in its shipped shape for each database, shown as workers x
   threads) of ../shared/bench/bench_plain.xml and bench_entity.xml, against ODK Central's
   figures on this machine (plain ~100/s; entity ~85/s accepted, entities created at ~50/s)
-  and against the in-process limit and HTTP ceiling measured alongside;
+  and against the in-process limit and HTTP ceiling measured alongside; with a running
+  ODK Central named (bench/central.py), Central is measured in the same run, its rounds
+  interleaved with Doorstep's, and the ratios are taken against that;
 - entity-list CSV generation for a 100,000-person register, for the whole town and for one
   village worker (filtered), cold and warm, and the list hash a current phone pays instead.
 
@@ -19,6 +21,7 @@ import platform
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import central  # noqa: E402
 import common  # noqa: E402
 import ingest  # noqa: E402
 import lists  # noqa: E402
@@ -40,22 +43,27 @@ def main(argv=None):
           f"Python {platform.python_version()}")
     print(f"# CPU reference (1M-step Python loop, lower is faster): "
           f"{common.cpu_reference():.0f} ms at the start", flush=True)
+    peer = central.from_environment()
+    if peer:
+        peer.prepare([os.path.join(common.SHARED_BENCH, f)
+                      for f in ("bench_plain.xml", "bench_entity.xml")])
+        print(f"# ODK Central at {peer.base} measured in the same run (bench/central.py)")
     rows = []
     for form in ("bench_plain.xml", "bench_entity.xml"):
         form_id = form[:-4]
         for kind in kinds:
             options = argparse.Namespace(n=n, rounds=rounds, clients=8, workers=0, threads=0,
                                          form=form)
-            r = ingest.run(kind, options)
-            central = r["central"]
+            r = ingest.run(kind, options, peer)
+            fixed = r["central"]
             rows.append((f"intake {form_id} ({r['shape']})", kind, f"{r['rate']:.0f}/s",
                          f"in-process {r['limit']:.0f}/s, HEAD {r['ceiling']:.0f}/s",
                          f"{r['rate'] / r['limit']:.2f} of in-process",
-                         f"{central:.0f}/s", f"{r['rate'] / central:.1f}x"))
+                         *versus(r["rate"], fixed, r["peer"])))
             if form_id == "bench_entity":
-                rows.append((f"  entities created", kind, f"{r['rate']:.0f}/s",
+                rows.append(("  entities created", kind, f"{r['rate']:.0f}/s",
                              f"{r['entities']} entities", "in the request",
-                             f"{CENTRAL_ENTITIES:.0f}/s", f"{r['rate'] / CENTRAL_ENTITIES:.1f}x"))
+                             *versus(r["rate"], CENTRAL_ENTITIES, r["peer"])))
             print(f"  done: intake {form_id} on {kind} p50 {r['p50']:.1f} ms, "
                   f"p99 {r['p99']:.1f} ms", flush=True)
     for kind in kinds:
@@ -64,7 +72,7 @@ def main(argv=None):
                          f"cold {r['cold'] * 1000:.0f} ms, rows read {r['read'] * 1000:.0f} ms",
                          f"{r['warm'] / r['read']:.1f}x the read" if r["read"] else "-",
                          "-", f"{r['bytes'] / 1e6:.1f} MB ({r['gzip_bytes'] / 1e6:.2f} gz)"))
-            rows.append((f"  list hash (304 path)", kind, f"{r['hash'] * 1000:.2f} ms",
+            rows.append(("  list hash (304 path)", kind, f"{r['hash'] * 1000:.2f} ms",
                          f"{people} people", f"{r['warm'] / r['hash']:.0f}x cheaper than CSV",
                          "-", "-"))
         print(f"  done: lists on {kind}", flush=True)
@@ -75,6 +83,16 @@ def main(argv=None):
     print()
     for row in (head, tuple("-" * w for w in widths), *rows):
         print("  ".join(str(x).ljust(w) for x, w in zip(row, widths)))
+
+
+def versus(rate, fixed, peer):
+    """The "ODK Central" and "vs Central" cells: against Central measured in this run when
+    there is one (its completed rate: accepted and worked through its queue), else against
+    the figure measured once on this machine."""
+    if peer is None:
+        return f"{fixed:.0f}/s", f"{rate / fixed:.1f}x"
+    return (f"{peer['completed']:.0f}/s same run (accepted {peer['accepted']:.0f}/s)",
+            f"{rate / peer['completed']:.1f}x (vs {fixed:.0f}/s: {rate / fixed:.1f}x)")
 
 
 if __name__ == "__main__":
