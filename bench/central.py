@@ -92,8 +92,8 @@ class Central:
         """VACUUM ANALYZE Central's database and wait for its queue to empty, before a block of
         rounds. Central's worker polls its audit log with a query whose index scan walks every
         dead index entry that row updates leave behind (each processed event leaves two); until
-        autovacuum gets there, Central slows down round after round (105, 89, 74 completed/s in
-        three consecutive rounds here, 70 ms per poll at 100,000 events). Doorstep gets a fresh
+        autovacuum gets there, Central slows down round after round (84, 88, 77, 67 completed/s
+        in four consecutive rounds here; 70 ms per poll at 97,000 events). Doorstep gets a fresh
         database for each benchmark row, so Central gets a clean one too: the comparison then
         leans, if anything, in Central's favour."""
         import psycopg
