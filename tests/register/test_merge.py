@@ -155,12 +155,17 @@ def test_item_75_a_chain_arriving_in_reverse_order_is_held_then_applied(collect,
 
 
 def revisions(db):
-    """(the people list's revision, {village key: revision})."""
+    """(the people list's revision, {village key: revision}), read in a transaction of its
+    own that is ended again: left open on SQLite, it would hold the write lock (Doorstep
+    begins every transaction IMMEDIATE) across whatever the test does next."""
     db.session.rollback()
-    dataset = db.session.scalar(select(Dataset).where(Dataset.name == "people"))
-    return dataset.revision, dict(db.session.execute(
-        select(AreaRevision.area_key, AreaRevision.revision)
-        .where(AreaRevision.dataset_id == dataset.id)).all())
+    try:
+        dataset = db.session.scalar(select(Dataset).where(Dataset.name == "people"))
+        return dataset.revision, dict(db.session.execute(
+            select(AreaRevision.area_key, AreaRevision.revision)
+            .where(AreaRevision.dataset_id == dataset.id)).all())
+    finally:
+        db.session.rollback()
 
 
 def test_a_lone_create_is_journaled_once_and_moves_its_list_and_village(collect, people, db):
