@@ -44,11 +44,15 @@ class Central:
     def __init__(self, url, database_url):
         parts = urllib.parse.urlsplit(url)
         self.host, self.port = parts.hostname, parts.port or 80
+        if self.host not in ("127.0.0.1", "localhost"):
+            # the load generator (common.post_all) speaks to 127.0.0.1, as it does to Doorstep
+            raise SystemExit("DOORSTEP_BENCH_CENTRAL must be a Central on this machine "
+                             "(127.0.0.1), so that both servers share the same cores")
         self.base = f"{parts.scheme}://{self.host}:{self.port}"
         self.email = urllib.parse.unquote(parts.username or "")
         self.password = urllib.parse.unquote(parts.password or "")
         self.database_url = database_url
-        self.project = self.token = None
+        self.project = self.token = self._connection = None
 
     def _call(self, method, path, body=None, content_type="application/json", session=None):
         data = json.dumps(body).encode() if content_type == "application/json" and \
@@ -83,10 +87,16 @@ class Central:
     def submission_path(self):
         return f"/v1/key/{self.token}/projects/{self.project}/submission"
 
+    def _database(self):
+        # one connection for all the polling: a new one ten times a second would cost
+        # Central's PostgreSQL server a backend process each time
+        if self._connection is None or self._connection.closed:
+            import psycopg
+            self._connection = psycopg.connect(self.database_url, autocommit=True)
+        return self._connection
+
     def _scalar(self, sql, *params):
-        import psycopg
-        with psycopg.connect(self.database_url, autocommit=True) as conn:
-            return conn.execute(sql, params).fetchone()[0]
+        return self._database().execute(sql, params).fetchone()[0]
 
     def settle(self):
         """VACUUM ANALYZE Central's database and wait for its queue to empty, before a block of
@@ -96,10 +106,8 @@ class Central:
         in four consecutive rounds here; 70 ms per poll at 97,000 events). Doorstep gets a fresh
         database for each benchmark row, so Central gets a clean one too: the comparison then
         leans, if anything, in Central's favour."""
-        import psycopg
         self.wait_idle()
-        with psycopg.connect(self.database_url, autocommit=True) as conn:
-            conn.execute("VACUUM ANALYZE")
+        self._database().execute("VACUUM ANALYZE")
 
     def last_event(self):
         return self._scalar("SELECT coalesce(max(id), 0) FROM audits")
