@@ -66,6 +66,7 @@ def http_rounds(port, path, form_id, args, peer=None):
     """Doorstep's rounds; with a Central (`peer`), each followed by a Central round of the
     same size, so that both are measured in the same minutes."""
     rounds, peer_rounds = [], []
+    entity_form = form_id == "bench_entity"
 
     def bodies(n):
         return [common.multipart(plain_instance(form_id, i)) for i in range(n)]
@@ -73,14 +74,13 @@ def http_rounds(port, path, form_id, args, peer=None):
     common.post_all(port, path, bodies(200), args.clients)                     # warm up
     if peer:
         peer.settle()
-        peer.round(bodies(200), args.clients, form_id == "bench_entity")
+        peer.round(bodies(200), args.clients, entity_form)
     for _ in range(args.rounds):
         seconds, latencies, statuses = common.post_all(port, path, bodies(args.n), args.clients)
         rounds.append({"rate": args.n / seconds, "statuses": statuses,
                        **{f"p{p}": common.percentile(latencies, p) for p in (50, 95, 99)}})
         if peer:
-            peer_rounds.append(peer.round(bodies(args.n), args.clients,
-                                          form_id == "bench_entity"))
+            peer_rounds.append(peer.round(bodies(args.n), args.clients, entity_form))
     head = [(b"", "text/plain")] * args.n
     seconds, _, _ = common.post_all(port, path, head, args.clients, method="HEAD")
     median = sorted(rounds, key=lambda r: r["rate"])[len(rounds) // 2]
