@@ -23,8 +23,9 @@ def create_app(config=None):
     _register_models()
     _register_storage(app)
     _register_blueprints(app)
-    from app import errors
+    from app import cache_policy, errors
     errors.register(app)
+    app.after_request(cache_policy.apply)
     from app import cli
     cli.register(app)
     from app.drain import DrainUnreadBody

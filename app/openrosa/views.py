@@ -123,7 +123,9 @@ def submission_preflight():
     # Collect sends HEAD first and requires exactly 204 (a 200 looks like a captive portal);
     # it reads X-OpenRosa-Accept-Content-Length only from a 204.
     auth.require("submission.create", _project_id())
-    return Response(status=204)
+    response = Response(status=204)
+    del response.headers["Content-Type"]        # no body, so no type (as Central answers)
+    return response
 
 
 @bp.route("/submission/", methods=["POST"], strict_slashes=False)

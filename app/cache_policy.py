@@ -1,0 +1,31 @@
+"""Cache-Control and Vary on every response, as ODK Central sets them (its lib/http/service.js).
+
+Nearly everything Doorstep serves names women and their pregnancies, or is a credential, so
+no shared cache (a proxy, a CDN, a clinic's caching gateway) may keep any of it:
+
+- GET and HEAD: `private, no-cache`, Vary `Accept-Encoding, Origin`. The phone's or browser's
+  own cache may keep a copy but must ask again on every use, which is exactly the ETag/304
+  exchange Collect's HTTP cache runs for entity lists and media; a revoked token or a
+  narrowed village then takes effect on the next request.
+- Every other method (submissions, log-in, changes): `no-store`, Vary `*`: nothing of the
+  answer is kept anywhere. Doorstep's session routes (log in, log out) are all of this kind,
+  as ODK Central makes its own.
+
+The policy replaces whatever a view or Flask set: Flask's file responses say `no-cache`
+without `private`, which a shared cache may store.
+"""
+from flask import request
+
+_READS = frozenset(("GET", "HEAD"))
+
+
+def apply(response):
+    """after_request hook for the whole app."""
+    headers = response.headers
+    if request.method in _READS:
+        headers["Cache-Control"] = "private, no-cache"
+        response.vary.update(("Accept-Encoding", "Origin"))
+    else:
+        headers["Cache-Control"] = "no-store"
+        headers["Vary"] = "*"
+    return response
