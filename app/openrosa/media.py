@@ -6,6 +6,7 @@ Large parts spool to temporary files, so a 50 MB video never sits in memory.
 """
 import gzip
 import mimetypes
+import re
 from urllib.parse import quote
 
 import multipart
@@ -60,7 +61,14 @@ def _content_type(name):
 
 
 def _disposition(name):
-    return f"attachment; filename*=UTF-8''{quote(name)}"
+    """Both parameters, as ODK Central sends them (RFC 6266 4.3): `filename*` in UTF-8 for
+    clients that read it, and a plain ASCII `filename` (other characters as _) for those
+    that do not."""
+    plain = _NOT_PLAIN.sub("_", name)
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name)}"
+
+
+_NOT_PLAIN = re.compile(r'[^\x20-\x7e]|["\\]')       # outside printable ASCII, or " and \
 
 
 def _chunks(store, sha256):

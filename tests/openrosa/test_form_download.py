@@ -2,6 +2,7 @@
 import hashlib
 
 from app.forms import publish as publishing
+from app.openrosa import media
 from tests.collect import CollectClient
 from tests.factories import make_xform
 from tests.openrosa.docs import form_entries, media_files
@@ -97,3 +98,15 @@ def test_root_form_list_serves_project_1_for_staff(client, personas, simple_form
     worker = CollectClient(client, "", headers={"Authorization": _bearer(client, "supervisor")})
     entries = form_entries(worker.form_list())
     assert entries[0]["downloadUrl"] == "http://localhost/v1/projects/1/forms/simple.xml"
+
+
+def test_attachment_names_come_in_utf8_and_plain_ascii(collect, publish):
+    # as ODK Central sends them: filename* for clients that read UTF-8, filename for the rest
+    publish(make_xform("named", "1", media=["村庄 v2.csv"]), media={"村庄 v2.csv": b"name\n"})
+    entry = media_files(collect.get(f"{collect.base}/forms/named/manifest"))[0]
+    response = collect.get(entry["downloadUrl"])
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == (
+        "attachment; filename=\"__ v2.csv\"; filename*=UTF-8''%E6%9D%91%E5%BA%84%20v2.csv")
+    # a quote or backslash cannot end the plain parameter early
+    assert media._disposition('a"b\\c.csv').startswith('attachment; filename="a_b_c.csv"; ')
