@@ -31,16 +31,24 @@ def _entity(project_id, name, uuid, what):
     return actor, dataset, service.entity_named(db.session, actor, dataset, uuid)
 
 
-def _dataset_json(session, dataset):
-    return {"name": dataset.name, "projectId": dataset.project_id,
+def _dataset_json(session, dataset, properties=True):
+    """Central's shape: its list of datasets leaves the properties out (pyodk's model of a
+    listed dataset checks them against a richer shape when they are there)."""
+    body = {"name": dataset.name, "projectId": dataset.project_id,
             "approvalRequired": dataset.approval_required,
-            "properties": [{"name": p.name} for p in dataset.properties],
             "createdAt": isoformat(dataset.created_at)}
+    if properties:
+        body["properties"] = [{"name": p.name} for p in dataset.properties]
+    return body
 
 
-def _entity_json(session, entity, detail=False):
+def _entity_json(session, entity, facts, detail=False):
+    """Central's shape; `facts` is service.version_facts()'s entry for the entity."""
+    current = facts.get("current", {})
     body = {"uuid": entity.uuid, "conflict": entity.conflict,
-            "currentVersion": {"version": entity.version, "label": entity.label,
+            "creatorId": facts.get("creatorId"),
+            "currentVersion": {**current, "createdAt": isoformat(current.get("createdAt")),
+                               "version": entity.version, "label": entity.label,
                                "data": entity.data},
             "createdAt": isoformat(entity.created_at), "updatedAt": isoformat(entity.updated_at),
             "deletedAt": isoformat(entity.deleted_at)}
@@ -49,10 +57,16 @@ def _entity_json(session, entity, detail=False):
     return body
 
 
+def _one_entity_json(session, dataset, entity, detail=True):
+    facts = service.version_facts(session, dataset, entity.id).get(entity.id, {})
+    return _entity_json(session, entity, facts, detail)
+
+
 @bp.get("/projects/<int:project_id>/datasets")
 def list_datasets(project_id):
     _actor(project_id, "entity.read")
-    return jsonify([_dataset_json(db.session, d) for d in service.datasets(db.session, project_id)])
+    return jsonify([_dataset_json(db.session, d, properties=False)
+                    for d in service.datasets(db.session, project_id)])
 
 
 @bp.get("/projects/<int:project_id>/datasets/<name>")
@@ -81,7 +95,8 @@ def list_entities(project_id, name):
     actor = _actor(project_id, "entity.read")
     dataset = dataset_named(db.session, project_id, name)
     found = service.entity_list(db.session, actor, dataset, request.args.get("deleted") == "true")
-    body = [_entity_json(db.session, e) for e in found]
+    facts = service.version_facts(db.session, dataset)
+    body = [_entity_json(db.session, e, facts.get(e.id, {})) for e in found]
     record(db.session, actor, "entity.list", f"dataset:{dataset.id}", count=len(body))
     db.session.commit()
     return jsonify(body)
@@ -89,8 +104,8 @@ def list_entities(project_id, name):
 
 @bp.get("/projects/<int:project_id>/datasets/<name>/entities/<uuid>")
 def get_entity(project_id, name, uuid):
-    actor, _dataset, entity = _entity(project_id, name, uuid, "entity.read")
-    body = _entity_json(db.session, entity, detail=True)
+    actor, dataset, entity = _entity(project_id, name, uuid, "entity.read")
+    body = _one_entity_json(db.session, dataset, entity)
     record(db.session, actor, "entity.read", f"entity:{entity.uuid}")
     db.session.commit()
     return jsonify(body)
@@ -126,7 +141,7 @@ def create_entities(project_id, name):
             raise Problem("400.25", {"reason": "entities must be a list"})
     made = service.create_many(db.session, actor, dataset, items)
     result = ({"success": True, "count": len(made)} if bulk
-              else _entity_json(db.session, made[0], detail=True))
+              else _one_entity_json(db.session, dataset, made[0]))
     db.session.commit()
     return jsonify(result), 200
 
@@ -137,7 +152,7 @@ def update_entity(project_id, name, uuid):
     service.change(db.session, actor, dataset, entity, request.get_json(silent=True),
                    request.args.get("baseVersion"), request.args.get("force") == "true",
                    request.args.get("resolve") == "true")
-    result = _entity_json(db.session, entity, detail=True)
+    result = _one_entity_json(db.session, dataset, entity)
     db.session.commit()
     return jsonify(result)
 
@@ -153,11 +168,11 @@ def delete_entity(project_id, name, uuid):
 
 @bp.post("/projects/<int:project_id>/datasets/<name>/entities/<uuid>/restore")
 def restore_entity(project_id, name, uuid):
-    actor, _dataset, entity = _entity(project_id, name, uuid, "entity.update")
+    actor, dataset, entity = _entity(project_id, name, uuid, "entity.update")
     if entity.deleted_at is None:
         raise Problem("404.1")
     changes.restore(db.session, entity, actor)
-    result = _entity_json(db.session, entity)
+    result = _one_entity_json(db.session, dataset, entity, detail=False)
     db.session.commit()
     return jsonify(result)
 

@@ -24,6 +24,11 @@ class FormSchema(Schema):
     createdAt = Timestamp(attribute="form.created_at")
     updatedAt = Timestamp(attribute="form.updated_at")
     publishedAt = Timestamp(attribute="version.published_at")
+    # Central's fields for its Enketo link and its key table, which Doorstep does not have:
+    # always null, but present, since pyodk's Form model requires them
+    enketoId = fields.Constant(None)
+    enketoOnceId = fields.Constant(None)
+    keyId = fields.Constant(None)
 
 
 class SubmissionSchema(Schema):
@@ -34,6 +39,8 @@ class SubmissionSchema(Schema):
     reviewState = fields.String(attribute="submission.review_state", allow_none=True)
     createdAt = Timestamp(attribute="submission.created_at")
     updatedAt = Timestamp(attribute="submission.updated_at")
+    deletedAt = fields.Constant(None)           # Doorstep never deletes a submission
+    userAgent = fields.String(attribute="definition.user_agent", allow_none=True)
     attachmentsPresent = fields.Function(
         lambda row: sum(1 for a in row["definition"].attachments if a.blob_sha256))
     attachmentsExpected = fields.Function(lambda row: len(row["definition"].attachments))
@@ -52,7 +59,8 @@ class SubmissionSchema(Schema):
     def _current(self, row):
         d = row["definition"]
         return {"instanceId": d.instance_id, "instanceName": d.instance_name,
-                "deviceId": d.device_id, "userAgent": d.user_agent,
+                "submitterId": d.submitter_id, "deviceId": d.device_id,
+                "userAgent": d.user_agent,
                 "createdAt": isoformat(d.created_at), "current": d.current}
 
 

@@ -33,6 +33,38 @@ def entity_list(session, actor, dataset, deleted=False):
     return session.scalars(visible_to(query, actor)).all()
 
 
+def version_facts(session, dataset, entity_id=None):
+    """{entity id: {"creatorId", "current": facts of its current version}} for a list's
+    entities (or one of them): who created each, and who made its current version, when,
+    with what user agent and on which base. One query for the whole list."""
+    query = (select(EntityVersion.entity_id, EntityVersion.version, Entity.version,
+                    EntityVersion.actor_id, EntityVersion.created_at, EntityVersion.base_version,
+                    EntityVersion.branch_id, EntityVersion.trunk_version,
+                    EntityVersion.branch_base_version, EntityVersion.conflicting_properties,
+                    SubmissionDef.user_agent)
+             .join(Entity, Entity.id == EntityVersion.entity_id)
+             .outerjoin(SubmissionDef, SubmissionDef.id == EntityVersion.submission_def_id)
+             .where(Entity.dataset_id == dataset.id,
+                    (EntityVersion.version == 1) | (EntityVersion.version == Entity.version)))
+    if entity_id is not None:
+        query = query.where(Entity.id == entity_id)
+    out = {}
+    for (eid, number, current, actor_id, created_at, base, branch, trunk, branch_base,
+         conflicting, user_agent) in session.execute(query):
+        facts = out.setdefault(eid, {})
+        if number == 1:
+            facts["creatorId"] = actor_id
+        if number == current:
+            facts["current"] = {
+                "current": True, "createdAt": created_at, "creatorId": actor_id,
+                # pyodk's model wants a string here; Central's would be null for an entity
+                # made through its API
+                "userAgent": user_agent or "", "baseVersion": base, "branchId": branch,
+                "trunkVersion": trunk, "branchBaseVersion": branch_base,
+                "conflictingProperties": conflicting}
+    return out
+
+
 def entity_named(session, actor, dataset, uuid):
     try:
         uuid = entities.normalise_uuid(uuid)

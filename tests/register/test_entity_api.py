@@ -16,15 +16,23 @@ def setup(publish):
                               uses_list=True))
 
 
-def test_item_89_create_one_many_or_from_csv_with_strict_values(client, publish, login):
+def test_item_89_create_one_many_or_from_csv_with_strict_values(client, publish, login,
+                                                                 personas):
     setup(publish)
     headers = login("admin")
     eid = str(uuid.uuid4())
     one = client.post(f"{BASE}/entities", headers=headers, json={
         "uuid": eid, "label": "王芳", "data": {"full_name": "王芳", "village": "dongwan"}})
     assert one.status_code == 200 and one.json["uuid"] == eid
-    assert one.json["currentVersion"] == {"version": 1, "label": "王芳",
-                                          "data": {"full_name": "王芳", "village": "dongwan"}}
+    admin = personas["admin"].id
+    version = one.json["currentVersion"]
+    assert version.pop("createdAt").endswith("Z")
+    assert version == {"version": 1, "label": "王芳", "current": True, "creatorId": admin,
+                       "userAgent": "", "baseVersion": None, "branchId": None,
+                       "trunkVersion": None, "branchBaseVersion": None,
+                       "conflictingProperties": None,
+                       "data": {"full_name": "王芳", "village": "dongwan"}}
+    assert one.json["creatorId"] == admin
     many = client.post(f"{BASE}/entities", headers=headers, json={
         "entities": [{"label": "A", "data": {"village": "xishan"}}, {"label": "B"}],
         "source": {"name": "people.csv", "size": 2}})
@@ -40,6 +48,28 @@ def test_item_89_create_one_many_or_from_csv_with_strict_values(client, publish,
         assert response.status_code == 400 and response.json["code"] == 400.25
     assert client.post(f"{BASE}/entities", headers=headers, json={
         "uuid": eid, "label": "again"}).status_code == 409
+
+
+def test_an_entity_names_its_creator_and_who_made_its_current_version(client, collect,
+                                                                        publish, login,
+                                                                        personas):
+    # Central's fields, which pyodk's model requires (tests/e2e/test_pyodk.py)
+    setup(publish)
+    headers = login("supervisor")
+    eid = str(uuid.uuid4())
+    collect.submit(entity_instance(eid, "A", create=True, full_name="A"))
+    url = f"{BASE}/entities/{eid}"
+    made = client.get(url, headers=headers).json
+    assert made["creatorId"] == made["currentVersion"]["creatorId"] == personas["worker_a"].id
+    assert made["currentVersion"]["userAgent"].startswith("org.odk.collect.android/")
+    changed = client.patch(f"{url}?baseVersion=1", headers=headers, json={"label": "B"}).json
+    assert changed["currentVersion"]["version"] == 2
+    assert changed["creatorId"] == personas["worker_a"].id
+    assert changed["currentVersion"]["creatorId"] == personas["supervisor"].id
+    assert changed["currentVersion"]["userAgent"] == ""          # not through a phone
+    listed = client.get(f"{BASE}/entities", headers=headers).json
+    assert [(e["creatorId"], e["currentVersion"]["creatorId"]) for e in listed] == \
+        [(personas["worker_a"].id, personas["supervisor"].id)]
 
 
 def test_item_90_update_needs_the_current_base_version_unless_forced_and_resolves(client, collect, publish, login):
