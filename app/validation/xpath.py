@@ -1,8 +1,9 @@
 """XPath with ODK's semantics: the expressions of XForms binds, evaluated on the server.
 
 elementpath supplies the parser and the path machinery (steps, axes, predicates, unions); this
-module registers the ODK XForms function library and replaces the operators, so values
-behave as they do in JavaRosa and ODK's web forms rather than as in XPath 2:
+module's own parser class (ODKParser) carries the ODK XForms function library and replaces the
+operators, leaving elementpath's parsers as they were, so values behave as they do in JavaRosa
+and ODK's web forms rather than as in XPath 2:
 
 - Values are strings, numbers (float), booleans, node-sets and dates (`ODKDate`: a day count
   since 1970-01-01 plus its text). A node bound as `date`/`dateTime`/`time` reads as a date,
@@ -235,10 +236,30 @@ def compare(op, left, right, env):
 # The parser ------------------------------------------------------------------------------------
 
 class ODKParser(XPath1Parser):
-    """XPath 1.0 grammar with ODK's operators and functions."""
+    """XPath 1.0 grammar with ODK's operators and functions.
+
+    Its symbol table is elementpath's copy (made when the class is defined), but the token
+    classes in it are shared with elementpath's own parsers: every change below goes to a
+    subclass owned by ODKParser (`_own`) so that elementpath.select() keeps XPath's semantics."""
 
 
 ODKParser.DEFAULT_NAMESPACES = {**XPath1Parser.DEFAULT_NAMESPACES, "jr": JR}
+
+
+def _own(symbol):
+    """ODKParser's own token class for `symbol`: a subclass of the shared one, made once."""
+    shared = ODKParser.symbol_table[symbol]
+    if shared.__dict__.get("_odk_own"):
+        return shared
+    own = type(shared)(shared.__name__, (shared,), {"_odk_own": True, "__module__": __name__,
+                                                     "__qualname__": shared.__qualname__})
+    ODKParser.symbol_table[symbol] = own
+    return own
+
+
+def _set(symbol, method, func):
+    """Make `func` the `method` (nud, led, evaluate…) of ODKParser's token for `symbol`."""
+    setattr(_own(symbol), method, func)
 _OPERATORS = ("=", "!=", "<", "<=", ">", ">=")
 
 
@@ -255,7 +276,7 @@ def _install_comparisons():
             env = _env(context)
             return compare(_op, self[0].evaluate(copy(context)), self[1].evaluate(copy(context)),
                            env)
-        ODKParser.method(symbol)(evaluate_comparison)
+        _set(symbol, "evaluate", evaluate_comparison)
 
 
 def _install_arithmetic():
@@ -273,7 +294,7 @@ def _install_arithmetic():
                 if symbol == "mod" or math.isnan(a) or a == 0:
                     return NAN
                 return math.copysign(math.inf, a) * (math.copysign(1, b))
-        ODKParser.method(symbol)(evaluate_arithmetic)
+        _set(symbol, "evaluate", evaluate_arithmetic)
     binary("+", lambda a, b: a + b)
     binary("-", lambda a, b: a - b)
     binary("*", lambda a, b: a * b)
@@ -289,8 +310,8 @@ def _install_arithmetic():
         env = _env(context)
         return to_bool(self[0].evaluate(copy(context)), env) and \
             to_bool(self[1].evaluate(copy(context)), env)
-    ODKParser.method("or")(evaluate_or)
-    ODKParser.method("and")(evaluate_and)
+    _set("or", "evaluate", evaluate_or)
+    _set("and", "evaluate", evaluate_and)
 
 
 def _install_paths():
@@ -303,7 +324,7 @@ def _install_paths():
                 self.parser.expected_next(*self.parser.PATH_STEP_SYMBOLS)
             self[:] = left, self.parser.expression(75)
             return self
-        ODKParser.method(symbol)(led_path)
+        _set(symbol, "led", led_path)
 
 
 _install_comparisons()

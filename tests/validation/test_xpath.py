@@ -2,7 +2,11 @@
 (https://getodk.github.io/xforms-spec/#xpath-functions): dates as days since the epoch,
 selected() on space-separated lists, empty-string semantics, JavaRosa's substr()."""
 import datetime as dt
+import json
 import math
+import pathlib
+import subprocess
+import sys
 
 import pytest
 from lxml import etree
@@ -159,3 +163,47 @@ def test_what_cannot_be_read_is_an_xpath_error():
         xpath.compile("/data/name = ")
     with pytest.raises(xpath.XPathError, match="regular expression"):
         ev("regex(/data/name, '[')")
+
+
+# Stock elementpath, evaluated in a fresh interpreter before and after importing ours: ODK's
+# operators and functions must live on ODKParser alone (a shared token class changed in place
+# once made elementpath.select(root, "1 = 1 and 2 = 2") raise for the whole process).
+_STOCK = r"""
+import json, elementpath
+from elementpath import XPath1Parser, XPath2Parser
+from lxml import etree
+root = etree.XML("<a><b>3</b><b>4</b><c x='1'>text</c></a>")
+EXPRESSIONS = ["1 = 1 and 2 = 2", "1 < 2 or 0", "1 + 2 * 3 - 4 div 2", "7 mod 3", "-(2)",
+               "'' = 0", "b != 3", "count(b)", "sum(b)", "string(c)", "substring('abcd', 2, 2)",
+               "number('x') = number('x')", "concat('a', 'b')", "string-length('abc')",
+               "round(2.5)", "boolean('')", "not(1)", "b[2]/text()", "//c/@x", "/a/b[. > 3]"]
+
+def run():
+    out = []
+    for parser in (XPath1Parser, XPath2Parser):
+        for e in EXPRESSIONS:
+            try:
+                value = elementpath.select(root, e, parser=parser)
+                out.append(repr([getattr(v, "text", v) for v in value]
+                                if isinstance(value, list) else value))
+            except Exception as exc:
+                out.append(type(exc).__name__)
+    return out
+
+before = run()
+import app.validation.xpath as odk
+after = run()
+odk_and = odk.to_string(odk.compile("1 = 1 and 2 = 2").evaluate(odk.Env(root), root))
+print(json.dumps({"before": before, "after": after, "odk": odk_and}))
+"""
+
+
+def test_importing_odk_xpath_leaves_stock_elementpath_alone():
+    repo = pathlib.Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", _STOCK], cwd=repo, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert "MissingContextError" not in found["before"]
+    assert found["after"] == found["before"]
+    assert found["odk"] == "true"
