@@ -2,7 +2,9 @@
 
 OpenRosa endpoints answer with an OpenRosaResponse whose single message carries both languages
 (Collect shows only the first <message>); everything else answers with Central's JSON shape
-{"code", "message", "details"} plus "message_zh". Unexpected exceptions become 500.1 and are
+{"code", "message", "details"} plus "message_zh", the code a string ("409.3": no float to
+round "409.20" into "409.2"; a client comparing it as a number still reads the same code, see
+app/problems.py). Unexpected exceptions become 500.1 and are
 logged, never shown.
 """
 import logging
@@ -37,7 +39,7 @@ def render(problem):
         response = protocol.add_headers(
             _response(body, problem.status, "text/xml; charset=utf-8"))
     else:
-        response = jsonify(code=float(problem.code), message=problem.message_en,
+        response = jsonify(code=problem.code, message=problem.message_en,
                            message_zh=problem.message_zh, details=problem.params or {})
         response.status_code = problem.status
     for name, value in problem.headers:

@@ -2,7 +2,10 @@
 a message in Chinese and English.
 
 Codes follow ODK Central's (lib/util/problem.js) where Central has the same failure, so ODK
-tooling reads them the same way; the integer part is the HTTP status. Raise `Problem` anywhere;
+tooling reads them the same way; the integer part is the HTTP status. A code is a string, used
+for one meaning only, and written as a number would print it (no trailing zero after the dot:
+"409.2" and "409.20" would be one code to a client that reads it as a number, as Central's
+own clients do). Raise `Problem` anywhere;
 the OpenRosa blueprint renders it as an OpenRosaResponse a field worker can read on the phone,
 the JSON API as {"code", "message", "message_zh", "details"}.
 """
@@ -37,7 +40,7 @@ _CATALOGUE = [
           "提交未指明表单：根元素缺少 id 属性。"),
     Entry("400.9", 400, "An encrypted submission must carry its instanceID.",
           "加密提交必须包含 instanceID。"),
-    Entry("400.10", 400, "Unknown review state {value}; use one of {allowed}.",
+    Entry("400.75", 400, "Unknown review state {value}; use one of {allowed}.",
           "未知的审核状态 {value}，可选：{allowed}。"),
     Entry("400.13", 400, "{name}: entities-version {version} is not one this server reads; "
           "use 2022.1 to 2025.1 (publish the XLSForm with a current pyxform).",
@@ -86,11 +89,18 @@ _CATALOGUE = [
           "该提交（{instance}）已被修改过，请修改最新版本。"),
     Entry("409.18", 409, "Submission {instance} was deleted and may not be sent again.",
           "提交 {instance} 已被删除，不能再次提交。"),
-    Entry("409.20", 409, "The user name {username} is taken.", "用户名 {username} 已被使用。"),
+    Entry("409.75", 409, "The user name {username} is taken.", "用户名 {username} 已被使用。"),
     Entry("413.1", 413, "The submission is larger than the {limit} bytes this server accepts.",
           "提交内容超过服务器允许的 {limit} 字节。"),
     Entry("500.1", 500, "The server failed unexpectedly; the phone will try again later.",
           "服务器发生意外错误，手机稍后会自动重试。"),
+    # JSON API and accounts (h-api): each meaning once 400.4 carried, and a request's own fields
+    Entry("400.76", 400, "Unknown villages: {villages}.", "未知的村：{villages}。"),
+    Entry("400.77", 400, "Unknown role {value}; use one of {allowed}.",
+          "未知的角色 {value}，可选：{allowed}。"),
+    Entry("400.78", 400, "Unknown form state {value}; use one of {allowed}.",
+          "未知的表单状态 {value}，可选：{allowed}。"),
+    Entry("400.79", 400, "The request is invalid: {summary}.", "请求无效：{summary}。"),
 ]
 CATALOGUE = {e.code: e for e in _CATALOGUE}
 

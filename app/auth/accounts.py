@@ -14,7 +14,7 @@ def _areas(session, project_id, codes):
     found = areas_by_code(session, project_id, codes)
     missing = set(codes) - {a.code for a in found}
     if missing:
-        raise Problem("400.4", {"reason": f"unknown villages: {', '.join(sorted(missing))}"})
+        raise Problem("400.76", {"villages": ", ".join(sorted(missing))})
     return found
 
 
@@ -22,9 +22,9 @@ def create_user(session, username, password, role, realm, area_codes=None, proje
                 actor=None, hash_method="scrypt"):
     """A web user. No areas given: town-wide (all villages)."""
     if role not in ROLES:
-        raise Problem("400.4", {"reason": f"role must be one of {', '.join(ROLES)}"})
+        raise Problem("400.77", {"value": role, "allowed": ", ".join(ROLES)})
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Problem("409.20", {"username": username})
+        raise Problem("409.75", {"username": username})
     user = User(username=username, role=role,
                 password_hash=secrets.hash_password(password, hash_method),
                 digest_ha1=secrets.digest_ha1(username, realm, password),

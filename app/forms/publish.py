@@ -115,7 +115,7 @@ def set_attachment(session, store, version, name, data, actor=None):
 
 def set_state(session, form, state, actor=None):
     if state not in FORM_STATES:
-        raise Problem("400.4", {"reason": f"unknown form state {state!r}"})
+        raise Problem("400.78", {"value": state, "allowed": ", ".join(FORM_STATES)})
     form.state = state
     form.updated_at = utcnow()
     record(session, actor, "form.update.state", f"form:{form.id}", state=state)

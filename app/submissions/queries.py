@@ -54,7 +54,7 @@ def current_defs(session, submissions):
 
 def set_review_state(session, actor, submission, state):
     if state not in REVIEW_STATES and state is not None:
-        raise Problem("400.10", {"value": state, "allowed": ", ".join(REVIEW_STATES)})
+        raise Problem("400.75", {"value": state, "allowed": ", ".join(REVIEW_STATES)})
     before = submission.review_state
     submission.review_state = state
     submission.updated_at = utcnow()

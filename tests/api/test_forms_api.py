@@ -26,7 +26,7 @@ def test_publish_errors_are_json_problems(client, login):
                 content_type="application/xml")
     again = client.post("/v1/projects/1/forms", data=make_xform("f", "1", fields=("x",)),
                         headers=headers, content_type="application/xml")
-    assert again.status_code == 409 and again.json["code"] == 409.6
+    assert again.status_code == 409 and again.json["code"] == "409.6"
     broken = client.post("/v1/projects/1/forms", data=xlsform([("textX", "a", "A")]),
                          headers=headers, content_type=XLSX)
     assert broken.status_code == 400 and "textX" in broken.json["message"]

@@ -16,7 +16,7 @@ def test_login_returns_bearer_token(client, personas):
 def test_wrong_password_has_the_json_problem_shape(client, personas):
     response = client.post("/v1/sessions", json={"email": "admin", "password": "nope"})
     assert response.status_code == 401
-    assert response.json == {"code": 401.2, "message": response.json["message"],
+    assert response.json == {"code": "401.2", "message": response.json["message"],
                              "message_zh": response.json["message_zh"], "details": {}}
     assert "WWW-Authenticate" not in response.headers
 

@@ -79,7 +79,7 @@ def test_review_state_change_filter_and_audit(client, db, collect, simple_form, 
     received = client.get(f"{BASE}?reviewState=null", headers=headers).json
     assert [s["instanceId"] for s in received] == [other]
     bad = client.patch(f"{BASE}/{iid}", json={"reviewState": "great"}, headers=headers)
-    assert bad.status_code == 400 and bad.json["code"] == 400.10
+    assert bad.status_code == 400 and bad.json["code"] == "400.75"
     actions = [e.action for e in db.session.scalars(select(AuditEvent))]
     assert "submission.update" in actions and "submission.list" in actions
 
@@ -103,7 +103,7 @@ def test_reads_of_personal_data_are_audited(client, db, collect, simple_form, lo
 
 def test_anonymous_api_is_401_json_without_challenge(client, simple_form):
     response = client.get(BASE)
-    assert response.status_code == 401 and response.json["code"] == 401.2
+    assert response.status_code == 401 and response.json["code"] == "401.2"
     assert "WWW-Authenticate" not in response.headers
 
 

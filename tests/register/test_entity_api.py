@@ -45,7 +45,7 @@ def test_item_89_create_one_many_or_from_csv_with_strict_values(client, publish,
     for bad in ({"label": "x", "data": {"age": 3}}, {"label": "x", "data": {"phone": 139}},
                 {"label": "", "data": {}}, {"entities": []}):
         response = client.post(f"{BASE}/entities", headers=headers, json=bad)
-        assert response.status_code == 400 and response.json["code"] == 400.25
+        assert response.status_code == 400 and response.json["code"] == "400.25"
     assert client.post(f"{BASE}/entities", headers=headers, json={
         "uuid": eid, "label": "again"}).status_code == 409
 
@@ -82,7 +82,7 @@ def test_item_90_update_needs_the_current_base_version_unless_forced_and_resolve
     url = f"{BASE}/entities/{eid}"
     assert client.get(url, headers=headers).json["conflict"] == "hard"
     stale = client.patch(f"{url}?baseVersion=1", headers=headers, json={"data": {"phone": "4"}})
-    assert stale.status_code == 409 and stale.json["code"] == 409.15
+    assert stale.status_code == 409 and stale.json["code"] == "409.15"
     ok = client.patch(f"{url}?baseVersion=3&resolve=true", headers=headers,
                       json={"data": {"phone": "4"}})
     assert ok.status_code == 200 and ok.json["conflict"] is None
@@ -90,7 +90,7 @@ def test_item_90_update_needs_the_current_base_version_unless_forced_and_resolve
     forced = client.patch(f"{url}?force=true", headers=headers, json={"label": "B"})
     assert forced.json["currentVersion"]["label"] == "B"
     again = client.patch(f"{url}?force=true&resolve=true", headers=headers, json={})
-    assert again.status_code == 400 and again.json["code"] == 400.32
+    assert again.status_code == 400 and again.json["code"] == "400.32"
 
 
 def test_item_91_delete_restore_and_in_bulk(client, publish, login):
@@ -181,7 +181,7 @@ def test_item_82_turning_approval_off_needs_convert(client, collect, publish, lo
     eid = str(uuid.uuid4())
     collect.submit(entity_instance(eid, "等待", create=True))
     refused = client.patch(BASE, headers=headers, json={"approvalRequired": False})
-    assert refused.status_code == 400 and refused.json["code"] == 400.29
+    assert refused.status_code == 400 and refused.json["code"] == "400.29"
     done = client.patch(f"{BASE}?convert=true", headers=headers, json={"approvalRequired": False})
     assert done.status_code == 200 and done.json["approvalRequired"] is False
     assert client.get(f"{BASE}/entities/{eid}", headers=headers).json["currentVersion"]["version"] == 1
