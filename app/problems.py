@@ -100,7 +100,8 @@ _CATALOGUE = [
           "未知的角色 {value}，可选：{allowed}。"),
     Entry("400.78", 400, "Unknown form state {value}; use one of {allowed}.",
           "未知的表单状态 {value}，可选：{allowed}。"),
-    Entry("400.79", 400, "The request is invalid: {summary}.", "请求无效：{summary}。"),
+    Entry("400.79", 400, "The request is invalid: {summary}",
+          "请求无效，请检查这些字段：{fields}（{summary}）。"),
 ]
 CATALOGUE = {e.code: e for e in _CATALOGUE}
 

@@ -4,8 +4,10 @@ currentVersion {version, label, data}); versions with diffs; create one, many, o
 update on baseVersion or force, resolve; delete, restore, in bulk too. Village-scoped, and
 every read of a named person's record is audited. Handlers are thin: app.register.service.
 """
-from flask import jsonify, request
+from flask import jsonify
 
+from app.api import inputs
+from app.api.loading import JSON_OR_CSV, takes
 from app.api.views import bp
 from app.audit.record import record
 from app.auth import http as auth
@@ -63,6 +65,7 @@ def _one_entity_json(session, dataset, entity, detail=True):
 
 
 @bp.get("/projects/<int:project_id>/datasets")
+@takes()
 def list_datasets(project_id):
     _actor(project_id, "entity.read")
     return jsonify([_dataset_json(db.session, d, properties=False)
@@ -70,20 +73,20 @@ def list_datasets(project_id):
 
 
 @bp.get("/projects/<int:project_id>/datasets/<name>")
+@takes()
 def get_dataset(project_id, name):
     _actor(project_id, "entity.read")
     return jsonify(_dataset_json(db.session, dataset_named(db.session, project_id, name)))
 
 
 @bp.patch("/projects/<int:project_id>/datasets/<name>")
-def update_dataset(project_id, name):
+@takes(query=inputs.DatasetUpdateQuery, body=inputs.DatasetUpdateBody)
+def update_dataset(project_id, name, query, body):
     actor = _actor(project_id, "dataset.update")
     dataset = dataset_named(db.session, project_id, name)
-    body = request.get_json(silent=True) or {}
-    convert = request.args.get("convert")
     if "approvalRequired" in body:
-        service.set_approval(db.session, actor, dataset, bool(body["approvalRequired"]),
-                             None if convert is None else convert == "true")
+        service.set_approval(db.session, actor, dataset, body["approvalRequired"],
+                             query.get("convert"))
     record(db.session, actor, "dataset.update", f"dataset:{dataset.id}", **body)
     result = _dataset_json(db.session, dataset)
     db.session.commit()
@@ -91,10 +94,11 @@ def update_dataset(project_id, name):
 
 
 @bp.get("/projects/<int:project_id>/datasets/<name>/entities")
-def list_entities(project_id, name):
+@takes(query=inputs.EntityListQuery)
+def list_entities(project_id, name, query):
     actor = _actor(project_id, "entity.read")
     dataset = dataset_named(db.session, project_id, name)
-    found = service.entity_list(db.session, actor, dataset, request.args.get("deleted") == "true")
+    found = service.entity_list(db.session, actor, dataset, query["deleted"])
     facts = service.version_facts(db.session, dataset)
     body = [_entity_json(db.session, e, facts.get(e.id, {})) for e in found]
     record(db.session, actor, "entity.list", f"dataset:{dataset.id}", count=len(body))
@@ -103,6 +107,7 @@ def list_entities(project_id, name):
 
 
 @bp.get("/projects/<int:project_id>/datasets/<name>/entities/<uuid>")
+@takes()
 def get_entity(project_id, name, uuid):
     actor, dataset, entity = _entity(project_id, name, uuid, "entity.read")
     body = _one_entity_json(db.session, dataset, entity)
@@ -112,12 +117,13 @@ def get_entity(project_id, name, uuid):
 
 
 @bp.get("/projects/<int:project_id>/datasets/<name>/entities/<uuid>/versions")
-def entity_versions(project_id, name, uuid):
+@takes(query=inputs.EntityVersionsQuery)
+def entity_versions(project_id, name, uuid, query):
     actor, _dataset, entity = _entity(project_id, name, uuid, "entity.read")
     body = service.versions(db.session, entity)
     for v in body:
         v["createdAt"] = isoformat(v["createdAt"])
-    if request.args.get("relevantToConflict") == "true":
+    if query["relevantToConflict"]:
         body = [v for v in body if v["conflict"]]
     record(db.session, actor, "entity.read", f"entity:{entity.uuid}", part="versions")
     db.session.commit()
@@ -125,20 +131,16 @@ def entity_versions(project_id, name, uuid):
 
 
 @bp.post("/projects/<int:project_id>/datasets/<name>/entities")
-def create_entities(project_id, name):
+@takes(body=JSON_OR_CSV(inputs.EntityCreateBody))
+def create_entities(project_id, name, body):
     actor = _actor(project_id, "entity.update")
     dataset = dataset_named(db.session, project_id, name)
-    if (request.mimetype or "") == "text/csv":
-        items = service.rows_from_csv(dataset, request.get_data(as_text=True))
+    if isinstance(body, str):            # text/csv
+        items = service.rows_from_csv(dataset, body)
         bulk = True
     else:
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise Problem("400.25", {"reason": "expected a JSON object"})
         bulk = "entities" in body
         items = body["entities"] if bulk else [body]
-        if bulk and not isinstance(items, list):
-            raise Problem("400.25", {"reason": "entities must be a list"})
     made = service.create_many(db.session, actor, dataset, items)
     result = ({"success": True, "count": len(made)} if bulk
               else _one_entity_json(db.session, dataset, made[0]))
@@ -147,17 +149,18 @@ def create_entities(project_id, name):
 
 
 @bp.patch("/projects/<int:project_id>/datasets/<name>/entities/<uuid>")
-def update_entity(project_id, name, uuid):
+@takes(query=inputs.EntityUpdateQuery, body=inputs.EntityUpdateBody)
+def update_entity(project_id, name, uuid, query, body):
     actor, dataset, entity = _entity(project_id, name, uuid, "entity.update")
-    service.change(db.session, actor, dataset, entity, request.get_json(silent=True),
-                   request.args.get("baseVersion"), request.args.get("force") == "true",
-                   request.args.get("resolve") == "true")
+    service.change(db.session, actor, dataset, entity, body, query.get("baseVersion"),
+                   query["force"], query["resolve"])
     result = _one_entity_json(db.session, dataset, entity)
     db.session.commit()
     return jsonify(result)
 
 
 @bp.delete("/projects/<int:project_id>/datasets/<name>/entities/<uuid>")
+@takes()
 def delete_entity(project_id, name, uuid):
     actor, _dataset, entity = _entity(project_id, name, uuid, "entity.update")
     if entity.deleted_at is None:
@@ -167,6 +170,7 @@ def delete_entity(project_id, name, uuid):
 
 
 @bp.post("/projects/<int:project_id>/datasets/<name>/entities/<uuid>/restore")
+@takes()
 def restore_entity(project_id, name, uuid):
     actor, dataset, entity = _entity(project_id, name, uuid, "entity.update")
     if entity.deleted_at is None:
@@ -178,15 +182,13 @@ def restore_entity(project_id, name, uuid):
 
 
 @bp.post("/projects/<int:project_id>/datasets/<name>/entities/bulk-<action>")
-def bulk_entities(project_id, name, action):
+@takes(body=inputs.BulkIdsBody)
+def bulk_entities(project_id, name, action, body):
     if action not in ("delete", "restore"):
         raise Problem("404.1")
     actor = _actor(project_id, "entity.update")
     dataset = dataset_named(db.session, project_id, name)
-    ids = (request.get_json(silent=True) or {}).get("ids")
-    if not isinstance(ids, list) or not ids:
-        raise Problem("400.25", {"reason": "ids must be a non-empty list"})
-    found = [service.entity_named(db.session, actor, dataset, i) for i in ids]
+    found = [service.entity_named(db.session, actor, dataset, i) for i in body["ids"]]
     for entity in found:
         if action == "delete" and entity.deleted_at is None:
             changes.delete(db.session, entity, actor)

@@ -1,10 +1,13 @@
 """JSON API handlers: load, check, call one domain function, render with a schema.
+Each route's @takes names what it reads from the query string and body (app/api/inputs.py).
 
 Paths and shapes follow ODK Central's API (docs.getodk.org/central-api) for the subset that
 pyodk and scripts use: sessions, forms, submissions, attachments, review states.
 """
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from app.api import inputs
+from app.api.loading import BYTES, takes
 from app.api.schemas import AttachmentSchema, FormSchema, SubmissionSchema
 from app.audit.record import record
 from app.auth import http as auth
@@ -31,6 +34,7 @@ def _store():
 
 
 @bp.post("/sessions")
+@takes(body=inputs.SessionBody)
 def create_session():
     body = request.get_json(silent=True) or {}
     token, row = log_in(db.session, str(body.get("email", "")), str(body.get("password", "")),
@@ -41,6 +45,7 @@ def create_session():
 
 
 @bp.delete("/sessions/<token>")
+@takes()
 def delete_session(token):
     auth.resolve(challenge=False)
     log_out(db.session, token)
@@ -49,6 +54,7 @@ def delete_session(token):
 
 
 @bp.get("/projects/<int:project_id>/forms")
+@takes()
 def list_forms(project_id):
     actor = auth.require("submission.read", project_id, challenge=False)
     rows = [{"form": f, "version": f.current_version} for f in project_forms(db.session, project_id)
@@ -57,13 +63,13 @@ def list_forms(project_id):
 
 
 @bp.post("/projects/<int:project_id>/forms")
-def create_form(project_id):
+@takes(query=inputs.FormCreateQuery, body=BYTES)
+def create_form(project_id, body):
     actor = auth.require("form.create", project_id, challenge=False)
     content_type = (request.mimetype or "").lower()
     fallback = request.headers.get("X-XlsForm-FormId-Fallback") or "form"
     filename = fallback + XLSFORM_TYPES.get(content_type, ".xml")
-    result = publishing.publish(db.session, _store(), project_id, filename, request.get_data(),
-                                actor=actor)
+    result = publishing.publish(db.session, _store(), project_id, filename, body, actor=actor)
     db.session.commit()
     body = FormSchema().dump({"form": result.form, "version": result.version})
     body.update(outcome=result.outcome, warnings=result.warnings, missingMedia=result.missing_media)
@@ -71,6 +77,7 @@ def create_form(project_id):
 
 
 @bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>")
+@takes()
 def get_form(project_id, xml_form_id):
     actor = auth.require("submission.read", project_id, challenge=False)
     form, version = readable_form(db.session, actor, project_id, xml_form_id)
@@ -78,10 +85,10 @@ def get_form(project_id, xml_form_id):
 
 
 @bp.patch("/projects/<int:project_id>/forms/<path:xml_form_id>")
-def update_form(project_id, xml_form_id):
+@takes(body=inputs.FormUpdateBody)
+def update_form(project_id, xml_form_id, body):
     actor = auth.require("form.update", project_id, challenge=False)
     form, version = readable_form(db.session, actor, project_id, xml_form_id)
-    body = request.get_json(silent=True) or {}
     if "state" in body:
         publishing.set_state(db.session, form, body["state"], actor)
     db.session.commit()
@@ -89,10 +96,11 @@ def update_form(project_id, xml_form_id):
 
 
 @bp.post("/projects/<int:project_id>/forms/<path:xml_form_id>/attachments/<name>")
-def upload_form_attachment(project_id, xml_form_id, name):
+@takes(body=BYTES)
+def upload_form_attachment(project_id, xml_form_id, name, body):
     actor = auth.require("form.update", project_id, challenge=False)
     _form, version = readable_form(db.session, actor, project_id, xml_form_id)
-    publishing.set_attachment(db.session, _store(), version, name, request.get_data(), actor)
+    publishing.set_attachment(db.session, _store(), version, name, body, actor)
     db.session.commit()
     return jsonify(success=True)
 
@@ -108,12 +116,11 @@ def _row(submission):
 
 
 @bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions")
-def list_submissions(project_id, xml_form_id):
+@takes(query=inputs.SubmissionListQuery)
+def list_submissions(project_id, xml_form_id, query):
     form, actor = _form_and_actor(project_id, xml_form_id)
-    top = request.args.get("$top", type=int)
-    skip = request.args.get("$skip", default=0, type=int)
-    rows, total = queries.list_submissions(db.session, actor, form, top, skip,
-                                           request.args.get("reviewState"))
+    rows, total = queries.list_submissions(db.session, actor, form, query.get("top"),
+                                           query["skip"], query.get("reviewState"))
     defs = queries.current_defs(db.session, rows)
     # Serialise before the audit commit: committing expires every loaded object.
     body = SubmissionSchema(many=True).dump(
@@ -131,6 +138,7 @@ def _one(project_id, xml_form_id, instance_id, permission="submission.read"):
 
 
 @bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions/<instance_id>")
+@takes()
 def get_submission(project_id, xml_form_id, instance_id):
     submission, actor = _one(project_id, xml_form_id, instance_id)
     body = SubmissionSchema().dump(_row(submission))
@@ -140,6 +148,7 @@ def get_submission(project_id, xml_form_id, instance_id):
 
 
 @bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions/<instance_id>.xml")
+@takes()
 def get_submission_xml(project_id, xml_form_id, instance_id):
     submission, actor = _one(project_id, xml_form_id, instance_id)
     xml = queries.current_def(db.session, submission).xml
@@ -149,6 +158,7 @@ def get_submission_xml(project_id, xml_form_id, instance_id):
 
 
 @bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions/<instance_id>/attachments")
+@takes()
 def list_attachments(project_id, xml_form_id, instance_id):
     submission, _actor = _one(project_id, xml_form_id, instance_id)
     return jsonify(AttachmentSchema(many=True).dump(
@@ -157,6 +167,7 @@ def list_attachments(project_id, xml_form_id, instance_id):
 
 @bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions/<instance_id>"
         "/attachments/<name>")
+@takes()
 def get_attachment(project_id, xml_form_id, instance_id, name):
     submission, actor = _one(project_id, xml_form_id, instance_id)
     found = next((a for a in queries.current_def(db.session, submission).attachments
@@ -169,16 +180,17 @@ def get_attachment(project_id, xml_form_id, instance_id, name):
 
 
 @bp.patch("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions/<instance_id>")
-def update_submission(project_id, xml_form_id, instance_id):
+@takes(body=inputs.SubmissionUpdateBody)
+def update_submission(project_id, xml_form_id, instance_id, body):
     submission, actor = _one(project_id, xml_form_id, instance_id, "submission.update")
-    body = request.get_json(silent=True) or {}
-    queries.set_review_state(db.session, actor, submission, body.get("reviewState"))
+    queries.set_review_state(db.session, actor, submission, body["reviewState"])
     result = SubmissionSchema().dump(_row(submission))
     db.session.commit()
     return jsonify(result)
 
 
 @bp.delete("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions/<instance_id>")
+@takes()
 def delete_submission(project_id, xml_form_id, instance_id):
     submission, actor = _one(project_id, xml_form_id, instance_id, "submission.delete")
     queries.delete_submission(db.session, actor, submission)

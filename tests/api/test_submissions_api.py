@@ -79,7 +79,9 @@ def test_review_state_change_filter_and_audit(client, db, collect, simple_form, 
     received = client.get(f"{BASE}?reviewState=null", headers=headers).json
     assert [s["instanceId"] for s in received] == [other]
     bad = client.patch(f"{BASE}/{iid}", json={"reviewState": "great"}, headers=headers)
-    assert bad.status_code == 400 and bad.json["code"] == "400.75"
+    assert bad.status_code == 400 and bad.json["code"] == "400.79"
+    assert bad.json["details"]["body"] == {
+        "reviewState": ["Must be one of: hasIssues, edited, approved, rejected."]}
     actions = [e.action for e in db.session.scalars(select(AuditEvent))]
     assert "submission.update" in actions and "submission.list" in actions
 
