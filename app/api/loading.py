@@ -8,7 +8,9 @@ the `st` token); the body is one of
 - BYTES: the raw bytes (an XLSForm, an XForm, a form attachment), checked by the domain code;
 - None: the route reads no body.
 An unknown field, a mistyped value or a missing one is Problem 400.79, whose details name each
-field and why, under "query" or "body". The loaded values reach the handler as the keyword
+field and why, under "query" or "body". The caller is authenticated first (but for routes
+marked anonymous: logging in), so a client without credentials gets its 401 and learns nothing
+of what a route takes. The loaded values reach the handler as the keyword
 arguments `query` and `body` when its signature names them. Every decorated view is marked
 (`DECLARATION`) so that a test can walk the URL map and find a route that declares nothing.
 """
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from flask import request
 from marshmallow import Schema, ValidationError, fields
 
+from app.auth import http as auth
 from app.problems import Problem
 
 DECLARATION = "request_declaration"
@@ -61,13 +64,15 @@ class QuerySchema(Schema):
     st = fields.String()
 
 
-def takes(query=QuerySchema, body=None):
+def takes(query=QuerySchema, body=None, anonymous=False):
     """Load request.args through `query` and the body as `body` says, before the handler."""
     def decorate(view):
         accepts = set(inspect.signature(view).parameters) & {"query", "body"}
 
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
+            if not anonymous:
+                auth.resolve(challenge=False)       # once per request: the handler reuses it
             loaded = {"query": _load_query(query), "body": _load_body(body)}
             kwargs.update({name: loaded[name] for name in accepts})
             return view(*args, **kwargs)

@@ -34,7 +34,7 @@ def _store():
 
 
 @bp.post("/sessions")
-@takes(body=inputs.SessionBody)
+@takes(body=inputs.SessionBody, anonymous=True)
 def create_session():
     body = request.get_json(silent=True) or {}
     token, row = log_in(db.session, str(body.get("email", "")), str(body.get("password", "")),

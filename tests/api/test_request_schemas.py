@@ -223,3 +223,9 @@ def test_login_needs_string_credentials(client, personas):
         assert response.status_code == 400 and response.json["code"] == "400.79", body
     assert json.loads(client.post("/v1/sessions", data="[]",
                                   content_type="application/json").data)["code"] == "400.79"
+
+
+def test_a_client_without_credentials_gets_its_401_before_any_schema(client, people):
+    response = client.patch(DATASET, json={"approvalRequired": "false", "session": 1})
+    assert response.status_code == 401 and response.json["code"] == "401.2"
+    assert client.get(SUBMISSIONS + "?$top=ten").status_code == 401
