@@ -60,7 +60,7 @@ class JSONBoolean(fields.Field):
 
 
 class QuerySchema(Schema):
-    """The base of every query schema: the session token may ride in the query (?st=)."""
+    """The base of every query schema: an app user's token may ride in the query (?st=)."""
     st = fields.String()
 
 
@@ -130,11 +130,18 @@ def _load(where, schema, value):
         _refuse(where, {"_body": ["Nested too deeply."]})
 
 
+#: fields named in the message (the details list them all): a bulk body can hold thousands
+SUMMARY_FIELDS = 10
+
+
 def _refuse(where, messages):
     flat = list(_flatten(messages))
-    summary = "; ".join(f"{where} {path}: {' '.join(reasons)}" for path, reasons in flat)
-    raise Problem("400.79", {"summary": summary, "fields": ", ".join(p for p, _ in flat),
-                             where: _plain(messages)})
+    shown, more = flat[:SUMMARY_FIELDS], len(flat) - SUMMARY_FIELDS
+    summary = "; ".join(f"{where} {path}: {' '.join(reasons)}" for path, reasons in shown)
+    fields_ = ", ".join(p for p, _ in shown)
+    if more > 0:
+        summary, fields_ = f"{summary}; and {more} more", f"{fields_} … (+{more})"
+    raise Problem("400.79", {"summary": summary, "fields": fields_, where: _plain(messages)})
 
 
 def _plain(messages):

@@ -229,3 +229,12 @@ def test_a_client_without_credentials_gets_its_401_before_any_schema(client, peo
     response = client.patch(DATASET, json={"approvalRequired": "false", "session": 1})
     assert response.status_code == 401 and response.json["code"] == "401.2"
     assert client.get(SUBMISSIONS + "?$top=ten").status_code == 401
+
+
+def test_a_bulk_body_wrong_throughout_names_ten_fields_and_details_them_all(client, people,
+                                                                            login):
+    response = client.post(f"{DATASET}/entities", headers=login("admin"),
+                           json={"entities": [{"label": i} for i in range(500)]})
+    assert response.status_code == 400 and len(response.json["details"]["body"]["entities"]) == 500
+    assert response.json["message"].endswith("; and 490 more")
+    assert len(response.json["message"]) < 1000
