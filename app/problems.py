@@ -91,6 +91,11 @@ _CATALOGUE = [
           "提交内容超过服务器允许的 {limit} 字节。"),
     Entry("500.1", 500, "The server failed unexpectedly; the phone will try again later.",
           "服务器发生意外错误，手机稍后会自动重试。"),
+    # Forms: ODK Validate at publish
+    Entry("400.80", 400, "{name} fails ODK Validate, the check ODK Central and ODK Collect "
+          "apply to a form; fix the XLSForm and publish again. ODK Validate says: {errors}",
+          "{name} 未通过 ODK Validate（ODK Central 和 ODK Collect 对表单所做的检查），请修改 "
+          "XLSForm 后重新发布。ODK Validate 报告：{errors}"),
 ]
 CATALOGUE = {e.code: e for e in _CATALOGUE}
 

@@ -11,6 +11,7 @@ from app.auth import http as auth
 from app.auth.sessions import log_in, log_out
 from app.extensions import db
 from app.forms import publish as publishing
+from app.forms.compile import odk_validate_unavailable
 from app.forms.queries import project_forms, readable_form
 from app.models_base import isoformat
 from app.openrosa.media import send_blob
@@ -63,7 +64,7 @@ def create_form(project_id):
     fallback = request.headers.get("X-XlsForm-FormId-Fallback") or "form"
     filename = fallback + XLSFORM_TYPES.get(content_type, ".xml")
     result = publishing.publish(db.session, _store(), project_id, filename, request.get_data(),
-                                actor=actor)
+                                actor=actor, validate=odk_validate_unavailable() is None)
     db.session.commit()
     body = FormSchema().dump({"form": result.form, "version": result.version})
     body.update(outcome=result.outcome, warnings=result.warnings, missingMedia=result.missing_media)
