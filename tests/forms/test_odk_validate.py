@@ -77,3 +77,15 @@ def test_flask_forms_publish_prints_odk_validates_error_and_refuses(app, db, tmp
     result = CliRunner().invoke(forms_cli, ["publish", str(broken)], obj=app.extensions)
     assert result.exit_code == 0 and "checked version 2: new version" in result.output
 
+
+
+def test_without_java_publish_says_validate_did_not_run_and_publishes(app, db, tmp_path,
+                                                                       monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))                   # no java on this PATH
+    assert odk_validate_unavailable() == "Java is not installed"
+    form = tmp_path / "checked.xlsx"
+    form.write_bytes(group_of_calculations())
+    result = CliRunner().invoke(forms_cli, ["publish", str(form)], obj=app.extensions)
+    assert result.exit_code == 0, result.output
+    assert "ODK Validate will not check these forms: Java is not installed" in result.output
+    assert "checked version 1: created" in result.output
