@@ -17,6 +17,7 @@ from app.auth.models import ROLES, AppUser, User
 from app.extensions import db
 from app.forms import dictionary
 from app.forms import publish as publishing
+from app.forms.compile import odk_validate_unavailable
 from app.forms.models import Form
 from app.problems import Problem
 from app.register import merge, rebuild
@@ -149,9 +150,10 @@ def _media_beside(path):
     return _read_files(glob.glob(os.path.join(folder, "*"))) if os.path.isdir(folder) else {}
 
 
-def publish_paths(paths, echo=click.echo):
+def publish_paths(paths, echo=click.echo, validate=False):
     """Publish each path; returns the number that failed. Shared CSVs in the form's folder
-    (e.g. forms/villages.csv) are offered as media to every form there."""
+    (e.g. forms/villages.csv) are offered as media to every form there. validate: ODK Validate
+    checks each new XLSForm version (see validate_where_possible)."""
     project = ensure_default_project(db.session, current_app.config["PROJECT_NAME"])
     store = current_app.extensions["blob_store"]
     failed, shared_by_folder = 0, {}
@@ -164,7 +166,8 @@ def publish_paths(paths, echo=click.echo):
             data = f.read()
         try:
             result = publishing.publish(db.session, store, project.id, os.path.basename(path),
-                                        data, {**shared, **_media_beside(path)})
+                                        data, {**shared, **_media_beside(path)},
+                                        validate=validate)
             db.session.commit()
         except Problem as p:
             db.session.rollback()
@@ -181,11 +184,24 @@ def publish_paths(paths, echo=click.echo):
     return failed
 
 
+def validate_where_possible(echo=click.echo):
+    """True when ODK Validate can run here; otherwise says why it will not check the forms."""
+    reason = odk_validate_unavailable()
+    if reason:
+        echo(f"ODK Validate will not check these forms: {reason}. / "
+             f"无法运行 ODK Validate 检查表单：{reason}。")
+    return reason is None
+
+
 @forms.command("publish")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-def publish_forms(paths):
-    """Publish XLSForms (.xlsx/.xls/.xlsm) or XForms (.xml), with media from <name>-media/."""
-    if publish_paths(paths):
+@click.option("--skip-validate", is_flag=True, help="Do not run ODK Validate (it needs Java) "
+              "on new XLSForm versions.")
+def publish_forms(paths, skip_validate):
+    """Publish XLSForms (.xlsx/.xls/.xlsm) or XForms (.xml), with media from <name>-media/.
+    A new XLSForm version must pass ODK Validate where Java is installed, as on ODK Central."""
+    validate = not skip_validate and validate_where_possible()
+    if publish_paths(paths, validate=validate):
         raise click.ClickException("Some forms were refused (see above).")
 
 
@@ -311,7 +327,7 @@ def setup(forms_dir):
     db.session.commit()
     paths = sorted(p for ext in ("xlsx", "xls", "xlsm", "xml")
                    for p in glob.glob(os.path.join(forms_dir, f"*.{ext}")))
-    publish_paths(paths)
+    publish_paths(paths, validate=validate_where_possible())
     click.echo(_quickstart_accounts(project))
 
 

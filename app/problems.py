@@ -102,6 +102,11 @@ _CATALOGUE = [
           "未知的表单状态 {value}，可选：{allowed}。"),
     Entry("400.79", 400, "The request is invalid: {summary}",
           "请求无效，请检查这些字段：{fields}（{summary}）。"),
+    # Forms: ODK Validate at publish
+    Entry("400.80", 400, "{name} fails ODK Validate, the check ODK Central and ODK Collect "
+          "apply to a form; fix the XLSForm and publish again. ODK Validate says: {errors}",
+          "{name} 未通过 ODK Validate（ODK Central 和 ODK Collect 对表单所做的检查），请修改 "
+          "XLSForm 后重新发布。ODK Validate 报告：{errors}"),
 ]
 CATALOGUE = {e.code: e for e in _CATALOGUE}
 

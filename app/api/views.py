@@ -14,6 +14,7 @@ from app.auth import http as auth
 from app.auth.sessions import log_in, log_out
 from app.extensions import db
 from app.forms import publish as publishing
+from app.forms.compile import odk_validate_unavailable
 from app.forms.queries import project_forms, readable_form
 from app.models_base import isoformat
 from app.openrosa.media import send_blob
@@ -69,7 +70,8 @@ def create_form(project_id, body):
     content_type = (request.mimetype or "").lower()
     fallback = request.headers.get("X-XlsForm-FormId-Fallback") or "form"
     filename = fallback + XLSFORM_TYPES.get(content_type, ".xml")
-    result = publishing.publish(db.session, _store(), project_id, filename, body, actor=actor)
+    result = publishing.publish(db.session, _store(), project_id, filename, body, actor=actor,
+                                validate=odk_validate_unavailable() is None)
     db.session.commit()
     body = FormSchema().dump({"form": result.form, "version": result.version})
     body.update(outcome=result.outcome, warnings=result.warnings, missingMedia=result.missing_media)

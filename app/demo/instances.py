@@ -9,7 +9,11 @@ offline-branch facts, which only the phone simulation (app.demo.phones) knows.
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
-VERSION = "2026112901"
+#: The version of each form whose instance shape the functions below write.
+VERSIONS = {"contraception_service": "2026112901", "home_visit": "2026112901",
+            "migrant": "2026112901", "person": "2026112901", "pregnancy_outcome": "2026112901",
+            "pregnancy_report": "2026120201", "prepregnancy_check": "2026112901",
+            "three_checks": "2026120201"}
 
 
 @dataclass
@@ -50,7 +54,7 @@ def _els(pairs):
 
 def _document(form_id, filled, village, body, entities, instance_id, instance_name):
     stamp = filled.strftime("%Y-%m-%dT%H:%M:%S.000+08:00")
-    head = (f'<data id="{form_id}" version="{VERSION}"><start>{stamp}</start><end>{stamp}</end>'
+    head = (f'<data id="{form_id}" version="{VERSIONS[form_id]}"><start>{stamp}</start><end>{stamp}</end>'
             f"<today>{filled:%Y-%m-%d}</today><deviceid/>{_el('village', village)}")
     meta = (f"<meta>{''.join(e.xml() for e in entities)}<instanceID>uuid:{instance_id}"
             f"</instanceID>{_el('instanceName', instance_name)}</meta>")
@@ -141,16 +145,16 @@ def migrant(filled, village, p, entity, instance_id):
 
 def pregnancy_report(filled, village, r, preg_entity, woman_entity, instance_id, born_range):
     first = r["birth_order"] == 1
-    body = _els([
-        ("born_after", born_range[0]), ("born_before", born_range[1]), ("woman", r["woman"]),
+    body = _els([("born_after", born_range[0]), ("born_before", born_range[1])])
+    body += (f"<woman_update>{_el('woman', r['woman'])}<woman_pregnant>yes</woman_pregnant>"
+             f"<meta>{woman_entity.xml()}</meta></woman_update>")
+    body += _els([
         ("woman_name", r["woman_name"]), ("date_basis", "lmp"), ("lmp_given", r["lmp"]),
         ("lmp", r["lmp"]), ("edd", r["edd"]), ("first_pregnancy", "yes" if first else "no"),
         ("birth_order_given", None if first else r["birth_order"]),
         ("birth_order", r["birth_order"]), ("phone", r["phone"]),
         ("pregnancy_village", village), ("pregnancy_woman", r["woman"]), ("status", "reported"),
         ("reported_by", "group_leader")])
-    body += ("<woman_update><woman_pregnant>yes</woman_pregnant>"
-             f"<meta>{woman_entity.xml()}</meta></woman_update>")
     return _document("pregnancy_report", filled, village, body, [preg_entity], instance_id,
                      f"{r['woman_name']} {r['lmp']}")
 
@@ -169,20 +173,19 @@ def three_checks(filled, village, c, woman_entity, preg_entity, instance_id, bor
     body.append(f"<iud>{_el('iud_result', c['iud_result'])}</iud>")
     body.append("<preg>" + _els([
         ("pregnancy_result", "pregnant" if pregnant else "not_pregnant"),
-        ("preg_weeks", c["preg_weeks"] if pregnant else None)]) + "</preg>")
-    body.append("<gyn>" + _els([("findings", findings), ("referral", referral),
-                                ("referral_to", c["referral_to"])]) + "</gyn>")
-    body.append(_els([("contraception", c["contraception"]), ("iud_status", c["iud_result"]),
-                      ("last_checks_date", c["check_date"]),
-                      ("pregnant", "yes" if pregnant else "no")]))
-    body.append("<pregnancy_record>" + _els([
+        ("preg_weeks", c["preg_weeks"] if pregnant else None),
         ("known_pregnancy", c["known_pregnancy"]), ("pregnancy_new_id", c["pregnancy_new_id"]),
         ("pregnancy_id", c["pregnancy_id"]), ("found_lmp", c["found_lmp"]), ("lmp", c["lmp"]),
         ("edd", c["edd"]), ("pregnancy_woman", c["woman"]),
         ("pregnancy_woman_name", c["woman_name"]), ("pregnancy_village", village),
         ("pregnancy_status", "confirmed"), ("reported_by", c["reported_by"]),
         ("birth_order", c["birth_order"])])
-        + f"<meta>{preg_entity.xml()}</meta></pregnancy_record>")
+        + f"<meta>{preg_entity.xml()}</meta></preg>")
+    body.append("<gyn>" + _els([("findings", findings), ("referral", referral),
+                                ("referral_to", c["referral_to"])]) + "</gyn>")
+    body.append(_els([("contraception", c["contraception"]), ("iud_status", c["iud_result"]),
+                      ("last_checks_date", c["check_date"]),
+                      ("pregnant", "yes" if pregnant else "no")]))
     return _document("three_checks", filled, village, "".join(body), [woman_entity], instance_id,
                      f"{c['woman_name']} {c['check_date']}")
 

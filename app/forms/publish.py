@@ -3,7 +3,8 @@
 Rules (as ODK Central): a new version string adds a version and makes it current; every older
 version keeps accepting submissions. The identical XForm again is a no-op (media files that
 changed are updated in place: phones see the new manifest hash). The same version string with
-different XForm content is refused (409.6).
+different XForm content is refused (409.6). With validate=True an XLSForm that would make a new
+version must pass ODK Validate first (400.80), as on Central; tests leave it off for speed.
 """
 import hashlib
 import io
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from app.audit.record import record
-from app.forms.compile import compile_form
+from app.forms.compile import compile_form, validate_xform
 from app.forms.models import FORM_STATES, Form, FormAttachment, FormVersion
 from app.forms.schema import safe_schema
 from app.forms.xform import read_xform
@@ -32,8 +33,9 @@ class Published:
     datasets: list = field(default_factory=list)
 
 
-def publish(session, store, project_id, filename, data, media=None, actor=None):
-    """Compile and publish one form. `media` maps file name → bytes of files found beside it."""
+def publish(session, store, project_id, filename, data, media=None, actor=None, validate=False):
+    """Compile and publish one form. `media` maps file name → bytes of files found beside it.
+    validate: run ODK Validate (needs Java) on an XLSForm that would make a new version."""
     compiled = compile_form(filename, data)
     info = read_xform(compiled.xml, filename)
     media = dict(media or {})
@@ -41,15 +43,17 @@ def publish(session, store, project_id, filename, data, media=None, actor=None):
         media.setdefault("itemsets.csv", compiled.itemsets)
     form = session.scalar(select(Form).where(Form.project_id == project_id,
                                              Form.xml_form_id == info.xml_form_id))
+    existing = form and session.scalar(select(FormVersion).where(
+        FormVersion.form_id == form.id, FormVersion.version == info.version))
+    md5 = hashlib.md5(compiled.xml).hexdigest()
+    if existing is not None and existing.md5 != md5:
+        raise Problem("409.6", {"form": info.xml_form_id, "version": info.version or '""'})
+    if validate and existing is None and compiled.source is not None:
+        compiled.warnings += validate_xform(filename, compiled.xml)     # before any row is added
     if form is None:
         form = Form(project_id=project_id, xml_form_id=info.xml_form_id, state="open")
         session.add(form)
         session.flush()
-    existing = session.scalar(select(FormVersion).where(FormVersion.form_id == form.id,
-                                                        FormVersion.version == info.version))
-    md5 = hashlib.md5(compiled.xml).hexdigest()
-    if existing is not None and existing.md5 != md5:
-        raise Problem("409.6", {"form": info.xml_form_id, "version": info.version or '""'})
     declared = datasets.declare(session, project_id, info.entities)
     if existing is not None:
         changed = _attach(session, store, existing, info.media, media)

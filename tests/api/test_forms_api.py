@@ -1,5 +1,9 @@
 """Forms over HTTP: list, publish (XForm or XLSForm body), state, media upload."""
+from sqlalchemy import func, select
+
+from app.forms.models import Form
 from tests.factories import make_instance, make_xform
+from tests.forms.test_odk_validate import fixed, group_of_calculations, require_odk_validate
 from tests.forms.test_publish import xlsform
 from tests.openrosa.docs import form_entries, media_files
 
@@ -55,3 +59,17 @@ def test_media_upload_after_publishing(client, login, collect, media_form):
     unknown = client.post("/v1/projects/1/forms/withmedia/attachments/other.csv", data=b"x",
                           headers=headers)
     assert unknown.status_code == 404
+
+
+def test_the_json_api_refuses_an_xlsform_odk_validate_refuses(client, login, db):
+    require_odk_validate()
+    headers = {**login("admin"), "X-XlsForm-FormId-Fallback": "checked"}
+    refused = client.post("/v1/projects/1/forms", data=group_of_calculations(), headers=headers,
+                          content_type=XLSX)
+    assert refused.status_code == 400 and refused.json["code"] == 400.80
+    assert "Group has no children! Group: ${update}" in refused.json["message"]
+    assert "未通过 ODK Validate" in refused.json["message_zh"]
+    assert db.session.scalar(select(func.count()).select_from(Form)) == 0
+    accepted = client.post("/v1/projects/1/forms", data=fixed(), headers=headers,
+                           content_type=XLSX)
+    assert accepted.status_code == 200 and accepted.json["version"] == "2"

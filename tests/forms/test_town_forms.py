@@ -190,9 +190,9 @@ def test_an_iud_found_in_place_means_the_method_is_iud(town):
 
 def test_a_pregnancy_already_in_the_register_is_not_reported_twice(town):
     found = _violations(town, "pregnancy_report", {
-        "/data/village": "dongwan", "/data/woman": LIU_MEI, "/data/date_basis": "lmp",
+        "/data/village": "dongwan", "/data/woman_update/woman": LIU_MEI, "/data/date_basis": "lmp",
         "/data/lmp_given": "2025-12-01", "/data/first_pregnancy": "yes"})
-    assert found == {"/data/woman": "她已有在册的孕情，无需重复报告",
+    assert found == {"/data/woman_update/woman": "她已有在册的孕情，无需重复报告",
                      "/data/lmp_given": "末次月经须在今天之前的10个月内"}
 
 

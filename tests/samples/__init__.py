@@ -95,7 +95,7 @@ SAMPLES = {s_name: s for s_name, s in {
     "pregnancy_reported_by_leader": Sample(
         "pregnancy_report", "leader",
         "The women's group leader reports that Sun Min, recently married, is pregnant.",
-        {"/data/village": "dongwan", "/data/woman": SUN_MIN, "/data/date_basis": "lmp",
+        {"/data/village": "dongwan", "/data/woman_update/woman": SUN_MIN, "/data/date_basis": "lmp",
          "/data/lmp_given": "2026-09-28", "/data/first_pregnancy": "yes"}),
     "birth": Sample(
         "pregnancy_outcome", "worker_a",
