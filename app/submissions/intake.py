@@ -243,7 +243,7 @@ def _write(session, store, actor, plan, instance, upload, stored, failed):
 def _def_values(actor, plan, instance, upload):
     return {"form_id": plan.form.id, "form_version_id": plan.form.version_id,
             "instance_id": plan.instance_id, "deprecated_id": instance.deprecated_id,
-            "xml": upload.xml.decode("utf-8"), "xml_sha256": plan.xml_sha, "current": True,
+            "xml": instance.text, "xml_sha256": plan.xml_sha, "current": True,
             "encrypted": instance.encrypted, "instance_name": instance.instance_name,
             "submitter_kind": actor.kind, "submitter_id": actor.id,
             "device_id": upload.device_id,
