@@ -87,10 +87,15 @@ def _encoding(data):
     for start, name in _BY_FIRST_BYTES:
         if data.startswith(start):
             return name
+    # most documents declare no encoding: look for the word before running the expression
+    if not data.startswith(b"<?xml") or b"encoding" not in data[:300]:
+        return "utf-8"
     declared = _DECLARED.match(data)
     if declared is None:
         return "utf-8"
     name = declared.group(1).decode("ascii")
+    if name in ("UTF-8", "utf-8"):
+        return "utf-8"
     try:
         return codecs.lookup(name).name
     except LookupError:
@@ -107,6 +112,8 @@ def _decode(data, encoding):
 def _check(data, doctype, lt, eq):
     if doctype.search(data):
         raise Problem("400.2", {"reason": "document type declarations are not allowed"})
+    if len(data) <= MAX_NODES:      # each node takes a character: a phone's usual XML is not counted
+        return
     nodes = data.count(lt) + data.count(eq)
     if nodes > MAX_NODES:
         raise Problem("400.62", {"count": nodes, "limit": MAX_NODES})
