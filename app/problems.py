@@ -107,6 +107,15 @@ _CATALOGUE = [
           "apply to a form; fix the XLSForm and publish again. ODK Validate says: {errors}",
           "{name} 未通过 ODK Validate（ODK Central 和 ODK Collect 对表单所做的检查），请修改 "
           "XLSForm 后重新发布。ODK Validate 报告：{errors}"),
+    # untrusted XML and what a submission may carry (safexml, submissions/lengths)
+    Entry("400.60", 400, "The submission's {what} is too long: {length} characters, at most "
+          "{limit}.", "提交中的 {what} 过长：{length} 个字符，最多 {limit} 个。"),
+    Entry("400.61", 400, "The XML cannot be read as {encoding}: send it in UTF-8, as ODK "
+          "Collect does.", "XML 无法按 {encoding} 编码读取：请使用 UTF-8 编码（ODK Collect 默认如此）。"),
+    Entry("400.62", 400, "The XML has too many elements and attributes: {count}, at most {limit}.",
+          "XML 的元素和属性过多：{count} 个，最多 {limit} 个。"),
+    Entry("413.60", 413, "The XML is {size} bytes, larger than the {limit} bytes this server "
+          "accepts.", "XML 大小为 {size} 字节，超过服务器允许的 {limit} 字节。"),
 ]
 CATALOGUE = {e.code: e for e in _CATALOGUE}
 

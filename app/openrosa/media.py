@@ -14,7 +14,9 @@ import multipart
 from flask import current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from app import safexml
 from app.problems import Problem
+from app.submissions import lengths
 from app.submissions.intake import Upload
 
 mimetypes.add_type("text/csv", ".csv")
@@ -91,9 +93,12 @@ def read_upload(req):
     content_type, options = multipart.parse_options_header(req.headers.get("Content-Type", ""))
     if content_type != "multipart/form-data" or not options.get("boundary"):
         raise Problem("400.39", {"reason": "expected multipart/form-data with a boundary"})
-    upload = Upload(xml=b"", device_id=req.args.get("deviceID"),
-                    user_agent=req.headers.get("User-Agent"),
-                    header_instance_id=req.headers.get("X-OpenRosa-Instance-Id"))
+    upload = Upload(
+        xml=b"", device_id=lengths.check("deviceID", req.args.get("deviceID"), lengths.DEVICE_ID),
+        user_agent=req.headers.get("User-Agent"),
+        header_instance_id=lengths.check("X-OpenRosa-Instance-Id",
+                                         req.headers.get("X-OpenRosa-Instance-Id"),
+                                         lengths.INSTANCE_ID))
     try:
         parser = multipart.MultipartParser(
             req.stream, options["boundary"], req.content_length or -1, part_limit=256,
@@ -101,6 +106,8 @@ def read_upload(req):
         for part in parser:
             upload.parts.append(part)
             if part.name == "xml_submission_file":
+                if part.size > safexml.MAX_XML_BYTES:     # spooled to disk: not read into memory
+                    raise Problem("413.60", {"size": part.size, "limit": safexml.MAX_XML_BYTES})
                 upload.xml = part.raw
             elif part.filename is not None:       # a file; text fields (*isIncomplete*) are not
                 part.file.seek(0)
@@ -111,6 +118,9 @@ def read_upload(req):
     except multipart.MultipartError as e:
         upload.close()
         raise Problem("400.39", {"reason": str(e)})
+    except Problem:
+        upload.close()
+        raise
     if not upload.xml:
         upload.close()
         raise Problem("400.7")

@@ -19,6 +19,25 @@ def save_blob(session, store, stream):
     return stored
 
 
+def discard_unreferenced(session, store, stored):
+    """After a failed request (its transaction rolled back): remove the files it wrote that
+    no blob row points at, and release the rest (app/storage/store.py says why this is safe
+    while another request stores the same bytes). A database that cannot answer keeps them."""
+    def referenced(sha256):
+        try:
+            return session.execute(_REFERENCED, {"sha256": sha256}).first() is not None
+        except Exception:  # noqa: BLE001 - cannot tell: keep the file
+            return True
+        finally:
+            session.rollback()
+
+    for blob in stored:
+        store.discard(blob, referenced)
+
+
+_REFERENCED = text(f"SELECT 1 FROM {Blob.__tablename__} WHERE sha256 = :sha256")
+
+
 def insert_blob_rows(session, stored):
     """Rows for blobs the store has already written durably."""
     stored = list(stored)

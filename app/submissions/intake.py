@@ -27,7 +27,7 @@ from app import transactions
 from app.audit.record import record
 from app.models_base import utcnow
 from app.problems import Problem
-from app.storage.service import insert_blob_rows
+from app.storage.service import discard_unreferenced, insert_blob_rows
 from app.submissions import areas, processing, rows
 from app.submissions.parse import expected_attachments, read_instance
 from app.validation import step as validation_step
@@ -87,10 +87,22 @@ class _Plan:
 def receive(session, store, actor, project_id, upload):
     """Store one submission POST. Returns Received; raises Problem for a refusal.
 
-    Commits on success; on a refusal nothing is written.
+    Commits on success; on a refusal nothing is written (a blob written before the refusal
+    is removed again unless a row points at it).
     """
-    instance = read_instance(upload.xml)
     blobs = {}          # attachments already stored: a part's stream can be read only once
+    try:
+        return _receive(session, store, actor, project_id, upload, blobs)
+    except BaseException:
+        discard_unreferenced(session, store, blobs.values())
+        raise
+    finally:
+        for blob in blobs.values():
+            blob.release()
+
+
+def _receive(session, store, actor, project_id, upload, blobs):
+    instance = read_instance(upload.xml)
     failed = {}         # processor name -> its exception, from an earlier attempt
     races = 0
     while True:
@@ -200,7 +212,7 @@ def _write(session, store, actor, plan, instance, upload, stored, failed):
     # when the transaction runs again). Their rows are inserted with the rest below.
     for name, stream in upload.files.items():
         if name in plan.expected and name not in stored:
-            stored[name] = store.put_stream(stream)
+            stored[name] = store.put_stream(stream, hold=True)
     blobs = {name: blob for name, blob in stored.items() if name in plan.expected}
     if plan.form.existing_id is not None:
         return _top_up(session, actor, plan, blobs)
@@ -243,7 +255,7 @@ def _write(session, store, actor, plan, instance, upload, stored, failed):
 def _def_values(actor, plan, instance, upload):
     return {"form_id": plan.form.id, "form_version_id": plan.form.version_id,
             "instance_id": plan.instance_id, "deprecated_id": instance.deprecated_id,
-            "xml": upload.xml.decode("utf-8"), "xml_sha256": plan.xml_sha, "current": True,
+            "xml": instance.text, "xml_sha256": plan.xml_sha, "current": True,
             "encrypted": instance.encrypted, "instance_name": instance.instance_name,
             "submitter_kind": actor.kind, "submitter_id": actor.id,
             "device_id": upload.device_id,

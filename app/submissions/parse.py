@@ -11,11 +11,13 @@ from lxml import etree
 
 from app import safexml
 from app.problems import Problem
+from app.submissions import lengths
 
 
 @dataclass
 class Instance:
     root: object
+    text: str           # the XML as stored (app.safexml.Document.text)
     xml_form_id: str
     version: str
     instance_id: str | None
@@ -26,16 +28,21 @@ class Instance:
 
 
 def read_instance(xml_bytes):
-    root = safexml.parse(xml_bytes)
+    """The facts of a submission's XML; Problem 400.x for XML that cannot be stored."""
+    document = safexml.read(xml_bytes)
+    root = document.root
     form_id = root.get("id")
     if not form_id:
         raise Problem("400.8")
     encrypted = (root.get("encrypted") or "").lower() == "yes"
     return Instance(
-        root=root, xml_form_id=form_id, version=root.get("version") or "",
-        instance_id=_meta(root, "instanceID"), deprecated_id=_meta(root, "deprecatedID"),
-        instance_name=_meta(root, "instanceName"), encrypted=encrypted,
-        encrypted_files=_encrypted_files(root) if encrypted else [])
+        root=root, text=document.text, xml_form_id=form_id, version=root.get("version") or "",
+        instance_id=lengths.check("instanceID", _meta(root, "instanceID"), lengths.INSTANCE_ID),
+        deprecated_id=lengths.check("deprecatedID", _meta(root, "deprecatedID"),
+                                    lengths.INSTANCE_ID),
+        instance_name=lengths.check("instanceName", _meta(root, "instanceName"),
+                                    lengths.INSTANCE_NAME),
+        encrypted=encrypted, encrypted_files=_encrypted_files(root) if encrypted else [])
 
 
 def _meta(root, name):
@@ -58,7 +65,7 @@ def _encrypted_files(root):
         tag = safexml.local(el.tag)
         if tag == "encryptedXmlFile" or (tag == "file" and safexml.local(el.getparent().tag) == "media"):
             if el.text and el.text.strip():
-                names.append(el.text.strip())
+                names.append(_file_name(el.text.strip()))
     return names
 
 
@@ -70,8 +77,12 @@ def expected_attachments(instance, binary_paths):
     for path in binary_paths:
         for el in _select(instance.root, path):
             if el.text and el.text.strip():
-                names.append(el.text.strip())
+                names.append(_file_name(el.text.strip()))
     return list(dict.fromkeys(names))
+
+
+def _file_name(name):
+    return lengths.check("attachment name", name, lengths.ATTACHMENT_NAME)
 
 
 def _select(root, path):
