@@ -42,8 +42,8 @@ def create_session():
 
 @bp.delete("/sessions/<token>")
 def delete_session(token):
-    auth.resolve(challenge=False)
-    log_out(db.session, token)
+    actor = auth.resolve(challenge=False)
+    log_out(db.session, actor, token)
     db.session.commit()
     return jsonify(success=True)
 

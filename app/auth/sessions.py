@@ -21,7 +21,16 @@ def log_in(session, username, password, hours):
     return token, row
 
 
-def log_out(session, token):
+def log_out(session, actor, token, now=None):
+    """End the session with this token: the actor's own, or anyone's for an admin. Anything
+    else is 403, an unknown or expired token included, as ODK Central answers: a 404 there
+    would tell a guesser which tokens are live."""
     row = session.get(ApiSession, secrets.token_hash(token))
-    if row is not None:
-        session.delete(row)
+    if row is None or row.expires_at <= (now or utcnow()) or not _may_end(actor, row):
+        raise Problem("403.2")
+    session.delete(row)
+    record(session, actor, "user.session.end", f"user:{row.user_id}")
+
+
+def _may_end(actor, row):
+    return actor.kind == "user" and (actor.id == row.user_id or actor.role == "admin")
