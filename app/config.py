@@ -54,6 +54,9 @@ SETTINGS = (
     Setting("DOORSTEP_BACKLOG_MINUTES", "BACKLOG_MINUTES", 60,
             "How often each server process looks for timed-out backlog items; 0 turns the "
             "timer off (run `flask register process-backlog` from cron instead).", int),
+    Setting("DOORSTEP_HSTS_SECONDS", "HSTS_SECONDS", 31_536_000,
+            "max-age of the Strict-Transport-Security header sent on answers over HTTPS "
+            "(default one year); 0 sends none.", int),
 )
 
 

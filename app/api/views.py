@@ -13,7 +13,7 @@ from app.extensions import db
 from app.forms import publish as publishing
 from app.forms.queries import project_forms, readable_form
 from app.models_base import isoformat
-from app.openrosa.media import send_blob
+from app.openrosa.media import disposition, send_blob
 from app.problems import Problem
 from app.storage.models import Blob
 from app.submissions import queries
@@ -145,7 +145,9 @@ def get_submission_xml(project_id, xml_form_id, instance_id):
     xml = queries.current_def(db.session, submission).xml
     record(db.session, actor, "submission.read", f"submission:{submission.id}", part="xml")
     db.session.commit()
-    return Response(xml, content_type="application/xml; charset=utf-8")
+    response = Response(xml, content_type="application/xml; charset=utf-8")
+    response.headers["Content-Disposition"] = disposition(f"{instance_id}.xml")
+    return response
 
 
 @bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions/<instance_id>/attachments")
