@@ -91,6 +91,9 @@ _CATALOGUE = [
           "提交内容超过服务器允许的 {limit} 字节。"),
     Entry("500.1", 500, "The server failed unexpectedly; the phone will try again later.",
           "服务器发生意外错误，手机稍后会自动重试。"),
+    # auth: log-in throttle (app/auth/throttle.py)
+    Entry("429.70", 429, "Too many failed log-ins for this user or from this network; try "
+          "again in {seconds} seconds.", "该用户或该网络登录失败次数过多，请在 {seconds} 秒后重试。"),
 ]
 CATALOGUE = {e.code: e for e in _CATALOGUE}
 

@@ -33,8 +33,8 @@ def _store():
 @bp.post("/sessions")
 def create_session():
     body = request.get_json(silent=True) or {}
-    token, row = log_in(db.session, str(body.get("email", "")), str(body.get("password", "")),
-                        current_app.config["SESSION_HOURS"])
+    actor = auth.by_password(str(body.get("email", "")), str(body.get("password", "")))
+    token, row = log_in(db.session, actor, current_app.config["SESSION_HOURS"])
     db.session.commit()
     return jsonify(token=token, createdAt=isoformat(row.created_at),
                    expiresAt=isoformat(row.expires_at))

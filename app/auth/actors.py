@@ -5,7 +5,7 @@ into domain functions. `area_ids` / `form_ids` of None mean "all of the project'
 """
 from dataclasses import dataclass
 
-from sqlalchemy import String, bindparam, cast, func, select
+from sqlalchemy import String, and_, bindparam, cast, func, literal, select
 
 from app.auth import secrets
 from app.auth.models import ApiSession, AppUser, User, app_user_areas, app_user_forms
@@ -84,17 +84,17 @@ def app_user_by_token(session, token):
                  None if row.all_forms else _id_set(row.form_ids))
 
 
-def user_by_password(session, username, password):
-    user = session.scalar(select(User).where(User.username == username, User.disabled.is_(False)))
-    if user is None or not secrets.check_password(user.password_hash, password):
-        return None
-    return from_user(user)
+# One row whatever the user name: the user is outer-joined to it, so that the columns asked
+# for alongside (the log-in throttle's counts) come back for unknown names too.
+_ONE_ROW = select(literal(1).label("one")).subquery("one_row")
 
 
-def user_for_digest(session, username):
-    """(user, HA1) for a Digest login, or (None, "")."""
-    user = session.scalar(select(User).where(User.username == username, User.disabled.is_(False)))
-    return (user, user.digest_ha1) if user else (None, "")
+def user_with(session, username, columns=()):
+    """(the enabled User with this name, or None; the values of `columns`) in one statement."""
+    row = session.execute(
+        select(User, *columns).select_from(_ONE_ROW).outerjoin(
+            User, and_(User.username == username, User.disabled.is_(False)))).one()
+    return row[0], tuple(row[1:])
 
 
 def user_by_session_token(session, token, now=None):

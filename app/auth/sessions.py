@@ -1,18 +1,20 @@
 """API sessions: POST /v1/sessions trades a user name and password for a bearer token."""
 from datetime import timedelta
 
+from app import transactions
 from app.audit.record import record
-from app.auth import actors, secrets
+from app.auth import secrets
 from app.auth.models import ApiSession
 from app.models_base import utcnow
 from app.problems import Problem
 
 
-def log_in(session, username, password, hours):
-    """Returns (token, ApiSession). Raises 401.2 for wrong credentials (no hint which)."""
-    actor = actors.user_by_password(session, username, password)
+def log_in(session, actor, hours):
+    """Returns (token, ApiSession) for the Actor whose password was checked (app.auth.http.
+    by_password, under the log-in throttle); None: 401.2 (no hint whether the user exists)."""
     if actor is None:
         raise Problem("401.2")
+    transactions.end_reads(session)
     token = secrets.new_token()
     row = ApiSession(token_hash=secrets.token_hash(token), user_id=actor.id,
                      expires_at=utcnow() + timedelta(hours=hours))
