@@ -92,9 +92,9 @@ _ONE_ROW = select(literal(1).label("one")).subquery("one_row")
 def user_with(session, username, columns=()):
     """(the enabled User with this name, or None; the values of `columns`) in one statement."""
     row = session.execute(
-        select(User, *columns).select_from(_ONE_ROW).outerjoin(
+        select(User, _ONE_ROW.c.one, *columns).select_from(_ONE_ROW).outerjoin(
             User, and_(User.username == username, User.disabled.is_(False)))).one()
-    return row[0], tuple(row[1:])
+    return row[0], tuple(row[2:])
 
 
 def user_by_session_token(session, token, now=None):

@@ -34,7 +34,7 @@ import ipaddress
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import DateTime, cast, delete, insert, null, select
+from sqlalchemy import delete, insert, select
 
 from app.auth.models import LoginFailure
 from app.problems import Problem
@@ -91,9 +91,9 @@ class Attempt:
         along the user lookup, so a correct answer pays no round trip for them."""
         since = now - dt.timedelta(seconds=self.limits.window)
         by_user, by_address = _T.c.username == self.user, _T.c.address == self.address
-        return [_nth_latest(self.limits.user_at_address, since, by_user, by_address),
-                _nth_latest(self.limits.user, since, by_user),
-                _nth_latest(self.limits.address, since, by_address)]
+        counts = ((self.limits.user_at_address, (by_user, by_address)),
+                  (self.limits.user, (by_user,)), (self.limits.address, (by_address,)))
+        return [_nth_latest(limit, since, *where) for limit, where in counts if limit > 0]
 
     def retry_after(self, locks, now):
         """Seconds until every hold in `locks` (lock_columns' values) has lifted; 0: none."""
@@ -117,8 +117,6 @@ class Attempt:
 
 
 def _nth_latest(limit, since, *where):
-    if limit <= 0:
-        return cast(null(), DateTime)
     return (select(_T.c.failed_at).where(*where, _T.c.failed_at > since)
             .order_by(_T.c.failed_at.desc()).limit(1).offset(limit - 1).scalar_subquery())
 

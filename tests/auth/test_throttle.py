@@ -190,3 +190,10 @@ def test_a_wrong_digest_answer_on_a_stale_nonce_is_a_failure(app, client, db, pe
     response = _digest(client, stale, "guess")
     assert response.status_code == 401 and "stale" not in response.headers["WWW-Authenticate"]
     assert _failures(db) == 1
+
+
+def test_a_limit_of_zero_turns_that_count_off(app, client, db, personas, monkeypatch):
+    for key in ("LOGIN_USER_ADDRESS_LIMIT", "LOGIN_USER_LIMIT", "LOGIN_ADDRESS_LIMIT"):
+        monkeypatch.setitem(app.config, key, 0)
+    assert [_log_in(client, "supervisor", "guess").status_code for _ in range(12)] == [401] * 12
+    assert _log_in(client, "supervisor", "supervisor-password").status_code == 200
