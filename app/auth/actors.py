@@ -5,7 +5,7 @@ into domain functions. `area_ids` / `form_ids` of None mean "all of the project'
 """
 from dataclasses import dataclass
 
-from sqlalchemy import String, and_, bindparam, cast, func, literal, select
+from sqlalchemy import String, bindparam, cast, func, select
 
 from app.auth import secrets
 from app.auth.models import ApiSession, AppUser, User, app_user_areas, app_user_forms
@@ -82,19 +82,6 @@ def app_user_by_token(session, token):
     return Actor("app_user", row.id, row.display_name, "app_user", row.project_id,
                  None if row.all_areas else _id_set(row.area_ids),
                  None if row.all_forms else _id_set(row.form_ids))
-
-
-# One row whatever the user name: the user is outer-joined to it, so that the columns asked
-# for alongside (the log-in throttle's counts) come back for unknown names too.
-_ONE_ROW = select(literal(1).label("one")).subquery("one_row")
-
-
-def user_with(session, username, columns=()):
-    """(the enabled User with this name, or None; the values of `columns`) in one statement."""
-    row = session.execute(
-        select(User, _ONE_ROW.c.one, *columns).select_from(_ONE_ROW).outerjoin(
-            User, and_(User.username == username, User.disabled.is_(False)))).one()
-    return row[0], tuple(row[2:])
 
 
 def user_by_session_token(session, token, now=None):

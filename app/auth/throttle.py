@@ -25,7 +25,7 @@ credentials, a Digest client's first request, a stale nonce or a replayed nonce 
 answer was right, Basic over plain HTTP, a malformed or foreign nonce).
 
 Cost: a locked attempt is refused before any password work and writes nothing; a checked
-attempt reads its three counts in the same statement as the user lookup (lock_columns); only
+attempt reads its three counts in the same statement as the user lookup (LOCK_COLUMNS); only
 failures write. Phones with field keys and bearer tokens never come here. Requests in flight
 at the moment a limit is reached may each add one failure beyond it.
 """
@@ -34,7 +34,7 @@ import ipaddress
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import DateTime, Integer, bindparam, delete, insert, select
 
 from app.auth.models import LoginFailure
 from app.problems import Problem
@@ -85,18 +85,19 @@ class Attempt:
     def of(cls, username, address, limits):
         return cls(username, user_key(username), address_key(address), limits)
 
-    def lock_columns(self, now):
-        """For each limit, the failure whose ageing out of the window would lift the hold
-        (the limit-th latest), or NULL while under the limit: scalar subqueries that ride
-        along the user lookup, so a correct answer pays no round trip for them."""
+    def lock_params(self, now):
+        """The values of LOCK_COLUMNS' parameters for this attempt at `now`."""
+        params = {"throttle_user": self.user, "throttle_address": self.address}
         since = now - dt.timedelta(seconds=self.limits.window)
-        by_user, by_address = _T.c.username == self.user, _T.c.address == self.address
-        counts = ((self.limits.user_at_address, (by_user, by_address)),
-                  (self.limits.user, (by_user,)), (self.limits.address, (by_address,)))
-        return [_nth_latest(limit, since, *where) for limit, where in counts if limit > 0]
+        for tier, limit in zip(TIERS, (self.limits.user_at_address, self.limits.user,
+                                       self.limits.address)):
+            # a limit of 0 is off: a window that starts in the future holds no failure
+            params[f"{tier}_since"] = since if limit > 0 else dt.datetime.max
+            params[f"{tier}_offset"] = max(limit - 1, 0)
+        return params
 
     def retry_after(self, locks, now):
-        """Seconds until every hold in `locks` (lock_columns' values) has lifted; 0: none."""
+        """Seconds until every hold in `locks` (the values of LOCK_COLUMNS) has lifted; 0: none."""
         ends = [t + dt.timedelta(seconds=self.limits.window) for t in locks if t is not None]
         if not ends:
             return 0
@@ -116,9 +117,23 @@ class Attempt:
                                                  failed_at=now))
 
 
-def _nth_latest(limit, since, *where):
-    return (select(_T.c.failed_at).where(*where, _T.c.failed_at > since)
-            .order_by(_T.c.failed_at.desc()).limit(1).offset(limit - 1).scalar_subquery())
+def _nth_latest(tier, *where):
+    """The tier's limit-th latest failure in the window, or NULL while under its limit."""
+    return (select(_T.c.failed_at)
+            .where(*where, _T.c.failed_at > bindparam(f"{tier}_since", type_=DateTime))
+            .order_by(_T.c.failed_at.desc())
+            .limit(1).offset(bindparam(f"{tier}_offset", type_=Integer))
+            .scalar_subquery().label(f"{tier}_lock"))
+
+
+TIERS = ("user_at_address", "user", "address")
+_BY_USER = _T.c.username == bindparam("throttle_user")
+_BY_ADDRESS = _T.c.address == bindparam("throttle_address")
+#: the hold of each tier, as scalar subqueries that ride along the user lookup's statement
+#: (app/auth/logins.py), so a correct answer pays no round trip for them; built once, so
+#: SQLAlchemy compiles them once (lock_params gives their values)
+LOCK_COLUMNS = (_nth_latest("user_at_address", _BY_USER, _BY_ADDRESS),
+                _nth_latest("user", _BY_USER), _nth_latest("address", _BY_ADDRESS))
 
 
 def unlock(engine, username=None, address=None):
