@@ -63,13 +63,16 @@ def user_key(username):
 
 
 def address_key(address):
+    """An IPv4 address as itself (also when IPv4-mapped); an IPv6 address as its /64."""
     try:
         ip = ipaddress.ip_address(address or "")
     except ValueError:
         return (address or "unknown")[:ADDRESS_CHARS]
-    if ip.version == 6 and ip.ipv4_mapped is None:
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(getattr(ip, "ipv4_mapped", None) or ip)
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False))
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,7 @@ class Attempt:
         return params
 
     def retry_after(self, locks, now):
-        """Seconds until every hold in `locks` (the values of LOCK_COLUMNS) has lifted; 0: none."""
+        """Seconds until every hold in `locks` (LOCK_COLUMNS' values) has lifted; 0: none."""
         ends = [t + dt.timedelta(seconds=self.limits.window) for t in locks if t is not None]
         if not ends:
             return 0
