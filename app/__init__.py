@@ -23,9 +23,10 @@ def create_app(config=None):
     _register_models()
     _register_storage(app)
     _register_blueprints(app)
-    from app import cache_policy, errors
+    from app import cache_policy, errors, security_headers
     errors.register(app)
     app.after_request(cache_policy.apply)
+    app.after_request(security_headers.apply)
     from app import cli
     cli.register(app)
     from app.drain import DrainUnreadBody

@@ -80,6 +80,19 @@ def set_password(username, password):
     click.echo("Password changed.")
 
 
+@users.command("unlock")
+@click.argument("username", required=False)
+@click.option("--address", default=None, help="Lift the hold on this client address instead "
+              "(or as well).")
+def unlock_user(username, address):
+    """Forget failed log-ins of a user name (and/or an address): lifts a 429 hold at once."""
+    if username is None and address is None:
+        raise click.UsageError("Give a user name, --address, or both.")
+    from app.auth import throttle
+    count = throttle.unlock(db.engine, username, address)
+    click.echo(f"Forgot {count} failed log-in(s).")
+
+
 def public_url(base_url=None):
     """The address phones use: --base-url, else DOORSTEP_PUBLIC_URL, else this host on :8000."""
     if base_url or current_app.config["PUBLIC_URL"]:

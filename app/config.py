@@ -54,6 +54,22 @@ SETTINGS = (
     Setting("DOORSTEP_BACKLOG_MINUTES", "BACKLOG_MINUTES", 60,
             "How often each server process looks for timed-out backlog items; 0 turns the "
             "timer off (run `flask register process-backlog` from cron instead).", int),
+    Setting("DOORSTEP_LOGIN_WINDOW_SECONDS", "LOGIN_WINDOW_SECONDS", 900,
+            "Window over which failed log-ins (password or Digest) are counted; a hold lifts "
+            "when enough of them have aged out of it (app/auth/throttle.py).", int),
+    Setting("DOORSTEP_LOGIN_USER_ADDRESS_LIMIT", "LOGIN_USER_ADDRESS_LIMIT", 10,
+            "Failed log-ins for one user name from one address, within the window, before "
+            "that user is refused (429) from that address; 0 turns this count off.", int),
+    Setting("DOORSTEP_LOGIN_USER_LIMIT", "LOGIN_USER_LIMIT", 30,
+            "Failed log-ins for one user name from any address, within the window, before "
+            "that user is refused everywhere; keep it above the per-user-and-address limit. "
+            "0 turns it off.", int),
+    Setting("DOORSTEP_LOGIN_ADDRESS_LIMIT", "LOGIN_ADDRESS_LIMIT", 50,
+            "Failed log-ins from one address (IPv6: one /64), any user names, within the "
+            "window, before every log-in from it is refused; 0 turns it off.", int),
+    Setting("DOORSTEP_HSTS_SECONDS", "HSTS_SECONDS", 31_536_000,
+            "max-age of the Strict-Transport-Security header sent on answers over HTTPS "
+            "(default one year); 0 sends none.", int),
 )
 
 

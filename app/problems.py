@@ -116,6 +116,9 @@ _CATALOGUE = [
           "XML 的元素和属性过多：{count} 个，最多 {limit} 个。"),
     Entry("413.60", 413, "The XML is {size} bytes, larger than the {limit} bytes this server "
           "accepts.", "XML 大小为 {size} 字节，超过服务器允许的 {limit} 字节。"),
+    # auth: log-in throttle (app/auth/throttle.py)
+    Entry("429.70", 429, "Too many failed log-ins for this user or from this network; try "
+          "again in {seconds} seconds.", "该用户或该网络登录失败次数过多，请在 {seconds} 秒后重试。"),
 ]
 CATALOGUE = {e.code: e for e in _CATALOGUE}
 

@@ -17,7 +17,7 @@ from app.forms import publish as publishing
 from app.forms.compile import odk_validate_unavailable
 from app.forms.queries import project_forms, readable_form
 from app.models_base import isoformat
-from app.openrosa.media import send_blob
+from app.openrosa.media import disposition, send_blob
 from app.problems import Problem
 from app.storage.models import Blob
 from app.submissions import queries
@@ -38,8 +38,8 @@ def _store():
 @takes(body=inputs.SessionBody, anonymous=True)
 def create_session():
     body = request.get_json(silent=True) or {}
-    token, row = log_in(db.session, str(body.get("email", "")), str(body.get("password", "")),
-                        current_app.config["SESSION_HOURS"])
+    actor = auth.by_password(str(body.get("email", "")), str(body.get("password", "")))
+    token, row = log_in(db.session, actor, current_app.config["SESSION_HOURS"])
     db.session.commit()
     return jsonify(token=token, createdAt=isoformat(row.created_at),
                    expiresAt=isoformat(row.expires_at))
@@ -48,8 +48,8 @@ def create_session():
 @bp.delete("/sessions/<token>")
 @takes()
 def delete_session(token):
-    auth.resolve(challenge=False)
-    log_out(db.session, token)
+    actor = auth.resolve(challenge=False)
+    log_out(db.session, actor, token)
     db.session.commit()
     return jsonify(success=True)
 
@@ -156,7 +156,9 @@ def get_submission_xml(project_id, xml_form_id, instance_id):
     xml = queries.current_def(db.session, submission).xml
     record(db.session, actor, "submission.read", f"submission:{submission.id}", part="xml")
     db.session.commit()
-    return Response(xml, content_type="application/xml; charset=utf-8")
+    response = Response(xml, content_type="application/xml; charset=utf-8")
+    response.headers["Content-Disposition"] = disposition(f"{instance_id}.xml")
+    return response
 
 
 @bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions/<instance_id>/attachments")

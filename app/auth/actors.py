@@ -84,19 +84,6 @@ def app_user_by_token(session, token):
                  None if row.all_forms else _id_set(row.form_ids))
 
 
-def user_by_password(session, username, password):
-    user = session.scalar(select(User).where(User.username == username, User.disabled.is_(False)))
-    if user is None or not secrets.check_password(user.password_hash, password):
-        return None
-    return from_user(user)
-
-
-def user_for_digest(session, username):
-    """(user, HA1) for a Digest login, or (None, "")."""
-    user = session.scalar(select(User).where(User.username == username, User.disabled.is_(False)))
-    return (user, user.digest_ha1) if user else (None, "")
-
-
 def user_by_session_token(session, token, now=None):
     row = session.get(ApiSession, secrets.token_hash(token))
     if row is None or row.expires_at <= (now or utcnow()):

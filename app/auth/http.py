@@ -1,6 +1,11 @@
 """Resolving the Actor of an HTTP request: app-user token (path prefix or ?st=), bearer session,
 Basic (HTTPS only) or Digest credentials. The only auth module that touches Flask.
 
+Passwords and Digest answers are checked under the log-in throttle (app/auth/throttle.py),
+counted by the client's address as app/proxy.py establishes it: a held attempt is 429 with
+Retry-After. Field keys and bearer tokens are 64 random characters, past guessing, and never
+touch the throttle.
+
 Status codes follow what clients do with them: a malformed token is 401, a well-formed but
 unknown or revoked one is 403 so Collect does not prompt for a password it cannot have (ODK
 Central does the same); a missing or wrong password is 401 with a challenge, because Collect's
@@ -10,7 +15,7 @@ only over HTTPS; Digest always.
 from flask import current_app, request
 
 from app import transactions
-from app.auth import actors, digest, nonces, secrets
+from app.auth import actors, digest, logins, nonces, secrets, throttle
 from app.extensions import db
 from app.problems import Problem
 
@@ -56,7 +61,7 @@ def _resolve(challenge):
     elif auth.type == "basic":
         if not request.is_secure:
             raise _unauthorised("401.3", challenge)
-        actor = actors.user_by_password(db.session, auth.username or "", auth.password or "")
+        actor = by_password(auth.username or "", auth.password or "")
     elif auth.type == "digest":
         actor = _by_digest(auth.parameters, challenge)
     else:
@@ -78,20 +83,38 @@ def _by_token(token):
 def _by_digest(params, challenge):
     config = current_app.config
     state = digest.nonce_state(config["SECRET_KEY"], params.get("nonce", ""))
+    # Nothing below is checked against a password, so none of it is a failed log-in.
     if state == "bad" or params.get("realm") != config["AUTH_REALM"]:
         return None
     # The client signs the URI it requested, mount prefix included (a sub-path behind a proxy).
     if params.get("uri", "").split("?")[0] != request.script_root + request.path:
         return None
-    user, ha1 = actors.user_for_digest(db.session, params.get("username", ""))
-    if user is None or not digest.verify(ha1, request.method, params):
+    user = logins.by_digest(db.session, db.engine, attempt(params.get("username", "")),
+                            lambda ha1: digest.verify(ha1, request.method, params))
+    if user is None:
         return None
+    # A right answer on a stale nonce, or a nonce count seen before, is not a failure: clients
+    # answer the fresh challenge by themselves.
     if state == "stale":
         raise _unauthorised("401.2", challenge, stale=True)
     if not nonces.first_use(db.engine, params["nonce"], params["nc"]):
         # a replay, or a retry of a request whose answer was lost: the next nonce count
         raise _unauthorised("401.2", challenge, stale=True)
     return actors.from_user(user)
+
+
+def attempt(username):
+    """A log-in attempt by this user name from this request's client."""
+    return throttle.Attempt.of(username, request.remote_addr,
+                               throttle.Limits.from_config(current_app.config))
+
+
+def by_password(username, password):
+    """The Actor for a user name and password (POST /v1/sessions, Basic), or None; 429.70
+    while held. Reads in a read-only transaction: a failure is noted on its own connection."""
+    transactions.begin_reads(db.session)
+    return logins.by_password(db.session, db.engine, attempt(username), password,
+                              current_app.config["PASSWORD_HASH"])
 
 
 def _unauthorised(code, challenge, stale=False):

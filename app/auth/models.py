@@ -74,3 +74,18 @@ class DigestNonceUse(db.Model):
     nonce = db.Column(db.String(100), primary_key=True)
     nc = db.Column(db.String(16), primary_key=True)
     used_at = db.Column(db.DateTime, nullable=False, index=True)
+
+
+class LoginFailure(db.Model):
+    """One wrong password or Digest answer: for which user name (case-folded, known or not),
+    from which address, when. Counted by app/auth/throttle.py; rows older than the window are
+    deleted as new ones arrive."""
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        db.Index("ix_login_failures_username_failed_at", "username", "failed_at"),
+        db.Index("ix_login_failures_address_failed_at", "address", "failed_at"),
+    )
+    id = db.Column(db.Integer, primary_key=True)
+    username = db.Column(db.String(120), nullable=False)
+    address = db.Column(db.String(64), nullable=False)
+    failed_at = db.Column(db.DateTime, nullable=False, index=True)

@@ -1,4 +1,5 @@
 """Password hashing, Digest HA1, and random tokens (app-user keys, API sessions)."""
+import functools
 import hashlib
 import re
 import secrets
@@ -18,6 +19,17 @@ def hash_password(password, method="scrypt"):
 
 def check_password(stored_hash, password):
     return bool(stored_hash) and check_password_hash(stored_hash, password)
+
+
+@functools.cache
+def dummy_password_hash(method):
+    """A hash of a random password made with `method`: what an unknown user name is checked
+    against, so that it costs what a wrong password costs (app/auth/logins.py)."""
+    return hash_password(secrets.token_hex(16), method)
+
+
+#: what a Digest answer for an unknown user name is checked against, for the same reason
+DUMMY_HA1 = secrets.token_hex(16)
 
 
 def digest_ha1(username, realm, password):

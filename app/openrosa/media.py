@@ -30,7 +30,7 @@ def send_blob(blob, name):
         _chunks(current_app.extensions["blob_store"], blob.sha256),
         content_type=_content_type(name), direct_passthrough=True)
     response.set_etag(blob.md5)
-    response.headers["Content-Disposition"] = _disposition(name)
+    response.headers["Content-Disposition"] = disposition(name)
     response.content_length = blob.size
     return response.make_conditional(request)
 
@@ -49,7 +49,7 @@ def send_text(make_text, name, etag):
     body = make_text().encode("utf-8")
     response = current_app.response_class(body, content_type=_content_type(name))
     response.set_etag(etag)
-    response.headers["Content-Disposition"] = _disposition(name)
+    response.headers["Content-Disposition"] = disposition(name)
     response.vary.add("Accept-Encoding")
     if len(body) >= GZIP_MIN_BYTES and "gzip" in request.accept_encodings:
         response.set_data(gzip.compress(body, compresslevel=6, mtime=0))
@@ -62,7 +62,7 @@ def _content_type(name):
     return f"{kind}; charset=utf-8" if kind.startswith("text/") else kind
 
 
-def _disposition(name):
+def disposition(name):
     """Both parameters, as ODK Central sends them (RFC 6266 4.3): `filename*` in UTF-8 for
     clients that read it, and a plain ASCII `filename` (other characters as _) for those
     that do not."""

@@ -109,4 +109,4 @@ def test_attachment_names_come_in_utf8_and_plain_ascii(collect, publish):
     assert response.headers["Content-Disposition"] == (
         "attachment; filename=\"__ v2.csv\"; filename*=UTF-8''%E6%9D%91%E5%BA%84%20v2.csv")
     # a quote or backslash cannot end the plain parameter early
-    assert media._disposition('a"b\\c.csv').startswith('attachment; filename="a_b_c.csv"; ')
+    assert media.disposition('a"b\\c.csv').startswith('attachment; filename="a_b_c.csv"; ')
