@@ -12,7 +12,7 @@ import io
 from sqlalchemy import select
 
 from app.problems import Problem
-from app.register.models import AreaRevision, Dataset, Entity
+from app.register.models import AreaRevision, Dataset, Entity, EntityVersion
 
 
 def dataset_named(session, project_id, name):
@@ -60,18 +60,26 @@ def entity_csv(session, dataset, actor):
 
 
 def deleted_states(session, dataset, actor, uuids):
-    """{uuid: True|False} for ids this list knows; deleted, purged or out of the actor's
-    villages count as deleted (the phone must drop them); unknown ids are left out."""
+    """{uuid: True|False} for the requested ids the actor may know of: those in her villages
+    (deleted or purged: True), and those she wrote herself (created or changed: they were on
+    her phone) that have left her villages since (True, so her phone drops them). Every other
+    id is left out, as Central leaves out ids it never saw: an id of another village answers
+    exactly as an unknown one. Answering True for unknown ids instead would make Collect
+    delete the entities it created offline and has not sent yet (Collect's
+    cleanUpDeletedOfflineEntities asks about exactly those)."""
     wanted = [u.strip().lower() for u in uuids if u.strip()]
     if not wanted:
         return {}
-    rows = session.execute(select(Entity.uuid, Entity.deleted_at, Entity.area_id).where(
-        Entity.dataset_id == dataset.id, Entity.uuid.in_(wanted)))
-    return {uuid: _gone(deleted_at, area_id, actor) for uuid, deleted_at, area_id in rows}
-
-
-def _gone(deleted_at, area_id, actor):
-    if deleted_at is not None:
-        return True
-    # The same rule as the CSV: a restricted worker never sees rows without a village.
-    return actor.area_ids is not None and area_id not in actor.area_ids
+    rows = session.execute(select(Entity.id, Entity.uuid, Entity.deleted_at, Entity.area_id)
+                           .where(Entity.dataset_id == dataset.id, Entity.uuid.in_(wanted))).all()
+    if actor.area_ids is None:
+        return {uuid: deleted_at is not None for _id, uuid, deleted_at, _area in rows}
+    # A restricted actor never sees rows without a village (the same rule as the CSV).
+    hidden = [entity_id for entity_id, _u, _d, area_id in rows if area_id not in actor.area_ids]
+    written = set(session.scalars(
+        select(EntityVersion.entity_id).distinct().where(
+            EntityVersion.entity_id.in_(hidden), EntityVersion.actor_kind == actor.kind,
+            EntityVersion.actor_id == actor.id))) if hidden else set()
+    return {uuid: deleted_at is not None or area_id not in actor.area_ids
+            for entity_id, uuid, deleted_at, area_id in rows
+            if area_id in actor.area_ids or entity_id in written}

@@ -147,12 +147,49 @@ def test_item_25_integrity_response_envelope(collect, publish, db):
     assert all(e.tag == "entity" and e.findtext("deleted") in ("true", "false") for e in root[0])
 
 
-def test_item_26_deleted_and_purged_true_live_false_unknown_absent(collect, publish, db):
-    response, (live, deleted, purged, elsewhere) = _integrity(collect, publish, db)
+def _states(response):
     from lxml import etree
-    states = {e.get("id"): e.findtext("deleted") for e in etree.fromstring(response.data)[0]}
-    assert states == {live.uuid: "false", deleted.uuid: "true", purged.uuid: "true",
-                      elsewhere.uuid: "true"}
+    return {e.get("id"): e.findtext("deleted") for e in etree.fromstring(response.data)[0]}
+
+
+def test_item_26_deleted_and_purged_true_live_false_unknown_and_other_village_absent(
+        collect, publish, db):
+    response, (live, deleted, purged, elsewhere) = _integrity(collect, publish, db)
+    assert _states(response) == {live.uuid: "false", deleted.uuid: "true", purged.uuid: "true"}
+
+
+def test_integrity_answers_another_villages_id_exactly_as_an_unknown_one(collect, publish, db):
+    _response, (_live, _deleted, _purged, elsewhere) = _integrity(collect, publish, db)
+    url = _entry(collect)["integrityUrl"]
+    known = collect.get(f"{url}?id={elsewhere.uuid}")
+    unknown = collect.get(f"{url}?id=0f0e0d0c-0b0a-4908-8706-050403020100")
+    assert known.status_code == unknown.status_code == 200
+    assert known.data == unknown.data and _states(known) == {}
+
+
+def test_town_staff_learn_every_known_id_and_nothing_of_unknown_ones(client, publish, db, login):
+    _response, (live, deleted, purged, elsewhere) = _integrity(
+        CollectClient(client, "/v1/projects/1", login("admin")), publish, db)
+    assert _states(_response) == {live.uuid: "false", deleted.uuid: "true",
+                                  purged.uuid: "true", elsewhere.uuid: "false"}
+
+
+def test_an_entity_she_made_that_left_her_villages_is_deleted_for_her_phone(collect, publish, db):
+    import uuid
+
+    from tests.register.test_merge import entity_instance
+    _lists(publish)
+    mine = str(uuid.uuid4())
+    made = entity_instance(mine, "新人", create=True, form_id="register_person",
+                           omit=("phone",), full_name="新人")
+    assert collect.submit(made).status_code == 201
+    url = _entry(collect)["integrityUrl"]
+    assert _states(collect.get(f"{url}?id={mine}")) == {mine: "false"}
+    from app.register.models import Entity
+    entity = db.session.query(Entity).filter_by(uuid=mine).one()
+    entities.update(db.session, entity, data={"village": "xishan"}, area_id=_area(db, "xishan"))
+    db.session.commit()
+    assert _states(collect.get(f"{url}?id={mine}")) == {mine: "true"}
 
 
 def test_integrity_needs_the_openrosa_header_and_a_known_list(client, collect, publish):
