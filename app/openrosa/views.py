@@ -9,6 +9,7 @@ from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, current_app, request
 
+from app import transactions
 from app.auth import http as auth
 from app.extensions import db
 from app.forms.queries import listed_forms, readable_form
@@ -98,15 +99,26 @@ def _media_entry(actor, xml_form_id, attachment):
 @bp.route("/forms/<path:xml_form_id>/attachments/<name>")
 def attachment(xml_form_id, name):
     actor = auth.require("form.list", _project_id())
+    transactions.begin_reads(db.session)        # no write lock while a list is written out
     _form, version = readable_form(db.session, actor, _project_id(), xml_form_id)
     found = next((a for a in version.attachments if a.name == name and (a.blob or a.dataset)),
                   None)
     if found is None:
         raise Problem("404.1")
     if found.dataset is not None:
-        return media.send_text(lambda: lists.entity_csv(db.session, found.dataset, actor), name,
+        return media.send_text(lambda: _served_list(actor, found.dataset), name,
                                lists.list_hash(db.session, found.dataset, actor))
     return media.send_blob(found.blob, name)
+
+
+def _served_list(actor, dataset):
+    """The list's CSV; its audit event is committed before a byte of it is sent."""
+    dataset_id = dataset.id
+    text, rows = lists.list_csv(db.session, dataset, actor)
+    transactions.end_reads(db.session)
+    lists.record_download(db.session, actor, dataset_id, rows)
+    db.session.commit()
+    return text
 
 
 @bp.route("/datasets/<name>/integrity")

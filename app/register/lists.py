@@ -11,6 +11,7 @@ import io
 
 from sqlalchemy import select
 
+from app.audit.record import record
 from app.problems import Problem
 from app.register.models import AreaRevision, Dataset, Entity, EntityVersion
 
@@ -47,6 +48,11 @@ def visible_to(query, actor):
 
 
 def entity_csv(session, dataset, actor):
+    return list_csv(session, dataset, actor)[0]
+
+
+def list_csv(session, dataset, actor):
+    """(the CSV text, how many entity rows it holds)."""
     props = [p.name for p in dataset.properties]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -54,9 +60,17 @@ def entity_csv(session, dataset, actor):
     query = visible_to(select(Entity.uuid, Entity.label, Entity.version, Entity.data)
                      .where(Entity.dataset_id == dataset.id, Entity.deleted_at.is_(None))
                      .order_by(Entity.id.desc()), actor)
+    rows = 0
     for uuid, label, version, data in session.execute(query):
         writer.writerow([uuid, label, version, *(data.get(p, "") for p in props)])
-    return out.getvalue()
+        rows += 1
+    return out.getvalue(), rows
+
+
+def record_download(session, actor, dataset_id, rows):
+    """The audit event of a list served in full to a person's phone or client (a 304 serves
+    nothing and is not one): the same action as the JSON API's list read."""
+    record(session, actor, "entity.list", f"dataset:{dataset_id}", count=rows, route="openrosa")
 
 
 def deleted_states(session, dataset, actor, uuids):

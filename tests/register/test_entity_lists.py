@@ -214,3 +214,28 @@ def test_every_entity_change_is_audited(publish, db):
                                 .order_by(AuditEvent.id)).all()
     assert [x.action for x in events] == ["entity.create", "entity.update", "entity.delete",
                                           "entity.restore", "entity.delete", "entity.purge"]
+
+
+def _list_reads(db):
+    from sqlalchemy import select
+
+    from app.audit.models import AuditEvent
+    db.session.rollback()
+    return [(e.actor_type, e.actor_id, e.target, e.details) for e in db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "entity.list").order_by(AuditEvent.id))]
+
+
+def test_every_list_download_by_staff_or_phone_is_audited_and_a_304_is_not(
+        client, collect, publish, db, login, personas):
+    dataset = _lists(publish)
+    entities.create(db.session, dataset, "A", {}, area_id=_area(db, "dongwan"))
+    db.session.commit()
+    staff = CollectClient(client, "/v1/projects/1", login("supervisor"))
+    response, _ = _csv(staff, _entry(staff))
+    assert collect.get(_entry(collect)["downloadUrl"]).status_code == 200
+    again = staff.get(_entry(staff)["downloadUrl"], headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+    target = f"dataset:{dataset.id}"
+    assert _list_reads(db) == [
+        ("user", personas["supervisor"].id, target, {"count": 1, "route": "openrosa"}),
+        ("app_user", personas["worker_a"].id, target, {"count": 1, "route": "openrosa"})]
