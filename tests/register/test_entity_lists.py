@@ -233,9 +233,12 @@ def test_every_list_download_by_staff_or_phone_is_audited_and_a_304_is_not(
     staff = CollectClient(client, "/v1/projects/1", login("supervisor"))
     response, _ = _csv(staff, _entry(staff))
     assert collect.get(_entry(collect)["downloadUrl"]).status_code == 200
-    again = staff.get(_entry(staff)["downloadUrl"], headers={"If-None-Match": response.headers["ETag"]})
+    again = staff.get(_entry(staff)["downloadUrl"],
+                      headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
     target = f"dataset:{dataset.id}"
     assert _list_reads(db) == [
-        ("user", personas["supervisor"].id, target, {"count": 1, "route": "openrosa"}),
-        ("app_user", personas["worker_a"].id, target, {"count": 1, "route": "openrosa"})]
+        ("user", personas["supervisor"].id, target, {"count": 1, "route": "openrosa",
+                                                     "columns": ["full_name", "village"]}),
+        ("app_user", personas["worker_a"].id, target, {"count": 1, "route": "openrosa",
+                                                       "columns": ["full_name", "village"]})]
