@@ -15,6 +15,7 @@ import io
 from sqlalchemy import bindparam, select
 
 from app.audit.record import record
+from app.driver_sql import DriverStatement
 from app.forms.list_reads import EVERY
 from app.forms.models import Form, FormVersion
 from app.problems import Problem
@@ -35,7 +36,7 @@ def list_columns(session, dataset, actor):
     published before what forms read was kept (list_reads NULL)."""
     attachment = f"{dataset.name}.csv"
     wanted = set()
-    for form_id, state, reads in session.execute(_FORM_READS, {"p": dataset.project_id}):
+    for form_id, state, reads in _FORM_READS.rows(session, {"p": dataset.project_id}):
         if not actor.sees_form(form_id) or (state == "closed" and actor.kind == "app_user"):
             continue
         columns = EVERY if reads is None else reads.get(attachment, ())
@@ -45,10 +46,12 @@ def list_columns(session, dataset, actor):
     return [p.name for p in dataset.properties if p.name in wanted]
 
 
-#: what each form's current version reads, for list_columns (a handful of rows per project)
-_FORM_READS = (select(Form.id, Form.state, FormVersion.list_reads)
-               .join(FormVersion, FormVersion.id == Form.current_version_id)
-               .where(Form.project_id == bindparam("p")))
+#: what each form's current version reads, for list_columns (a handful of rows per project);
+#: on the driver's cursor, as it runs for every list in every manifest a phone asks for
+_FORM_READS = DriverStatement(
+    select(Form.id, Form.state, FormVersion.list_reads)
+    .join(FormVersion, FormVersion.id == Form.current_version_id)
+    .where(Form.project_id == bindparam("p")))
 
 
 def list_hash(session, dataset, actor, columns=None):
