@@ -67,13 +67,13 @@ def main():
         store = app.extensions["blob_store"]
         totals = defaultdict(lambda: [0, 0, 0, 0])
         print(f"{'phone':<28}{'file':<18}{'before':>12}{'now':>12}{'saved':>7}"
-              f"{'gz before':>11}{'gz now':>10}")
+              f"{'gz before':>12}{'gz now':>12}")
         for name, actor in phones(db.session):
             for filename, attachment in sorted(files_of(db.session, actor).items()):
                 before, now = sizes(db.session, store, actor, attachment)
                 gz_before, gz_now = (len(gzip.compress(b, 6, mtime=0)) for b in (before, now))
                 print(f"{name[:27]:<28}{filename:<18}{len(before):>12,}{len(now):>12,}"
-                      f"{1 - len(now) / max(len(before), 1):>7.0%}{gz_before:>11,}{gz_now:>10,}")
+                      f"{1 - len(now) / max(len(before), 1):>7.0%}{gz_before:>12,}{gz_now:>12,}")
                 kind = name.removeprefix("demo ").partition(":")[0]
                 for key in (kind, "all phones"):
                     t = totals[key]
@@ -82,10 +82,10 @@ def main():
                     t[2] += gz_before
                     t[3] += gz_now
         print(f"\n{'phones':<28}{'':<18}{'before':>12}{'now':>12}{'saved':>7}"
-              f"{'gz before':>11}{'gz now':>10}")
+              f"{'gz before':>12}{'gz now':>12}")
         for key, (b, n, gb, gn) in totals.items():
             print(f"{key:<28}{'(every file)':<18}{b:>12,}{n:>12,}{1 - n / max(b, 1):>7.0%}"
-                  f"{gb:>11,}{gn:>10,}")
+                  f"{gb:>12,}{gn:>12,}")
 
 
 if __name__ == "__main__":
