@@ -8,7 +8,8 @@ one. A user limited to some villages is then served only the rows of her village
 CSV, and every file for town-level users, is served whole. The manifest hash of a cut file is
 the MD5 of the bytes served (Collect compares it with the MD5 of the copy it has), so it
 differs per village scope. Files above MAX_BYTES are not read for this and are served whole
-(a list of villages is a few hundred bytes).
+(a list of villages is a few hundred bytes); with at most CACHED cuts kept per process, the
+cache holds at most 32 MiB.
 """
 import csv
 import hashlib
@@ -19,7 +20,8 @@ from sqlalchemy import select
 
 from app.projects.models import Area
 
-MAX_BYTES = 1 << 20
+MAX_BYTES = 256 << 10
+CACHED = 128
 KEY_COLUMNS = ("name", "village")
 
 
@@ -34,7 +36,7 @@ def for_actor(session, store, project_id, actor, name, blob):
     return _cut(store, blob.sha256, frozenset(codes.values()), mine)
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=CACHED)
 def _cut(store, sha256, villages, mine):
     """Content-addressed (the blob's sha256 and the two sets of codes), so safe to keep."""
     rows = _rows(store.read(sha256))

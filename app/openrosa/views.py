@@ -78,6 +78,7 @@ def form_xml(xml_form_id):
 @bp.route("/forms/<path:xml_form_id>/manifest")
 def manifest(xml_form_id):
     actor = auth.require("form.list", _project_id())
+    transactions.begin_reads(db.session)        # reads only: no SQLite write lock
     _form, version = readable_form(db.session, actor, _project_id(), xml_form_id)
     files = [_media_entry(actor, xml_form_id, a) for a in version.attachments
              if a.blob is not None or a.dataset is not None]
