@@ -6,9 +6,15 @@ filled is reported apart (cold caches), then the median of the next rounds (warm
 list hash (what a phone whose list is current pays: the 304 path), which must not depend on
 the list's size.
 
+The town's forms are published first, so each phone's list has the columns its forms read
+(app.register.lists.list_columns): a village worker granted every form, and a women's group
+leader granted only the pregnancy report. A second table prints the bytes each phone is sent
+with every property (as before issue 16) and with only those columns.
+
     python bench/lists.py [--people 100000] [--db sqlite|postgresql] [--rounds 3]
 """
 import argparse
+import glob
 import gzip
 import os
 import statistics
@@ -29,6 +35,7 @@ def fill(app, people):
     """A register of `people` persons spread over the town's villages, inserted in bulk."""
     from sqlalchemy import insert, select
 
+    from app.cli import publish_paths
     from app.extensions import db
     from app.projects.models import Area
     from app.projects.service import import_areas
@@ -36,6 +43,8 @@ def fill(app, people):
     from app.register.models import Entity
     with app.app_context():
         import_areas(db.session, 1, os.path.join(common.ROOT, "forms", "villages.csv"))
+        publish_paths(sorted(glob.glob(os.path.join(common.ROOT, "forms", "*.xlsx"))),
+                      lambda message: None)
         [dataset] = declare(db.session, 1, [{"dataset": "people", "properties": list(PROPS)}])
         areas = db.session.execute(select(Area.code, Area.id)).all()
         rows = []
@@ -66,15 +75,17 @@ def timed(fn, rounds):
 
 
 def measure(kind, people, rounds):
-    """Rows of {who, read, cold, warm, hash, bytes, gzip_bytes, gzip} (seconds and bytes) for
-    the whole town and one village worker: `cold` is the first CSV after the register was
-    filled (nothing cached), `warm` the median of the next `rounds`, `hash` what a phone whose
-    list is current pays (the 304 path)."""
+    """Rows of {who, read, cold, warm, hash, bytes, gzip_bytes, gzip, all_bytes,
+    all_gzip_bytes} (seconds and bytes) for the whole town, one village worker and one group
+    leader: `cold` is the first CSV after the register was filled (nothing cached), `warm`
+    the median of the next `rounds`, `hash` what a phone whose list is current pays (the 304
+    path); `all_` the same list with every property, as it was sent before issue 16."""
     from sqlalchemy import select
 
     from app.auth.actors import Actor
     from app.extensions import db
-    from app.register.lists import entity_csv, list_hash
+    from app.forms.models import Form
+    from app.register.lists import entity_csv, list_columns, list_hash
     from app.register.models import Dataset, Entity
     rows = []
     with common.scratch_database(kind) as url, tempfile.TemporaryDirectory() as data:
@@ -83,11 +94,17 @@ def measure(kind, people, rounds):
             from flask_migrate import upgrade
             upgrade()
         dataset_id, village = fill(app, people)
-        town = Actor("user", 1, "admin", "admin", None, None, None)
-        worker = Actor("app_user", 1, "w", "app_user", 1, frozenset([village]), None)
         with app.app_context():
+            report = db.session.scalar(select(Form.id).where(
+                Form.xml_form_id == "pregnancy_report"))
+            town = Actor("user", 1, "admin", "admin", None, None, None)
+            worker = Actor("app_user", 1, "w", "app_user", 1, frozenset([village]), None)
+            leader = Actor("app_user", 2, "l", "app_user", 1, frozenset([village]),
+                           frozenset([report]))
             dataset = db.session.get(Dataset, dataset_id)
-            for label, actor in (("town (all villages)", town), ("one village worker", worker)):
+            every = [p.name for p in dataset.properties]
+            for label, actor in (("town (all villages)", town), ("one village worker", worker),
+                                 ("group leader (1 form)", leader)):
                 query = select(Entity.uuid, Entity.label, Entity.version, Entity.data).where(
                     Entity.dataset_id == dataset_id, Entity.deleted_at.is_(None))
                 if actor.area_ids is not None:
@@ -98,9 +115,13 @@ def measure(kind, people, rounds):
                 body = text.encode()
                 zipped, packed = timed(lambda b=body: gzip.compress(b, 6, mtime=0), rounds)
                 hashed, _ = timed(lambda a=actor: list_hash(db.session, dataset, a), rounds)
+                whole = entity_csv(db.session, dataset, actor, every).encode()
                 rows.append({"who": label, "read": read, "cold": cold, "warm": warm,
                              "hash": hashed, "bytes": len(body), "gzip_bytes": len(packed),
-                             "gzip": zipped})
+                             "gzip": zipped, "all_bytes": len(whole),
+                             "all_gzip_bytes": len(gzip.compress(whole, 6, mtime=0)),
+                             "columns": len(list_columns(db.session, dataset, actor)),
+                             "all_columns": len(every)})
     return rows
 
 
@@ -112,12 +133,21 @@ def main(argv=None):
     args = parser.parse_args(argv)
     print(f"# entity list CSV, {args.people} people in 12 villages, {args.db}, "
           f"{os.cpu_count()} cores, median of {args.rounds}")
-    print(f"{'who':<22}{'rows read':>10}{'CSV cold':>10}{'CSV warm':>10}{'bytes':>12}"
+    print(f"{'who':<24}{'rows read':>10}{'CSV cold':>10}{'CSV warm':>10}{'bytes':>12}"
           f"{'gzip bytes':>12}{'gzip':>8}{'hash':>10}")
-    for r in measure(args.db, args.people, args.rounds):
-        print(f"{r['who']:<22}{r['read'] * 1000:>8.0f}ms{r['cold'] * 1000:>8.0f}ms"
+    found = measure(args.db, args.people, args.rounds)
+    for r in found:
+        print(f"{r['who']:<24}{r['read'] * 1000:>8.0f}ms{r['cold'] * 1000:>8.0f}ms"
               f"{r['warm'] * 1000:>8.0f}ms{r['bytes']:>12,}{r['gzip_bytes']:>12,}"
               f"{r['gzip'] * 1000:>6.0f}ms{r['hash'] * 1000:>8.2f}ms")
+    print("\n# bytes sent: every property (before issue 16) -> the columns the phone's forms read")
+    print(f"{'who':<24}{'columns':>10}{'bytes before':>14}{'bytes now':>12}{'saved':>7}"
+          f"{'gzip before':>13}{'gzip now':>10}{'saved':>7}")
+    for r in found:
+        print(f"{r['who']:<24}{r['all_columns']:>4} ->{r['columns']:>3}{r['all_bytes']:>14,}"
+              f"{r['bytes']:>12,}{1 - r['bytes'] / r['all_bytes']:>7.0%}"
+              f"{r['all_gzip_bytes']:>13,}{r['gzip_bytes']:>10,}"
+              f"{1 - r['gzip_bytes'] / r['all_gzip_bytes']:>7.0%}")
 
 
 if __name__ == "__main__":

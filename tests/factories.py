@@ -75,9 +75,10 @@ def make_encrypted_envelope(form_id="secret", version="1", instance_id=None, med
 
 def make_entity_xform(form_id="register_person", dataset="people", version="1", create=True,
                       update=False, properties=("full_name", "village"), uses_list=False,
-                      entities_version="2024.1.0"):
+                      entities_version="2024.1.0", reads=None):
     """A form declaring one entity block on `dataset`; `uses_list` adds the list itself as a
-    secondary instance (jr://file-csv/<dataset>.csv), as update forms need."""
+    secondary instance (jr://file-csv/<dataset>.csv), as update forms need, and shows the
+    entity's `reads` (default: its properties) from it in a label, so phones are sent them."""
     attrs = (' create="1"' if create else "") + (
         ' update="1" baseVersion="" trunkVersion="" branchId=""' if update else "")
     fields = "".join(f"<{p}/>" for p in properties)
@@ -85,6 +86,10 @@ def make_entity_xform(form_id="register_person", dataset="people", version="1", 
                     for p in properties)
     list_instance = (f'<instance id="{dataset}" src="jr://file-csv/{dataset}.csv"/>'
                      if uses_list else "")
+    outputs = "".join(f'<output value="instance(\'{dataset}\')/root/item[name = '
+                      f'/data/meta/entity/@id]/{p}"/>'
+                      for p in (properties if reads is None else reads)) if uses_list else ""
+    body = f"<h:body><group><label>{outputs}</label></group></h:body>" if outputs else "<h:body/>"
     return (f'<?xml version="1.0"?>\n<h:html {NS} '
             'xmlns:entities="http://www.opendatakit.org/xforms/entities"><h:head>'
             f'<h:title>{form_id}</h:title><model odk:xforms-version="1.0.0" '
@@ -93,7 +98,7 @@ def make_entity_xform(form_id="register_person", dataset="people", version="1", 
             f'<entity dataset="{dataset}" id=""{attrs}><label/></entity></meta></data>'
             f'</instance>{list_instance}{binds}'
             '<bind nodeset="/data/meta/instanceID" type="string" readonly="true()" '
-            'jr:preload="uid"/></model></h:head><h:body/></h:html>').encode("utf-8")
+            f'jr:preload="uid"/></model></h:head>{body}</h:html>').encode("utf-8")
 
 
 def make_xlsform(survey, choices=(), settings=None):

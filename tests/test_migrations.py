@@ -80,3 +80,28 @@ def test_models_and_migrations_agree(app, db):
     with _db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), _db.metadata)
     assert diff == []
+
+
+def test_upgrade_to_0008_finds_the_columns_existing_form_versions_read(empty_database_url,
+                                                                       tmp_path):
+    from tests.factories import make_entity_xform
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url, "SECRET_KEY": "x",
+                      "DATA_DIR": str(tmp_path / "data"), "INSTANCE_DIR": str(tmp_path)})
+    xml = make_entity_xform("update_person", "people", create=False, update=True,
+                            uses_list=True, properties=("full_name",)).decode()
+    with app.app_context():
+        upgrade(revision="0006")
+        with _db.engine.begin() as c:
+            c.execute(text("INSERT INTO forms (project_id, xml_form_id, state, current_version_id,"
+                           " created_at) VALUES (1, 'update_person', 'open', 1,"
+                           " CURRENT_TIMESTAMP)"))
+            c.execute(text("INSERT INTO form_versions (form_id, version, title, xml, md5,"
+                           " binary_paths, encrypted, warnings, entities, entities_version,"
+                           " published_at) VALUES (1, '1', 'V', :x, 'abc', '[]', false, '[]',"
+                           " '[]', '', CURRENT_TIMESTAMP)"), {"x": xml})
+        upgrade()
+        with _db.engine.connect() as c:
+            reads = c.execute(text("SELECT list_reads FROM form_versions")).scalar()
+        reads = reads if isinstance(reads, dict) else __import__("json").loads(reads)
+        assert reads == {"people.csv": ["full_name", "name"]}
+        _db.engine.dispose()

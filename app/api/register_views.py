@@ -44,8 +44,9 @@ def _dataset_json(session, dataset, properties=True):
     return body
 
 
-def _entity_json(session, entity, facts, detail=False):
-    """Central's shape; `facts` is service.version_facts()'s entry for the entity."""
+def _entity_json(session, entity, facts, viewer=None):
+    """Central's shape; `facts` is service.version_facts()'s entry for the entity. Given the
+    actor who views it, the detail: its duplicate candidates that actor may see."""
     current = facts.get("current", {})
     body = {"uuid": entity.uuid, "conflict": entity.conflict,
             "creatorId": facts.get("creatorId"),
@@ -54,14 +55,14 @@ def _entity_json(session, entity, facts, detail=False):
                                "data": entity.data},
             "createdAt": isoformat(entity.created_at), "updatedAt": isoformat(entity.updated_at),
             "deletedAt": isoformat(entity.deleted_at)}
-    if detail:
-        body["duplicateCandidates"] = service.duplicates(session, entity)
+    if viewer is not None:
+        body["duplicateCandidates"] = service.duplicates(session, viewer, entity)
     return body
 
 
-def _one_entity_json(session, dataset, entity, detail=True):
+def _one_entity_json(session, dataset, entity, viewer=None):
     facts = service.version_facts(session, dataset, entity.id).get(entity.id, {})
-    return _entity_json(session, entity, facts, detail)
+    return _entity_json(session, entity, facts, viewer)
 
 
 @bp.get("/projects/<int:project_id>/datasets")
@@ -110,7 +111,7 @@ def list_entities(project_id, name, query):
 @takes()
 def get_entity(project_id, name, uuid):
     actor, dataset, entity = _entity(project_id, name, uuid, "entity.read")
-    body = _one_entity_json(db.session, dataset, entity)
+    body = _one_entity_json(db.session, dataset, entity, actor)
     record(db.session, actor, "entity.read", f"entity:{entity.uuid}")
     db.session.commit()
     return jsonify(body)
@@ -143,7 +144,7 @@ def create_entities(project_id, name, body):
         items = body["entities"] if bulk else [body]
     made = service.create_many(db.session, actor, dataset, items)
     result = ({"success": True, "count": len(made)} if bulk
-              else _one_entity_json(db.session, dataset, made[0]))
+              else _one_entity_json(db.session, dataset, made[0], actor))
     db.session.commit()
     return jsonify(result), 200
 
@@ -154,7 +155,7 @@ def update_entity(project_id, name, uuid, query, body):
     actor, dataset, entity = _entity(project_id, name, uuid, "entity.update")
     service.change(db.session, actor, dataset, entity, body, query.get("baseVersion"),
                    query["force"], query["resolve"])
-    result = _one_entity_json(db.session, dataset, entity)
+    result = _one_entity_json(db.session, dataset, entity, actor)
     db.session.commit()
     return jsonify(result)
 
@@ -176,7 +177,7 @@ def restore_entity(project_id, name, uuid):
     if entity.deleted_at is None:
         raise Problem("404.1")
     changes.restore(db.session, entity, actor)
-    result = _one_entity_json(db.session, dataset, entity, detail=False)
+    result = _one_entity_json(db.session, dataset, entity)
     db.session.commit()
     return jsonify(result)
 

@@ -1,5 +1,6 @@
-"""Audit events. Every change, and every read of personal data by staff, writes one row in the
-same transaction as the change itself, so there is never a change without its event."""
+"""Audit events. Every change, and every read of personal data by a person (staff, or a phone's
+list download), writes one row in the same transaction as the change itself, so there is
+never a change without its event."""
 from app.extensions import db
 from app.models_base import JSONType, utcnow
 

@@ -23,10 +23,12 @@ def is_empty(session):
 
 
 def phones(session, project_id, town):
-    """An app user for every phone of the town; returns {phone name: Actor}."""
+    """An app user for every phone of the town, granted the forms it fills (a group leader
+    only the pregnancy report), as a town would enrol them; returns {phone name: Actor}."""
     actors = {}
     names = sorted({sub.phone for sub in town.subs})
     for name in names:
+        forms = sorted({sub.form for sub in town.subs if sub.phone == name})
         kind, _, village = name.partition(":")
         if kind in ("worker", "leader"):
             areas = [village]
@@ -34,7 +36,7 @@ def phones(session, project_id, town):
             areas = sorted(v for v, d in town.doctors.items() if d == name)
         else:
             areas = None
-        _, token = create_app_user(session, project_id, f"demo {name}", areas)
+        _, token = create_app_user(session, project_id, f"demo {name}", areas, forms)
         session.commit()
         actors[name] = app_user_by_token(session, token)
     return actors

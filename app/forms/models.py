@@ -54,6 +54,9 @@ class FormVersion(db.Model):
     warnings = db.Column(JSONType, nullable=False, default=list)
     #: what validation checks submissions against (forms.schema); NULL until first built
     schema = db.Column(JSONType)
+    #: the columns of each attached CSV its expressions read (forms.list_reads):
+    #: {"people.csv": ["full_name", …] or "*"}; NULL (not known) counts as every column
+    list_reads = db.Column(JSONType)
     published_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
     form = db.relationship("Form", back_populates="versions")

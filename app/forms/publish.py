@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app.audit.record import record
 from app.forms.compile import compile_form, validate_xform
+from app.forms.list_reads import list_reads
 from app.forms.models import FORM_STATES, Form, FormAttachment, FormVersion
 from app.forms.schema import safe_schema
 from app.forms.xform import read_xform
@@ -82,7 +83,8 @@ def _new_version(session, store, form, info, compiled, md5):
         binary_paths=info.binary_paths, encrypted=info.encrypted,
         warnings=compiled.warnings + info.warnings,
         entities=info.entities, entities_version=info.entities_version,
-        schema=None if info.encrypted else safe_schema(compiled.xml))
+        schema=None if info.encrypted else safe_schema(compiled.xml),
+        list_reads=list_reads(compiled.xml))
     session.add(version)
     session.flush()
     return version

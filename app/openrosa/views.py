@@ -9,8 +9,10 @@ from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, current_app, request
 
+from app import transactions
 from app.auth import http as auth
 from app.extensions import db
+from app.forms import village_files
 from app.forms.queries import listed_forms, readable_form
 from app.openrosa import documents, media, protocol
 from app.problems import Problem
@@ -76,6 +78,7 @@ def form_xml(xml_form_id):
 @bp.route("/forms/<path:xml_form_id>/manifest")
 def manifest(xml_form_id):
     actor = auth.require("form.list", _project_id())
+    transactions.begin_reads(db.session)        # reads only: no SQLite write lock
     _form, version = readable_form(db.session, actor, _project_id(), xml_form_id)
     files = [_media_entry(actor, xml_form_id, a) for a in version.attachments
              if a.blob is not None or a.dataset is not None]
@@ -88,7 +91,8 @@ def _media_entry(actor, xml_form_id, attachment):
                                        f"/attachments/{quote(attachment.name, safe='')}")}
     dataset = attachment.dataset
     if dataset is None:
-        return {**entry, "hash": attachment.blob.md5}
+        cut = _village_cut(actor, attachment)
+        return {**entry, "hash": cut[1] if cut else attachment.blob.md5}
     # Entity lists: a change token, the list type, and where to check deletions (items 21, 22).
     return {**entry, "hash": lists.list_hash(db.session, dataset, actor),
             "type": "approvalEntityList" if dataset.approval_required else "entityList",
@@ -98,15 +102,35 @@ def _media_entry(actor, xml_form_id, attachment):
 @bp.route("/forms/<path:xml_form_id>/attachments/<name>")
 def attachment(xml_form_id, name):
     actor = auth.require("form.list", _project_id())
+    transactions.begin_reads(db.session)        # no write lock while a list is written out
     _form, version = readable_form(db.session, actor, _project_id(), xml_form_id)
     found = next((a for a in version.attachments if a.name == name and (a.blob or a.dataset)),
                   None)
     if found is None:
         raise Problem("404.1")
     if found.dataset is not None:
-        return media.send_text(lambda: lists.entity_csv(db.session, found.dataset, actor), name,
-                               lists.list_hash(db.session, found.dataset, actor))
+        columns = lists.list_columns(db.session, found.dataset, actor)
+        return media.send_text(lambda: _served_list(actor, found.dataset, columns), name,
+                               lists.list_hash(db.session, found.dataset, actor, columns))
+    cut = _village_cut(actor, found)
+    if cut is not None:
+        return media.send_text(lambda: cut[0].decode("utf-8"), name, cut[1])
     return media.send_blob(found.blob, name)
+
+
+def _village_cut(actor, attachment):
+    return village_files.for_actor(db.session, current_app.extensions["blob_store"],
+                                   _project_id(), actor, attachment.name, attachment.blob)
+
+
+def _served_list(actor, dataset, columns):
+    """The list's CSV; its audit event is committed before a byte of it is sent."""
+    dataset_id = dataset.id
+    text, rows = lists.list_csv(db.session, dataset, actor, columns)
+    transactions.end_reads(db.session)
+    lists.record_download(db.session, actor, dataset_id, rows, columns)
+    db.session.commit()
+    return text
 
 
 @bp.route("/datasets/<name>/integrity")

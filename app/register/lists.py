@@ -1,18 +1,25 @@
 """Entity lists as phones see them: the manifest change token, the CSV, the integrity states.
 
 The CSV (checklist item 86) has `name,label,__version` then one column per property, one row
-per live entity the phone's user may see (her villages), newest first. Its manifest hash is a
-change token, not the CSV's MD5 (as Central): it moves with the list's revision and differs per
-village scope, so a cached copy for one worker is never taken for another's.
+per live entity the phone's user may see (her villages), newest first. Its property columns
+are only those the forms she may download read (forms.list_reads, stored with each version
+at publish): the union over those forms, so every form on her phone sees the same columns
+(Collect keeps one copy of each list, shared by its forms). Its manifest hash is a change
+token, not the CSV's MD5 (as Central): it moves with the list's revision and its columns, and
+differs per village scope, so a cached copy for one worker is never taken for another's.
 """
 import csv
 import hashlib
 import io
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
+from app.audit.record import record
+from app.driver_sql import DriverStatement
+from app.forms.list_reads import EVERY
+from app.forms.models import Form, FormVersion
 from app.problems import Problem
-from app.register.models import AreaRevision, Dataset, Entity
+from app.register.models import AreaRevision, Dataset, Entity, EntityVersion
 
 
 def dataset_named(session, project_id, name):
@@ -23,10 +30,37 @@ def dataset_named(session, project_id, name):
     return dataset
 
 
-def list_hash(session, dataset, actor):
+def list_columns(session, dataset, actor):
+    """The list's properties, in the list's order, that the current versions of the forms
+    this actor may download read; every property when one of them reads them all, or was
+    published before what forms read was kept (list_reads NULL)."""
+    attachment = f"{dataset.name}.csv"
+    wanted = set()
+    for form_id, state, reads in _FORM_READS.rows(session, {"p": dataset.project_id}):
+        if not actor.sees_form(form_id) or (state == "closed" and actor.kind == "app_user"):
+            continue
+        columns = EVERY if reads is None else reads.get(attachment, ())
+        if columns == EVERY:
+            return [p.name for p in dataset.properties]
+        wanted.update(columns)
+    return [p.name for p in dataset.properties if p.name in wanted]
+
+
+#: what each form's current version reads, for list_columns (a handful of rows per project);
+#: on the driver's cursor, as it runs for every list in every manifest a phone asks for
+_FORM_READS = DriverStatement(
+    select(Form.id, Form.state, FormVersion.list_reads)
+    .join(FormVersion, FormVersion.id == Form.current_version_id)
+    .where(Form.project_id == bindparam("p")))
+
+
+def list_hash(session, dataset, actor, columns=None):
     """The change token of the list as this actor sees it: the whole list's revision for town
     staff; for a village worker, the revisions of her villages' rows only (and the list's
-    columns), so a change in another village leaves her hash, and her phone, alone."""
+    columns), so a change in another village leaves her hash, and her phone, alone. The
+    columns her forms read are part of it: a form that reads one more moves it."""
+    if columns is None:
+        columns = list_columns(session, dataset, actor)
     if actor.area_ids is None:
         token = f"{dataset.id}:{dataset.revision}:all"
     else:
@@ -36,7 +70,7 @@ def list_hash(session, dataset, actor):
             .where(AreaRevision.dataset_id == dataset.id, AreaRevision.area_key.in_(keys))).all())
         scope = ",".join(f"{k}={revisions.get(k, 0)}" for k in keys)
         token = f"{dataset.id}:{dataset.schema_revision}:{scope}"
-    return hashlib.md5(token.encode()).hexdigest()
+    return hashlib.md5(f"{token}:{','.join(columns)}".encode()).hexdigest()
 
 
 def visible_to(query, actor):
@@ -46,32 +80,55 @@ def visible_to(query, actor):
     return query
 
 
-def entity_csv(session, dataset, actor):
-    props = [p.name for p in dataset.properties]
+def entity_csv(session, dataset, actor, columns=None):
+    return list_csv(session, dataset, actor, columns)[0]
+
+
+def list_csv(session, dataset, actor, columns=None):
+    """(the CSV text, how many entity rows it holds)."""
+    props = list_columns(session, dataset, actor) if columns is None else columns
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["name", "label", "__version", *props])
     query = visible_to(select(Entity.uuid, Entity.label, Entity.version, Entity.data)
                      .where(Entity.dataset_id == dataset.id, Entity.deleted_at.is_(None))
                      .order_by(Entity.id.desc()), actor)
+    rows = 0
     for uuid, label, version, data in session.execute(query):
         writer.writerow([uuid, label, version, *(data.get(p, "") for p in props)])
-    return out.getvalue()
+        rows += 1
+    return out.getvalue(), rows
+
+
+def record_download(session, actor, dataset_id, rows, columns):
+    """The audit event of a list served in full to a person's phone or client (a 304 serves
+    nothing and is not one): the same action as the JSON API's list read, with the property
+    columns it disclosed."""
+    record(session, actor, "entity.list", f"dataset:{dataset_id}", count=rows, route="openrosa",
+           columns=columns)
 
 
 def deleted_states(session, dataset, actor, uuids):
-    """{uuid: True|False} for ids this list knows; deleted, purged or out of the actor's
-    villages count as deleted (the phone must drop them); unknown ids are left out."""
+    """{uuid: True|False} for the requested ids the actor may know of: those in her villages
+    (deleted or purged: True), and those she wrote herself (created or changed: they were on
+    her phone) that have left her villages since (True, so her phone drops them). Every other
+    id is left out, as Central leaves out ids it never saw: an id of another village answers
+    exactly as an unknown one. Answering True for unknown ids instead would make Collect
+    delete the entities it created offline and has not sent yet (Collect's
+    cleanUpDeletedOfflineEntities asks about exactly those)."""
     wanted = [u.strip().lower() for u in uuids if u.strip()]
     if not wanted:
         return {}
-    rows = session.execute(select(Entity.uuid, Entity.deleted_at, Entity.area_id).where(
-        Entity.dataset_id == dataset.id, Entity.uuid.in_(wanted)))
-    return {uuid: _gone(deleted_at, area_id, actor) for uuid, deleted_at, area_id in rows}
-
-
-def _gone(deleted_at, area_id, actor):
-    if deleted_at is not None:
-        return True
-    # The same rule as the CSV: a restricted worker never sees rows without a village.
-    return actor.area_ids is not None and area_id not in actor.area_ids
+    rows = session.execute(select(Entity.id, Entity.uuid, Entity.deleted_at, Entity.area_id)
+                           .where(Entity.dataset_id == dataset.id, Entity.uuid.in_(wanted))).all()
+    if actor.area_ids is None:
+        return {uuid: deleted_at is not None for _id, uuid, deleted_at, _area in rows}
+    # A restricted actor never sees rows without a village (the same rule as the CSV).
+    hidden = [entity_id for entity_id, _u, _d, area_id in rows if area_id not in actor.area_ids]
+    written = set(session.scalars(
+        select(EntityVersion.entity_id).distinct().where(
+            EntityVersion.entity_id.in_(hidden), EntityVersion.actor_kind == actor.kind,
+            EntityVersion.actor_id == actor.id))) if hidden else set()
+    return {uuid: deleted_at is not None or area_id not in actor.area_ids
+            for entity_id, uuid, deleted_at, area_id in rows
+            if area_id in actor.area_ids or entity_id in written}

@@ -102,10 +102,12 @@ def versions(session, entity):
     return out
 
 
-def duplicates(session, entity):
-    return session.scalars(select(Entity.uuid).join(
+def duplicates(session, actor, entity):
+    """The uuids of the entity's duplicate candidates the actor may see: one in another
+    village is left out, as if it did not exist."""
+    return session.scalars(visible_to(select(Entity.uuid).join(
         DuplicateCandidate, DuplicateCandidate.other_id == Entity.id)
-        .where(DuplicateCandidate.entity_id == entity.id)).all()
+        .where(DuplicateCandidate.entity_id == entity.id), actor)).all()
 
 
 def _clean(dataset, body, require_label=True):

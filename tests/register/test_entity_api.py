@@ -187,3 +187,15 @@ def test_item_82_turning_approval_off_needs_convert(client, collect, publish, lo
     done = client.patch(f"{BASE}?convert=true", headers=headers, json={"approvalRequired": False})
     assert done.status_code == 200 and done.json["approvalRequired"] is False
     assert client.get(f"{BASE}/entities/{eid}", headers=headers).json["currentVersion"]["version"] == 1
+
+
+def test_duplicate_candidates_in_another_village_are_not_shown(client, publish, login):
+    publish(make_entity_xform("id_form", create=True, properties=("full_name", "village", "id_number")))
+    admin = login("admin")
+    made = [client.post(f"{BASE}/entities", headers=admin, json={
+        "label": name, "data": {"village": village, "id_number": "610425199606080628"}}).json["uuid"]
+        for name, village in (("张丽", "dongwan"), ("张莉", "xishan"))]
+    seen_by_town = client.get(f"{BASE}/entities/{made[0]}", headers=admin).json
+    seen_by_village = client.get(f"{BASE}/entities/{made[0]}", headers=login("supervisor")).json
+    assert seen_by_town["duplicateCandidates"] == [made[1]]
+    assert seen_by_village["duplicateCandidates"] == []

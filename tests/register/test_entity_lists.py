@@ -147,12 +147,49 @@ def test_item_25_integrity_response_envelope(collect, publish, db):
     assert all(e.tag == "entity" and e.findtext("deleted") in ("true", "false") for e in root[0])
 
 
-def test_item_26_deleted_and_purged_true_live_false_unknown_absent(collect, publish, db):
-    response, (live, deleted, purged, elsewhere) = _integrity(collect, publish, db)
+def _states(response):
     from lxml import etree
-    states = {e.get("id"): e.findtext("deleted") for e in etree.fromstring(response.data)[0]}
-    assert states == {live.uuid: "false", deleted.uuid: "true", purged.uuid: "true",
-                      elsewhere.uuid: "true"}
+    return {e.get("id"): e.findtext("deleted") for e in etree.fromstring(response.data)[0]}
+
+
+def test_item_26_deleted_and_purged_true_live_false_unknown_and_other_village_absent(
+        collect, publish, db):
+    response, (live, deleted, purged, elsewhere) = _integrity(collect, publish, db)
+    assert _states(response) == {live.uuid: "false", deleted.uuid: "true", purged.uuid: "true"}
+
+
+def test_integrity_answers_another_villages_id_exactly_as_an_unknown_one(collect, publish, db):
+    _response, (_live, _deleted, _purged, elsewhere) = _integrity(collect, publish, db)
+    url = _entry(collect)["integrityUrl"]
+    known = collect.get(f"{url}?id={elsewhere.uuid}")
+    unknown = collect.get(f"{url}?id=0f0e0d0c-0b0a-4908-8706-050403020100")
+    assert known.status_code == unknown.status_code == 200
+    assert known.data == unknown.data and _states(known) == {}
+
+
+def test_town_staff_learn_every_known_id_and_nothing_of_unknown_ones(client, publish, db, login):
+    _response, (live, deleted, purged, elsewhere) = _integrity(
+        CollectClient(client, "/v1/projects/1", login("admin")), publish, db)
+    assert _states(_response) == {live.uuid: "false", deleted.uuid: "true",
+                                  purged.uuid: "true", elsewhere.uuid: "false"}
+
+
+def test_an_entity_she_made_that_left_her_villages_is_deleted_for_her_phone(collect, publish, db):
+    import uuid
+
+    from tests.register.test_merge import entity_instance
+    _lists(publish)
+    mine = str(uuid.uuid4())
+    made = entity_instance(mine, "新人", create=True, form_id="register_person",
+                           omit=("phone",), full_name="新人")
+    assert collect.submit(made).status_code == 201
+    url = _entry(collect)["integrityUrl"]
+    assert _states(collect.get(f"{url}?id={mine}")) == {mine: "false"}
+    from app.register.models import Entity
+    entity = db.session.query(Entity).filter_by(uuid=mine).one()
+    entities.update(db.session, entity, data={"village": "xishan"}, area_id=_area(db, "xishan"))
+    db.session.commit()
+    assert _states(collect.get(f"{url}?id={mine}")) == {mine: "true"}
 
 
 def test_integrity_needs_the_openrosa_header_and_a_known_list(client, collect, publish):
@@ -177,3 +214,31 @@ def test_every_entity_change_is_audited(publish, db):
                                 .order_by(AuditEvent.id)).all()
     assert [x.action for x in events] == ["entity.create", "entity.update", "entity.delete",
                                           "entity.restore", "entity.delete", "entity.purge"]
+
+
+def _list_reads(db):
+    from sqlalchemy import select
+
+    from app.audit.models import AuditEvent
+    db.session.rollback()
+    return [(e.actor_type, e.actor_id, e.target, e.details) for e in db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "entity.list").order_by(AuditEvent.id))]
+
+
+def test_every_list_download_by_staff_or_phone_is_audited_and_a_304_is_not(
+        client, collect, publish, db, login, personas):
+    dataset = _lists(publish)
+    entities.create(db.session, dataset, "A", {}, area_id=_area(db, "dongwan"))
+    db.session.commit()
+    staff = CollectClient(client, "/v1/projects/1", login("supervisor"))
+    response, _ = _csv(staff, _entry(staff))
+    assert collect.get(_entry(collect)["downloadUrl"]).status_code == 200
+    again = staff.get(_entry(staff)["downloadUrl"],
+                      headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+    target = f"dataset:{dataset.id}"
+    assert _list_reads(db) == [
+        ("user", personas["supervisor"].id, target, {"count": 1, "route": "openrosa",
+                                                     "columns": ["full_name", "village"]}),
+        ("app_user", personas["worker_a"].id, target, {"count": 1, "route": "openrosa",
+                                                       "columns": ["full_name", "village"]})]
