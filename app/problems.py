@@ -91,6 +91,16 @@ _CATALOGUE = [
           "提交内容超过服务器允许的 {limit} 字节。"),
     Entry("500.1", 500, "The server failed unexpectedly; the phone will try again later.",
           "服务器发生意外错误，手机稍后会自动重试。"),
+    # Village scope of writes (app.register.scope)
+    Entry("403.50", 403, "The submission being edited ({deprecated}) belongs to a village "
+          "outside yours; it cannot be changed from this account.",
+          "被修改的提交（{deprecated}）属于您所辖村以外的村，此账号不能修改它。"),
+    Entry("403.51", 403, "This submission changes records of villages you do not oversee "
+          "({villages}); a supervisor of those villages (or of the town) must approve it.",
+          "此提交涉及您不负责的村（{villages}）的登记，须由这些村（或镇）的负责人审核通过。"),
+    Entry("403.52", 403, "This change reaches a village outside the sender's ({village}); it "
+          "waits for that village's supervisor.",
+          "此修改涉及发送者所辖村以外的村（{village}），待该村负责人审核。"),
 ]
 CATALOGUE = {e.code: e for e in _CATALOGUE}
 

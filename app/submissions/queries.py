@@ -62,7 +62,7 @@ def set_review_state(session, actor, submission, state):
     if state == "approved" and before != "approved":
         from app.register.step import merge_approved   # noqa: PLC0415 - register builds on this
         session.flush()
-        merge_approved(session, submission, actor)
+        merge_approved(session, submission, actor, strict=True)
 
 
 def delete_submission(session, actor, submission):
