@@ -158,7 +158,7 @@ def _look_up(session, actor, project_id, instance, upload):
         village = areas.area_for(session, form.project_id, instance, actor)
     else:
         village = plan.area_id = areas.area_for(session, form.project_id, instance, actor)
-    if scope.outside(actor.area_ids, village) and village is not None:
+    if village is not None and scope.outside(actor.area_ids, village):
         plan.outside = scope.outside_issue(
             session, safexml.element_path(areas.village_answer(instance)), village)
     return plan
