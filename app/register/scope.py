@@ -43,21 +43,21 @@ def hold(session, submission_id, places):
     """Hold a stored submission whose entity blocks reach outside its sender's villages.
     `places`: [(block path, area id)]. It is marked `hasIssues` with one issue per place, and
     filed under the first place's village so that village's supervisor can approve it, unless
-    the submission already changed the register (an earlier version of it was merged): a
-    rebuild replays those merges with the submission's village, which must not change."""
+    it is an edit or already changed the register (a block that waited for a list's
+    approval): a rebuild replays earlier merges with the submission's village, which must
+    therefore not change."""
     from app.register.models import RegisterEvent          # noqa: PLC0415
     from app.submissions.models import Submission, SubmissionDef   # noqa: PLC0415
-    current = session.execute(select(SubmissionDef.id, SubmissionDef.issues).where(
+    current = session.execute(select(SubmissionDef.id, SubmissionDef.issues,
+                                     SubmissionDef.deprecated_id).where(
         SubmissionDef.submission_id == submission_id, SubmissionDef.current.is_(True))).one()
     found = [outside_issue(session, path, area_id) for path, area_id in places]
     kept = [i for i in (current.issues or []) if i not in found]
     session.execute(update(SubmissionDef.__table__).where(SubmissionDef.id == current.id)
                     .values(issues=kept + found))
     values = {"review_state": "hasIssues"}
-    merged_before = session.scalar(select(exists().where(
-        RegisterEvent.submission_def_id == SubmissionDef.id,
-        SubmissionDef.submission_id == submission_id)))
-    if not merged_before:
+    if current.deprecated_id is None and not session.scalar(select(exists().where(
+            RegisterEvent.submission_def_id == current.id))):
         values["area_id"] = places[0][1]
     session.execute(update(Submission.__table__).where(Submission.id == submission_id)
                     .values(**values))
