@@ -257,3 +257,23 @@ def test_a_timed_out_update_forced_into_another_village_is_held(town, db, people
     assert get(db, eid) is None
     assert_held_for(db, iid, "dongwan")
     assert_rebuilds_the_same(db)
+
+
+def test_an_edit_that_reaches_another_village_is_held_and_keeps_its_village(
+        town, db, client, login):
+    mine = "uuid:wang-qiang-away"
+    assert town.phone("worker_a").submit(town_xml("person_away", mine)).status_code == 201
+    edit = town_xml("person_away", "uuid:now-about-zhao-yan",
+                    entity={"id": ZHAO_YAN, "baseVersion": "1"}, person=ZHAO_YAN,
+                    person_id=ZHAO_YAN, full_name="赵燕")
+    edit = edit.replace(b"</instanceID>", f"</instanceID><deprecatedID>{mine}"
+                        "</deprecatedID>".encode())
+    assert town.phone("worker_a").submit(edit).status_code == 201
+    assert get(db, ZHAO_YAN).version == 1 and get(db, WANG_QIANG).version == 2
+    assert_held_for(db, mine, "dongwan")       # its first version was merged with dongwan
+    assert_rebuilds_the_same(db)
+    refused = review(client, login, "supervisor", "person", mine)        # dongwan's
+    assert refused.status_code == 403 and refused.json["code"] == 403.51
+    assert review(client, login, "admin", "person", mine).status_code == 200
+    assert get(db, ZHAO_YAN).version == 2
+    assert_rebuilds_the_same(db)
