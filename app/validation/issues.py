@@ -38,6 +38,11 @@ MESSAGES = {
 }
 
 
+#: issues that checking the answers does not find, and so keeps when it checks again: the
+#: sender's village scope (app.register.scope)
+KEPT_CODES = ("outside_villages",)
+
+
 @dataclass(frozen=True)
 class Issue:
     path: str

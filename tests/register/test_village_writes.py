@@ -277,3 +277,18 @@ def test_an_edit_that_reaches_another_village_is_held_and_keeps_its_village(
     assert review(client, login, "admin", "person", mine).status_code == 200
     assert get(db, ZHAO_YAN).version == 2
     assert_rebuilds_the_same(db)
+
+
+def test_checking_the_answers_again_keeps_the_hold(town, db, app):
+    from app.forms.models import Form   # noqa: PLC0415
+    from app.validation.service import revalidate   # noqa: PLC0415
+    iid = "uuid:held-then-revalidated"
+    assert town.phone("worker_a").submit(town_xml(
+        "person_registered", iid, village="xishan", person_village="xishan")).status_code == 201
+    db.session.rollback()
+    form = db.session.scalar(select(Form.id).where(Form.xml_form_id == "person"))
+    list(revalidate(db.session, app.extensions["blob_store"], form))
+    db.session.commit()
+    assert_held_for(db, iid, "xishan")
+    assert [i["code"] for i in db.session.scalar(select(SubmissionDef.issues).where(
+        SubmissionDef.instance_id == iid))] == ["outside_villages"]
