@@ -31,7 +31,7 @@ def server(live_server, town, db):
 
 def post(url, xml, auth=None):
     return requests.post(url, files=[("xml_submission_file", ("submission.xml", xml, "text/xml"))],
-                         headers=HEADERS, auth=auth, timeout=30)
+                         headers=HEADERS, auth=auth, timeout=120)
 
 
 def token_url(server, town, persona):
@@ -60,7 +60,7 @@ def held(db, iid):
 
 
 def login(server, username):
-    response = requests.post(f"{server.url}/v1/sessions", timeout=30,
+    response = requests.post(f"{server.url}/v1/sessions", timeout=120,
                              json={"email": username, "password": f"{username}-password"})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['token']}"}
@@ -68,7 +68,7 @@ def login(server, username):
 
 def approve(server, headers, iid):
     return requests.patch(f"{server.url}/v1/projects/1/forms/person/submissions/{iid}",
-                          json={"reviewState": "approved"}, headers=headers, timeout=30)
+                          json={"reviewState": "approved"}, headers=headers, timeout=120)
 
 
 def test_writes_about_another_village_are_held_until_its_supervisor_approves(server, town, db):
@@ -114,7 +114,7 @@ def test_writes_about_another_village_are_held_until_its_supervisor_approves(ser
     # xishan's supervisor sees why it waits, approves, and only then does it apply
     supervisor_b = login(server, "supervisor_b")
     shown = requests.get(f"{server.url}/v1/projects/1/forms/person/submissions/{created}",
-                         headers=supervisor_b, timeout=30).json()["issues"]
+                         headers=supervisor_b, timeout=120).json()["issues"]
     assert [(i["code"], i["value"]) for i in shown] == [("outside_villages", "xishan")]
     for iid in (created, updated):
         assert approve(server, supervisor_b, iid).status_code == 200
