@@ -119,6 +119,16 @@ _CATALOGUE = [
     # auth: log-in throttle (app/auth/throttle.py)
     Entry("429.70", 429, "Too many failed log-ins for this user or from this network; try "
           "again in {seconds} seconds.", "该用户或该网络登录失败次数过多，请在 {seconds} 秒后重试。"),
+    # Village scope of writes (app.register.scope)
+    Entry("403.50", 403, "The submission being edited ({deprecated}) belongs to a village "
+          "outside yours; it cannot be changed from this account.",
+          "被修改的提交（{deprecated}）属于您所辖村以外的村，此账号不能修改它。"),
+    Entry("403.51", 403, "This submission changes records of villages you do not oversee "
+          "({villages}); a supervisor of those villages (or of the town) must approve it.",
+          "此提交涉及您不负责的村（{villages}）的登记，须由这些村（或镇）的负责人审核通过。"),
+    Entry("403.52", 403, "This change reaches a village outside the sender's ({village}); it "
+          "waits for that village's supervisor.",
+          "此修改涉及发送者所辖村以外的村（{village}），待该村负责人审核。"),
 ]
 CATALOGUE = {e.code: e for e in _CATALOGUE}
 

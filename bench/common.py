@@ -48,8 +48,9 @@ def make_app(database_url, data_dir):
                        "SECRET_KEY": "bench"})
 
 
-def prepare(app, form_paths):
-    """Migrate, publish the forms and create one app user; returns its token."""
+def prepare(app, form_paths, village=None):
+    """Migrate, publish the forms and create one app user; returns its token. `village`: the
+    phone is limited to that one village (forms/villages.csv), as a field worker's is."""
     from flask_migrate import upgrade
 
     from app.auth.accounts import create_app_user
@@ -58,7 +59,11 @@ def prepare(app, form_paths):
     with app.app_context():
         upgrade()
         publish_paths(form_paths, echo=lambda line: None)
-        _, token = create_app_user(db.session, 1, "bench phone")
+        if village:
+            from app.projects.service import import_areas
+            import_areas(db.session, 1, os.path.join(os.path.dirname(os.path.dirname(
+                os.path.abspath(__file__))), "forms", "villages.csv"))
+        _, token = create_app_user(db.session, 1, "bench phone", [village] if village else None)
         db.session.commit()
     return token
 

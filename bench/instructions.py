@@ -9,7 +9,10 @@ instructions per submission, beside bench_plain's as the baseline of the same ru
 this process only, not PostgreSQL's backend, and includes the test client's own work; the
 cyclic garbage collector is switched off while counting (see child()).
 
-    python bench/instructions.py [--db sqlite|postgresql] [--n 200]
+    python bench/instructions.py [--db sqlite|postgresql] [--n 200] [--village dongwan]
+
+--village: the phone is limited to that one village, as a field worker's is (the village scope
+of writes is then checked on every submission and entity); default: a town-wide phone.
 """
 import argparse
 import gc
@@ -27,10 +30,11 @@ import ingest  # noqa: E402
 WARM_UP = 50
 
 
-def child(kind, form_id, n):
+def child(kind, form_id, n, village=None):
     with common.scratch_database(kind) as url, tempfile.TemporaryDirectory() as data:
         app = common.make_app(url, data)
-        token = common.prepare(app, [os.path.join(common.SHARED_BENCH, form_id + ".xml")])
+        token = common.prepare(app, [os.path.join(common.SHARED_BENCH, form_id + ".xml")],
+                               village)
         client = app.test_client()
         path = f"/v1/key/{token}/projects/1/submission"
         bodies = [common.multipart(ingest.plain_instance(form_id, i)) for i in range(WARM_UP + n)]
@@ -54,13 +58,14 @@ def child(kind, form_id, n):
                        check=True, capture_output=True)
 
 
-def count(kind, form_id, n):
+def count(kind, form_id, n, village=None):
     """Millions of instructions per submission of form_id."""
     with tempfile.TemporaryDirectory() as out:
         done = subprocess.run(
             ["valgrind", "--tool=callgrind", "--instr-atstart=no",
              f"--callgrind-out-file={out}/callgrind.out", sys.executable,
-             os.path.abspath(__file__), "--child", form_id, "--db", kind, "--n", str(n)],
+             os.path.abspath(__file__), "--child", form_id, "--db", kind, "--n", str(n),
+             *(["--village", village] if village else [])],
             capture_output=True, text=True)
     found = re.search(r"Collected : (\d+)", done.stderr)
     if done.returncode != 0 or not found:
@@ -72,16 +77,17 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="postgresql")
     parser.add_argument("--n", type=int, default=200)
+    parser.add_argument("--village", help="limit the phone to this one village")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        return child(args.db, args.child, args.n)
+        return child(args.db, args.child, args.n, args.village)
     if not (shutil.which("valgrind") and shutil.which("callgrind_control")):
         raise SystemExit("needs valgrind (apt-get install valgrind)")
     print(f"# instructions per submission in process (callgrind), {args.db}, {args.n} after "
-          f"{WARM_UP} to warm up; this process only")
-    plain = count(args.db, "bench_plain", args.n)
-    entity = count(args.db, "bench_entity", args.n)
+          f"{WARM_UP} to warm up; this process only; phone: {args.village or 'town-wide'}")
+    plain = count(args.db, "bench_plain", args.n, args.village)
+    entity = count(args.db, "bench_entity", args.n, args.village)
     print(f"bench_plain   {plain:6.2f} M")
     print(f"bench_entity  {entity:6.2f} M  ({entity / plain:.2f}x bench_plain)")
 

@@ -90,3 +90,16 @@ def user_by_session_token(session, token, now=None):
         return None
     user = session.get(User, row.user_id)
     return from_user(user) if user and not user.disabled else None
+
+
+def area_scope(session, kind, actor_id):
+    """The villages a user or app user may change now (None: every village); an unknown
+    sender may change none. For work done later on someone's behalf (a held offline update
+    released, an approval that merges what she sent)."""
+    if kind == "app_user":
+        found = session.get(AppUser, actor_id) if actor_id is not None else None
+        if found is None:
+            return frozenset()
+        return None if found.all_areas else frozenset(a.id for a in found.areas)
+    found = session.get(User, actor_id) if kind == "user" and actor_id is not None else None
+    return from_user(found).area_ids if found is not None else frozenset()

@@ -25,12 +25,13 @@ from sqlalchemy import bindparam, select
 
 from app import safexml
 from app.audit.record import record
+from app.auth.actors import area_scope
 from app.driver_sql import DriverStatement
 from app.forms.entity_spec import read_entities
 from app.forms.models import FormVersion
 from app.models_base import utcnow
 from app.projects.models import Area
-from app.register import datasets, entities
+from app.register import datasets, entities, scope
 from app.register.models import Entity, EntityBacklog, EntityVersion, RegisterEvent
 
 XF = "http://www.w3.org/2002/xforms"
@@ -61,12 +62,24 @@ class MergeError(Exception):
         self.code, self.message = code, message
 
 
+class Outside(MergeError):
+    """A block that would change a village outside the sender's (app.register.scope)."""
+
+    def __init__(self, path, area_id):
+        super().__init__("403.52", f"village {area_id} is outside the sender's villages")
+        self.path, self.area_id = path, area_id
+
+
 class MergeFailed(Exception):
     """The submission's entity changes were all rolled back; `errors` says why, per block."""
 
     def __init__(self, errors):
         super().__init__("; ".join(f"{path}: {e.code} {e.message}" for path, e in errors))
         self.errors = errors
+
+    def outside(self):
+        """[(block path, area id)] of the blocks refused for their village, if any."""
+        return [(e.path, e.area_id) for _path, e in self.errors if isinstance(e, Outside)]
 
 
 class Held(Exception):
@@ -89,6 +102,9 @@ class SubmissionRef:
     version_md5: str = None
     approved: bool = False
     actor: object = None
+    #: the villages this merge may change (app.register.scope); None: every one
+    scope: frozenset = None
+    submitter: tuple = None            # (kind, id) of who sent it
 
 
 @dataclass
@@ -298,9 +314,10 @@ def _apply(session, ref, block, force, areas, journal=None):
         raise MergeError("404.7", "the entity block names no list")
     entity_uuid = _uuid_or_none(block.raw_id)
     if _creates_at_once(session, block, entity_uuid):
+        area_id = _in_scope(ref, block, _area(block, ref, areas))
         dataset, created = entities.look_up_and_create(
             session, ref.project_id, block.dataset, block.label, block.data, entity_uuid,
-            _area(block, ref, areas), ref.actor, (ref.submission_id, ref.def_id),
+            area_id, ref.actor, (ref.submission_id, ref.def_id),
             block.branch_id or None, journal and journal.event)
         if created:
             if journal is not None:
@@ -363,6 +380,15 @@ def _area(block, ref, areas, current=None):
     return current if current is not None else ref.area_id
 
 
+def _in_scope(ref, block, *area_ids):
+    """The last of `area_ids` (the village the block leaves the entity in), once each is
+    within the sender's villages; raises Outside for the first that is not."""
+    for area_id in area_ids:
+        if scope.outside(ref.scope, area_id):
+            raise Outside(f"{block.path}/meta/entity", area_id)
+    return area_ids[-1]
+
+
 def _locked(session, dataset, entity_uuid):
     query = select(Entity).where(Entity.uuid == entity_uuid)
     if session.get_bind().dialect.name == "postgresql":
@@ -374,22 +400,25 @@ def _create(session, ref, block, dataset, entity_uuid, areas):
     if not _V4.match(entity_uuid):
         raise MergeError("400.2", f"entity id {entity_uuid} is not a version 4 UUID")
     if dataset.approval_required and not ref.approved:
+        _in_scope(ref, block, _area(block, ref, areas))      # held for the right village
         return None                       # created when a supervisor approves (item 81)
     existing = _locked(session, dataset, entity_uuid) if dataset.existing_id else None
     if existing is not None:
         if existing.force_created and existing.deleted_at is None:
             # the real create of an entity a timed-out update had to invent: apply as update
+            area_id = _in_scope(ref, block, existing.area_id,
+                                _area(block, ref, areas, existing.area_id))
             existing.force_created = False
             entities.update(session, existing, block.label, block.data, ref.actor, "submission",
                             (ref.submission_id, ref.def_id),
                             {"base_version": existing.version, "conflict": "soft"},
-                            _area(block, ref, areas, existing.area_id), journaled=False)
+                            area_id, journaled=False)
             return (entity_uuid, None, None)
         raise MergeError("409.3", f"an entity {entity_uuid} already exists")
     if not block.label:
         raise MergeError("400.2", "the new entity has no label")
     entities.create_from_submission(session, dataset, block.label, block.data, entity_uuid,
-                                    _area(block, ref, areas), ref.actor,
+                                    _in_scope(ref, block, _area(block, ref, areas)), ref.actor,
                                     (ref.submission_id, ref.def_id), block.branch_id or None)
     return (entity_uuid, None, None)
 
@@ -410,6 +439,8 @@ def _update(session, ref, block, dataset, entity_uuid, force, areas):
         raise MergeError("404.8", f"no entity {entity_uuid}")
     if entity.deleted_at is not None:
         raise MergeError("404.11", f"entity {entity_uuid} was deleted")
+    # another village's entity, or a move of one into or out of the sender's villages
+    area_id = _in_scope(ref, block, entity.area_id, _area(block, ref, areas, entity.area_id))
     base = _base_version(session, entity, block, sent_base, trunk)
     if base is None:
         if force:
@@ -426,14 +457,14 @@ def _update(session, ref, block, dataset, entity_uuid, force, areas):
              "conflict": conflict, "conflicting": conflicting or None}
     entities.update(session, entity, block.label, block.data, ref.actor,
                     "backlog" if force else "submission", (ref.submission_id, ref.def_id), facts,
-                    _area(block, ref, areas, entity.area_id), journaled=False, dataset=dataset)
+                    area_id, journaled=False, dataset=dataset)
     return (entity_uuid, block.branch_id or None, sent_base if block.branch_id else None)
 
 
 def _force_create(session, ref, block, dataset, entity_uuid, areas):
     """A timed-out update for an entity that never arrived: create it, marked (item 76)."""
     entities.create(session, dataset, block.label or AUTO_LABEL, block.data, entity_uuid,
-                    _area(block, ref, areas), ref.actor, "backlog",
+                    _in_scope(ref, block, _area(block, ref, areas)), ref.actor, "backlog",
                     (ref.submission_id, ref.def_id),
                     {"branch_id": block.branch_id or None, "conflict": "soft",
                      "branch_base_version": int(block.base_version or 0) or None},
@@ -524,6 +555,8 @@ def _release(session, entity_uuid, branch_id, branch_base):
 def replay(session, item, force):
     """Process a held submission again (released, or forced after the timeout)."""
     ref = ref_for_def(session, item.submission_def_id)
+    # released later, it may still change only what its sender may change now
+    ref.scope = area_scope(session, *ref.submitter)
     record(session, None, "submission.backlog.reprocess", f"submission:{item.submission_id}",
            forced=force)
     try:
@@ -532,6 +565,8 @@ def replay(session, item, force):
     except MergeFailed as e:
         _unhold(session, EntityBacklog.id == item.id)
         record(session, None, "entity.error", f"submission:{item.submission_id}", error=str(e))
+        if e.outside():
+            scope.hold(session, item.submission_id, e.outside())
         return "failed"
 
 
@@ -540,14 +575,16 @@ def ref_for_def(session, def_id):
     from app.submissions.models import Submission, SubmissionDef   # noqa: PLC0415
     row = session.execute(
         select(SubmissionDef.id, SubmissionDef.submission_id, SubmissionDef.form_version_id,
-               SubmissionDef.xml, Submission.area_id, Submission.review_state, Form.project_id)
+               SubmissionDef.xml, Submission.area_id, Submission.review_state, Form.project_id,
+               Submission.submitter_kind, Submission.submitter_id)
         .join(Submission, Submission.id == SubmissionDef.submission_id)
         .join(Form, Form.id == SubmissionDef.form_id)
         .where(SubmissionDef.id == def_id)).one()
     return SubmissionRef(project_id=row.project_id, submission_id=row.submission_id,
                          def_id=row.id, version_id=row.form_version_id,
                          root=safexml.parse(row.xml.encode("utf-8")), area_id=row.area_id,
-                         approved=row.review_state == "approved")
+                         approved=row.review_state == "approved",
+                         submitter=(row.submitter_kind, row.submitter_id))
 
 
 def process_backlog(session, older_than_days=BACKLOG_DAYS, now=None):

@@ -5,19 +5,25 @@ issues and its form says such submissions wait for a supervisor (the default); a
 
 Failures never change what the phone heard: the entity changes roll back, the submission is
 marked `hasIssues`, and every block's error is kept in the audit log (`entity.error`).
+
+Each merge may change only its sender's villages (app.register.scope): a submission that
+reaches further is held, and an approval merges it with the approver's villages added; an
+approver who does not see every village it changes is refused (403.51).
 """
 from sqlalchemy import select
 
 from app.audit.record import record
+from app.auth.actors import area_scope
 from app.forms.models import Form
-from app.register import datasets
+from app.problems import Problem
+from app.register import datasets, scope
 from app.register.merge import MergeFailed, SubmissionRef, merge_submission, ref_for_def
 from app.submissions import rows
 
 
 def merge_received(session, received):
-    if received.outcome not in ("created", "edited"):
-        return
+    if received.outcome not in ("created", "edited") or received.outside:
+        return                                   # held for the other village's supervisor
     if received.issues and not session.scalar(
             select(Form.issues_update_register).where(Form.id == received.form_id)):
         return                                   # waits for a supervisor's approval
@@ -30,6 +36,7 @@ def merge_received(session, received):
                             root=received.instance.root, area_id=received.area_id,
                             version_md5=received.version_md5)
     ref.actor = received.actor
+    ref.scope = received.actor.area_ids
     # on failure intake rolls the transaction back and writes the submission again, with
     # the failure recorded (EntityErrors.record_failure) instead of this step
     try:
@@ -57,25 +64,32 @@ class EntityErrors(Exception):
         _record(session, submission_id, self.failed)
 
 
-def merge_approved(session, submission, actor=None):
-    """A supervisor approved the submission: merge what it has not merged yet."""
+def merge_approved(session, submission, actor=None, strict=False):
+    """A supervisor approved the submission: merge what it has not merged yet, within the
+    sender's villages and the approver's. `strict`: refuse (Problem 403.51, nothing changed)
+    when it reaches beyond both, rather than hold it again."""
     from app.submissions.models import SubmissionDef   # noqa: PLC0415
     def_id = session.scalar(select(SubmissionDef.id).where(
         SubmissionDef.submission_id == submission.id, SubmissionDef.current.is_(True)))
     ref = ref_for_def(session, def_id)
     ref.approved, ref.actor = True, actor
-    _merge(session, ref)
-
-
-def _merge(session, ref, fresh=False):
+    approver = getattr(actor, "area_ids", None)
+    ref.scope = None if approver is None else scope.union(area_scope(session, *ref.submitter),
+                                                          approver)
     try:
-        return merge_submission(session, ref, fresh=fresh)
+        return merge_submission(session, ref)
     except MergeFailed as e:
+        if strict and e.outside():
+            raise Problem("403.51", {"villages": ", ".join(sorted(
+                {scope.outside_issue(session, "", a)["value"] or "-" for _p, a in e.outside()}))}
+                ) from None
         _record(session, ref.submission_id, e)
         return "failed"
 
 
 def _record(session, submission_id, failed):
+    if failed.outside():
+        scope.hold(session, submission_id, failed.outside())
     rows.update_submission(session, submission_id, review_state="hasIssues")
     record(session, None, "entity.error", f"submission:{submission_id}",
            errors=[{"path": path, "code": err.code, "message": err.message}

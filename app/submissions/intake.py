@@ -8,6 +8,11 @@ review state, run post-processing, and commit. A failure in post-processing neve
 submission: the transaction is written again with that failure recorded instead
 (app/submissions/processing.py).
 
+Village scope (DESIGN.md §2.6, app.register.scope): an edit of a submission the sender could
+not see (another village's) is refused with 403.50; a submission whose village answer is
+outside the sender's villages is stored, marked `hasIssues` with an `outside_villages` issue,
+and not merged; the merge holds one whose entity blocks reach another village the same way.
+
 Idempotency (openrosa-entities.md §1.8): the same instanceID with byte-identical XML is a retry
 or a split upload → 201 and any new attachments are stored; different XML → 409. Races between
 workers are settled by the database, not by what the read phase saw: the unique (form,
@@ -23,10 +28,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
 
-from app import transactions
+from app import safexml, transactions
 from app.audit.record import record
 from app.models_base import utcnow
 from app.problems import Problem
+from app.register import scope
 from app.storage.service import discard_unreferenced, insert_blob_rows
 from app.submissions import areas, processing, rows
 from app.submissions.parse import expected_attachments, read_instance
@@ -68,6 +74,7 @@ class Received:
     area_id: int = None
     actor: object = None
     version_md5: str = None
+    outside: bool = False       # held: its village answer is outside the sender's villages
 
 
 @dataclass
@@ -82,6 +89,7 @@ class _Plan:
     area_id: int = None
     issues: list = None         # validation's findings (app.validation.step), None: unchecked
     validation_error: str = None
+    outside: dict = None        # the issue when its village answer is outside the sender's
 
 
 def receive(session, store, actor, project_id, upload):
@@ -157,10 +165,14 @@ def _look_up(session, actor, project_id, instance, upload):
         return plan
     plan.expected = expected_attachments(instance, form.binary_paths or [])
     if instance.deprecated_id:
-        plan.old = _check_edit(session, form, instance.deprecated_id)
+        plan.old = _check_edit(session, form, instance.deprecated_id, actor)
         plan.attachments = {n: b for n, b in rows.attachments(session, plan.old.id).items() if b}
+        village = areas.area_for(session, form.project_id, instance, actor)
     else:
-        plan.area_id = areas.area_for(session, form.project_id, instance, actor)
+        village = plan.area_id = areas.area_for(session, form.project_id, instance, actor)
+    if village is not None and scope.outside(actor.area_ids, village):
+        plan.outside = scope.outside_issue(
+            session, safexml.element_path(areas.village_answer(instance)), village)
     return plan
 
 
@@ -196,10 +208,13 @@ def _check_resend(form, instance_id, xml_sha):
         raise Problem("409.9", {"instance": instance_id})
 
 
-def _check_edit(session, form, deprecated_id):
+def _check_edit(session, form, deprecated_id, actor):
     old = rows.def_by_instance_id(session, form.id, deprecated_id)
     if old is None:
         raise Problem("404.5", {"deprecated": deprecated_id})
+    if scope.outside(actor.area_ids, old.area_id):
+        # one the sender could not see (JSON API's scoping): another village's record
+        raise Problem("403.50", {"deprecated": deprecated_id})
     if old.deleted_at is not None:
         raise Problem("409.18", {"instance": old.instance_id})
     if not old.current:
@@ -218,8 +233,8 @@ def _write(session, store, actor, plan, instance, upload, stored, failed):
         return _top_up(session, actor, plan, blobs)
     new = Received(None, None, plan.instance_id, "created", plan.form.id, plan.form.version_id,
                    instance, store, plan.issues, plan.form.project_id, plan.area_id, actor,
-                   plan.form.version_md5)
-    flagged = bool(plan.issues) or plan.validation_error is not None
+                   plan.form.version_md5, outside=plan.outside is not None)
+    flagged = bool(plan.issues) or plan.validation_error is not None or new.outside
     definition = _def_values(actor, plan, instance, upload)
     if plan.old is not None:
         if not rows.supersede(session, plan.old.id):
@@ -244,6 +259,9 @@ def _write(session, store, actor, plan, instance, upload, stored, failed):
                    "details": {"instanceId": plan.instance_id,
                                "xmlFormId": plan.form.xml_form_id}})
     _insert_attachments(session, plan, new, blobs)
+    if new.outside:
+        record(session, actor, "submission.hold.outside", f"submission:{new.submission_id}",
+               places=[{"path": plan.outside["path"], "area": plan.outside["value"]}])
     if plan.validation_error is not None:
         record(session, None, "submission.validate.error", f"submission:{new.submission_id}",
                error=plan.validation_error)
@@ -259,7 +277,8 @@ def _def_values(actor, plan, instance, upload):
             "encrypted": instance.encrypted, "instance_name": instance.instance_name,
             "submitter_kind": actor.kind, "submitter_id": actor.id,
             "device_id": upload.device_id,
-            "user_agent": (upload.user_agent or "")[:500] or None, "issues": plan.issues}
+            "user_agent": (upload.user_agent or "")[:500] or None,
+            "issues": plan.issues if plan.outside is None else [*(plan.issues or []), plan.outside]}
 
 
 def _insert_attachments(session, plan, new, blobs):

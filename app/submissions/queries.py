@@ -56,13 +56,22 @@ def set_review_state(session, actor, submission, state):
     if state not in REVIEW_STATES and state is not None:
         raise Problem("400.75", {"value": state, "allowed": ", ".join(REVIEW_STATES)})
     before = submission.review_state
+    if state != "approved" or before == "approved":
+        _set_state(session, actor, submission, state)
+        return
+    from app.register.step import merge_approved   # noqa: PLC0415 - register builds on this
+    # an approval the approver's villages do not cover (403.51) leaves everything as it was,
+    # whoever ends the transaction
+    with session.begin_nested():
+        _set_state(session, actor, submission, state)
+        session.flush()
+        merge_approved(session, submission, actor, strict=True)
+
+
+def _set_state(session, actor, submission, state):
     submission.review_state = state
     submission.updated_at = utcnow()
     record(session, actor, "submission.update", f"submission:{submission.id}", reviewState=state)
-    if state == "approved" and before != "approved":
-        from app.register.step import merge_approved   # noqa: PLC0415 - register builds on this
-        session.flush()
-        merge_approved(session, submission, actor)
 
 
 def delete_submission(session, actor, submission):

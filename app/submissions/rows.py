@@ -36,7 +36,7 @@ _FORM_WITH_VERSION = DriverStatement(
     .limit(1))
 _DEF_BY_INSTANCE = (
     select(D.c.id, D.c.submission_id, D.c.instance_id, D.c.xml_sha256, D.c.current,
-           S.c.deleted_at)
+           S.c.deleted_at, S.c.area_id)
     .select_from(D.join(S, S.c.id == D.c.submission_id))
     .where(D.c.form_id == bindparam("form_id"), D.c.instance_id == bindparam("instance_id")))
 _SET_ISSUES = (update(D).where(D.c.id == bindparam("d"))

@@ -24,6 +24,7 @@ from app.projects.models import Project
 from app.submissions import rows
 from app.submissions.models import Submission, SubmissionDef
 from app.validation.check import CompiledForm, end_time, validate
+from app.validation.issues import KEPT_CODES
 
 #: review states validation may replace; approved and rejected are a supervisor's decision
 AUTOMATIC_STATES = (None, "edited", "hasIssues")
@@ -165,14 +166,16 @@ def review_state_after(found, review_state, edit=False):
 
 
 def check_submission(session, store, *, version_id, def_id, submission_id, root, received_at,
-                     review_state, current=True, edit=False):
-    """Validate one stored submission version again; store its issues; move the review state.
-    Returns the issues, or None when the version is not checked."""
+                     review_state, current=True, edit=False, stored=None):
+    """Validate one stored submission version again; store its issues (keeping those of
+    `stored`, its issues so far, that checking does not find: KEPT_CODES); move the review
+    state. Returns the issues, or None when the version is not checked."""
     found = issues_of(session, store, version_id=version_id, root=root, received_at=received_at)
     if found is None:
         return None
-    rows.set_issues(session, def_id, [i.as_dict() for i in found])
-    state = review_state_after(found, review_state, edit)
+    kept = [i for i in stored or [] if i.get("code") in KEPT_CODES]
+    rows.set_issues(session, def_id, [i.as_dict() for i in found] + kept)
+    state = review_state_after(found or kept, review_state, edit)
     if current and state != review_state:
         rows.update_submission(session, submission_id, review_state=state)
     return found
@@ -187,7 +190,7 @@ def revalidate(session, store, form_pk, batch=200):
         found = session.execute(
             select(SubmissionDef.id, SubmissionDef.submission_id, SubmissionDef.form_version_id,
                    SubmissionDef.xml, SubmissionDef.created_at, SubmissionDef.deprecated_id,
-                   Submission.review_state)
+                   Submission.review_state, SubmissionDef.issues)
             .join(Submission, Submission.id == SubmissionDef.submission_id)
             .where(SubmissionDef.form_id == form_pk, SubmissionDef.current.is_(True),
                    SubmissionDef.encrypted.is_(False), Submission.deleted_at.is_(None),
@@ -195,11 +198,13 @@ def revalidate(session, store, form_pk, batch=200):
             .order_by(SubmissionDef.id).limit(batch)).all()
         if not found:
             return
-        for def_id, submission_id, version_id, xml, created_at, deprecated_id, state in found:
+        for (def_id, submission_id, version_id, xml, created_at, deprecated_id, state,
+             stored) in found:
             issues = check_submission(
                 session, store, version_id=version_id, def_id=def_id,
                 submission_id=submission_id, root=safexml.parse(xml.encode("utf-8")),
-                received_at=created_at, review_state=state, edit=deprecated_id is not None)
+                received_at=created_at, review_state=state, edit=deprecated_id is not None,
+                stored=stored)
             yield submission_id, issues
             last = def_id
         session.flush()
