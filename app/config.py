@@ -88,7 +88,7 @@ def load(instance_path, overrides=None, environ=os.environ):
         config[s.key] = value
     config.update(overrides or {})
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
-    config["TRUSTED_PROXIES"] = _split(config["TRUSTED_PROXIES"])
+    config["TRUSTED_PROXIES"] = split_list(config["TRUSTED_PROXIES"])
     # No pool_pre_ping: it costs a database round trip on every request. Connections are
     # recycled hourly instead; after a database restart, the first request on each stale
     # connection fails once (a phone simply retries).
@@ -102,7 +102,7 @@ def load(instance_path, overrides=None, environ=os.environ):
     return config
 
 
-def _split(value):
+def split_list(value):
     if isinstance(value, (list, tuple, set)):
         return frozenset(value)
     return frozenset(v.strip() for v in str(value).split(",") if v.strip())

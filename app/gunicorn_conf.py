@@ -7,6 +7,8 @@ GUNICORN_CMD_ARGS, or DOORSTEP_WORKERS / DOORSTEP_THREADS).
 import multiprocessing
 import os
 
+from app.config import split_list
+
 bind = os.environ.get("DOORSTEP_BIND", "0.0.0.0:8000")
 # Measured on 2 cores (docs/performance.md), the best shape depends on the database:
 # - SQLite: 2 x cores + 1 single-threaded processes beat cores + 1 processes of 2 threads by
@@ -38,6 +40,10 @@ graceful_timeout = 30
 # Workers prove they are alive by touching a file on every request; on tmpfs that costs
 # nothing, on a disk it was ~5% of a request (gunicorn's own advice for containers).
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# Only DOORSTEP_TRUSTED_PROXIES decides whose X-Forwarded-* headers count, here as in Flask
+# (app/proxy.py): gunicorn's default trusts every local peer, so any local process could claim
+# HTTPS and have Basic credentials accepted over plain HTTP.
+forwarded_allow_ips = ",".join(sorted(split_list(os.environ.get("DOORSTEP_TRUSTED_PROXIES", ""))))
 errorlog = "-"
 accesslog = os.environ.get("DOORSTEP_ACCESS_LOG") or None
 
