@@ -130,14 +130,14 @@ def submission_preflight():
 
 @bp.route("/submission/", methods=["POST"], strict_slashes=False)
 def submission():
-    # A request without credentials is challenged before its body is read. With credentials,
-    # the body is received and parsed first and the actor lookup then opens the one
-    # transaction that stores the submission: no lock or connection is held while the bytes
-    # of a slow upload arrive, and there is no separate transaction just for authentication.
-    auth.challenge_anonymous()
+    # Credentials are checked before the body is read, so a refused phone hears 401 (or 403)
+    # before it sends a large upload, not after, and a stranger cannot make a worker receive
+    # one. That check is a read transaction of its own, ended before the body: no lock or
+    # connection is held while the bytes of a slow upload arrive. The actor is kept for the
+    # request, and intake opens the transaction that stores the submission.
+    actor = auth.require("submission.create", _project_id())
     upload = media.read_upload(request)
     try:
-        actor = auth.require("submission.create", _project_id(), end_transaction=False)
         # the request's Session itself: each use of the scoped proxy looks the session up
         # again, a few dozen times in one submission
         intake.receive(db.session(), current_app.extensions["blob_store"], actor,
