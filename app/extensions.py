@@ -20,9 +20,14 @@ NORMAL too), so no committed transaction is dropped in between.
 Waiting writers queue on an flock() of <database>.lock rather than on SQLite's busy handler,
 which sleeps in growing steps (up to 100 ms) and gave p99 latencies above a second under
 8 concurrent phones; the kernel wakes the next waiter as soon as the lock is released.
+
+Within one process, writers also queue on a process lock before the flock: under gevent
+(app/gunicorn_worker.py) a greenlet that waited in flock() while another greenlet of its own
+process held the lock would stop the whole process, the holder included.
 """
 import fcntl
 import os
+import threading
 
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -45,6 +50,17 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 _LOCK_FD = "doorstep_lock_fd"
 _WAL = "doorstep_wal_path"
 _COMMITTED = "doorstep_committed"
+_HOLDS = "doorstep_holds_process_lock"
+_process_lock = None
+
+
+def _writers_in_this_process():
+    """The process lock, made at the first write: after gevent's patching, which makes it a
+    cooperative lock (this module is imported before the patching, in gunicorn's master)."""
+    global _process_lock
+    if _process_lock is None:
+        _process_lock = threading.Lock()
+    return _process_lock
 
 
 def _is_sqlite(dbapi_connection):
@@ -81,8 +97,12 @@ def _sqlite_begin(connection):
         # A declared read-only phase (app/transactions.py): deferred, no lock.
         _send_begin(connection, "BEGIN")
         return
-    fd = connection.connection.info.get(_LOCK_FD)
+    info = connection.connection.info
+    fd = info.get(_LOCK_FD)
     if fd is not None:
+        if not info.get(_HOLDS):
+            _writers_in_this_process().acquire()
+            info[_HOLDS] = True
         fcntl.flock(fd, fcntl.LOCK_EX)
     try:
         _send_begin(connection, "BEGIN IMMEDIATE")
@@ -108,6 +128,8 @@ def _release(info):
     fd = info.get(_LOCK_FD)
     if fd is not None:
         fcntl.flock(fd, fcntl.LOCK_UN)
+    if info.pop(_HOLDS, False):
+        _process_lock.release()
 
 
 @event.listens_for(Engine, "commit")

@@ -91,6 +91,9 @@ _CATALOGUE = [
           "提交内容超过服务器允许的 {limit} 字节。"),
     Entry("500.1", 500, "The server failed unexpectedly; the phone will try again later.",
           "服务器发生意外错误，手机稍后会自动重试。"),
+    # server: connections and workers
+    Entry("408.65", 408, "The upload stopped arriving before it was complete; the phone will "
+          "send it again.", "上传在完成前中断；手机会重新发送。"),
 ]
 CATALOGUE = {e.code: e for e in _CATALOGUE}
 

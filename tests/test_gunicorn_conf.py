@@ -11,7 +11,8 @@ import app.gunicorn_conf as conf
 @pytest.fixture
 def shape(monkeypatch):
     def load(**env):
-        for name in ("DOORSTEP_DATABASE_URL", "DOORSTEP_THREADS", "DOORSTEP_WORKERS"):
+        for name in ("DOORSTEP_DATABASE_URL", "DOORSTEP_THREADS", "DOORSTEP_WORKERS",
+                     "DOORSTEP_TRUSTED_PROXIES"):
             monkeypatch.delenv(name, raising=False)
         for name, value in env.items():
             monkeypatch.setenv(name, value)
@@ -34,3 +35,10 @@ def test_the_environment_overrides_the_shape(shape):
     assert shape(DOORSTEP_DATABASE_URL="postgresql://u@h/d", DOORSTEP_THREADS="4",
                  DOORSTEP_WORKERS="3") == (3, 4)
     assert shape(DOORSTEP_THREADS="3") == (multiprocessing.cpu_count() * 2 + 1, 3)
+
+
+def test_only_the_trusted_proxies_setting_decides_whose_forwarded_headers_gunicorn_honours(shape):
+    shape()
+    assert conf.forwarded_allow_ips == ""                     # not gunicorn's 127.0.0.1,::1
+    shape(DOORSTEP_TRUSTED_PROXIES=" 10.0.0.5, 127.0.0.1 ")
+    assert conf.forwarded_allow_ips == "10.0.0.5,127.0.0.1"

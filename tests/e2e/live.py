@@ -29,8 +29,10 @@ class LiveServer:
         self.instance_dir = instance_dir or tempfile.mkdtemp(prefix="doorstep-instance-")
         env = {**os.environ, "DOORSTEP_DATABASE_URL": database_url,
                "DOORSTEP_DATA_DIR": data_dir, "DOORSTEP_INSTANCE_DIR": self.instance_dir,
-               "DOORSTEP_BIND": f"127.0.0.1:{self.port}", "DOORSTEP_WORKERS": str(workers),
-               **(env or {})}
+               "DOORSTEP_BIND": f"127.0.0.1:{self.port}", **(env or {})}
+        env.pop("DOORSTEP_WORKERS", None)
+        if workers is not None:         # None: the shipped number (2 x cores + 1)
+            env["DOORSTEP_WORKERS"] = str(workers)
         env.pop("DOORSTEP_SECRET_KEY", None)
         if secret is not None:
             env["DOORSTEP_SECRET_KEY"] = secret
