@@ -35,6 +35,15 @@ def resolve(project_id=None, challenge=True, end_transaction=True):
     return actor
 
 
+def challenge_anonymous():
+    """401 with a challenge, at once, for a request that carries no credentials of any kind:
+    clients (Collect, requests' Digest) authenticate from that challenge, so it must come
+    before a handler spends time on the body."""
+    if (request.environ.get("doorstep.url_token") is None and "st" not in request.args
+            and request.authorization is None):
+        raise _unauthorised("401.2", True)
+
+
 def _resolve(challenge):
     token = request.environ.get("doorstep.url_token") or request.args.get("st")
     if token is not None:
