@@ -51,16 +51,19 @@ _LOCK_FD = "doorstep_lock_fd"
 _WAL = "doorstep_wal_path"
 _COMMITTED = "doorstep_committed"
 _HOLDS = "doorstep_holds_process_lock"
-_process_lock = None
+_PATH = "doorstep_lock_path"
+_process_locks = {}
 
 
-def _writers_in_this_process():
-    """The process lock, made at the first write: after gevent's patching, which makes it a
-    cooperative lock (this module is imported before the patching, in gunicorn's master)."""
-    global _process_lock
-    if _process_lock is None:
-        _process_lock = threading.Lock()
-    return _process_lock
+def _writers_in_this_process(path):
+    """The process lock of one database, made at its first write: after gevent's patching,
+    which makes it a cooperative lock (this module is imported before the patching, in
+    gunicorn's master). One per database, as the flock is: a rebuild writes a scratch
+    database while it holds the live one's lock."""
+    lock = _process_locks.get(path)
+    if lock is None:
+        lock = _process_locks.setdefault(path, threading.Lock())
+    return lock
 
 
 def _is_sqlite(dbapi_connection):
@@ -86,6 +89,7 @@ def _sqlite_connect(dbapi_connection, record):
         # One open file description per connection: flock() then also excludes other
         # threads of the same process, each on its own connection.
         record.info[_LOCK_FD] = os.open(path + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        record.info[_PATH] = path
         record.info[_WAL] = path + "-wal"
 
 
@@ -101,8 +105,9 @@ def _sqlite_begin(connection):
     fd = info.get(_LOCK_FD)
     if fd is not None:
         if not info.get(_HOLDS):
-            _writers_in_this_process().acquire()
-            info[_HOLDS] = True
+            lock = _writers_in_this_process(info[_PATH])
+            lock.acquire()
+            info[_HOLDS] = lock
         fcntl.flock(fd, fcntl.LOCK_EX)
     try:
         _send_begin(connection, "BEGIN IMMEDIATE")
@@ -128,8 +133,9 @@ def _release(info):
     fd = info.get(_LOCK_FD)
     if fd is not None:
         fcntl.flock(fd, fcntl.LOCK_UN)
-    if info.pop(_HOLDS, False):
-        _process_lock.release()
+    lock = info.pop(_HOLDS, None)
+    if lock is not None:
+        lock.release()
 
 
 @event.listens_for(Engine, "commit")
@@ -168,6 +174,9 @@ def _on_reset(dbapi_connection, record, reset_state):
 
 @event.listens_for(Pool, "close")
 def _on_close(dbapi_connection, record):
+    # an invalidated connection is closed without a reset: closing its fd frees the flock,
+    # and the process lock must go with it
+    _release(record.info)
     fd = record.info.pop(_LOCK_FD, None)
     if fd is not None:
         os.close(fd)

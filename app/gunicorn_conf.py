@@ -18,15 +18,18 @@ bind = os.environ.get("DOORSTEP_BIND", "0.0.0.0:8000")
 #   round trips; with one thread per process the cores sat idle (up to a third) while every
 #   worker waited on the database. Plain submissions: 30 % more in the median of 7 pairs;
 #   submissions creating entities: about the same (6 % fewer in the median, steadier).
-# Those were gthread shapes; the shipped worker (below) has no threads, and the threads
-# figure applies only with `-k gthread`.
+# Those were gthread shapes. The shipped worker (below) has no threads (the threads figure
+# applies only with `-k gthread`), and a database call holds its process as one thread does;
+# on PostgreSQL, 4 x cores + 1 processes then take in as much as 2 x cores + 1 with 2 threads
+# did, where 2 x cores + 1 took in a third less (docs/performance.md).
 
 
 def shape_for(database_url, environ=os.environ):
     """(workers, threads) for a server on this database: the environment's, else the above."""
-    default_threads = 2 if (database_url or "").startswith("postgresql") else 1
-    return (int(environ.get("DOORSTEP_WORKERS", 2 * multiprocessing.cpu_count() + 1)),
-            int(environ.get("DOORSTEP_THREADS", default_threads)))
+    postgresql = (database_url or "").startswith("postgresql")
+    default_workers = (4 if postgresql else 2) * multiprocessing.cpu_count() + 1
+    return (int(environ.get("DOORSTEP_WORKERS", default_workers)),
+            int(environ.get("DOORSTEP_THREADS", 2 if postgresql else 1)))
 
 
 workers, threads = shape_for(os.environ.get("DOORSTEP_DATABASE_URL"))

@@ -6,18 +6,27 @@ starve the others (docs/performance.md). A connection that sends nothing for REA
 the middle of a request is closed, so the waits are bounded too; between requests gunicorn's
 keep-alive time (app/gunicorn_conf.py) applies as before.
 
-gevent makes sockets and locks cooperative; libpq waits are cooperative too (psycopg 3.1.14+
-detects gevent's patching). SQLite calls and file writes are not, and hold their worker's
-process while they run, as a single-threaded worker does.
+gevent makes sockets, sleeps and locks cooperative. Database calls and file writes are not:
+they hold their worker's process while they run, as a single-threaded worker does (SQLite's
+always; libpq's because `select` is left unpatched, see patch()).
 """
 import errno
 
+from gevent import monkey, socket
 from gunicorn.workers.ggevent import GeventWorker
 
 READ_SECONDS = 80     # above gunicorn_conf.keepalive (75), which ends idle keep-alive waits
 
 
 class Worker(GeventWorker):
+    def patch(self):
+        # select stays unpatched, so psycopg keeps its C wait (wait_c) for libpq: with gevent's
+        # select it waits in Python, which cost PostgreSQL intake about 40 % (docs/performance.md)
+        monkey.patch_all(select=False)
+        # the listening sockets as gevent sockets, as GeventWorker.patch() does
+        self.sockets = [socket.socket(s.FAMILY, socket.SOCK_STREAM, fileno=s.sock.fileno())
+                        for s in self.sockets]
+
     def handle(self, listener, client, addr):
         client.settimeout(READ_SECONDS)
         super().handle(listener, _StalledIsReset(client), addr)

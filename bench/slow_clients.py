@@ -12,7 +12,8 @@ shape before app/gunicorn_worker.py), on the same database:
   the servers' rounds interleaved (A B B A ...), since this machine's speed drifts.
 
     python bench/slow_clients.py [--db sqlite|postgresql|both] [--idle 200] [--slow 200]
-        [--rounds 4] [--n 1000] [--before DIR]     (DIR: an older checkout, run as a third server)
+        [--rounds 4] [--n 1000] [--before DIR] [--extra '-w 9']
+    (DIR: an older checkout, run as one more server; --extra: one more server's gunicorn args)
 """
 import argparse
 import os
@@ -129,6 +130,7 @@ def run(kind, args):
         shapes = [("shipped", common.ROOT, ""), ("-k gthread", common.ROOT, "-k gthread")]
         if args.before:
             shapes.insert(0, ("before", args.before, ""))
+        shapes += [(extra, common.ROOT, extra) for extra in args.extra]
         servers = [Server(name, root, cmd, url, data) for name, root, cmd in shapes]
         try:
             path = f"/v1/key/{token}/projects/1/submission"
@@ -171,6 +173,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--before", help="an older checkout, measured as a third server")
+    parser.add_argument("--extra", action="append", default=[],
+                        help="GUNICORN_CMD_ARGS of one more server (e.g. '-w 9'); repeatable")
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores; CPU reference {common.cpu_reference():.0f} ms", flush=True)
     for kind in (["sqlite", "postgresql"] if args.db == "both" else [args.db]):
