@@ -5,6 +5,7 @@ configuration table is checked against it by a test, so a setting cannot go undo
 """
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass
 
 
@@ -33,8 +34,9 @@ SETTINGS = (
             "Public base URL (e.g. https://doorstep.example.org) used in links sent to phones. "
             "Default: derived from each request."),
     Setting("DOORSTEP_SECRET_KEY", "SECRET_KEY", None,
-            "Secret for signing Digest nonces and sessions. Set it in production (and the same "
-            "on every host); default: a random key per process start."),
+            "Secret for signing Digest nonces. Set it to the same value on every host; "
+            "default: a random key made once and kept in <instance>/secret_key, which every "
+            "worker and command of this host reads."),
     Setting("DOORSTEP_TRUSTED_PROXIES", "TRUSTED_PROXIES", "",
             "Comma-separated IP addresses of reverse proxies whose X-Forwarded-Proto/-Host/-For "
             "headers are trusted. Empty: forwarded headers are ignored."),
@@ -80,9 +82,44 @@ def _instance_default(instance_path, key):
         return "sqlite:///" + os.path.join(instance_path, "doorstep.sqlite3")
     if key == "DATA_DIR":
         return os.path.join(instance_path, "data")
-    if key == "SECRET_KEY":
-        return secrets.token_hex(32)
     return None
+
+
+SECRET_FILE = "secret_key"
+
+
+def instance_secret(instance_dir):
+    """The secret kept in <instance_dir>/secret_key, made on first use. Every gunicorn worker
+    and command reads the same one (a per-process secret made other workers reject a Digest
+    nonce and cost the phone an extra 401). Race-free: the key is written whole to a private
+    temporary file and linked into place; whoever links first wins and the others read it."""
+    path = os.path.join(instance_dir, SECRET_FILE)
+    try:
+        return _read_secret(path)
+    except FileNotFoundError:
+        pass
+    os.makedirs(instance_dir, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=".secret_key-", dir=instance_dir)   # mode 0600
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass            # another process made it first: use theirs
+    finally:
+        os.unlink(temporary)
+    return _read_secret(path)
+
+
+def _read_secret(path):
+    with open(path, encoding="ascii") as f:
+        secret = f.read().strip()
+    if not secret:
+        raise RuntimeError(f"{path} is empty: delete it (a new one is made) or fill it")
+    return secret
 
 
 def normalise_database_url(url):
@@ -103,8 +140,10 @@ def load(instance_path, overrides=None, environ=os.environ):
             value = _instance_default(config.get("INSTANCE_DIR", instance_path), s.key)
         config[s.key] = value
     config.update(overrides or {})
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = instance_secret(config["INSTANCE_DIR"])
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
-    config["TRUSTED_PROXIES"] = _split(config["TRUSTED_PROXIES"])
+    config["TRUSTED_PROXIES"] = split_list(config["TRUSTED_PROXIES"])
     # No pool_pre_ping: it costs a database round trip on every request. Connections are
     # recycled hourly instead; after a database restart, the first request on each stale
     # connection fails once (a phone simply retries).
@@ -118,7 +157,7 @@ def load(instance_path, overrides=None, environ=os.environ):
     return config
 
 
-def _split(value):
+def split_list(value):
     if isinstance(value, (list, tuple, set)):
         return frozenset(value)
     return frozenset(v.strip() for v in str(value).split(",") if v.strip())

@@ -1,9 +1,9 @@
 """Read, after answering, whatever part of a request body the application did not.
 
 A request refused before its body was read (413, a 401 challenge, a bad form id) leaves the
-rest of the body in the socket. gunicorn's threaded workers then spend a thread discarding it
-and waiting, on that connection, for the next request, for up to the keep-alive time; a few
-phones with refused uploads could occupy every thread. Draining the body once the response has
+rest of the body in the socket, which gunicorn would otherwise have to discard before the next
+request on that connection (with `-k gthread`, a thread each; with the shipped gevent worker,
+a greenlet, bounded by its read deadline). Draining the body once the response has
 been sent (in the response iterable's close(), as WSGI servers call it) leaves nothing unread:
 the connection goes back to the poller and the phone already has its answer. The drain stops
 after `limit` bytes, so an endless body cannot hold a worker.

@@ -20,9 +20,14 @@ NORMAL too), so no committed transaction is dropped in between.
 Waiting writers queue on an flock() of <database>.lock rather than on SQLite's busy handler,
 which sleeps in growing steps (up to 100 ms) and gave p99 latencies above a second under
 8 concurrent phones; the kernel wakes the next waiter as soon as the lock is released.
+
+Within one process, writers also queue on a process lock before the flock: under gevent
+(app/gunicorn_worker.py) a greenlet that waited in flock() while another greenlet of its own
+process held the lock would stop the whole process, the holder included.
 """
 import fcntl
 import os
+import threading
 
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -45,6 +50,20 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 _LOCK_FD = "doorstep_lock_fd"
 _WAL = "doorstep_wal_path"
 _COMMITTED = "doorstep_committed"
+_HOLDS = "doorstep_holds_process_lock"
+_PATH = "doorstep_lock_path"
+_process_locks = {}
+
+
+def _writers_in_this_process(path):
+    """The process lock of one database, made at its first write: after gevent's patching,
+    which makes it a cooperative lock (this module is imported before the patching, in
+    gunicorn's master). One per database, as the flock is: a rebuild writes a scratch
+    database while it holds the live one's lock."""
+    lock = _process_locks.get(path)
+    if lock is None:
+        lock = _process_locks.setdefault(path, threading.Lock())
+    return lock
 
 
 def _is_sqlite(dbapi_connection):
@@ -70,6 +89,7 @@ def _sqlite_connect(dbapi_connection, record):
         # One open file description per connection: flock() then also excludes other
         # threads of the same process, each on its own connection.
         record.info[_LOCK_FD] = os.open(path + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        record.info[_PATH] = path
         record.info[_WAL] = path + "-wal"
 
 
@@ -81,8 +101,13 @@ def _sqlite_begin(connection):
         # A declared read-only phase (app/transactions.py): deferred, no lock.
         _send_begin(connection, "BEGIN")
         return
-    fd = connection.connection.info.get(_LOCK_FD)
+    info = connection.connection.info
+    fd = info.get(_LOCK_FD)
     if fd is not None:
+        if not info.get(_HOLDS):
+            lock = _writers_in_this_process(info[_PATH])
+            lock.acquire()
+            info[_HOLDS] = lock
         fcntl.flock(fd, fcntl.LOCK_EX)
     try:
         _send_begin(connection, "BEGIN IMMEDIATE")
@@ -108,6 +133,9 @@ def _release(info):
     fd = info.get(_LOCK_FD)
     if fd is not None:
         fcntl.flock(fd, fcntl.LOCK_UN)
+    lock = info.pop(_HOLDS, None)
+    if lock is not None:
+        lock.release()
 
 
 @event.listens_for(Engine, "commit")
@@ -146,6 +174,9 @@ def _on_reset(dbapi_connection, record, reset_state):
 
 @event.listens_for(Pool, "close")
 def _on_close(dbapi_connection, record):
+    # an invalidated connection is closed without a reset: closing its fd frees the flock,
+    # and the process lock must go with it
+    _release(record.info)
     fd = record.info.pop(_LOCK_FD, None)
     if fd is not None:
         os.close(fd)

@@ -1,8 +1,9 @@
 """gunicorn settings for Doorstep: `gunicorn -c python:app.gunicorn_conf wsgi:app`.
 
-gthread workers keep connections alive (phones on weak links pay dearly for new TCP and TLS
-handshakes) while they wait. Every value can be overridden the usual way (command-line flags,
-GUNICORN_CMD_ARGS, or DOORSTEP_WORKERS / DOORSTEP_THREADS).
+Workers keep connections alive (phones on weak links pay dearly for new TCP and TLS
+handshakes) while they wait, each connection in a greenlet (app/gunicorn_worker.py). Every value
+can be overridden the usual way (command-line flags, GUNICORN_CMD_ARGS, or DOORSTEP_WORKERS /
+DOORSTEP_THREADS, which applies to `-k gthread`).
 """
 import multiprocessing
 import os
@@ -17,19 +18,27 @@ bind = os.environ.get("DOORSTEP_BIND", "0.0.0.0:8000")
 #   round trips; with one thread per process the cores sat idle (up to a third) while every
 #   worker waited on the database. Plain submissions: 30 % more in the median of 7 pairs;
 #   submissions creating entities: about the same (6 % fewer in the median, steadier).
-# With one thread a slow upload holds its whole worker, so at scale put a proxy that buffers
-# request bodies in front (nginx does by default), or raise DOORSTEP_THREADS.
+# Those were gthread shapes. The shipped worker (below) has no threads (the threads figure
+# applies only with `-k gthread`), and a database call holds its process as one thread does;
+# on PostgreSQL, 4 x cores + 1 processes then take in as much as 2 x cores + 1 with 2 threads
+# did, where 2 x cores + 1 took in a third less (docs/performance.md).
 
 
 def shape_for(database_url, environ=os.environ):
     """(workers, threads) for a server on this database: the environment's, else the above."""
-    default_threads = 2 if (database_url or "").startswith("postgresql") else 1
-    return (int(environ.get("DOORSTEP_WORKERS", 2 * multiprocessing.cpu_count() + 1)),
-            int(environ.get("DOORSTEP_THREADS", default_threads)))
+    postgresql = (database_url or "").startswith("postgresql")
+    default_workers = (4 if postgresql else 2) * multiprocessing.cpu_count() + 1
+    return (int(environ.get("DOORSTEP_WORKERS", default_workers)),
+            int(environ.get("DOORSTEP_THREADS", 2 if postgresql else 1)))
 
 
 workers, threads = shape_for(os.environ.get("DOORSTEP_DATABASE_URL"))
-worker_class = "gthread"
+# One greenlet per connection (app/gunicorn_worker.py): slow or silent connections wait without
+# holding a thread. gthread held one per connection mid-request: two idle uploads timed out a
+# single-threaded SQLite server (docs/performance.md). `-k gthread` still runs the old shape,
+# with `threads` as above.
+worker_class = "app.gunicorn_worker.Worker"
+worker_connections = 1000   # per worker (gunicorn's default), slow ones included
 keepalive = 75           # longer than Collect's OkHttp idle pool (5 min) is pointless; 75 s as nginx
 timeout = 120            # a large video upload on a slow link must not be killed mid-way
 graceful_timeout = 30
@@ -38,6 +47,11 @@ graceful_timeout = 30
 # Workers prove they are alive by touching a file on every request; on tmpfs that costs
 # nothing, on a disk it was ~5% of a request (gunicorn's own advice for containers).
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# Only DOORSTEP_TRUSTED_PROXIES decides whose X-Forwarded-* headers count, here as in Flask
+# (app/proxy.py): gunicorn's default trusts every local peer, so any local process could claim
+# HTTPS and have Basic credentials accepted over plain HTTP.
+forwarded_allow_ips = ",".join(
+    p.strip() for p in os.environ.get("DOORSTEP_TRUSTED_PROXIES", "").split(",") if p.strip())
 errorlog = "-"
 accesslog = os.environ.get("DOORSTEP_ACCESS_LOG") or None
 

@@ -129,6 +129,9 @@ _CATALOGUE = [
     Entry("403.52", 403, "This change reaches a village outside the sender's ({village}); it "
           "waits for that village's supervisor.",
           "此修改涉及发送者所辖村以外的村（{village}），待该村负责人审核。"),
+    # server: connections and workers
+    Entry("408.65", 408, "The upload stopped arriving before it was complete; the phone will "
+          "send it again.", "上传在完成前中断；手机会重新发送。"),
 ]
 CATALOGUE = {e.code: e for e in _CATALOGUE}
 

@@ -121,6 +121,10 @@ def read_upload(req):
     except Problem:
         upload.close()
         raise
+    except OSError:
+        # the phone went away or stopped sending (app/gunicorn_worker.py): nobody to tell
+        upload.close()
+        raise Problem("408.65")
     if not upload.xml:
         upload.close()
         raise Problem("400.7")

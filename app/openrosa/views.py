@@ -22,6 +22,7 @@ from app.submissions import intake
 
 bp = Blueprint("openrosa", __name__)
 XML_TYPE = "text/xml; charset=utf-8"
+SMALL_BODY = 64 << 10    # bytes: a submission without attachments, sent with its headers
 
 
 @bp.url_value_preprocessor
@@ -154,14 +155,22 @@ def submission_preflight():
 
 @bp.route("/submission/", methods=["POST"], strict_slashes=False)
 def submission():
-    # A request without credentials is challenged before its body is read. With credentials,
-    # the body is received and parsed first and the actor lookup then opens the one
-    # transaction that stores the submission: no lock or connection is held while the bytes
-    # of a slow upload arrive, and there is no separate transaction just for authentication.
-    auth.challenge_anonymous()
+    # A refused phone must hear 401/403 before it sends a large upload, not after (it would
+    # send it twice), and a stranger must not make a worker receive one: unless the body is
+    # small, the credentials are checked first, in a read transaction of their own, ended
+    # before the body (no lock or connection is held while a slow upload arrives). A small
+    # body is already on its way with the headers; then only a request without credentials
+    # is challenged first, and the actor lookup opens the one transaction that stores the
+    # submission (an extra transaction per submission showed on PostgreSQL, docs/performance.md).
+    if request.content_length is not None and request.content_length <= SMALL_BODY:
+        auth.challenge_anonymous()
+        actor = None
+    else:
+        actor = auth.require("submission.create", _project_id())
     upload = media.read_upload(request)
     try:
-        actor = auth.require("submission.create", _project_id(), end_transaction=False)
+        if actor is None:
+            actor = auth.require("submission.create", _project_id(), end_transaction=False)
         # the request's Session itself: each use of the scoped proxy looks the session up
         # again, a few dozen times in one submission
         intake.receive(db.session(), current_app.extensions["blob_store"], actor,

@@ -1,5 +1,6 @@
 """Start a real gunicorn serving this checkout on a free loopback port."""
 import os
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -18,12 +19,23 @@ def free_port():
 
 
 class LiveServer:
-    def __init__(self, database_url, data_dir, workers=2, max_bytes=None, secret="e2e-secret"):
+    def __init__(self, database_url, data_dir, workers=2, max_bytes=None, secret="e2e-secret",
+                 env=None, instance_dir=None):
+        """secret=None: no DOORSTEP_SECRET_KEY, as in the quick start; env: more variables;
+        instance_dir: DOORSTEP_INSTANCE_DIR (default: a fresh temporary directory)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.own_instance = instance_dir is None
+        self.instance_dir = instance_dir or tempfile.mkdtemp(prefix="doorstep-instance-")
         env = {**os.environ, "DOORSTEP_DATABASE_URL": database_url,
-               "DOORSTEP_DATA_DIR": data_dir, "DOORSTEP_SECRET_KEY": secret,
-               "DOORSTEP_BIND": f"127.0.0.1:{self.port}", "DOORSTEP_WORKERS": str(workers)}
+               "DOORSTEP_DATA_DIR": data_dir, "DOORSTEP_INSTANCE_DIR": self.instance_dir,
+               "DOORSTEP_BIND": f"127.0.0.1:{self.port}", **(env or {})}
+        env.pop("DOORSTEP_WORKERS", None)
+        if workers is not None:         # None: the shipped number (2 x cores + 1)
+            env["DOORSTEP_WORKERS"] = str(workers)
+        env.pop("DOORSTEP_SECRET_KEY", None)
+        if secret is not None:
+            env["DOORSTEP_SECRET_KEY"] = secret
         if max_bytes:
             env["DOORSTEP_MAX_SUBMISSION_BYTES"] = str(max_bytes)
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
@@ -61,3 +73,5 @@ class LiveServer:
             self.process.wait(10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+        if self.own_instance:
+            shutil.rmtree(self.instance_dir, ignore_errors=True)

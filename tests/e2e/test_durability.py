@@ -40,9 +40,11 @@ def test_sigkill_mid_upload_loses_no_acknowledged_submission(live_server, db, pe
     phones = [threading.Thread(target=phone, args=(queue[i::4],)) for i in range(4)]
     for p in phones:
         p.start()
-    while len(acknowledged) < 60:                  # well into the stream, then crash
+    deadline = time.monotonic() + 120
+    while len(acknowledged) < 60 and time.monotonic() < deadline:   # well into the stream
         time.sleep(0.01)
-    server.kill()
+    assert len(acknowledged) >= 60, server.output()[-3000:]     # the stream really flowed
+    server.kill()                                                 # then crash
     for p in phones:
         p.join()
 

@@ -59,4 +59,4 @@ def test_setup_then_gunicorn_serves_a_phone(tmp_path):
                             b"three_checks"]           # the town's eight forms, on the phone
     finally:
         server.terminate()
-        server.wait(10)
+        server.wait(40)     # a graceful stop: gevent workers finish within graceful_timeout (30 s)
