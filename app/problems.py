@@ -103,24 +103,24 @@ _CATALOGUE = [
     Entry("400.79", 400, "The request is invalid: {summary}",
           "请求无效，请检查这些字段：{fields}（{summary}）。"),
     # Forms: ODK Validate at publish
-    Entry("400.80", 400, "{name} fails ODK Validate, the check ODK Central and ODK Collect "
+    Entry("400.81", 400, "{name} fails ODK Validate, the check ODK Central and ODK Collect "
           "apply to a form; fix the XLSForm and publish again. ODK Validate says: {errors}",
           "{name} 未通过 ODK Validate（ODK Central 和 ODK Collect 对表单所做的检查），请修改 "
           "XLSForm 后重新发布。ODK Validate 报告：{errors}"),
     # untrusted XML and what a submission may carry (safexml, submissions/lengths)
-    Entry("400.60", 400, "The submission's {what} is too long: {length} characters, at most "
+    Entry("400.63", 400, "The submission's {what} is too long: {length} characters, at most "
           "{limit}.", "提交中的 {what} 过长：{length} 个字符，最多 {limit} 个。"),
     Entry("400.61", 400, "The XML cannot be read as {encoding}: send it in UTF-8, as ODK "
           "Collect does.", "XML 无法按 {encoding} 编码读取：请使用 UTF-8 编码（ODK Collect 默认如此）。"),
     Entry("400.62", 400, "The XML has too many elements and attributes: {count}, at most {limit}.",
           "XML 的元素和属性过多：{count} 个，最多 {limit} 个。"),
-    Entry("413.60", 413, "The XML is {size} bytes, larger than the {limit} bytes this server "
+    Entry("413.63", 413, "The XML is {size} bytes, larger than the {limit} bytes this server "
           "accepts.", "XML 大小为 {size} 字节，超过服务器允许的 {limit} 字节。"),
     # auth: log-in throttle (app/auth/throttle.py)
-    Entry("429.70", 429, "Too many failed log-ins for this user or from this network; try "
+    Entry("429.71", 429, "Too many failed log-ins for this user or from this network; try "
           "again in {seconds} seconds.", "该用户或该网络登录失败次数过多，请在 {seconds} 秒后重试。"),
     # Village scope of writes (app.register.scope)
-    Entry("403.50", 403, "The submission being edited ({deprecated}) belongs to a village "
+    Entry("403.53", 403, "The submission being edited ({deprecated}) belongs to a village "
           "outside yours; it cannot be changed from this account.",
           "被修改的提交（{deprecated}）属于您所辖村以外的村，此账号不能修改它。"),
     Entry("403.51", 403, "This submission changes records of villages you do not oversee "

@@ -51,14 +51,14 @@ class Document:
 
 def parse(data):
     """Parse bytes into an lxml element; raises Problem 400.2 on anything unsafe or malformed,
-    400.61 on an encoding that cannot be read, 413.60 / 400.62 beyond the limits above."""
+    400.61 on an encoding that cannot be read, 413.63 / 400.62 beyond the limits above."""
     return read(data).root
 
 
 def read(data):
     """The parsed document and its text (what is stored: see Document)."""
     if len(data) > MAX_XML_BYTES:
-        raise Problem("413.60", {"size": len(data), "limit": MAX_XML_BYTES})
+        raise Problem("413.63", {"size": len(data), "limit": MAX_XML_BYTES})
     encoding = _encoding(data)
     if encoding == "utf-8":
         # the hot path: checks on the bytes themselves, at C speed

@@ -110,7 +110,7 @@ def attempt(username):
 
 
 def by_password(username, password):
-    """The Actor for a user name and password (POST /v1/sessions, Basic), or None; 429.70
+    """The Actor for a user name and password (POST /v1/sessions, Basic), or None; 429.71
     while held. Reads in a read-only transaction: a failure is noted on its own connection."""
     transactions.begin_reads(db.session)
     return logins.by_password(db.session, db.engine, attempt(username), password,

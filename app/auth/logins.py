@@ -21,7 +21,7 @@ _LOOKUP = (select(User, *throttle.LOCK_COLUMNS).select_from(_ONE_ROW)
 
 
 def by_password(session, engine, attempt, password, hash_method, now=None):
-    """The Actor for this user name and password, or None (a failure, noted). Raises 429.70
+    """The Actor for this user name and password, or None (a failure, noted). Raises 429.71
     while the attempt is held, before any password work."""
     now = now or utcnow()
     user, locks = _lookup(session, attempt, now)
@@ -34,7 +34,7 @@ def by_password(session, engine, attempt, password, hash_method, now=None):
 
 
 def by_digest(session, engine, attempt, accepts, now=None):
-    """The User whose HA1 `accepts(ha1)`, or None (a failure, noted); 429.70 while held."""
+    """The User whose HA1 `accepts(ha1)`, or None (a failure, noted); 429.71 while held."""
     now = now or utcnow()
     user, locks = _lookup(session, attempt, now)
     _refuse_if_held(session, attempt, locks, now)

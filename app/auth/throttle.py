@@ -108,7 +108,7 @@ class Attempt:
 
     @staticmethod
     def refusal(seconds):
-        return Problem("429.70", {"seconds": seconds}, headers=[("Retry-After", str(seconds))])
+        return Problem("429.71", {"seconds": seconds}, headers=[("Retry-After", str(seconds))])
 
     def failed(self, engine, now):
         """Note a failure, in its own short transaction on its own connection (as

@@ -70,7 +70,7 @@ def odk_validate_unavailable():
 
 
 def validate_xform(filename, xml):
-    """Run ODK Validate on a compiled XForm; returns its warnings, raises Problem 400.80 with
+    """Run ODK Validate on a compiled XForm; returns its warnings, raises Problem 400.81 with
     its errors. pyxform gives it 100 s; past that it warns and the form passes, as in Central."""
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "form.xml")
@@ -79,7 +79,7 @@ def validate_xform(filename, xml):
         try:
             return odk_validate.check_xform(path)
         except odk_validate.ODKValidateError as e:
-            raise Problem("400.80", {"name": os.path.basename(filename),
+            raise Problem("400.81", {"name": os.path.basename(filename),
                                      "errors": _report(str(e))}) from e
 
 

@@ -4,7 +4,7 @@ Rules (as ODK Central): a new version string adds a version and makes it current
 version keeps accepting submissions. The identical XForm again is a no-op (media files that
 changed are updated in place: phones see the new manifest hash). The same version string with
 different XForm content is refused (409.6). With validate=True an XLSForm that would make a new
-version must pass ODK Validate first (400.80), as on Central; tests leave it off for speed.
+version must pass ODK Validate first (400.81), as on Central; tests leave it off for speed.
 """
 import hashlib
 import io

@@ -107,7 +107,7 @@ def read_upload(req):
             upload.parts.append(part)
             if part.name == "xml_submission_file":
                 if part.size > safexml.MAX_XML_BYTES:     # spooled to disk: not read into memory
-                    raise Problem("413.60", {"size": part.size, "limit": safexml.MAX_XML_BYTES})
+                    raise Problem("413.63", {"size": part.size, "limit": safexml.MAX_XML_BYTES})
                 upload.xml = part.raw
             elif part.filename is not None:       # a file; text fields (*isIncomplete*) are not
                 part.file.seek(0)

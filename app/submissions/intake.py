@@ -9,7 +9,7 @@ submission: the transaction is written again with that failure recorded instead
 (app/submissions/processing.py).
 
 Village scope (DESIGN.md §2.6, app.register.scope): an edit of a submission the sender could
-not see (another village's) is refused with 403.50; a submission whose village answer is
+not see (another village's) is refused with 403.53; a submission whose village answer is
 outside the sender's villages is stored, marked `hasIssues` with an `outside_villages` issue,
 and not merged; the merge holds one whose entity blocks reach another village the same way.
 
@@ -214,7 +214,7 @@ def _check_edit(session, form, deprecated_id, actor):
         raise Problem("404.5", {"deprecated": deprecated_id})
     if scope.outside(actor.area_ids, old.area_id):
         # one the sender could not see (JSON API's scoping): another village's record
-        raise Problem("403.50", {"deprecated": deprecated_id})
+        raise Problem("403.53", {"deprecated": deprecated_id})
     if old.deleted_at is not None:
         raise Problem("409.18", {"instance": old.instance_id})
     if not old.current:

@@ -10,7 +10,7 @@ INSTANCE_NAME = 500         # submission_defs.instance_name
 
 
 def check(what, value, limit):
-    """Problem 400.60 when `value` is longer than `limit` characters; None passes."""
+    """Problem 400.63 when `value` is longer than `limit` characters; None passes."""
     if value is not None and len(value) > limit:
-        raise Problem("400.60", {"what": what, "length": len(value), "limit": limit})
+        raise Problem("400.63", {"what": what, "length": len(value), "limit": limit})
     return value

@@ -37,7 +37,7 @@ def _failures(db):
 
 def _assert_held(response, window=900):
     assert response.status_code == 429
-    assert response.json["code"] == 429.70
+    assert response.json["code"] == 429.71
     seconds = int(response.headers["Retry-After"])
     assert 0 < seconds <= window
     assert response.json["details"] == {"seconds": seconds}
@@ -135,7 +135,7 @@ def test_basic_over_https_is_counted_and_basic_over_http_is_not_a_failure(client
     right = {**OPENROSA, "Authorization": _basic("supervisor", "supervisor-password")}
     held = client.get(FORM_LIST, headers=right, base_url="https://localhost")
     assert held.status_code == 429 and int(held.headers["Retry-After"]) > 0
-    assert b"429.70" not in held.data and "WWW-Authenticate" not in held.headers
+    assert b"429.71" not in held.data and "WWW-Authenticate" not in held.headers
 
 
 def _challenge(client):

@@ -1,5 +1,5 @@
 """Through a real gunicorn, as ODK Central does on upload: an XLSForm that ODK Validate refuses
-is not published (400.80, Validate's own words in both languages), and the fixed form is."""
+is not published (400.81, Validate's own words in both languages), and the fixed form is."""
 import requests
 
 from tests.forms.test_odk_validate import XLSX, fixed, group_of_calculations, require_odk_validate
@@ -16,7 +16,7 @@ def test_an_upload_odk_validate_refuses_is_not_published(live_server, personas):
                             headers=headers, timeout=120)
     assert refused.status_code == 400, refused.text
     body = refused.json()
-    assert body["code"] == 400.80
+    assert body["code"] == 400.81
     assert "Group has no children! Group: ${update}" in body["message"]
     assert "未通过 ODK Validate" in body["message_zh"]
     listed = requests.get(f"{server.url}/v1/projects/1/forms", headers=headers, timeout=30)

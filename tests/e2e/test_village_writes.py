@@ -1,6 +1,6 @@
 """Issue 16, item 1, through a real gunicorn: what dongwan's phone key, and dongwan's supervisor
 over Digest, send about xishan is stored but held (hasIssues, `outside_villages`) and changes
-nothing; an edit of xishan's submission is refused (403.50); xishan's supervisor approves over
+nothing; an edit of xishan's submission is refused (403.53); xishan's supervisor approves over
 the JSON API and only then do the changes land, and the register still rebuilds the same."""
 import uuid
 

@@ -1,7 +1,7 @@
 """Writes stay in the writer's villages (issue 16, item 1): a submission that would change
 another village's register, or is filed under another village, is stored, marked `hasIssues`
 with an `outside_villages` issue and changes nothing until a supervisor who sees that village
-approves it; an edit of another village's submission is refused (403.50). The register still
+approves it; an edit of another village's submission is refused (403.53). The register still
 rebuilds to the same rows.
 
 Personas (tests/conftest.py): worker_a and the supervisor work in dongwan, worker_b in xishan;
