@@ -37,7 +37,7 @@ def _failures(db):
 
 def _assert_held(response, window=900):
     assert response.status_code == 429
-    assert response.json["code"] == 429.71
+    assert response.json["code"] == "429.71"
     seconds = int(response.headers["Retry-After"])
     assert 0 < seconds <= window
     assert response.json["details"] == {"seconds": seconds}

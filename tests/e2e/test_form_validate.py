@@ -16,7 +16,7 @@ def test_an_upload_odk_validate_refuses_is_not_published(live_server, personas):
                             headers=headers, timeout=120)
     assert refused.status_code == 400, refused.text
     body = refused.json()
-    assert body["code"] == 400.81
+    assert body["code"] == "400.81"
     assert "Group has no children! Group: ${update}" in body["message"]
     assert "未通过 ODK Validate" in body["message_zh"]
     listed = requests.get(f"{server.url}/v1/projects/1/forms", headers=headers, timeout=30)

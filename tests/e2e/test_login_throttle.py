@@ -53,7 +53,7 @@ def test_failures_on_two_hosts_and_three_schemes_hold_the_user_until_the_window_
     held = [scheme(host, "supervisor", "supervisor-password")
             for scheme in (_log_in, _digest_once, _basic_over_https) for host in hosts]
     assert [r.status_code for r in held] == [429] * 6
-    assert held[0].json()["code"] == 429.71
+    assert held[0].json()["code"] == "429.71"
     assert all(1 <= int(r.headers["Retry-After"]) <= 10 for r in held)
 
     deadline = time.monotonic() + 60

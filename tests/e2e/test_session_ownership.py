@@ -26,7 +26,7 @@ def test_only_the_owner_or_an_admin_ends_a_session(live_server, personas):
 
     refused = _end(server, supervisor, viewer)
     assert refused.status_code == 403
-    assert refused.json()["code"] == 403.2
+    assert refused.json()["code"] == "403.2"
     assert set(refused.json()) == {"code", "message", "message_zh", "details"}
     assert _forms(server, supervisor) == 200
 

@@ -189,7 +189,7 @@ def test_a_supervisor_who_does_not_see_every_village_it_changes_cannot_approve(
     assert town.phone("worker_b").submit(body).status_code == 201
     assert_held_for(db, iid, "dongwan")
     refused = review(client, login, "supervisor", "person", iid)        # dongwan's
-    assert refused.status_code == 403 and refused.json["code"] == 403.51
+    assert refused.status_code == 403 and refused.json["code"] == "403.51"
     assert "nanqiao" in refused.json["message"] and refused.json["message_zh"]
     assert submission(db, iid).review_state == "hasIssues" and get(db, NEW_PERSON) is None
     assert review(client, login, "admin", "person", iid).status_code == 200   # the town's
@@ -277,7 +277,7 @@ def test_an_edit_that_reaches_another_village_is_held_and_keeps_its_village(
     assert_held_for(db, mine, "dongwan")       # its first version was merged with dongwan
     assert_rebuilds_the_same(db)
     refused = review(client, login, "supervisor", "person", mine)        # dongwan's
-    assert refused.status_code == 403 and refused.json["code"] == 403.51
+    assert refused.status_code == 403 and refused.json["code"] == "403.51"
     assert review(client, login, "admin", "person", mine).status_code == 200
     assert get(db, ZHAO_YAN).version == 2
     assert_rebuilds_the_same(db)
