@@ -1,0 +1,2 @@
+"""One module per town form, each registering its deriver (app.events.derive.deriver).
+Importing this package registers them all."""
