@@ -110,6 +110,8 @@ _CATALOGUE = [
     # untrusted XML and what a submission may carry (safexml, submissions/lengths)
     Entry("400.63", 400, "The submission's {what} is too long: {length} characters, at most "
           "{limit}.", "提交中的 {what} 过长：{length} 个字符，最多 {limit} 个。"),
+    Entry("400.64", 400, "The submission's {what} holds a NUL character, which no text may "
+          "contain.", "提交中的 {what} 含有空字符（NUL），文本中不允许出现。"),
     Entry("400.61", 400, "The XML cannot be read as {encoding}: send it in UTF-8, as ODK "
           "Collect does.", "XML 无法按 {encoding} 编码读取：请使用 UTF-8 编码（ODK Collect 默认如此）。"),
     Entry("400.62", 400, "The XML has too many elements and attributes: {count}, at most {limit}.",

@@ -97,15 +97,19 @@ def _encoding(data):
     if name in ("UTF-8", "utf-8"):
         return "utf-8"
     try:
-        return codecs.lookup(name).name
+        info = codecs.lookup(name)
     except LookupError:
         raise Problem("400.61", {"encoding": name}) from None
+    # hex, base64, zlib and the like are codecs but not text encodings
+    if not getattr(info, "_is_text_encoding", True):
+        raise Problem("400.61", {"encoding": name})
+    return info.name
 
 
 def _decode(data, encoding):
     try:
         return data.decode(encoding)
-    except UnicodeDecodeError as e:
+    except (UnicodeError, LookupError) as e:     # `undefined` refuses every byte
         raise Problem("400.61", {"encoding": encoding.upper()}) from e
 
 

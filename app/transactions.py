@@ -14,10 +14,18 @@ from sqlalchemy.orm import scoped_session
 READ_ONLY = {"doorstep_read_only": True}
 
 
+def _actual(session):
+    return session() if isinstance(session, scoped_session) else session
+
+
+def in_transaction(session):
+    return _actual(session).in_transaction()
+
+
 def begin_reads(session):
     """Make the session's next transaction a read-only one. No effect inside a transaction,
     and none on PostgreSQL, where the first statement begins the transaction as usual."""
-    actual = session() if isinstance(session, scoped_session) else session
+    actual = _actual(session)
     if not actual.in_transaction() and actual.get_bind().dialect.name == "sqlite":
         actual.connection(execution_options=READ_ONLY)
 

@@ -21,11 +21,22 @@ class StringOrNumber(fields.Field):
         return value
 
 
+class Text(fields.String):
+    """A string without NUL characters: PostgreSQL's text columns cannot hold one, so it is a
+    400 here rather than a 500 in the database, on both databases alike."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise ValidationError("A text may not contain a NUL character.")
+        return text
+
+
 # Sessions --------------------------------------------------------------------------------------
 
 class SessionBody(Schema):
-    email = fields.String(required=True)
-    password = fields.String(required=True)
+    email = Text(required=True)
+    password = Text(required=True)
 
 
 # Forms -----------------------------------------------------------------------------------------
@@ -39,7 +50,7 @@ class FormCreateQuery(QuerySchema):
 
 
 class FormUpdateBody(Schema):
-    state = fields.String(validate=validate.OneOf(FORM_STATES))
+    state = Text(validate=validate.OneOf(FORM_STATES))
 
 
 # Submissions -----------------------------------------------------------------------------------
@@ -47,12 +58,12 @@ class FormUpdateBody(Schema):
 class SubmissionListQuery(QuerySchema):
     top = fields.Integer(data_key="$top", validate=COUNT)
     skip = fields.Integer(data_key="$skip", validate=COUNT, load_default=0)
-    reviewState = fields.String(validate=validate.OneOf((*REVIEW_STATES, "null")))
+    reviewState = Text(validate=validate.OneOf((*REVIEW_STATES, "null")))
 
 
 class SubmissionUpdateBody(Schema):
     #: null sets it back to received, as a new submission has it
-    reviewState = fields.String(required=True, allow_none=True,
+    reviewState = Text(required=True, allow_none=True,
                                 validate=validate.OneOf(REVIEW_STATES))
 
 
@@ -81,28 +92,28 @@ class EntityUpdateQuery(QuerySchema):
 
 
 def _properties():
-    return fields.Dict(keys=fields.String(), values=fields.String())
+    return fields.Dict(keys=Text(), values=Text())
 
 
 class EntityUpdateBody(Schema):
-    label = fields.String()
+    label = Text()
     data = _properties()
 
 
 class NewEntity(Schema):
-    uuid = fields.String()
-    label = fields.String(required=True)
+    uuid = Text()
+    label = Text(required=True)
     data = _properties()
 
 
 class BulkSource(Schema):
-    name = fields.String(required=True)
+    name = Text(required=True)
     size = StringOrNumber()
 
 
 class EntityCreateBody(NewEntity):
     """One entity {uuid?, label, data}, or many {entities: [...], source: {name, size?}}."""
-    label = fields.String()
+    label = Text()
     entities = fields.List(fields.Nested(NewEntity), validate=validate.Length(min=1))
     source = fields.Nested(BulkSource)
 
@@ -119,4 +130,4 @@ class EntityCreateBody(NewEntity):
 
 
 class BulkIdsBody(Schema):
-    ids = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    ids = fields.List(Text(), required=True, validate=validate.Length(min=1))

@@ -36,9 +36,8 @@ def _store():
 
 @bp.post("/sessions")
 @takes(body=inputs.SessionBody, anonymous=True)
-def create_session():
-    body = request.get_json(silent=True) or {}
-    actor = auth.by_password(str(body.get("email", "")), str(body.get("password", "")))
+def create_session(body):
+    actor = auth.by_password(body["email"], body["password"])
     token, row = log_in(db.session, actor, current_app.config["SESSION_HOURS"])
     db.session.commit()
     return jsonify(token=token, createdAt=isoformat(row.created_at),

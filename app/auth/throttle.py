@@ -86,6 +86,8 @@ class Attempt:
 
     @classmethod
     def of(cls, username, address, limits):
+        # no user name holds a NUL (PostgreSQL cannot store one): such a name is unknown
+        username = username.replace("\x00", "\ufffd")
         return cls(username, user_key(username), address_key(address), limits)
 
     def lock_params(self, now):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from app import transactions
 from app.audit.record import record
 from app.forms.compile import compile_form, validate_xform
 from app.forms.list_reads import list_reads
@@ -42,6 +43,11 @@ def publish(session, store, project_id, filename, data, media=None, actor=None, 
     media = dict(media or {})
     if compiled.itemsets is not None:
         media.setdefault("itemsets.csv", compiled.itemsets)
+    # On SQLite a fresh session reads without the write lock, and ends that read before ODK
+    # Validate runs: Java takes seconds, and every submission would wait for it.
+    fresh = not transactions.in_transaction(session)
+    if fresh:
+        transactions.begin_reads(session)
     form = session.scalar(select(Form).where(Form.project_id == project_id,
                                              Form.xml_form_id == info.xml_form_id))
     existing = form and session.scalar(select(FormVersion).where(
@@ -50,6 +56,8 @@ def publish(session, store, project_id, filename, data, media=None, actor=None, 
     if existing is not None and existing.md5 != md5:
         raise Problem("409.6", {"form": info.xml_form_id, "version": info.version or '""'})
     if validate and existing is None and compiled.source is not None:
+        if fresh:
+            transactions.end_reads(session)
         compiled.warnings += validate_xform(filename, compiled.xml)     # before any row is added
     if form is None:
         form = Form(project_id=project_id, xml_form_id=info.xml_form_id, state="open")

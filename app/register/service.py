@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.problems import Problem
 from app.projects.models import Area
-from app.register import entities
+from app.register import entities, scope
 from app.register.lists import visible_to
 from app.register.merge import AREA_PROPERTY
 from app.register.models import Dataset, DuplicateCandidate, Entity, EntityVersion
@@ -173,6 +173,10 @@ def rows_from_csv(dataset, text):
         raise Problem("400.25", {"reason": f"unknown columns: {', '.join(unknown)}"})
     items = []
     for row in reader:
+        if None in row:
+            raise Problem("400.25", {"reason": f"row {reader.line_num} has more cells than the header"})
+        if any("\x00" in (v or "") for v in row.values()):
+            raise Problem("400.25", {"reason": f"row {reader.line_num} holds a NUL character"})
         uuid = row.pop("uuid", None) or row.pop("name", None)
         label = row.pop("label", "")
         items.append({"label": label or "", "data": {k: v or "" for k, v in row.items()},
@@ -199,17 +203,21 @@ def change(session, actor, dataset, entity, body, base_version=None, force=False
 
 
 def pending_approval(session, dataset):
-    """Submissions waiting for approval whose forms create entities in this list."""
+    """Submissions waiting for approval whose forms create entities in this list; not those
+    held for reaching outside their sender's villages, which wait for that village's
+    supervisor whatever the list's policy (app.register.scope)."""
     from app.forms.models import FormVersion   # noqa: PLC0415
     version_ids = [v.id for v in session.scalars(select(FormVersion))
                    if any(b.get("dataset") == dataset.name and b.get("create")
                           for b in (v.entities or []))]
     if not version_ids:
         return []
-    return session.scalars(select(Submission).join(
+    rows = session.execute(select(Submission, SubmissionDef.issues).join(
         SubmissionDef, (SubmissionDef.submission_id == Submission.id) & SubmissionDef.current.is_(True))
         .where(SubmissionDef.form_version_id.in_(version_ids), Submission.deleted_at.is_(None),
                func.coalesce(Submission.review_state, "") .in_(["", "hasIssues", "edited"]))).all()
+    return [s for s, issues in rows
+            if not any(i.get("code") == scope.ISSUE for i in issues or [])]
 
 
 def set_approval(session, actor, dataset, required, convert=None):

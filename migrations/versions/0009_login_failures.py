@@ -2,7 +2,7 @@
 address, so that every worker and host refuses guessing together (app/auth/throttle.py).
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-02 20:00:00
 
 """

@@ -92,3 +92,34 @@ def test_external_choices_publish_itemsets_csv(publish, collect):
     assert result.missing_media == []
     names = [a.name for a in result.version.attachments]
     assert names == ["itemsets.csv"]
+
+
+def test_odk_validate_runs_without_the_sqlite_write_lock(app, db, monkeypatch):
+    """Java takes seconds: meanwhile every other writer (intake) must be able to write."""
+    import sqlite3
+
+    from app.forms import publish as publishing
+    from tests.factories import make_xlsform
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL has no database-wide write lock")
+    db.session.commit()
+    wrote = []
+
+    def another_writer_meanwhile(filename, xml):
+        other = sqlite3.connect(db.engine.url.database, timeout=0.5)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("UPDATE projects SET name = name")
+            other.commit()
+            wrote.append(True)
+        finally:
+            other.close()
+        return []
+
+    monkeypatch.setattr(publishing, "validate_xform", another_writer_meanwhile)
+    source = make_xlsform(survey=[{"type": "text", "name": "n", "label": "N"}],
+                          settings={"form_id": "locked", "version": "1"})
+    publishing.publish(db.session, app.extensions["blob_store"], 1, "locked.xlsx", source,
+                       validate=True)
+    db.session.commit()
+    assert wrote == [True]

@@ -199,3 +199,17 @@ def test_duplicate_candidates_in_another_village_are_not_shown(client, publish, 
     seen_by_village = client.get(f"{BASE}/entities/{made[0]}", headers=login("supervisor")).json
     assert seen_by_town["duplicateCandidates"] == [made[1]]
     assert seen_by_village["duplicateCandidates"] == []
+
+
+def test_item_82_convert_leaves_a_create_held_for_another_village_waiting(client, collect,
+                                                                          publish, login):
+    # worker_a (dongwan) registers someone in xishan: held for xishan's supervisor, whatever
+    # the list's approval policy becomes
+    setup(publish)
+    headers = login("admin")
+    client.patch(BASE, headers=headers, json={"approvalRequired": True})
+    eid = str(uuid.uuid4())
+    assert collect.submit(entity_instance(eid, "外村", create=True, village="xishan")).status_code == 201
+    done = client.patch(f"{BASE}?convert=true", headers=headers, json={"approvalRequired": False})
+    assert done.status_code == 200
+    assert client.get(f"{BASE}/entities/{eid}", headers=headers).status_code == 404

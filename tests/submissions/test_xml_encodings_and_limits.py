@@ -41,7 +41,13 @@ def test_utf8_text_is_kept_exactly_as_received():
 @pytest.mark.parametrize("xml, encoding", [
     (b'<?xml version="1.0" encoding="X-NOPE"?><a/>', "X-NOPE"),
     ("<a>Zoë</a>".encode("latin-1"), "UTF-8"),                 # undeclared, so UTF-8
-    ('<?xml version="1.0" encoding="IBM037"?><a/>'.encode("cp037"), "UTF-8")])
+    ('<?xml version="1.0" encoding="IBM037"?><a/>'.encode("cp037"), "UTF-8"),
+    # codecs Python knows that are not text encodings, and the one that refuses every byte
+    (b'<?xml version="1.0" encoding="hex"?><a/>', "hex"),
+    (b'<?xml version="1.0" encoding="base64"?><a/>', "base64"),
+    (b'<?xml version="1.0" encoding="zlib"?><a/>', "zlib"),
+    (b'<?xml version="1.0" encoding="rot13"?><a/>', "rot13"),
+    (b'<?xml version="1.0" encoding="undefined"?><a/>', "UNDEFINED")])
 def test_bytes_that_do_not_decode_are_400_61(xml, encoding):
     with pytest.raises(Problem) as e:
         safexml.read(xml)
