@@ -3,9 +3,10 @@
 A submission's events exist exactly when its register changes count: its current version was
 let into the register (Submission.in_register: stored without being held for review, or
 approved) and it is neither rejected nor deleted. They are written by one function, `write`
-(derive, then one multi-row Core INSERT on the driver's cursor), which every path uses: intake's processing step
-(`record_received`, after the register merge), a review decision or deletion (`resync`), the
-rebuild (app.register.rebuild) and the migration that brought older databases up to date.
+(derive, then a multi-row Core INSERT on the driver's cursor), which every path uses: intake's
+processing step (`record_received`, after the register merge), a review decision or deletion
+(`resync`), the rebuild (app.register.rebuild) and the migration that brought older databases
+up to date.
 An edit replaces the old version's events with the new one's; a held edit removes them.
 """
 import datetime as dt
@@ -14,10 +15,10 @@ import logging
 from sqlalchemy import bindparam, delete, insert, select
 
 from app import safexml
+from app.driver_sql import DriverStatement
 from app.events.derive import derive
 from app.events.kinds import KINDS
 from app.events.models import LifeEvent
-from app.driver_sql import DriverStatement
 from app.models_base import utcnow
 from app.projects.models import Area
 
