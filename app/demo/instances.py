@@ -11,9 +11,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 #: The version of each form whose instance shape the functions below write.
 VERSIONS = {"contraception_service": "2026112901", "home_visit": "2026112901",
-            "migrant": "2026112901", "person": "2026112901", "pregnancy_outcome": "2026112901",
-            "pregnancy_report": "2026120201", "prepregnancy_check": "2026112901",
-            "three_checks": "2026120201"}
+            "migrant": "2026112901", "person": "2026112901", "pregnancy_outcome": "2026120301",
+            "pregnancy_report": "2026120301", "prepregnancy_check": "2026112901",
+            "three_checks": "2026120301"}
 
 
 @dataclass
@@ -145,7 +145,8 @@ def migrant(filled, village, p, entity, instance_id):
 
 def pregnancy_report(filled, village, r, preg_entity, woman_entity, instance_id, born_range):
     first = r["birth_order"] == 1
-    body = _els([("born_after", born_range[0]), ("born_before", born_range[1])])
+    body = _els([("report_date", f"{filled:%Y-%m-%d}"), ("born_after", born_range[0]),
+                 ("born_before", born_range[1])])
     body += (f"<woman_update>{_el('woman', r['woman'])}<woman_pregnant>yes</woman_pregnant>"
              f"<meta>{woman_entity.xml()}</meta></woman_update>")
     body += _els([
@@ -154,7 +155,8 @@ def pregnancy_report(filled, village, r, preg_entity, woman_entity, instance_id,
         ("birth_order_given", None if first else r["birth_order"]),
         ("birth_order", r["birth_order"]), ("phone", r["phone"]),
         ("pregnancy_village", village), ("pregnancy_woman", r["woman"]), ("status", "reported"),
-        ("reported_by", "group_leader")])
+        ("reported_by", "group_leader"), ("reported_on", f"{filled:%Y-%m-%d}"),
+        ("prepregnancy_check_date", None)])
     return _document("pregnancy_report", filled, village, body, [preg_entity], instance_id,
                      f"{r['woman_name']} {r['lmp']}")
 
@@ -166,7 +168,10 @@ def three_checks(filled, village, c, woman_entity, preg_entity, instance_id, bor
     pregnant = c["pregnant"]
     findings = c["findings"]
     referral = "yes" if c["referral_to"] else "no"
-    body = [_els([("check_date", c["check_date"]), ("check_round", c["round"]),
+    checked_on = c["check_date"]
+    # the round is the form's calculation from the check date (c["round"] was the old h1/h2)
+    round_ = f"{checked_on[:4]}-H{1 if int(checked_on[5:7]) <= 6 else 2}"
+    body = [_els([("check_date", checked_on), ("check_round", round_),
                   ("born_after", born_range[0]), ("born_before", born_range[1]),
                   ("woman", c["woman"]), ("woman_name", c["woman_name"]),
                   ("woman_age", c["woman_age"])])]
@@ -174,12 +179,15 @@ def three_checks(filled, village, c, woman_entity, preg_entity, instance_id, bor
     body.append("<preg>" + _els([
         ("pregnancy_result", "pregnant" if pregnant else "not_pregnant"),
         ("preg_weeks", c["preg_weeks"] if pregnant else None),
+        ("ultrasound_done", "no" if pregnant and c["preg_weeks"] > 14 else None),
         ("known_pregnancy", c["known_pregnancy"]), ("pregnancy_new_id", c["pregnancy_new_id"]),
         ("pregnancy_id", c["pregnancy_id"]), ("found_lmp", c["found_lmp"]), ("lmp", c["lmp"]),
         ("edd", c["edd"]), ("pregnancy_woman", c["woman"]),
         ("pregnancy_woman_name", c["woman_name"]), ("pregnancy_village", village),
         ("pregnancy_status", "confirmed"), ("reported_by", c["reported_by"]),
-        ("birth_order", c["birth_order"])])
+        ("birth_order", c["birth_order"]),
+        ("reported_on", checked_on if pregnant and not c["known_pregnancy"] else None),
+        ("confirmed_on", checked_on if pregnant else None)])
         + f"<meta>{preg_entity.xml()}</meta></preg>")
     body.append("<gyn>" + _els([("findings", findings), ("referral", referral),
                                 ("referral_to", c["referral_to"])]) + "</gyn>")
@@ -192,32 +200,44 @@ def three_checks(filled, village, c, woman_entity, preg_entity, instance_id, bor
 
 def pregnancy_outcome(filled, village, o, preg_entity, child_entity, instance_id):
     """o: pregnancy, woman, woman_name, lmp, outcome, outcome_date, place, weeks, approval_no,
-    loss_reason, child (None or dict sex, weight, name, certificate, household, relation)."""
-    live = o["outcome"] == "live_birth"
-    delivered = o["outcome"] in ("live_birth", "stillbirth")
+    loss_reason, child (None or dict sex, weight, name, certificate, household, relation).
+    Written as version 2026120301 records a registered pregnancy: an old `late_termination` is
+    a `medical_termination`, a free-text reason is `other` with its text, a hospital gets a
+    facility and an attendant, and the one newborn is the first of the `newborn` repeat."""
+    outcome = {"late_termination": "medical_termination"}.get(o["outcome"], o["outcome"])
+    live = outcome == "live_birth"
+    delivered = outcome in ("live_birth", "stillbirth")
+    at_facility = o["place"] in ("hospital", "clinic")
+    termination = outcome in ("induced_abortion", "medical_termination")
     child = o["child"] or {}
-    body = [_els([("pregnancy", o["pregnancy"]), ("woman", o["woman"]),
-                  ("woman_name", o["woman_name"]), ("pregnancy_lmp", o["lmp"]),
-                  ("outcome", o["outcome"]), ("approval_no", o["approval_no"]),
-                  ("outcome_date", o["outcome_date"]), ("place", o["place"]),
+    body = [_els([("pregnancy_mode", "registered"), ("pregnancy", o["pregnancy"]),
+                  ("pregnancy_woman", o["woman"]), ("woman_name", o["woman_name"]),
+                  ("pregnancy_lmp", o["lmp"]), ("pregnancy_id", o["pregnancy"]),
+                  ("outcome", outcome), ("outcome_date", o["outcome_date"]),
                   ("gestational_weeks", o["weeks"]),
-                  ("loss_reason", None if delivered else o["loss_reason"]),
+                  ("approval_no", o["approval_no"] if termination and o["weeks"] >= 15 else None),
+                  ("loss_reason", None if delivered else "other"),
+                  ("loss_reason_other", None if delivered else o["loss_reason"]),
+                  ("place", o["place"]),
+                  ("facility", "县人民医院" if at_facility else None),
+                  ("attendant", "值班医生" if at_facility else None),
                   ("pregnancy_status", "delivered" if delivered else "lost"),
-                  ("pregnancy_outcome", o["outcome"]),
-                  ("pregnancy_outcome_date", o["outcome_date"])])]
-    newborn = ""
+                  ("pregnancy_outcome", outcome),
+                  ("pregnancy_outcome_date", o["outcome_date"]),
+                  ("ended_on", o["outcome_date"])])]
     if live:
-        newborn = "<newborn>" + _els([
+        body.append(_el("children_born", 1))
+        body.append("<child><newborn>" + _els([
             ("child_sex", child["sex"]), ("child_weight", child["weight"]),
             ("child_name", child["name"]), ("birth_certificate_no", child["certificate"]),
-            ("newborn_death", "no")]) + "</newborn>"
-    body.append("<child>" + newborn + _els([
-        ("child_dob", o["outcome_date"]), ("child_village", village),
-        ("child_household", child.get("household") or o.get("household")),
-        ("child_relation", child.get("relation") or o.get("relation")),
-        ("child_marital", "unmarried"), ("child_residence", "resident"),
-        ("child_deceased", "no" if live else "yes")])
-        + f"<meta>{child_entity.xml()}</meta></child>")
+            ("newborn_death", "no"),
+            ("child_dob", o["outcome_date"]), ("child_village", village),
+            ("child_household", child.get("household") or o.get("household")),
+            ("child_relation", child.get("relation") or o.get("relation")),
+            ("child_marital", "unmarried"), ("child_residence", "resident"),
+            ("child_deceased", "no"), ("child_mother", o["woman"]),
+            ("child_pregnancy", o["pregnancy"])])
+            + f"<meta>{child_entity.xml()}</meta></newborn></child>")
     return _document("pregnancy_outcome", filled, village, "".join(body), [preg_entity],
                      instance_id, f"{o['woman_name']} {o['outcome_date']}")
 
