@@ -11,8 +11,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 #: The version of each form whose instance shape the functions below write.
 VERSIONS = {"contraception_service": "2026112901", "home_visit": "2026112901",
-            "migrant": "2026112901", "person": "2026112901", "pregnancy_outcome": "2026120301",
-            "pregnancy_report": "2026120301", "prepregnancy_check": "2026112901",
+            "migrant": "2026120301", "person": "2026112901", "pregnancy_outcome": "2026120301",
+            "pregnancy_report": "2026120301", "prepregnancy_check": "2026120301",
             "three_checks": "2026120301"}
 
 
@@ -110,17 +110,22 @@ def person(filled, village, p, entity, instance_id):
 
 
 def migrant(filled, village, p, entity, instance_id):
-    """p: direction, mode, id, new_id, full_name, id_number, sex, dob, phone, place (3-tuple),
-    move_date, expected_until, reason, employer, certificate (None or (no, by, until)),
-    contraception, double_check (None or (date, iud, preg))."""
+    """p: direction, mode, id, new_id, full_name, id_number, sex, dob, phone, marital_status,
+    sons, daughters, household (or None), place (3-tuple), move_date, expected_until, reason,
+    employer, certificate (None or (no, by, until)), contraception."""
     existing = p["mode"] == "existing"
     female = p["sex"] == "female"
     cert = p["certificate"]
+    married = p["marital_status"] != "unmarried"
+    sons, daughters = (p["sons"], p["daughters"]) if married else (None, None)
     body = [_els([("direction", p["direction"]), ("mode", p["mode"]),
                   ("person", p["id"] if existing else None), ("person_new_id", p["new_id"]),
                   ("person_id", p["id"]), ("full_name", p["full_name"]),
                   ("id_number", p["id_number"]), ("sex", p["sex"]), ("dob", p["dob"]),
-                  ("phone", p["phone"])])]
+                  ("phone", p["phone"]), ("marital_status", p["marital_status"]),
+                  ("sons", sons), ("daughters", daughters),
+                  ("children_count", (sons or 0) + (daughters or 0)),
+                  ("household", p["household"])])]
     body.append("<place>" + _els(zip(("province", "county", "town"), p["place"])) + "</place>")
     body.append(_els([("move_date", p["move_date"]), ("expected_until", p["expected_until"]),
                       ("reason", p["reason"]), ("employer_or_landlord", p["employer"])]))
@@ -129,14 +134,6 @@ def migrant(filled, village, p, entity, instance_id):
         ("certificate_no", cert and cert[0]), ("certificate_issued_by", cert and cert[1]),
         ("certificate_valid_until", cert and cert[2])]) + "</certificate>")
     body.append(_el("contraception", p["contraception"] if female else None))
-    if female and p["direction"] == "out":
-        dc = p["double_check"]
-        body.append("<double_check>" + _els([
-            ("double_check_received", "yes" if dc else "no"), ("double_check_date", dc and dc[0]),
-            ("double_check_iud", dc and dc[1]), ("double_check_pregnancy", dc and dc[2])])
-            + "</double_check>")
-    else:
-        body.append("<double_check><double_check_received/></double_check>")
     body.append(_els([("residence_status", "moved_in" if p["direction"] == "in" else "moved_out"),
                       ("person_village", village)]))
     return _document("migrant", filled, village, "".join(body), [entity], instance_id,
@@ -261,8 +258,10 @@ def prepregnancy_check(filled, village, c, entity, instance_id, born_range):
     body = _els([
         ("born_after", born_range[0]), ("born_before", born_range[1]), ("woman", c["woman"]),
         ("woman_name", c["woman_name"]), ("husband", c["husband"]),
-        ("husband_name", c["husband_name"]), ("check_date", c["date"]),
+        ("husband_name", c["husband_name"]), ("husband_id_number", c["husband_id_number"]),
+        ("check_date", c["date"]),
         ("result", "risk" if risk else "normal"), ("risks", risk),
+        ("husband_result", "normal"), ("husband_risks", None),
         ("referral", ("yes" if c["referral_to"] else "no") if risk else None),
         ("referral_to", c["referral_to"] if risk else None),
         ("prepregnancy_check_date", c["date"])])

@@ -27,9 +27,17 @@ from app.demo.instances import Entity
 from app.demo.phones import Fleet, Versions, new_uuid
 from app.demo.world import (DESTINATIONS, LOSS_REASONS, LOSSES, Pregnancy, World,
                             annual_death_rate, birth_date, phone_number)
+from app.validation.rules import id_number_check_character
 
 DAY = dt.timedelta(days=1)
 GIVE_UP = dt.timedelta(days=90)
+
+
+def _a_mans_id_number(woman):
+    """A well-formed man's ID number for a husband the world does not know (the check-up
+    records his number whether or not he is in the register)."""
+    body = f"{identity.HOME_COUNTY}{woman.dob:%Y%m%d}991"
+    return body + id_number_check_character(body)
 
 
 @dataclass
@@ -626,26 +634,22 @@ class Town:
             certificate = (f"{'DW' if existing else 'LR'}{on:%Y}-{rng.randrange(10000):04d}",
                            issuer, (on + 3 * 365 * DAY).isoformat())
             self.events["certificates"] += 1
-        double_check = None
-        if person.sex == "female" and existing and rng.random() < 0.5:
-            double_check = ((on + rng.randint(30, 90) * DAY).isoformat(),
-                            "in_place" if person.contraception == "iud" else "none_fitted",
-                            "not_pregnant")
-            if double_check[0] > when.date().isoformat():
-                double_check = None
         place = rng.choice(DESTINATIONS) if existing else getattr(person, "origin",
                                                                   DESTINATIONS[0])
         contraception = (person.contraception or "none") if person.sex == "female" else ""
         p = {"direction": direction, "mode": "existing" if existing else "new",
              "id": person.uuid, "new_id": new_uuid(rng) if existing else person.uuid,
              "full_name": person.full_name, "id_number": person.id_number, "sex": person.sex,
-             "dob": person.dob.isoformat(), "phone": person.phone, "place": place,
+             "dob": person.dob.isoformat(), "phone": person.phone,
+             # The world does not know its children's sexes: split the count.
+             "marital_status": person.marital, "sons": (person.children + 1) // 2,
+             "daughters": person.children // 2,
+             "household": person.household if existing else None, "place": place,
              "move_date": on.isoformat(),
              "expected_until": (on + rng.randint(180, 720) * DAY).isoformat(),
              "reason": rng.choice(["work", "work", "business", "family", "study"]),
              "employer": rng.choice(["", "东湾砖厂", "镇工业园", "宝安电子厂", "个体"]),
-             "certificate": certificate, "contraception": contraception,
-             "double_check": double_check}
+             "certificate": certificate, "contraception": contraception}
         props = {"full_name": person.full_name, "id_number": person.id_number,
                  "sex": person.sex, "dob": person.dob.isoformat(), "phone": person.phone,
                  "contraception": contraception,
@@ -693,6 +697,8 @@ class Town:
              "husband": husband.uuid if husband and self.versions.known(
                  phone, husband.uuid, when) and husband.present else None,
              "husband_name": husband.full_name if husband else "—",
+             "husband_id_number": husband.id_number if husband and husband.id_number
+             else _a_mans_id_number(woman),
              "date": when.date().isoformat(), "risks": risks,
              "referral_to": "县妇幼保健院" if risks and rng.random() < 0.5 else None}
         entity = Entity("people", woman.uuid, update=True)
