@@ -135,6 +135,14 @@ def test_a_new_household_moving_in_gives_a_move_in_per_member():
                        "within_town": "no"}) for n in (1, 2)]
 
 
+def test_a_birth_registered_on_the_person_form_names_no_mother_it_cannot_know():
+    baby = root(instance("person_birth")).findtext("person_id")
+    assert events("person_birth") == [Event(
+        "birth", d("2026-11-05"), person=baby, other_person="", household=H2,
+        details={"sex": "male", "weight_kg": "", "certificate_no": "", "place": "",
+                 "facility": "", "father": "", "birth_order": ""})]
+
+
 def test_a_person_registered_on_marriage_and_a_change_with_no_event():
     new = root(instance("person_registered")).findtext("person_id")
     assert events("person_registered") == [
