@@ -228,12 +228,21 @@ def test_a_bride_who_marries_out_leaves_the_household(town, db):
     assert entity(db, SUN_WEI).data["spouse"] == CHEN_HONG      # carried over unchanged
 
 
-def test_a_divorce_clears_her_link_and_the_form_cannot_reach_his(town, db):
+def test_a_divorce_clears_her_link_and_his_on_his_next_visit(town, db):
     submit(town, "person_divorce")
     woman = entity(db, ZHANG_LI)
     assert (woman.data["marital_status"], woman.data["spouse"]) == ("divorced", "")
-    # One people block per form: his row changes when it is next on a form.
+    # One people block per form: his row is not on it, and changes when it next is on a form.
     assert entity(db, WANG_QIANG).data["spouse"] == ZHANG_LI
+    phone = town.phone()
+    visit = fill_form(phone, "home_visit", SAMPLES["home_visit_planning"].answers,
+                      repeats={"/data/member": 5}, seed="after the divorce")
+    assert (visit.status, visit.violations) == ("ready", [])
+    assert phone.submit(visit.xml).status_code == 201
+    assert (entity(db, WANG_QIANG).data["spouse"], entity(db, ZHANG_LI).data["spouse"],
+            entity(db, LI_XIUYING).data["spouse"]) == ("", "", WANG_JIANGUO)
+    # ... and her plan, asked of married women only, is no event now
+    assert [e.kind for e in derive("home_visit", root(visit.xml))] == []
 
 
 def test_a_death_keeps_its_date_and_the_household_counts_one_less(town, db):
