@@ -27,7 +27,7 @@ from tests.register.test_merge import entity_instance, get, people, versions  # 
 from tests.samples import instance
 from tests.samples.register import H1, WANG_QIANG, ZHAO_YAN
 
-NEW_PERSON = "ed21173a-ab5c-4c7b-babf-fea6a15c7a37"       # person_registered's 吴倩
+NEW_PERSON = etree.fromstring(instance("person_registered")).findtext("person_id")   # 吴倩
 
 
 @pytest.fixture
