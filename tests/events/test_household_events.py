@@ -271,10 +271,14 @@ def test_a_pregnancy_plan_sons_and_daughters_are_kept(town, db):
 
 
 def test_a_new_household_keeps_its_registration_type_and_family_status(town, db):
+    xml = instance("home_visit_new_household")
     submit(town, "home_visit_new_household")
-    household = entity(db, hh_id(instance("home_visit_new_household")))
+    household = entity(db, hh_id(xml))
     assert (household.data["registration_type"], household.data["family_status"]) == (
         "agricultural", "one_child")
+    # the married head and the member who is his spouse are linked, both ways
+    head, wife = member_id(xml, 1), member_id(xml, 2)
+    assert (entity(db, head).data["spouse"], entity(db, wife).data["spouse"]) == (wife, head)
 
 
 def test_a_spouse_chosen_from_the_register_links_back_on_her_next_visit(town, db):
