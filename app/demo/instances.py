@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
 #: The version of each form whose instance shape the functions below write.
-VERSIONS = {"contraception_service": "2026112901", "home_visit": "2026112901",
-            "migrant": "2026120301", "person": "2026112901", "pregnancy_outcome": "2026120301",
+VERSIONS = {"contraception_service": "2026112901", "home_visit": "2026120301",
+            "migrant": "2026120301", "person": "2026120301", "pregnancy_outcome": "2026120301",
             "pregnancy_report": "2026120301", "prepregnancy_check": "2026120301",
             "three_checks": "2026120301"}
 
@@ -61,6 +61,32 @@ def _document(form_id, filled, village, body, entities, instance_id, instance_na
     return (head + body + meta + "</data>").encode()
 
 
+def _change_details(m, changes):
+    """The 2026120301 answers a recorded change needs (cause and place of a death, the spouse's
+    name, where a move came from or went to): what the demo's world knows, or a placeholder."""
+    pairs = []
+    if "death" in changes:
+        pairs += [("death_cause", m.get("death_cause", "illness")),
+                  ("death_place", m.get("death_place", "home"))]
+    if "marriage" in changes or "divorce" in changes:
+        pairs += [("spouse", m.get("spouse")), ("spouse_name", m.get("spouse_name") or "配偶")]
+    if "moved_in" in changes:
+        pairs.append(("moved_from", m.get("moved_from") or "外地"))
+    if "moved_out" in changes:
+        pairs.append(("moved_to", m.get("moved_to") or "外地"))
+    if "moved_in" in changes or "moved_out" in changes:
+        pairs.append(("within_town", m.get("within_town", "no")))
+    return pairs
+
+
+def _children(m):
+    """Sons and daughters, asked of everyone ever married (2026120301)."""
+    if m["marital_status"] in ("", "unmarried"):
+        return [("sons", None), ("daughters", None)]
+    return [("sons", m.get("sons", m.get("children_count", "0"))),
+            ("daughters", m.get("daughters", "0"))]
+
+
 def home_visit(filled, village, visit_date, household, hh_entity, members, instance_id):
     """household: dict(mode, id, head_name, address, phone, family_card_no); members: list
     of (person dict with mode/new_id/... , Entity)."""
@@ -71,7 +97,10 @@ def home_visit(filled, village, visit_date, household, hh_entity, members, insta
     body.append("<hh>" + _els([("head_name", household["head_name"]),
                                ("address", household["address"]),
                                ("hh_phone", household["phone"]),
-                               ("family_card_no", household["family_card_no"])]) + "</hh>")
+                               ("family_card_no", household["family_card_no"]),
+                               ("registration_type", household.get("registration_type", "agricultural")),
+                               ("family_status", household.get("family_status", "none"))])
+                + "</hh>")
     counted = 0
     for m, entity in members:
         is_existing = m["mode"] == "existing"
@@ -84,9 +113,10 @@ def home_visit(filled, village, visit_date, household, hh_entity, members, insta
             ("full_name", m["full_name"]), ("id_number", m["id_number"]), ("sex", m["sex"]),
             ("dob", m["dob"]), ("relation", m["relation"]), ("changes", changes),
             ("change_date", m["change_date"] if changes != "none" else None),
+            *_change_details(m, changes.split()),
             ("marital_status", m["marital_status"]),
             ("residence_status", m["residence_status"]), ("member_phone", m["phone"]),
-            ("deceased", m["deceased"]), ("member_household", household["id"]),
+            *_children(m), ("deceased", m["deceased"]), ("member_household", household["id"]),
             ("member_village", village)]) + f"<meta>{entity.xml()}</meta></member>")
     body.append(_els([("member_count", counted), ("hh_village", village),
                       ("last_visit_date", visit_date)]))
@@ -98,12 +128,13 @@ def person(filled, village, p, entity, instance_id):
     existing = p["mode"] == "existing"
     body = _els([
         ("mode", p["mode"]), ("person", p["id"] if existing else None),
-        ("change_reason", p.get("change_reason") if existing else None),
+        ("change_reason", p.get("change_reason") or ("other" if not existing else None)),
         ("change_date", p["change_date"]), ("person_new_id", p["new_id"]), ("person_id", p["id"]),
         ("full_name", p["full_name"]), ("id_number", p["id_number"]), ("sex", p["sex"]),
         ("dob", p["dob"]), ("household", p["household"]), ("relation", p["relation"]),
         ("marital_status", p["marital_status"]), ("residence_status", p["residence_status"]),
-        ("phone", p["phone"]), ("children_count", p["children_count"]),
+        ("phone", p["phone"]), *_change_details(p, [p.get("change_reason") or ""]),
+        *_children(p),
         ("deceased", p["deceased"]), ("person_village", village)])
     return _document("person", filled, village, body, [entity], instance_id,
                      f"{p['full_name']} {p['change_date']}")
