@@ -15,7 +15,7 @@ from app.events.derive import YIELDS, Event, derive
 from app.register.models import Dataset, Entity
 from tests.conftest import FORMS_DIR
 from tests.register.test_merge import get as entity
-from tests.samples import OLD, SAMPLES, instance, old_instance
+from tests.samples import SAMPLES, earlier_form, instance, old_instance
 from tests.samples.phone import fill_form
 from tests.samples.register import (CHEN_HONG, H1, H2, H4, LI_XIUYING, LIU_MEI, SUN_MIN, SUN_WEI,
                                     WANG_JIANGUO, WANG_QIANG, ZHANG_LI)
@@ -315,7 +315,7 @@ def town_with_earlier_versions(db, client, personas, publish):
     with open(os.path.join(FORMS_DIR, "villages.csv"), "rb") as f:
         villages = f.read()
     for form in ("home_visit", "person"):
-        publish(os.path.join(OLD, f"{form}_2026112901.xlsx"), {"villages.csv": villages},
+        publish(earlier_form(form), {"villages.csv": villages},
                 filename=f"{form}.xlsx")
     assert publish_paths(sorted(glob.glob(os.path.join(FORMS_DIR, "*.xlsx"))), print) == 0
     seed_register(db.session)

@@ -1,7 +1,7 @@
 """The pregnancy forms' derivers (app/events/derivers: pregnancy_report, three_checks,
 pregnancy_outcome) turn each named sample that ODK's engine filled into the life events its
 story tells, with the form's own dates; instances of the versions before 2026120301
-(tests/samples/instances/old) still derive, their old values mapped to today's; odd input gives
+(tests/samples/earlier) still derive, their old values mapped to today's; odd input gives
 fewer events, never an exception. Writing the rows is tested in test_pregnancy_life_events."""
 import datetime as dt
 import os
@@ -11,7 +11,7 @@ from lxml import etree
 
 from app.events import derivers  # noqa: F401 - registers every deriver
 from app.events.derive import DERIVERS, YIELDS, Answers, Event, derive
-from tests.samples import INSTANCES, SAMPLES, instance
+from tests.samples import SAMPLES, instance, old_instance
 from tests.samples.register import CHEN_HONG, H4, LIU_MEI, P1, SUN_MIN, ZHANG_LI
 
 D = dt.date.fromisoformat
@@ -21,11 +21,6 @@ FORMS = ("pregnancy_report", "three_checks", "pregnancy_outcome")
 def events_of(name, old=False):
     root = etree.fromstring(old_instance(name) if old else instance(name))
     return derive(root.get("id"), root)
-
-
-def old_instance(name):
-    with open(os.path.join(INSTANCES, "old", f"{name}.xml"), "rb") as f:
-        return f.read()
 
 
 def ids(name, path, old=False):

@@ -23,10 +23,9 @@ from app.projects.models import Area
 from app.submissions.models import Submission
 from tests.conftest import FORMS_DIR
 from tests.register.test_merge import get as entity
-from tests.samples import INSTANCES, SAMPLES, instance
+from tests.samples import SAMPLES, earlier_form, instance, old_instance
 from tests.samples.register import LIU_MEI, P1
 
-OLD_FORMS = os.path.join(os.path.dirname(INSTANCES), "old_forms")
 FORMS = ("pregnancy_report", "three_checks", "pregnancy_outcome")
 COUNTED = sorted(n for n, s in SAMPLES.items()
                  if s.form in FORMS and n != "termination_without_approval")
@@ -126,7 +125,7 @@ def old_versions(app, db, tmp_path):
     them), then the town's current forms by `town`."""
     from app.cli import publish_paths
     for name in FORMS:
-        shutil.copy(os.path.join(OLD_FORMS, f"{name}.xlsx"), tmp_path / f"{name}.xlsx")
+        shutil.copy(earlier_form(name), tmp_path / f"{name}.xlsx")
     shutil.copy(os.path.join(FORMS_DIR, "villages.csv"), tmp_path / "villages.csv")
     messages = []
     assert publish_paths(sorted(str(p) for p in tmp_path.glob("*.xlsx")), messages.append) == 0, messages
@@ -135,11 +134,6 @@ def old_versions(app, db, tmp_path):
 
 OLD = ("birth", "pregnancy_loss", "pregnancy_reported_by_leader", "three_checks_finds_pregnancy",
        "three_checks_routine")
-
-
-def old_instance(name):
-    with open(os.path.join(INSTANCES, "old", f"{name}.xml"), "rb") as f:
-        return f.read()
 
 
 @pytest.mark.parametrize("name", OLD)

@@ -18,7 +18,7 @@ from app.register.models import Dataset, Entity, EntityVersion
 from app.submissions.models import Submission
 from tests.conftest import FORMS_DIR
 from tests.register.test_merge import get as entity
-from tests.samples import OLD_VERSIONS, SAMPLES, instance, old_instance
+from tests.samples import SAMPLES, earlier_form, instance, old_instance
 from tests.samples.phone import fill_form
 from tests.samples.register import (CHEN_HONG, H2, HE_JING, LI_XIUYING, SUN_MIN, WANG_QIANG,
                                     ZHANG_LI, ZHAO_YAN, ZHOU_FANG)
@@ -249,7 +249,7 @@ def old_versions(app, db):
     with open(os.path.join(FORMS_DIR, "villages.csv"), "rb") as f:
         media = {"villages.csv": f.read()}
     for form in ("migrant", "prepregnancy_check"):
-        with open(os.path.join(OLD_VERSIONS, f"{form}.xlsx"), "rb") as f:
+        with open(earlier_form(form), "rb") as f:
             publishing.publish(db.session, app.extensions["blob_store"], 1, f"{form}.xlsx",
                                f.read(), media)
     db.session.commit()

@@ -11,7 +11,7 @@ after a form changes) and that Doorstep accepts it.
     xml = instance("three_checks_finds_pregnancy")
 
 Instances of earlier form versions (what phones that have not updated still send) are kept in
-tests/samples/v<version>/ with the XLSForm of that version: see old_instance().
+tests/samples/earlier/ with the XLSForm of that version: see old_instance() and earlier_form().
 """
 import os
 from dataclasses import dataclass, field
@@ -382,26 +382,26 @@ SAMPLES = {s_name: s for s_name, s in {
 }.items()}
 
 
-#: Instances of earlier form versions, kept as phones still send them (tests/samples/old/)
-OLD = os.path.join(HERE, "old")
-
-
-def old_instance(name):
-    """An instance an earlier version of a form produced (tests/samples/old/<name>.xml)."""
-    with open(os.path.join(OLD, f"{name}.xml"), "rb") as f:
-        return f.read()
-
-
 def instance(name):
     """The instance ODK's engine produced for sample `name`, as bytes."""
     with open(os.path.join(INSTANCES, f"{name}.xml"), "rb") as f:
         return f.read()
 
 
-OLD_VERSIONS = os.path.join(HERE, "v2026112901")
+#: Earlier versions of the town's forms (<form>_<version>.xlsx) and instances they produced,
+#: kept as phones that have not updated still send them
+EARLIER = os.path.join(HERE, "earlier")
 
 
 def old_instance(name):
-    """Sample `name` as the forms' version 2026112901 produced it, as bytes."""
-    with open(os.path.join(OLD_VERSIONS, f"{name}.xml"), "rb") as f:
+    """Sample `name` as an earlier version of its form produced it (tests/samples/earlier/)."""
+    with open(os.path.join(EARLIER, f"{name}.xml"), "rb") as f:
         return f.read()
+
+
+def earlier_form(form):
+    """The path of the earlier version's XLSForm of `form` (there is one per form kept)."""
+    import glob
+    found = glob.glob(os.path.join(EARLIER, f"{form}_*.xlsx"))
+    assert len(found) == 1, found
+    return found[0]

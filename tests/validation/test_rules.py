@@ -13,7 +13,7 @@ from app.validation.check import CompiledForm, end_time, validate
 from app.validation.rules import id_number_check_character, id_number_problem
 from app.validation.service import csv_instance
 from tests.conftest import FORMS_DIR
-from tests.samples import INSTANCES, SAMPLES, instance
+from tests.samples import SAMPLES, earlier_form, instance, old_instance
 
 VILLAGES = csv_instance(open(os.path.join(FORMS_DIR, "villages.csv"), "rb").read())
 
@@ -130,14 +130,12 @@ def test_approval_missing_says_what_is_missing_in_both_languages():
 
 
 def test_an_old_versions_late_termination_without_its_number_is_flagged_too():
-    """Version 2026112901 (tests/samples/old_forms) called it late_termination and required
+    """Version 2026112901 (tests/samples/earlier) called it late_termination and required
     the number on the phone; one that arrives without it anyway is still flagged."""
-    old = os.path.join(os.path.dirname(FORMS_DIR), "tests", "samples", "old_forms")
-    with open(os.path.join(old, "pregnancy_outcome.xlsx"), "rb") as f:
+    with open(earlier_form("pregnancy_outcome"), "rb") as f:
         form = CompiledForm(build_schema(compile_form("pregnancy_outcome.xlsx", f.read()).xml),
                             "pregnancy_outcome")
-    with open(os.path.join(INSTANCES, "old", "pregnancy_loss.xml"), "rb") as f:
-        root = etree.fromstring(f.read())
+    root = etree.fromstring(old_instance("pregnancy_loss"))
     for name, value in (("outcome", "late_termination"), ("gestational_weeks", "10")):
         root.find(name).text = value
     found = [(i.path, i.code) for i in validate(form, root, end_time(form, root), {})]
