@@ -6,8 +6,15 @@ server's (read from the database by `server_register`) or the one the simulation
 applies them). The truth file holds both that expectation and the world as it really is, with
 the mess that separates them written out: duplicates, births never reported, pregnancies
 registered twice, outcomes never recorded.
+
+The life events are checked the same way: every simulated submission carries the events it
+reports (app.demo.town.event), and `event_counts` counts them, or the server's `life_events`
+rows (`server_events`), by kind, month of the event's own date, village and the details the
+town's figures are made of (`KEYS`).
 """
+import collections
 import datetime as dt
+import json
 
 from sqlalchemy import select
 
@@ -76,14 +83,113 @@ def expected_register(subs):
     """{(dataset, uuid): data} after applying every submission's entity changes in the order
     the server applies them (arrival, or a held chain's predecessor's arrival). Submissions
     made with a deliberate slip are held for review (the forms' default) and change nothing."""
-    # a held submission applies right after the one it waited for (filled before it)
-    ops = sorted(((op[0], sub.filled, sub.seq, op) for sub in subs if not sub.flagged
-                  for op in sub.ops), key=lambda x: x[:3])
+    # a held submission applies right after the one it waited for (filled before it); one
+    # approved after review applies when the supervisor approves it, after everything else
+    last = dt.datetime.max
+    ops = sorted(((last if sub.approve else op[0], sub.filled, sub.seq, op) for sub in subs
+                  if not sub.flagged or sub.approve for op in sub.ops), key=lambda x: x[:3])
     register = {}
     for *_, (_apply, dataset, uuid, kind, props) in ops:
         data = register.setdefault((dataset, uuid), {})
         data.update(props)
     return register
+
+
+#: kind -> the details an event is counted by, besides its kind, month and village
+KEYS = {
+    "birth": ("sex", "place"),
+    "newborn_death": ("place",),
+    "death": ("cause", "place"),
+    "marriage": (),
+    "divorce": (),
+    "moved_in": ("migrant",),
+    "moved_out": ("migrant",),
+    "pregnancy_reported": ("reported_by",),
+    "pregnancy_confirmed": (),
+    "pregnancy_ended": ("outcome", "reason", "weeks", "approval"),
+    "ultrasound": ("facility",),
+    "contraception_procedure": ("procedure",),
+    "iud_check": ("result",),
+    "three_checks": ("round",),
+    "pregnancy_planned": (),
+    "prepregnancy_check": ("result",),
+    "certificate_issued": ("certificate",),
+    "double_check": ("direction", "received"),
+    "reward_paid": ("benefit",),
+}
+TERMINATIONS = ("induced_abortion", "medical_termination")
+
+
+def _detail(kind, details, name):
+    if kind == "pregnancy_ended" and name == "approval":
+        # a termination at 15 weeks or later: with or without its approval number
+        try:
+            late = details.get("outcome") in TERMINATIONS and int(details.get("weeks")) >= 15
+        except (TypeError, ValueError):
+            late = False
+        if not late:
+            return ""
+        return "yes" if details.get("approval", details.get("approval_no")) not in (
+            "", None, "no") else "no"
+    value = details.get(name)
+    return "" if value is None else str(value)
+
+
+def key(kind, on, village, details):
+    """(kind, YYYY-MM, village, (detail=value, ...)): what one event is counted as."""
+    if isinstance(on, str):
+        on = dt.date.fromisoformat(on[:10]) if on else None
+    return (kind, f"{on:%Y-%m}" if on else "", village or "",
+            tuple(f"{name}={_detail(kind, details, name)}" for name in KEYS.get(kind, ())))
+
+
+def expected_events(subs):
+    """Counter of event keys the submissions should leave in `life_events`: those of every
+    submission that changes the register (not held for review, or approved after it)."""
+    counts = collections.Counter()
+    for sub in subs:
+        if sub.flagged and not sub.approve:
+            continue
+        for kind, on, village, details in sub.events:
+            counts[key(kind, on, village, details)] += 1
+    return counts
+
+
+def server_events(session):
+    """Counter of event keys of the server's `life_events` rows (each with its village's
+    code)."""
+    from app.events.models import LifeEvent
+    from app.projects.models import Area
+    counts = collections.Counter()
+    for kind, on, village, details in session.execute(select(
+            LifeEvent.kind, LifeEvent.occurred_on, Area.code, LifeEvent.details)
+            .outerjoin(Area, Area.id == LifeEvent.area_id)):
+        if isinstance(details, str):
+            details = json.loads(details or "{}")
+        counts[key(kind, on, village, details or {})] += 1
+    return counts
+
+
+def event_table(counts):
+    """{kind: {month: {village: n}}} and {kind: {detail=value: n}} of a Counter of keys, for
+    the truth file and for people to read."""
+    by_month, by_detail = {}, {}
+    for (kind, month, village, details), n in sorted(counts.items()):
+        months = by_month.setdefault(kind, {}).setdefault(month, {})
+        months[village] = months.get(village, 0) + n
+        kinds = by_detail.setdefault(kind, {})
+        for detail in details:
+            kinds[detail] = kinds.get(detail, 0) + n
+    return {"by_month_and_village": by_month, "by_details": by_detail,
+            "totals": {kind: sum(n for k, n in counts.items() if k[0] == kind)
+                       for kind in sorted({k[0] for k in counts})}}
+
+
+def event_differences(expected, found):
+    """[(key, expected, found)] wherever the two Counters differ."""
+    return [(k, expected.get(k, 0), found.get(k, 0))
+            for k in sorted(set(expected) | set(found), key=repr)
+            if expected.get(k, 0) != found.get(k, 0)]
 
 
 def server_register(session):
@@ -129,11 +235,21 @@ def truth_document(town, subs):
                    "duplicate_rate": p.duplicate_rate,
                    "unreported_birth_rate": p.unreported_birth_rate, "late_rate": p.late_rate,
                    "out_of_order_rate": p.out_of_order_rate,
-                   "checks_coverage": p.checks_coverage},
+                   "checks_coverage": p.checks_coverage,
+                   **{name: getattr(p, name) for name in RATES}},
         "submissions": {"total": len(subs), "by_form": dict(sorted(forms.items())),
-                        "flagged": sum(1 for sub in subs if sub.flagged),
+                        "flagged": sum(1 for sub in subs if sub.flagged and not sub.approve),
+                        "approved_after_review": sum(1 for sub in subs if sub.approve),
                         "late": town.fleet.late, "out_of_order": town.fleet.swapped},
         "world": world_counts(town),
         "register": expected,
+        "events": event_table(expected_events(subs)),
         "mess": town.mess,
     }
+
+
+RATES = ("fertility", "mortality", "marriage_rate", "divorce_rate", "loss_rate", "loss_mix",
+         "approval_rate", "hospital_birth_rate", "clinic_birth_rate", "neonatal_mortality",
+         "newborn_death_in_hospital", "twin_rate", "migrant_in_rate", "migrant_out_rate",
+         "certificate_rate", "double_check_rate", "double_check_received", "ultrasound_rate",
+         "prepregnancy_coverage", "iud_after_birth", "sterilisation_rate")
