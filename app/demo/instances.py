@@ -202,35 +202,39 @@ def pregnancy_report(filled, village, r, preg_entity, woman_entity, instance_id,
 
 def three_checks(filled, village, c, woman_entity, preg_entity, instance_id, born_range):
     """c: check_date, round, woman, woman_name, woman_age, iud_result, pregnant (bool),
-    preg_weeks, findings, referral_to, contraception, known_pregnancy, pregnancy_new_id,
-    pregnancy_id, found_lmp, lmp, edd, reported_by, birth_order."""
+    preg_weeks, ultrasound (None or (date, facility, operator)), findings, referral_to,
+    contraception, known_pregnancy, pregnancy_new_id, pregnancy_id, found_lmp, lmp, edd,
+    reported_by, birth_order, and what the pregnancies list shows: reported_on,
+    confirmed_on, ultrasound_before, prepregnancy_check_date."""
     pregnant = c["pregnant"]
     us = c["ultrasound"]
     findings = c["findings"]
-    referral = "yes" if c["referral_to"] else "no"
     body = [_els([("check_date", c["check_date"]), ("check_round", c["round"]),
                   ("born_after", born_range[0]), ("born_before", born_range[1]),
                   ("woman", c["woman"]), ("woman_name", c["woman_name"]),
                   ("woman_age", c["woman_age"])])]
     body.append(f"<iud>{_el('iud_result', c['iud_result'])}</iud>")
-    body.append("<preg>" + _els([
-        ("pregnancy_result", "pregnant" if pregnant else "not_pregnant"),
-        ("preg_weeks", c["preg_weeks"] if pregnant else None),
-        ("known_pregnancy", c["known_pregnancy"]), ("pregnancy_new_id", c["pregnancy_new_id"]),
-        ("pregnancy_id", c["pregnancy_id"]), ("found_lmp", c["found_lmp"]), ("lmp", c["lmp"]),
-        ("edd", c["edd"]), ("pregnancy_woman", c["woman"]),
-        ("pregnancy_woman_name", c["woman_name"]), ("pregnancy_village", village),
-        ("pregnancy_status", "confirmed"), ("reported_by", c["reported_by"]),
-        ("birth_order", c["birth_order"]),
-        ("reported_on", c["check_date"] if pregnant and not c["known_pregnancy"] else None),
-        ("confirmed_on", c["check_date"] if pregnant else None),
-        ("ultrasound_done", ("yes" if us else "no") if pregnant and c["preg_weeks"] > 14
-         else None),
-        ("ultrasound_date", us and us[0]), ("ultrasound_facility", us and us[1]),
-        ("ultrasound_operator", us and us[2]), ("pregnancy_ultrasound_date", us and us[0])])
+    asked = pregnant and c["preg_weeks"] > 14
+    body.append("<preg>" + _els(
+        [("pregnancy_result", "pregnant" if pregnant else "not_pregnant")]
+        + ([("preg_weeks", c["preg_weeks"])] if pregnant else [])
+        + ([("ultrasound_done", "yes" if us else "no")] if asked else [])
+        + ([("ultrasound_date", us[0]), ("ultrasound_facility", us[1]),
+            ("ultrasound_operator", us[2])] if us else [])
+        + [("known_pregnancy", c["known_pregnancy"]), ("pregnancy_new_id", c["pregnancy_new_id"]),
+           ("pregnancy_id", c["pregnancy_id"]), ("found_lmp", c["found_lmp"]), ("lmp", c["lmp"]),
+           ("edd", c["edd"]), ("pregnancy_woman", c["woman"]),
+           ("pregnancy_woman_name", c["woman_name"]), ("pregnancy_village", village),
+           ("pregnancy_status", "confirmed"), ("reported_by", c["reported_by"]),
+           ("birth_order", c["birth_order"]), ("reported_on", c["reported_on"]),
+           ("confirmed_on", c["confirmed_on"]),
+           ("pregnancy_ultrasound_date", (us and us[0]) or c["ultrasound_before"]),
+           ("prepregnancy_check_date", c["prepregnancy_check_date"])])
         + f"<meta>{preg_entity.xml()}</meta></preg>")
-    body.append("<gyn>" + _els([("findings", findings), ("referral", referral),
-                                ("referral_to", c["referral_to"])]) + "</gyn>")
+    body.append("<gyn>" + _els([("findings", findings),
+                                ("referral", "yes" if c["referral_to"] else "no")]
+                               + ([("referral_to", c["referral_to"])] if c["referral_to"]
+                                  else [])) + "</gyn>")
     body.append(_els([("contraception", c["contraception"]), ("iud_status", c["iud_result"]),
                       ("last_checks_date", c["check_date"]),
                       ("pregnant", "yes" if pregnant else "no")]))
@@ -238,46 +242,65 @@ def three_checks(filled, village, c, woman_entity, preg_entity, instance_id, bor
                      f"{c['woman_name']} {c['check_date']}")
 
 
-def pregnancy_outcome(filled, village, o, preg_entity, child_entities, instance_id):
-    """o: mode (registered/unregistered), pregnancy, woman, woman_name, lmp, edd, outcome,
-    outcome_date, place, facility, attendant, weeks, approval_no, loss_reason,
-    loss_reason_other, household, spouse, birth_order, children (list of dict sex, weight,
-    name, certificate, relation, death: None or (place, date, cause, checked))."""
+def pregnancy_outcome(filled, village, o, preg_entity, child_entities, instance_id,
+                      born_range):
+    """o: mode (registered/unregistered), pregnancy, woman, woman_name, lmp (the list's, for
+    a registered one), outcome, outcome_date, place, facility, attendant, weeks, approval_no,
+    loss_reason, loss_reason_other, household, spouse, birth_order, prepregnancy_check_date,
+    children (list of dict sex, weight, name, certificate, relation, death: None or (place,
+    date, cause, checked))."""
+    import datetime as dt
     registered = o["mode"] == "registered"
     live = o["outcome"] == "live_birth"
     delivered = o["outcome"] in ("live_birth", "stillbirth")
-    status = "delivered" if delivered else "lost"
-    body = [_els([
-        ("pregnancy_mode", o["mode"]), ("pregnancy", o["pregnancy"] if registered else None),
-        ("woman", o["woman"]), ("pregnancy_id", o["pregnancy"]),
-        ("woman_name", o["woman_name"]), ("pregnancy_lmp", o["lmp"] if registered else None),
-        ("outcome", o["outcome"]), ("outcome_date", o["outcome_date"]),
-        ("gestational_weeks", o["weeks"]),
-        ("loss_reason", None if delivered else o["loss_reason"]),
-        ("loss_reason_other", o["loss_reason_other"]), ("approval_no", o["approval_no"]),
-        ("place", o["place"]), ("facility", o["facility"]), ("attendant", o["attendant"]),
-        ("children_born", len(o["children"]) if live else None),
-        ("pregnancy_status", status), ("pregnancy_outcome", o["outcome"]),
-        ("pregnancy_outcome_date", o["outcome_date"]), ("ended_on", o["outcome_date"]),
-        ("pregnancy_woman", o["woman"]), ("pregnancy_woman_name", o["woman_name"]),
-        ("pregnancy_village", village), ("lmp", o["lmp"]), ("edd", o["edd"])])]
-    for child, entity in zip(o["children"], child_entities):
-        death = child["death"]
-        body.append("<newborn>" + _els([
-            ("child_sex", child["sex"]), ("child_weight", child["weight"]),
-            ("child_name", child["name"]), ("birth_certificate_no", child["certificate"]),
-            ("newborn_death", death[0] if death else "no"),
-            ("newborn_death_date", death and death[1].isoformat()),
-            ("newborn_death_cause", death and death[2]),
-            ("newborn_death_checked", death[3] if death and death[0] == "outside_hospital"
-             else None),
-            ("child_dob", o["outcome_date"]), ("child_village", village),
-            ("child_household", o["household"]), ("child_relation", child["relation"]),
-            ("child_mother", o["woman"]), ("child_father", o["spouse"]),
-            ("child_marital", "unmarried"), ("child_residence", "resident"),
-            ("child_deceased", "yes" if death else "no"),
-            ("child_pregnancy", o["pregnancy"])])
-            + f"<meta>{entity.xml()}</meta></newborn>")
+    late = o["outcome"] in ("induced_abortion", "medical_termination") and o["weeks"] >= 15
+    on = dt.date.fromisoformat(o["outcome_date"])
+    lmp = o["lmp"] if registered else (on - dt.timedelta(days=7 * o["weeks"])).isoformat()
+    edd = (dt.date.fromisoformat(lmp) + dt.timedelta(days=280)).isoformat()
+    body = [_els(
+        [("born_after", born_range[0]), ("born_before", born_range[1]),
+         ("pregnancy_mode", o["mode"])]
+        + ([("pregnancy", o["pregnancy"])] if registered else [("woman", o["woman"])])
+        + [("pregnancy_woman", o["woman"]), ("woman_name", o["woman_name"]),
+           ("pregnancy_lmp", o["lmp"] if registered else None),
+           ("pregnancy_new_id", o["pregnancy"] if not registered else o["new_id"]),
+           ("pregnancy_id", o["pregnancy"]), ("outcome", o["outcome"]),
+           ("outcome_date", o["outcome_date"]), ("gestational_weeks", o["weeks"])]
+        + ([("approval_no", o["approval_no"])] if late else [])
+        + ([("loss_reason", o["loss_reason"])] if not delivered else [])
+        + ([("loss_reason_other", o["loss_reason_other"])]
+           if o["loss_reason"] == "other" else [])
+        + [("place", o["place"])]
+        + ([("facility", o["facility"]), ("attendant", o["attendant"])]
+           if o["place"] in ("hospital", "clinic") else [])
+        + [("lmp", lmp), ("edd", edd), ("pregnancy_village", village),
+           ("prepregnancy_check_date", o["prepregnancy_check_date"]),
+           ("birth_order", o["birth_order"]),
+           ("pregnancy_status", "delivered" if delivered else "lost"),
+           ("pregnancy_outcome", o["outcome"]), ("pregnancy_outcome_date", o["outcome_date"]),
+           ("ended_on", o["outcome_date"])]
+        + ([("children_born", len(o["children"]))] if live else []))]
+    if live:
+        body.append("<child>")
+        for position, (child, entity) in enumerate(zip(o["children"], child_entities)):
+            death = child["death"]
+            body.append("<newborn>" + _els(
+                [("child_sex", child["sex"]), ("child_weight", child["weight"]),
+                 ("child_name", child["name"]), ("birth_certificate_no", child["certificate"]),
+                 ("newborn_death", death[0] if death else "no")]
+                + ([("newborn_death_date", death[1].isoformat()),
+                    ("newborn_death_cause", death[2])] if death else [])
+                + ([("newborn_death_checked", death[3])]
+                   if death and death[0] == "outside_hospital" else [])
+                + [("child_dob", o["outcome_date"]), ("child_village", village),
+                   ("child_household", o["household"]), ("child_relation", child["relation"]),
+                   ("child_marital", "unmarried"), ("child_residence", "resident"),
+                   ("child_deceased", "yes" if death else "no"), ("child_mother", o["woman"]),
+                   ("child_father", o["spouse"]), ("child_pregnancy", o["pregnancy"]),
+                   ("child_death_date", death[1].isoformat() if death else None),
+                   ("child_birth_order", o["birth_order"] + position)])
+                + f"<meta>{entity.xml()}</meta></newborn>")
+        body.append("</child>")
     return _document("pregnancy_outcome", filled, village, "".join(body), [preg_entity],
                      instance_id, f"{o['woman_name']} {o['outcome_date']}")
 

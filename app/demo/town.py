@@ -828,7 +828,10 @@ class Town:
         r = {"woman": woman.uuid, "woman_name": woman.full_name, "lmp": lmp, "edd": edd,
              "birth_order": pregnancy.birth_order, "phone": woman.phone,
              "report_date": on.isoformat(),
-             "prepregnancy_check_date": getattr(woman, "prepregnancy_check_date", "")}
+             "prepregnancy_check_date": self.shown.get((woman.uuid, "prepregnancy_check_date"),
+                                                       "")}
+        self.shown[(entity_id, "reported_on")] = r["report_date"]
+        self.shown[(entity_id, "prepregnancy_check_date")] = r["prepregnancy_check_date"]
         props = {"woman_name": woman.full_name, "lmp": lmp, "edd": edd,
                  "birth_order": str(pregnancy.birth_order), "phone": woman.phone,
                  "village": woman.village, "woman": woman.uuid, "status": "reported",
@@ -896,7 +899,21 @@ class Town:
              "found_lmp": found_lmp, "lmp": lmp, "edd": edd,
              "reported_by": "group_leader" if known else "health_centre",
              "birth_order": pregnancy.birth_order if pregnant else 1,
-             "ultrasound": ultrasound}
+             "ultrasound": ultrasound,
+             "reported_on": self.shown.get((known, "reported_on"), "") if known
+             else on.isoformat() if pregnant else None,
+             "confirmed_on": (self.shown.get((known, "confirmed_on")) or on.isoformat())
+             if pregnant else None,
+             "ultrasound_before": self.shown.get((known, "ultrasound_date"), ""),
+             "prepregnancy_check_date": self.shown.get((known, "prepregnancy_check_date"), "")
+             if known else self.shown.get((woman.uuid, "prepregnancy_check_date"), "")}
+        if pregnant:
+            self.shown.update({(pregnancy_id, "reported_on"): c["reported_on"],
+                               (pregnancy_id, "confirmed_on"): c["confirmed_on"],
+                               (pregnancy_id, "prepregnancy_check_date"):
+                               c["prepregnancy_check_date"],
+                               (pregnancy_id, "ultrasound_date"):
+                               (ultrasound and ultrasound[0]) or c["ultrasound_before"]})
         woman_props = {"contraception": contraception, "iud_status": iud,
                        "last_checks_date": on.isoformat(), "pregnant": "yes" if pregnant else "no"}
         woman_entity = Entity("people", woman.uuid, update=True)
@@ -975,7 +992,11 @@ class Town:
              "outcome": outcome, "outcome_date": on.isoformat(), "place": place,
              "facility": facility, "attendant": attendant, "weeks": pregnancy.weeks,
              "approval_no": approval_no, "loss_reason": reason, "loss_reason_other": reason_other,
-             "household": woman.household or "", "spouse": woman.spouse or "",
+             "household": woman.household or "",
+             "spouse": self.shown.get((woman.uuid, "spouse"), ""), "new_id": new_uuid(rng),
+             "prepregnancy_check_date": self.shown.get((entity_id, "prepregnancy_check_date"),
+                                                       "") if registered else self.shown.get(
+                 (woman.uuid, "prepregnancy_check_date"), ""),
              "birth_order": pregnancy.birth_order, "children": []}
         events = [event("pregnancy_ended", on, village, outcome=outcome, reason=reason or "",
                         weeks=pregnancy.weeks,
@@ -1012,7 +1033,8 @@ class Town:
         flagged = late and not approval_no
         arrival = self._submit("pregnancy_outcome", phone, when,
                                lambda iid: instances.pregnancy_outcome(
-                                   when, village, o, preg_entity, child_entities, iid),
+                                   when, village, o, preg_entity, child_entities, iid,
+                                   born_range(when.date())),
                                entities, flagged=flagged, events=events, approve=flagged)
         self.versions.closed[entity_id] = (phone, when, arrival)
 
@@ -1196,7 +1218,7 @@ class Town:
              "date": on.isoformat(), "risks": risks,
              "referral_to": "县妇幼保健院" if risks and rng.random() < 0.5 else None}
         entity = Entity("people", woman.uuid, update=True)
-        woman.prepregnancy_check_date = c["date"]
+        self.shown[(woman.uuid, "prepregnancy_check_date")] = c["date"]
         self.events["prepregnancy_checks"] += 1
         self._submit("prepregnancy_check", phone, when, lambda iid: instances.prepregnancy_check(
             when, woman.village, c, entity, iid, born_range(on)),
