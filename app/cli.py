@@ -297,11 +297,13 @@ def rebuild_command(check_only):
             report = rebuild.replace(db.session, DEFAULT_PROJECT_ID, bar.update)
             db.session.commit()
     click.echo(f"{report.events} changes replayed, {report.entities} entities.")
+    click.echo(f"{report.life_events} life events derived from the counted submissions.")
     if check_only:
         for line in report.differences[:50]:
             click.echo(f"  {line}")
         if report.differences:
-            raise click.ClickException(f"{len(report.differences)} differences from the live register.")
+            raise click.ClickException(f"{len(report.differences)} differences from the live "
+                                       "register and its life events.")
         click.echo("No difference from the live register.")
 
 

@@ -8,16 +8,24 @@ is a defect, and that is what this is for.
 The scratch copy is a temporary SQLite database holding the reference rows the merge reads
 (projects, villages, forms and versions, lists and their properties, submissions) and
 nothing of the register.
+
+Life events are rebuilt too: every counted submission's current version is derived again
+(app.events.record.write, the one way they are written) into the scratch copy, and compared
+with, or put in place of, the live `life_events` (ids and write times aside).
 """
 import os
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import create_engine, delete, insert, select, text, update
+from sqlalchemy import create_engine, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from app import safexml
+from app.events.models import LifeEvent
+from app.events import record as life
 from app.extensions import db
+from app.forms.models import Form, FormVersion
 from app.register import entities, merge
 from app.register.models import (AreaRevision, Dataset, DuplicateCandidate, Entity,
                                  EntityBacklog, EntityVersion, RegisterEvent)
@@ -34,6 +42,7 @@ class Report:
     events: int = 0
     entities: int = 0
     differences: list = field(default_factory=list)
+    life_events: int = 0
 
 
 @contextmanager
@@ -134,13 +143,62 @@ def compare(live, rebuilt):
     return differences
 
 
+def derive_life_events(session, project_id):
+    """Write the life events of every counted submission of the project into `session`'s
+    life_events (the scratch copy's, which starts empty). Returns how many."""
+    from app.submissions.models import Submission, SubmissionDef   # noqa: PLC0415
+    rows = session.execute(
+        select(Submission.id, Submission.area_id, Form.xml_form_id, SubmissionDef.id.label("def_id"),
+               SubmissionDef.xml, FormVersion.version)
+        .join(Form, Form.id == Submission.form_id)
+        .join(SubmissionDef, (SubmissionDef.submission_id == Submission.id)
+              & SubmissionDef.current.is_(True))
+        .join(FormVersion, FormVersion.id == SubmissionDef.form_version_id)
+        .where(Form.project_id == project_id, Submission.in_register.is_(True),
+               Submission.deleted_at.is_(None), SubmissionDef.encrypted.is_(False),
+               func.coalesce(Submission.review_state, "") != "rejected")
+        .order_by(Submission.id))
+    return sum(life.write(session, project_id, r.id, r.def_id, r.xml_form_id,
+                          safexml.parse(r.xml.encode("utf-8")), r.version, r.area_id)
+               for r in rows.all())
+
+
+def life_event_snapshot(session, project_id):
+    """(submission id, position) -> the event's values, for comparing."""
+    T = LifeEvent.__table__
+    keys = [c for c in life.COLUMNS if c != "created_at"]
+    return {(r.submission_id, r.position): {k: getattr(r, k) for k in keys}
+            for r in session.execute(select(*(T.c[k] for k in keys))
+                                     .where(T.c.project_id == project_id))}
+
+
+def compare_life_events(live, rebuilt):
+    differences = []
+    for key in sorted(set(live) | set(rebuilt)):
+        a, b = live.get(key), rebuilt.get(key)
+        where = f"life event {key[1]} of submission {key[0]}"
+        if a is None or b is None:
+            kind = (a or b)["kind"]
+            differences.append(f"{where} ({kind}): only in the {'rebuilt' if a is None else 'live'}"
+                               " events")
+            continue
+        for name in a:
+            if a[name] != b[name]:
+                differences.append(f"{where} {name}: live {a[name]!r}, rebuilt {b[name]!r}")
+    return differences
+
+
 def check(live_session, project_id, progress=None):
-    """Rebuild into a scratch copy and report how it differs from the live register."""
+    """Rebuild into a scratch copy and report how it differs from the live register and its
+    life events."""
     events = _events(live_session, project_id)
     with scratch(live_session) as session:
         replay(session, events, progress)
         report = Report(len(events), len(snapshot(session)),
                         compare(snapshot(live_session), snapshot(session)))
+        report.life_events = derive_life_events(session, project_id)
+        report.differences += compare_life_events(life_event_snapshot(live_session, project_id),
+                                                  life_event_snapshot(session, project_id))
     return report
 
 
@@ -154,6 +212,13 @@ def replace(live_session, project_id, progress=None):
         rows = {t: [dict(r._mapping) for r in session.execute(select(t.__table__))] for t in tables}
         revisions = session.execute(select(Dataset.id, Dataset.revision,
                                            Dataset.schema_revision)).all()
+        life_count = derive_life_events(session, project_id)
+        life_rows = [dict(r._mapping) for r in session.execute(select(*(
+            LifeEvent.__table__.c[c] for c in life.COLUMNS)).order_by(LifeEvent.id))]
+    live_session.execute(delete(LifeEvent.__table__)
+                         .where(LifeEvent.__table__.c.project_id == project_id))
+    if life_rows:
+        live_session.execute(insert(LifeEvent.__table__), life_rows)
     backlog = [dict(r._mapping) for r in live_session.execute(select(EntityBacklog.__table__))]
     for table in REGISTER_TABLES:
         live_session.execute(delete(table.__table__))
@@ -173,4 +238,4 @@ def replace(live_session, project_id, progress=None):
         live_session.execute(update(Dataset).where(Dataset.id == dataset_id)
                              .values(revision=Dataset.revision + revision + 1,
                                      schema_revision=Dataset.schema_revision + 1))
-    return Report(len(events), sum(1 for _ in rows[Entity]))
+    return Report(len(events), sum(1 for _ in rows[Entity]), life_events=life_count)

@@ -1,7 +1,8 @@
 """The register merge as a step of intake's processing (app.submissions.processing), and on
 approval: a submission's entity blocks are merged as it is stored, unless validation found
 issues and its form says such submissions wait for a supervisor (the default); approving one
-(or one whose list requires approval to create) merges it then.
+(or one whose list requires approval to create) merges it then. A submission let in, at
+intake or on approval, is marked `in_register`; its life events follow that (app.events.record).
 
 Failures never change what the phone heard: the entity changes roll back, the submission is
 marked `hasIssues`, and every block's error is kept in the audit log (`entity.error`).
@@ -13,6 +14,7 @@ approver who does not see every village it changes is refused (403.51).
 from sqlalchemy import select
 
 from app.audit.record import record
+from app.events import record as events
 from app.auth.actors import area_scope
 from app.forms.models import Form
 from app.problems import Problem
@@ -21,11 +23,18 @@ from app.register.merge import MergeFailed, SubmissionRef, merge_submission, ref
 from app.submissions import rows
 
 
+def held_for_review(session, received):
+    """Whether a submission just stored waits for a supervisor rather than changing the
+    register: its village answer is outside the sender's villages, or validation found issues
+    and its form says such submissions wait (the default). Asked once per submission."""
+    if received.held is None:
+        received.held = bool(received.outside) or bool(received.issues) and not session.scalar(
+            select(Form.issues_update_register).where(Form.id == received.form_id))
+    return received.held
+
+
 def merge_received(session, received):
-    if received.outcome not in ("created", "edited") or received.outside:
-        return                                   # held for the other village's supervisor
-    if received.issues and not session.scalar(
-            select(Form.issues_update_register).where(Form.id == received.form_id)):
+    if received.outcome not in ("created", "edited") or held_for_review(session, received):
         return                                   # waits for a supervisor's approval
     if received.outcome == "edited" or received.project_id is None:
         ref = ref_for_def(session, received.def_id)
@@ -77,7 +86,7 @@ def merge_approved(session, submission, actor=None, strict=False):
     ref.scope = None if approver is None else scope.union(area_scope(session, *ref.submitter),
                                                           approver)
     try:
-        return merge_submission(session, ref)
+        result = merge_submission(session, ref)
     except MergeFailed as e:
         if strict and e.outside():
             raise Problem("403.51", {"villages": ", ".join(sorted(
@@ -85,6 +94,10 @@ def merge_approved(session, submission, actor=None, strict=False):
                 ) from None
         _record(session, ref.submission_id, e)
         return "failed"
+    # let in: its life events count from now on (app.events.record)
+    rows.update_submission(session, ref.submission_id, in_register=True)
+    events.resync(session, ref.submission_id)
+    return result
 
 
 def _record(session, submission_id, failed):

@@ -33,6 +33,7 @@ from app.audit.record import record
 from app.models_base import utcnow
 from app.problems import Problem
 from app.register import scope
+from app.register.step import held_for_review
 from app.storage.service import discard_unreferenced, insert_blob_rows
 from app.submissions import areas, processing, rows
 from app.submissions.parse import expected_attachments, read_instance
@@ -75,6 +76,8 @@ class Received:
     actor: object = None
     version_md5: str = None
     outside: bool = False       # held: its village answer is outside the sender's villages
+    held: bool = None           # waits for a supervisor (register.step.held_for_review)
+    failures: frozenset = frozenset()   # processors whose failure this write records
 
 
 @dataclass
@@ -235,6 +238,8 @@ def _write(session, store, actor, plan, instance, upload, stored, failed):
                    instance, store, plan.issues, plan.form.project_id, plan.area_id, actor,
                    plan.form.version_md5, outside=plan.outside is not None)
     flagged = bool(plan.issues) or plan.validation_error is not None or new.outside
+    # let into the register unless it waits for a supervisor or a processing step failed
+    in_register = not (instance.encrypted or failed or held_for_review(session, new))
     definition = _def_values(actor, plan, instance, upload)
     if plan.old is not None:
         if not rows.supersede(session, plan.old.id):
@@ -242,7 +247,7 @@ def _write(session, store, actor, plan, instance, upload, stored, failed):
         new.submission_id, new.outcome = plan.old.submission_id, "edited"
         rows.update_submission(session, new.submission_id,
                                review_state="hasIssues" if flagged else "edited",
-                               updated_at=utcnow())
+                               in_register=in_register, updated_at=utcnow())
         # the unique (form, instanceID) constraint speaks here (and in create_submission)
         new.def_id = rows.insert_def(session, submission_id=new.submission_id, **definition)
         record(session, actor, "submission.update.version", f"submission:{new.submission_id}",
@@ -253,7 +258,8 @@ def _write(session, store, actor, plan, instance, upload, stored, failed):
             submission={"form_id": plan.form.id, "instance_id": plan.instance_id,
                         "submitter_kind": actor.kind, "submitter_id": actor.id,
                         "device_id": upload.device_id, "area_id": plan.area_id,
-                        "review_state": "hasIssues" if flagged else None},
+                        "review_state": "hasIssues" if flagged else None,
+                        "in_register": in_register},
             audit={"actor_type": actor.kind, "actor_id": actor.id,
                    "action": "submission.create",
                    "details": {"instanceId": plan.instance_id,

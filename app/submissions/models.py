@@ -22,6 +22,9 @@ class Submission(db.Model):
     submitter_id = db.Column(db.Integer)
     device_id = db.Column(db.String(255))
     review_state = db.Column(db.String(20))
+    #: its current version's changes were let into the register (stored without being held
+    #: for review, or approved): its life events count unless it is rejected or deleted
+    in_register = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     updated_at = db.Column(db.DateTime)
     deleted_at = db.Column(db.DateTime)

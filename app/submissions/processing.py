@@ -1,4 +1,5 @@
-"""Post-storage processing of a submission: the register merge (app.register.step).
+"""Post-storage processing of a submission: the register merge (app.register.step), then its
+life events (app.events.record).
 (Validation runs before the write instead: app.validation.step.)
 
 Processors run inside intake's write transaction, after the submission's rows. If one raises,
@@ -13,13 +14,14 @@ twice. Encrypted submissions are never processed: the server cannot read them.
 import logging
 
 from app.audit.record import record
+from app.events.record import record_received
 from app.register.step import merge_received
 from app.submissions import rows
 
 log = logging.getLogger(__name__)
 
 #: callables (session, received: intake.Received) -> None, in order
-PROCESSORS = [merge_received]
+PROCESSORS = [merge_received, record_received]
 
 
 class StepFailed(Exception):
@@ -39,6 +41,7 @@ def run(session, received, failed=None):
     attempt of this same write), record why it failed."""
     if received.instance.encrypted:
         return
+    received.failures = frozenset(failed or ())
     for processor in list(PROCESSORS):
         name = _name_of(processor)
         if failed and name in failed:

@@ -77,7 +77,7 @@ def insert_def(session, **values):
 
 
 _S_COLS = ("form_id", "instance_id", "submitter_kind", "submitter_id", "device_id", "area_id",
-           "review_state", "created_at")
+           "review_state", "in_register", "created_at")
 _D_COLS = ("form_id", "form_version_id", "instance_id", "deprecated_id", "xml", "xml_sha256",
            "current", "encrypted", "instance_name", "submitter_kind", "submitter_id", "device_id",
            "user_agent", "issues", "created_at")

@@ -1,0 +1,131 @@
+"""Writing a submission's life events into `life_events`, in the caller's transaction.
+
+A submission's events exist exactly when its register changes count: its current version was
+let into the register (Submission.in_register: stored without being held for review, or
+approved) and it is neither rejected nor deleted. They are written by one function, `write`
+(derive, then one Core executemany insert), which every path uses: intake's processing step
+(`record_received`, after the register merge), a review decision or deletion (`resync`), the
+rebuild (app.register.rebuild) and the migration that brought older databases up to date.
+An edit replaces the old version's events with the new one's; a held edit removes them.
+"""
+import datetime as dt
+import logging
+
+from sqlalchemy import bindparam, delete, insert, select
+
+from app import safexml
+from app.events.derive import derive
+from app.events.kinds import KINDS
+from app.events.models import LifeEvent
+from app.models_base import utcnow
+from app.projects.models import Area
+
+log = logging.getLogger(__name__)
+
+T = LifeEvent.__table__
+_INSERT = insert(T)
+_DELETE = delete(T).where(T.c.submission_id == bindparam("s"))
+#: what a row holds besides its id (rebuild compares and copies these)
+COLUMNS = ("project_id", "submission_id", "submission_def_id", "form_id", "kind", "occurred_on",
+           "area_id", "person", "other_person", "household", "pregnancy", "details", "position",
+           "created_at")
+
+
+def counted(in_register, review_state, deleted_at):
+    """Whether a submission in this state has its events in `life_events`."""
+    return bool(in_register) and review_state != "rejected" and deleted_at is None
+
+
+def _uuid(value):
+    # a deriver's odd value must not fail the insert (the column holds a uuid)
+    return value if isinstance(value, str) and 0 < len(value) <= 36 else None
+
+
+def event_rows(events, project_id, submission_id, def_id, form_id, area_id, villages, now):
+    """The life_events rows of `events` (app.events.derive.Event). `villages`: code -> area id
+    of the project, for events that name their own village; others take `area_id`, the
+    submission's. An event of an unknown kind is left out (logged), never an error."""
+    rows = []
+    for event in events:
+        if event.kind not in KINDS:
+            log.warning("a %s deriver yielded unknown kind %r: left out", form_id, event.kind)
+            continue
+        occurred = event.occurred_on if isinstance(event.occurred_on, dt.date) else None
+        if isinstance(occurred, dt.datetime):
+            occurred = occurred.date()
+        rows.append({
+            "project_id": project_id, "submission_id": submission_id,
+            "submission_def_id": def_id, "form_id": form_id, "kind": event.kind,
+            "occurred_on": occurred,
+            "area_id": villages.get(event.village, area_id) if event.village else area_id,
+            "person": _uuid(event.person), "other_person": _uuid(event.other_person),
+            "household": _uuid(event.household), "pregnancy": _uuid(event.pregnancy),
+            "details": dict(event.details or {}), "position": len(rows), "created_at": now})
+    return rows
+
+
+def villages(session, project_id):
+    """Village code -> area id."""
+    return dict(session.execute(select(Area.code, Area.id)
+                                .where(Area.project_id == project_id)).all())
+
+
+def write(session, project_id, submission_id, def_id, form_id, root, version, area_id):
+    """Derive the events of one submission version and insert them. Returns how many."""
+    events = derive(form_id, root, version)
+    if not events:
+        return 0
+    codes = villages(session, project_id) if any(e.village for e in events) else {}
+    rows = event_rows(events, project_id, submission_id, def_id, form_id, area_id, codes,
+                      utcnow())
+    if rows:
+        session.connection().execute(_INSERT, rows)
+    return len(rows)
+
+
+def remove(session, submission_id):
+    session.connection().execute(_DELETE, {"s": submission_id})
+
+
+def record_received(session, received):
+    """Intake's processing step (app.submissions.processing), after the register merge: the
+    events of the version just stored, unless it is held (app.register.step.held_for_review)
+    or an earlier step failed; an edit's old events go first."""
+    if received.outcome not in ("created", "edited"):
+        return
+    from app.register.step import held_for_review   # noqa: PLC0415 - register builds on this
+    if received.outcome == "edited":
+        remove(session, received.submission_id)
+    if received.failures or held_for_review(session, received):
+        return
+    area_id = received.area_id
+    if received.outcome == "edited":
+        from app.submissions.models import Submission   # noqa: PLC0415
+        area_id = session.scalar(select(Submission.area_id)
+                                 .where(Submission.id == received.submission_id))
+    instance = received.instance
+    write(session, received.project_id, received.submission_id, received.def_id,
+          instance.xml_form_id, instance.root, instance.version, area_id)
+
+
+def resync(session, submission_id):
+    """After a review decision or a deletion: remove the submission's events and, if it
+    counts, write those of its current version again."""
+    from app.forms.models import Form, FormVersion   # noqa: PLC0415
+    from app.submissions.models import Submission, SubmissionDef   # noqa: PLC0415
+    session.flush()
+    remove(session, submission_id)
+    row = session.execute(
+        select(Submission.in_register, Submission.review_state, Submission.deleted_at,
+               Submission.area_id, Form.project_id, Form.xml_form_id, SubmissionDef.id,
+               SubmissionDef.xml, SubmissionDef.encrypted, FormVersion.version)
+        .join(Form, Form.id == Submission.form_id)
+        .join(SubmissionDef, (SubmissionDef.submission_id == Submission.id)
+              & SubmissionDef.current.is_(True))
+        .join(FormVersion, FormVersion.id == SubmissionDef.form_version_id)
+        .where(Submission.id == submission_id)).first()
+    if row is None or row.encrypted or not counted(row.in_register, row.review_state,
+                                                   row.deleted_at):
+        return 0
+    return write(session, row.project_id, submission_id, row.id, row.xml_form_id,
+                 safexml.parse(row.xml.encode("utf-8")), row.version, row.area_id)
