@@ -31,6 +31,9 @@ MESSAGES = {
     "lmp_range": ("末次月经{lmp}不在填表前10个月内", "The last menstrual period {lmp} is not within the 10 months before the form was filled"),
     "gestational_weeks": ("孕周{weeks}与末次月经推算的{expected}周相差过大",
                           "{weeks} gestational weeks is far from the {expected} weeks the last period gives"),
+    "approval_missing": ("{weeks}周终止妊娠（{outcome}）没有审批编号：15周及以上须事先审批，已保存，请核实",
+                         "A termination ({outcome}) at {weeks} weeks has no approval number: 15 weeks "
+                         "or later needs prior approval; kept, please check it"),
     # Who sent it (app.register.scope)
     "outside_villages": ("涉及您所辖村以外的村（{village}）：已保存，待该村负责人审核通过后生效",
                          "Outside your villages ({village}): kept, and applied only when that "

@@ -105,8 +105,8 @@ def resident_id_numbers(fields):
 PAST_DATES = {
     "home_visit": ("visit_date", "dob", "change_date"),
     "person": ("change_date", "dob"),
-    "three_checks": ("check_date",),
-    "pregnancy_report": ("lmp_given", "lmp"),
+    "three_checks": ("check_date", "ultrasound_date"),
+    "pregnancy_report": ("report_date", "lmp_given", "lmp"),
     "pregnancy_outcome": ("outcome_date", "newborn_death_date"),
     "migrant": ("dob", "move_date", "double_check_date"),
     "contraception_service": ("service_date",),
@@ -158,13 +158,33 @@ def gestational_weeks_match(fields):
                             expected=int(round(expected)))
 
 
+#: outcomes that end a pregnancy on purpose; `late_termination` is versions before 2026120301
+TERMINATIONS = ("induced_abortion", "medical_termination", "late_termination")
+APPROVAL_WEEKS = 15
+
+
+def termination_approval(fields):
+    """A termination at 15 weeks or later has its approval number. The form asks for it
+    without requiring it, so a missing one reaches a supervisor instead of blocking the
+    record on the phone."""
+    outcomes = fields.named("outcome")
+    if not outcomes or outcomes[0][1] not in TERMINATIONS or fields.value("approval_no"):
+        return
+    weeks = _number(fields.value("gestational_weeks"))
+    if weeks is None or weeks < APPROVAL_WEEKS:
+        return
+    path = outcomes[0][0].rpartition("/")[0] + "/approval_no"
+    yield issue(path, "approval_missing", "", weeks=int(weeks), outcome=outcomes[0][1])
+
+
 RULES = {
     "home_visit": [resident_id_numbers, past_dates("home_visit")],
     "person": [resident_id_numbers, past_dates("person")],
     "three_checks": [past_dates("three_checks"), reproductive_age, lmp_within_ten_months,
                      gestational_weeks_match],
     "pregnancy_report": [past_dates("pregnancy_report"), lmp_within_ten_months],
-    "pregnancy_outcome": [past_dates("pregnancy_outcome"), gestational_weeks_match],
+    "pregnancy_outcome": [past_dates("pregnancy_outcome"), gestational_weeks_match,
+                          termination_approval],
     "migrant": [resident_id_numbers, past_dates("migrant")],
     "contraception_service": [past_dates("contraception_service")],
     "prepregnancy_check": [past_dates("prepregnancy_check")],

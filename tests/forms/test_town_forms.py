@@ -90,9 +90,11 @@ REGISTER_LISTS = {
                    "last_visit_date"},
     "people": {"full_name", "sex", "dob", "id_number", "household", "relation", "village",
                "marital_status", "residence_status", "phone", "contraception", "iud_status",
-               "last_checks_date", "pregnant", "children_count", "deceased"},
+               "last_checks_date", "pregnant", "children_count", "deceased", "mother",
+               "father", "pregnancy", "death_date"},
     "pregnancies": {"woman", "village", "lmp", "edd", "reported_by", "status", "outcome",
-                    "outcome_date", "birth_order"},
+                    "outcome_date", "birth_order", "reported_on", "confirmed_on", "ended_on",
+                    "prepregnancy_check_date", "ultrasound_date"},
 }
 
 
@@ -196,16 +198,65 @@ def test_a_pregnancy_already_in_the_register_is_not_reported_twice(town):
                      "/data/lmp_given": "末次月经须在今天之前的10个月内"}
 
 
-def test_an_outcome_is_recorded_for_open_pregnancies_and_late_terminations_need_15_weeks(town):
+def test_an_outcome_is_recorded_for_open_pregnancies_and_needs_reason_facility_and_attendant(town):
     filled = fill_form(town.phone(), "pregnancy_outcome", {
-        "/data/village": "dongwan", "/data/pregnancy": P1, "/data/outcome": "late_termination",
-        "/data/outcome_date": "2026-06-20", "/data/place": "hospital",
-        "/data/gestational_weeks": "12", "/data/loss_reason": "胎儿严重畸形"},
+        "/data/village": "dongwan", "/data/pregnancy_mode": "registered", "/data/pregnancy": P1,
+        "/data/outcome": "medical_termination", "/data/outcome_date": "2026-06-20",
+        "/data/gestational_weeks": "3", "/data/place": "hospital"},
         options=["/data/pregnancy"])
     assert filled.options["/data/pregnancy"] == [P1]
     assert {v["reference"]: v["message"] for v in filled.violations} == {
-        "/data/approval_no": "此项必填",
-        "/data/gestational_weeks": "孕周应在4到45之间；中期引产须满15周"}
+        "/data/gestational_weeks": "孕周应在4到45之间", "/data/loss_reason": "此项必填",
+        "/data/facility": "此项必填", "/data/attendant": "此项必填"}
+
+
+def test_a_woman_with_a_pregnancy_in_the_register_is_not_recorded_as_unregistered(town):
+    found = _violations(town, "pregnancy_outcome", {
+        "/data/village": "dongwan", "/data/pregnancy_mode": "unregistered", "/data/woman": LIU_MEI,
+        "/data/outcome": "miscarriage", "/data/outcome_date": "2026-06-20",
+        "/data/gestational_weeks": "8", "/data/loss_reason": "spontaneous", "/data/place": "home"})
+    assert found == {"/data/woman": "她已有在册的孕情，请选择「在册孕情」"}
+
+
+def test_a_late_termination_without_its_approval_number_can_still_be_sent(town):
+    """The approval number is asked at 15 weeks or later but not required: the server flags
+    it missing (approval_missing) so the record is kept for the supervisor."""
+    answers = {"/data/village": "dongwan", "/data/pregnancy_mode": "registered",
+               "/data/pregnancy": P1, "/data/outcome": "induced_abortion",
+               "/data/outcome_date": "2026-06-20", "/data/gestational_weeks": "15",
+               "/data/loss_reason": "unplanned", "/data/place": "hospital",
+               "/data/facility": "县人民医院", "/data/attendant": "吴建平"}
+    filled = fill_form(town.phone(), "pregnancy_outcome", answers)
+    assert (filled.status, filled.violations) == ("ready", [])
+    assert b"<approval_no/>" in filled.xml
+    early = fill_form(town.phone(), "pregnancy_outcome", {**answers, "/data/gestational_weeks": "14"})
+    assert b"approval_no" not in early.xml
+
+
+def test_twins_are_two_newborns_each_registered_as_a_person(town):
+    filled = fill_form(town.phone(), "pregnancy_outcome", {
+        "/data/village": "dongwan", "/data/pregnancy_mode": "registered", "/data/pregnancy": P1,
+        "/data/outcome": "live_birth", "/data/outcome_date": "2026-11-03",
+        "/data/gestational_weeks": "35", "/data/place": "home", "/data/children_born": "2",
+        "/data/child/newborn[1]/child_sex": "male", "/data/child/newborn[1]/child_weight": "2.4",
+        "/data/child/newborn[1]/child_name": "刘大宝",
+        "/data/child/newborn[1]/newborn_death": "outside_hospital"})
+    assert {v["reference"]: v["message"] for v in filled.violations} == {
+        "/data/child/newborn[1]/newborn_death_date": "此项必填",
+        "/data/child/newborn[1]/newborn_death_cause": "此项必填",
+        "/data/child/newborn[1]/newborn_death_checked": "此项必填",
+        "/data/child/newborn[2]/child_sex": "此项必填",
+        "/data/child/newborn[2]/child_weight": "此项必填",
+        "/data/child/newborn[2]/child_name": "此项必填",
+        "/data/child/newborn[2]/newborn_death": "此项必填"}
+
+
+def test_a_three_checks_round_is_the_year_and_half_year_of_the_check_date(town):
+    for check_date, round_ in (("2025-06-30", "2025-H1"), ("2025-07-01", "2025-H2"),
+                               ("2026-01-02", "2026-H1")):
+        filled = fill_form(town.phone(), "three_checks", {
+            "/data/village": "dongwan", "/data/check_date": check_date})
+        assert f"<check_round>{round_}</check_round>".encode() in filled.xml
 
 
 def test_no_change_cannot_be_chosen_with_a_change(town):

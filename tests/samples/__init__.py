@@ -13,8 +13,8 @@ after a form changes) and that Doorstep accepts it.
 import os
 from dataclasses import dataclass, field
 
-from tests.samples.register import (CHEN_HONG, H1, H2, LI_XIUYING, P1, SUN_MIN, WANG_JIANGUO,
-                                     WANG_QIANG, WANG_XIAOBAO, ZHANG_LI)
+from tests.samples.register import (CHEN_HONG, H1, H2, LI_XIUYING, LIU_MEI, P1, SUN_MIN,
+                                     WANG_JIANGUO, WANG_QIANG, WANG_XIAOBAO, ZHANG_LI)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 INSTANCES = os.path.join(HERE, "instances")
@@ -80,7 +80,7 @@ SAMPLES = {s_name: s for s_name, s in {
     "three_checks_finds_pregnancy": Sample(
         "three_checks", "worker_a",
         "Zhang Li's IUD has been expelled and she is six weeks pregnant: a pregnancy is created.",
-        {"/data/village": "dongwan", "/data/check_date": "2026-11-20", "/data/check_round": "h2",
+        {"/data/village": "dongwan", "/data/check_date": "2026-11-20",
          "/data/woman": ZHANG_LI, "/data/iud/iud_result": "expelled",
          "/data/preg/pregnancy_result": "pregnant", "/data/preg/preg_weeks": "6",
          "/data/gyn/findings": ["none"], "/data/gyn/referral": "no",
@@ -88,28 +88,102 @@ SAMPLES = {s_name: s for s_name, s in {
     "three_checks_routine": Sample(
         "three_checks", "worker_a",
         "Chen Hong's IUD is in place, she is not pregnant, and vaginitis is found and referred.",
-        {"/data/village": "dongwan", "/data/check_date": "2026-11-20", "/data/check_round": "h2",
+        {"/data/village": "dongwan", "/data/check_date": "2026-11-20",
          "/data/woman": CHEN_HONG, "/data/iud/iud_result": "in_place",
          "/data/preg/pregnancy_result": "not_pregnant", "/data/gyn/findings": ["vaginitis"],
          "/data/gyn/referral": "yes", "/data/gyn/referral_to": "镇卫生院妇科"}),
     "pregnancy_reported_by_leader": Sample(
         "pregnancy_report", "leader",
         "The women's group leader reports that Sun Min, recently married, is pregnant.",
-        {"/data/village": "dongwan", "/data/woman_update/woman": SUN_MIN, "/data/date_basis": "lmp",
+        {"/data/village": "dongwan", "/data/report_date": "2026-11-19",
+         "/data/woman_update/woman": SUN_MIN, "/data/date_basis": "lmp",
          "/data/lmp_given": "2026-09-28", "/data/first_pregnancy": "yes"}),
+    "three_checks_confirms_with_ultrasound": Sample(
+        "three_checks", "worker_a",
+        "Liu Mei, 16 weeks pregnant, is checked: her pregnancy is confirmed and the county "
+        "hospital's ultrasound two days before is registered by the operator's real name.",
+        {"/data/village": "dongwan", "/data/check_date": "2026-06-20", "/data/woman": LIU_MEI,
+         "/data/iud/iud_result": "none_fitted", "/data/preg/pregnancy_result": "pregnant",
+         "/data/preg/preg_weeks": "16", "/data/preg/ultrasound_done": "yes",
+         "/data/preg/ultrasound_date": "2026-06-18", "/data/preg/ultrasound_facility": "county_mch",
+         "/data/preg/ultrasound_operator": "赵丽华", "/data/gyn/findings": ["none"],
+         "/data/gyn/referral": "no", "/data/contraception": "none"}),
+    "three_checks_iud_removed": Sample(
+        "three_checks", "worker_a",
+        "Chen Hong's IUD was removed since the last round; she now uses condoms.",
+        {"/data/village": "dongwan", "/data/check_date": "2026-11-18", "/data/woman": CHEN_HONG,
+         "/data/iud/iud_result": "removed", "/data/preg/pregnancy_result": "not_pregnant",
+         "/data/gyn/findings": ["none"], "/data/gyn/referral": "no",
+         "/data/contraception": "condom"}),
     "birth": Sample(
         "pregnancy_outcome", "worker_a",
         "Liu Mei gives birth to a boy in the county hospital: the child is registered.",
-        {"/data/village": "dongwan", "/data/pregnancy": P1, "/data/outcome": "live_birth",
-         "/data/outcome_date": "2026-11-17", "/data/place": "hospital",
-         "/data/gestational_weeks": "37", "/data/child/newborn/child_sex": "male",
-         "/data/child/newborn/child_weight": "3.4", "/data/child/newborn/child_name": "刘小龙",
-         "/data/child/newborn/birth_certificate_no": "Q610012345", "/data/child/newborn/newborn_death": "no"}),
+        {"/data/village": "dongwan", "/data/pregnancy_mode": "registered", "/data/pregnancy": P1,
+         "/data/outcome": "live_birth", "/data/outcome_date": "2026-11-17",
+         "/data/gestational_weeks": "37", "/data/place": "hospital",
+         "/data/facility": "县人民医院", "/data/attendant": "周慧", "/data/children_born": "1",
+         "/data/child/newborn[1]/child_sex": "male", "/data/child/newborn[1]/child_weight": "3.4",
+         "/data/child/newborn[1]/child_name": "刘小龙",
+         "/data/child/newborn[1]/birth_certificate_no": "Q610012345",
+         "/data/child/newborn[1]/newborn_death": "no"}),
+    "birth_twins_newborn_death": Sample(
+        "pregnancy_outcome", "worker_a",
+        "Liu Mei has twins in the county hospital; the boy dies at home a week later, and the "
+        "worker has checked the death.",
+        {"/data/village": "dongwan", "/data/pregnancy_mode": "registered", "/data/pregnancy": P1,
+         "/data/outcome": "live_birth", "/data/outcome_date": "2026-11-03",
+         "/data/gestational_weeks": "35", "/data/place": "hospital",
+         "/data/facility": "县人民医院", "/data/attendant": "周慧", "/data/children_born": "2",
+         "/data/child/newborn[1]/child_sex": "male", "/data/child/newborn[1]/child_weight": "2.4",
+         "/data/child/newborn[1]/child_name": "刘大宝",
+         "/data/child/newborn[1]/birth_certificate_no": "Q610012346",
+         "/data/child/newborn[1]/newborn_death": "outside_hospital",
+         "/data/child/newborn[1]/newborn_death_date": "2026-11-10",
+         "/data/child/newborn[1]/newborn_death_cause": "新生儿肺炎",
+         "/data/child/newborn[1]/newborn_death_checked": "yes",
+         "/data/child/newborn[2]/child_sex": "female", "/data/child/newborn[2]/child_weight": "2.2",
+         "/data/child/newborn[2]/child_name": "刘二妹",
+         "/data/child/newborn[2]/birth_certificate_no": "Q610012347",
+         "/data/child/newborn[2]/newborn_death": "no"}),
+    "stillbirth": Sample(
+        "pregnancy_outcome", "worker_a",
+        "Liu Mei's baby is stillborn at 29 weeks in the county maternal and child health hospital.",
+        {"/data/village": "dongwan", "/data/pregnancy_mode": "registered", "/data/pregnancy": P1,
+         "/data/outcome": "stillbirth", "/data/outcome_date": "2026-09-20",
+         "/data/gestational_weeks": "29", "/data/place": "hospital",
+         "/data/facility": "县妇幼保健院", "/data/attendant": "周慧"}),
     "pregnancy_loss": Sample(
         "pregnancy_outcome", "worker_a", "Liu Mei's pregnancy ends in a miscarriage at home.",
-        {"/data/village": "dongwan", "/data/pregnancy": P1, "/data/outcome": "miscarriage",
-         "/data/outcome_date": "2026-05-02", "/data/place": "home",
-         "/data/gestational_weeks": "9", "/data/loss_reason": "自然流产，已到卫生院复查"}),
+        {"/data/village": "dongwan", "/data/pregnancy_mode": "registered", "/data/pregnancy": P1,
+         "/data/outcome": "miscarriage", "/data/outcome_date": "2026-05-02",
+         "/data/gestational_weeks": "9", "/data/loss_reason": "spontaneous",
+         "/data/place": "home"}),
+    "miscarriage_unregistered": Sample(
+        "pregnancy_outcome", "worker_a",
+        "Zhang Li miscarries at seven weeks, before anyone reported her pregnancy: the outcome "
+        "form registers the pregnancy as it ends it.",
+        {"/data/village": "dongwan", "/data/pregnancy_mode": "unregistered",
+         "/data/woman": ZHANG_LI, "/data/outcome": "miscarriage",
+         "/data/outcome_date": "2026-10-15", "/data/gestational_weeks": "7",
+         "/data/loss_reason": "spontaneous", "/data/place": "home"}),
+    "termination_approved": Sample(
+        "pregnancy_outcome", "worker_a",
+        "Sun Min's pregnancy, never reported, is terminated at 18 weeks in the county hospital "
+        "for a fetal anomaly, with the approval the town gave.",
+        {"/data/village": "dongwan", "/data/pregnancy_mode": "unregistered",
+         "/data/woman": SUN_MIN, "/data/outcome": "medical_termination",
+         "/data/outcome_date": "2026-11-10", "/data/gestational_weeks": "18",
+         "/data/approval_no": "DW-2026-031", "/data/loss_reason": "fetal_anomaly",
+         "/data/place": "hospital", "/data/facility": "县人民医院", "/data/attendant": "吴建平"}),
+    "termination_without_approval": Sample(
+        "pregnancy_outcome", "worker_a",
+        "Liu Mei's pregnancy is terminated at 18 weeks in a private clinic with no approval "
+        "number: the record is kept and flagged for the supervisor.",
+        {"/data/village": "dongwan", "/data/pregnancy_mode": "registered", "/data/pregnancy": P1,
+         "/data/outcome": "medical_termination", "/data/outcome_date": "2026-07-08",
+         "/data/gestational_weeks": "18", "/data/loss_reason": "other",
+         "/data/loss_reason_other": "家庭经济困难", "/data/place": "clinic",
+         "/data/facility": "城关私立诊所", "/data/attendant": "钱某某"}),
     "migrant_moving_in": Sample(
         "migrant", "worker_a",
         "Huang Li arrives from Sichuan to work at the brick factory, with her certificate.",

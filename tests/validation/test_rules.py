@@ -13,7 +13,7 @@ from app.validation.check import CompiledForm, end_time, validate
 from app.validation.rules import id_number_check_character, id_number_problem
 from app.validation.service import csv_instance
 from tests.conftest import FORMS_DIR
-from tests.samples import SAMPLES, instance
+from tests.samples import INSTANCES, SAMPLES, instance
 
 VILLAGES = csv_instance(open(os.path.join(FORMS_DIR, "villages.csv"), "rb").read())
 
@@ -42,9 +42,13 @@ def check_sample(name, **edits):
     return [(i.path, i.code) for i in validate(form, root, end_time(form, root), secondary)]
 
 
+#: samples whose story is that the server flags them
+FLAGGED = {"termination_without_approval": [("/data/approval_no", "approval_missing")]}
+
+
 @pytest.mark.parametrize("name", sorted(SAMPLES))
-def test_no_sample_from_odks_engine_is_flagged(name):
-    assert check_sample(name) == []
+def test_no_sample_from_odks_engine_is_flagged_unless_its_story_says_so(name):
+    assert check_sample(name) == FLAGGED.get(name, [])
 
 
 def test_id_number_check_character_is_iso_7064_mod_11_2():
@@ -99,3 +103,45 @@ def test_gestational_weeks_agree_with_the_dates():
     assert check_sample("birth", gestational_weeks="39") == []
     assert check_sample("birth", gestational_weeks="30") == [
         ("/data/gestational_weeks", "gestational_weeks")]
+
+
+def test_a_termination_at_15_weeks_or_later_without_an_approval_number_is_flagged():
+    assert check_sample("termination_approved") == []
+    assert check_sample("termination_approved", approval_no="") == [
+        ("/data/approval_no", "approval_missing")]
+    # under 15 weeks the number is not asked (the phone leaves the element out)
+    assert check_sample("termination_approved", gestational_weeks="14", approval_no=None) == []
+    # a miscarriage needs no approval, whatever the weeks
+    assert check_sample("termination_without_approval", outcome="miscarriage",
+                        pregnancy_outcome="miscarriage", loss_reason_other=None,
+                        loss_reason="spontaneous") == []
+
+
+def test_approval_missing_says_what_is_missing_in_both_languages():
+    form = town_form("pregnancy_outcome")
+    root = etree.fromstring(instance("termination_without_approval"))
+    secondary = {k: (VILLAGES if v == "villages.csv" else None)
+                 for k, v in form.schema["external"].items()}
+    found = [i for i in validate(form, root, end_time(form, root), secondary)]
+    assert [(i.message_zh, i.message_en) for i in found] == [(
+        "18周终止妊娠（medical_termination）没有审批编号：15周及以上须事先审批，已保存，请核实",
+        "A termination (medical_termination) at 18 weeks has no approval number: 15 weeks or "
+        "later needs prior approval; kept, please check it")]
+
+
+def test_an_old_versions_late_termination_without_its_number_is_flagged_too():
+    """Version 2026112901 (tests/samples/old_forms) called it late_termination and required
+    the number on the phone; one that arrives without it anyway is still flagged."""
+    old = os.path.join(os.path.dirname(FORMS_DIR), "tests", "samples", "old_forms")
+    with open(os.path.join(old, "pregnancy_outcome.xlsx"), "rb") as f:
+        form = CompiledForm(build_schema(compile_form("pregnancy_outcome.xlsx", f.read()).xml),
+                            "pregnancy_outcome")
+    with open(os.path.join(INSTANCES, "old", "pregnancy_loss.xml"), "rb") as f:
+        root = etree.fromstring(f.read())
+    for name, value in (("outcome", "late_termination"), ("gestational_weeks", "10")):
+        root.find(name).text = value
+    found = [(i.path, i.code) for i in validate(form, root, end_time(form, root), {})]
+    assert ("/data/approval_no", "approval_missing") not in found     # 10 weeks: none needed
+    root.find("gestational_weeks").text = "16"
+    found = [(i.path, i.code) for i in validate(form, root, end_time(form, root), {})]
+    assert ("/data/approval_no", "approval_missing") in found
