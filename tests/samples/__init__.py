@@ -13,8 +13,8 @@ after a form changes) and that Doorstep accepts it.
 import os
 from dataclasses import dataclass, field
 
-from tests.samples.register import (CHEN_HONG, H1, H2, LI_XIUYING, LIU_MEI, P1, SUN_MIN,
-                                     WANG_JIANGUO, WANG_QIANG, WANG_XIAOBAO, ZHANG_LI)
+from tests.samples.register import (CHEN_HONG, H1, H2, H4, LI_XIUYING, LIU_MEI, P1, SUN_MIN,
+                                     SUN_WEI, WANG_JIANGUO, WANG_QIANG, WANG_XIAOBAO, ZHANG_LI)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 INSTANCES = os.path.join(HERE, "instances")
@@ -34,16 +34,22 @@ def _member(i, **answers):
     return {f"/data/member[{i}]/{k}": v for k, v in answers.items()}
 
 
+ONE_SON = {"sons": "1", "daughters": "0"}
+NO_CHILD = {"sons": "0", "daughters": "0"}
+WANG_HOUSEHOLD = {"/data/hh/registration_type": "agricultural", "/data/hh/family_status": ["none"]}
+
 SAMPLES = {s_name: s for s_name, s in {
     "home_visit_birth": Sample(
         "home_visit", "worker_a",
         "The worker visits the Wang household, checks its five members and registers a baby girl.",
         {"/data/village": "dongwan", "/data/visit_date": "2026-11-19", "/data/hh_mode": "existing",
-         "/data/household": H1,
-         **_member(1, member_mode="existing", person=WANG_JIANGUO, changes=["none"]),
-         **_member(2, member_mode="existing", person=LI_XIUYING, changes=["none"]),
-         **_member(3, member_mode="existing", person=WANG_QIANG, changes=["none"]),
-         **_member(4, member_mode="existing", person=ZHANG_LI, changes=["none"]),
+         "/data/household": H1, **WANG_HOUSEHOLD,
+         **_member(1, member_mode="existing", person=WANG_JIANGUO, changes=["none"], **ONE_SON),
+         **_member(2, member_mode="existing", person=LI_XIUYING, changes=["none"], **ONE_SON),
+         **_member(3, member_mode="existing", person=WANG_QIANG, changes=["none"], sons="1",
+                   daughters="1"),
+         **_member(4, member_mode="existing", person=ZHANG_LI, changes=["none"], sons="1",
+                   daughters="1", planning_pregnancy="no"),
          **_member(5, member_mode="existing", person=WANG_XIAOBAO, changes=["none"]),
          **_member(6, member_mode="new", full_name="王小妹", sex="female", dob="2026-10-02",
                    relation="grandchild", changes=["birth"], change_date="2026-10-02",
@@ -51,32 +57,116 @@ SAMPLES = {s_name: s for s_name, s in {
         {"/data/member": 6}),
     "home_visit_new_household": Sample(
         "home_visit", "worker_a",
-        "A couple who moved into the village for work is visited and registered as a new household.",
+        "A couple who moved into the village for work is visited and registered as a new household"
+        " (agricultural registration, one child left with grandparents).",
         {"/data/village": "dongwan", "/data/visit_date": "2026-11-18", "/data/hh_mode": "new",
          "/data/hh/head_name": "马军", "/data/hh/address": "东湾村四组21号",
          "/data/hh/hh_phone": "13955556666", "/data/hh/family_card_no": "DW-0107",
+         "/data/hh/registration_type": "agricultural", "/data/hh/family_status": ["one_child"],
          **_member(1, member_mode="new", full_name="马军", id_number="61042519920115123X",
                    sex="male", dob="1992-01-15", relation="head", changes=["moved_in"],
-                   change_date="2026-11-01", marital_status="first_marriage",
-                   residence_status="moved_in", member_phone="13955556666"),
+                   change_date="2026-11-01", moved_from="陕西省安康市汉滨区", within_town="no",
+                   marital_status="first_marriage", residence_status="moved_in",
+                   member_phone="13955556666", **ONE_SON),
          **_member(2, member_mode="new", full_name="杨静", id_number="610425199404041348",
                    sex="female", dob="1994-04-04", relation="spouse", changes=["moved_in"],
-                   change_date="2026-11-01", marital_status="first_marriage",
-                   residence_status="moved_in")},
+                   change_date="2026-11-01", moved_from="陕西省安康市汉滨区", within_town="no",
+                   marital_status="first_marriage", residence_status="moved_in", **ONE_SON,
+                   planning_pregnancy="no")},
         {"/data/member": 2}),
+    "home_visit_marriage": Sample(
+        "home_visit", "worker_a",
+        "Liu Mei marries Zhou Tao from Xishan, who moves into her household; both rows record the"
+        " marriage, she names him, he is chosen from the register's women.",
+        {"/data/village": "dongwan", "/data/visit_date": "2026-11-19", "/data/hh_mode": "existing",
+         "/data/household": H4, "/data/hh/registration_type": "agricultural",
+         "/data/hh/family_status": ["none"],
+         **_member(1, member_mode="existing", person=LIU_MEI, changes=["marriage"],
+                   change_date="2026-10-01", spouse_name="周涛",
+                   marriage_registered_at="东湾镇民政办", **NO_CHILD, planning_pregnancy="no"),
+         **_member(2, member_mode="new", full_name="周涛", sex="male", dob="1990-05-05",
+                   relation="spouse", changes=["marriage", "moved_in"], change_date="2026-10-01",
+                   spouse=LIU_MEI, marriage_registered_at="东湾镇民政办", moved_from="西山村",
+                   within_town="yes", marital_status="first_marriage",
+                   residence_status="resident", **NO_CHILD)},
+        {"/data/member": 2}),
+    "home_visit_bride_marries_out": Sample(
+        "home_visit", "worker_a",
+        "Sun Min marries Zheng Hao in the county town and moves out to live with him.",
+        {"/data/village": "dongwan", "/data/visit_date": "2026-11-19", "/data/hh_mode": "existing",
+         "/data/household": H2, "/data/hh/registration_type": "agricultural",
+         "/data/hh/family_status": ["one_child"],
+         **_member(1, member_mode="existing", person=SUN_WEI, changes=["none"], **ONE_SON),
+         **_member(2, member_mode="existing", person=CHEN_HONG, changes=["none"], **ONE_SON,
+                   planning_pregnancy="no"),
+         **_member(3, member_mode="existing", person=SUN_MIN, changes=["marriage", "moved_out"],
+                   change_date="2026-10-18", spouse_name="郑浩",
+                   marriage_registered_at="县民政局婚姻登记处", moved_to="县城城关镇",
+                   within_town="no", residence_status="moved_out", **NO_CHILD,
+                   planning_pregnancy="undecided")},
+        {"/data/member": 3}),
+    "home_visit_death": Sample(
+        "home_visit", "worker_a",
+        "Wang Jianguo died of illness at home; Li Xiuying is now widowed.",
+        {"/data/village": "dongwan", "/data/visit_date": "2026-11-19", "/data/hh_mode": "existing",
+         "/data/household": H1, **WANG_HOUSEHOLD,
+         **_member(1, member_mode="existing", person=WANG_JIANGUO, changes=["death"],
+                   change_date="2026-11-03", death_cause="illness", death_place="home",
+                   **ONE_SON),
+         **_member(2, member_mode="existing", person=LI_XIUYING, changes=["none"],
+                   marital_status="widowed", **ONE_SON),
+         **_member(3, member_mode="existing", person=WANG_QIANG, changes=["none"], **ONE_SON),
+         **_member(4, member_mode="existing", person=ZHANG_LI, changes=["none"], **ONE_SON,
+                   planning_pregnancy="no"),
+         **_member(5, member_mode="existing", person=WANG_XIAOBAO, changes=["none"])},
+        {"/data/member": 5}),
+    "home_visit_moves_within_town": Sample(
+        "home_visit", "worker_a",
+        "Li Xiuying moves from the Wang household to Liu Mei's to help before the birth.",
+        {"/data/village": "dongwan", "/data/visit_date": "2026-11-19", "/data/hh_mode": "existing",
+         "/data/household": H4, "/data/hh/registration_type": "agricultural",
+         "/data/hh/family_status": ["none"],
+         **_member(1, member_mode="existing", person=LIU_MEI, changes=["none"], **NO_CHILD,
+                   planning_pregnancy="no"),
+         **_member(2, member_mode="moved_here", person=LI_XIUYING, relation="parent",
+                   changes=["moved_in"], change_date="2026-11-08",
+                   moved_from="东湾村一组12号王建国户", **ONE_SON)},
+        {"/data/member": 2}),
+    "home_visit_planning": Sample(
+        "home_visit", "worker_a",
+        "Zhang Li and Wang Qiang plan a second child from March 2027.",
+        {"/data/village": "dongwan", "/data/visit_date": "2026-11-19", "/data/hh_mode": "existing",
+         "/data/household": H1, **WANG_HOUSEHOLD,
+         **_member(1, member_mode="existing", person=WANG_JIANGUO, changes=["none"], **ONE_SON),
+         **_member(2, member_mode="existing", person=LI_XIUYING, changes=["none"], **ONE_SON),
+         **_member(3, member_mode="existing", person=WANG_QIANG, changes=["none"], **ONE_SON),
+         **_member(4, member_mode="existing", person=ZHANG_LI, changes=["none"], **ONE_SON,
+                   planning_pregnancy="yes", planning_from="2027-03"),
+         **_member(5, member_mode="existing", person=WANG_XIAOBAO, changes=["none"])},
+        {"/data/member": 5}),
     "person_registered": Sample(
         "person", "worker_a", "A woman who married into the Sun household is registered.",
-        {"/data/village": "dongwan", "/data/mode": "new", "/data/change_date": "2026-11-16",
+        {"/data/village": "dongwan", "/data/mode": "new", "/data/change_reason": "marriage",
+         "/data/change_date": "2026-11-16",
          "/data/full_name": "吴倩", "/data/id_number": "610425199810101422",
          "/data/sex": "female", "/data/dob": "1998-10-10", "/data/household": H2,
          "/data/relation": "child_in_law", "/data/marital_status": "first_marriage",
          "/data/residence_status": "moved_in", "/data/phone": "13712340000",
-         "/data/children_count": "0", "/data/deceased": "no"}),
+         "/data/spouse_name": "孙涛", "/data/marriage_registered_at": "东湾镇民政办",
+         "/data/sons": "0", "/data/daughters": "0", "/data/deceased": "no",
+         "/data/planning_pregnancy": "undecided"}),
     "person_away": Sample(
         "person", "worker_a", "Wang Qiang has gone to work in the city for the winter.",
         {"/data/village": "dongwan", "/data/mode": "existing", "/data/person": WANG_QIANG,
          "/data/change_reason": "other", "/data/change_date": "2026-11-15",
-         "/data/residence_status": "away", "/data/phone": "13800000033"}),
+         "/data/residence_status": "away", "/data/phone": "13800000033",
+         "/data/sons": "1", "/data/daughters": "0"}),
+    "person_divorce": Sample(
+        "person", "worker_a", "Zhang Li and Wang Qiang divorce; she keeps their son.",
+        {"/data/village": "dongwan", "/data/mode": "existing", "/data/person": ZHANG_LI,
+         "/data/change_reason": "divorce", "/data/change_date": "2026-11-10",
+         "/data/spouse": WANG_QIANG, "/data/marital_status": "divorced",
+         "/data/sons": "1", "/data/daughters": "0"}),
     "three_checks_finds_pregnancy": Sample(
         "three_checks", "worker_a",
         "Zhang Li's IUD has been expelled and she is six weeks pregnant: a pregnancy is created.",
@@ -229,6 +319,16 @@ SAMPLES = {s_name: s for s_name, s in {
          "/data/check_date": "2026-09-10", "/data/result": "risk", "/data/risks": ["nutrition"],
          "/data/referral": "yes", "/data/referral_to": "县妇幼保健院营养门诊"}),
 }.items()}
+
+
+#: Instances of earlier form versions, kept as phones still send them (tests/samples/old/)
+OLD = os.path.join(HERE, "old")
+
+
+def old_instance(name):
+    """An instance an earlier version of a form produced (tests/samples/old/<name>.xml)."""
+    with open(os.path.join(OLD, f"{name}.xml"), "rb") as f:
+        return f.read()
 
 
 def instance(name):
