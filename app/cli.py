@@ -18,7 +18,7 @@ from app.extensions import db
 from app.forms import dictionary
 from app.forms import publish as publishing
 from app.forms.compile import odk_validate_unavailable
-from app.forms.models import Form
+from app.forms.models import Form, FormVersion
 from app.problems import Problem
 from app.register import merge, rebuild
 from app.register.models import RegisterEvent
@@ -169,7 +169,7 @@ def publish_paths(paths, echo=click.echo, validate=False):
     checks each new XLSForm version (see validate_where_possible)."""
     project = ensure_default_project(db.session, current_app.config["PROJECT_NAME"])
     store = current_app.extensions["blob_store"]
-    failed, shared_by_folder = 0, {}
+    failed, shared_by_folder, waiting = 0, {}, []
     for i, path in enumerate(paths, 1):
         folder = os.path.dirname(path) or "."
         if folder not in shared_by_folder:
@@ -192,8 +192,14 @@ def publish_paths(paths, echo=click.echo, validate=False):
              f"{v.version or '(none)'}: {result.outcome}")
         for warning in result.warnings:
             echo(f"    warning: {warning}")
-        for name in result.missing_media:
-            echo(f"    missing media file: {name}")
+        if result.missing_media:
+            waiting.append((path, v.id))
+    # Checked once all are published: a list a form reads may be declared by a later form.
+    for path, version_id in waiting:
+        version = db.session.get(FormVersion, version_id)
+        for name in [a.name for a in version.attachments
+                     if a.blob_sha256 is None and a.dataset_id is None]:
+            echo(f"    {path}: missing media file: {name}")
     return failed
 
 

@@ -32,6 +32,7 @@ def declare(session, project_id, blocks):
             dataset = Dataset(project_id=project_id, name=block["dataset"])
             session.add(dataset)
             session.flush()
+            _link_waiting(session, dataset)
         known = {p.name for p in dataset.properties}
         new = [p for p in dict.fromkeys(block["properties"]) if p not in known]
         for i, name in enumerate(new, start=len(known)):
@@ -49,6 +50,18 @@ def link_lists(session, project_id, attachments):
         if attachment.name.endswith(".csv") and attachment.dataset_id is None:
             attachment.dataset_id = session.scalar(select(Dataset.id).where(
                 Dataset.project_id == project_id, Dataset.name == attachment.name[:-4]))
+
+
+def _link_waiting(session, dataset):
+    """Link `<list>.csv` attachments published before the list existed (a form that only reads
+    the register, such as benefit_payment, may be published before the forms that declare it)."""
+    from app.forms.models import Form, FormAttachment, FormVersion  # noqa: PLC0415 - cycle
+    versions = select(FormVersion.id).join(Form, Form.id == FormVersion.form_id).where(
+        Form.project_id == dataset.project_id)
+    session.execute(update(FormAttachment).where(
+        FormAttachment.name == f"{dataset.name}.csv", FormAttachment.dataset_id.is_(None),
+        FormAttachment.blob_sha256.is_(None), FormAttachment.form_version_id.in_(versions),
+    ).values(dataset_id=dataset.id).execution_options(synchronize_session=False))
 
 
 _D, _E = Dataset.__table__, Entity.__table__

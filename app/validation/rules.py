@@ -101,6 +101,18 @@ def resident_id_numbers(fields):
             yield issue(path, "id_number_sex", value)
 
 
+def husbands_id_numbers(fields):
+    """GB 11643 for the man's ID number on the pre-pregnancy check-up, and a man's sex digit
+    (his sex and date of birth are not asked beside it)."""
+    for path, value, _elem in fields.named("husband_id_number"):
+        problem = id_number_problem(value, fields.today)
+        if problem is not None:
+            code, params = problem
+            yield issue(path, code, value, **params)
+        elif int(value[16]) % 2 == 0:
+            yield issue(path, "id_number_sex", value)
+
+
 #: per form, the date fields that record something that has already happened
 PAST_DATES = {
     "home_visit": ("visit_date", "dob", "change_date"),
@@ -111,6 +123,8 @@ PAST_DATES = {
     "migrant": ("dob", "move_date", "double_check_date"),
     "contraception_service": ("service_date",),
     "prepregnancy_check": ("check_date",),
+    "double_check": ("check_date", "sent_on"),
+    "benefit_payment": ("paid_on",),
 }
 
 
@@ -187,7 +201,9 @@ RULES = {
                           termination_approval],
     "migrant": [resident_id_numbers, past_dates("migrant")],
     "contraception_service": [past_dates("contraception_service")],
-    "prepregnancy_check": [past_dates("prepregnancy_check")],
+    "prepregnancy_check": [past_dates("prepregnancy_check"), husbands_id_numbers],
+    "double_check": [past_dates("double_check")],
+    "benefit_payment": [past_dates("benefit_payment")],
 }
 
 

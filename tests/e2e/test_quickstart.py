@@ -54,9 +54,10 @@ def test_setup_then_gunicorn_serves_a_phone(tmp_path):
         assert response.status_code == 200
         assert b"http://openrosa.org/xforms/xformsList" in response.content
         form_ids = sorted(re.findall(rb"<formID>([^<]+)</formID>", response.content))
-        assert form_ids == [b"contraception_service", b"home_visit", b"migrant", b"person",
-                            b"pregnancy_outcome", b"pregnancy_report", b"prepregnancy_check",
-                            b"three_checks"]           # the town's eight forms, on the phone
+        assert form_ids == [b"benefit_payment", b"contraception_service", b"double_check",
+                            b"home_visit", b"migrant", b"person", b"pregnancy_outcome",
+                            b"pregnancy_report", b"prepregnancy_check",
+                            b"three_checks"]           # the town's ten forms, on the phone
     finally:
         server.terminate()
         server.wait(40)     # a graceful stop: gevent workers finish within graceful_timeout (30 s)

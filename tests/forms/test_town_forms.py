@@ -1,4 +1,4 @@
-"""The town's eight forms (forms/*.xlsx): they publish cleanly, speak both languages, fill in
+"""The town's ten forms (forms/*.xlsx): they publish cleanly, speak both languages, fill in
 ODK's own form engine, and every sample instance they produce is accepted over OpenRosa."""
 import glob
 import os
@@ -16,17 +16,18 @@ from app.submissions.models import SubmissionDef
 from tests.conftest import FORMS_DIR
 from tests.samples import INSTANCES, SAMPLES, instance
 from tests.samples.phone import fill_form, fill_sample
-from tests.samples.register import (CHEN_HONG, LIU_MEI, P1, SUN_MIN, WANG_JIANGUO, ZHANG_LI,
-                                    ZHAO_YAN)
+from tests.samples.register import (CHEN_HONG, HE_JING, LIU_MEI, P1, SUN_MIN, WANG_JIANGUO,
+                                    ZHANG_LI, ZHAO_YAN, ZHOU_FANG)
 
-TOWN_FORMS = ["contraception_service", "home_visit", "migrant", "person", "pregnancy_outcome",
-              "pregnancy_report", "prepregnancy_check", "three_checks"]
+TOWN_FORMS = ["benefit_payment", "contraception_service", "double_check", "home_visit", "migrant",
+              "person", "pregnancy_outcome", "pregnancy_report", "prepregnancy_check",
+              "three_checks"]
 XLSFORMS = sorted(glob.glob(os.path.join(FORMS_DIR, "*.xlsx")))
 LANGUAGES = ("Chinese (zh)", "English (en)")
 TRANSLATED = ("label", "hint", "constraint_message", "required_message")
 
 
-def test_flask_forms_publish_publishes_all_eight_without_pyxform_errors(app, db):
+def test_flask_forms_publish_publishes_all_ten_without_pyxform_errors(app, db):
     result = CliRunner().invoke(forms_cli, ["publish", *XLSFORMS], obj=app.extensions)
     assert result.exit_code == 0, result.output
     assert "warning" not in result.output and "REFUSED" not in result.output
@@ -91,7 +92,8 @@ REGISTER_LISTS = {
     "people": {"full_name", "sex", "dob", "id_number", "household", "relation", "village",
                "marital_status", "residence_status", "phone", "contraception", "iud_status",
                "last_checks_date", "pregnant", "children_count", "deceased", "mother",
-               "father", "pregnancy", "death_date"},
+               "father", "pregnancy", "death_date", "sons", "daughters",
+               "last_double_check_date", "certificate_no", "certificate_valid_until"},
     "pregnancies": {"woman", "village", "lmp", "edd", "reported_by", "status", "outcome",
                     "outcome_date", "birth_order", "reported_on", "confirmed_on", "ended_on",
                     "prepregnancy_check_date", "ultrasound_date"},
@@ -169,8 +171,9 @@ def test_sex_and_date_of_birth_must_match_the_id_number(town):
 def test_three_checks_offers_only_the_villages_women_aged_15_to_49(town):
     filled = fill_form(town.phone(), "three_checks", {"/data/village": "dongwan"},
                        options=["/data/woman"])
-    # Not Li Xiuying (55), not the men, not Zhao Yan of xishan.
-    assert set(filled.options["/data/woman"]) == {ZHANG_LI, CHEN_HONG, SUN_MIN, LIU_MEI}
+    # Not Li Xiuying (55), not the men, not Zhao Yan of xishan; migrant women too.
+    assert set(filled.options["/data/woman"]) == {ZHANG_LI, CHEN_HONG, SUN_MIN, LIU_MEI,
+                                                  ZHOU_FANG, HE_JING}
 
 
 def test_a_phone_gets_only_its_own_villages_rows(town):

@@ -9,12 +9,16 @@ after a form changes) and that Doorstep accepts it.
 
     from tests.samples import SAMPLES, instance
     xml = instance("three_checks_finds_pregnancy")
+
+Instances of earlier form versions (what phones that have not updated still send) are kept in
+tests/samples/v<version>/ with the XLSForm of that version: see old_instance().
 """
 import os
 from dataclasses import dataclass, field
 
-from tests.samples.register import (CHEN_HONG, H1, H2, H4, LI_XIUYING, LIU_MEI, P1, SUN_MIN,
-                                     SUN_WEI, WANG_JIANGUO, WANG_QIANG, WANG_XIAOBAO, ZHANG_LI)
+from tests.samples.register import (CHEN_HONG, H1, H2, H4, HE_JING, LI_XIUYING, LIU_MEI, P1,
+                                     SUN_MIN, SUN_WEI, WANG_JIANGUO, WANG_QIANG, WANG_XIAOBAO,
+                                     ZHANG_LI, ZHAO_YAN, ZHOU_FANG)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 INSTANCES = os.path.join(HERE, "instances")
@@ -276,10 +280,12 @@ SAMPLES = {s_name: s for s_name, s in {
          "/data/facility": "城关私立诊所", "/data/attendant": "钱某某"}),
     "migrant_moving_in": Sample(
         "migrant", "worker_a",
-        "Huang Li arrives from Sichuan to work at the brick factory, with her certificate.",
+        "Huang Li, married with two daughters, arrives from Sichuan to work at the brick factory "
+        "with her certificate; she has no household in the town.",
         {"/data/village": "dongwan", "/data/direction": "in", "/data/mode": "new",
          "/data/full_name": "黄丽", "/data/id_number": "610425199708181227", "/data/sex": "female",
          "/data/dob": "1997-08-18", "/data/phone": "15012345678",
+         "/data/marital_status": "first_marriage", "/data/sons": "0", "/data/daughters": "2",
          "/data/place/province": "四川省", "/data/place/county": "南充市仪陇县",
          "/data/place/town": "新政镇", "/data/move_date": "2026-11-02",
          "/data/expected_until": "2027-06-30", "/data/reason": "work",
@@ -291,20 +297,39 @@ SAMPLES = {s_name: s for s_name, s in {
          "/data/contraception": "iud"}),
     "migrant_moving_out": Sample(
         "migrant", "worker_a",
-        "Chen Hong leaves to work in Shenzhen; her double-check results came back from there.",
+        "Chen Hong leaves to work in Shenzhen with her certificate; her household stays.",
         {"/data/village": "dongwan", "/data/direction": "out", "/data/mode": "existing",
-         "/data/person": CHEN_HONG, "/data/place/province": "广东省",
+         "/data/person": CHEN_HONG, "/data/sons": "1", "/data/daughters": "0",
+         "/data/place/province": "广东省",
          "/data/place/county": "深圳市宝安区", "/data/place/town": "西乡街道",
          "/data/move_date": "2026-08-15", "/data/reason": "work",
          "/data/employer_or_landlord": "宝安电子厂",
          "/data/certificate/has_certificate": "yes",
          "/data/certificate/certificate_no": "DW2026-0118",
          "/data/certificate/certificate_issued_by": "东湾镇人民政府",
-         "/data/certificate/certificate_valid_until": "2029-08-14",
-         "/data/double_check/double_check_received": "yes",
-         "/data/double_check/double_check_date": "2026-11-05",
-         "/data/double_check/double_check_iud": "in_place",
-         "/data/double_check/double_check_pregnancy": "not_pregnant"}),
+         "/data/certificate/certificate_valid_until": "2029-08-14"}),
+    "migrant_leaving_without_household": Sample(
+        "migrant", "worker_a",
+        "He Jing, who came from Henan with no household here, goes back home to her family.",
+        {"/data/village": "dongwan", "/data/direction": "out", "/data/mode": "existing",
+         "/data/person": HE_JING, "/data/place/province": "河南省", "/data/place/county": "郑州市中牟县",
+         "/data/place/town": "城关镇", "/data/move_date": "2026-11-10", "/data/reason": "family",
+         "/data/certificate/has_certificate": "no"}),
+    "double_check_results_received": Sample(
+        "double_check", "worker_a",
+        "Zhou Fang, who left to work in Dongguan, had her double check there; the results came back.",
+        {"/data/village": "dongwan", "/data/woman": ZHOU_FANG, "/data/direction": "left",
+         "/data/check_date": "2026-10-20", "/data/check_place": "东莞市长安镇计生服务站",
+         "/data/received": "yes", "/data/iud_result": "in_place",
+         "/data/pregnancy_result": "not_pregnant"}),
+    "double_check_results_sent_home": Sample(
+        "double_check", "worker_a",
+        "He Jing, who moved in from Henan, has her double check at the health centre; the results "
+        "are sent to her home town.",
+        {"/data/village": "dongwan", "/data/woman": HE_JING, "/data/direction": "arrived",
+         "/data/check_date": "2026-09-15", "/data/check_place": "东湾镇卫生院",
+         "/data/iud_result": "in_place", "/data/pregnancy_result": "not_pregnant",
+         "/data/sent_on": "2026-09-18"}),
     "contraception_implant": Sample(
         "contraception_service", "worker_a",
         "Chen Hong changes from an IUD to an implant at the town health centre.",
@@ -314,10 +339,39 @@ SAMPLES = {s_name: s for s_name, s in {
          "/data/provider": "李医生"}),
     "prepregnancy_check_risk": Sample(
         "prepregnancy_check", "worker_a",
-        "Sun Min and her husband have their free check-up; a nutrition risk is found.",
+        "Sun Min and her husband have their free check-up; a nutrition risk is found in her.",
         {"/data/village": "dongwan", "/data/woman": SUN_MIN, "/data/husband_name": "郑浩",
+         "/data/husband_id_number": "610425199008121012",
          "/data/check_date": "2026-09-10", "/data/result": "risk", "/data/risks": ["nutrition"],
+         "/data/husband_result": "normal",
          "/data/referral": "yes", "/data/referral_to": "县妇幼保健院营养门诊"}),
+    "prepregnancy_check_man_at_risk": Sample(
+        "prepregnancy_check", "worker_a",
+        "Zhang Li and Wang Qiang plan a second child; at the check-up he is found to smoke and to "
+        "carry hepatitis B, and they are counselled.",
+        {"/data/village": "dongwan", "/data/woman": ZHANG_LI, "/data/husband": WANG_QIANG,
+         "/data/check_date": "2026-11-03", "/data/result": "normal",
+         "/data/husband_result": "risk", "/data/husband_risks": ["infectious", "lifestyle"],
+         "/data/referral": "yes", "/data/referral_to": "县医院感染科"}),
+    "contraception_iud_insertion": Sample(
+        "contraception_service", "worker_b",
+        "Zhao Yan changes from condoms to an IUD, fitted at the town health centre.",
+        {"/data/village": "xishan", "/data/person": ZHAO_YAN, "/data/action": "change",
+         "/data/method": "iud", "/data/procedure": "iud_insertion",
+         "/data/service_date": "2026-11-06", "/data/facility": "town_health_centre",
+         "/data/provider": "王桂兰"}),
+    "benefit_one_child_household": Sample(
+        "benefit_payment", "worker_a",
+        "The Sun household, parents of one child, is paid this year's one-child parents' award.",
+        {"/data/village": "dongwan", "/data/payee": "household", "/data/household": H2,
+         "/data/benefit": "one_child_parents", "/data/amount": "1200", "/data/period": "2026",
+         "/data/paid_on": "2026-11-05", "/data/paid_by": "刘会芳"}),
+    "benefit_pension_person": Sample(
+        "benefit_payment", "worker_a",
+        "Li Xiuying is paid November's rural pension top-up.",
+        {"/data/village": "dongwan", "/data/payee": "person", "/data/person": LI_XIUYING,
+         "/data/benefit": "rural_pension", "/data/amount": "85.5", "/data/period": "2026-11",
+         "/data/paid_on": "2026-11-18", "/data/paid_by": "刘会芳"}),
 }.items()}
 
 
@@ -334,4 +388,13 @@ def old_instance(name):
 def instance(name):
     """The instance ODK's engine produced for sample `name`, as bytes."""
     with open(os.path.join(INSTANCES, f"{name}.xml"), "rb") as f:
+        return f.read()
+
+
+OLD_VERSIONS = os.path.join(HERE, "v2026112901")
+
+
+def old_instance(name):
+    """Sample `name` as the forms' version 2026112901 produced it, as bytes."""
+    with open(os.path.join(OLD_VERSIONS, f"{name}.xml"), "rb") as f:
         return f.read()

@@ -1,5 +1,6 @@
 """A small fictional register the sample answer sets are filled against: two villages, four
-households, ten people and one open pregnancy. Resident ID numbers follow GB 11643 (region
+households, twelve people (two of them migrant women, one who left and one who moved in) and
+one open pregnancy. Resident ID numbers follow GB 11643 (region
 610425, a valid date of birth, a sex digit, an ISO 7064 MOD 11-2 check digit) but belong to
 nobody. UUIDs are fixed so answers can name them."""
 from app.projects.models import Area
@@ -14,7 +15,7 @@ def _uuid(kind, n):
 
 H1, H2, H3, H4 = (_uuid("a", n) for n in range(1, 5))
 (WANG_JIANGUO, LI_XIUYING, WANG_QIANG, ZHANG_LI, WANG_XIAOBAO, SUN_WEI, CHEN_HONG, SUN_MIN,
- LIU_MEI, ZHAO_YAN) = (_uuid("b", n) for n in range(1, 11))
+ LIU_MEI, ZHAO_YAN, ZHOU_FANG, HE_JING) = (_uuid("b", n) for n in range(1, 13))
 P1 = _uuid("c", 1)
 
 HOUSEHOLDS = [
@@ -73,6 +74,14 @@ PEOPLE = [
                       pregnant="yes")),
     (ZHAO_YAN, _person("赵燕", "female", "1993-05-20", "610425199305201123", H3, "head",
                        "first_marriage", village="xishan", contraception="condom")),
+    # Left to work in Guangdong in March; her household stays in the village.
+    (ZHOU_FANG, _person("周芳", "female", "1995-03-02", "610425199503021027", H2, "sibling",
+                        "first_marriage", residence_status="moved_out", contraception="iud",
+                        iud_status="in_place", children_count="1", sons="1", daughters="0")),
+    # Came from Henan to work at the brick factory; no household in the town.
+    (HE_JING, _person("何静", "female", "1996-11-18", "410122199611180647", "", "other",
+                      "first_marriage", residence_status="moved_in", contraception="iud",
+                      iud_status="in_place", children_count="2", sons="0", daughters="2")),
 ]
 
 PREGNANCIES = [

@@ -145,3 +145,29 @@ def test_an_old_versions_late_termination_without_its_number_is_flagged_too():
     root.find("gestational_weeks").text = "16"
     found = [(i.path, i.code) for i in validate(form, root, end_time(form, root), {})]
     assert ("/data/approval_no", "approval_missing") in found
+
+
+def test_the_mans_id_number_on_the_prepregnancy_check_is_a_valid_mans_number():
+    assert check_sample("prepregnancy_check_man_at_risk") == []
+    assert check_sample("prepregnancy_check_risk", husband_id_number="610425199008121013") == [
+        ("/data/husband_id_number", "id_number_checksum")]
+    # 610425199503021027 is a valid number, but a woman's (even 17th digit)
+    assert check_sample("prepregnancy_check_risk", husband_id_number="610425199503021027") == [
+        ("/data/husband_id_number", "constraint"), ("/data/husband_id_number", "id_number_sex")]
+
+
+def test_double_check_and_payment_dates_cannot_be_in_the_future():
+    assert check_sample("double_check_results_sent_home", sent_on="2026-11-21") == [
+        ("/data/sent_on", "constraint"), ("/data/sent_on", "future_date")]
+    assert ("/data/check_date", "future_date") in check_sample(
+        "double_check_results_received", check_date="2026-12-01")
+    assert check_sample("benefit_pension_person", paid_on="2026-11-30") == [
+        ("/data/paid_on", "constraint"), ("/data/paid_on", "future_date")]
+
+
+def test_a_benefit_period_is_a_year_a_half_year_or_a_month():
+    for period in ("2026", "2026-H1", "2026-11"):
+        assert check_sample("benefit_pension_person", period=period) == []
+    for period in ("2026-H3", "26-11", "2026-1", "2026年"):
+        assert check_sample("benefit_pension_person", period=period) == [
+            ("/data/period", "constraint")], period

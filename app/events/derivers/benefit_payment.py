@@ -1,0 +1,18 @@
+"""Events of the rewards-and-benefits form (奖励优惠兑现): each payment to a household or a
+person is a reward_paid event on the day it was paid."""
+from app.events.derive import Event, deriver, uuid_of
+
+
+@deriver("benefit_payment", yields=("reward_paid",))
+def benefit_payment(a):
+    payee = a.get("payee")
+    household = uuid_of(a.get("household")) if payee == "household" else None
+    person = uuid_of(a.get("person")) if payee == "person" else None
+    if not a.get("benefit") or (household or person) is None:
+        return
+    details = {"benefit": a.get("benefit"), "amount": a.decimal("amount"),
+               "period": a.get("period"), "paid_by": a.get("paid_by")}
+    if a.get("benefit") == "other":
+        details["benefit_other"] = a.get("benefit_other")
+    yield Event("reward_paid", a.date("paid_on"), person=person, household=household,
+                details=details)
