@@ -396,9 +396,9 @@ def _ratios(values):
               help="How many villages (at most the rows of forms/villages.csv).")
 @click.option("--people", default=50000, show_default=True, type=click.IntRange(1),
               help="Population at the start.")
-@click.option("--months", default=24, show_default=True, type=click.IntRange(1))
+@click.option("--months", default=12, show_default=True, type=click.IntRange(1))
 @click.option("--seed", default=1, show_default=True)
-@click.option("--start", default="2024-09-01", show_default=True, help="First day (YYYY-MM-DD).")
+@click.option("--start", default="2025-01-01", show_default=True, help="First day (YYYY-MM-DD).")
 @click.option("--sex-ratio", default=106.0, show_default=True,
               help="Boys born per 100 girls, every village.")
 @click.option("--village-sex-ratio", multiple=True, metavar="VILLAGE=RATIO",
@@ -417,8 +417,9 @@ def demo_town(villages, people, months, seed, start, sex_ratio, village_sex_rati
               duplicate_rate, unreported_birth_rate, late_rate, out_of_order_rate, forms_dir,
               truth_path):
     """Generate a fictional town and send it through intake: households, people, pregnancies,
-    births, deaths, migrants and checks over MONTHS, with duplicates, unreported births and
-    late phones mixed in. Writes the ground truth and checks the register against it."""
+    births, deaths, marriages, migrants, checks, procedures and rewards over MONTHS, with
+    duplicates, unreported births and late phones mixed in. Writes the ground truth and checks
+    the register and its life events against it (exit status 1 on any difference)."""
     import datetime as dt
     import json
 
@@ -459,6 +460,9 @@ def demo_town(villages, people, months, seed, start, sex_ratio, village_sex_rati
     document["intake"] = summary
     found, differences = ingest.compare(db.session, document)
     document["register_found"] = found
+    events_found, event_differences = ingest.compare_events(db.session, subs)
+    document["events_found"] = events_found
+    document["event_differences"] = [[list(k), a, b] for k, a, b in event_differences]
     with open(truth_path, "w", encoding="utf-8") as f:
         json.dump(document, f, ensure_ascii=False, indent=1)
     town_counts = found["town"]
@@ -469,6 +473,13 @@ def demo_town(villages, people, months, seed, start, sex_ratio, village_sex_rati
                f"people ({town_counts['present']} present), "
                f"{town_counts['born_male'] + town_counts['born_female']} births, "
                f"{town_counts['pregnancies_open']} open pregnancies. Ground truth: {truth_path}")
+    totals = events_found["totals"]
+    click.echo("Life events: " + ", ".join(f"{k} {n}" for k, n in totals.items()))
     if differences:
         raise click.ClickException(f"the register differs from the ground truth: {differences}")
+    if event_differences:
+        shown = "\n".join(f"  {k}: expected {a}, found {b}" for k, a, b in event_differences[:40])
+        raise click.ClickException(f"{len(event_differences)} life event counts differ from the "
+                                   f"ground truth (kind, month, village, details):\n{shown}")
     click.echo("The register matches the ground truth.")
+    click.echo("The life events match the ground truth.")

@@ -1,21 +1,23 @@
 """Sending a generated town through the real intake: one app user per simulated phone, scoped to
 its villages like a real one, and every submission handed to `intake.receive` in the order it
 reaches the server, exactly what the OpenRosa route does once it has parsed the request.
-Afterwards anything still held for an offline predecessor is forced, and the register is
-counted and compared with what the simulation expected.
+Afterwards anything still held for an offline predecessor is forced, a supervisor approves
+the terminations held for a missing approval number (she has seen them), and the register and
+its life events are counted and compared with what the simulation expected.
 """
 import datetime as dt
 import time
 
 from sqlalchemy import func, select
 
-from app.auth.accounts import create_app_user
-from app.auth.actors import app_user_by_token
+from app.auth.accounts import create_app_user, create_user
+from app.auth.actors import app_user_by_token, from_user
 from app.demo import truth
 from app.problems import Problem
 from app.register import merge
 from app.submissions.intake import Upload, receive
 from app.submissions.models import Submission
+from app.submissions.queries import set_review_state
 
 
 def is_empty(session):
@@ -56,9 +58,31 @@ def send(session, store, project_id, subs, actors, progress=lambda n: None):
     seconds = time.perf_counter() - started
     forced = merge.process_backlog(session, older_than_days=0)
     session.commit()
+    approved = approve_reviewed(session, subs)
     return {"received": outcomes, "refused": refused, "seconds": round(seconds, 1),
             "per_second": round(len(subs) / seconds, 1) if seconds else None,
-            "forced_from_backlog": forced}
+            "forced_from_backlog": forced, "approved_after_review": approved}
+
+
+def approve_reviewed(session, subs, realm="Doorstep"):
+    """A town supervisor approves the submissions the simulation marks for it (terminations
+    held for a missing approval number: the record is true, the number is followed up)."""
+    ids = [sub.instance_id for sub in subs if sub.approve]
+    if not ids:
+        return 0
+    import secrets
+    user = create_user(session, "demo-supervisor", secrets.token_urlsafe(16), "supervisor",
+                       realm)
+    session.commit()
+    actor = from_user(user)
+    approved = 0
+    for submission in session.scalars(select(Submission).where(
+            Submission.instance_id.in_([f"uuid:{i}" for i in ids] + ids))):
+        if submission.review_state == "hasIssues":
+            set_review_state(session, actor, submission, "approved")
+            session.commit()
+            approved += 1
+    return approved
 
 
 def compare(session, document):
@@ -84,3 +108,12 @@ def compare(session, document):
         if diff:
             differences[village] = diff
     return found, differences
+
+
+def compare_events(session, subs):
+    """(the server's life events as a table, differences): every event key (kind, month,
+    village, details) whose count in `life_events` is not what the submissions report;
+    differences is [(key, expected, found)]."""
+    found = truth.server_events(session)
+    return truth.event_table(found), truth.event_differences(truth.expected_events(subs),
+                                                              found)

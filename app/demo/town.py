@@ -128,6 +128,7 @@ class Sub:
     events: list = field(default_factory=list)
     #: held for review and approved by a supervisor once everything has arrived
     approve: bool = False
+    instance_id: str = ""
 
 
 def event(kind, on, village, **details):
@@ -256,17 +257,28 @@ class Town:
             if kind == "create":
                 self.versions.create(phone, entity.id, when, arrival)
             elif kind == "update":
+                chain = dict(self.versions.chains.get((phone, entity.id)) or {})
                 base, trunk, branch, apply = self.versions.update(phone, entity.id, when, arrival)
                 entity.base, entity.trunk, entity.branch = base, trunk, branch
                 applies.append(apply)
+                if flagged:
+                    # held for review: the server makes no version of it (approved ones
+                    # change entities nobody updates after them)
+                    self.versions.applied[entity.id].pop()
+                    if chain:
+                        self.versions.chains[(phone, entity.id)] = chain
+                    else:
+                        del self.versions.chains[(phone, entity.id)]
         # the server applies a submission's blocks all together, when the last can be
         apply = max(applies)
-        self.versions.settle(phone, [e.id for e, kind, _ in entities if kind], apply)
+        if not flagged:
+            self.versions.settle(phone, [e.id for e, kind, _ in entities if kind], apply)
         ops = [(apply, entity.dataset, entity.id, kind, props)
                for entity, kind, props in entities if kind]
-        xml = render(new_uuid(self.rng))
+        instance_id = new_uuid(self.rng)
+        xml = render(instance_id)
         self.subs.append(Sub(len(self.subs), form, phone, when, arrival, xml, ops, flagged,
-                             list(events), approve))
+                             list(events), approve, instance_id))
         return arrival
 
     def _registered(self, person):
@@ -491,9 +503,10 @@ class Town:
         woman.pregnancy = pregnancy
         self.world.pregnancies.append(pregnancy)
         self.events["pregnancies"] += 1
-        if rng.random() < 0.85:
-            report = dt.datetime.combine(lmp, dt.time()) + rng.randint(40, 90) * DAY
-            self.at(self.moment(max(report, earliest)), self.report, woman, pregnancy)
+        report = max(dt.datetime.combine(lmp, dt.time()) + rng.randint(40, 90) * DAY, earliest)
+        # reported by the group leader, if she hears of it within about nine months
+        if rng.random() < 0.85 and (report.date() - lmp).days <= 280:
+            self.at(self.moment(report), self.report, woman, pregnancy)
         if rng.random() < p.loss_rate:
             outcome = rng.choices(list(p.loss_mix), list(p.loss_mix.values()))[0]
             weeks = rng.randint(*LOSS_WEEKS[outcome])
@@ -594,6 +607,7 @@ class Town:
             return
         bride.marital, bride.residence = "first_marriage", "moved_out"
         bride.moved_to = self.rng.choice(["礼泉县骏马镇", "乾县城关街道", "咸阳市秦都区"])
+        bride.outside_spouse = names.surname(self.rng) + names.given_name(self.rng, "male")
         self.events["marriages_out"] += 1
         self.at(self.moment(when + self.rng.randint(5, 40) * DAY), self.visit,
                 self.world.households[bride.household],
@@ -698,16 +712,18 @@ class Town:
         entities, rendered, events = [], [], []
         counted = 0
         change_date = happened.date() if happened else None
-        names = {person.full_name: person.uuid for person, _ in members}
+        in_visit_names = {person.full_name: person.uuid for person, _ in members}
         spouse_ids = {}
         for person, change in members:
             changes = change.split()
             if "marriage" in changes or "divorce" in changes:
                 partner = people.get(person.spouse or getattr(person, "divorced_from", None))
-                in_visit = names.get(partner.full_name) if partner else None
+                in_visit = in_visit_names.get(partner.full_name) if partner else None
                 picked = partner.uuid if partner is not None and self.versions.known(
                     phone, partner.uuid, when) else None
-                spouse_ids[person.uuid] = (picked, partner.full_name if partner else "",
+                # a bride marrying out of the town: her husband is nobody in the register
+                name = partner.full_name if partner else getattr(person, "outside_spouse", "")
+                spouse_ids[person.uuid] = (picked, name,
                                            in_visit if in_visit != person.uuid else None)
         for person, change in members:
             is_new = person.uuid not in self.versions.creator

@@ -248,7 +248,7 @@ def truth_document(town, subs):
     }
 
 
-RATES = ("fertility", "mortality", "marriage_rate", "divorce_rate", "loss_rate", "loss_mix",
+RATES = ("birth_rate", "mortality", "marriage_rate", "divorce_rate", "loss_rate", "loss_mix",
          "approval_rate", "hospital_birth_rate", "clinic_birth_rate", "neonatal_mortality",
          "newborn_death_in_hospital", "twin_rate", "migrant_in_rate", "migrant_out_rate",
          "certificate_rate", "double_check_rate", "double_check_received", "ultrasound_rate",
