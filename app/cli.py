@@ -391,6 +391,25 @@ def _ratios(values):
     return out
 
 
+def _rates(values):
+    """{"neonatal_mortality": 0.05, "loss_mix": {...}} from ("neonatal_mortality=0.05", …):
+    any rate of app.demo.town.Params by name (a mix as JSON)."""
+    import json
+
+    from app.demo.town import RATES
+    out = {}
+    for value in values:
+        name, _, number = value.partition("=")
+        name = name.strip()
+        if name not in RATES:
+            raise click.BadParameter(f"{value!r}: the rates are {', '.join(RATES)}")
+        try:
+            out[name] = json.loads(number)
+        except ValueError:
+            raise click.BadParameter(f"{value!r}: expected NAME=NUMBER, e.g. twin_rate=0.02")
+    return out
+
+
 @demo.command("town")
 @click.option("--villages", default=12, show_default=True, type=click.IntRange(1),
               help="How many villages (at most the rows of forms/villages.csv).")
@@ -410,12 +429,16 @@ def _ratios(values):
               help="Share of days a field phone (worker, leader, doctor) is offline.")
 @click.option("--out-of-order-rate", default=0.05, show_default=True,
               help="Share of queued submissions sent before the one filled before them.")
+@click.option("--rate", "rates", multiple=True, metavar="NAME=VALUE",
+              help="Another value for one of the town's named rates (app.demo.town.Params: "
+                   "birth_rate, marriage_rate, neonatal_mortality, …; loss_mix as JSON); "
+                   "repeatable.")
 @click.option("--forms-dir", default="forms", show_default=True)
 @click.option("--truth", "truth_path", default="demo-town-truth.json", show_default=True,
               help="Where to write the ground truth (JSON).")
 def demo_town(villages, people, months, seed, start, sex_ratio, village_sex_ratio,
-              duplicate_rate, unreported_birth_rate, late_rate, out_of_order_rate, forms_dir,
-              truth_path):
+              duplicate_rate, unreported_birth_rate, late_rate, out_of_order_rate, rates,
+              forms_dir, truth_path):
     """Generate a fictional town and send it through intake: households, people, pregnancies,
     births, deaths, marriages, migrants, checks, procedures and rewards over MONTHS, with
     duplicates, unreported births and late phones mixed in. Writes the ground truth and checks
@@ -431,7 +454,7 @@ def demo_town(villages, people, months, seed, start, sex_ratio, village_sex_rati
                     start=dt.date.fromisoformat(start), sex_ratio=sex_ratio,
                     village_sex_ratio=_ratios(village_sex_ratio), duplicate_rate=duplicate_rate,
                     unreported_birth_rate=unreported_birth_rate, late_rate=late_rate,
-                    out_of_order_rate=out_of_order_rate)
+                    out_of_order_rate=out_of_order_rate, **_rates(rates))
     upgrade()
     project = ensure_default_project(db.session, current_app.config["PROJECT_NAME"])
     if not ingest.is_empty(db.session):

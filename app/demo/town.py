@@ -56,7 +56,7 @@ class Params:
     # conception chances are scaled each month to reach it, allowing for losses)
     birth_rate: float = 0.010
     # scales the age-specific death rates to a crude death rate of about 7 per 1,000 a year
-    mortality: float = 1.2
+    mortality: float = 1.25
     # marriages a year per person: China's crude marriage rate was 7–9 per 1,000 in the 2010s
     marriage_rate: float = 0.008
     # divorces a year per person: rural China about 1.5 per 1,000, half the national rate
@@ -96,6 +96,13 @@ class Params:
         month = self.start.month - 1 + self.months
         return dt.date(self.start.year + month // 12, month % 12 + 1, 1)
 
+
+#: the rates `flask demo town --rate NAME=VALUE` may set
+RATES = ("birth_rate", "mortality", "marriage_rate", "divorce_rate", "loss_rate", "loss_mix",
+         "approval_rate", "hospital_birth_rate", "clinic_birth_rate", "neonatal_mortality",
+         "newborn_death_in_hospital", "twin_rate", "migrant_in_rate", "migrant_out_rate",
+         "certificate_rate", "double_check_rate", "double_check_received", "ultrasound_rate",
+         "prepregnancy_coverage", "iud_after_birth", "sterilisation_rate", "checks_coverage")
 
 #: months of the three-checks rounds (checks run over the following six weeks)
 CHECK_MONTHS = (4, 10)
@@ -1228,8 +1235,9 @@ class Town:
         c = {"woman": woman.uuid, "woman_name": woman.full_name,
              "husband": husband.uuid if husband and self.versions.known(
                  phone, husband.uuid, when) and husband.present else None,
-             "husband_name": husband.full_name if husband else "—",
-             "husband_id_number": self._id_number(husband) if husband else "",
+             "husband_name": husband.full_name if husband else self._outside(woman)[0],
+             "husband_id_number": self._id_number(husband) if husband else
+             self._outside(woman)[1],
              "husband_risks": his_risks,
              "date": on.isoformat(), "risks": risks,
              "referral_to": "县妇幼保健院" if risks and rng.random() < 0.5 else None}
@@ -1241,6 +1249,17 @@ class Town:
             [(entity, "update", {"prepregnancy_check_date": c["date"]})],
             events=[event("prepregnancy_check", on, woman.village,
                           result="risk" if risks else "normal")])
+
+    def _outside(self, woman):
+        """(name, ID number) of a married woman's husband who is not in the town's register
+        (a migrant's, who stayed at home)."""
+        if not hasattr(woman, "outside_husband"):
+            rng = self.rng
+            dob = birth_date(rng, self.p.start, woman.age(self.p.start) + rng.randint(0, 4))
+            woman.outside_husband = (
+                names.surname(rng) + names.given_name(rng, "male"),
+                self.world.ids.issue(rng, woman.region, dob.isoformat(), "male"))
+        return woman.outside_husband
 
     def _id_number(self, person):
         """A person's ID number; one is issued now if the register has none (a man's

@@ -18,6 +18,8 @@ import json
 
 from sqlalchemy import select
 
+from app.demo.town import RATES
+
 COUNTS = ("households", "people", "present", "deceased", "moved_in", "moved_out",
           "women_15_49", "born_male", "born_female", "pregnancies_open",
           "pregnancies_delivered", "pregnancies_lost", "checked", "prepregnancy_checked")
@@ -217,7 +219,32 @@ def world_counts(town):
         v["births_male"], v["births_female"] = boys, girls
         v["sex_ratio_at_birth"] = round(100 * boys / girls, 1) if girls else None
     return {"villages": dict(sorted(villages.items())), "events": town.events,
-            "losses": town.losses}
+            "losses": town.losses, "rates": world_rates(town)}
+
+
+def world_rates(town):
+    """The year's figures the town watches, from what really happened: per 1,000 people a
+    year (births, deaths, marriages, divorces, migrants in and out), shares of pregnancies
+    and births, and three-checks coverage of married women 15–49 per round."""
+    p, events = town.p, town.events
+    people = len([x for x in town.world.people.values() if x.dob < p.start]) or 1
+    years = p.months / 12
+
+    def per_1000(n):
+        return round(1000 * n / people / years, 1)
+
+    births = events["births_male"] + events["births_female"]
+    ended = births + sum(town.losses.values())
+    return {"population_at_start": people,
+            "births_per_1000": per_1000(births), "deaths_per_1000": per_1000(events["deaths"]),
+            "marriages_per_1000": per_1000(events["marriages_in"] + events["marriages_out"]),
+            "divorces_per_1000": per_1000(events["divorces"]),
+            "migrants_in_per_1000": per_1000(events["migrants_in"]),
+            "migrants_out_per_1000": per_1000(events["migrants_out"]),
+            "losses_share_of_ended_pregnancies": round(sum(town.losses.values()) / ended, 3)
+            if ended else None,
+            "sex_ratio_at_birth": round(100 * events["births_male"] / events["births_female"], 1)
+            if events["births_female"] else None}
 
 
 def truth_document(town, subs):
@@ -246,10 +273,3 @@ def truth_document(town, subs):
         "events": event_table(expected_events(subs)),
         "mess": town.mess,
     }
-
-
-RATES = ("birth_rate", "mortality", "marriage_rate", "divorce_rate", "loss_rate", "loss_mix",
-         "approval_rate", "hospital_birth_rate", "clinic_birth_rate", "neonatal_mortality",
-         "newborn_death_in_hospital", "twin_rate", "migrant_in_rate", "migrant_out_rate",
-         "certificate_rate", "double_check_rate", "double_check_received", "ultrasound_rate",
-         "prepregnancy_coverage", "iud_after_birth", "sterilisation_rate")
