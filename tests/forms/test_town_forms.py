@@ -148,7 +148,10 @@ def _violations(town, form_id, answers, **kw):
     return {v["reference"]: v["message"] for v in filled.violations}
 
 
-NEW_PERSON = {"/data/village": "dongwan", "/data/mode": "new", "/data/full_name": "吴倩",
+NEW_PERSON = {"/data/village": "dongwan", "/data/mode": "new", "/data/change_reason": "moved_in",
+              "/data/moved_from": "西山村", "/data/within_town": "yes",
+              "/data/sons": "0", "/data/daughters": "0", "/data/planning_pregnancy": "no",
+              "/data/full_name": "吴倩",
               "/data/household": "a0000000-0000-4000-8000-000000000002",
               "/data/relation": "child_in_law", "/data/marital_status": "first_marriage",
               "/data/residence_status": "resident"}
@@ -267,5 +270,8 @@ def test_no_change_cannot_be_chosen_with_a_change(town):
         "/data/village": "dongwan", "/data/hh_mode": "existing",
         "/data/household": "a0000000-0000-4000-8000-000000000001",
         "/data/member[1]/member_mode": "existing", "/data/member[1]/person": WANG_JIANGUO,
-        "/data/member[1]/changes": ["none", "death"], "/data/member[1]/change_date": "2026-11-01"})
+        "/data/hh/registration_type": "agricultural", "/data/hh/family_status": ["none"],
+        "/data/member[1]/changes": ["none", "death"], "/data/member[1]/change_date": "2026-11-01",
+        "/data/member[1]/death_cause": "illness", "/data/member[1]/death_place": "home",
+        "/data/member[1]/sons": "1", "/data/member[1]/daughters": "0"})
     assert found == {"/data/member[1]/changes": "「无变动」不能与其他变动同时选择"}

@@ -1,0 +1,24 @@
+"""The home visit's events: births, deaths, marriages and divorces (one per couple), moves in
+and out (a member from another household of the town is a move within the town), and a married
+woman's newly stated pregnancy plan. Reads every version of the form."""
+from app.events.derive import deriver, uuid_of
+from app.events.people import Person, birth_event, couple_events, person_events
+
+KINDS = ("birth", "death", "marriage", "divorce", "moved_in", "moved_out", "pregnancy_planned")
+
+
+@deriver("home_visit", yields=KINDS)
+def home_visit(a):
+    household = uuid_of(a.get("hh_id")) or a.entity_id()
+    visited = a.date("visit_date")
+    people = [Person(m, set(m.selected("changes")) - {"none"}, household, visited)
+              for m in a.repeat("member")]
+    events = []
+    for p in people:
+        if "birth" in p.changes and p.uuid:
+            events.append(birth_event(p, people))
+        moved_here = p.answers.get("member_mode") == "moved_here"
+        events.extend(person_events(p, move_in="yes" if moved_here else None))
+    for kind in ("marriage", "divorce"):
+        events.extend(couple_events(people, kind))
+    return events

@@ -1,0 +1,130 @@
+"""What the home visit and person forms say about people, shared by their two derivers:
+reading one person's answers (any version of either form) and turning them into birth, death,
+marriage, divorce, move and pregnancy-planning events, with each couple's marriage or divorce
+counted once per submission even when both spouses' rows record it."""
+from app.events.derive import Event, uuid_of
+
+#: generation relative to the head of household, to find a newborn's mother among the members
+GENERATION = {"head": 0, "spouse": 0, "sibling": 0, "son": 1, "daughter": 1, "child_in_law": 1,
+              "grandchild": 2, "parent": -1}
+MARRIED = ("first_marriage", "remarried")
+
+
+class Person:
+    """One person's answers on a home visit (a member row) or a person form (the whole form),
+    in either form's current or earlier versions: absent fields read ''."""
+
+    def __init__(self, answers, changes, household, visit_date):
+        a = self.answers = answers
+        self.uuid = a.entity_id() or uuid_of(a.get("person_id"))
+        self.changes = changes
+        self.household = household
+        self.date = a.date("change_date")
+        self.visit_date = visit_date
+        self.dob = a.date("dob")
+        self.sex = a.get("sex")
+        self.relation = a.get("relation")
+        self.marital = a.get("marital_status")
+        self.full_name = a.get("full_name")
+        self.spouse_name = a.get("spouse_name")
+        #: the spouse the form named for a marriage or divorce ('' when it could not)
+        self.partner = uuid_of(a.get("spouse_id")) or ""
+        #: the spouse the form saved for this person now (the current link)
+        self.spouse = uuid_of(a.get("spouse_now")) or uuid_of(a.get("spouse_before")) or ""
+        self.deceased = a.get("deceased") == "yes" or "death" in changes
+
+    def age_on(self, day):
+        if self.dob is None or day is None:
+            return None
+        return day.year - self.dob.year - ((day.month, day.day) < (self.dob.month, self.dob.day))
+
+
+def mother_of(child, people):
+    """The newborn's mother when exactly one member can be: a woman one generation above the
+    child, married, aged 15–49 on the birth date; '' otherwise (the form does not ask)."""
+    generation = GENERATION.get(child.relation)
+    if generation is None:
+        return None
+    born = child.date or child.dob
+    found = [p for p in people if p is not child and p.uuid and p.sex == "female"
+             and GENERATION.get(p.relation) == generation - 1
+             and (p.marital in MARRIED or p.marital == "")
+             and (age := p.age_on(born)) is not None and 15 <= age <= 49]
+    return found[0] if len(found) == 1 else None
+
+
+def person_events(p, move_in=None, move_out=None):
+    """Birth, death, moves and pregnancy planning of one person (couples: `couple_events`)."""
+    a = p.answers
+    if p.uuid is None:
+        return
+    if "death" in p.changes:
+        yield Event("death", p.date, person=p.uuid, household=p.household,
+                    details={"cause": a.get("death_cause"), "place": a.get("death_place")})
+    if move_in or "moved_in" in p.changes:
+        yield Event("moved_in", p.date or p.visit_date, person=p.uuid, household=p.household,
+                    details={"from": a.get("moved_from"), "migrant": "no", "reason": "",
+                             "within_town": move_in or a.get("within_town")})
+    if "moved_out" in p.changes:
+        yield Event("moved_out", p.date, person=p.uuid, household=p.household,
+                    details={"to": a.get("moved_to"), "migrant": "no", "reason": "",
+                             "within_town": move_out or a.get("within_town")})
+    planned, before = a.get("planning_pregnancy"), a.get("planning_before")
+    if planned == "yes" and (before != "yes"
+                             or a.get("planning_from") != a.get("planning_from_before")):
+        # A plan is an event when the phone's register did not already hold it.
+        yield Event("pregnancy_planned", p.visit_date, person=p.uuid, other_person=p.spouse,
+                    details={"planned_from": a.get("planning_from")})
+
+
+def birth_event(child, people):
+    mother = mother_of(child, people)
+    return Event("birth", child.date or child.dob, person=child.uuid,
+                 other_person=mother.uuid if mother else "", household=child.household,
+                 details={"sex": child.sex, "weight_kg": "", "certificate_no": "", "place": "",
+                          "facility": "", "father": mother.spouse if mother else "",
+                          "birth_order": ""})
+
+
+def couple_events(people, kind):
+    """One `kind` (marriage or divorce) event per couple: rows naming each other (by uuid or by
+    name), or two unpaired rows of opposite sex recording it on the same date (earlier versions
+    did not ask who the spouse was), are one couple."""
+    rows = [p for p in people if kind in p.changes and p.uuid]
+    by_uuid = {p.uuid: p for p in rows}
+    by_name = {}
+    for p in rows:
+        by_name.setdefault(p.full_name, []).append(p)
+    partner = {}
+    for p in rows:
+        other = by_uuid.get(p.partner)
+        if other is None and p.spouse_name and len(by_name.get(p.spouse_name, [])) == 1:
+            other = by_name[p.spouse_name][0]
+        if other is not None and other is not p:
+            partner.setdefault(p.uuid, other)
+            partner.setdefault(other.uuid, p)
+    alone = [p for p in rows if p.uuid not in partner and not p.partner and not p.spouse_name]
+    for p in alone:
+        if p.uuid in partner:
+            continue
+        match = [o for o in alone if o is not p and o.uuid not in partner and o.sex != p.sex
+                 and o.date == p.date]
+        if len(match) == 1:
+            partner[p.uuid], partner[match[0].uuid] = match[0], p
+    done = set()
+    for p in rows:
+        if p.uuid in done:
+            continue
+        other = partner.get(p.uuid)
+        done.add(p.uuid)
+        details = {"spouse_name": p.spouse_name or (other.full_name if other else "")}
+        if other is not None:
+            done.add(other.uuid)
+        if kind == "marriage":
+            registered = p.answers.get("marriage_registered_at")
+            if not registered and other is not None:
+                registered = other.answers.get("marriage_registered_at")
+            details.update(registered_at=registered, marital_status=p.marital)
+        yield Event(kind, p.date, person=p.uuid,
+                    other_person=other.uuid if other is not None else p.partner,
+                    details=details)

@@ -1,0 +1,312 @@
+"""Households and couples (issue 17, helper people): each home-visit and person sample filled
+by ODK's engine gives the life events its story tells (app.events.derivers.home_visit and
+.person) and leaves the register in the state it tells (spouses linked both ways where the form
+knows both, deaths with their date, moves between households, sons and daughters, pregnancy
+plans, household registration type and family status). Earlier versions of both forms are
+still accepted and derived. The rows these events become in `life_events` are checked in
+tests/events/test_household_life_events.py (intake's writing of them is helper core's)."""
+import datetime as dt
+import os
+
+from lxml import etree
+from sqlalchemy import select
+
+from app.events.derive import YIELDS, Event, derive
+from app.register.models import Dataset, Entity
+from tests.conftest import FORMS_DIR
+from tests.register.test_merge import get as entity
+from tests.samples import OLD, SAMPLES, instance, old_instance
+from tests.samples.phone import fill_form
+from tests.samples.register import (CHEN_HONG, H1, H2, H4, LI_XIUYING, LIU_MEI, SUN_MIN, SUN_WEI,
+                                    WANG_JIANGUO, WANG_QIANG, ZHANG_LI)
+
+KINDS = {"birth", "death", "marriage", "divorce", "moved_in", "moved_out", "pregnancy_planned"}
+
+
+def root(xml):
+    return etree.fromstring(xml)
+
+
+def events(name, xml=None):
+    sample = SAMPLES.get(name)
+    body = root(xml if xml is not None else instance(name))
+    return derive(body.get("id") if sample is None else sample.form, body)
+
+
+def member_id(xml, n):
+    """The uuid the phone gave the n-th member row (1-based) of a home visit instance."""
+    return root(xml).findall("member")[n - 1].findtext("person_id")
+
+
+def hh_id(xml):
+    return root(xml).findtext("hh_id")
+
+
+def d(text):
+    return dt.date.fromisoformat(text)
+
+
+def submit(town, name, body=None):
+    response = town.phone(SAMPLES[name].persona).submit(body or instance(name))
+    assert response.status_code == 201, response.data
+
+
+def people_named(db, label):
+    db.session.rollback()
+    return db.session.scalars(select(Entity).join(Dataset).where(
+        Dataset.name == "people", Entity.label == label)).all()
+
+
+# ---------------------------------------------------------------- the derivers, per sample
+
+def test_both_forms_declare_the_kinds_they_yield():
+    events("home_visit_birth")          # imports the derivers
+    assert set(YIELDS["home_visit"]) == KINDS and set(YIELDS["person"]) == KINDS
+
+
+def test_a_baby_registered_on_a_home_visit_is_a_birth_with_the_mother_found_in_the_household():
+    baby = member_id(instance("home_visit_birth"), 6)
+    assert events("home_visit_birth") == [Event(
+        "birth", d("2026-10-02"), person=baby, other_person=ZHANG_LI, household=H1,
+        details={"sex": "female", "weight_kg": "", "certificate_no": "", "place": "",
+                 "facility": "", "father": WANG_QIANG, "birth_order": ""})]
+
+
+def test_a_marriage_recorded_on_both_spouses_rows_is_one_event_linking_them():
+    groom = member_id(instance("home_visit_marriage"), 2)
+    assert events("home_visit_marriage") == [
+        Event("moved_in", d("2026-10-01"), person=groom, household=H4,
+              details={"from": "西山村", "migrant": "no", "reason": "", "within_town": "yes"}),
+        Event("marriage", d("2026-10-01"), person=LIU_MEI, other_person=groom,
+              details={"spouse_name": "周涛", "registered_at": "东湾镇民政办",
+                       "marital_status": "first_marriage"})]
+
+
+def test_a_bride_who_marries_out_is_a_marriage_and_a_move_out():
+    assert events("home_visit_bride_marries_out") == [
+        Event("moved_out", d("2026-10-18"), person=SUN_MIN, household=H2,
+              details={"to": "县城城关镇", "migrant": "no", "reason": "", "within_town": "no"}),
+        Event("marriage", d("2026-10-18"), person=SUN_MIN, other_person="",
+              details={"spouse_name": "郑浩", "registered_at": "县民政局婚姻登记处",
+                       "marital_status": "first_marriage"})]
+
+
+def test_a_divorce_on_the_person_form_names_the_spouse_chosen_from_the_register():
+    assert events("person_divorce") == [
+        Event("divorce", d("2026-11-10"), person=ZHANG_LI, other_person=WANG_QIANG,
+              details={"spouse_name": "王强"})]
+
+
+def test_a_death_at_home_of_illness():
+    assert events("home_visit_death") == [
+        Event("death", d("2026-11-03"), person=WANG_JIANGUO, household=H1,
+              details={"cause": "illness", "place": "home"})]
+
+
+def test_a_move_from_another_household_of_the_town_is_a_move_in_within_the_town():
+    assert events("home_visit_moves_within_town") == [
+        Event("moved_in", d("2026-11-08"), person=LI_XIUYING, household=H4,
+              details={"from": "东湾村一组12号王建国户", "migrant": "no", "reason": "",
+                       "within_town": "yes"})]
+
+
+def test_a_woman_planning_a_pregnancy_from_a_month_with_her_husband():
+    assert events("home_visit_planning") == [
+        Event("pregnancy_planned", d("2026-11-19"), person=ZHANG_LI, other_person=WANG_QIANG,
+              details={"planned_from": "2027-03"})]
+
+
+def test_a_plan_already_in_the_register_is_not_counted_again():
+    body = root(instance("home_visit_planning"))
+    zhang_li = body.findall("member")[3]
+    zhang_li.find("planning_before").text = "yes"
+    zhang_li.find("planning_from_before").text = "2027-03"
+    assert events("home_visit_planning", etree.tostring(body)) == []
+    zhang_li.find("planning_from_before").text = "2027-01"     # the plan moved: counted
+    assert [e.kind for e in events("home_visit_planning", etree.tostring(body))] == [
+        "pregnancy_planned"]
+
+
+def test_a_new_household_moving_in_gives_a_move_in_per_member():
+    xml = instance("home_visit_new_household")
+    assert events("home_visit_new_household") == [
+        Event("moved_in", d("2026-11-01"), person=member_id(xml, n), household=hh_id(xml),
+              details={"from": "陕西省安康市汉滨区", "migrant": "no", "reason": "",
+                       "within_town": "no"}) for n in (1, 2)]
+
+
+def test_a_person_registered_on_marriage_and_a_change_with_no_event():
+    new = root(instance("person_registered")).findtext("person_id")
+    assert events("person_registered") == [
+        Event("marriage", d("2026-11-16"), person=new, other_person="",
+              details={"spouse_name": "孙涛", "registered_at": "东湾镇民政办",
+                       "marital_status": "first_marriage"})]
+    assert events("person_away") == []
+
+
+# ---------------------------------------------------------------- earlier versions
+
+def test_earlier_versions_instances_still_derive():
+    old_birth = old_instance("home_visit_birth")
+    assert root(old_birth).get("version") == "2026112901"
+    assert events("home_visit_birth", old_birth) == [Event(
+        "birth", d("2026-10-02"), person=member_id(old_birth, 6), other_person=ZHANG_LI,
+        household=H1, details={"sex": "female", "weight_kg": "", "certificate_no": "",
+                               "place": "", "facility": "", "father": "", "birth_order": ""})]
+    old_new = old_instance("home_visit_new_household")
+    assert [(e.kind, e.person, e.details["from"]) for e in events("x", old_new)] == [
+        ("moved_in", member_id(old_new, 1), ""), ("moved_in", member_id(old_new, 2), "")]
+    assert events("x", old_instance("person_away")) == []
+
+
+def _old_visit_marriage():
+    """An earlier-version visit where both Wang Qiang's and Zhang Li's rows say 'marriage'
+    (that version asked no spouse)."""
+    body = root(old_instance("home_visit_birth"))
+    for member in body.findall("member")[2:4]:
+        member.find("changes").text = "marriage"
+        change_date = etree.Element("change_date")
+        change_date.text = "2026-09-09"
+        member.find("changes").addnext(change_date)
+    return etree.tostring(body)
+
+
+def test_an_earlier_version_marriage_on_both_rows_is_one_event_without_a_spouse_field():
+    assert [(e.kind, e.occurred_on, e.person, e.other_person, e.details)
+            for e in events("x", _old_visit_marriage()) if e.kind == "marriage"] == [
+        ("marriage", d("2026-09-09"), WANG_QIANG, ZHANG_LI,
+         {"spouse_name": "张丽", "registered_at": "", "marital_status": "first_marriage"})]
+
+
+def test_an_earlier_version_person_change_derives_from_change_reason():
+    body = root(old_instance("person_away"))
+    body.find("change_reason").text = "marriage"
+    assert [(e.kind, e.occurred_on, e.person, e.other_person) for e in events("x", etree.tostring(body))] == [
+        ("marriage", d("2026-11-15"), WANG_QIANG, "")]
+    body.find("change_reason").text = "death"
+    assert [(e.kind, e.details) for e in events("x", etree.tostring(body))] == [
+        ("death", {"cause": "", "place": ""})]
+
+
+def test_odd_answers_give_fewer_events_never_an_exception():
+    odd = [b'<data id="home_visit"/>',
+           b'<data id="home_visit"><member><changes>birth death marriage</changes>'
+           b'<change_date>yesterday</change_date><dob>1990-02-30</dob></member></data>',
+           b'<data id="person"><change_reason>moved_in</change_reason></data>',
+           b'<data id="person"><person_id>not a uuid</person_id><change_reason>divorce'
+           b'</change_reason><spouse_id>uuid:X</spouse_id></data>']
+    for xml in odd:
+        found = events("x", xml)
+        assert all(e.kind in KINDS for e in found)
+
+
+# ---------------------------------------------------------------- the register
+
+def test_a_marriage_on_a_visit_links_both_spouses_both_ways(town, db):
+    submit(town, "home_visit_marriage")
+    groom = people_named(db, "周涛")[0]
+    bride = entity(db, LIU_MEI)
+    assert (bride.data["spouse"], groom.data["spouse"]) == (groom.uuid, LIU_MEI)
+    assert (groom.data["household"], groom.data["marital_status"]) == (H4, "first_marriage")
+    assert entity(db, H4).data["member_count"] == "2"
+
+
+def test_a_bride_who_marries_out_leaves_the_household(town, db):
+    submit(town, "home_visit_bride_marries_out")
+    bride = entity(db, SUN_MIN)
+    assert (bride.data["residence_status"], bride.data["spouse"], bride.data["sons"],
+            bride.data["planning_pregnancy"]) == ("moved_out", "", "0", "undecided")
+    assert entity(db, H2).data["member_count"] == "2"
+    assert entity(db, SUN_WEI).data["spouse"] == CHEN_HONG      # carried over unchanged
+
+
+def test_a_divorce_clears_her_link_and_the_form_cannot_reach_his(town, db):
+    submit(town, "person_divorce")
+    woman = entity(db, ZHANG_LI)
+    assert (woman.data["marital_status"], woman.data["spouse"]) == ("divorced", "")
+    # One people block per form: his row changes when it is next on a form.
+    assert entity(db, WANG_QIANG).data["spouse"] == ZHANG_LI
+
+
+def test_a_death_keeps_its_date_and_the_household_counts_one_less(town, db):
+    submit(town, "home_visit_death")
+    dead = entity(db, WANG_JIANGUO)
+    assert (dead.data["deceased"], dead.data["death_date"]) == ("yes", "2026-11-03")
+    assert entity(db, LI_XIUYING).data["marital_status"] == "widowed"
+    assert entity(db, H1).data["member_count"] == "4"
+
+
+def test_a_move_between_two_households_of_the_town(town, db):
+    submit(town, "home_visit_moves_within_town")
+    moved = entity(db, LI_XIUYING)
+    assert (moved.data["household"], moved.data["relation"], moved.data["spouse"]) == (
+        H4, "parent", WANG_JIANGUO)
+    assert entity(db, H4).data["member_count"] == "2"
+
+
+def test_a_pregnancy_plan_sons_and_daughters_are_kept(town, db):
+    submit(town, "home_visit_planning")
+    woman = entity(db, ZHANG_LI)
+    assert {k: woman.data[k] for k in ("planning_pregnancy", "planning_from", "sons",
+                                        "daughters", "children_count", "spouse")} == {
+        "planning_pregnancy": "yes", "planning_from": "2027-03", "sons": "1", "daughters": "0",
+        "children_count": "1", "spouse": WANG_QIANG}
+
+
+def test_a_new_household_keeps_its_registration_type_and_family_status(town, db):
+    submit(town, "home_visit_new_household")
+    household = entity(db, hh_id(instance("home_visit_new_household")))
+    assert (household.data["registration_type"], household.data["family_status"]) == (
+        "agricultural", "one_child")
+
+
+def test_a_spouse_chosen_from_the_register_links_back_on_her_next_visit(town, db):
+    """The person form may update one person only; her row names him the next time it is on
+    a form, from the register's link the other way."""
+    phone = town.phone()
+    married = fill_form(phone, "person", {
+        "/data/village": "dongwan", "/data/mode": "new", "/data/change_reason": "marriage",
+        "/data/change_date": "2026-11-01", "/data/full_name": "郑浩", "/data/sex": "male",
+        "/data/dob": "1996-01-01", "/data/household": H2, "/data/relation": "child_in_law",
+        "/data/spouse": SUN_MIN, "/data/marital_status": "first_marriage",
+        "/data/residence_status": "moved_in", "/data/sons": "0", "/data/daughters": "0",
+        "/data/deceased": "no"}, seed="groom")
+    assert (married.status, married.violations) == ("ready", [])
+    assert phone.submit(married.xml).status_code == 201
+    groom = people_named(db, "郑浩")[0]
+    assert (groom.data["spouse"], entity(db, SUN_MIN).data.get("spouse", "")) == (SUN_MIN, "")
+    visit = fill_form(phone, "home_visit", {
+        **SAMPLES["home_visit_bride_marries_out"].answers,
+        "/data/member[3]/changes": ["none"], "/data/member[3]/residence_status": "resident"},
+        repeats={"/data/member": 3}, seed="visit")
+    assert (visit.status, visit.violations) == ("ready", [])
+    assert phone.submit(visit.xml).status_code == 201
+    assert entity(db, SUN_MIN).data["spouse"] == groom.uuid
+
+
+def test_earlier_versions_of_both_forms_are_still_accepted(app, db, client, personas, publish):
+    """The town as phones knew it before: 2026112901 published, then today's forms; a phone
+    still holding the earlier version sends it and it is taken."""
+    import glob
+
+    from app.cli import publish_paths
+    from tests.conftest import Town
+    from tests.samples.register import seed_register
+    with open(os.path.join(FORMS_DIR, "villages.csv"), "rb") as f:
+        villages = f.read()
+    for form in ("home_visit", "person"):
+        publish(os.path.join(OLD, f"{form}_2026112901.xlsx"), {"villages.csv": villages},
+                filename=f"{form}.xlsx")
+    assert publish_paths(sorted(glob.glob(os.path.join(FORMS_DIR, "*.xlsx"))), print) == 0
+    seed_register(db.session)
+    db.session.commit()
+    town = Town(client, personas)
+    listed = town.phone().get(f"{town.phone().base}/formList").data.decode()
+    assert "<version>2026120301</version>" in listed.split("home_visit")[1][:400]
+    for name in ("home_visit_birth", "person_away"):
+        response = town.phone().submit(old_instance(name))
+        assert response.status_code == 201, response.data
+    baby = people_named(db, "王小妹")[0]
+    assert baby.data["household"] == H1
+    assert entity(db, WANG_QIANG).data["residence_status"] == "away"
+
