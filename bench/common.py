@@ -72,7 +72,8 @@ class Gunicorn:
     """A real gunicorn serving this checkout, in its own process group (so it can be crashed
     whole), logging to a temporary file."""
 
-    def __init__(self, database_url, data_dir, port, workers, threads, max_bytes=None):
+    def __init__(self, database_url, data_dir, port, workers, threads, max_bytes=None,
+                 app_uri="wsgi:app"):
         self.env = {**os.environ, "DOORSTEP_DATABASE_URL": database_url,
                     "DOORSTEP_DATA_DIR": data_dir, "DOORSTEP_SECRET_KEY": "bench",
                     "DOORSTEP_BIND": f"127.0.0.1:{port}"}
@@ -82,7 +83,7 @@ class Gunicorn:
             self.env["DOORSTEP_THREADS"] = str(threads)
         if max_bytes:
             self.env["DOORSTEP_MAX_SUBMISSION_BYTES"] = str(max_bytes)
-        self.port = port
+        self.port, self.app_uri = port, app_uri
         self.log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log",
                                                delete=False)
         self.start()
@@ -95,7 +96,10 @@ class Gunicorn:
 
     def _spawn(self):
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-        self.process = subprocess.Popen([gunicorn, "-c", "python:app.gunicorn_conf", "wsgi:app"],
+        # a bench's own app module (bench/events_app.py) is found on bench/'s path
+        self.process = subprocess.Popen([gunicorn, "-c", "python:app.gunicorn_conf",
+                                         "--pythonpath", os.path.join(ROOT, "bench"),
+                                         self.app_uri],
                                         cwd=ROOT, env=self.env, stdout=self.log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
 

@@ -13,7 +13,10 @@ is measured in the same run instead, its rounds interleaved with Doorstep's, and
 taken against its completed rate there.
 
     python bench/ingest.py [--n 2000] [--rounds 3] [--clients 8] [--db sqlite|postgresql|both]
-                           [--workers W] [--threads T] [--form bench_plain.xml]
+                           [--workers W] [--threads T] [--form bench_plain.xml] [--events]
+
+--events: the server (and the in-process figure) derive two life events per bench_plain
+submission with a test-only deriver of a typical size (bench/events.py).
 """
 import argparse
 import os
@@ -97,9 +100,13 @@ def run(kind, args, peer=None):
     with common.scratch_database(kind) as url, tempfile.TemporaryDirectory() as data:
         app = common.make_app(url, data)
         token = common.prepare(app, [form_path])
+        if args.events:
+            import events
+            events.register_bench_deriver()
         limit = in_process(app, token, form_id, 1000)
         port = common.free_port()
-        server = common.Gunicorn(url, data, port, args.workers, args.threads)
+        server = common.Gunicorn(url, data, port, args.workers, args.threads,
+                                 app_uri="events_app:app" if args.events else "wsgi:app")
         shape = gunicorn_shape(url, args)
         try:
             median, rates, ceiling, peer_median = http_rounds(
@@ -107,7 +114,8 @@ def run(kind, args, peer=None):
         finally:
             server.stop()
         entities = count_entities(app)
-    return {"db": kind, **median, "rates": rates, "ceiling": ceiling, "limit": limit,
+        life_events = count_life_events(app) if args.events else None
+    return {"life_events": life_events, "db": kind, **median, "rates": rates, "ceiling": ceiling, "limit": limit,
             "central": CENTRAL.get(form_id), "entities": entities, "shape": shape,
             "peer": peer_median}
 
@@ -117,6 +125,15 @@ def gunicorn_shape(database_url, args):
     from app import gunicorn_conf
     workers, threads = gunicorn_conf.shape_for(database_url)
     return f"{args.workers or workers}x{args.threads or threads}"
+
+
+def count_life_events(app):
+    from sqlalchemy import func, select
+
+    from app.events.models import LifeEvent
+    from app.extensions import db
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(LifeEvent))
 
 
 def count_entities(app):
@@ -137,12 +154,14 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=0, help="default: app/gunicorn_conf.py")
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--form", default="bench_plain.xml")
+    parser.add_argument("--events", action="store_true",
+                        help="derive two life events per submission (bench/events.py)")
     args = parser.parse_args(argv)
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     peer = central.from_environment()
     if peer:
         peer.prepare([os.path.join(common.SHARED_BENCH, args.form)])
-    print(f"# intake: {args.form}, {args.rounds} rounds x {args.n} submissions, {args.clients} "
+    print(f"# intake: {args.form}{' with 2 life events each' if args.events else ''}, {args.rounds} rounds x {args.n} submissions, {args.clients} "
           f"clients, {os.cpu_count()} cores; gunicorn workers x threads per database; "
           f"CPU reference {common.cpu_reference():.0f} ms (bench/common.py)")
     print(f"{'db':<11}{'shape':>6}{'subs/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}"
@@ -155,6 +174,8 @@ def main(argv=None):
         print(f"{r['db']:<11}{r['shape']:>6}{r['rate']:>8.0f}{r['p50']:>8.1f}{r['p95']:>8.1f}{r['p99']:>8.1f}"
               f"{rounds:>18}{r['ceiling']:>8.0f}{r['limit']:>10.0f}{ratio:>11}{r['entities']:>10}"
               f"  {r['statuses']}")
+        if r["life_events"] is not None:
+            print(f"{'':<11}{r['life_events']} life events written")
         if r["peer"]:
             p = r["peer"]
             rounds = "/".join(f"{x:.0f}" for x in p["rates"])

@@ -57,16 +57,28 @@ class Answers:
     def __init__(self, root, form_id=None, version=None):
         self.root, self.form_id = root, form_id
         self.version = version if version is not None else (root.get("version") or "")
+        #: path -> {child name: first such child} of the element there, built on first use:
+        #: a deriver reads many answers of one group, and intake runs it on every submission
+        self._children = {}
+
+    def _children_at(self, path, node):
+        found = self._children.get(path)
+        if found is None:
+            found = self._children[path] = {}
+            for child in node:
+                if isinstance(child.tag, str):
+                    found.setdefault(safexml.local(child.tag), child)
+        return found
 
     def _find(self, path):
-        node = self.root
+        node, at = self.root, ""
         for step in path.strip("/").split("/"):
             if not step:
                 continue
-            node = next((c for c in node if isinstance(c.tag, str)
-                         and safexml.local(c.tag) == step), None)
+            node = self._children_at(at, node).get(step)
             if node is None:
                 return None
+            at = f"{at}/{step}"
         return node
 
     def get(self, path):
