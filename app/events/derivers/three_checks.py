@@ -31,6 +31,8 @@ def check_round(a, check_date):
                                  "pregnancy_confirmed", "ultrasound"))
 def three_checks(a):
     woman = uuid_of(a.get("woman")) or a.entity_id()
+    if woman is None:
+        return
     check_date = a.date("check_date")
     round_ = check_round(a, check_date)
     iud_result = a.get("iud/iud_result")
