@@ -284,9 +284,8 @@ def test_a_spouse_chosen_from_the_register_links_back_on_her_next_visit(town, db
     assert entity(db, SUN_MIN).data["spouse"] == groom.uuid
 
 
-def test_earlier_versions_of_both_forms_are_still_accepted(app, db, client, personas, publish):
-    """The town as phones knew it before: 2026112901 published, then today's forms; a phone
-    still holding the earlier version sends it and it is taken."""
+def town_with_earlier_versions(db, client, personas, publish):
+    """The town as phones knew it before: 2026112901 published, then today's forms."""
     import glob
 
     from app.cli import publish_paths
@@ -300,7 +299,12 @@ def test_earlier_versions_of_both_forms_are_still_accepted(app, db, client, pers
     assert publish_paths(sorted(glob.glob(os.path.join(FORMS_DIR, "*.xlsx"))), print) == 0
     seed_register(db.session)
     db.session.commit()
-    town = Town(client, personas)
+    return Town(client, personas)
+
+
+def test_earlier_versions_of_both_forms_are_still_accepted(app, db, client, personas, publish):
+    """A phone still holding the earlier version sends it and it is taken."""
+    town = town_with_earlier_versions(db, client, personas, publish)
     listed = town.phone().get(f"{town.phone().base}/formList").data.decode()
     assert "<version>2026120301</version>" in listed.split("home_visit")[1][:400]
     for name in ("home_visit_birth", "person_away"):
