@@ -56,7 +56,7 @@ class Params:
     # conception chances are scaled each month to reach it, allowing for losses)
     birth_rate: float = 0.010
     # scales the age-specific death rates to a crude death rate of about 7 per 1,000 a year
-    mortality: float = 1.25
+    mortality: float = 1.15
     # marriages a year per person: China's crude marriage rate was 7–9 per 1,000 in the 2010s
     marriage_rate: float = 0.008
     # divorces a year per person: rural China about 1.5 per 1,000, half the national rate

@@ -95,7 +95,7 @@ CONTRACEPTION = [("iud", 45), ("condom", 15), ("implant", 4), ("pills", 3), ("in
 LOSSES = [("miscarriage", 60), ("induced_abortion", 28), ("ectopic", 5),
           ("medical_termination", 3), ("stillbirth", 4)]
 #: weeks of gestation at which each outcome happens (inclusive range)
-LOSS_WEEKS = {"miscarriage": (6, 20), "induced_abortion": (6, 16), "ectopic": (6, 10),
+LOSS_WEEKS = {"miscarriage": (6, 20), "induced_abortion": (6, 14), "ectopic": (6, 10),
               "medical_termination": (16, 24), "stillbirth": (28, 40)}
 #: the coded reason of each loss (pregnancy_outcome's loss_reason list), with weights
 LOSS_REASONS = {
