@@ -1,12 +1,16 @@
 """The synthetic town, month by month: what happens (app.demo.world) and what the town's phones
 submit about it (app.demo.instances), in one discrete-event simulation.
 
-Each village has a family-planning worker (home visits, people, migrants, pregnancy outcomes)
-and a women's group leader (pregnancy reports).
-Two health-centre doctors do the three checks, pre-pregnancy check-ups and contraception
-services for half the villages each, and a town officer registers people too, which is how the
-same person gets into the register twice. Every phone but the officer's sometimes works
-offline for days.
+Each village has a family-planning worker (home visits, migrants, pregnancy outcomes, double
+checks) and a women's group leader (pregnancy reports). Two health-centre doctors do the
+three checks, pre-pregnancy check-ups and contraception procedures for half the villages each,
+and a town officer pays the rewards and registers people too, which is how the same person
+gets into the register twice. Every phone but the officer's sometimes works offline for days.
+
+Every submission carries the life events it reports (`event`): the ground truth counts them
+(app.demo.truth), and the server's `life_events` rows must count the same. Values a form reads
+back from the phone's lists (a plan or a spouse already recorded, a pregnancy's dates) are
+what the register will hold (`Town.shown`), because the derivers use them.
 
 A recording event waits until its phone can pick the entities it needs from its lists (the
 event is postponed, as a worker would wait for the list to update); one whose entity never
