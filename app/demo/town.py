@@ -183,6 +183,8 @@ class Town:
         self.shown = {}
         #: person uuid -> the person whose register `spouse` names her or him
         self.spouse_of = {}
+        #: woman uuid -> her latest planned pregnancy: {"lmp": date, "checked": bool}
+        self.plans = {}
         self.mess = {"duplicates": [], "unreported_births": [], "pregnancy_registered_twice": [],
                      "outcome_never_recorded": [], "dropped": {}}
         self.events = {k: 0 for k in (
@@ -413,6 +415,7 @@ class Town:
         lmp = some_day() + 150 * DAY
         self.at(lmp, self.conceive, woman)
         woman.planning_from = f"{lmp:%Y-%m}"
+        self.plans[woman.uuid] = {"lmp": lmp.date(), "checked": False}
         self.events["planned_pregnancies"] += 1
         household = self.world.households.get(woman.household)
         if household is not None:
@@ -484,6 +487,7 @@ class Town:
         for woman in rng.sample(planners, min(len(planners), round(expected))):
             lmp = self.moment(on + rng.randrange(150) * DAY)
             woman.planning_from = f"{lmp:%Y-%m}"
+            self.plans[woman.uuid] = {"lmp": lmp.date(), "checked": False}
             self.events["planned_pregnancies"] += 1
             self.at(lmp, self.conceive, woman)
             check = lmp - rng.randint(20, 55) * DAY
@@ -1247,6 +1251,8 @@ class Town:
              "referral_to": "县妇幼保健院" if risks and rng.random() < 0.5 else None}
         entity = Entity("people", woman.uuid, update=True)
         self.shown[(woman.uuid, "prepregnancy_check_date")] = c["date"]
+        if woman.uuid in self.plans:
+            self.plans[woman.uuid]["checked"] = True
         self.events["prepregnancy_checks"] += 1
         self._submit("prepregnancy_check", phone, when, lambda iid: instances.prepregnancy_check(
             when, woman.village, c, entity, iid, born_range(on)),

@@ -235,6 +235,9 @@ def world_rates(town):
 
     births = events["births_male"] + events["births_female"]
     ended = births + sum(town.losses.values())
+    # plans whose check-up weeks (20–55 days before the period) fell inside the run
+    first, last = p.start + dt.timedelta(days=90), p.end + dt.timedelta(days=20)
+    plans = [plan for plan in town.plans.values() if first <= plan["lmp"] < last]
     return {"population_at_start": people,
             "births_per_1000": per_1000(births), "deaths_per_1000": per_1000(events["deaths"]),
             "marriages_per_1000": per_1000(events["marriages_in"] + events["marriages_out"]),
@@ -244,7 +247,9 @@ def world_rates(town):
             "losses_share_of_ended_pregnancies": round(sum(town.losses.values()) / ended, 3)
             if ended else None,
             "sex_ratio_at_birth": round(100 * events["births_male"] / events["births_female"], 1)
-            if events["births_female"] else None}
+            if events["births_female"] else None,
+            "prepregnancy_coverage": round(sum(plan["checked"] for plan in plans) / len(plans),
+                                           3) if plans else None}
 
 
 def truth_document(town, subs):

@@ -113,8 +113,7 @@ def test_a_towns_year_has_a_rural_towns_rates():
              and p.marital != "unmarried" and 15 <= p.age(town.p.start) <= 49]
     for round_ in ("2025-H1", "2025-H2"):
         assert 0.75 * len(women) <= counts["three_checks"][f"round={round_}"] <= len(women)
-    planned = town.events["planned_pregnancies"]
-    assert 0.5 * planned <= town.events["prepregnancy_checks"] <= planned
+    assert 0.7 <= rates["prepregnancy_coverage"] <= 0.95, rates
 
 
 def test_the_ground_truth_counts_every_event_a_submission_reports_by_month_and_village():
