@@ -90,10 +90,6 @@ def _connection(session):
     return connection
 
 
-#: for a Core statement that runs through SQLAlchemy (an executemany) in the same transaction
-connection_of = _connection
-
-
 class DriverStatement:
     """A Core statement run on the driver's cursor of the session's connection."""
 

@@ -97,8 +97,8 @@ class Gunicorn:
     def _spawn(self):
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
         # a bench's own app module (bench/events_app.py) is found on bench/'s path
-        self.process = subprocess.Popen([gunicorn, "-c", "python:app.gunicorn_conf",
-                                         "--pythonpath", os.path.join(ROOT, "bench"),
+        path = [] if self.app_uri == "wsgi:app" else ["--pythonpath", os.path.join(ROOT, "bench")]
+        self.process = subprocess.Popen([gunicorn, "-c", "python:app.gunicorn_conf", *path,
                                          self.app_uri],
                                         cwd=ROOT, env=self.env, stdout=self.log,
                                         stderr=subprocess.STDOUT, start_new_session=True)

@@ -100,13 +100,14 @@ def run(kind, args, peer=None):
     with common.scratch_database(kind) as url, tempfile.TemporaryDirectory() as data:
         app = common.make_app(url, data)
         token = common.prepare(app, [form_path])
-        if args.events:
+        with_events = getattr(args, "events", False)      # bench/run_all.py does not ask
+        if with_events:
             import events
             events.register_bench_deriver()
         limit = in_process(app, token, form_id, 1000)
         port = common.free_port()
         server = common.Gunicorn(url, data, port, args.workers, args.threads,
-                                 app_uri="events_app:app" if args.events else "wsgi:app")
+                                 app_uri="events_app:app" if with_events else "wsgi:app")
         shape = gunicorn_shape(url, args)
         try:
             median, rates, ceiling, peer_median = http_rounds(
@@ -114,8 +115,9 @@ def run(kind, args, peer=None):
         finally:
             server.stop()
         entities = count_entities(app)
-        life_events = count_life_events(app) if args.events else None
-    return {"life_events": life_events, "db": kind, **median, "rates": rates, "ceiling": ceiling, "limit": limit,
+        life_events = count_life_events(app) if with_events else None
+    return {"life_events": life_events,
+            "db": kind, **median, "rates": rates, "ceiling": ceiling, "limit": limit,
             "central": CENTRAL.get(form_id), "entities": entities, "shape": shape,
             "peer": peer_median}
 
@@ -161,7 +163,8 @@ def main(argv=None):
     peer = central.from_environment()
     if peer:
         peer.prepare([os.path.join(common.SHARED_BENCH, args.form)])
-    print(f"# intake: {args.form}{' with 2 life events each' if args.events else ''}, {args.rounds} rounds x {args.n} submissions, {args.clients} "
+    events = " with 2 life events each" if args.events else ""
+    print(f"# intake: {args.form}{events}, {args.rounds} rounds x {args.n} submissions, {args.clients} "
           f"clients, {os.cpu_count()} cores; gunicorn workers x threads per database; "
           f"CPU reference {common.cpu_reference():.0f} ms (bench/common.py)")
     print(f"{'db':<11}{'shape':>6}{'subs/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}"

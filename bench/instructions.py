@@ -10,9 +10,11 @@ this process only, not PostgreSQL's backend, and includes the test client's own 
 cyclic garbage collector is switched off while counting (see child()).
 
     python bench/instructions.py [--db sqlite|postgresql] [--n 200] [--village dongwan]
+                                 [--events]
 
 --village: the phone is limited to that one village, as a field worker's is (the village scope
 of writes is then checked on every submission and entity); default: a town-wide phone.
+--events: each bench_plain submission yields two life events (bench/events.py's deriver).
 """
 import argparse
 import gc
@@ -30,7 +32,10 @@ import ingest  # noqa: E402
 WARM_UP = 50
 
 
-def child(kind, form_id, n, village=None):
+def child(kind, form_id, n, village=None, events=False):
+    if events:
+        import events as life
+        life.register_bench_deriver()
     with common.scratch_database(kind) as url, tempfile.TemporaryDirectory() as data:
         app = common.make_app(url, data)
         token = common.prepare(app, [os.path.join(common.SHARED_BENCH, form_id + ".xml")],
@@ -58,14 +63,14 @@ def child(kind, form_id, n, village=None):
                        check=True, capture_output=True)
 
 
-def count(kind, form_id, n, village=None):
+def count(kind, form_id, n, village=None, events=False):
     """Millions of instructions per submission of form_id."""
     with tempfile.TemporaryDirectory() as out:
         done = subprocess.run(
             ["valgrind", "--tool=callgrind", "--instr-atstart=no",
              f"--callgrind-out-file={out}/callgrind.out", sys.executable,
              os.path.abspath(__file__), "--child", form_id, "--db", kind, "--n", str(n),
-             *(["--village", village] if village else [])],
+             *(["--village", village] if village else []), *(["--events"] if events else [])],
             capture_output=True, text=True)
     found = re.search(r"Collected : (\d+)", done.stderr)
     if done.returncode != 0 or not found:
@@ -78,16 +83,19 @@ def main(argv=None):
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="postgresql")
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--village", help="limit the phone to this one village")
+    parser.add_argument("--events", action="store_true",
+                        help="two life events per bench_plain submission (bench/events.py)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        return child(args.db, args.child, args.n, args.village)
+        return child(args.db, args.child, args.n, args.village, args.events)
     if not (shutil.which("valgrind") and shutil.which("callgrind_control")):
         raise SystemExit("needs valgrind (apt-get install valgrind)")
     print(f"# instructions per submission in process (callgrind), {args.db}, {args.n} after "
-          f"{WARM_UP} to warm up; this process only; phone: {args.village or 'town-wide'}")
-    plain = count(args.db, "bench_plain", args.n, args.village)
-    entity = count(args.db, "bench_entity", args.n, args.village)
+          f"{WARM_UP} to warm up; this process only; phone: {args.village or 'town-wide'}"
+          + ("; bench_plain yields 2 life events" if args.events else ""))
+    plain = count(args.db, "bench_plain", args.n, args.village, args.events)
+    entity = count(args.db, "bench_entity", args.n, args.village, args.events)
     print(f"bench_plain   {plain:6.2f} M")
     print(f"bench_entity  {entity:6.2f} M  ({entity / plain:.2f}x bench_plain)")
 

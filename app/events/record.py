@@ -3,9 +3,10 @@
 A submission's events exist exactly when its register changes count: its current version was
 let into the register (Submission.in_register: stored without being held for review, or
 approved) and it is neither rejected nor deleted. They are written by one function, `write`
-(derive, then one multi-row Core INSERT on the driver's cursor), which every path uses: intake's processing step
-(`record_received`, after the register merge), a review decision or deletion (`resync`), the
-rebuild (app.register.rebuild) and the migration that brought older databases up to date.
+(derive, then a multi-row Core INSERT on the driver's cursor), which every path uses: intake's
+processing step (`record_received`, after the register merge), a review decision or deletion
+(`resync`), the rebuild (app.register.rebuild) and the migration that brought older databases
+up to date.
 An edit replaces the old version's events with the new one's; a held edit removes them.
 """
 import datetime as dt
@@ -13,11 +14,11 @@ import logging
 
 from sqlalchemy import bindparam, delete, insert, select
 
-from app import driver_sql, safexml
+from app import safexml
+from app.driver_sql import DriverStatement
 from app.events.derive import derive
 from app.events.kinds import KINDS
 from app.events.models import LifeEvent
-from app.driver_sql import DriverStatement
 from app.models_base import utcnow
 from app.projects.models import Area
 
@@ -31,17 +32,19 @@ COLUMNS = ("project_id", "submission_id", "submission_def_id", "form_id", "kind"
            "created_at")
 #: rows per INSERT statement; a submission rarely reports more
 CHUNK = 8
-_INSERTS = {}          # number of rows -> DriverStatement inserting that many
+_INSERTS = {}          # number of rows -> (DriverStatement inserting that many, its names)
 
 
 def _insert_of(count):
-    """One INSERT of `count` rows (multi-row VALUES), built and compiled once per count."""
-    statement = _INSERTS.get(count)
-    if statement is None:
-        statement = _INSERTS[count] = DriverStatement(insert(T).values([
-            {c: bindparam(f"{c}_{i}", type_=T.c[c].type) for c in COLUMNS}
-            for i in range(count)]))
-    return statement
+    """One INSERT of `count` rows (multi-row VALUES), built and compiled once per count, with
+    the parameter name of each (row, column)."""
+    found = _INSERTS.get(count)
+    if found is None:
+        names = [[(f"{c}_{i}", c) for c in COLUMNS] for i in range(count)]
+        found = _INSERTS[count] = (DriverStatement(insert(T).values([
+            {c: bindparam(name, type_=T.c[c].type) for name, c in row} for row in names])),
+            names)
+    return found
 
 
 def insert_rows(session, rows):
@@ -50,8 +53,9 @@ def insert_rows(session, rows):
     path cost intake 0.58 ms of CPU for two events on PostgreSQL (docs/performance.md)."""
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start:start + CHUNK]
-        _insert_of(len(chunk)).run(session, {f"{c}_{i}": row[c] for i, row in enumerate(chunk)
-                                             for c in COLUMNS})
+        statement, names = _insert_of(len(chunk))
+        statement.run(session, {name: row[c] for row, row_names in zip(chunk, names)
+                                for name, c in row_names})
 
 
 def counted(in_register, review_state, deleted_at):
@@ -106,7 +110,7 @@ def write(session, project_id, submission_id, def_id, form_id, root, version, ar
 
 
 def remove(session, submission_id):
-    driver_sql.connection_of(session).execute(_DELETE, {"s": submission_id})
+    session.connection().execute(_DELETE, {"s": submission_id})
 
 
 def record_received(session, received):

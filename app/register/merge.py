@@ -567,6 +567,14 @@ def replay(session, item, force):
         record(session, None, "entity.error", f"submission:{item.submission_id}", error=str(e))
         if e.outside():
             scope.hold(session, item.submission_id, e.outside())
+        # its changes never reached the register, so its life events do not count either
+        # (written at intake, when it only waited for its predecessor)
+        from app.events import record as life                    # noqa: PLC0415
+        from app.submissions.models import Submission            # noqa: PLC0415
+        session.execute(Submission.__table__.update()
+                        .where(Submission.__table__.c.id == item.submission_id)
+                        .values(in_register=False))
+        life.resync(session, item.submission_id)
         return "failed"
 
 

@@ -22,8 +22,8 @@ from sqlalchemy import create_engine, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from app import safexml
-from app.events.models import LifeEvent
 from app.events import record as life
+from app.events.models import LifeEvent
 from app.extensions import db
 from app.forms.models import Form, FormVersion
 from app.register import entities, merge
@@ -143,24 +143,30 @@ def compare(live, rebuilt):
     return differences
 
 
-def derive_life_events(session, project_id):
+def derive_life_events(session, project_id, batch=500):
     """Write the life events of every counted submission of the project into `session`'s
-    life_events (the scratch copy's, which starts empty). Returns how many."""
+    life_events (the scratch copy's, which starts empty), `batch` submissions read at a time.
+    Returns how many."""
     from app.submissions.models import Submission, SubmissionDef   # noqa: PLC0415
-    rows = session.execute(
-        select(Submission.id, Submission.area_id, Form.xml_form_id, SubmissionDef.id.label("def_id"),
-               SubmissionDef.xml, FormVersion.version)
-        .join(Form, Form.id == Submission.form_id)
-        .join(SubmissionDef, (SubmissionDef.submission_id == Submission.id)
-              & SubmissionDef.current.is_(True))
-        .join(FormVersion, FormVersion.id == SubmissionDef.form_version_id)
-        .where(Form.project_id == project_id, Submission.in_register.is_(True),
-               Submission.deleted_at.is_(None), SubmissionDef.encrypted.is_(False),
-               func.coalesce(Submission.review_state, "") != "rejected")
-        .order_by(Submission.id))
-    return sum(life.write(session, project_id, r.id, r.def_id, r.xml_form_id,
-                          safexml.parse(r.xml.encode("utf-8")), r.version, r.area_id)
-               for r in rows.all())
+    query = (select(Submission.id, Submission.area_id, Form.xml_form_id,
+                    SubmissionDef.id.label("def_id"), SubmissionDef.xml, FormVersion.version)
+             .join(Form, Form.id == Submission.form_id)
+             .join(SubmissionDef, (SubmissionDef.submission_id == Submission.id)
+                   & SubmissionDef.current.is_(True))
+             .join(FormVersion, FormVersion.id == SubmissionDef.form_version_id)
+             .where(Form.project_id == project_id, Submission.in_register.is_(True),
+                    Submission.deleted_at.is_(None), SubmissionDef.encrypted.is_(False),
+                    func.coalesce(Submission.review_state, "") != "rejected")
+             .order_by(Submission.id).limit(batch))
+    written, last = 0, 0
+    while True:
+        rows = session.execute(query.where(Submission.id > last)).all()
+        for r in rows:
+            written += life.write(session, project_id, r.id, r.def_id, r.xml_form_id,
+                                  safexml.parse(r.xml.encode("utf-8")), r.version, r.area_id)
+        if len(rows) < batch:
+            return written
+        last = rows[-1].id
 
 
 def life_event_snapshot(session, project_id):

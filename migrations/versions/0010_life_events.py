@@ -5,9 +5,10 @@ deleted).
 An existing database is brought up to date: each submission's `in_register` is worked out
 from what it kept (see _in_register), the events of every counted submission are derived
 (old form versions included: the derivers read them) through app.events.record.write, the one
-way they are written, and pregnancies get `reported_on`, `confirmed_on`, `ended_on` and
-`outcome` where the old data has them (`outcome_date`; the events just derived) through an
-ordinary journaled register update, so `flask register rebuild --check` still agrees.
+way they are written, pregnancies get `reported_on`, `confirmed_on`, `ended_on` and
+`outcome`, and people who died their `death_date`, where the old data has them
+(`outcome_date`; the events just derived) through an ordinary journaled register update, so
+`flask register rebuild --check` still agrees.
 
 Revision ID: 0010
 Revises: 0009
@@ -46,7 +47,8 @@ def upgrade():
                   nullable=False),
         sa.Column('position', sa.Integer(), nullable=False),
         sa.Column('created_at', sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_life_events_area_id_areas')),
+        sa.ForeignKeyConstraint(['area_id'], ['areas.id'],
+                                name=op.f('fk_life_events_area_id_areas')),
         sa.ForeignKeyConstraint(['project_id'], ['projects.id'],
                                 name=op.f('fk_life_events_project_id_projects')),
         sa.ForeignKeyConstraint(['submission_def_id'], ['submission_defs.id'],
@@ -94,7 +96,7 @@ def _bring_up_to_date(connection):
         for project_id in projects:
             count = rebuild.derive_life_events(session, project_id)
             log.info("project %s: %s life events derived", project_id, count)
-            _update_pregnancies(session, project_id)
+            _update_register(session, project_id)
         session.flush()
     finally:
         session.close()
@@ -132,52 +134,61 @@ def _in_register(connection):
     return admitted
 
 
-#: property -> the event kind whose earliest date it takes
-_FIRST = {"reported_on": "pregnancy_reported", "confirmed_on": "pregnancy_confirmed"}
+#: list -> property -> (the event kind it comes from, the event's column naming the entity,
+#: which of its dates: min the first, max the last)
+_DATES = {
+    "pregnancies": {"reported_on": ("pregnancy_reported", "pregnancy", min),
+                    "confirmed_on": ("pregnancy_confirmed", "pregnancy", min),
+                    "ended_on": ("pregnancy_ended", "pregnancy", max)},
+    "people": {"death_date": ("death", "person", max)},
+}
 _OLD_OUTCOMES = {"late_termination": "medical_termination"}
 
 
-def _update_pregnancies(session, project_id):
-    """Fill the new pregnancy properties that are still blank, from the old ones and the
-    events; journaled like an API change, so a rebuild replays it."""
+def _update_register(session, project_id):
+    """Fill the new properties that are still blank, from the old ones and the events (a
+    pregnancy's dates and outcome, a person's death date); journaled like an API change, so
+    a rebuild replays it."""
     from app.events.models import LifeEvent
     from app.register import entities
     from app.register.models import Dataset, Entity
-    dataset = session.scalar(sa.select(Dataset).where(Dataset.project_id == project_id,
-                                                      Dataset.name == "pregnancies"))
-    if dataset is None:
-        return
-    dates = {}            # pregnancy uuid -> {property: value}
-    for uuid, kind, occurred, details in session.execute(
-            sa.select(LifeEvent.pregnancy, LifeEvent.kind, LifeEvent.occurred_on,
-                      LifeEvent.details)
-            .where(LifeEvent.project_id == project_id, LifeEvent.pregnancy.is_not(None),
-                   LifeEvent.kind.in_([*_FIRST.values(), "pregnancy_ended"]))
-            .order_by(LifeEvent.submission_id, LifeEvent.position)):
-        found = dates.setdefault(uuid, {})
-        for prop, first_kind in _FIRST.items():
-            if kind == first_kind and occurred is not None:
-                found[prop] = min(found.get(prop, occurred.isoformat()), occurred.isoformat())
-        if kind == "pregnancy_ended":             # the last report of its end stands
-            if occurred is not None:
-                found["ended_on"] = occurred.isoformat()
-            if (details or {}).get("outcome"):
-                found["outcome"] = details["outcome"]
-    pregnancies = session.scalars(sa.select(Entity).where(
-        Entity.dataset_id == dataset.id, Entity.deleted_at.is_(None),
-        Entity.purged_at.is_(None)).order_by(Entity.id)).all()
-    updated = 0
-    for entity in pregnancies:
-        data = entity.data or {}
-        known = dict(dates.get(entity.uuid, {}))
-        if data.get("outcome_date"):
-            known.setdefault("ended_on", data["outcome_date"][:10])
-        changes = {k: v for k, v in known.items() if v and not data.get(k)}
-        outcome = changes.get("outcome", data.get("outcome"))
-        if outcome in _OLD_OUTCOMES:
-            changes["outcome"] = _OLD_OUTCOMES[outcome]
-        if changes:
-            entities.update(session, entity, data=changes, dataset=dataset)
-            updated += 1
-    session.flush()
-    log.info("project %s: %s pregnancies brought up to date", project_id, updated)
+    for name, properties in _DATES.items():
+        dataset = session.scalar(sa.select(Dataset).where(Dataset.project_id == project_id,
+                                                          Dataset.name == name))
+        if dataset is None:
+            continue
+        known = {}            # entity uuid -> {property: value}
+        kinds = {kind: (prop, column, pick) for prop, (kind, column, pick) in properties.items()}
+        for row in session.execute(
+                sa.select(LifeEvent.kind, LifeEvent.occurred_on, LifeEvent.details,
+                          LifeEvent.person, LifeEvent.pregnancy)
+                .where(LifeEvent.project_id == project_id, LifeEvent.kind.in_(list(kinds)))
+                .order_by(LifeEvent.submission_id, LifeEvent.position)):
+            prop, column, pick = kinds[row.kind]
+            uuid = getattr(row, column)
+            if uuid is None:
+                continue
+            found = known.setdefault(uuid, {})
+            if row.occurred_on is not None:
+                day = row.occurred_on.isoformat()
+                found[prop] = pick(found.get(prop, day), day)
+            if row.kind == "pregnancy_ended" and (row.details or {}).get("outcome"):
+                found["outcome"] = row.details["outcome"]   # the last report of its end
+        updated = 0
+        for entity in session.scalars(sa.select(Entity).where(
+                Entity.dataset_id == dataset.id, Entity.deleted_at.is_(None),
+                Entity.purged_at.is_(None)).order_by(Entity.id)).all():
+            data = entity.data or {}
+            values = dict(known.get(entity.uuid, {}))
+            if name == "pregnancies" and data.get("outcome_date"):
+                values.setdefault("ended_on", data["outcome_date"][:10])
+            changes = {k: v for k, v in values.items() if v and not data.get(k)}
+            if name == "pregnancies":
+                outcome = changes.get("outcome", data.get("outcome"))
+                if outcome in _OLD_OUTCOMES:
+                    changes["outcome"] = _OLD_OUTCOMES[outcome]
+            if changes:
+                entities.update(session, entity, data=changes, dataset=dataset)
+                updated += 1
+        session.flush()
+        log.info("project %s: %s %s brought up to date", project_id, updated, name)

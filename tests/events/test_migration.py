@@ -1,6 +1,7 @@
 """Migration 0010 brings a database of the previous version up to date: the events of every
 submission that counts are derived (as intake would have written them), held and rejected
-ones get none, pregnancies get `reported_on` and `ended_on` from what the old data holds, and
+ones get none, pregnancies get `reported_on` and `ended_on` and the dead their `death_date`
+from what the old data holds, and
 `flask register rebuild --check` finds no difference afterwards. The previous version's data
 is made by today's intake, then the database is taken back to 0009 (which drops what 0010
 adds) and upgraded again."""
@@ -40,6 +41,25 @@ def pregnancy_instance(entity_id, **values):
             f'{values.get("woman_name", "")}</label></entity></meta></data>').encode()
 
 
+PERSON_FORM = "old_person"
+PERSON_PROPS = ("full_name", "village", "deceased", "change_date")
+
+
+def person_instance(entity_id, **values):
+    fields = "".join(f"<{p}>{values.get(p, '')}</{p}>" for p in PERSON_PROPS)
+    return (f'<data id="{PERSON_FORM}" version="1">{fields}<meta>'
+            f'<instanceID>{new_instance_id()}</instanceID>'
+            f'<entity dataset="people" id="{entity_id}" create="1"><label>'
+            f'{values.get("full_name", "")}</label></entity></meta></data>').encode()
+
+
+def died(a):
+    """An old form's deriver: a death on the change date."""
+    if a.get("deceased") == "yes":
+        yield Event("death", a.date("change_date"), person=a.entity_id(),
+                    details={"cause": "", "place": ""})
+
+
 def reported(a):
     """An old form's deriver: the pregnancy reported on its report date."""
     yield Event("pregnancy_reported", a.date("report_date"), pregnancy=a.entity_id(),
@@ -62,6 +82,7 @@ def test_upgrade_to_0010_derives_the_events_and_brings_pregnancies_up_to_date(
                       "PUBLIC_URL": "", "TESTING": True})
     derive.deriver(FORM_ID, yields=("birth", "moved_out"))(probe_deriver)
     derive.deriver(PREGNANCY_FORM, yields=("pregnancy_reported",))(reported)
+    derive.deriver(PERSON_FORM, yields=("death",))(died)
     try:
         with app.app_context():
             upgrade()
@@ -72,11 +93,17 @@ def test_upgrade_to_0010_derives_the_events_and_brings_pregnancies_up_to_date(
             publishing.publish(s, store, 1, f"{FORM_ID}.xlsx", probe_xlsform())
             publishing.publish(s, store, 1, "p.xml", make_entity_xform(
                 PREGNANCY_FORM, "pregnancies", properties=PROPS))
+            publishing.publish(s, store, 1, "q.xml", make_entity_xform(
+                PERSON_FORM, "people", properties=PERSON_PROPS))
             _user, token = accounts.create_app_user(s, 1, "worker", ["dongwan"])
             s.commit()
             phone = CollectClient(app.test_client(), f"/v1/key/{token}/projects/1")
             ended, ongoing = str(uuid.uuid4()), str(uuid.uuid4())
+            dead, alive = str(uuid.uuid4()), str(uuid.uuid4())
             bodies = [
+                person_instance(dead, full_name="赵伯", village="dongwan", deceased="yes",
+                                change_date="2026-05-17"),
+                person_instance(alive, full_name="钱叔", village="dongwan", deceased="no"),
                 pregnancy_instance(ended, woman_name="李梅", village="dongwan",
                                    report_date="2026-03-02", outcome="late_termination",
                                    outcome_date="2026-07-09"),
@@ -93,8 +120,8 @@ def test_upgrade_to_0010_derives_the_events_and_brings_pregnancies_up_to_date(
                            " (SELECT id FROM submissions WHERE instance_id = :i)"), {"i": rejected})
             s.commit()
             before = snapshot(s)
-            assert len(before[0]) == 4 and [f for _i, f in before[1]] == [
-                True, True, True, False, False, True]
+            assert len(before[0]) == 5 and [f for _i, f in before[1]] == [
+                True, True, True, True, True, False, False, True]
             s.remove()
 
             downgrade(revision="0009")
@@ -109,14 +136,17 @@ def test_upgrade_to_0010_derives_the_events_and_brings_pregnancies_up_to_date(
                 "2026-03-02", "2026-07-09", "medical_termination", 2)
             other = s.scalar(select(Entity).where(Entity.uuid == ongoing))
             assert other.data["reported_on"] == "2026-09-14" and "ended_on" not in other.data
+            assert s.scalar(select(Entity).where(Entity.uuid == dead)).data["death_date"] == (
+                "2026-05-17")
+            assert "death_date" not in s.scalar(select(Entity).where(Entity.uuid == alive)).data
             assert s.scalars(select(RegisterEvent.kind).order_by(RegisterEvent.id)).all() == [
-                "submission", "submission", "api.update", "api.update"]
+                "submission"] * 4 + ["api.update"] * 3
             assert rebuild.check(s, 1).differences == []
             assert s.scalar(select(LifeEvent.occurred_on).where(
                 LifeEvent.pregnancy == ended)) == dt.date(2026, 3, 2)
             s.remove()
             _db.engine.dispose()
     finally:
-        for form_id in (FORM_ID, PREGNANCY_FORM):
+        for form_id in (FORM_ID, PREGNANCY_FORM, PERSON_FORM):
             derive.DERIVERS.pop(form_id, None)
             derive.YIELDS.pop(form_id, None)

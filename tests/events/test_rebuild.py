@@ -59,3 +59,12 @@ def test_a_tampered_event_is_found_and_rebuild_repairs_it(probe_form, collect, c
     db.session.rollback()
     assert events(db) == before
     assert rebuild.check(db.session, 1).differences == []
+
+
+def test_the_rebuild_reads_the_submissions_a_batch_at_a_time(probe_form, collect, db):
+    for _ in range(5):
+        assert collect.submit(probe(new_instance_id())).status_code == 201
+    db.session.rollback()
+    with rebuild.scratch(db.session) as scratch:
+        assert rebuild.derive_life_events(scratch, 1, batch=2) == 5
+        assert rebuild.life_event_snapshot(scratch, 1) == rebuild.life_event_snapshot(db.session, 1)

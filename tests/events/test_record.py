@@ -168,3 +168,15 @@ def test_an_edit_held_for_review_removes_the_old_events_until_approved(probe_for
                             headers=login("admin"))
     assert response.status_code == 200, response.json
     assert [e.details["weeks"] for e in events(db)] == [99]
+
+
+def test_a_submission_reporting_many_events_keeps_them_all_in_order(probe_form, collect, db):
+    from app.events import derive
+    from app.events.derive import Event
+    derive.DERIVERS[FORM_ID] = lambda a: [
+        Event("three_checks", a.date("event_date"), details={"n": n, "findings": ["pain"]})
+        for n in range(19)]                       # more than one INSERT's worth of rows
+    assert collect.submit(probe()).status_code == 201
+    found = events(db)
+    assert [(e.position, e.details["n"]) for e in found] == [(n, n) for n in range(19)]
+    assert found[0].details["findings"] == ["pain"]
