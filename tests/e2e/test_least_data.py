@@ -41,7 +41,8 @@ def test_a_group_leaders_phone_gets_only_what_her_form_reads(live_server, town, 
     files = _media(server, leader, "pregnancy_report")
     people = _rows(files["people.csv"][1])
     assert people[0][:3] == ["name", "label", "__version"]
-    assert sorted(people[0][3:]) == ["deceased", "dob", "full_name", "phone", "sex", "village"]
+    assert sorted(people[0][3:]) == ["deceased", "dob", "full_name", "phone",
+                                     "prepregnancy_check_date", "sex", "village"]
     assert b"610425" not in files["people.csv"][1]           # no resident ID number at all
     villages_hash, villages = files["villages.csv"]
     assert [r[0] for r in _rows(villages)] == ["name", "dongwan"]

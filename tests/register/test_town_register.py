@@ -114,9 +114,10 @@ def test_an_outcome_of_a_pregnancy_never_registered_creates_it_ended(town, db):
     [pregnancy] = pregnancies_of(db, ZHANG_LI)
     assert pregnancy.version == 1 and pregnancy.label == "张丽 2026-08-27"
     assert {k: pregnancy.data[k] for k in ("status", "outcome", "ended_on", "lmp", "edd",
-                                           "woman_name", "village")} == {
+                                           "woman_name", "village", "birth_order")} == {
         "status": "lost", "outcome": "miscarriage", "ended_on": "2026-10-15",
-        "lmp": "2026-08-27", "edd": "2027-06-03", "woman_name": "张丽", "village": "dongwan"}
+        "lmp": "2026-08-27", "edd": "2027-06-03", "woman_name": "张丽", "village": "dongwan",
+        "birth_order": "2"}                 # she has one child
 
 
 def test_a_termination_with_its_approval_number_is_applied(town, db):
@@ -162,3 +163,31 @@ def test_item_84_one_failing_entity_rolls_back_the_whole_submission(town, db):
     assert entity(db, H1).version == 1 and entity(db, ZHANG_LI).version == 1
     assert not [p for p in in_list(db, "people") if p.label == "王小妹"]
 
+
+
+def test_a_newborns_father_is_the_mothers_spouse_in_the_register(town, db):
+    """Once the people list has `spouse` (declared by the forms that record marriages), the
+    outcome form links each child to its father too, and the birth event names him."""
+    from app.events.derive import derive
+    from app.register import datasets, entities
+    from app.register.lists import dataset_named
+    from tests.samples.phone import fill_sample
+    mother = entity(db, LIU_MEI)          # (reads after a rollback: before any change)
+    datasets.declare(db.session, 1, [{"dataset": "people", "properties": ["spouse"]}])
+    people = dataset_named(db.session, 1, "people")
+    husband_id = entities.create(db.session, people, "赵刚", {
+        "full_name": "赵刚", "sex": "male", "dob": "1990-01-05", "village": "dongwan",
+        "household": H4, "relation": "spouse", "marital_status": "first_marriage",
+        "spouse": LIU_MEI, "deceased": "no"}, area_id=mother.area_id).uuid
+    entities.update(db.session, mother, data={"spouse": husband_id}, dataset=people)
+    db.session.commit()
+    phone = town.phone()
+    filled = fill_sample(phone, "birth", SAMPLES["birth"])
+    assert (filled.status, filled.violations) == ("ready", [])
+    assert phone.submit(filled.xml).status_code == 201
+    [child] = [p for p in in_list(db, "people") if p.label == "刘小龙"]
+    assert (child.data["mother"], child.data["father"]) == (LIU_MEI, husband_id)
+    root = etree.fromstring(filled.xml)
+    [birth] = [e for e in derive("pregnancy_outcome", root) if e.kind == "birth"]
+    assert (birth.person, birth.other_person, birth.details["father"]) == (
+        child.uuid, LIU_MEI, husband_id)
