@@ -30,8 +30,7 @@ class Person:
         #: the spouse the form named for a marriage or divorce ('' when it could not)
         self.partner = uuid_of(a.get("spouse_id")) or ""
         #: the spouse the form saved for this person now (the current link)
-        self.spouse = uuid_of(a.get("spouse_now")) or uuid_of(a.get("spouse_before")) or ""
-        self.deceased = a.get("deceased") == "yes" or "death" in changes
+        self.spouse = uuid_of(a.get("spouse_now")) or ""
 
     def age_on(self, day):
         if self.dob is None or day is None:
@@ -53,8 +52,10 @@ def mother_of(child, people):
     return found[0] if len(found) == 1 else None
 
 
-def person_events(p, move_in=None, move_out=None):
-    """Birth, death, moves and pregnancy planning of one person (couples: `couple_events`)."""
+def person_events(p, move_in=None):
+    """Death, moves and pregnancy planning of one person (births: `birth_event`, couples:
+    `couple_events`). move_in: 'yes' when the form says the person came from another
+    household of the town (a move in, within the town, even if not ticked as one)."""
     a = p.answers
     if p.uuid is None:
         return
@@ -68,7 +69,7 @@ def person_events(p, move_in=None, move_out=None):
     if "moved_out" in p.changes:
         yield Event("moved_out", p.date, person=p.uuid, household=p.household,
                     details={"to": a.get("moved_to"), "migrant": "no", "reason": "",
-                             "within_town": move_out or a.get("within_town")})
+                             "within_town": a.get("within_town")})
     planned, before = a.get("planning_pregnancy"), a.get("planning_before")
     if planned == "yes" and (before != "yes"
                              or a.get("planning_from") != a.get("planning_from_before")):

@@ -135,6 +135,14 @@ def test_a_new_household_moving_in_gives_a_move_in_per_member():
                        "within_town": "no"}) for n in (1, 2)]
 
 
+def test_a_birth_registered_on_the_person_form_names_no_mother_it_cannot_know():
+    baby = root(instance("person_birth")).findtext("person_id")
+    assert events("person_birth") == [Event(
+        "birth", d("2026-11-05"), person=baby, other_person="", household=H2,
+        details={"sex": "male", "weight_kg": "", "certificate_no": "", "place": "",
+                 "facility": "", "father": "", "birth_order": ""})]
+
+
 def test_a_person_registered_on_marriage_and_a_change_with_no_event():
     new = root(instance("person_registered")).findtext("person_id")
     assert events("person_registered") == [
@@ -220,12 +228,21 @@ def test_a_bride_who_marries_out_leaves_the_household(town, db):
     assert entity(db, SUN_WEI).data["spouse"] == CHEN_HONG      # carried over unchanged
 
 
-def test_a_divorce_clears_her_link_and_the_form_cannot_reach_his(town, db):
+def test_a_divorce_clears_her_link_and_his_on_his_next_visit(town, db):
     submit(town, "person_divorce")
     woman = entity(db, ZHANG_LI)
     assert (woman.data["marital_status"], woman.data["spouse"]) == ("divorced", "")
-    # One people block per form: his row changes when it is next on a form.
+    # One people block per form: his row is not on it, and changes when it next is on a form.
     assert entity(db, WANG_QIANG).data["spouse"] == ZHANG_LI
+    phone = town.phone()
+    visit = fill_form(phone, "home_visit", SAMPLES["home_visit_planning"].answers,
+                      repeats={"/data/member": 5}, seed="after the divorce")
+    assert (visit.status, visit.violations) == ("ready", [])
+    assert phone.submit(visit.xml).status_code == 201
+    assert (entity(db, WANG_QIANG).data["spouse"], entity(db, ZHANG_LI).data["spouse"],
+            entity(db, LI_XIUYING).data["spouse"]) == ("", "", WANG_JIANGUO)
+    # ... and her plan, asked of married women only, is no event now
+    assert [e.kind for e in derive("home_visit", root(visit.xml))] == []
 
 
 def test_a_death_keeps_its_date_and_the_household_counts_one_less(town, db):
@@ -254,10 +271,14 @@ def test_a_pregnancy_plan_sons_and_daughters_are_kept(town, db):
 
 
 def test_a_new_household_keeps_its_registration_type_and_family_status(town, db):
+    xml = instance("home_visit_new_household")
     submit(town, "home_visit_new_household")
-    household = entity(db, hh_id(instance("home_visit_new_household")))
+    household = entity(db, hh_id(xml))
     assert (household.data["registration_type"], household.data["family_status"]) == (
         "agricultural", "one_child")
+    # the married head and the member who is his spouse are linked, both ways
+    head, wife = member_id(xml, 1), member_id(xml, 2)
+    assert (entity(db, head).data["spouse"], entity(db, wife).data["spouse"]) == (wife, head)
 
 
 def test_a_spouse_chosen_from_the_register_links_back_on_her_next_visit(town, db):

@@ -32,6 +32,10 @@ def rows(db):
              r.other_person or "", r.household or "", r.details) for r in found]
 
 
+def person_id(name):
+    return etree.fromstring(instance(name)).findtext("person_id")
+
+
 def test_each_household_sample_writes_its_events(town, db):
     groom = member_id(instance("home_visit_marriage"), 2)
     baby = member_id(instance("home_visit_birth"), 6)
@@ -51,6 +55,9 @@ def test_each_household_sample_writes_its_events(town, db):
             ("marriage", "2026-10-18", SUN_MIN, "", "",
              {"spouse_name": "郑浩", "registered_at": "县民政局婚姻登记处",
               "marital_status": "first_marriage"})],
+        "person_birth": [("birth", "2026-11-05", person_id("person_birth"), "", H2, {
+            "sex": "male", "weight_kg": "", "certificate_no": "", "place": "", "facility": "",
+            "father": "", "birth_order": ""})],
         "person_divorce": [("divorce", "2026-11-10", ZHANG_LI, WANG_QIANG, "",
                             {"spouse_name": "王强"})],
         "home_visit_death": [("death", "2026-11-03", WANG_JIANGUO, "", H1,
@@ -72,7 +79,7 @@ def test_every_household_sample_in_a_row_and_rebuild_check_agrees(town, db, app)
     for name in HOUSEHOLD_SAMPLES:     # several update the same rows: soft conflicts
         submit(town, name)
     kinds = sorted(r[0] for r in rows(db))
-    assert kinds == sorted(["birth", "death", "moved_in", "moved_in", "moved_in", "moved_in",
+    assert kinds == sorted(["birth", "birth", "death", "moved_in", "moved_in", "moved_in", "moved_in",
                             "marriage", "marriage", "moved_out", "marriage", "divorce",
                             "pregnancy_planned"])
     check = CliRunner().invoke(register_group, ["rebuild", "--check"], obj=app.extensions)

@@ -275,3 +275,43 @@ def test_no_change_cannot_be_chosen_with_a_change(town):
         "/data/member[1]/death_cause": "illness", "/data/member[1]/death_place": "home",
         "/data/member[1]/sons": "1", "/data/member[1]/daughters": "0"})
     assert found == {"/data/member[1]/changes": "「无变动」不能与其他变动同时选择"}
+
+
+def test_a_divorce_leaves_her_divorced_and_a_plan_names_its_month(town):
+    found = _violations(town, "person", {
+        "/data/village": "dongwan", "/data/mode": "existing", "/data/person": ZHANG_LI,
+        "/data/change_reason": "divorce", "/data/change_date": "2026-11-10",
+        "/data/spouse_name": "王强", "/data/marital_status": "first_marriage",
+        "/data/sons": "1", "/data/daughters": "0", "/data/planning_pregnancy": "yes",
+        "/data/planning_from": "2027-3"})
+    assert found == {
+        "/data/marital_status": "记录了结婚，婚姻状况应为初婚或再婚；记录了离婚，应为离婚",
+        "/data/planning_from": "请按「年-月」填写，如2027-03"}
+
+
+def test_a_death_needs_its_cause_and_place_and_a_household_its_status(town):
+    found = _violations(town, "home_visit", {
+        "/data/village": "dongwan", "/data/hh_mode": "existing",
+        "/data/household": "a0000000-0000-4000-8000-000000000001",
+        "/data/hh/registration_type": "agricultural",
+        "/data/hh/family_status": ["none", "one_child"],
+        "/data/member[1]/member_mode": "existing", "/data/member[1]/person": WANG_JIANGUO,
+        "/data/member[1]/changes": ["death"], "/data/member[1]/change_date": "2026-11-01",
+        "/data/member[1]/sons": "1", "/data/member[1]/daughters": "0"})
+    assert found == {"/data/hh/family_status": "「以上都不是」不能与其他类别同时选择",
+                     "/data/member[1]/death_cause": "此项必填",
+                     "/data/member[1]/death_place": "此项必填"}
+
+
+def test_a_person_needs_no_household_and_a_member_may_come_from_another_household(town):
+    filled = fill_form(town.phone(), "person", {
+        **NEW_PERSON, "/data/household": "", "/data/id_number": "610425199810101422",
+        "/data/sex": "female", "/data/dob": "1998-10-10"})
+    assert (filled.status, filled.violations) == ("ready", [])
+    offered = fill_form(town.phone(), "home_visit", {
+        "/data/village": "dongwan", "/data/hh_mode": "existing",
+        "/data/household": "a0000000-0000-4000-8000-000000000004",
+        "/data/member[1]/member_mode": "moved_here"}, options=["/data/member[1]/person"])
+    # Everyone of the worker's villages not already in Liu Mei's household.
+    assert LIU_MEI not in offered.options["/data/member[1]/person"]
+    assert {WANG_JIANGUO, CHEN_HONG, SUN_MIN} <= set(offered.options["/data/member[1]/person"])

@@ -27,7 +27,7 @@ from tests.register.test_merge import entity_instance, get, people, versions  # 
 from tests.samples import instance
 from tests.samples.register import H1, WANG_QIANG, ZHAO_YAN
 
-NEW_PERSON = "1d4d4b6d-d047-4e48-8929-5fbfb9e51f41"       # person_registered's 吴倩
+NEW_PERSON = etree.fromstring(instance("person_registered")).findtext("person_id")   # 吴倩
 
 
 @pytest.fixture

@@ -165,6 +165,13 @@ SAMPLES = {s_name: s for s_name, s in {
          "/data/change_reason": "other", "/data/change_date": "2026-11-15",
          "/data/residence_status": "away", "/data/phone": "13800000033",
          "/data/sons": "1", "/data/daughters": "0"}),
+    "person_birth": Sample(
+        "person", "worker_a", "Chen Hong's baby boy, born at home, is registered on the person form.",
+        {"/data/village": "dongwan", "/data/mode": "new", "/data/change_reason": "birth",
+         "/data/change_date": "2026-11-05", "/data/full_name": "孙小虎", "/data/sex": "male",
+         "/data/dob": "2026-11-05", "/data/household": H2, "/data/relation": "son",
+         "/data/marital_status": "unmarried", "/data/residence_status": "resident",
+         "/data/deceased": "no"}),
     "person_divorce": Sample(
         "person", "worker_a", "Zhang Li and Wang Qiang divorce; she keeps their son.",
         {"/data/village": "dongwan", "/data/mode": "existing", "/data/person": ZHANG_LI,

@@ -92,7 +92,10 @@ def valid_person(draw):
             "/data/marital_status": draw(st.sampled_from(["unmarried", "first_marriage", "divorced"])),
             "/data/residence_status": draw(st.sampled_from(["resident", "moved_in", "away"])),
             "/data/phone": draw(st.sampled_from(["", "13912345678", "0917-3201234"])),
-            "/data/children_count": str(draw(st.integers(0, 6)))}
+            "/data/change_reason": "other", "/data/sons": str(draw(st.integers(0, 3))),
+            "/data/daughters": str(draw(st.integers(0, 3))),
+            "/data/planning_pregnancy": draw(st.sampled_from(["yes", "no", "undecided"])),
+            "/data/planning_from": "2027-05"}
 
 
 def test_what_odks_engine_accepts_validation_accepts(town):
