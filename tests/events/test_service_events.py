@@ -273,3 +273,11 @@ def test_the_people_list_declares_the_migrant_and_double_check_properties(town, 
     names = {p.name for p in dataset.properties}
     assert {"marital_status", "sons", "daughters", "children_count", "household",
             "certificate_no", "certificate_valid_until", "last_double_check_date"} <= names
+
+
+@pytest.mark.parametrize("amount", ["nan", "inf", "-inf", "一千", ""])
+def test_an_unreadable_amount_is_kept_as_none(amount):
+    root = etree.fromstring(instance("benefit_one_child_household"))
+    root.find("amount").text = amount
+    (event,) = derive("benefit_payment", root)
+    assert event.details["amount"] is None

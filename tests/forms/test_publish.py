@@ -92,3 +92,31 @@ def test_external_choices_publish_itemsets_csv(publish, collect):
     assert result.missing_media == []
     names = [a.name for a in result.version.attachments]
     assert names == ["itemsets.csv"]
+
+
+def test_a_list_declared_after_a_form_that_reads_it_is_linked_to_that_form(app, db):
+    """benefit_payment only reads households.csv and people.csv and sorts first in forms/: the
+    lists it reads are declared by forms published after it, and are linked then."""
+    import os
+
+    from click.testing import CliRunner
+
+    from app.cli import forms as forms_cli
+    from tests.conftest import FORMS_DIR
+    paths = [os.path.join(FORMS_DIR, f) for f in ("benefit_payment.xlsx", "person.xlsx")]
+
+    alone = CliRunner().invoke(forms_cli, ["publish", paths[0]], obj=app.extensions)
+    assert alone.exit_code == 0, alone.output
+    assert "benefit_payment.xlsx: missing media file: households.csv" in alone.output
+    assert "benefit_payment.xlsx: missing media file: people.csv" in alone.output
+
+    # person declares people (and its households.csv is a list it only reads too)
+    both = CliRunner().invoke(forms_cli, ["publish", *paths], obj=app.extensions)
+    assert both.exit_code == 0, both.output
+    assert "people.csv" not in both.output
+    db.session.rollback()
+    from app.forms.models import Form
+    version = db.session.scalar(select(FormVersion).join(Form, Form.id == FormVersion.form_id)
+                                .where(Form.xml_form_id == "benefit_payment"))
+    linked = {a.name: a.dataset.name if a.dataset else None for a in version.attachments}
+    assert linked == {"villages.csv": None, "households.csv": None, "people.csv": "people"}

@@ -315,3 +315,31 @@ def test_a_person_needs_no_household_and_a_member_may_come_from_another_househol
     # Everyone of the worker's villages not already in Liu Mei's household.
     assert LIU_MEI not in offered.options["/data/member[1]/person"]
     assert {WANG_JIANGUO, CHEN_HONG, SUN_MIN} <= set(offered.options["/data/member[1]/person"])
+
+
+def test_the_double_check_offers_only_the_villages_women_who_left_or_moved_in(town):
+    filled = fill_form(town.phone(), "double_check", {"/data/village": "dongwan",
+                                                      "/data/woman": HE_JING},
+                       options=["/data/woman"])
+    assert set(filled.options["/data/woman"]) == {ZHOU_FANG, HE_JING}
+    # the direction follows her residence status; results and the date sent home are asked
+    assert {v["reference"] for v in filled.violations} == {
+        "/data/check_place", "/data/iud_result", "/data/pregnancy_result", "/data/sent_on"}
+
+
+def test_the_prepregnancy_check_asks_the_mans_id_number_and_result(town):
+    found = _violations(town, "prepregnancy_check", {
+        "/data/village": "dongwan", "/data/woman": SUN_MIN, "/data/husband_name": "郑浩",
+        "/data/husband_id_number": "610425199503021027", "/data/result": "normal"})
+    assert found == {
+        "/data/husband_id_number": "身份证号须为18位（17位数字加一位数字或X），且第17位为奇数（男）",
+        "/data/husband_result": "此项必填"}
+
+
+def test_a_benefit_is_paid_to_a_household_or_a_person_with_an_amount_over_zero(town):
+    found = _violations(town, "benefit_payment", {
+        "/data/village": "dongwan", "/data/payee": "person", "/data/benefit": "other",
+        "/data/amount": "0", "/data/period": "2026-13", "/data/paid_by": "刘会芳"})
+    assert found == {"/data/person": "此项必填", "/data/benefit_other": "此项必填",
+                     "/data/amount": "金额应大于0且小于100万元",
+                     "/data/period": "请填写年份（2026）、半年（2026-H1）或月份（2026-11）"}

@@ -168,6 +168,6 @@ def test_double_check_and_payment_dates_cannot_be_in_the_future():
 def test_a_benefit_period_is_a_year_a_half_year_or_a_month():
     for period in ("2026", "2026-H1", "2026-11"):
         assert check_sample("benefit_pension_person", period=period) == []
-    for period in ("2026-H3", "26-11", "2026-1", "2026年"):
+    for period in ("2026-H3", "26-11", "2026-1", "2026-13", "2026-00", "2026年"):
         assert check_sample("benefit_pension_person", period=period) == [
             ("/data/period", "constraint")], period

@@ -1,5 +1,7 @@
 """Events of the rewards-and-benefits form (奖励优惠兑现): each payment to a household or a
 person is a reward_paid event on the day it was paid."""
+import math
+
 from app.events.derive import Event, deriver, uuid_of
 
 
@@ -10,7 +12,10 @@ def benefit_payment(a):
     person = uuid_of(a.get("person")) if payee == "person" else None
     if not a.get("benefit") or (household or person) is None:
         return
-    details = {"benefit": a.get("benefit"), "amount": a.decimal("amount"),
+    amount = a.decimal("amount")
+    # 'nan' and 'inf' read as floats but are not JSON: an unreadable amount is None.
+    amount = amount if amount is not None and math.isfinite(amount) else None
+    details = {"benefit": a.get("benefit"), "amount": amount,
                "period": a.get("period"), "paid_by": a.get("paid_by")}
     if a.get("benefit") == "other":
         details["benefit_other"] = a.get("benefit_other")
