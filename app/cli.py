@@ -479,7 +479,8 @@ def demo_town(villages, people, months, seed, start, sex_ratio, village_sex_rati
         def progress(i):
             bar.update(i - done[0])
             done[0] = i
-        summary = ingest.send(db.session, store, project.id, subs, actors, progress)
+        summary = ingest.send(db.session, store, project.id, subs, actors, progress,
+                              realm=current_app.config["AUTH_REALM"])
     document["intake"] = summary
     found, differences = ingest.compare(db.session, document)
     document["register_found"] = found

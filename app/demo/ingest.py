@@ -44,7 +44,7 @@ def phones(session, project_id, town):
     return actors
 
 
-def send(session, store, project_id, subs, actors, progress=lambda n: None):
+def send(session, store, project_id, subs, actors, progress=lambda n: None, realm="Doorstep"):
     """Receive every submission in arrival order. Returns a summary dict."""
     outcomes, refused = {}, {}
     started = time.perf_counter()
@@ -58,7 +58,7 @@ def send(session, store, project_id, subs, actors, progress=lambda n: None):
     seconds = time.perf_counter() - started
     forced = merge.process_backlog(session, older_than_days=0)
     session.commit()
-    approved = approve_reviewed(session, subs)
+    approved = approve_reviewed(session, subs, realm)
     return {"received": outcomes, "refused": refused, "seconds": round(seconds, 1),
             "per_second": round(len(subs) / seconds, 1) if seconds else None,
             "forced_from_backlog": forced, "approved_after_review": approved}

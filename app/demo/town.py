@@ -431,8 +431,7 @@ class Town:
     def _away(self, when, month, woman, age):
         """A woman who left: each round her double check is asked for where she works."""
         if woman.sex != "female" or not 15 <= age <= 49 or woman.marital == "unmarried" \
-                or month.month not in CHECK_MONTHS or not getattr(woman, "migrant_recorded",
-                                                                   False):
+                or month.month not in CHECK_MONTHS or not woman.migrant_recorded:
             return
         if self.rng.random() < self.p.double_check_rate:
             self.at(self.moment(month + self.rng.randrange(56) * DAY), self.double_check,
@@ -732,12 +731,12 @@ class Town:
         for person, change in members:
             changes = change.split()
             if "marriage" in changes or "divorce" in changes:
-                partner = people.get(person.spouse or getattr(person, "divorced_from", None))
+                partner = people.get(person.spouse or person.divorced_from)
                 in_visit = in_visit_names.get(partner.full_name) if partner else None
                 picked = partner.uuid if partner is not None and self.versions.known(
                     phone, partner.uuid, when) else None
                 # a bride marrying out of the town: her husband is nobody in the register
-                name = partner.full_name if partner else getattr(person, "outside_spouse", "")
+                name = partner.full_name if partner else person.outside_spouse
                 spouse_ids[person.uuid] = (picked, name,
                                            in_visit if in_visit != person.uuid else None)
         for person, change in members:
@@ -774,12 +773,12 @@ class Town:
                  "death_date": change_date.isoformat() if death else None,
                  "change_date": change_date.isoformat() if change_date and change != "none"
                  else None,
-                 "death_cause": getattr(person, "death_cause", None),
-                 "death_place": getattr(person, "death_place", None),
+                 "death_cause": person.death_cause,
+                 "death_place": person.death_place,
                  "spouse": spouse, "spouse_name": spouse_name,
                  "marriage_registered_at": "礼泉县民政局婚姻登记处",
-                 "moved_from": getattr(person, "moved_from", ""),
-                 "moved_to": getattr(person, "moved_to", ""), "within_town": "no",
+                 "moved_from": person.moved_from,
+                 "moved_to": person.moved_to, "within_town": "no",
                  "sons": person.sons, "daughters": person.daughters,
                  "children_count": person.children if married else shown.get(
                      (person.uuid, "children_count"), 0),
@@ -976,7 +975,7 @@ class Town:
             when, village, c, woman_entity, preg_entity, iid, born_range(on)), entities,
             events=events)
         if woman.residence == "moved_in" and woman.marital != "unmarried" and \
-                getattr(woman, "migrant_recorded", False) and \
+                woman.migrant_recorded and \
                 rng.random() < self.p.double_check_rate:
             self.at(self.moment(when + rng.randint(3, 20) * DAY), self.double_check, woman,
                     "arrived", (on, iud, pregnant))
@@ -1084,15 +1083,14 @@ class Town:
         village = person.village
         events = [event("moved_out" if existing else "moved_in", on, village, migrant="yes")]
         if female_15_49 and rng.random() < self.p.certificate_rate:
-            issuer = "本镇人民政府" if existing else getattr(person, "origin", ("", "", "当地"))[2] \
+            issuer = "本镇人民政府" if existing else (person.origin or ("", "", "当地"))[2] \
                 + "人民政府"
             certificate = (f"{'DW' if existing else 'LR'}{on:%Y}-{rng.randrange(10000):04d}",
                            issuer, (on + 3 * 365 * DAY).isoformat())
             self.events["certificates"] += 1
             events.append(event("certificate_issued", on, village,
                                 certificate="marriage_childbearing"))
-        place = rng.choice(DESTINATIONS) if existing else getattr(person, "origin",
-                                                                  DESTINATIONS[0])
+        place = rng.choice(DESTINATIONS) if existing else (person.origin or DESTINATIONS[0])
         contraception = (person.contraception or "none") if person.sex == "female" else ""
         married = person.marital != "unmarried"
         p = {"direction": direction, "mode": "existing" if existing else "new",
@@ -1263,7 +1261,7 @@ class Town:
     def _outside(self, woman):
         """(name, ID number) of a married woman's husband who is not in the town's register
         (a migrant's, who stayed at home)."""
-        if not hasattr(woman, "outside_husband"):
+        if not woman.outside_husband:
             rng = self.rng
             dob = birth_date(rng, self.p.start, woman.age(self.p.start) + rng.randint(0, 4))
             woman.outside_husband = (

@@ -35,6 +35,23 @@ class Person:
     region: str = identity.HOME_COUNTY
     planning_from: str = ""           # YYYY-MM of a planned pregnancy, while it is planned
     sterilised: bool = False
+    # what the forms record about the person's events
+    death_cause: str | None = None
+    death_place: str | None = None
+    moved_from: str = ""              # a bride's home town
+    moved_to: str = ""                # where a daughter married to
+    outside_spouse: str = ""          # her husband's name, when he is no one of the town
+    outside_husband: tuple = ()       # (name, ID number) of a migrant's husband left at home
+    divorced_from: str | None = None
+    origin: tuple = ()                # a migrant's (province, county, town)
+    migrant_recorded: bool = False    # the migrant form registered the move
+    # a newborn's birth record: mother, father, weight, certificate number, and
+    # (place, date, cause, checked) when it died within 28 days
+    mother: str | None = None
+    father: str | None = None
+    weight: str = ""
+    certificate: str = ""
+    newborn_death: tuple | None = None
 
     @property
     def children(self):
@@ -106,7 +123,6 @@ LOSS_REASONS = {
     "medical_termination": [("fetal_anomaly", 70), ("maternal_illness", 30)],
 }
 LOSS_REASON_OTHER = ["服药期间怀孕，医生建议终止", "胚胎停育，县医院清宫", "家庭原因，本人要求终止"]
-DEATH_CAUSES = ["illness", "accident", "old_age", "maternal", "perinatal", "other"]
 FACILITIES = [("town_health_centre", 55), ("county_mch", 25), ("county_hospital", 15),
               ("private_clinic", 3), ("other", 2)]
 HOSPITALS = ["礼泉县医院", "礼泉县妇幼保健院", "本镇卫生院", "咸阳市中心医院"]
