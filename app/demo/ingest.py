@@ -6,6 +6,7 @@ the terminations held for a missing approval number (she has seen them), and the
 its life events are counted and compared with what the simulation expected.
 """
 import datetime as dt
+import secrets
 import time
 
 from sqlalchemy import func, select
@@ -70,7 +71,6 @@ def approve_reviewed(session, subs, realm="Doorstep"):
     ids = [sub.instance_id for sub in subs if sub.approve]
     if not ids:
         return 0
-    import secrets
     user = create_user(session, "demo-supervisor", secrets.token_urlsafe(16), "supervisor",
                        realm)
     session.commit()
