@@ -484,9 +484,10 @@ def demo_town(villages, people, months, seed, start, sex_ratio, village_sex_rati
     document["intake"] = summary
     found, differences = ingest.compare(db.session, document)
     document["register_found"] = found
-    events_found, event_differences = ingest.compare_events(db.session, subs)
+    events_found = ingest.events_found(db.session)
     document["events_found"] = events_found
-    document["event_differences"] = [[list(k), a, b] for k, a, b in event_differences]
+    event_differences = differences.pop("life events", [])
+    document["event_differences"] = event_differences
     with open(truth_path, "w", encoding="utf-8") as f:
         json.dump(document, f, ensure_ascii=False, indent=1)
     town_counts = found["town"]

@@ -86,9 +86,11 @@ def approve_reviewed(session, subs, realm="Doorstep"):
 
 
 def compare(session, document):
-    """(server counts, differences) between the register and the truth document's
-    expectation; differences is {village: {count: (expected, found)}} (and the number of
-    submissions with issues, when it is not the number made with a slip)."""
+    """(server counts, differences) between the register and its life events and the truth
+    document's expectation; differences is {village: {count: (expected, found)}}, the number
+    of submissions with issues when it is not the number made with a slip, and under
+    "life events" every [kind, month, village, details] whose count differs, with the
+    expected and found counts."""
     params = document["params"]
     found = truth.register_counts(truth.server_register(session),
                                   dt.date.fromisoformat(params["start"]),
@@ -107,13 +109,13 @@ def compare(session, document):
                 if a.get(k, 0) != b.get(k, 0)}
         if diff:
             differences[village] = diff
+    events = truth.event_differences(truth.counter_from_rows(document["event_counts"]),
+                                     truth.server_events(session))
+    if events:
+        differences["life events"] = [[list(k), a, b] for k, a, b in events]
     return found, differences
 
 
-def compare_events(session, subs):
-    """(the server's life events as a table, differences): every event key (kind, month,
-    village, details) whose count in `life_events` is not what the submissions report;
-    differences is [(key, expected, found)]."""
-    found = truth.server_events(session)
-    return truth.event_table(found), truth.event_differences(truth.expected_events(subs),
-                                                              found)
+def events_found(session):
+    """The server's life events counted as the truth file counts them (app.demo.truth)."""
+    return truth.event_table(truth.server_events(session))

@@ -187,6 +187,17 @@ def event_table(counts):
                        for kind in sorted({k[0] for k in counts})}}
 
 
+def event_rows(counts):
+    """A Counter of keys as JSON rows [kind, month, village, [details], n] (the truth file)."""
+    return [[kind, month, village, list(details), n]
+            for (kind, month, village, details), n in sorted(counts.items())]
+
+
+def counter_from_rows(rows):
+    return collections.Counter({(kind, month, village, tuple(details)): n
+                                for kind, month, village, details, n in rows})
+
+
 def event_differences(expected, found):
     """[(key, expected, found)] wherever the two Counters differ."""
     return [(k, expected.get(k, 0), found.get(k, 0))
@@ -276,5 +287,6 @@ def truth_document(town, subs):
         "world": world_counts(town),
         "register": expected,
         "events": event_table(expected_events(subs)),
+        "event_counts": event_rows(expected_events(subs)),
         "mess": town.mess,
     }
