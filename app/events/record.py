@@ -11,6 +11,7 @@ An edit replaces the old version's events with the new one's; a held edit remove
 """
 import datetime as dt
 import logging
+import math
 
 from sqlalchemy import bindparam, delete, insert, select
 
@@ -68,6 +69,26 @@ def _uuid(value):
     return value if isinstance(value, str) and 0 < len(value) <= 36 else None
 
 
+def _plain(value):
+    """A JSON value both databases store (dates as ISO text; NaN and infinity, which
+    PostgreSQL's JSON refuses, as null; anything else as its text)."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+def _details(details):
+    if not isinstance(details, dict):
+        return {}
+    return {str(k): _plain(v) for k, v in details.items()}
+
+
 def event_rows(events, project_id, submission_id, def_id, form_id, area_id, villages, now):
     """The life_events rows of `events` (app.events.derive.Event). `villages`: code -> area id
     of the project, for events that name their own village; others take `area_id`, the
@@ -87,7 +108,7 @@ def event_rows(events, project_id, submission_id, def_id, form_id, area_id, vill
             "area_id": villages.get(event.village, area_id) if event.village else area_id,
             "person": _uuid(event.person), "other_person": _uuid(event.other_person),
             "household": _uuid(event.household), "pregnancy": _uuid(event.pregnancy),
-            "details": dict(event.details or {}), "position": len(rows), "created_at": now})
+            "details": _details(event.details), "position": len(rows), "created_at": now})
     return rows
 
 

@@ -180,3 +180,19 @@ def test_a_submission_reporting_many_events_keeps_them_all_in_order(probe_form, 
     found = events(db)
     assert [(e.position, e.details["n"]) for e in found] == [(n, n) for n in range(19)]
     assert found[0].details["findings"] == ["pain"]
+
+
+def test_odd_values_from_a_deriver_are_left_out_rather_than_failing_intake(probe_form, collect,
+                                                                          db):
+    from app.events import derive
+    from app.events.derive import Event
+    derive.DERIVERS[FORM_ID] = lambda a: [
+        Event("no_such_kind", a.date("event_date")),
+        Event("birth", "2026-11-20", person="x" * 50, village="no_such_village",
+              details={"on": dt.date(2026, 11, 2), "weight_kg": float("nan"), 3: ("a", 1.5)})]
+    iid = new_instance_id()
+    assert collect.submit(probe(iid)).status_code == 201
+    assert stored(db, iid).review_state is None
+    assert [(e.kind, e.occurred_on, e.person, e.area_id, e.details) for e in events(db)] == [
+        ("birth", None, None, area(db, "dongwan"),
+         {"on": "2026-11-02", "weight_kg": None, "3": ["a", 1.5]})]
