@@ -382,14 +382,22 @@ SAMPLES = {s_name: s for s_name, s in {
 }.items()}
 
 
-#: Instances of earlier form versions, kept as phones still send them (tests/samples/old/)
+#: Instances of earlier form versions (2026112901), kept as phones still send them: the
+#: household forms' in tests/samples/old/, the service forms' in tests/samples/v2026112901/
 OLD = os.path.join(HERE, "old")
+OLD_VERSIONS = os.path.join(HERE, "v2026112901")
 
 
 def old_instance(name):
-    """An instance an earlier version of a form produced (tests/samples/old/<name>.xml)."""
-    with open(os.path.join(OLD, f"{name}.xml"), "rb") as f:
-        return f.read()
+    """An instance an earlier version of a form produced, as bytes (<name>.xml in either
+    folder of earlier versions)."""
+    for folder in (OLD, OLD_VERSIONS):
+        path = os.path.join(folder, f"{name}.xml")
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                return f.read()
+    raise FileNotFoundError(f"no earlier version's instance {name}.xml in {OLD} or "
+                            f"{OLD_VERSIONS}")
 
 
 def instance(name):
@@ -398,10 +406,3 @@ def instance(name):
         return f.read()
 
 
-OLD_VERSIONS = os.path.join(HERE, "v2026112901")
-
-
-def old_instance(name):
-    """Sample `name` as the forms' version 2026112901 produced it, as bytes."""
-    with open(os.path.join(OLD_VERSIONS, f"{name}.xml"), "rb") as f:
-        return f.read()
