@@ -391,14 +391,33 @@ def _ratios(values):
     return out
 
 
+def _rates(values):
+    """{"neonatal_mortality": 0.05, "loss_mix": {...}} from ("neonatal_mortality=0.05", …):
+    any rate of app.demo.town.Params by name (a mix as JSON)."""
+    import json
+
+    from app.demo.town import RATES
+    out = {}
+    for value in values:
+        name, _, number = value.partition("=")
+        name = name.strip()
+        if name not in RATES:
+            raise click.BadParameter(f"{value!r}: the rates are {', '.join(RATES)}")
+        try:
+            out[name] = json.loads(number)
+        except ValueError:
+            raise click.BadParameter(f"{value!r}: expected NAME=NUMBER, e.g. twin_rate=0.02")
+    return out
+
+
 @demo.command("town")
 @click.option("--villages", default=12, show_default=True, type=click.IntRange(1),
               help="How many villages (at most the rows of forms/villages.csv).")
 @click.option("--people", default=50000, show_default=True, type=click.IntRange(1),
               help="Population at the start.")
-@click.option("--months", default=24, show_default=True, type=click.IntRange(1))
+@click.option("--months", default=12, show_default=True, type=click.IntRange(1))
 @click.option("--seed", default=1, show_default=True)
-@click.option("--start", default="2024-09-01", show_default=True, help="First day (YYYY-MM-DD).")
+@click.option("--start", default="2025-01-01", show_default=True, help="First day (YYYY-MM-DD).")
 @click.option("--sex-ratio", default=106.0, show_default=True,
               help="Boys born per 100 girls, every village.")
 @click.option("--village-sex-ratio", multiple=True, metavar="VILLAGE=RATIO",
@@ -410,15 +429,20 @@ def _ratios(values):
               help="Share of days a field phone (worker, leader, doctor) is offline.")
 @click.option("--out-of-order-rate", default=0.05, show_default=True,
               help="Share of queued submissions sent before the one filled before them.")
+@click.option("--rate", "rates", multiple=True, metavar="NAME=VALUE",
+              help="Another value for one of the town's named rates (app.demo.town.Params: "
+                   "birth_rate, marriage_rate, neonatal_mortality, …; loss_mix as JSON); "
+                   "repeatable.")
 @click.option("--forms-dir", default="forms", show_default=True)
 @click.option("--truth", "truth_path", default="demo-town-truth.json", show_default=True,
               help="Where to write the ground truth (JSON).")
 def demo_town(villages, people, months, seed, start, sex_ratio, village_sex_ratio,
-              duplicate_rate, unreported_birth_rate, late_rate, out_of_order_rate, forms_dir,
-              truth_path):
+              duplicate_rate, unreported_birth_rate, late_rate, out_of_order_rate, rates,
+              forms_dir, truth_path):
     """Generate a fictional town and send it through intake: households, people, pregnancies,
-    births, deaths, migrants and checks over MONTHS, with duplicates, unreported births and
-    late phones mixed in. Writes the ground truth and checks the register against it."""
+    births, deaths, marriages, migrants, checks, procedures and rewards over MONTHS, with
+    duplicates, unreported births and late phones mixed in. Writes the ground truth and checks
+    the register and its life events against it (exit status 1 on any difference)."""
     import datetime as dt
     import json
 
@@ -430,7 +454,7 @@ def demo_town(villages, people, months, seed, start, sex_ratio, village_sex_rati
                     start=dt.date.fromisoformat(start), sex_ratio=sex_ratio,
                     village_sex_ratio=_ratios(village_sex_ratio), duplicate_rate=duplicate_rate,
                     unreported_birth_rate=unreported_birth_rate, late_rate=late_rate,
-                    out_of_order_rate=out_of_order_rate)
+                    out_of_order_rate=out_of_order_rate, **_rates(rates))
     upgrade()
     project = ensure_default_project(db.session, current_app.config["PROJECT_NAME"])
     if not ingest.is_empty(db.session):
@@ -455,10 +479,15 @@ def demo_town(villages, people, months, seed, start, sex_ratio, village_sex_rati
         def progress(i):
             bar.update(i - done[0])
             done[0] = i
-        summary = ingest.send(db.session, store, project.id, subs, actors, progress)
+        summary = ingest.send(db.session, store, project.id, subs, actors, progress,
+                              realm=current_app.config["AUTH_REALM"])
     document["intake"] = summary
     found, differences = ingest.compare(db.session, document)
     document["register_found"] = found
+    events_found = ingest.events_found(db.session)
+    document["events_found"] = events_found
+    event_differences = differences.pop("life events", [])
+    document["event_differences"] = event_differences
     with open(truth_path, "w", encoding="utf-8") as f:
         json.dump(document, f, ensure_ascii=False, indent=1)
     town_counts = found["town"]
@@ -469,6 +498,13 @@ def demo_town(villages, people, months, seed, start, sex_ratio, village_sex_rati
                f"people ({town_counts['present']} present), "
                f"{town_counts['born_male'] + town_counts['born_female']} births, "
                f"{town_counts['pregnancies_open']} open pregnancies. Ground truth: {truth_path}")
+    totals = events_found["totals"]
+    click.echo("Life events: " + ", ".join(f"{k} {n}" for k, n in totals.items()))
     if differences:
         raise click.ClickException(f"the register differs from the ground truth: {differences}")
+    if event_differences:
+        shown = "\n".join(f"  {k}: expected {a}, found {b}" for k, a, b in event_differences[:40])
+        raise click.ClickException(f"{len(event_differences)} life event counts differ from the "
+                                   f"ground truth (kind, month, village, details):\n{shown}")
     click.echo("The register matches the ground truth.")
+    click.echo("The life events match the ground truth.")

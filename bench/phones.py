@@ -16,6 +16,7 @@ ever got its 201 (for a split upload: a 201 for every part).
     python bench/phones.py [--people 1500] [--photos 200] [--cut 0.05] [--lost 0.03]
                            [--db sqlite|postgresql|both] [--workers W]
 """
+import datetime as dt
 import argparse
 import hashlib
 import http.client
@@ -255,7 +256,7 @@ def town_instances(people, seed):
     """The synthetic town's submissions, grouped by the phone that fills them (in the order
     each phone sends them), and the Town (for its phones' villages)."""
     from app.demo.town import Params, Town, read_villages
-    town = Town(Params(people=people, months=24, seed=seed),
+    town = Town(Params(people=people, months=24, seed=seed, start=dt.date(2024, 9, 1)),
                 read_villages(os.path.join(common.ROOT, "forms", "villages.csv")))
     by_phone = {}
     for sub in town.run():

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
 #: The version of each form whose instance shape the functions below write.
-VERSIONS = {"contraception_service": "2026112901", "home_visit": "2026120301",
-            "migrant": "2026120301", "person": "2026120301", "pregnancy_outcome": "2026120301",
+VERSIONS = {"benefit_payment": "2026120301", "contraception_service": "2026112901",
+            "double_check": "2026120301", "home_visit": "2026120301", "migrant": "2026120301",
+            "person": "2026120301", "pregnancy_outcome": "2026120301",
             "pregnancy_report": "2026120301", "prepregnancy_check": "2026120301",
             "three_checks": "2026120301"}
 
@@ -61,35 +62,10 @@ def _document(form_id, filled, village, body, entities, instance_id, instance_na
     return (head + body + meta + "</data>").encode()
 
 
-def _change_details(m, changes):
-    """The 2026120301 answers a recorded change needs (cause and place of a death, the spouse's
-    name, where a move came from or went to): what the demo's world knows, or a placeholder."""
-    pairs = []
-    if "death" in changes:
-        pairs += [("death_cause", m.get("death_cause", "illness")),
-                  ("death_place", m.get("death_place", "home"))]
-    if "marriage" in changes or "divorce" in changes:
-        pairs += [("spouse", m.get("spouse")), ("spouse_name", m.get("spouse_name") or "配偶")]
-    if "moved_in" in changes:
-        pairs.append(("moved_from", m.get("moved_from") or "外地"))
-    if "moved_out" in changes:
-        pairs.append(("moved_to", m.get("moved_to") or "外地"))
-    if "moved_in" in changes or "moved_out" in changes:
-        pairs.append(("within_town", m.get("within_town", "no")))
-    return pairs
-
-
-def _children(m):
-    """Sons and daughters, asked of everyone ever married (2026120301)."""
-    if m["marital_status"] in ("", "unmarried"):
-        return [("sons", None), ("daughters", None)]
-    return [("sons", m.get("sons", m.get("children_count", "0"))),
-            ("daughters", m.get("daughters", "0"))]
-
-
 def home_visit(filled, village, visit_date, household, hh_entity, members, instance_id):
-    """household: dict(mode, id, head_name, address, phone, family_card_no); members: list
-    of (person dict with mode/new_id/... , Entity)."""
+    """household: dict(mode, id, head_name, address, phone, family_card_no, registration_type,
+    family_status); members: list of (person dict, Entity), the person dict holding the
+    member's answers and what the phone's lists show about her (see Town._home_visit)."""
     existing = household["mode"] == "existing"
     body = [_els([("visit_date", visit_date), ("hh_mode", household["mode"])]
                  + ([("household", household["id"])] if existing else []))]
@@ -98,26 +74,50 @@ def home_visit(filled, village, visit_date, household, hh_entity, members, insta
                                ("address", household["address"]),
                                ("hh_phone", household["phone"]),
                                ("family_card_no", household["family_card_no"]),
-                               ("registration_type", household.get("registration_type", "agricultural")),
-                               ("family_status", household.get("family_status", "none"))])
-                + "</hh>")
+                               ("registration_type", household["registration_type"]),
+                               ("family_status", household["family_status"])]) + "</hh>")
     counted = 0
     for m, entity in members:
         is_existing = m["mode"] == "existing"
         changes = m["changes"]
-        if "death" not in changes and m["residence_status"] != "moved_out":
+        selected = changes.split()
+        if "death" not in selected and m["residence_status"] != "moved_out":
             counted += 1
-        body.append("<member>" + _els([
-            ("member_mode", m["mode"]), ("person", m["id"] if is_existing else None),
-            ("person_new_id", m["new_id"]), ("person_id", m["id"]),
-            ("full_name", m["full_name"]), ("id_number", m["id_number"]), ("sex", m["sex"]),
-            ("dob", m["dob"]), ("relation", m["relation"]), ("changes", changes),
-            ("change_date", m["change_date"] if changes != "none" else None),
-            *_change_details(m, changes.split()),
-            ("marital_status", m["marital_status"]),
-            ("residence_status", m["residence_status"]), ("member_phone", m["phone"]),
-            *_children(m), ("deceased", m["deceased"]), ("member_household", household["id"]),
-            ("member_village", village)]) + f"<meta>{entity.xml()}</meta></member>")
+        married = m["marital_status"] not in ("", "unmarried")
+        body.append("<member>" + _els(
+            [("member_mode", m["mode"])]
+            + ([("person", m["id"])] if is_existing else [])
+            + [("person_new_id", m["new_id"]), ("person_id", m["id"]),
+               ("previous_household", m["previous_household"]),
+               ("full_name", m["full_name"]), ("id_number", m["id_number"]), ("sex", m["sex"]),
+               ("dob", m["dob"]), ("relation", m["relation"]), ("changes", changes)]
+            + ([("change_date", m["change_date"])] if changes != "none" else [])
+            + ([("death_cause", m["death_cause"]), ("death_place", m["death_place"])]
+               if "death" in selected else [])
+            + ([("spouse", m["spouse"]), ("spouse_name", m["spouse_name"])]
+               if "marriage" in selected or "divorce" in selected else [])
+            + ([("marriage_registered_at", m["marriage_registered_at"])]
+               if "marriage" in selected else [])
+            + ([("moved_from", m["moved_from"])] if "moved_in" in selected else [])
+            + ([("moved_to", m["moved_to"])] if "moved_out" in selected else [])
+            + ([("within_town", m["within_town"])]
+               if "moved_in" in selected or "moved_out" in selected else [])
+            + [("marital_status", m["marital_status"]),
+               ("residence_status", m["residence_status"]), ("member_phone", m["phone"])]
+            + ([("sons", m["sons"]), ("daughters", m["daughters"])] if married else [])
+            + [("children_count", m["children_count"]), ("age", m["age"]),
+               ("planning_asked", m["planning_asked"])]
+            + ([("planning_pregnancy", m["planning_pregnancy"])]
+               if m["planning_asked"] == "yes" else [])
+            + ([("planning_from", m["planning_from"])]
+               if m["planning_pregnancy"] == "yes" else [])
+            + [("planning_before", m["planning_before"]),
+               ("planning_from_before", m["planning_from_before"]),
+               ("spouse_before", m["spouse_before"]), ("spouse_in_visit", m["spouse_in_visit"]),
+               ("spouse_id", m["spouse_id"]), ("spouse_now", m["spouse_now"]),
+               ("deceased", m["deceased"]), ("death_date", m["death_date"]),
+               ("member_household", household["id"]), ("member_village", village)])
+            + f"<meta>{entity.xml()}</meta></member>")
     body.append(_els([("member_count", counted), ("hh_village", village),
                       ("last_visit_date", visit_date)]))
     return _document("home_visit", filled, village, "".join(body), [hh_entity], instance_id,
@@ -125,46 +125,57 @@ def home_visit(filled, village, visit_date, household, hh_entity, members, insta
 
 
 def person(filled, village, p, entity, instance_id):
+    """A registration (mode new) or change (existing) of one person; p holds the answers
+    and what the phone's lists show (see Town.duplicate)."""
     existing = p["mode"] == "existing"
-    body = _els([
-        ("mode", p["mode"]), ("person", p["id"] if existing else None),
-        ("change_reason", p.get("change_reason") or ("other" if not existing else None)),
-        ("change_date", p["change_date"]), ("person_new_id", p["new_id"]), ("person_id", p["id"]),
-        ("full_name", p["full_name"]), ("id_number", p["id_number"]), ("sex", p["sex"]),
-        ("dob", p["dob"]), ("household", p["household"]), ("relation", p["relation"]),
-        ("marital_status", p["marital_status"]), ("residence_status", p["residence_status"]),
-        ("phone", p["phone"]), *_change_details(p, [p.get("change_reason") or ""]),
-        *_children(p),
-        ("deceased", p["deceased"]), ("person_village", village)])
+    married = p["marital_status"] not in ("", "unmarried")
+    body = _els(
+        [("mode", p["mode"])] + ([("person", p["id"])] if existing else [])
+        + [("change_reason", p["change_reason"]), ("change_date", p["change_date"]),
+           ("person_new_id", p["new_id"]), ("person_id", p["id"]),
+           ("previous_household", p["previous_household"]), ("full_name", p["full_name"]),
+           ("id_number", p["id_number"]), ("sex", p["sex"]), ("dob", p["dob"]),
+           ("household", p["household"]), ("relation", p["relation"]),
+           ("marital_status", p["marital_status"]), ("residence_status", p["residence_status"]),
+           ("phone", p["phone"])]
+        + ([("sons", p["sons"]), ("daughters", p["daughters"])] if married else [])
+        + [("children_count", p["children_count"]), ("deceased", p["deceased"]),
+           ("death_date", None), ("age", p["age"]), ("planning_asked", p["planning_asked"])]
+        + ([("planning_pregnancy", p["planning_pregnancy"])]
+           if p["planning_asked"] == "yes" else [])
+        + ([("planning_from", p["planning_from"])] if p["planning_pregnancy"] == "yes" else [])
+        + [("planning_before", None), ("planning_from_before", None), ("spouse_before", None),
+           ("spouse_id", None), ("spouse_now", None), ("person_village", village)])
     return _document("person", filled, village, body, [entity], instance_id,
                      f"{p['full_name']} {p['change_date']}")
 
 
 def migrant(filled, village, p, entity, instance_id):
     """p: direction, mode, id, new_id, full_name, id_number, sex, dob, phone, marital_status,
-    sons, daughters, household (or None), place (3-tuple), move_date, expected_until, reason,
-    employer, certificate (None or (no, by, until)), contraception."""
+    sons, daughters, household, place (3-tuple), move_date, expected_until, reason, employer,
+    certificate (None or (no, by, until)), contraception."""
     existing = p["mode"] == "existing"
     female = p["sex"] == "female"
-    cert = p["certificate"]
     married = p["marital_status"] != "unmarried"
-    sons, daughters = (p["sons"], p["daughters"]) if married else (None, None)
-    body = [_els([("direction", p["direction"]), ("mode", p["mode"]),
-                  ("person", p["id"] if existing else None), ("person_new_id", p["new_id"]),
-                  ("person_id", p["id"]), ("full_name", p["full_name"]),
-                  ("id_number", p["id_number"]), ("sex", p["sex"]), ("dob", p["dob"]),
-                  ("phone", p["phone"]), ("marital_status", p["marital_status"]),
-                  ("sons", sons), ("daughters", daughters),
-                  ("children_count", (sons or 0) + (daughters or 0)),
-                  ("household", p["household"])])]
+    cert = p["certificate"]
+    body = [_els([("direction", p["direction"]), ("mode", p["mode"])]
+                 + ([("person", p["id"])] if existing else [])
+                 + [("person_new_id", p["new_id"]), ("person_id", p["id"]),
+                    ("full_name", p["full_name"]), ("id_number", p["id_number"]),
+                    ("sex", p["sex"]), ("dob", p["dob"]), ("phone", p["phone"]),
+                    ("marital_status", p["marital_status"])]
+                 + ([("sons", p["sons"]), ("daughters", p["daughters"])] if married else [])
+                 + [("children_count", (p["sons"] or 0) + (p["daughters"] or 0)),
+                    ("household", p["household"])])]
     body.append("<place>" + _els(zip(("province", "county", "town"), p["place"])) + "</place>")
     body.append(_els([("move_date", p["move_date"]), ("expected_until", p["expected_until"]),
                       ("reason", p["reason"]), ("employer_or_landlord", p["employer"])]))
-    body.append("<certificate>" + _els([
-        ("has_certificate", "yes" if cert else "no"),
-        ("certificate_no", cert and cert[0]), ("certificate_issued_by", cert and cert[1]),
-        ("certificate_valid_until", cert and cert[2])]) + "</certificate>")
-    body.append(_el("contraception", p["contraception"] if female else None))
+    body.append("<certificate>" + _els(
+        [("has_certificate", "yes" if cert else "no")]
+        + ([("certificate_no", cert[0]), ("certificate_issued_by", cert[1]),
+            ("certificate_valid_until", cert[2])] if cert else [])) + "</certificate>")
+    if female:
+        body.append(_el("contraception", p["contraception"]))
     body.append(_els([("residence_status", "moved_in" if p["direction"] == "in" else "moved_out"),
                       ("person_village", village)]))
     return _document("migrant", filled, village, "".join(body), [entity], instance_id,
@@ -173,7 +184,7 @@ def migrant(filled, village, p, entity, instance_id):
 
 def pregnancy_report(filled, village, r, preg_entity, woman_entity, instance_id, born_range):
     first = r["birth_order"] == 1
-    body = _els([("report_date", f"{filled:%Y-%m-%d}"), ("born_after", born_range[0]),
+    body = _els([("report_date", r["report_date"]), ("born_after", born_range[0]),
                  ("born_before", born_range[1])])
     body += (f"<woman_update>{_el('woman', r['woman'])}<woman_pregnant>yes</woman_pregnant>"
              f"<meta>{woman_entity.xml()}</meta></woman_update>")
@@ -183,42 +194,47 @@ def pregnancy_report(filled, village, r, preg_entity, woman_entity, instance_id,
         ("birth_order_given", None if first else r["birth_order"]),
         ("birth_order", r["birth_order"]), ("phone", r["phone"]),
         ("pregnancy_village", village), ("pregnancy_woman", r["woman"]), ("status", "reported"),
-        ("reported_by", "group_leader"), ("reported_on", f"{filled:%Y-%m-%d}"),
-        ("prepregnancy_check_date", None)])
+        ("reported_by", "group_leader"), ("reported_on", r["report_date"]),
+        ("prepregnancy_check_date", r["prepregnancy_check_date"])])
     return _document("pregnancy_report", filled, village, body, [preg_entity], instance_id,
                      f"{r['woman_name']} {r['lmp']}")
 
 
 def three_checks(filled, village, c, woman_entity, preg_entity, instance_id, born_range):
     """c: check_date, round, woman, woman_name, woman_age, iud_result, pregnant (bool),
-    preg_weeks, findings, referral_to, contraception, known_pregnancy, pregnancy_new_id,
-    pregnancy_id, found_lmp, lmp, edd, reported_by, birth_order."""
+    preg_weeks, ultrasound (None or (date, facility, operator)), findings, referral_to,
+    contraception, known_pregnancy, pregnancy_new_id, pregnancy_id, found_lmp, lmp, edd,
+    reported_by, birth_order, and what the pregnancies list shows: reported_on,
+    confirmed_on, ultrasound_before, prepregnancy_check_date."""
     pregnant = c["pregnant"]
+    us = c["ultrasound"]
     findings = c["findings"]
-    referral = "yes" if c["referral_to"] else "no"
-    checked_on = c["check_date"]
-    # the round is the form's calculation from the check date (c["round"] was the old h1/h2)
-    round_ = f"{checked_on[:4]}-H{1 if int(checked_on[5:7]) <= 6 else 2}"
-    body = [_els([("check_date", checked_on), ("check_round", round_),
+    body = [_els([("check_date", c["check_date"]), ("check_round", c["round"]),
                   ("born_after", born_range[0]), ("born_before", born_range[1]),
                   ("woman", c["woman"]), ("woman_name", c["woman_name"]),
                   ("woman_age", c["woman_age"])])]
     body.append(f"<iud>{_el('iud_result', c['iud_result'])}</iud>")
-    body.append("<preg>" + _els([
-        ("pregnancy_result", "pregnant" if pregnant else "not_pregnant"),
-        ("preg_weeks", c["preg_weeks"] if pregnant else None),
-        ("ultrasound_done", "no" if pregnant and c["preg_weeks"] > 14 else None),
-        ("known_pregnancy", c["known_pregnancy"]), ("pregnancy_new_id", c["pregnancy_new_id"]),
-        ("pregnancy_id", c["pregnancy_id"]), ("found_lmp", c["found_lmp"]), ("lmp", c["lmp"]),
-        ("edd", c["edd"]), ("pregnancy_woman", c["woman"]),
-        ("pregnancy_woman_name", c["woman_name"]), ("pregnancy_village", village),
-        ("pregnancy_status", "confirmed"), ("reported_by", c["reported_by"]),
-        ("birth_order", c["birth_order"]),
-        ("reported_on", checked_on if pregnant and not c["known_pregnancy"] else None),
-        ("confirmed_on", checked_on if pregnant else None)])
+    asked = pregnant and c["preg_weeks"] > 14
+    body.append("<preg>" + _els(
+        [("pregnancy_result", "pregnant" if pregnant else "not_pregnant")]
+        + ([("preg_weeks", c["preg_weeks"])] if pregnant else [])
+        + ([("ultrasound_done", "yes" if us else "no")] if asked else [])
+        + ([("ultrasound_date", us[0]), ("ultrasound_facility", us[1]),
+            ("ultrasound_operator", us[2])] if us else [])
+        + [("known_pregnancy", c["known_pregnancy"]), ("pregnancy_new_id", c["pregnancy_new_id"]),
+           ("pregnancy_id", c["pregnancy_id"]), ("found_lmp", c["found_lmp"]), ("lmp", c["lmp"]),
+           ("edd", c["edd"]), ("pregnancy_woman", c["woman"]),
+           ("pregnancy_woman_name", c["woman_name"]), ("pregnancy_village", village),
+           ("pregnancy_status", "confirmed"), ("reported_by", c["reported_by"]),
+           ("birth_order", c["birth_order"]), ("reported_on", c["reported_on"]),
+           ("confirmed_on", c["confirmed_on"]),
+           ("pregnancy_ultrasound_date", (us and us[0]) or c["ultrasound_before"]),
+           ("prepregnancy_check_date", c["prepregnancy_check_date"])])
         + f"<meta>{preg_entity.xml()}</meta></preg>")
-    body.append("<gyn>" + _els([("findings", findings), ("referral", referral),
-                                ("referral_to", c["referral_to"])]) + "</gyn>")
+    body.append("<gyn>" + _els([("findings", findings),
+                                ("referral", "yes" if c["referral_to"] else "no")]
+                               + ([("referral_to", c["referral_to"])] if c["referral_to"]
+                                  else [])) + "</gyn>")
     body.append(_els([("contraception", c["contraception"]), ("iud_status", c["iud_result"]),
                       ("last_checks_date", c["check_date"]),
                       ("pregnant", "yes" if pregnant else "no")]))
@@ -226,46 +242,65 @@ def three_checks(filled, village, c, woman_entity, preg_entity, instance_id, bor
                      f"{c['woman_name']} {c['check_date']}")
 
 
-def pregnancy_outcome(filled, village, o, preg_entity, child_entity, instance_id):
-    """o: pregnancy, woman, woman_name, lmp, outcome, outcome_date, place, weeks, approval_no,
-    loss_reason, child (None or dict sex, weight, name, certificate, household, relation).
-    Written as version 2026120301 records a registered pregnancy: an old `late_termination` is
-    a `medical_termination`, a free-text reason is `other` with its text, a hospital gets a
-    facility and an attendant, and the one newborn is the first of the `newborn` repeat."""
-    outcome = {"late_termination": "medical_termination"}.get(o["outcome"], o["outcome"])
-    live = outcome == "live_birth"
-    delivered = outcome in ("live_birth", "stillbirth")
-    at_facility = o["place"] in ("hospital", "clinic")
-    termination = outcome in ("induced_abortion", "medical_termination")
-    child = o["child"] or {}
-    body = [_els([("pregnancy_mode", "registered"), ("pregnancy", o["pregnancy"]),
-                  ("pregnancy_woman", o["woman"]), ("woman_name", o["woman_name"]),
-                  ("pregnancy_lmp", o["lmp"]), ("pregnancy_id", o["pregnancy"]),
-                  ("outcome", outcome), ("outcome_date", o["outcome_date"]),
-                  ("gestational_weeks", o["weeks"]),
-                  ("approval_no", o["approval_no"] if termination and o["weeks"] >= 15 else None),
-                  ("loss_reason", None if delivered else "other"),
-                  ("loss_reason_other", None if delivered else o["loss_reason"]),
-                  ("place", o["place"]),
-                  ("facility", "县人民医院" if at_facility else None),
-                  ("attendant", "值班医生" if at_facility else None),
-                  ("pregnancy_status", "delivered" if delivered else "lost"),
-                  ("pregnancy_outcome", outcome),
-                  ("pregnancy_outcome_date", o["outcome_date"]),
-                  ("ended_on", o["outcome_date"])])]
+def pregnancy_outcome(filled, village, o, preg_entity, child_entities, instance_id,
+                      born_range):
+    """o: mode (registered/unregistered), pregnancy, woman, woman_name, lmp (the list's, for
+    a registered one), outcome, outcome_date, place, facility, attendant, weeks, approval_no,
+    loss_reason, loss_reason_other, household, spouse, birth_order, prepregnancy_check_date,
+    children (list of dict sex, weight, name, certificate, relation, death: None or (place,
+    date, cause, checked))."""
+    import datetime as dt
+    registered = o["mode"] == "registered"
+    live = o["outcome"] == "live_birth"
+    delivered = o["outcome"] in ("live_birth", "stillbirth")
+    late = o["outcome"] in ("induced_abortion", "medical_termination") and o["weeks"] >= 15
+    on = dt.date.fromisoformat(o["outcome_date"])
+    lmp = o["lmp"] if registered else (on - dt.timedelta(days=7 * o["weeks"])).isoformat()
+    edd = (dt.date.fromisoformat(lmp) + dt.timedelta(days=280)).isoformat()
+    body = [_els(
+        [("born_after", born_range[0]), ("born_before", born_range[1]),
+         ("pregnancy_mode", o["mode"])]
+        + ([("pregnancy", o["pregnancy"])] if registered else [("woman", o["woman"])])
+        + [("pregnancy_woman", o["woman"]), ("woman_name", o["woman_name"]),
+           ("pregnancy_lmp", o["lmp"] if registered else None),
+           ("pregnancy_new_id", o["pregnancy"] if not registered else o["new_id"]),
+           ("pregnancy_id", o["pregnancy"]), ("outcome", o["outcome"]),
+           ("outcome_date", o["outcome_date"]), ("gestational_weeks", o["weeks"])]
+        + ([("approval_no", o["approval_no"])] if late else [])
+        + ([("loss_reason", o["loss_reason"])] if not delivered else [])
+        + ([("loss_reason_other", o["loss_reason_other"])]
+           if o["loss_reason"] == "other" else [])
+        + [("place", o["place"])]
+        + ([("facility", o["facility"]), ("attendant", o["attendant"])]
+           if o["place"] in ("hospital", "clinic") else [])
+        + [("lmp", lmp), ("edd", edd), ("pregnancy_village", village),
+           ("prepregnancy_check_date", o["prepregnancy_check_date"]),
+           ("birth_order", o["birth_order"]),
+           ("pregnancy_status", "delivered" if delivered else "lost"),
+           ("pregnancy_outcome", o["outcome"]), ("pregnancy_outcome_date", o["outcome_date"]),
+           ("ended_on", o["outcome_date"])]
+        + ([("children_born", len(o["children"]))] if live else []))]
     if live:
-        body.append(_el("children_born", 1))
-        body.append("<child><newborn>" + _els([
-            ("child_sex", child["sex"]), ("child_weight", child["weight"]),
-            ("child_name", child["name"]), ("birth_certificate_no", child["certificate"]),
-            ("newborn_death", "no"),
-            ("child_dob", o["outcome_date"]), ("child_village", village),
-            ("child_household", child.get("household") or o.get("household")),
-            ("child_relation", child.get("relation") or o.get("relation")),
-            ("child_marital", "unmarried"), ("child_residence", "resident"),
-            ("child_deceased", "no"), ("child_mother", o["woman"]),
-            ("child_pregnancy", o["pregnancy"])])
-            + f"<meta>{child_entity.xml()}</meta></newborn></child>")
+        body.append("<child>")
+        for position, (child, entity) in enumerate(zip(o["children"], child_entities)):
+            death = child["death"]
+            body.append("<newborn>" + _els(
+                [("child_sex", child["sex"]), ("child_weight", child["weight"]),
+                 ("child_name", child["name"]), ("birth_certificate_no", child["certificate"]),
+                 ("newborn_death", death[0] if death else "no")]
+                + ([("newborn_death_date", death[1].isoformat()),
+                    ("newborn_death_cause", death[2])] if death else [])
+                + ([("newborn_death_checked", death[3])]
+                   if death and death[0] == "outside_hospital" else [])
+                + [("child_dob", o["outcome_date"]), ("child_village", village),
+                   ("child_household", o["household"]), ("child_relation", child["relation"]),
+                   ("child_marital", "unmarried"), ("child_residence", "resident"),
+                   ("child_deceased", "yes" if death else "no"), ("child_mother", o["woman"]),
+                   ("child_father", o["spouse"]), ("child_pregnancy", o["pregnancy"]),
+                   ("child_death_date", death[1].isoformat() if death else None),
+                   ("child_birth_order", o["birth_order"] + position)])
+                + f"<meta>{entity.xml()}</meta></newborn>")
+        body.append("</child>")
     return _document("pregnancy_outcome", filled, village, "".join(body), [preg_entity],
                      instance_id, f"{o['woman_name']} {o['outcome_date']}")
 
@@ -285,16 +320,50 @@ def contraception_service(filled, village, s, entity, instance_id):
 
 
 def prepregnancy_check(filled, village, c, entity, instance_id, born_range):
-    risk = c["risks"]
-    body = _els([
-        ("born_after", born_range[0]), ("born_before", born_range[1]), ("woman", c["woman"]),
-        ("woman_name", c["woman_name"]), ("husband", c["husband"]),
-        ("husband_name", c["husband_name"]), ("husband_id_number", c["husband_id_number"]),
-        ("check_date", c["date"]),
-        ("result", "risk" if risk else "normal"), ("risks", risk),
-        ("husband_result", "normal"), ("husband_risks", None),
-        ("referral", ("yes" if c["referral_to"] else "no") if risk else None),
-        ("referral_to", c["referral_to"] if risk else None),
-        ("prepregnancy_check_date", c["date"])])
+    """c: woman, woman_name, husband (uuid or None), husband_name, husband_id_number, date,
+    risks (None or a code), husband_risks (None or a code), referral_to (None or text)."""
+    risk, his = c["risks"], c["husband_risks"]
+    body = _els(
+        [("born_after", born_range[0]), ("born_before", born_range[1]), ("woman", c["woman"]),
+         ("woman_name", c["woman_name"]), ("husband", c["husband"]),
+         ("husband_name", c["husband_name"]), ("husband_id_number", c["husband_id_number"]),
+         ("check_date", c["date"]), ("result", "risk" if risk else "normal")]
+        + ([("risks", risk)] if risk else [])
+        + [("husband_result", "risk" if his else "normal")]
+        + ([("husband_risks", his)] if his else [])
+        + ([("referral", "yes" if c["referral_to"] else "no")] if risk or his else [])
+        + ([("referral_to", c["referral_to"])] if c["referral_to"] else [])
+        + [("prepregnancy_check_date", c["date"])])
     return _document("prepregnancy_check", filled, village, body, [entity], instance_id,
                      f"{c['woman_name']} {c['date']}")
+
+
+def double_check(filled, village, d, entity, instance_id):
+    """d: woman, woman_name, direction (left/arrived), check_date, check_place, iud_result,
+    pregnancy_result, received (when left), sent_on (when arrived), last_double_check_date."""
+    left = d["direction"] == "left"
+    results = not left or d["received"] == "yes"
+    body = _els(
+        [("woman", d["woman"]), ("woman_name", d["woman_name"]), ("direction", d["direction"]),
+         ("check_date", d["check_date"]), ("check_place", d["check_place"])]
+        + ([("received", d["received"])] if left else [])
+        + ([("iud_result", d["iud_result"]), ("pregnancy_result", d["pregnancy_result"])]
+           if results else [])
+        + ([("sent_on", d["sent_on"])] if not left else [])
+        + [("last_double_check_date", d["last_double_check_date"])])
+    return _document("double_check", filled, village, body, [entity], instance_id,
+                     f"{d['woman_name']} {d['check_date']}")
+
+
+def benefit_payment(filled, village, b, instance_id):
+    """b: payee (household/person), household, person, payee_name, benefit, amount, period,
+    paid_on, paid_by."""
+    by_person = b["payee"] == "person"
+    body = _els(
+        [("payee", b["payee"])]
+        + ([("person", b["person"])] if by_person else [("household", b["household"])])
+        + [("payee_name", b["payee_name"]), ("benefit", b["benefit"]),
+           ("amount", f"{b['amount']:.2f}"), ("period", b["period"]), ("paid_on", b["paid_on"]),
+           ("paid_by", b["paid_by"])])
+    return _document("benefit_payment", filled, village, body, [], instance_id,
+                     f"{b['payee_name']} {b['paid_on']}")

@@ -1,12 +1,16 @@
 """The synthetic town, month by month: what happens (app.demo.world) and what the town's phones
 submit about it (app.demo.instances), in one discrete-event simulation.
 
-Each village has a family-planning worker (home visits, people, migrants, pregnancy outcomes)
-and a women's group leader (pregnancy reports).
-Two health-centre doctors do the three checks, pre-pregnancy check-ups and contraception
-services for half the villages each, and a town officer registers people too, which is how the
-same person gets into the register twice. Every phone but the officer's sometimes works
-offline for days.
+Each village has a family-planning worker (home visits, migrants, pregnancy outcomes, double
+checks) and a women's group leader (pregnancy reports). Two health-centre doctors do the
+three checks, pre-pregnancy check-ups and contraception procedures for half the villages each,
+and a town officer pays the rewards and registers people too, which is how the same person
+gets into the register twice. Every phone but the officer's sometimes works offline for days.
+
+Every submission carries the life events it reports (`event`): the ground truth counts them
+(app.demo.truth), and the server's `life_events` rows must count the same. Values a form reads
+back from the phone's lists (a plan or a spouse already recorded, a pregnancy's dates) are
+what the register will hold (`Town.shown`), because the derivers use them.
 
 A recording event waits until its phone can pick the entities it needs from its lists (the
 event is postponed, as a worker would wait for the list to update); one whose entity never
@@ -25,35 +29,71 @@ from dataclasses import dataclass, field
 from app.demo import identity, instances, names
 from app.demo.instances import Entity
 from app.demo.phones import Fleet, Versions, new_uuid
-from app.demo.world import (DESTINATIONS, LOSS_REASONS, LOSSES, Pregnancy, World,
-                            annual_death_rate, birth_date, phone_number)
-from app.validation.rules import id_number_check_character
+from app.demo.world import (DESTINATIONS, DOCTORS, FACILITIES, HOSPITALS, CLINICS,
+                            LOSS_REASON_OTHER, LOSS_REASONS, LOSS_WEEKS, LOSSES, Pregnancy,
+                            World, annual_death_rate, birth_date, death_cause, family_status,
+                            phone_number)
 
 DAY = dt.timedelta(days=1)
 GIVE_UP = dt.timedelta(days=90)
 
 
-def _a_mans_id_number(woman):
-    """A well-formed man's ID number for a husband the world does not know (the check-up
-    records his number whether or not he is in the register)."""
-    body = f"{identity.HOME_COUNTY}{woman.dob:%Y%m%d}991"
-    return body + id_number_check_character(body)
-
-
 @dataclass
 class Params:
+    """The town's size and the rates that move it. Each rate is a named parameter with the
+    reason for its default: the plan's targets (../shared/seed) and common figures of rural
+    China in the plan's years."""
     villages: int = 12
     people: int = 50000
-    months: int = 24
+    months: int = 12
     seed: int = 1
-    start: dt.date = dt.date(2024, 9, 1)
-    sex_ratio: float = 106.0                 # boys per 100 girls at birth
+    # a calendar year: both three-checks rounds and both half-yearly reward payments fall in it
+    start: dt.date = dt.date(2025, 1, 1)
+    sex_ratio: float = 106.0                 # boys per 100 girls at birth (normal is 103–107)
     village_sex_ratio: dict = field(default_factory=dict)
     duplicate_rate: float = 0.01             # of people, registered a second time
     unreported_birth_rate: float = 0.03      # of births, never reported
     late_rate: float = 0.08                  # share of a village phone's days spent offline
     out_of_order_rate: float = 0.05          # of queued submissions, sent before the one before
-    checks_coverage: float = 0.9             # of eligible women, checked each round
+    checks_coverage: float = 0.9             # of married women 15–49, checked each round
+    # births a year per person: about 10 per 1,000 in rural China in the plan's years (the
+    # conception chances are scaled each month to reach it, allowing for losses)
+    birth_rate: float = 0.010
+    # scales the age-specific death rates to a crude death rate of about 7 per 1,000 a year
+    mortality: float = 1.15
+    # marriages a year per person: China's crude marriage rate was 7–9 per 1,000 in the 2010s
+    marriage_rate: float = 0.008
+    # divorces a year per person: rural China about 1.5 per 1,000, half the national rate
+    divorce_rate: float = 0.0015
+    # of pregnancies, ending without a live birth: 10–15 % is usual
+    loss_rate: float = 0.12
+    # how those losses end (weights): mostly early miscarriages, few late terminations
+    loss_mix: dict = field(default_factory=lambda: dict(LOSSES))
+    # of terminations at 15 weeks or later, with the prior approval number (the rest are
+    # flagged approval_missing, held, and approved by a supervisor after review)
+    approval_rate: float = 0.85
+    # births in hospital: rural China's hospital delivery rate passed 98 % by 2015
+    hospital_birth_rate: float = 0.98
+    clinic_birth_rate: float = 0.01          # births in a clinic; the rest at home
+    # of live births, dying within 28 days: rural China's neonatal mortality, about 4 per 1,000
+    neonatal_mortality: float = 0.004
+    newborn_death_in_hospital: float = 0.6   # of newborn deaths, in hospital (others reported)
+    twin_rate: float = 0.01                  # of births, twins (about 1 in 100)
+    # moving in a year, per resident: a few % of a rural town's people are migrants
+    migrant_in_rate: float = 0.02
+    migrant_out_rate: float = 0.015          # of residents 18–45, leaving for work in a year
+    # of migrant women 15–49, carrying the marriage-and-childbearing certificate (a target)
+    certificate_rate: float = 0.85
+    # of married migrant women 15–49, double-checked each round (a target of the plan)
+    double_check_rate: float = 0.8
+    double_check_received: float = 0.85      # of those who left, results received back
+    # of pregnancies checked after 14 weeks, with a real-name ultrasound registered
+    ultrasound_rate: float = 0.9
+    # of couples planning a pregnancy, with the free check-up (the plan's target: >= 80 %)
+    prepregnancy_coverage: float = 0.85
+    iud_after_birth: float = 0.4             # of mothers, fitted with an IUD after a birth
+    # a month, of women 35+ with two children: tubal ligation (rewarded by the plan)
+    sterilisation_rate: float = 0.002
 
     @property
     def end(self):
@@ -61,9 +101,30 @@ class Params:
         return dt.date(self.start.year + month // 12, month % 12 + 1, 1)
 
 
+#: the rates `flask demo town --rate NAME=VALUE` may set
+RATES = ("birth_rate", "mortality", "marriage_rate", "divorce_rate", "loss_rate", "loss_mix",
+         "approval_rate", "hospital_birth_rate", "clinic_birth_rate", "neonatal_mortality",
+         "newborn_death_in_hospital", "twin_rate", "migrant_in_rate", "migrant_out_rate",
+         "certificate_rate", "double_check_rate", "double_check_received", "ultrasound_rate",
+         "prepregnancy_coverage", "iud_after_birth", "sterilisation_rate", "checks_coverage")
+
+#: months of the three-checks rounds (checks run over the following six weeks)
+CHECK_MONTHS = (4, 10)
+#: months the half-yearly rewards are paid, and what each pays per half-year (yuan)
+REWARD_MONTHS = (6, 12)
+REWARDS = {"one_child_parents": 60.0,          # 独生子女父母奖励: 10 yuan a month
+           "rural_family_support": 480.0,      # 农村部分计划生育家庭奖励扶助: 80 yuan a month
+           "low_income_supplement": 300.0,     # 增加低保金
+           "sterilisation_award": 500.0}       # 节育奖励: once, after a sterilisation
+#: monthly chance of conceiving by contraception (none: fewer than two children / more)
+CONCEPTION = {"iud": 0.001, "condom": 0.006, "pills": 0.004, "injection": 0.003,
+              "implant": 0.0005, "": 0.02}
+
+
 @dataclass
 class Sub:
-    """One submission as a phone sends it, with the register changes it should cause."""
+    """One submission as a phone sends it, with the register changes it should cause and the
+    life events it reports."""
     seq: int
     form: str
     phone: str
@@ -74,6 +135,19 @@ class Sub:
     #: made with a deliberate slip that validation flags: held for review, so under the
     #: forms' default policy it does not change the register
     flagged: bool = False
+    #: the events it reports: (kind, occurred_on, village, details) (app.demo.truth.key)
+    events: list = field(default_factory=list)
+    #: held for review and approved by a supervisor once everything has arrived
+    approve: bool = False
+    instance_id: str = ""
+
+
+def event(kind, on, village, **details):
+    return (kind, on, village, details)
+
+
+def check_round(day):
+    return f"{day.year}-H{1 if day.month <= 6 else 2}"
 
 
 def read_villages(path):
@@ -105,12 +179,19 @@ class Town:
         self.versions = Versions(self.fleet, self.rng)
         self.heap, self.seq, self.subs = [], 0, []
         self.now = dt.datetime.min
+        #: (person uuid, property) -> the value the register will hold (app.demo: _show)
+        self.shown = {}
+        #: person uuid -> the person whose register `spouse` names her or him
+        self.spouse_of = {}
+        #: woman uuid -> her latest planned pregnancy: {"lmp": date, "checked": bool}
+        self.plans = {}
         self.mess = {"duplicates": [], "unreported_births": [], "pregnancy_registered_twice": [],
                      "outcome_never_recorded": [], "dropped": {}}
-        self.events = {k: 0 for k in ("births_male", "births_female", "deaths", "migrants_in",
-                                      "migrants_out", "certificates", "marriages_in",
-                                      "marriages_out", "pregnancies", "three_checks",
-                                      "prepregnancy_checks", "contraception_services")}
+        self.events = {k: 0 for k in (
+            "births_male", "births_female", "newborn_deaths", "deaths", "migrants_in",
+            "migrants_out", "certificates", "marriages_in", "marriages_out", "divorces",
+            "pregnancies", "three_checks", "prepregnancy_checks", "planned_pregnancies",
+            "contraception_services", "double_checks", "rewards_paid", "ultrasounds")}
         self.losses = {}
         self.births_by_village = {code: [0, 0] for code, _ in self.villages}
         self.doctors = {}
@@ -179,7 +260,8 @@ class Town:
         self.at(self.moment(later + DAY) if later.hour >= 18 else later, handler, *args)
         return False
 
-    def _submit(self, form, phone, when, render, entities, flagged=False):
+    def _submit(self, form, phone, when, render, entities, flagged=False, events=(),
+                approve=False):
         """Render and keep one submission. `entities`: [(Entity, "create"|"update", props)];
         fills in each update's versions and returns the apply times by entity id."""
         arrival = self.fleet.arrival(phone, when)
@@ -188,22 +270,37 @@ class Town:
             if kind == "create":
                 self.versions.create(phone, entity.id, when, arrival)
             elif kind == "update":
+                chain = dict(self.versions.chains.get((phone, entity.id)) or {})
                 base, trunk, branch, apply = self.versions.update(phone, entity.id, when, arrival)
                 entity.base, entity.trunk, entity.branch = base, trunk, branch
                 applies.append(apply)
+                if flagged:
+                    # held for review: the server makes no version of it (approved ones
+                    # change entities nobody updates after them)
+                    self.versions.applied[entity.id].pop()
+                    if chain:
+                        self.versions.chains[(phone, entity.id)] = chain
+                    else:
+                        del self.versions.chains[(phone, entity.id)]
         # the server applies a submission's blocks all together, when the last can be
         apply = max(applies)
-        self.versions.settle(phone, [e.id for e, kind, _ in entities if kind], apply)
+        if not flagged:
+            self.versions.settle(phone, [e.id for e, kind, _ in entities if kind], apply)
         ops = [(apply, entity.dataset, entity.id, kind, props)
                for entity, kind, props in entities if kind]
-        xml = render(new_uuid(self.rng))
-        self.subs.append(Sub(len(self.subs), form, phone, when, arrival, xml, ops, flagged))
+        instance_id = new_uuid(self.rng)
+        xml = render(instance_id)
+        self.subs.append(Sub(len(self.subs), form, phone, when, arrival, xml, ops, flagged,
+                             list(events), approve, instance_id))
         return arrival
+
+    def _registered(self, person):
+        return person.uuid in self.versions.creator
 
     # -- the month ---------------------------------------------------------------------------
     def tick(self, when, month):
-        rng, world = self.rng, self.world
-        if month < self.start + 60 * DAY:           # the baseline visits are still going on
+        rng, world, p = self.rng, self.world, self.p
+        if month < self.start + 28 * DAY:           # the baseline visits have just begun
             return
         next_month = _next_month(month)
         days = (next_month - month).days
@@ -213,130 +310,292 @@ class Town:
 
         on = month.date()
         sizes = dict.fromkeys((code for code, _ in self.villages), 0)
+        grooms, brides, couples, fertile = ({code: [] for code, _ in self.villages}
+                                            for _ in range(4))
         for person in list(world.people.values()):
-            if not person.present or person.uuid not in self.versions.creator:
+            if not self._registered(person):
                 continue
-            sizes[person.village] += 1
             age = person.age(on)
-            if rng.random() < annual_death_rate(age) / 12:
+            if person.present:
+                sizes[person.village] += 1
+            elif person.residence == "moved_out" and person.deceased is None:
+                self._away(when, month, person, age)
+                continue
+            else:
+                continue
+            if rng.random() < annual_death_rate(age) * p.mortality / 12:
                 self.at(some_day(), self.die, person)
                 continue
-            if person.sex == "female" and person.marital in ("first_marriage", "remarried") \
-                    and 20 <= age <= 44 and person.pregnancy is None:
-                rate = {"none": 0.07 if person.children < 2 else 0.008, "iud": 0.001,
-                        "condom": 0.006, "pills": 0.004, "injection": 0.003, "implant": 0.0005,
-                        "": 0.02}.get(person.contraception, 0.0)
-                if rng.random() < rate:
-                    # decided five months ahead, so a pre-pregnancy check-up can come first
-                    lmp = some_day() + 150 * DAY
-                    self.at(lmp, self.conceive, person)
-                    if person.children == 0 and rng.random() < 0.6:
-                        self.at(self.moment(lmp - rng.randint(20, 120) * DAY),
-                                self.prepregnancy, person, lmp)
+            married = person.marital in ("first_marriage", "remarried")
+            if person.sex == "female" and married and 20 <= age <= 44 \
+                    and person.pregnancy is None and not person.planning_from:
+                fertile[person.village].append(person)
             if person.marital == "unmarried" and person.residence == "resident":
-                if person.sex == "male" and 22 <= age <= 34 and person.household \
-                        and rng.random() < 0.08 / 12:
-                    self.at(some_day(), self.marry_in, person)
+                if person.sex == "male" and 22 <= age <= 34 and person.household:
+                    grooms[person.village].append(person)
                 elif person.sex == "female" and 20 <= age <= 30 and person.relation in (
-                        "daughter", "grandchild") and rng.random() < 0.06 / 12:
-                    self.at(some_day(), self.marry_out, person)
+                        "daughter", "grandchild") and person.household:
+                    brides[person.village].append(person)
+            if person.sex == "male" and married and person.spouse and person.household:
+                couples[person.village].append(person)
             if 18 <= age <= 45 and person.residence == "resident" and \
-                    rng.random() < 0.015 / 12:
+                    rng.random() < p.migrant_out_rate / 12:
                 self.at(some_day(), self.migrate_out, person)
-            if person.sex == "female" and 15 <= age <= 49 and month.month in (4, 10) \
-                    and person.marital != "unmarried" and rng.random() < self.p.checks_coverage:
+            if person.sex == "female" and 15 <= age <= 49 and month.month in CHECK_MONTHS \
+                    and person.marital != "unmarried" and rng.random() < p.checks_coverage:
                 self.at(self.moment(month + rng.randrange(45) * DAY), self.check, person,
-                        "h1" if month.month == 4 else "h2")
+                        check_round(on))
             if person.sex == "female" and 25 <= age <= 44 and person.pregnancy is None and \
-                    person.contraception in ("none", "condom", "pills") and \
-                    person.children >= 1 and rng.random() < 0.006:
+                    not person.planning_from and person.contraception in (
+                        "none", "condom", "pills") and person.children >= 1 and \
+                    rng.random() < 0.006:
                 self.at(some_day(), self.contraception, person, "iud", None)
+            if person.sex == "female" and 35 <= age <= 49 and married and \
+                    person.children >= 2 and not person.sterilised and \
+                    person.pregnancy is None and rng.random() < p.sterilisation_rate:
+                self.at(some_day(), self.contraception, person, "female_sterilisation", None)
         for code, size in sizes.items():
-            expected = size * 0.02 / 12
-            for _ in range(int(expected) + (rng.random() < expected % 1)):
-                self.at(some_day(), self.migrate_in, code)
+            self._conceptions(fertile[code], size, some_day)
+            self._times(size * p.migrant_in_rate / 12,
+                        lambda: self.at(some_day(), self.migrate_in, code))
+            self._times(size * p.marriage_rate / 12, lambda: self._marriage(
+                some_day, grooms[code], brides[code]))
+            self._times(size * p.divorce_rate / 12, lambda: couples[code] and self.at(
+                some_day(), self.divorce, couples[code].pop(rng.randrange(len(couples[code])))))
+        if month.month in REWARD_MONTHS:
+            self._rewards(month, some_day)
         registered = len(self.versions.creator)
-        duplicates = registered * self.p.duplicate_rate / max(1, self.p.months - 2)
-        for _ in range(int(duplicates) + (rng.random() < duplicates % 1)):
-            self.at(some_day(), self.duplicate)
+        duplicates = registered * p.duplicate_rate / max(1, p.months - 2)
+        self._times(duplicates, lambda: self.at(some_day(), self.duplicate))
+
+    def _times(self, expected, do):
+        """Do something a whole number of times averaging `expected`."""
+        for _ in range(int(expected) + (self.rng.random() < expected % 1)):
+            do()
+
+    def _marriage(self, some_day, grooms, brides):
+        """One marriage: a man of the town marries a bride from outside (60 %), or a daughter
+        of the town marries out (40 %)."""
+        rng = self.rng
+        if grooms and (not brides or rng.random() < 0.6):
+            self.at(some_day(), self.marry_in, grooms.pop(rng.randrange(len(grooms))))
+        elif brides:
+            self.at(some_day(), self.marry_out, brides.pop(rng.randrange(len(brides))))
+
+    def _conceptions(self, women, size, some_day):
+        """This month's conceptions in a village: each married woman 20–44 by her chance (no
+        contraception and fewer than two children: high; an IUD taken out for a wanted
+        second child; other methods failing now and then), scaled so that the village's
+        births come to `birth_rate` allowing for losses."""
+        chances = []
+        for woman in women:
+            planned = woman.children < 2 and woman.contraception in ("none", "iud")
+            if woman.contraception == "none":
+                rate = 0.07 if woman.children < 2 else 0.008
+            elif woman.contraception == "iud" and woman.children < 2:
+                rate = 0.01
+            else:
+                rate, planned = CONCEPTION.get(woman.contraception, 0.0), False
+            chances.append((woman, rate, planned))
+        total = sum(rate for _, rate, _ in chances)
+        if not total:
+            return
+        scale = size * self.p.birth_rate / (1 - self.p.loss_rate) / 12 / total
+        for woman, rate, planned in chances:
+            if self.rng.random() < rate * scale:
+                self._conceive_later(woman, planned, some_day)
+
+    def _conceive_later(self, woman, planned, some_day):
+        """An unplanned pregnancy starts this month; a planned one is decided five months
+        ahead, so a planning visit and a check-up come first (and an IUD is taken out)."""
+        rng, p = self.rng, self.p
+        if not planned:
+            self.at(some_day(), self.conceive, woman)
+            return
+        lmp = some_day() + 150 * DAY
+        self.at(lmp, self.conceive, woman)
+        woman.planning_from = f"{lmp:%Y-%m}"
+        self.plans[woman.uuid] = {"lmp": lmp.date(), "checked": False}
+        self.events["planned_pregnancies"] += 1
+        household = self.world.households.get(woman.household)
+        if household is not None:
+            day = self.moment(lmp - rng.randint(60, 140) * DAY)
+            self.at(day, self.visit, household, {}, None, day)
+        if rng.random() < p.prepregnancy_coverage:
+            self.at(self.moment(lmp - rng.randint(20, 55) * DAY), self.prepregnancy, woman,
+                    lmp)
+        if woman.contraception == "iud":
+            self.at(self.moment(lmp - rng.randint(5, 18) * DAY), self.contraception, woman,
+                    "none", None)
+
+    def _away(self, when, month, woman, age):
+        """A woman who left: each round her double check is asked for where she works."""
+        if woman.sex != "female" or not 15 <= age <= 49 or woman.marital == "unmarried" \
+                or month.month not in CHECK_MONTHS or not woman.migrant_recorded:
+            return
+        if self.rng.random() < self.p.double_check_rate:
+            self.at(self.moment(month + self.rng.randrange(56) * DAY), self.double_check,
+                    woman, "left", None)
+
+    def _rewards(self, month, some_day):
+        """Half-yearly payments to the families the plan rewards: one-child parents, older
+        parents of one-child and two-daughter families, low-income families."""
+        world = self.world
+        half = f"{month.year}-H{1 if month.month <= 6 else 2}"
+        for household in world.households.values():
+            if not household.members or household.uuid not in self.versions.creator:
+                continue
+            status = family_status(world, household).split()
+            head = world.people[household.members[0]]
+            if not head.present:
+                continue
+            # paid until the only child is 18: parents under about 50
+            if "one_child" in status and head.age(month.date()) < 50:
+                self.at(some_day(), self.pay, household, None, "one_child_parents", half, None)
+            if "low_income" in status:
+                self.at(some_day(), self.pay, household, None, "low_income_supplement", half,
+                        None)
+            if ("one_child" in status or "two_daughters" in status) and \
+                    household.registration_type == "agricultural":
+                for u in household.members[:2]:
+                    parent = world.people[u]
+                    if parent.present and parent.age(month.date()) >= 60 and \
+                            self._registered(parent) and parent.relation in ("head", "spouse"):
+                        self.at(some_day(), self.pay, household, parent,
+                                "rural_family_support", half, None)
 
     def _ongoing_pregnancies(self):
-        """Women already pregnant on the start date."""
-        on = self.p.start
-        for woman in list(self.world.people.values()):
-            if woman.sex == "female" and woman.marital != "unmarried" and \
-                    20 <= woman.age(on) <= 40 and woman.contraception == "none" and \
-                    self.rng.random() < 0.2:
-                # late enough that a birth comes after the baseline visits (which would
-                # otherwise register the child) and the report within ten months of the LMP
-                lmp = on - self.rng.randrange(180) * DAY
-                self._pregnancy(woman, lmp, earliest=self.start + 60 * DAY)
+        """Women already pregnant on the start date: as many as the birth rate gives over
+        the nine months before it, among married women 20–40 without contraception."""
+        on, rng = self.p.start, self.rng
+        women = [w for w in self.world.people.values() if w.sex == "female" and
+                 w.marital != "unmarried" and 20 <= w.age(on) <= 40 and
+                 w.contraception == "none"]
+        expected = len(self.world.people) * self.p.birth_rate * 270 / 365 / (1 - self.p.loss_rate)
+        chosen = rng.sample(women, min(len(women), round(expected)))
+        for woman in chosen:
+            # the report comes within ten months of the LMP, after the baseline visits
+            lmp = on - rng.randrange(270) * DAY
+            self._pregnancy(woman, lmp, earliest=self.start + 60 * DAY)
+        # and those who had already decided: their planned pregnancies start within five
+        # months (the baseline visit records the plan)
+        chosen = set(w.uuid for w in chosen)
+        planners = [w for w in women if w.uuid not in chosen and w.children < 2]
+        expected = len(self.world.people) * self.p.birth_rate * 150 / 365 \
+            / (1 - self.p.loss_rate) * 0.7
+        for woman in rng.sample(planners, min(len(planners), round(expected))):
+            lmp = self.moment(on + rng.randrange(150) * DAY)
+            woman.planning_from = f"{lmp:%Y-%m}"
+            self.plans[woman.uuid] = {"lmp": lmp.date(), "checked": False}
+            self.events["planned_pregnancies"] += 1
+            self.at(lmp, self.conceive, woman)
+            check = lmp - rng.randint(20, 55) * DAY
+            if check >= self.start + 28 * DAY and rng.random() < self.p.prepregnancy_coverage:
+                self.at(self.moment(check), self.prepregnancy, woman, lmp)
 
     # -- what happens ---------------------------------------------------------------------------
     def die(self, when, person):
         if not person.present:
             return
         person.deceased = when.date()
+        person.death_cause = death_cause(self.rng, person.age(when.date()))
+        person.death_place = self.rng.choices(["hospital", "home", "other"], [40, 55, 5])[0]
         self.events["deaths"] += 1
         if person.household:
             self.at(self.moment(when + self.rng.randint(3, 40) * DAY), self.visit,
                     self.world.households[person.household], {person.uuid: "death"}, when, when)
 
     def conceive(self, when, woman):
+        woman.planning_from = ""
         if not woman.present or woman.pregnancy is not None or when >= self.end:
             return
         self._pregnancy(woman, when.date(), earliest=when)
 
     def _pregnancy(self, woman, lmp, earliest):
-        rng = self.rng
+        rng, p = self.rng, self.p
         pregnancy = Pregnancy(new_uuid(rng), woman.uuid, woman.village, lmp, woman.children + 1)
         woman.pregnancy = pregnancy
         self.world.pregnancies.append(pregnancy)
         self.events["pregnancies"] += 1
-        if rng.random() < 0.85:
-            report = dt.datetime.combine(lmp, dt.time()) + rng.randint(40, 90) * DAY
-            self.at(self.moment(max(report, earliest)), self.report, woman, pregnancy)
-        if rng.random() < 0.12:
-            outcome = rng.choices(*zip(*LOSSES))[0]
-            weeks = {"miscarriage": (6, 20), "induced_abortion": (6, 12), "ectopic": (6, 10),
-                     "late_termination": (16, 24), "stillbirth": (28, 40)}[outcome]
-            weeks = rng.randint(*weeks)
+        report = max(dt.datetime.combine(lmp, dt.time()) + rng.randint(40, 90) * DAY, earliest)
+        # reported by the group leader, if she hears of it within about nine months
+        if rng.random() < 0.85 and (report.date() - lmp).days <= 280:
+            self.at(self.moment(report), self.report, woman, pregnancy)
+        if rng.random() < p.loss_rate:
+            outcome = rng.choices(list(p.loss_mix), list(p.loss_mix.values()))[0]
+            weeks = rng.randint(*LOSS_WEEKS[outcome])
         else:
             outcome, weeks = "live_birth", rng.randint(37, 41)
         end = dt.datetime.combine(lmp, dt.time()) + (weeks * 7 + rng.randrange(7)) * DAY
-        self.at(self.moment(end), self.pregnancy_ends, woman, pregnancy, outcome, weeks)
+        # one that ended before the start is no pregnancy of this town's record
+        if end < self.start:
+            self.world.pregnancies.remove(pregnancy)
+            woman.pregnancy = None
+            self.events["pregnancies"] -= 1
+            return
+        self.at(self.moment(max(end, self.now)), self.pregnancy_ends, woman, pregnancy, outcome,
+                weeks)
 
     def pregnancy_ends(self, when, woman, pregnancy, outcome, weeks):
         if woman.deceased or when >= self.end:
             return
+        rng, p = self.rng, self.p
         pregnancy.outcome, pregnancy.outcome_date, pregnancy.weeks = outcome, when.date(), weeks
         woman.pregnancy = None
-        child = None
+        children = []
+        delay = rng.randint(1, 20)
         if outcome == "live_birth":
-            ratio = self.p.village_sex_ratio.get(woman.village, self.p.sex_ratio)
-            sex = "male" if self.rng.random() < ratio / (100 + ratio) else "female"
-            relation = ("son" if sex == "male" else "daughter") if woman.relation in (
-                "head", "spouse") else "grandchild"
-            child = self.world.person(woman.village, woman.household, sex, when.date(), relation,
-                                      "unmarried", surname=self.world.surname_for_child(woman),
-                                      id_blank=True)
-            if woman.household:
-                self.world.households[woman.household].members.append(child.uuid)
-            woman.children += 1
-            self.events["births_" + sex] += 1
-            self.births_by_village[woman.village][0 if sex == "male" else 1] += 1
-            if self.rng.random() < self.p.unreported_birth_rate:
-                self.mess["unreported_births"].append(
-                    {"child": child.uuid, "mother": woman.uuid, "village": woman.village,
-                     "date": when.date().isoformat(), "sex": sex})
+            ratio = p.village_sex_ratio.get(woman.village, p.sex_ratio)
+            r = rng.random()
+            place = "hospital" if r < p.hospital_birth_rate else (
+                "clinic" if r < p.hospital_birth_rate + p.clinic_birth_rate else "home")
+            pregnancy.place = place
+            for _ in range(2 if rng.random() < p.twin_rate else 1):
+                sex = "male" if rng.random() < ratio / (100 + ratio) else "female"
+                relation = ("son" if sex == "male" else "daughter") if woman.relation in (
+                    "head", "spouse") else "grandchild"
+                child = self.world.person(woman.village, woman.household, sex, when.date(),
+                                          relation, "unmarried",
+                                          surname=self.world.surname_for_child(woman),
+                                          id_blank=True)
+                child.mother, child.father = woman.uuid, woman.spouse
+                child.weight = f"{rng.uniform(2.5, 4.2):.1f}" if not children else \
+                    f"{rng.uniform(1.8, 3.0):.1f}"
+                child.certificate = f"Q{rng.randrange(10**9):09d}" if place != "home" else ""
+                child.newborn_death = None
+                if rng.random() < p.neonatal_mortality:
+                    inside = place != "home" and rng.random() < p.newborn_death_in_hospital
+                    child.newborn_death = ("in_hospital" if inside else "outside_hospital",
+                                           when.date() + rng.randint(0, min(27, delay)) * DAY,
+                                           rng.choice(["早产并发症", "出生窒息", "先天畸形",
+                                                       "新生儿肺炎"]),
+                                           "yes" if rng.random() < 0.9 else "no")
+                    child.deceased = child.newborn_death[1]
+                    self.events["newborn_deaths"] += 1
+                if woman.household:
+                    self.world.households[woman.household].members.append(child.uuid)
+                woman.add_child(sex)
+                husband = self.world.people.get(woman.spouse) if woman.spouse else None
+                if husband is not None:
+                    husband.add_child(sex)
+                self.events["births_" + sex] += 1
+                self.births_by_village[woman.village][0 if sex == "male" else 1] += 1
+                children.append(child)
+            if rng.random() < p.unreported_birth_rate:
+                for child in children:
+                    self.mess["unreported_births"].append(
+                        {"child": child.uuid, "mother": woman.uuid, "village": woman.village,
+                         "date": when.date().isoformat(), "sex": child.sex})
                 return
-            if self.rng.random() < 0.4:
-                self.at(self.moment(when + self.rng.randint(60, 150) * DAY), self.contraception,
+            if rng.random() < p.iud_after_birth:
+                self.at(self.moment(when + rng.randint(60, 150) * DAY), self.contraception,
                         woman, "iud", None)
         else:
             self.losses[outcome] = self.losses.get(outcome, 0) + 1
-        self.at(self.moment(when + self.rng.randint(1, 20) * DAY), self.record_outcome, woman,
-                pregnancy, child, when)
+            pregnancy.place = "hospital" if outcome != "miscarriage" or rng.random() < 0.7 \
+                else "home"
+        self.at(self.moment(when + delay * DAY), self.record_outcome, woman, pregnancy,
+                children, when)
 
     def marry_in(self, when, groom):
         if not groom.present or groom.marital != "unmarried" or when >= self.end:
@@ -349,6 +608,7 @@ class Town:
                                   "first_marriage", region=self.world.bride_region())
         bride.residence, bride.contraception, bride.iud_status = "moved_in", "none", "none_fitted"
         bride.phone = bride.phone or phone_number(rng)
+        bride.moved_from = rng.choice(["礼泉县城关镇", "乾县梁村镇", "泾阳县云阳镇", "兴平市店张街道"])
         groom.marital, groom.spouse, bride.spouse = "first_marriage", bride.uuid, groom.uuid
         self.world.households[groom.household].members.append(bride.uuid)
         self.events["marriages_in"] += 1
@@ -360,15 +620,33 @@ class Town:
         if not bride.present or bride.marital != "unmarried" or when >= self.end:
             return
         bride.marital, bride.residence = "first_marriage", "moved_out"
+        bride.moved_to = self.rng.choice(["礼泉县骏马镇", "乾县城关街道", "咸阳市秦都区"])
+        bride.outside_spouse = names.surname(self.rng) + names.given_name(self.rng, "male")
         self.events["marriages_out"] += 1
         self.at(self.moment(when + self.rng.randint(5, 40) * DAY), self.visit,
                 self.world.households[bride.household],
                 {bride.uuid: "marriage moved_out"}, when, when)
 
+    def divorce(self, when, husband):
+        wife = self.world.people.get(husband.spouse)
+        if wife is None or not husband.present or not wife.present or when >= self.end or \
+                wife.household != husband.household or not self._registered(wife) or \
+                husband.marital not in ("first_marriage", "remarried"):
+            return
+        husband.marital = wife.marital = "divorced"
+        husband.divorced_from, wife.divorced_from = wife.uuid, husband.uuid
+        husband.spouse = wife.spouse = None
+        wife.planning_from = ""
+        self.events["divorces"] += 1
+        self.at(self.moment(when + self.rng.randint(5, 40) * DAY), self.visit,
+                self.world.households[husband.household],
+                {husband.uuid: "divorce", wife.uuid: "divorce"}, when, when)
+
     def migrate_out(self, when, person):
         if not person.present or when >= self.end:
             return
         person.residence = "moved_out"
+        person.planning_from = ""
         self.events["migrants_out"] += 1
         self.at(self.moment(when + self.rng.randint(1, 30) * DAY), self.record_migrant,
                 person, "out", when, when)
@@ -379,13 +657,16 @@ class Town:
         rng = self.rng
         region, province, county, town = rng.choice(identity.MIGRANT_ORIGINS)
         sex = rng.choice(["male", "female"])
-        person = self.world.person(village, None, sex, birth_date(rng, when.date(),
-                                                                  rng.randint(19, 45)),
+        age = rng.randint(19, 45)
+        person = self.world.person(village, None, sex, birth_date(rng, when.date(), age),
                                    "other", rng.choice(["unmarried", "first_marriage"]),
                                    region=region)
         person.residence = "moved_in"
         person.phone = person.phone or phone_number(rng)
         person.origin = (province, county, town)
+        if person.marital != "unmarried":
+            for _ in range(rng.choices([0, 1, 2], [30, 45, 25])[0]):
+                person.add_child(rng.choice(["male", "female"]))
         if sex == "female":
             self.world.choose_contraception(person, when.date())
         self.events["migrants_in"] += 1
@@ -396,7 +677,9 @@ class Town:
     def baseline(self, when, household):
         """The first home visit of a household: it and every member are registered."""
         phone = f"worker:{household.village}"
-        members = [self.world.people[u] for u in household.members]
+        # a child born since the start is registered by the pregnancy outcome form
+        members = [self.world.people[u] for u in household.members
+                   if self.world.people[u].dob < self.p.start]
         self._home_visit(phone, when, household, [(m, "none") for m in members], new=True)
 
     def visit(self, when, household, changes, happened, first):
@@ -419,26 +702,91 @@ class Town:
             members.append((person, change or "none"))
         self._home_visit(phone, when, household, members, happened=happened)
 
+    def _planning(self, person, on, death=False):
+        """(planning_asked, planning_pregnancy, planning_from) a form records about a woman:
+        asked of married women 15–49."""
+        if person.sex != "female" or person.marital not in ("first_marriage", "remarried") \
+                or not 15 <= person.age(on) <= 49 or death:
+            return "no", None, None
+        if person.planning_from and person.present:
+            return "yes", "yes", person.planning_from
+        return "yes", "no", None
+
     def _home_visit(self, phone, when, household, members, new=False, happened=None):
-        people, village = self.world.people, household.village
+        people, village, shown = self.world.people, household.village, self.shown
         head = people[household.members[0]]
+        on = when.date()
         hh = {"mode": "new" if new else "existing", "id": household.uuid,
               "new_id": household.uuid if new else new_uuid(self.rng),
               "head_name": head.full_name, "address": household.address,
-              "phone": household.phone(people), "family_card_no": household.family_card_no}
-        visit_date = when.date().isoformat()
-        entities, rendered = [], []
+              "phone": household.phone(people), "family_card_no": household.family_card_no,
+              "registration_type": household.registration_type,
+              "family_status": family_status(self.world, household)}
+        visit_date = on.isoformat()
+        entities, rendered, events = [], [], []
         counted = 0
+        change_date = happened.date() if happened else None
+        in_visit_names = {person.full_name: person.uuid for person, _ in members}
+        spouse_ids = {}
+        for person, change in members:
+            changes = change.split()
+            if "marriage" in changes or "divorce" in changes:
+                partner = people.get(person.spouse or person.divorced_from)
+                in_visit = in_visit_names.get(partner.full_name) if partner else None
+                picked = partner.uuid if partner is not None and self.versions.known(
+                    phone, partner.uuid, when) else None
+                # a bride marrying out of the town: her husband is nobody in the register
+                name = partner.full_name if partner else person.outside_spouse
+                spouse_ids[person.uuid] = (picked, name,
+                                           in_visit if in_visit != person.uuid else None)
         for person, change in members:
             is_new = person.uuid not in self.versions.creator
+            changes = change.split()
+            death = "death" in changes
+            asked, planning, planning_from = self._planning(person, on, death)
+            married = person.marital != "unmarried"
+            spouse_before = shown.get((person.uuid, "spouse"), "")
+            spouse, spouse_name, in_visit = spouse_ids.get(person.uuid, (None, None, None))
+            spouse_id = ""
+            if person.uuid in spouse_ids:
+                spouse_id = spouse or in_visit or (spouse_before if "divorce" in changes else "")
+            if "divorce" in changes:
+                spouse_now = ""
+            elif "marriage" in changes:
+                spouse_now = spouse_id
+            else:
+                spouse_now = spouse_before or next(
+                    (u for u, (picked, _, inv) in spouse_ids.items()
+                     if (picked or inv) == person.uuid), "") or self.spouse_of.get(
+                         person.uuid, "")
+            planning_before = shown.get((person.uuid, "planning_pregnancy"), "")
+            from_before = shown.get((person.uuid, "planning_from"), "")
             m = {"mode": "new" if is_new else "existing", "id": person.uuid,
                  "new_id": person.uuid if is_new else new_uuid(self.rng),
+                 "previous_household": "" if is_new else shown.get((person.uuid, "household"),
+                                                                   household.uuid),
                  "full_name": person.full_name, "id_number": person.id_number,
                  "sex": person.sex, "dob": person.dob.isoformat(), "relation": person.relation,
                  "changes": change, "marital_status": person.marital,
                  "residence_status": person.residence, "phone": person.phone,
-                 "deceased": "yes" if "death" in change else "no",
-                 "change_date": happened.date().isoformat() if happened else None}
+                 "deceased": "yes" if death else "no",
+                 "death_date": change_date.isoformat() if death else None,
+                 "change_date": change_date.isoformat() if change_date and change != "none"
+                 else None,
+                 "death_cause": person.death_cause,
+                 "death_place": person.death_place,
+                 "spouse": spouse, "spouse_name": spouse_name,
+                 "marriage_registered_at": "礼泉县民政局婚姻登记处",
+                 "moved_from": person.moved_from,
+                 "moved_to": person.moved_to, "within_town": "no",
+                 "sons": person.sons, "daughters": person.daughters,
+                 "children_count": person.children if married else shown.get(
+                     (person.uuid, "children_count"), 0),
+                 "age": person.age(on), "planning_asked": asked,
+                 "planning_pregnancy": planning, "planning_from": planning_from,
+                 "planning_before": planning_before, "planning_from_before": from_before,
+                 "spouse_before": spouse_before, "spouse_in_visit": in_visit,
+                 "spouse_id": spouse_id, "spouse_now": spouse_now}
             props = {"full_name": m["full_name"], "id_number": m["id_number"], "sex": m["sex"],
                      "dob": m["dob"], "relation": m["relation"],
                      "marital_status": m["marital_status"],
@@ -448,8 +796,25 @@ class Town:
                             label=person.full_name)
             entities.append((entity, "create" if is_new else "update", props))
             rendered.append((m, entity))
-            if "death" not in change and person.residence != "moved_out":
+            self._show(person.uuid, household=household.uuid, spouse=spouse_now,
+                       planning_pregnancy=planning or planning_before,
+                       planning_from=planning_from or (from_before if not planning else ""),
+                       children_count=m["children_count"])
+            if "death" not in changes and person.residence != "moved_out":
                 counted += 1
+            if death:
+                events.append(event("death", change_date, village, cause=m["death_cause"],
+                                    place=m["death_place"]))
+            for move in ("moved_in", "moved_out"):
+                if move in changes:
+                    events.append(event(move, change_date, village, migrant="no"))
+            # a plan is an event when the visit finds it new (or moved to another month)
+            if planning == "yes" and (planning_before != "yes" or from_before != planning_from):
+                events.append(event("pregnancy_planned", on, village))
+        # a couple's marriage (or divorce) is one event however many members record it
+        for kind in ("marriage", "divorce"):
+            if any(kind in change.split() for _, change in members):
+                events.append(event(kind, change_date, village))
         hh_entity = Entity("households", household.uuid, create=new, update=not new,
                            label=f"{head.full_name} · {household.address}")
         hh_props = {"head_name": hh["head_name"], "address": hh["address"],
@@ -458,7 +823,20 @@ class Town:
                     "last_visit_date": visit_date}
         self._submit("home_visit", phone, when, lambda iid: instances.home_visit(
             when, village, visit_date, hh, hh_entity, rendered, iid),
-            [(hh_entity, "create" if new else "update", hh_props)] + entities)
+            [(hh_entity, "create" if new else "update", hh_props)] + entities, events=events)
+
+    def _show(self, uuid, **props):
+        """What the register (and so the phones' lists) will hold for a person after a
+        submission: the forms read it back as their '..._before' values."""
+        old = self.shown.get((uuid, "spouse"))
+        for name, value in props.items():
+            self.shown[(uuid, name)] = value if value is not None else ""
+        new = self.shown.get((uuid, "spouse"))
+        if "spouse" in props and old != new:
+            if old and self.spouse_of.get(old) == uuid:
+                del self.spouse_of[old]
+            if new:
+                self.spouse_of[new] = uuid
 
     def report(self, when, woman, pregnancy, first=None):
         """A group leader reports a pregnancy, unless her list already shows one open."""
@@ -476,8 +854,14 @@ class Town:
         if len(pregnancy.entities) == 2:
             self.mess["pregnancy_registered_twice"].append(pregnancy.entities[:])
         lmp, edd = pregnancy.lmp.isoformat(), pregnancy.edd.isoformat()
+        on = when.date()
         r = {"woman": woman.uuid, "woman_name": woman.full_name, "lmp": lmp, "edd": edd,
-             "birth_order": pregnancy.birth_order, "phone": woman.phone}
+             "birth_order": pregnancy.birth_order, "phone": woman.phone,
+             "report_date": on.isoformat(),
+             "prepregnancy_check_date": self.shown.get((woman.uuid, "prepregnancy_check_date"),
+                                                       "")}
+        self.shown[(entity_id, "reported_on")] = r["report_date"]
+        self.shown[(entity_id, "prepregnancy_check_date")] = r["prepregnancy_check_date"]
         props = {"woman_name": woman.full_name, "lmp": lmp, "edd": edd,
                  "birth_order": str(pregnancy.birth_order), "phone": woman.phone,
                  "village": woman.village, "woman": woman.uuid, "status": "reported",
@@ -486,8 +870,9 @@ class Town:
                              label=f"{woman.full_name} {lmp}")
         woman_entity = Entity("people", woman.uuid, update=True)
         self._submit("pregnancy_report", phone, when, lambda iid: instances.pregnancy_report(
-            when, woman.village, r, preg_entity, woman_entity, iid, born_range(when.date())),
-            [(preg_entity, "create", props), (woman_entity, "update", {"pregnant": "yes"})])
+            when, woman.village, r, preg_entity, woman_entity, iid, born_range(on)),
+            [(preg_entity, "create", props), (woman_entity, "update", {"pregnant": "yes"})],
+            events=[event("pregnancy_reported", on, woman.village, reported_by="group_leader")])
 
     def _open_entity(self, phone, pregnancy, when):
         """The first of the pregnancy's register entities the phone sees as open."""
@@ -497,23 +882,25 @@ class Town:
                 return entity
         return None
 
-    def check(self, when, woman, check_round, first=None):
+    def check(self, when, woman, round_, first=None):
         """The three checks, by the village's health-centre doctor."""
         first = first or when
         rng, on = self.rng, when.date()
         phone = self.doctors[woman.village]
         if not woman.present or not 15 <= woman.age(on) <= 49:
             return
-        if not self._wait(phone, [woman.uuid], when, first, self.check, woman, check_round,
+        if not self._wait(phone, [woman.uuid], when, first, self.check, woman, round_,
                           first):
             return
+        round_ = check_round(on)
         pregnancy = woman.pregnancy
         weeks = (on - pregnancy.lmp).days // 7 if pregnancy else 0
         pregnant = pregnancy is not None and weeks >= 5
         if woman.contraception == "iud":
-            iud = rng.choices(["in_place", "displaced", "expelled"], [95, 3, 2])[0]
-            if iud == "expelled":
-                woman.contraception, woman.iud_status = "none", "expelled"
+            iud = rng.choices(["in_place", "displaced", "expelled", "removed"],
+                              [93, 3, 2, 2])[0]
+            if iud in ("expelled", "removed"):
+                woman.contraception = "none"
         else:
             iud = "none_fitted"
         woman.iud_status = iud
@@ -529,7 +916,11 @@ class Town:
             found_lmp = (on - weeks * 7 * DAY).isoformat()
             lmp = pregnancy.lmp.isoformat() if known else found_lmp
             edd = (dt.date.fromisoformat(lmp) + 280 * DAY).isoformat()
-        c = {"check_date": on.isoformat(), "round": check_round, "woman": woman.uuid,
+        ultrasound = None
+        if pregnant and weeks > 14 and rng.random() < self.p.ultrasound_rate:
+            ultrasound = ((on - rng.randint(0, 6) * DAY).isoformat(),
+                          rng.choices(*zip(*FACILITIES))[0], rng.choice(DOCTORS))
+        c = {"check_date": on.isoformat(), "round": round_, "woman": woman.uuid,
              "woman_name": woman.full_name,
              "woman_age": int((days_since_epoch(on) - days_since_epoch(woman.dob)) / 365.25),
              "iud_result": iud, "pregnant": pregnant, "preg_weeks": weeks,
@@ -537,7 +928,22 @@ class Town:
              "known_pregnancy": known, "pregnancy_new_id": new_id, "pregnancy_id": pregnancy_id,
              "found_lmp": found_lmp, "lmp": lmp, "edd": edd,
              "reported_by": "group_leader" if known else "health_centre",
-             "birth_order": pregnancy.birth_order if pregnant else 1}
+             "birth_order": pregnancy.birth_order if pregnant else 1,
+             "ultrasound": ultrasound,
+             "reported_on": self.shown.get((known, "reported_on"), "") if known
+             else on.isoformat() if pregnant else None,
+             "confirmed_on": (self.shown.get((known, "confirmed_on")) or on.isoformat())
+             if pregnant else None,
+             "ultrasound_before": self.shown.get((known, "ultrasound_date"), ""),
+             "prepregnancy_check_date": self.shown.get((known, "prepregnancy_check_date"), "")
+             if known else self.shown.get((woman.uuid, "prepregnancy_check_date"), "")}
+        if pregnant:
+            self.shown.update({(pregnancy_id, "reported_on"): c["reported_on"],
+                               (pregnancy_id, "confirmed_on"): c["confirmed_on"],
+                               (pregnancy_id, "prepregnancy_check_date"):
+                               c["prepregnancy_check_date"],
+                               (pregnancy_id, "ultrasound_date"):
+                               (ultrasound and ultrasound[0]) or c["ultrasound_before"]})
         woman_props = {"contraception": contraception, "iud_status": iud,
                        "last_checks_date": on.isoformat(), "pregnant": "yes" if pregnant else "no"}
         woman_entity = Entity("people", woman.uuid, update=True)
@@ -545,146 +951,282 @@ class Town:
                              update=bool(pregnant and known),
                              label=f"{woman.full_name} {lmp}")
         entities = [(woman_entity, "update", woman_props)]
+        village = woman.village
+        events = [event("three_checks", on, village, round=round_),
+                  event("iud_check", on, village, round=round_, result=iud)]
         if pregnant:
             if not known:
                 pregnancy.entities.append(pregnancy_id)
                 if len(pregnancy.entities) == 2:
                     self.mess["pregnancy_registered_twice"].append(pregnancy.entities[:])
+                events.append(event("pregnancy_reported", on, village,
+                                    reported_by="health_centre"))
+            events.append(event("pregnancy_confirmed", on, village))
             props = {"lmp": lmp, "edd": edd, "woman": woman.uuid, "woman_name": woman.full_name,
                      "village": woman.village, "status": "confirmed",
                      "reported_by": c["reported_by"], "birth_order": str(c["birth_order"])}
             entities.append((preg_entity, "update" if known else "create", props))
+            if ultrasound:
+                self.events["ultrasounds"] += 1
+                events.append(event("ultrasound", dt.date.fromisoformat(ultrasound[0]), village,
+                                    facility=ultrasound[1]))
         self.events["three_checks"] += 1
         self._submit("three_checks", phone, when, lambda iid: instances.three_checks(
-            when, woman.village, c, woman_entity, preg_entity, iid, born_range(on)), entities)
+            when, village, c, woman_entity, preg_entity, iid, born_range(on)), entities,
+            events=events)
+        if woman.residence == "moved_in" and woman.marital != "unmarried" and \
+                woman.migrant_recorded and \
+                rng.random() < self.p.double_check_rate:
+            self.at(self.moment(when + rng.randint(3, 20) * DAY), self.double_check, woman,
+                    "arrived", (on, iud, pregnant))
 
-    def record_outcome(self, when, woman, pregnancy, child, first):
-        """The worker records how a pregnancy ended, on the first open pregnancy entity her
-        phone lists for it."""
+    def record_outcome(self, when, woman, pregnancy, children, first):
+        """The worker records how a pregnancy ended: on the first open pregnancy entity her
+        phone lists for it, or, when none was ever registered, as an unregistered pregnancy
+        (the form creates it)."""
         phone = f"worker:{woman.village}"
-        if not pregnancy.entities:
-            if when - first > GIVE_UP:
-                self.mess["outcome_never_recorded"].append(
-                    {"pregnancy": pregnancy.uuid, "woman": woman.uuid,
-                     "outcome": pregnancy.outcome, "village": woman.village,
-                     "child": child.uuid if child else None})
-                return
-            self.at(when + 7 * DAY, self.record_outcome, woman, pregnancy, child, first)
-            return
-        needed = pregnancy.entities[:1] + ([woman.uuid] if child else [])
+        rng, p = self.rng, self.p
+        needed = pregnancy.entities[:1] + [woman.uuid]
         if not self._wait(phone, needed, when, first, self.record_outcome, woman, pregnancy,
-                          child, first):
+                          children, first):
             return
-        entity_id = self._open_entity(phone, pregnancy, when)
-        if entity_id is None:                   # already closed (cannot happen twice)
-            return
-        rng = self.rng
-        outcome, live = pregnancy.outcome, pregnancy.outcome == "live_birth"
-        place = "hospital" if live and rng.random() < 0.97 else rng.choice(["hospital", "home"])
-        o = {"pregnancy": entity_id, "woman": woman.uuid, "woman_name": woman.full_name,
-             "lmp": pregnancy.lmp.isoformat(), "outcome": outcome,
-             "outcome_date": pregnancy.outcome_date.isoformat(), "place": place,
-             "weeks": pregnancy.weeks,
-             "approval_no": f"LQ{pregnancy.outcome_date:%Y}-{rng.randrange(1000):03d}"
-             if outcome == "late_termination" else None,
-             "loss_reason": rng.choice(LOSS_REASONS[outcome]) if outcome in LOSS_REASONS
-             else None,
-             "household": woman.household or "", "relation": "daughter", "child": None}
-        entities = []
-        preg_props = {"status": "delivered" if outcome in ("live_birth", "stillbirth")
-                      else "lost", "outcome": outcome,
-                      "outcome_date": pregnancy.outcome_date.isoformat()}
-        preg_entity = Entity("pregnancies", entity_id, update=True)
-        entities.append((preg_entity, "update", preg_props))
-        if live:
-            o["child"] = {"sex": child.sex, "weight": f"{rng.uniform(2.5, 4.2):.1f}",
-                          "name": child.full_name,
-                          "certificate": f"Q{rng.randrange(10**9):09d}" if place == "hospital"
-                          else None,
-                          "household": woman.household or "", "relation": child.relation}
-            child_entity = Entity("people", child.uuid, create=True, label=child.full_name)
-            entities.append((child_entity, "create", {
-                "sex": child.sex, "full_name": child.full_name,
-                "dob": pregnancy.outcome_date.isoformat(), "village": woman.village,
-                "household": woman.household or "", "relation": child.relation,
-                "marital_status": "unmarried", "residence_status": "resident",
-                "deceased": "no"}))
+        if pregnancy.entities:
+            entity_id = self._open_entity(phone, pregnancy, when)
+            if entity_id is None:               # already closed (cannot happen twice)
+                return
+            registered = True
         else:
-            child_entity = Entity("people", new_uuid(rng), create=False, label="")
+            entity_id = new_uuid(rng)
+            pregnancy.entities.append(entity_id)
+            registered = False
+        outcome, on = pregnancy.outcome, pregnancy.outcome_date
+        live = outcome == "live_birth"
+        delivered = outcome in ("live_birth", "stillbirth")
+        place = pregnancy.place
+        facility = attendant = None
+        if place in ("hospital", "clinic"):
+            facility = rng.choice(HOSPITALS if place == "hospital" else CLINICS)
+            attendant = rng.choice(DOCTORS)
+        reason = reason_other = None
+        if not delivered:
+            reason = rng.choices(*zip(*LOSS_REASONS[outcome]))[0]
+            reason_other = rng.choice(LOSS_REASON_OTHER) if reason == "other" else None
+        late = outcome in ("induced_abortion", "medical_termination") and pregnancy.weeks >= 15
+        approval_no = None
+        if late and rng.random() < p.approval_rate:
+            approval_no = f"礼卫审〔{on:%Y}〕{rng.randrange(1, 1000):03d}号"
+        village = woman.village
+        o = {"mode": "registered" if registered else "unregistered", "pregnancy": entity_id,
+             "woman": woman.uuid, "woman_name": woman.full_name,
+             "lmp": pregnancy.lmp.isoformat(), "edd": pregnancy.edd.isoformat(),
+             "outcome": outcome, "outcome_date": on.isoformat(), "place": place,
+             "facility": facility, "attendant": attendant, "weeks": pregnancy.weeks,
+             "approval_no": approval_no, "loss_reason": reason, "loss_reason_other": reason_other,
+             "household": woman.household or "",
+             "spouse": self.shown.get((woman.uuid, "spouse"), ""), "new_id": new_uuid(rng),
+             "prepregnancy_check_date": self.shown.get((entity_id, "prepregnancy_check_date"),
+                                                       "") if registered else self.shown.get(
+                 (woman.uuid, "prepregnancy_check_date"), ""),
+             "birth_order": pregnancy.birth_order, "children": []}
+        events = [event("pregnancy_ended", on, village, outcome=outcome, reason=reason or "",
+                        weeks=pregnancy.weeks,
+                        approval=("yes" if approval_no else "no") if late else "")]
+        entities = []
+        preg_props = {"status": "delivered" if delivered else "lost", "outcome": outcome,
+                      "ended_on": on.isoformat()}
+        if not registered:
+            preg_props.update({"woman": woman.uuid, "woman_name": woman.full_name,
+                               "village": village, "lmp": o["lmp"], "edd": o["edd"]})
+        preg_entity = Entity("pregnancies", entity_id, create=not registered,
+                             update=registered, label=f"{woman.full_name} {o['lmp']}")
+        entities.append((preg_entity, "update" if registered else "create", preg_props))
+        child_entities = []
+        for child in children if live else []:
+            death = child.newborn_death
+            c = {"sex": child.sex, "weight": child.weight, "name": child.full_name,
+                 "certificate": child.certificate or None, "relation": child.relation,
+                 "death": death}
+            o["children"].append(c)
+            child_entity = Entity("people", child.uuid, create=True, label=child.full_name)
+            child_entities.append(child_entity)
+            entities.append((child_entity, "create", {
+                "sex": child.sex, "full_name": child.full_name, "dob": on.isoformat(),
+                "village": village, "household": woman.household or "",
+                "relation": child.relation, "marital_status": "unmarried",
+                "residence_status": "resident", "deceased": "yes" if death else "no"}))
+            events.append(event("birth", on, village, sex=child.sex, place=place))
+            if child.certificate:
+                events.append(event("certificate_issued", on, village,
+                                    certificate="birth_medical"))
+            if death:
+                events.append(event("newborn_death", death[1], village, place=death[0]))
+        flagged = late and not approval_no
         arrival = self._submit("pregnancy_outcome", phone, when,
                                lambda iid: instances.pregnancy_outcome(
-                                   when, woman.village, o, preg_entity, child_entity, iid),
-                               entities)
+                                   when, village, o, preg_entity, child_entities, iid,
+                                   born_range(when.date())),
+                               entities, flagged=flagged, events=events, approve=flagged)
         self.versions.closed[entity_id] = (phone, when, arrival)
 
     def record_migrant(self, when, person, direction, happened, first):
         rng, on = self.rng, happened.date()
         phone = f"worker:{person.village}"
         existing = direction == "out"
-        if existing and not self._wait(phone, [person.uuid], when, first, self.record_migrant,
+        needed = [person.uuid] + ([person.household] if existing and person.household else [])
+        if existing and not self._wait(phone, needed, when, first, self.record_migrant,
                                        person, direction, happened, first):
             return
         if existing and person.uuid not in self.versions.creator:
             return
         female_15_49 = person.sex == "female" and 15 <= person.age(on) <= 49
         certificate = None
-        if female_15_49 and rng.random() < (0.85 if existing else 0.7):
-            issuer = "本镇人民政府" if existing else getattr(person, "origin", ("", "", "当地"))[2] \
+        village = person.village
+        events = [event("moved_out" if existing else "moved_in", on, village, migrant="yes")]
+        if female_15_49 and rng.random() < self.p.certificate_rate:
+            issuer = "本镇人民政府" if existing else (person.origin or ("", "", "当地"))[2] \
                 + "人民政府"
             certificate = (f"{'DW' if existing else 'LR'}{on:%Y}-{rng.randrange(10000):04d}",
                            issuer, (on + 3 * 365 * DAY).isoformat())
             self.events["certificates"] += 1
-        place = rng.choice(DESTINATIONS) if existing else getattr(person, "origin",
-                                                                  DESTINATIONS[0])
+            events.append(event("certificate_issued", on, village,
+                                certificate="marriage_childbearing"))
+        place = rng.choice(DESTINATIONS) if existing else (person.origin or DESTINATIONS[0])
         contraception = (person.contraception or "none") if person.sex == "female" else ""
+        married = person.marital != "unmarried"
         p = {"direction": direction, "mode": "existing" if existing else "new",
              "id": person.uuid, "new_id": new_uuid(rng) if existing else person.uuid,
              "full_name": person.full_name, "id_number": person.id_number, "sex": person.sex,
-             "dob": person.dob.isoformat(), "phone": person.phone,
-             # The world does not know its children's sexes: split the count.
-             "marital_status": person.marital, "sons": (person.children + 1) // 2,
-             "daughters": person.children // 2,
-             "household": person.household if existing else None, "place": place,
+             "dob": person.dob.isoformat(), "phone": person.phone, "place": place,
              "move_date": on.isoformat(),
              "expected_until": (on + rng.randint(180, 720) * DAY).isoformat(),
              "reason": rng.choice(["work", "work", "business", "family", "study"]),
              "employer": rng.choice(["", "东湾砖厂", "镇工业园", "宝安电子厂", "个体"]),
-             "certificate": certificate, "contraception": contraception}
+             "certificate": certificate, "contraception": contraception,
+             "marital_status": person.marital,
+             "sons": person.sons if married else None,
+             "daughters": person.daughters if married else None,
+             "household": person.household if existing else None}
         props = {"full_name": person.full_name, "id_number": person.id_number,
                  "sex": person.sex, "dob": person.dob.isoformat(), "phone": person.phone,
                  "contraception": contraception,
                  "residence_status": "moved_in" if direction == "in" else "moved_out",
-                 "village": person.village}
+                 "village": village}
         entity = Entity("people", person.uuid, create=not existing, update=existing,
                         label=person.full_name)
+        person.migrant_recorded = True
         self._submit("migrant", phone, when, lambda iid: instances.migrant(
-            when, person.village, p, entity, iid), [(entity, "update" if existing else "create",
-                                                     props)])
+            when, village, p, entity, iid), [(entity, "update" if existing else "create",
+                                              props)], events=events)
+
+    def double_check(self, when, woman, direction, result, first=None):
+        """双查: results received for a woman who left, or sent home for one who moved in."""
+        first = first or when
+        phone = f"worker:{woman.village}"
+        if woman.deceased or when >= self.end:
+            return
+        if not self._wait(phone, [woman.uuid], when, first, self.double_check, woman,
+                          direction, result, first):
+            return
+        rng, on = self.rng, when.date()
+        received = sent_on = None
+        if direction == "left":
+            received = "yes" if rng.random() < self.p.double_check_received else "no"
+            check_on = on - rng.randint(5, 30) * DAY
+            iud = ("in_place" if woman.contraception == "iud" else "none_fitted") \
+                if received == "yes" else None
+            pregnancy = ("pregnant" if woman.pregnancy else "not_pregnant") \
+                if received == "yes" else None
+            place = "、".join(rng.choice(DESTINATIONS)[1:]) + "计生服务站"
+        else:
+            check_on, iud, pregnant = result
+            pregnancy = "pregnant" if pregnant else "not_pregnant"
+            sent_on = on
+            place = "本镇卫生院"
+        d = {"woman": woman.uuid, "woman_name": woman.full_name, "direction": direction,
+             "check_date": check_on.isoformat(), "check_place": place, "iud_result": iud,
+             "pregnancy_result": pregnancy, "received": received,
+             "sent_on": sent_on.isoformat() if sent_on else None}
+        last = d["check_date"] if direction == "arrived" or received == "yes" else \
+            self.shown.get((woman.uuid, "last_double_check_date"), "")
+        d["last_double_check_date"] = last
+        self.shown[(woman.uuid, "last_double_check_date")] = last
+        entity = Entity("people", woman.uuid, update=True)
+        events = [event("double_check", check_on, woman.village, direction=direction,
+                        received=received or "")]
+        if iud:
+            events.append(event("iud_check", check_on, woman.village,
+                                round=check_round(check_on), result=iud))
+        self.events["double_checks"] += 1
+        self._submit("double_check", phone, when, lambda iid: instances.double_check(
+            when, woman.village, d, entity, iid),
+            [(entity, "update", {"last_double_check_date": last})], events=events)
 
     def contraception(self, when, woman, method, first):
+        """A contraception procedure at the health centre: an IUD fitted or taken out, a
+        tubal ligation."""
         first = first or when
         phone = self.doctors[woman.village]
-        if not woman.present or woman.pregnancy is not None:
+        if not woman.present or woman.pregnancy is not None or when >= self.end:
             return
         if not self._wait(phone, [woman.uuid], when, first, self.contraception, woman, method,
                           first):
             return
         previous = woman.contraception or ""
-        woman.contraception, woman.iud_status = method, "in_place"
+        if method == "none":                         # an IUD taken out for a planned child
+            if previous != "iud":
+                return
+            action, recorded, procedure, iud_status = "stop", "iud", "iud_removal", "none_fitted"
+        elif method == "female_sterilisation":
+            action = "start" if previous in ("", "none") else "change"
+            recorded, procedure, iud_status = method, "tubal_ligation", "none_fitted"
+            woman.sterilised = True
+        else:
+            action = "start" if previous in ("", "none") else "change"
+            recorded, procedure, iud_status = method, "iud_insertion", "in_place"
+        woman.contraception, woman.iud_status = method, iud_status
+        on = when.date()
         s = {"person": woman.uuid, "person_name": woman.full_name, "previous": previous,
-             "action": "start" if previous in ("", "none") else "change", "method": method,
-             "procedure": "iud_insertion", "date": when.date().isoformat(),
-             "facility": "town_health_centre", "provider": "李医生", "iud_status": "in_place"}
+             "action": action, "method": recorded, "procedure": procedure,
+             "date": on.isoformat(), "facility": "town_health_centre",
+             "provider": self.rng.choice(DOCTORS), "iud_status": iud_status}
         entity = Entity("people", woman.uuid, update=True)
         self.events["contraception_services"] += 1
         self._submit("contraception_service", phone, when, lambda iid:
                      instances.contraception_service(when, woman.village, s, entity, iid),
-                     [(entity, "update", {"contraception": method, "iud_status": "in_place"})])
+                     [(entity, "update", {"contraception": method, "iud_status": iud_status})],
+                     events=[event("contraception_procedure", on, woman.village,
+                                   procedure=procedure)])
+        if procedure == "tubal_ligation" and woman.household:
+            self.at(self.moment(when + self.rng.randint(20, 60) * DAY), self.pay,
+                    self.world.households[woman.household], woman, "sterilisation_award",
+                    f"{on:%Y-%m}", None)
+
+    def pay(self, when, household, person, benefit, period, first):
+        """The town office pays a reward or benefit to a household or one of its people."""
+        first = first or when
+        phone = "officer"
+        if when >= self.end or (person is not None and not person.present):
+            return
+        needed = [household.uuid] + ([person.uuid] if person else [])
+        if not self._wait(phone, needed, when, first, self.pay, household, person, benefit,
+                          period, first):
+            return
+        on = when.date()
+        b = {"payee": "person" if person else "household", "household": household.uuid,
+             "person": person.uuid if person else None, "benefit": benefit,
+             "payee_name": person.full_name if person else self.world.people[
+                 household.members[0]].full_name,
+             "amount": REWARDS[benefit], "period": period, "paid_on": on.isoformat(),
+             "paid_by": self.rng.choice(["赵会计", "孙出纳", "周会计"])}
+        self.events["rewards_paid"] += 1
+        self._submit("benefit_payment", phone, when, lambda iid: instances.benefit_payment(
+            when, household.village, b, iid), [],
+            events=[event("reward_paid", on, household.village, benefit=benefit)])
 
     def prepregnancy(self, when, woman, lmp, first=None):
         first = first or when
         phone = self.doctors[woman.village]
-        if not woman.present or when < self.start + 60 * DAY:
+        if not woman.present or when < self.start + 28 * DAY or when >= self.end:
             return
         if not self._wait(phone, [woman.uuid], when, first, self.prepregnancy, woman, lmp,
                           first):
@@ -693,19 +1235,47 @@ class Town:
         husband = self.world.people.get(woman.spouse) if woman.spouse else None
         risks = rng.choice(["nutrition", "lifestyle", "infectious", "chronic"]) \
             if rng.random() < 0.2 else None
+        his_risks = rng.choice(["lifestyle", "infectious", "environment"]) \
+            if rng.random() < 0.15 else None
+        on = when.date()
         c = {"woman": woman.uuid, "woman_name": woman.full_name,
              "husband": husband.uuid if husband and self.versions.known(
                  phone, husband.uuid, when) and husband.present else None,
-             "husband_name": husband.full_name if husband else "—",
-             "husband_id_number": husband.id_number if husband and husband.id_number
-             else _a_mans_id_number(woman),
-             "date": when.date().isoformat(), "risks": risks,
+             "husband_name": husband.full_name if husband else self._outside(woman)[0],
+             "husband_id_number": self._id_number(husband) if husband else
+             self._outside(woman)[1],
+             "husband_risks": his_risks,
+             "date": on.isoformat(), "risks": risks,
              "referral_to": "县妇幼保健院" if risks and rng.random() < 0.5 else None}
         entity = Entity("people", woman.uuid, update=True)
+        self.shown[(woman.uuid, "prepregnancy_check_date")] = c["date"]
+        if woman.uuid in self.plans:
+            self.plans[woman.uuid]["checked"] = True
         self.events["prepregnancy_checks"] += 1
         self._submit("prepregnancy_check", phone, when, lambda iid: instances.prepregnancy_check(
-            when, woman.village, c, entity, iid, born_range(when.date())),
-            [(entity, "update", {"prepregnancy_check_date": c["date"]})])
+            when, woman.village, c, entity, iid, born_range(on)),
+            [(entity, "update", {"prepregnancy_check_date": c["date"]})],
+            events=[event("prepregnancy_check", on, woman.village,
+                          result="risk" if risks else "normal")])
+
+    def _outside(self, woman):
+        """(name, ID number) of a married woman's husband who is not in the town's register
+        (a migrant's, who stayed at home)."""
+        if not woman.outside_husband:
+            rng = self.rng
+            dob = birth_date(rng, self.p.start, woman.age(self.p.start) + rng.randint(0, 4))
+            woman.outside_husband = (
+                names.surname(rng) + names.given_name(rng, "male"),
+                self.world.ids.issue(rng, woman.region, dob.isoformat(), "male"))
+        return woman.outside_husband
+
+    def _id_number(self, person):
+        """A person's ID number; one is issued now if the register has none (a man's
+        number is required by the check-up form)."""
+        if not person.id_number:
+            person.id_number = self.world.ids.issue(self.rng, person.region,
+                                                    person.dob.isoformat(), person.sex)
+        return person.id_number
 
     def duplicate(self, when):
         """The town officer registers someone already in the register as a new person, with
@@ -735,22 +1305,30 @@ class Town:
             kind, id_number = "missing_id", ""
         uuid = new_uuid(rng)
         village = original.village
+        married = original.marital != "unmarried"
+        asked, planning, planning_from = self._planning(original, when.date())
         p = {"mode": "new", "id": uuid, "new_id": uuid, "change_date": when.date().isoformat(),
+             "change_reason": "other", "previous_household": "",
+             "age": original.age(when.date()), "planning_asked": asked,
+             "planning_pregnancy": planning, "planning_from": planning_from,
              "full_name": name, "id_number": id_number, "sex": original.sex,
              "dob": dob.isoformat(), "household": original.household,
              "relation": original.relation, "marital_status": original.marital,
              "residence_status": original.residence, "phone": original.phone,
-             "children_count": str(original.children), "deceased": "no"}
+             "children_count": str(original.children), "deceased": "no",
+             "sons": original.sons if married else None,
+             "daughters": original.daughters if married else None}
         props = {k: p[k] for k in ("full_name", "id_number", "sex", "dob", "household",
                                    "relation", "marital_status", "residence_status", "phone",
                                    "children_count", "deceased")}
         props["village"] = village
         entity = Entity("people", uuid, create=True, update=False, label=name)
+        events = [event("pregnancy_planned", when.date(), village)] if planning == "yes" else []
         self.mess["duplicates"].append({"original": original.uuid, "duplicate": uuid,
                                         "kind": kind, "village": village})
         self._submit("person", "officer", when, lambda iid: instances.person(
             when, village, p, entity, iid), [(entity, "create", props)],
-            flagged=kind == "typo_id")
+            flagged=kind == "typo_id", events=events)
 
 
 def _next_month(day):

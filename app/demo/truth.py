@@ -6,10 +6,19 @@ server's (read from the database by `server_register`) or the one the simulation
 applies them). The truth file holds both that expectation and the world as it really is, with
 the mess that separates them written out: duplicates, births never reported, pregnancies
 registered twice, outcomes never recorded.
+
+The life events are checked the same way: every simulated submission carries the events it
+reports (app.demo.town.event), and `event_counts` counts them, or the server's `life_events`
+rows (`server_events`), by kind, month of the event's own date, village and the details the
+town's figures are made of (`KEYS`).
 """
+import collections
 import datetime as dt
+import json
 
 from sqlalchemy import select
+
+from app.demo.town import RATES
 
 COUNTS = ("households", "people", "present", "deceased", "moved_in", "moved_out",
           "women_15_49", "born_male", "born_female", "pregnancies_open",
@@ -76,14 +85,124 @@ def expected_register(subs):
     """{(dataset, uuid): data} after applying every submission's entity changes in the order
     the server applies them (arrival, or a held chain's predecessor's arrival). Submissions
     made with a deliberate slip are held for review (the forms' default) and change nothing."""
-    # a held submission applies right after the one it waited for (filled before it)
-    ops = sorted(((op[0], sub.filled, sub.seq, op) for sub in subs if not sub.flagged
-                  for op in sub.ops), key=lambda x: x[:3])
+    # a held submission applies right after the one it waited for (filled before it); one
+    # approved after review applies when the supervisor approves it, after everything else
+    last = dt.datetime.max
+    ops = sorted(((last if sub.approve else op[0], sub.filled, sub.seq, op) for sub in subs
+                  if not sub.flagged or sub.approve for op in sub.ops), key=lambda x: x[:3])
     register = {}
     for *_, (_apply, dataset, uuid, kind, props) in ops:
         data = register.setdefault((dataset, uuid), {})
         data.update(props)
     return register
+
+
+#: kind -> the details an event is counted by, besides its kind, month and village
+KEYS = {
+    "birth": ("sex", "place"),
+    "newborn_death": ("place",),
+    "death": ("cause", "place"),
+    "marriage": (),
+    "divorce": (),
+    "moved_in": ("migrant",),
+    "moved_out": ("migrant",),
+    "pregnancy_reported": ("reported_by",),
+    "pregnancy_confirmed": (),
+    "pregnancy_ended": ("outcome", "reason", "weeks", "approval"),
+    "ultrasound": ("facility",),
+    "contraception_procedure": ("procedure",),
+    "iud_check": ("result",),
+    "three_checks": ("round",),
+    "pregnancy_planned": (),
+    "prepregnancy_check": ("result",),
+    "certificate_issued": ("certificate",),
+    "double_check": ("direction", "received"),
+    "reward_paid": ("benefit",),
+}
+TERMINATIONS = ("induced_abortion", "medical_termination")
+
+
+def _detail(kind, details, name):
+    if kind == "pregnancy_ended" and name == "approval":
+        # a termination at 15 weeks or later: with or without its approval number
+        try:
+            late = details.get("outcome") in TERMINATIONS and int(details.get("weeks")) >= 15
+        except (TypeError, ValueError):
+            late = False
+        if not late:
+            return ""
+        return "yes" if details.get("approval", details.get("approval_no")) not in (
+            "", None, "no") else "no"
+    value = details.get(name)
+    return "" if value is None else str(value)
+
+
+def key(kind, on, village, details):
+    """(kind, YYYY-MM, village, (detail=value, ...)): what one event is counted as."""
+    if isinstance(on, str):
+        on = dt.date.fromisoformat(on[:10]) if on else None
+    return (kind, f"{on:%Y-%m}" if on else "", village or "",
+            tuple(f"{name}={_detail(kind, details, name)}" for name in KEYS.get(kind, ())))
+
+
+def expected_events(subs):
+    """Counter of event keys the submissions should leave in `life_events`: those of every
+    submission that changes the register (not held for review, or approved after it)."""
+    counts = collections.Counter()
+    for sub in subs:
+        if sub.flagged and not sub.approve:
+            continue
+        for kind, on, village, details in sub.events:
+            counts[key(kind, on, village, details)] += 1
+    return counts
+
+
+def server_events(session):
+    """Counter of event keys of the server's `life_events` rows (each with its village's
+    code)."""
+    from app.events.models import LifeEvent
+    from app.projects.models import Area
+    counts = collections.Counter()
+    for kind, on, village, details in session.execute(select(
+            LifeEvent.kind, LifeEvent.occurred_on, Area.code, LifeEvent.details)
+            .outerjoin(Area, Area.id == LifeEvent.area_id)):
+        if isinstance(details, str):
+            details = json.loads(details or "{}")
+        counts[key(kind, on, village, details or {})] += 1
+    return counts
+
+
+def event_table(counts):
+    """{kind: {month: {village: n}}} and {kind: {detail=value: n}} of a Counter of keys, for
+    the truth file and for people to read."""
+    by_month, by_detail = {}, {}
+    for (kind, month, village, details), n in sorted(counts.items()):
+        months = by_month.setdefault(kind, {}).setdefault(month, {})
+        months[village] = months.get(village, 0) + n
+        kinds = by_detail.setdefault(kind, {})
+        for detail in details:
+            kinds[detail] = kinds.get(detail, 0) + n
+    return {"by_month_and_village": by_month, "by_details": by_detail,
+            "totals": {kind: sum(n for k, n in counts.items() if k[0] == kind)
+                       for kind in sorted({k[0] for k in counts})}}
+
+
+def event_rows(counts):
+    """A Counter of keys as JSON rows [kind, month, village, [details], n] (the truth file)."""
+    return [[kind, month, village, list(details), n]
+            for (kind, month, village, details), n in sorted(counts.items())]
+
+
+def counter_from_rows(rows):
+    return collections.Counter({(kind, month, village, tuple(details)): n
+                                for kind, month, village, details, n in rows})
+
+
+def event_differences(expected, found):
+    """[(key, expected, found)] wherever the two Counters differ."""
+    return [(k, expected.get(k, 0), found.get(k, 0))
+            for k in sorted(set(expected) | set(found), key=repr)
+            if expected.get(k, 0) != found.get(k, 0)]
 
 
 def server_register(session):
@@ -111,7 +230,37 @@ def world_counts(town):
         v["births_male"], v["births_female"] = boys, girls
         v["sex_ratio_at_birth"] = round(100 * boys / girls, 1) if girls else None
     return {"villages": dict(sorted(villages.items())), "events": town.events,
-            "losses": town.losses}
+            "losses": town.losses, "rates": world_rates(town)}
+
+
+def world_rates(town):
+    """The year's figures the town watches, from what really happened: per 1,000 people a
+    year (births, deaths, marriages, divorces, migrants in and out), shares of pregnancies
+    and births, and three-checks coverage of married women 15–49 per round."""
+    p, events = town.p, town.events
+    people = len([x for x in town.world.people.values() if x.dob < p.start]) or 1
+    years = p.months / 12
+
+    def per_1000(n):
+        return round(1000 * n / people / years, 1)
+
+    births = events["births_male"] + events["births_female"]
+    ended = births + sum(town.losses.values())
+    # plans whose check-up weeks (20–55 days before the period) fell inside the run
+    first, last = p.start + dt.timedelta(days=90), p.end + dt.timedelta(days=20)
+    plans = [plan for plan in town.plans.values() if first <= plan["lmp"] < last]
+    return {"population_at_start": people,
+            "births_per_1000": per_1000(births), "deaths_per_1000": per_1000(events["deaths"]),
+            "marriages_per_1000": per_1000(events["marriages_in"] + events["marriages_out"]),
+            "divorces_per_1000": per_1000(events["divorces"]),
+            "migrants_in_per_1000": per_1000(events["migrants_in"]),
+            "migrants_out_per_1000": per_1000(events["migrants_out"]),
+            "losses_share_of_ended_pregnancies": round(sum(town.losses.values()) / ended, 3)
+            if ended else None,
+            "sex_ratio_at_birth": round(100 * events["births_male"] / events["births_female"], 1)
+            if events["births_female"] else None,
+            "prepregnancy_coverage": round(sum(plan["checked"] for plan in plans) / len(plans),
+                                           3) if plans else None}
 
 
 def truth_document(town, subs):
@@ -129,11 +278,15 @@ def truth_document(town, subs):
                    "duplicate_rate": p.duplicate_rate,
                    "unreported_birth_rate": p.unreported_birth_rate, "late_rate": p.late_rate,
                    "out_of_order_rate": p.out_of_order_rate,
-                   "checks_coverage": p.checks_coverage},
+                   "checks_coverage": p.checks_coverage,
+                   **{name: getattr(p, name) for name in RATES}},
         "submissions": {"total": len(subs), "by_form": dict(sorted(forms.items())),
-                        "flagged": sum(1 for sub in subs if sub.flagged),
+                        "flagged": sum(1 for sub in subs if sub.flagged and not sub.approve),
+                        "approved_after_review": sum(1 for sub in subs if sub.approve),
                         "late": town.fleet.late, "out_of_order": town.fleet.swapped},
         "world": world_counts(town),
         "register": expected,
+        "events": event_table(expected_events(subs)),
+        "event_counts": event_rows(expected_events(subs)),
         "mess": town.mess,
     }

@@ -27,11 +27,41 @@ class Person:
     phone: str = ""
     contraception: str = ""
     iud_status: str = ""
-    children: int = 0
+    sons: int = 0
+    daughters: int = 0
     spouse: str | None = None
     deceased: dt.date | None = None
     pregnancy: object = None          # the ongoing Pregnancy
     region: str = identity.HOME_COUNTY
+    planning_from: str = ""           # YYYY-MM of a planned pregnancy, while it is planned
+    sterilised: bool = False
+    # what the forms record about the person's events
+    death_cause: str | None = None
+    death_place: str | None = None
+    moved_from: str = ""              # a bride's home town
+    moved_to: str = ""                # where a daughter married to
+    outside_spouse: str = ""          # her husband's name, when he is no one of the town
+    outside_husband: tuple = ()       # (name, ID number) of a migrant's husband left at home
+    divorced_from: str | None = None
+    origin: tuple = ()                # a migrant's (province, county, town)
+    migrant_recorded: bool = False    # the migrant form registered the move
+    # a newborn's birth record: mother, father, weight, certificate number, and
+    # (place, date, cause, checked) when it died within 28 days
+    mother: str | None = None
+    father: str | None = None
+    weight: str = ""
+    certificate: str = ""
+    newborn_death: tuple | None = None
+
+    @property
+    def children(self):
+        return self.sons + self.daughters
+
+    def add_child(self, sex):
+        if sex == "male":
+            self.sons += 1
+        else:
+            self.daughters += 1
 
     def age(self, on):
         return on.year - self.dob.year - ((on.month, on.day) < (self.dob.month, self.dob.day))
@@ -48,6 +78,8 @@ class Household:
     address: str
     family_card_no: str
     members: list = field(default_factory=list)     # person uuids, in the order of the book
+    registration_type: str = "agricultural"
+    low_income: bool = False
 
     def phone(self, people):
         for uuid in self.members:
@@ -75,16 +107,56 @@ class Pregnancy:
 
 CONTRACEPTION = [("iud", 45), ("condom", 15), ("implant", 4), ("pills", 3), ("injection", 2),
                  ("male_sterilisation", 2), ("none", 20)]
+# How pregnancies that do not end in a live birth end (shares): most losses are early
+# miscarriages; terminations at 15 weeks or later are rare and need prior approval.
 LOSSES = [("miscarriage", 60), ("induced_abortion", 28), ("ectopic", 5),
-          ("late_termination", 3), ("stillbirth", 4)]
+          ("medical_termination", 3), ("stillbirth", 4)]
+#: weeks of gestation at which each outcome happens (inclusive range)
+LOSS_WEEKS = {"miscarriage": (6, 20), "induced_abortion": (6, 14), "ectopic": (6, 10),
+              "medical_termination": (16, 24), "stillbirth": (28, 40)}
+#: the coded reason of each loss (pregnancy_outcome's loss_reason list), with weights
 LOSS_REASONS = {
-    "miscarriage": ["自然流产，已到卫生院复查", "胚胎停育，县医院清宫", "先兆流产保胎无效"],
-    "induced_abortion": ["意外怀孕，本人要求终止", "避孕失败，自愿人工流产", "服药期间怀孕，医生建议终止"],
-    "ectopic": ["输卵管妊娠，县医院手术", "宫外孕破裂，急诊手术"],
-    "late_termination": ["产前筛查发现严重畸形，经审批引产", "孕妇患严重心脏病，经审批引产"],
+    "miscarriage": [("spontaneous", 85), ("maternal_illness", 10), ("other", 5)],
+    "induced_abortion": [("unplanned", 55), ("contraceptive_failure", 35),
+                         ("maternal_illness", 5), ("other", 5)],
+    "ectopic": [("spontaneous", 80), ("other", 20)],
+    "medical_termination": [("fetal_anomaly", 70), ("maternal_illness", 30)],
 }
+LOSS_REASON_OTHER = ["服药期间怀孕，医生建议终止", "胚胎停育，县医院清宫", "家庭原因，本人要求终止"]
+FACILITIES = [("town_health_centre", 55), ("county_mch", 25), ("county_hospital", 15),
+              ("private_clinic", 3), ("other", 2)]
+HOSPITALS = ["礼泉县医院", "礼泉县妇幼保健院", "本镇卫生院", "咸阳市中心医院"]
+CLINICS = ["镇卫生院产房", "城关妇产诊所"]
+DOCTORS = ["王秀英", "李红梅", "张丽", "刘芳", "陈静", "杨桂兰"]
 DESTINATIONS = [("广东省", "深圳市宝安区", "西乡街道"), ("浙江省", "宁波市鄞州区", "下应街道"),
                 ("江苏省", "苏州市昆山市", "周市镇"), ("陕西省", "西安市雁塔区", "丈八街道")]
+
+
+def death_cause(rng, age):
+    """A death's cause category (the forms' death_cause list) for someone of `age`."""
+    if age < 1:
+        return rng.choices(["perinatal", "illness", "accident"], [60, 30, 10])[0]
+    if age < 45:
+        return rng.choices(["illness", "accident", "other"], [50, 40, 10])[0]
+    if age < 80:
+        return rng.choices(["illness", "accident", "old_age", "other"], [75, 8, 12, 5])[0]
+    return rng.choices(["old_age", "illness", "accident"], [60, 37, 3])[0]
+
+
+def family_status(world, household):
+    """The household's benefit-relevant statuses (households.family_status), from its head
+    couple's children: a one-child or a two-daughter family, and a low-income one."""
+    statuses = []
+    couple = [world.people[u] for u in household.members[:1]]
+    if couple:
+        head = couple[0]
+        if head.sons + head.daughters == 1:
+            statuses.append("one_child")
+        elif head.sons == 0 and head.daughters == 2:
+            statuses.append("two_daughters")
+    if household.low_income:
+        statuses.append("low_income")
+    return " ".join(statuses) or "none"
 
 
 def annual_death_rate(age):
@@ -152,7 +224,10 @@ class World:
         n = self.card_numbers.get(code, 0) + 1
         self.card_numbers[code] = n
         h = Household(new_uuid(rng), code, f"{label}{rng.randint(1, 8)}组{n}号",
-                      f"{code[:2].upper()}-{n:04d}")
+                      f"{code[:2].upper()}-{n:04d}",
+                      registration_type=rng.choices(
+                          ["agricultural", "non_agricultural", "other"], [85, 12, 3])[0],
+                      low_income=rng.random() < 0.05)
         self.households[h.uuid] = h
         return h
 
@@ -199,14 +274,14 @@ class World:
                 continue
             sex = "male" if rng.random() < 0.53 else "female"
             if sex == "female" and child_age >= 24 and rng.random() < 0.85:
-                wife.children += 1          # married out: not in this household
-                head.children += 1
+                wife.add_child(sex)          # married out: not in this household
+                head.add_child(sex)
                 continue
             child = self.person(code, h.uuid, sex, birth_date(rng, on, child_age),
                                 "son" if sex == "male" else "daughter", "unmarried",
                                 surname=surname, id_blank=child_age < 1 and rng.random() < 0.5)
-            wife.children += 1
-            head.children += 1
+            wife.add_child(sex)
+            head.add_child(sex)
             self.add(h, child)
             if sex == "male" and child_age >= 23 and rng.random() < 0.7:
                 self._married_son(h, child, surname)
@@ -235,8 +310,8 @@ class World:
             self.add(h, self.person(son.village, h.uuid, sex, birth_date(rng, on, child_age),
                                     "grandchild", "unmarried", surname=surname,
                                     id_blank=child_age < 1 and rng.random() < 0.5))
-            wife.children += 1
-            son.children += 1
+            wife.add_child(sex)
+            son.add_child(sex)
         self.choose_contraception(wife, on)
 
     def bride_region(self):
