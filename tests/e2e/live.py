@@ -68,7 +68,10 @@ class LiveServer:
         self.process.wait(10)
 
     def stop(self):
-        self.process.terminate()
+        # SIGINT is gunicorn's quick shutdown: SIGTERM would wait graceful_timeout for the
+        # test client's idle keep-alive connections, 10 s of nothing per server
+        import signal
+        self.process.send_signal(signal.SIGINT)
         try:
             self.process.wait(10)
         except subprocess.TimeoutExpired:
