@@ -27,12 +27,14 @@ from app import safexml
 from app.audit.record import record
 from app.auth.actors import area_scope
 from app.driver_sql import DriverStatement
+from app.events import record as life
 from app.forms.entity_spec import read_entities
 from app.forms.models import FormVersion
 from app.models_base import utcnow
 from app.projects.models import Area
 from app.register import datasets, entities, scope
 from app.register.models import Entity, EntityBacklog, EntityVersion, RegisterEvent
+from app.submissions import rows
 
 XF = "http://www.w3.org/2002/xforms"
 H = "http://www.w3.org/1999/xhtml"
@@ -569,11 +571,7 @@ def replay(session, item, force):
             scope.hold(session, item.submission_id, e.outside())
         # its changes never reached the register, so its life events do not count either
         # (written at intake, when it only waited for its predecessor)
-        from app.events import record as life                    # noqa: PLC0415
-        from app.submissions.models import Submission            # noqa: PLC0415
-        session.execute(Submission.__table__.update()
-                        .where(Submission.__table__.c.id == item.submission_id)
-                        .values(in_register=False))
+        rows.update_submission(session, item.submission_id, in_register=False)
         life.resync(session, item.submission_id)
         return "failed"
 

@@ -1,5 +1,5 @@
-"""Small readings shared by the derivers of helper misc's forms (migrant, double check):
-the half-year round of a date and an ISO date as event details keep it."""
+"""Small readings shared by the derivers: the half-year round (三查 round) of a date, and an
+ISO date as event details keep it."""
 
 
 def half_year_round(day):

@@ -5,6 +5,7 @@ real-name ultrasound after 14 weeks is its own event.
 Versions before 2026120301 asked the round as `h1`/`h2` without a year: the year is the
 check date's."""
 from app.events.derive import Event, deriver, uuid_of
+from app.events.derivers._common import half_year_round
 
 
 def weeks_between(start, end):
@@ -22,9 +23,7 @@ def check_round(a, check_date):
     value = a.get("check_round")
     if value.lower() in HALVES:
         return f"{check_date.year}-{HALVES[value.lower()]}" if check_date else ""
-    if not value and check_date:
-        return f"{check_date.year}-H{1 if check_date.month <= 6 else 2}"
-    return value
+    return value or half_year_round(check_date)
 
 
 @deriver("three_checks", yields=("three_checks", "iud_check", "pregnancy_reported",
