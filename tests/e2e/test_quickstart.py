@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
 import requests
 
 from tests.e2e.live import ROOT, free_port
@@ -18,6 +19,7 @@ def _setup(env):
                           env=env, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.database_independent
 def test_setup_then_gunicorn_serves_a_phone(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOORSTEP_")}
     env["DOORSTEP_INSTANCE_DIR"] = str(tmp_path)

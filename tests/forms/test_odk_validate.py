@@ -49,6 +49,7 @@ def fixed(version="2"):
         settings={"form_id": "checked", "version": version, "form_title": "Checked"})
 
 
+@pytest.mark.database_independent
 @pytest.mark.parametrize("path", XLSFORMS, ids=os.path.basename)
 def test_every_town_form_passes_odk_validate(path):
     require_odk_validate()
