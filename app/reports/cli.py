@@ -48,6 +48,9 @@ def _run(work):
     except Problem as p:
         db.session.rollback()
         _fail(p)
+    except Exception:
+        db.session.rollback()
+        raise
     db.session.commit()
     return result
 
@@ -63,10 +66,15 @@ def month_command(month, village, project_id, xlsx_path, lang, as_json):
     """Show a month's report (MONTH as YYYY-MM). 显示某月报表。"""
     from app.reports import text, xlsx
     action = "report.download" if xlsx_path else "report.view"
-    doc = _run(lambda: service.report(db.session, project_id, month, village, None, lang,
-                                      action=action))
+
+    def work():
+        doc = service.report(db.session, project_id, month, village, None, lang,
+                             action=action)
+        if xlsx_path:           # audited as downloaded only once the file is written
+            xlsx.write(doc, xlsx_path, lang)
+        return doc
+    doc = _run(work)
     if xlsx_path:
-        xlsx.write(doc, xlsx_path, lang)
         click.echo(f"已写入 / Written: {xlsx_path}")
     if as_json:
         click.echo(json.dumps(doc, ensure_ascii=False, indent=1))

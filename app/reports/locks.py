@@ -125,31 +125,22 @@ def lines(found, villages, removed_at=None, contributions=None):
     for change, submission, old, fresh in found:
         month = month_key(_date(old[0] if old else fresh[0]))
         before, after = defaultdict(int), defaultdict(int)
-        for row in old:
-            for k, n in _cells_of(row, month, contributions).items():
-                before[k] += n
-        for row in fresh:
-            for k, n in _cells_of(row, month, contributions).items():
-                after[k] += n
+        for rows, totals in ((old, before), (fresh, after)):
+            for row in rows:
+                for (area_id, cell), n in _cells_of(row, month, contributions).items():
+                    totals[(cell, area_id, row["kind"])] += n
         old_id = old[0]["instance_id"] if old else None
         new_id = fresh[0]["instance_id"] if fresh else None
         recorded = (fresh[0]["created_at"] if fresh
                     else removed_at.get(submission) or isoformat(utcnow()))
-        kind = (fresh or old)[0]["kind"]
-        for (area_id, cell) in sorted(set(before) | set(after), key=lambda k: (k[1], k[0])):
-            delta = after.get((area_id, cell), 0) - before.get((area_id, cell), 0)
-            if change == "corrected":
-                # paired lines: the old cell loses what it had, the new one gains
-                if delta == 0:
-                    continue
-                if before.get((area_id, cell)) and after.get((area_id, cell)):
-                    out.append(document.amendment(month, villages.get(area_id), kind, cell,
-                                                  delta, new_id, recorded, change))
-                    continue
+        # one line per cell that moved: an edit's old cell −n (from the old version), its new
+        # cell +n (from the edit); a cell both versions have, by the difference
+        for cell, area_id, kind in sorted(set(before) | set(after), key=str):
+            delta = after.get((cell, area_id, kind), 0) - before.get((cell, area_id, kind), 0)
             if delta:
+                source = new_id if delta > 0 and new_id else old_id or new_id
                 out.append(document.amendment(month, villages.get(area_id), kind, cell, delta,
-                                              new_id if delta > 0 and new_id else old_id or new_id,
-                                              recorded, change))
+                                              source, recorded, change))
     return out
 
 

@@ -5,23 +5,21 @@ records; unlocking is an admin's, with a reason, and the next lock is a new vers
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
 from app.problems import Problem
+from app.projects.models import Area
 from app.reports import cells, locks, service
 from app.reports.document import find
 from app.reports.periods import Month
 from tests.events.conftest import login, probe_form  # noqa: F401 - fixtures
 from tests.reports.locks_helpers import (SUBMISSIONS, actor, audit, event_rows, send)
 
-MARCH, APRIL = Month(2025, 3), Month(2025, 4)
+MARCH = Month(2025, 3)
 
 
 def expected_lines(db, rows, change, month="2025-03"):
     """The amendment lines cells.contributions gives for these life_events rows."""
-    villages = {1: None}
-    from sqlalchemy import select
-
-    from app.projects.models import Area
     villages = dict(db.session.execute(select(Area.id, Area.code)).all())
     out = []
     for row in rows:
@@ -65,8 +63,8 @@ def test_a_late_submission_after_a_lock_is_an_amendment_and_the_locked_figures_s
     assert all(a["instance_id"] == late for a in shown["amendments"])
     assert all(a["month"] == "2025-03" for a in shown["amendments"])
     # what changed, event by event: one late birth
-    lock = locks.active(db.session, 1, MARCH, db.session.get(
-        __import__("app.projects.models", fromlist=["Area"]).Area, 1).id)
+    dongwan = db.session.scalar(select(Area.id).where(Area.code == "dongwan"))
+    lock = locks.active(db.session, 1, MARCH, dongwan)
     found = locks.changes(lock.document[locks.ROWS_KEY],
                           locks.month_rows(db.session, 1, MARCH, [lock.area_id]))
     assert [(c[0], len(c[2]), len(c[3])) for c in found] == [("late", 0, 1)]
@@ -177,7 +175,8 @@ def test_unlock_is_an_admins_with_a_reason_and_the_next_lock_is_a_new_version(
     second = service.lock(db.session, 1, "2025-03", "dongwan", admin)
     db.session.commit()
     assert second["lock"]["version"] == 2
-    lock = locks.active(db.session, 1, MARCH, personas and 1)
+    lock = locks.active(db.session, 1, MARCH,
+                        db.session.scalar(select(Area.id).where(Area.code == "dongwan")))
     assert lock.version == 2 and len(lock.event_ids) == 2
     with pytest.raises(Problem) as not_locked:
         service.unlock(db.session, 1, "2025-04", "dongwan", admin, "why not")
