@@ -221,3 +221,25 @@ def test_scope_of_reading_and_locking(db, personas):
     with pytest.raises(Problem) as bad:
         service.report(db.session, 1, "2025-13", None, viewer)
     assert bad.value.status == 400 and "YYYY-MM" in bad.value.message_zh
+
+
+def test_a_submissions_events_of_several_kinds_and_an_amount_corrected():
+    def contributions(row):
+        if row["kind"] == "reward_paid":
+            return [(row["area_id"], "2025-03", "reward_paid:elderly", 1),
+                    (row["area_id"], "2025-03", "reward_fen:elderly", row["details"]["fen"])]
+        return [(row["area_id"], "2025-03", row["kind"], 1)]
+
+    def row(id, kind, fen=0, instance="uuid:a"):
+        return {"id": id, "submission_id": 10, "kind": kind, "occurred_on": "2025-03-05",
+                "area_id": 7, "person": "p", "other_person": None, "household": None,
+                "pregnancy": None, "details": {"fen": fen}, "instance_id": instance,
+                "created_at": "2025-04-02T08:00:00.000Z"}
+    locked = [row(1, "reward_paid", 50000), row(2, "marriage")]
+    now = [row(3, "reward_paid", 60000, "uuid:b"), row(4, "divorce", instance="uuid:b")]
+    out = locks.lines(locks.changes(locked, now), {7: "dongwan"}, contributions=contributions)
+    assert sorted((a["kind"], a["cell"], a["delta"], a["instance_id"]) for a in out) == [
+        ("divorce", "divorce", 1, "uuid:b"), ("marriage", "marriage", -1, "uuid:a"),
+        ("reward_paid", "reward_fen:elderly", 10000, "uuid:b")]
+    assert {a["change"] for a in out} == {"corrected"}
+    assert locks.events_changed(locks.changes(locked, now)) == (0, 2)
