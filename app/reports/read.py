@@ -1,0 +1,99 @@
+"""Reading the monthly summary cells (report_cells) the reports count from: sums over villages
+and months, stocks as of a month's end, and per-village windows for the town's village table.
+Every function is one GROUP BY over report_cells, whose size is villages × months × cells
+whatever the register's size; none reads life events or submissions.
+
+Area ids: a list of village ids, or None for the whole town (every area of the project, the
+area 0 of events with no village included)."""
+from sqlalchemy import case, func, or_, select
+
+from app.reports.models import ReportCell
+from app.reports.periods import BEFORE
+
+#: cells whose sum over all months up to M is a stock at the end of M (SPEC.md)
+STOCK_PREFIXES = ("pop:", "method:")
+STOCK_NAMES = ("women_15_49", "married_women_15_49", "pregnant")
+
+
+def is_stock(cell):
+    return cell.startswith(STOCK_PREFIXES) or cell in STOCK_NAMES
+
+
+def _stock_filter():
+    return or_(*[ReportCell.cell.like(prefix + "%") for prefix in STOCK_PREFIXES],
+               ReportCell.cell.in_(STOCK_NAMES))
+
+
+def _scope(query, project_id, area_ids):
+    query = query.where(ReportCell.project_id == project_id)
+    if area_ids is not None:
+        query = query.where(ReportCell.area_id.in_(list(area_ids)))
+    return query
+
+
+def _month_keys(months):
+    return [str(m) for m in months]
+
+
+def totals(session, project_id, area_ids, months):
+    """{cell: n} summed over the areas and the listed months (periods.Month or 'YYYY-MM')."""
+    query = _scope(select(ReportCell.cell, func.sum(ReportCell.n)), project_id, area_ids)
+    query = query.where(ReportCell.month.in_(_month_keys(months))).group_by(ReportCell.cell)
+    return {cell: int(n) for cell, n in session.execute(query)}
+
+
+def stock(session, project_id, area_ids, month):
+    """{stock cell: n} at the end of `month`: the sum of every month up to it, the BEFORE
+    bucket ('0000-00', sorting first) included. Only stock cells (is_stock) are returned."""
+    query = _scope(select(ReportCell.cell, func.sum(ReportCell.n)), project_id, area_ids)
+    query = query.where(ReportCell.month <= str(month), _stock_filter())
+    return {cell: int(n) for cell, n in session.execute(query.group_by(ReportCell.cell))}
+
+
+def monthly(session, project_id, area_ids, first, last):
+    """{'YYYY-MM': {cell: n}} for each month from `first` to `last` that has cells."""
+    query = _scope(select(ReportCell.month, ReportCell.cell, func.sum(ReportCell.n)),
+                   project_id, area_ids)
+    query = query.where(ReportCell.month >= str(first), ReportCell.month <= str(last))
+    out = {}
+    for month, cell, n in session.execute(query.group_by(ReportCell.month, ReportCell.cell)):
+        out.setdefault(month, {})[cell] = int(n)
+    return out
+
+
+def by_area(session, project_id, area_ids, month, first=None):
+    """{area_id: {window: {cell: n}}} of every area with cells, in one pass up to `month`.
+    Windows: 'month' (this month), 'ytd' (January to it), 'stat_ytd' (1 October to it),
+    'rolling_12' (it and the 11 before) for flows; 'start' and 'end' (stocks at the month's
+    start and end); with `first` (a Month), 'base': stocks at the end of the month before it."""
+    bounds = {"month": (str(month), str(month)),
+              "ytd": (str(month.year_to_date()[0]), str(month)),
+              "stat_ytd": (str(month.statistical_year_to_date()[0]), str(month)),
+              "rolling_12": (str(month.plus(-11)), str(month)),
+              "start": (BEFORE, str(month.plus(-1))),
+              "end": (BEFORE, str(month))}
+    if first is not None:
+        bounds["base"] = (BEFORE, str(first.plus(-1)))
+    names = list(bounds)
+    sums = [func.sum(case((ReportCell.month.between(lo, hi), ReportCell.n), else_=0))
+            for lo, hi in bounds.values()]
+    query = _scope(select(ReportCell.area_id, ReportCell.cell, *sums), project_id, area_ids)
+    query = query.where(ReportCell.month <= str(month))
+    out = {}
+    for area_id, cell, *values in session.execute(
+            query.group_by(ReportCell.area_id, ReportCell.cell)):
+        windows = out.setdefault(area_id, {name: {} for name in names})
+        stock_cell = is_stock(cell)
+        for name, value in zip(names, values):
+            if value and (name in ("start", "end", "base")) == stock_cell:
+                windows[name][cell] = int(value)
+    return out
+
+
+def add(*dicts):
+    """{cell: n} summed over cell dicts (the town's total of its villages' windows)."""
+    out = {}
+    for d in dicts:
+        for cell, n in d.items():
+            out[cell] = out.get(cell, 0) + n
+    return out
