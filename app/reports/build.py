@@ -3,7 +3,7 @@ from the summary cells (app.reports.figures), F–I, the lists and their alerts 
 app.reports.coverage and app.reports.lists, J (statistics quality: counts for the lock service
 to fill, accuracy not measured), the indicators against the year's targets, the sex-ratio
 block, the charts' series and, for the town, the village table. No lock is applied here
-(app.reports.service does that). Reads: the areas, two GROUP BYs over report_cells, the
+(app.reports.service does that). Reads: the areas, three GROUP BYs over report_cells, the
 targets, and whatever coverage and lists read."""
 from sqlalchemy import select
 
@@ -26,9 +26,11 @@ def build(session, project_id, month, area_ids):
     infos = _areas(session, project_id)
     covered = [infos[a] for a in sorted(infos, key=lambda a: infos[a]["code"])
                if town or a in area_ids]
-    per_area = read.by_area(session, project_id, area_ids, month, figures.first_month(month))
+    # the town's areas listed (area 0 included) so the month-range reads use the primary key
+    scope = sorted(infos) + [0] if town else list(area_ids)
+    per_area = read.by_area(session, project_id, scope, month, figures.first_month(month))
     base = read.add(*[w["base"] for w in per_area.values()])
-    monthly = read.monthly(session, project_id, area_ids, figures.first_month(month), month)
+    monthly = read.monthly(session, project_id, scope, figures.first_month(month), month)
     p = figures.periods(month, base, monthly)
 
     village = covered[0] if not town and len(covered) == 1 else None

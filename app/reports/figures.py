@@ -498,8 +498,9 @@ def indicator(id, zh, en, unit, values, targets, basis):
 
 
 def indicators(p, targets):
-    """The indicator rows computed from cells: birth, death and natural growth rates (‰,
-    judged on the annualised year to date, as plan targets are yearly), contraceptive
+    """The indicator rows computed from cells: birth, death and natural growth rates (‰ by
+    window, the rolling 12 months too, judged on the annualised year to date, as plan
+    targets are yearly), contraceptive
     prevalence and the long-acting rate (%, at month end)."""
     out = []
     b = lambda c: total(c, "birth:")      # noqa: E731
@@ -508,7 +509,7 @@ def indicators(p, targets):
                               ("natural_growth_rate", "自然增长率", "Natural growth rate",
                                lambda c: b(c) - deaths(c))):
         values = {name: rate(count(p["flows"][name]), p["mean_population"][name])
-                  for name in FLOWS}
+                  for name in FLOWS + ("rolling_12",)}
         values["ytd_annualised"] = annualised(count(p["flows"]["ytd"]),
                                               p["mean_population"]["ytd"], p["days"]["ytd"])
         out.append(indicator(id, zh, en, "permille", values, targets, ANNUALISED))
@@ -579,7 +580,7 @@ def charts(p, block, indicator_rows):
                   "deaths": [deaths(f) for _, f, _ in p["trend"]],
                   "population": [population(s) for _, _, s in p["trend"]]},
         "sex_ratio": {"window": "rolling_12", "normal": [_srb.NORMAL_LOW, _srb.NORMAL_HIGH],
-                      "town": block["rolling_12"],
+                      "total": block["rolling_12"],
                       "villages": [dict(v["rolling_12"], village=v["village"], zh=v["zh"],
                                         en=v["en"]) for v in block["villages"]]},
         "coverage": [{"indicator": i["id"], "zh": i["zh"], "en": i["en"], "unit": i["unit"],

@@ -62,31 +62,50 @@ def monthly(session, project_id, area_ids, first, last):
 
 
 def by_area(session, project_id, area_ids, month, first=None):
-    """{area_id: {window: {cell: n}}} of every area with cells, in one pass up to `month`.
-    Windows: 'month' (this month), 'ytd' (January to it), 'stat_ytd' (1 October to it),
-    'rolling_12' (it and the 11 before) for flows; 'start' and 'end' (stocks at the month's
-    start and end); with `first` (a Month), 'base': stocks at the end of the month before it."""
-    bounds = {"month": (str(month), str(month)),
-              "ytd": (str(month.year_to_date()[0]), str(month)),
-              "stat_ytd": (str(month.statistical_year_to_date()[0]), str(month)),
-              "rolling_12": (str(month.plus(-11)), str(month)),
-              "start": (BEFORE, str(month.plus(-1))),
-              "end": (BEFORE, str(month))}
-    if first is not None:
-        bounds["base"] = (BEFORE, str(first.plus(-1)))
-    names = list(bounds)
-    sums = [func.sum(case((ReportCell.month.between(lo, hi), ReportCell.n), else_=0))
-            for lo, hi in bounds.values()]
-    query = _scope(select(ReportCell.area_id, ReportCell.cell, *sums), project_id, area_ids)
-    query = query.where(ReportCell.month <= str(month))
+    """{area_id: {window: {cell: n}}} of every area with cells up to `month`. Windows: 'month'
+    (this month), 'ytd' (January to it), 'stat_ytd' (1 October to it), 'rolling_12' (it and
+    the 11 before) of flow cells; 'start', 'end' (at the month's start and end) and 'base' (at
+    the end of the month before `first`, by default January of last year) of stock cells.
+    Two GROUP BYs: the stocks before `first` (the long history of birth-date months, without
+    per-row conditions) and every cell from `first` to `month` (a primary-key range)."""
+    first = first if first is not None else month.__class__(month.year - 1, 1)
+    flows = {"month": month, "ytd": month.year_to_date()[0],
+             "stat_ytd": month.statistical_year_to_date()[0], "rolling_12": month.plus(-11)}
+    assert first <= min(flows.values()) and first <= month.plus(-1), first
     out = {}
+    query = _scope(select(ReportCell.area_id, ReportCell.cell, func.sum(ReportCell.n)),
+                   project_id, area_ids)
+    query = query.where(ReportCell.month < str(first), _stock_filter())
+    for area_id, cell, n in session.execute(query.group_by(ReportCell.area_id, ReportCell.cell)):
+        if n:
+            out.setdefault(area_id, {}).setdefault("base", {})[cell] = int(n)
+
+    ends = {"start": str(month.plus(-1)), "end": str(month)}
+    sums = [func.sum(case((ReportCell.month >= str(lo), ReportCell.n), else_=0))
+            for lo in flows.values()]
+    sums += [func.sum(case((ReportCell.month <= last, ReportCell.n), else_=0))
+             for last in ends.values()]
+    query = _scope(select(ReportCell.area_id, ReportCell.cell, *sums), project_id, area_ids)
+    query = query.where(ReportCell.month.between(str(first), str(month)))
+    changes = {}
     for area_id, cell, *values in session.execute(
             query.group_by(ReportCell.area_id, ReportCell.cell)):
-        windows = out.setdefault(area_id, {name: {} for name in names})
-        stock_cell = is_stock(cell)
-        for name, value in zip(names, values):
-            if value and (name in ("start", "end", "base")) == stock_cell:
-                windows[name][cell] = int(value)
+        windows = out.setdefault(area_id, {})
+        if is_stock(cell):
+            changes.setdefault(area_id, {})[cell] = values[len(flows):]
+            continue
+        for name, value in zip(flows, values):
+            if value:
+                windows.setdefault(name, {})[cell] = int(value)
+    for area_id, windows in out.items():
+        base = windows.setdefault("base", {})
+        for name in flows:
+            windows.setdefault(name, {})
+        for i, name in enumerate(ends):
+            cells = dict(base)
+            for cell, values in changes.get(area_id, {}).items():
+                cells[cell] = cells.get(cell, 0) + int(values[i])
+            windows[name] = {cell: n for cell, n in cells.items() if n}
     return out
 
 
