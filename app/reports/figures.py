@@ -530,10 +530,16 @@ def srb_of(cells):
 
 
 def sex_ratio(p, villages=()):
-    """The sex_ratio block: month, rolling 12 months, calendar year (to date) and statistical
-    year; `villages`: [(village info, windows)] with windows from read.by_area, for the town."""
+    """The sex_ratio block: month, rolling 12 months, calendar year (to date), statistical
+    year, the calendar year by order (1, 2, 3 and later: imbalance gathers in higher orders,
+    REPORTS.md §4); `villages`: [(village info, windows)] with windows from read.by_area, for the town."""
+    year = p["flows"]["ytd"]
+    by_order = {key: _srb.srb(sum(births_by(year, "male", o) for o in orders),
+                              sum(births_by(year, "female", o) for o in orders))
+                for key, orders in (("1", "1"), ("2", "2"), ("3plus", "34"))}
     return {"month": srb_of(p["flows"]["month"]), "rolling_12": srb_of(p["flows"]["rolling_12"]),
-            "year": srb_of(p["flows"]["ytd"]), "stat_year": srb_of(p["flows"]["stat_ytd"]),
+            "year": srb_of(year), "stat_year": srb_of(p["flows"]["stat_ytd"]),
+            "year_by_order": by_order,
             "villages": [{"village": info["code"], "zh": info["zh"], "en": info["en"],
                           "month": srb_of(w.get("month", {})),
                           "rolling_12": srb_of(w.get("rolling_12", {})),
@@ -557,11 +563,12 @@ def _alert(id, village, count):
 
 
 def alerts(p, block, village=None):
-    """Figure alerts: the sex ratio's flag over 12 months (per village in a town report, the
-    report's own otherwise; count = births) and a month's non-zero balance residual."""
+    """Figure alerts: the sex ratio's flag over 12 months (the report's own area, `village`
+    None for the town, and each village of a town report; count = births) and the month's
+    non-zero balance residual."""
     out = []
-    windows = [(v["village"], v["rolling_12"]) for v in block["villages"]] or \
-        [(village, block["rolling_12"])]
+    windows = [(v["village"], v["rolling_12"]) for v in block["villages"]]
+    windows.append((village, block["rolling_12"]))
     for code, s in windows:
         if s["flag"] in ("high", "watch", "low"):
             out.append(_alert(f"srb_{s['flag']}", code, s["n"]))

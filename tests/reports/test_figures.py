@@ -275,9 +275,14 @@ def test_sex_ratio_block_and_rows():
     assert c["sex_ratio"]["month"] == 140.0 and c["sex_ratio"]["last_year"] is None
     assert c["sex_ratio_low"]["month"] is not None and c["sex_ratio_high"]["month"] > 140
 
+    # this year: 70 boys of order 1, 50 girls of order 2
+    assert block["year_by_order"]["1"]["boys"] == 70 and block["year_by_order"]["1"]["girls"] == 0
+    assert block["year_by_order"]["2"]["n"] == 50 and block["year_by_order"]["3plus"]["n"] == 0
     alerts = figures.alerts(p, block)
     assert alerts == [{"id": "srb_high", "zh": figures.ALERTS["srb_high"][0],
-                       "en": figures.ALERTS["srb_high"][1], "village": "dongwan", "count": 240}]
+                       "en": figures.ALERTS["srb_high"][1], "village": "dongwan", "count": 240},
+                      {"id": "srb_high", "zh": figures.ALERTS["srb_high"][0],
+                       "en": figures.ALERTS["srb_high"][1], "village": None, "count": 240}]
     # a village report judges its own window; residual alert when the month does not balance
     own = figures.alerts(periods(), figures.sex_ratio(periods()), "dongwan")
     assert [(a["id"], a["village"], a["count"]) for a in own] == [
