@@ -532,7 +532,8 @@ def srb_of(cells):
 def sex_ratio(p, villages=()):
     """The sex_ratio block: month, rolling 12 months, calendar year (to date), statistical
     year, the calendar year by order (1, 2, 3 and later: imbalance gathers in higher orders,
-    REPORTS.md §4); `villages`: [(village info, windows)] with windows from read.by_area, for the town."""
+    REPORTS.md §4); `villages`: [(village info, windows)] with windows from read.by_area, for
+    the town."""
     year = p["flows"]["ytd"]
     by_order = {key: _srb.srb(sum(births_by(year, "male", o) for o in orders),
                               sum(births_by(year, "female", o) for o in orders))

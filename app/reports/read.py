@@ -8,7 +8,7 @@ area 0 of events with no village included)."""
 from sqlalchemy import case, func, or_, select
 
 from app.reports.models import ReportCell
-from app.reports.periods import BEFORE
+from app.reports.periods import Month
 
 #: cells whose sum over all months up to M is a stock at the end of M (SPEC.md)
 STOCK_PREFIXES = ("pop:", "method:")
@@ -68,7 +68,7 @@ def by_area(session, project_id, area_ids, month, first=None):
     the end of the month before `first`, by default January of last year) of stock cells.
     Two GROUP BYs: the stocks before `first` (the long history of birth-date months, without
     per-row conditions) and every cell from `first` to `month` (a primary-key range)."""
-    first = first if first is not None else month.__class__(month.year - 1, 1)
+    first = first if first is not None else Month(month.year - 1, 1)
     flows = {"month": month, "ytd": month.year_to_date()[0],
              "stat_ytd": month.statistical_year_to_date()[0], "rolling_12": month.plus(-11)}
     assert first <= min(flows.values()) and first <= month.plus(-1), first

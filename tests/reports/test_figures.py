@@ -300,7 +300,8 @@ def test_charts_series():
     assert ch["trend"]["deaths"] == [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0]
     assert ch["trend"]["population"] == [199, 199, 198, 198, 198, 198, 199, 199, 199,
                                          203, 201, 204]
-    assert ch["sex_ratio"]["total"]["n"] == 7   # 8 births, one of unknown sex and ch["sex_ratio"]["villages"] == []
+    assert ch["sex_ratio"]["total"]["n"] == 7   # 8 births, one of unknown sex
+    assert ch["sex_ratio"]["villages"] == []
     assert ch["sex_ratio"]["normal"] == [103.0, 107.0]
     assert ch["coverage"] == [
         {"indicator": "contraceptive_prevalence", "zh": "综合避孕率",
