@@ -1,6 +1,6 @@
 """Reading the monthly summary cells (report_cells) the reports count from: sums over villages
 and months, stocks as of a month's end, and per-village windows for the town's village table.
-Every function is one GROUP BY over report_cells, whose size is villages × months × cells
+Each read is one or two GROUP BYs over report_cells, whose size is villages × months × cells
 whatever the register's size; none reads life events or submissions.
 
 Area ids: a list of village ids, or None for the whole town (every area of the project, the
