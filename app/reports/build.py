@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.models_base import isoformat, utcnow
 from app.projects.models import Area
 from app.reports import coverage, document, figures, lists, read, targets
+from app.reports.periods import Month
 
 #: indicators h-lists' sections F–I give as rows with the same id (their values are copied)
 COVERAGE_INDICATORS = ("prepregnancy_coverage", "three_checks_coverage", "certificate_rate",
@@ -20,8 +21,9 @@ NOT_MEASURED = {"zh": "未测量（尚无核查）", "en": "Not measured (no rec
 
 
 def build(session, project_id, month, area_ids):
-    """The report of `month` (periods.Month) over `area_ids` (a list of village ids; None:
+    """The report of `month` (periods.Month or 'YYYY-MM') over `area_ids` (a list of village ids; None:
     the town, every area and the records with no village), unlocked."""
+    month = Month.parse(month) if isinstance(month, str) else month
     town = area_ids is None
     infos = _areas(session, project_id)
     covered = [infos[a] for a in sorted(infos, key=lambda a: infos[a]["code"])

@@ -166,6 +166,7 @@ def test_a_village_with_nothing(db, ids):
     doc = build.build(db.session, 1, MARCH, [ids["beihe"]])
     assert find(doc, "A", "population", "end") == 0
     assert find(doc, "B", "birth_rate", "ytd") is None
+    assert build.build(db.session, 1, "2025-03", [ids["beihe"]])["month"] == "2025-03"
     empty = build.build(db.session, 1, MARCH, [])
     assert empty["village"] is None and find(empty, "B", "births", "month") == 0
 

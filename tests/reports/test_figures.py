@@ -338,3 +338,22 @@ def test_village_table():
     assert [r["id"] for r in figures.village_table([(info, w)], {}, total)["rows"]] == [
         "dongwan", "total"]
     assert find({"sections": [t]}, "villages", "total", "births_month") == 3
+
+
+def test_window_edges():
+    # January: the statistical year is October..January, the rolling year February 2024 (29
+    # days)..January 2025; October: the statistical year is October alone
+    jan = figures.periods(Month(2025, 1), {"pop:male": 10}, {"2024-10": {"pop:male": 2}})
+    assert jan["days"] == {"month": 31, "ytd": 31, "stat_ytd": 123, "last_year": 31,
+                           "rolling_12": 366}
+    # stat. year: (10/2 + 12 + 12 + 12 + 12/2) / 4 = 11.75
+    assert jan["mean_population"]["stat_ytd"] == 11.75
+    assert population_start(jan, "stat_ytd") == 10
+    october = figures.periods(Month(2025, 10), {}, {"2025-10": {"birth:male:1": 1}})
+    assert october["days"]["stat_ytd"] == 31
+    assert october["flows"]["stat_ytd"] == {"birth:male:1": 1} == october["flows"]["ytd"]
+    assert october["flows"]["last_year"] == {}
+
+
+def population_start(p, window):
+    return figures.population(p["starts"][window])
