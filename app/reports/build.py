@@ -21,13 +21,14 @@ NOT_MEASURED = {"zh": "未测量（尚无核查）", "en": "Not measured (no rec
 
 
 def build(session, project_id, month, area_ids):
-    """The report of `month` (periods.Month or 'YYYY-MM') over `area_ids` (a list of village ids; None:
-    the town, every area and the records with no village), unlocked."""
+    """The report of `month` (periods.Month or 'YYYY-MM') over `area_ids` (a list of village
+    ids; None: the town, every area and the records with no village), unlocked."""
     month = Month.parse(month) if isinstance(month, str) else month
     town = area_ids is None
     infos = _areas(session, project_id)
-    covered = [infos[a] for a in sorted(infos, key=lambda a: infos[a]["code"])
-               if town or a in area_ids]
+    ordered = sorted(infos, key=lambda a: infos[a]["code"])
+    covered = [infos[a] for a in ordered if town or a in area_ids]
+    village = covered[0] if not town and len(covered) == 1 else None
     # the town's areas listed (area 0 included) so the month-range reads use the primary key
     scope = sorted(infos) + [0] if town else list(area_ids)
     per_area = read.by_area(session, project_id, scope, month, figures.first_month(month))
@@ -35,14 +36,12 @@ def build(session, project_id, month, area_ids):
     monthly = read.monthly(session, project_id, scope, figures.first_month(month), month)
     p = figures.periods(month, base, monthly)
 
-    village = covered[0] if not town and len(covered) == 1 else None
     goals = targets.for_year(session, project_id, month.year,
-                             None if town or village is None else area_ids[0]) or {}
+                             None if village is None else area_ids[0]) or {}
     others = list(coverage.sections(session, project_id, month, area_ids))
     indicator_rows = (figures.indicators(p, goals) + _coverage_indicators(others, goals)
                       + [_accuracy(goals)])
-    villages = [(infos[a], per_area.get(a, {})) for a in sorted(infos, key=lambda a:
-                                                                infos[a]["code"])] if town else []
+    villages = [(infos[a], per_area.get(a, {})) for a in ordered] if town else []
     block = figures.sex_ratio(p, villages)
     return {
         "kind": "town" if town else "village", "project_id": project_id, "month": str(month),
