@@ -655,3 +655,28 @@ def village_table(villages, unassigned, total_windows):
     rows.append(document.row("total", "合计", "Town total", village_values(total_windows)))
     columns = [document.column(id, zh, en, unit) for id, zh, en, unit in VILLAGE_COLUMNS]
     return document.table("villages", "分村汇总", "By village", columns, rows)
+
+
+# ---- late records ----------------------------------------------------------------------
+
+#: flow-table rows read from stocks or means, which late records give no figure of their own
+NOT_LATE = {"population_start", "population_end", "balance_residual", "mean_population",
+            "pregnant_start", "pregnant_end"}
+
+
+def fill_late(doc, late_cells):
+    """Fill the `late` column (补报) of the count rows of A–E's flow tables in `doc` from
+    `late_cells` ({flow cell: n}: what records about earlier, already locked months added
+    since), by the same definitions as the month's figures; for the lock service."""
+    windows = tuple(FLOWS) + ("rolling_12",)
+    fake = {"flows": {w: late_cells for w in windows}, "starts": {w: {} for w in windows},
+            "ends": {w: {} for w in windows}, "mean_population": {w: None for w in windows},
+            "days": {w: None for w in windows}}
+    late = {(t["id"], r["id"]): r["values"]["month"]
+            for t in sections(fake, town=True) for r in t["rows"]
+            if "late" in r["values"] and r["id"] not in NOT_LATE}
+    for table in doc["sections"]:
+        for r in table["rows"]:
+            if (table["id"], r["id"]) in late:
+                r["values"]["late"] = late[(table["id"], r["id"])]
+    return doc

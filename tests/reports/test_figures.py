@@ -357,3 +357,22 @@ def test_window_edges():
 
 def population_start(p, window):
     return figures.population(p["starts"][window])
+
+
+def test_fill_late():
+    doc = {"sections": figures.sections(periods())}
+    # a birth of February (second child, girl, at home) and a termination at 16 weeks of
+    # January, both recorded after those months were locked
+    figures.fill_late(doc, {"birth:female:2": 1, "birth_place:home": 1,
+                            "pregnancy_ended:medical_termination": 1, "termination:14plus": 1,
+                            "termination:15plus": 1, "loss_reason:other": 1})
+    v = lambda s, r: next(x for t in doc["sections"] if t["id"] == s        # noqa: E731
+                          for x in t["rows"] if x["id"] == r)["values"]
+    assert v("B", "births")["late"] == 1 and v("B", "deaths")["late"] == 0
+    assert v("B", "births")["month"] == 4                 # the month itself unchanged
+    assert v("B", "balance_residual")["late"] is None
+    assert v("C", "order_2_female")["late"] == 1 and v("C", "born_home")["late"] == 1
+    assert v("D", "losses")["late"] == 1 and v("D", "terminations_15plus_unapproved")["late"] == 1
+    assert v("D", "pregnant_end")["late"] is None
+    assert v("E", "proc_medical_termination")["late"] == 1
+    assert "late" not in v("B", "birth_rate") and "late" not in v("E", "method_iud")
