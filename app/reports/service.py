@@ -18,7 +18,7 @@ from app.models_base import isoformat, utcnow
 from app.problems import Problem
 from app.projects.models import Area, Project
 from app.reports import build as _build
-from app.reports import document, locks, targets
+from app.reports import document, figures, locks, targets
 from app.reports.periods import Month
 from app.submissions.models import Submission
 
@@ -184,16 +184,12 @@ def quality_section(late, corrected, pending):
 
 
 def _fill_late(doc, lines):
-    """The 补报 column of rows that name the cells they add up (a row's optional "cells")."""
+    """The 补报 column of sections A–E: what the late records add to each row, by the row's
+    own definition (app.reports.figures.fill_late)."""
     by_cell = {}
     for line in lines:
         by_cell[line["cell"]] = by_cell.get(line["cell"], 0) + line["delta"]
-    for section in doc.get("sections", []):
-        if not any(c["id"] == "late" for c in section.get("columns", [])):
-            continue
-        for row in section["rows"]:
-            if row.get("cells"):
-                row["values"]["late"] = sum(by_cell.get(c, 0) for c in row["cells"])
+    figures.fill_late(doc, by_cell)
 
 
 def live(session, project_id, month, area):
