@@ -10,9 +10,10 @@ from sqlalchemy import distinct, func, select
 
 from app.reports import document as doc
 from app.reports import targets
-from app.reports.lists import (MARRIED, E, age_on, detail, events, parse_date, people,
+from app.reports.lists import (CHUNK, MARRIED, E, age_on, detail, events, parse_date, people,
                                round_of)
 from app.reports.models import ReportCell
+from app.reports.periods import Month
 
 BENEFITS = {
     "one_child_parents": ("独生子女父母奖励", "One-child parents' award"),
@@ -64,7 +65,7 @@ def _distinct(session, where, column=None):
 
 def three_checks(session, project_id, month, area_ids):
     round_id, start, end = round_of(month)
-    before = month.__class__(start.year, start.month).plus(-1)
+    before = Month(start.year, start.month).plus(-1)
     due = stock(session, project_id, area_ids, before).get("married_women_15_49", 0)
     in_round = detail("round") == round_id
 
@@ -170,9 +171,9 @@ def _returned(session, project_id, persons, last):
     """{person: [dates of moves in, deaths]} up to `last`, for persons (by the person index)."""
     out = {}
     wanted = sorted(persons)
-    for i in range(0, len(wanted), 500):
+    for i in range(0, len(wanted), CHUNK):
         for person, on in session.execute(select(E.c.person, E.c.occurred_on).where(
-                E.c.person.in_(wanted[i:i + 500]), E.c.project_id == project_id,
+                E.c.person.in_(wanted[i:i + CHUNK]), E.c.project_id == project_id,
                 E.c.kind.in_(("moved_in", "death")), E.c.occurred_on <= last)):
             out.setdefault(person, []).append(on)
     return out
@@ -181,8 +182,8 @@ def _returned(session, project_id, persons, last):
 def _with_event(session, project_id, kind, persons, where, first, last):
     """The persons among `persons` with a `kind` event dated first..last (any village)."""
     found, wanted = set(), sorted(persons)
-    for i in range(0, len(wanted), 500):
-        conds = [E.c.person.in_(wanted[i:i + 500]), E.c.project_id == project_id,
+    for i in range(0, len(wanted), CHUNK):
+        conds = [E.c.person.in_(wanted[i:i + CHUNK]), E.c.project_id == project_id,
                  E.c.kind == kind, E.c.occurred_on <= last, *where]
         if first is not None:
             conds.append(E.c.occurred_on >= first)
@@ -199,27 +200,25 @@ def migrants(session, project_id, month, area_ids):
             events(project_id, kind, area_ids, first, month.last),
             detail("migrant") == "yes")) or 0
 
+    # every move out as a migrant up to the month's end, read once (index: kind and date)
+    out = _out_migrants(session, project_id, area_ids, None, month.last)
     # certificate: women 18–49 at month end who moved out (migrant) this month / this year
-    def women_18_49(first):
-        return {p for p, _, sex, dob, _ in _out_migrants(session, project_id, area_ids, first,
-                                                          month.last)
-                if sex == "female" and (age := age_on(dob, month.last)) is not None
-                and 18 <= age <= 49}
-
     certified = []
     for first in (month.first, year_start):
-        women = women_18_49(first)
+        women = {p for p, on, sex, dob, _ in out
+                 if on is not None and on >= first and sex == "female"
+                 and (age := age_on(dob, month.last)) is not None and 18 <= age <= 49}
         held = _with_event(session, project_id, "certificate_issued", women,
                            [detail("certificate") == "marriage_childbearing"], None, month.last)
         certified.append((len(women), len(held)))
     # double check: married women 15–49 at month end away (moved out as migrants on or before
     # the month's end, not back nor dead since) / of them with results received this round
     away = {}
-    for p, on, sex, dob, marital in _out_migrants(session, project_id, area_ids, None,
-                                                  month.last):
+    for p, on, sex, dob, marital in out:
         if sex == "female" and marital in MARRIED and (a := age_on(dob, month.last)) is not None \
                 and 15 <= a <= 49:
-            away[p] = max(on, away.get(p, on)) if on else away.get(p, dt.date.min)
+            on = on or dt.date.min
+            away[p] = max(on, away.get(p, on))
     back = _returned(session, project_id, away, month.last)
     due = {p for p, left in away.items() if not any(d and d >= left for d in back.get(p, []))}
     received = _with_event(session, project_id, "double_check", due,
