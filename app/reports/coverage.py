@@ -6,7 +6,7 @@ are counted in SQL or over the few rows a query returns); F's `due` is the stock
 women 15–49 the summary cells keep (docs/reports/h-lists.md defines every row)."""
 import datetime as dt
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import case, distinct, func, select
 
 from app.reports import document as doc
 from app.reports import targets
@@ -67,27 +67,28 @@ def three_checks(session, project_id, month, area_ids):
     round_id, start, end = round_of(month)
     before = Month(start.year, start.month).plus(-1)
     due = stock(session, project_id, area_ids, before).get("married_women_15_49", 0)
-    in_round = detail("round") == round_id
+    # one pass over the round's checks (index: kind and date) gives both columns
+    this_month = E.c.occurred_on >= month.first
 
-    def done(first):
-        return _distinct(session, (events(project_id, "three_checks", area_ids, first,
-                                          month.last) & in_round))
+    def n(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-    def findings(first):
-        rows = session.execute(select(detail("iud_result"), detail("pregnancy_found"),
-                                      detail("illness_found")).where(
-            events(project_id, "three_checks", area_ids, first, month.last), in_round)).all()
-        return (sum(1 for r in rows if r[0] in ("displaced", "expelled")),
-                sum(1 for r in rows if r[1] == "yes"), sum(1 for r in rows if r[2] == "yes"))
-
-    done_month, done_round = done(max(month.first, start)), done(start)
-    f_month, f_round = findings(max(month.first, start)), findings(start)
+    iud = detail("iud_result").in_(("displaced", "expelled"))
+    pregnancy, illness = detail("pregnancy_found") == "yes", detail("illness_found") == "yes"
+    got = session.execute(select(
+        func.count(distinct(case((this_month, E.c.person)))), func.count(distinct(E.c.person)),
+        n(this_month & iud), n(iud), n(this_month & pregnancy), n(pregnancy),
+        n(this_month & illness), n(illness)).where(
+        events(project_id, "three_checks", area_ids, start, month.last),
+        detail("round") == round_id)).one()
+    done_month, done_round = int(got[0]), int(got[1])
+    f_month, f_round = [int(x) for x in got[2::2]], [int(x) for x in got[3::2]]
     columns = [MONTH, doc.column("round", f"本轮累计（{round_id}）", f"Round to date ({round_id})")]
     rows = [
         doc.row("due", "应查（本轮初已婚育龄妇女15–49岁）",
                 "Due (married women 15–49 at the round's start)", {"month": None, "round": due}),
         doc.row("done", "实查人数", "Women checked", {"month": done_month, "round": done_round}),
-        doc.row("coverage", "三查覆盖率", "Three-checks coverage",
+        doc.row("three_checks_coverage", "三查覆盖率", "Three-checks coverage",
                 {"month": None, "round": percent(done_round, due)}, unit="percent"),
         doc.row("finding_iud", "查环：脱落或移位", "IUD displaced or expelled",
                 {"month": f_month[0], "round": f_round[0]}),
@@ -133,7 +134,7 @@ def prepregnancy(session, project_id, month, area_ids):
                 {"month": plan_month, "ytd": plan_ytd}),
         doc.row("planning_checked", "其中已做孕前优生健康检查", "Of whom checked this year",
                 {"month": both_month, "ytd": both_ytd}),
-        doc.row("coverage", "孕前优生健康检查覆盖率", "Pre-pregnancy check-up coverage",
+        doc.row("prepregnancy_coverage", "孕前优生健康检查覆盖率", "Pre-pregnancy check-up coverage",
                 {"month": percent(both_month, plan_month), "ytd": percent(both_ytd, plan_ytd)},
                 unit="percent"),
         doc.row("checked", "检查夫妇数", "Couples checked", {"month": checks_month,
@@ -157,7 +158,10 @@ def _out_migrants(session, project_id, area_ids, first, last):
     rows = session.execute(select(E.c.person, E.c.occurred_on, E.c.details).where(
         events(project_id, "moved_out", area_ids, first, last), detail("migrant") == "yes",
         E.c.person.is_not(None))).all()
-    register = people(session, project_id, [r.person for r in rows])
+    # the register only for moves whose details lack them (recorded before they were kept)
+    register = people(session, project_id, [
+        r.person for r in rows if not all((r.details or {}).get(k)
+                                          for k in ("sex", "dob", "marital_status"))])
     out = []
     for person, on, details in rows:
         d, known = details or {}, register.get(person, {})
@@ -254,30 +258,30 @@ def migrants(session, project_id, month, area_ids):
 
 def rewards(session, project_id, month, area_ids):
     year_start = dt.date(month.year, 1, 1)
-    rows = session.execute(select(E.c.occurred_on, E.c.person, E.c.household,
-                                  detail("benefit"), E.c.details).where(
-        events(project_id, "reward_paid", area_ids, year_start, month.last))).all()
     area_id = area_ids[0] if area_ids is not None and len(area_ids) == 1 else None
     wanted = targets.for_year(session, project_id, month.year, area_id) or {}
     due = {k.split(".", 1)[1]: v for k, v in wanted.items() if k.startswith("rewards_due.")}
+    # per benefit, one aggregate over the year's payments (index: kind and date); amounts in
+    # fen, each payment rounded to a fen as the cells do
+    this_month = E.c.occurred_on >= month.first
+    fen = func.coalesce(func.round(E.c.details["amount"].as_float() * 100), 0)
+    benefit = func.coalesce(detail("benefit"), "other")
     by = {}
-    for on, person, household, benefit, details in rows:
-        b = by.setdefault(benefit or "other", {"month": 0, "ytd": 0, "fen_month": 0,
-                                               "fen_ytd": 0, "payees": set()})
-        amount = (details or {}).get("amount")
-        fen = round(amount * 100) if isinstance(amount, (int, float)) else 0
-        b["ytd"] += 1
-        b["fen_ytd"] += fen
-        b["payees"].add(person or household)
-        if on >= month.first:
-            b["month"] += 1
-            b["fen_month"] += fen
+    for b, n_month, n_ytd, fen_month, fen_ytd, payees in session.execute(select(
+            benefit, func.sum(case((this_month, 1), else_=0)), func.count(),
+            func.sum(case((this_month, fen), else_=0)), func.sum(fen),
+            func.count(distinct(func.coalesce(E.c.person, E.c.household)))).where(
+            events(project_id, "reward_paid", area_ids, year_start, month.last))
+            .group_by(benefit)):
+        by[b or "other"] = {"month": int(n_month or 0), "ytd": int(n_ytd),
+                            "fen_month": int(fen_month or 0), "fen_ytd": int(fen_ytd or 0),
+                            "payees": int(payees)}
     out = []
     order = list(BENEFITS)
     for benefit in sorted(set(by) | set(due), key=lambda b: (
             order.index(b) if b in order else len(order), b)):
         b = by.get(benefit, {"month": 0, "ytd": 0, "fen_month": 0, "fen_ytd": 0,
-                             "payees": set()})
+                             "payees": 0})
         zh, en = BENEFITS.get(benefit, (benefit, benefit))
         n_due = due.get(benefit)
         out += [
@@ -286,12 +290,19 @@ def rewards(session, project_id, month, area_ids):
             doc.row(f"amount:{benefit}", f"{zh}：金额（元）", f"{en}: amount (yuan)",
                     {"month": b["fen_month"] / 100, "ytd": b["fen_ytd"] / 100}, unit="yuan"),
             doc.row(f"payees:{benefit}", f"{zh}：兑现对象", f"{en}: beneficiaries paid",
-                    {"month": None, "ytd": len(b["payees"])}),
+                    {"month": None, "ytd": b["payees"]}),
             doc.row(f"due:{benefit}", f"{zh}：应兑现对象", f"{en}: beneficiaries due",
                     {"month": None, "ytd": n_due}),
             doc.row(f"rate:{benefit}", f"{zh}：兑现率", f"{en}: paid rate",
-                    {"month": None, "ytd": percent(len(b["payees"]), n_due)}, unit="percent"),
+                    {"month": None, "ytd": percent(b["payees"], n_due)}, unit="percent"),
         ]
+    # all benefits with a due set: their payees over their due (the rewards_paid_rate target)
+    with_due = [b for b in due if due[b]]
+    out.append(doc.row("rewards_paid_rate", "奖励扶助兑现率（有应兑现数的项目合计）",
+                       "Rewards paid rate (benefits with a number due)",
+                       {"month": None, "ytd": percent(
+                           sum(by.get(b, {}).get("payees", 0) for b in with_due),
+                           sum(due[b] for b in with_due))}, unit="percent"))
     return doc.table("I", "奖励扶助", "Rewards", [MONTH, YTD], out, note={
         "zh": "应兑现对象为本年目标 rewards_due.{项目}（镇上录入）；未录入时兑现率为“—”。",
         "en": "Beneficiaries due are the year's targets rewards_due.{benefit} (entered by the "

@@ -182,7 +182,7 @@ def pregnancies_ended(session, project_id, month, area_ids, places=None):
             "outcome": _text(OUTCOMES, d.get("outcome")),
             "reason": _text(REASONS, d.get("reason")) if d.get("outcome") not in DELIVERIES
             else "", "reason_other": d.get("reason_other") or "",
-            "weeks": weeks, "weeks_14plus": _text(YES_NO, "yes" if (weeks or 0) >= 14 else "no"),
+            "weeks": weeks, "weeks_14plus": "" if weeks is None else "yes" if weeks >= 14 else "no",
             "approval_no": d.get("approval_no") or "",
             "approval_missing": _text(YES_NO, "yes" if missing else "no"),
             "facility": d.get("facility") or "", "instance_id": r.instance_id}, unit="text"))
@@ -240,22 +240,27 @@ def newborn_deaths_outside_hospital(session, project_id, month, area_ids, places
          doc.column("instance_id", "提交编号", "Submission", "text")], out)
 
 
-def _overdue(session, project_id, month, area_ids):
+def _overdue_where(project_id, month, area_ids):
     """Reported pregnancies (reported by month end) whose LMP + 308 days is on or before the
     month's last day and that have no pregnancy_ended dated on or before it."""
     latest_lmp = (month.last - dt.timedelta(days=EDD_DAYS + OVERDUE_DAYS)).isoformat()
     ended = E.alias("ended")
     lmp = detail("lmp")
+    return [events(project_id, "pregnancy_reported", area_ids, None, month.last),
+            lmp != "", lmp <= latest_lmp, E.c.pregnancy.is_not(None),
+            ~exists().where(ended.c.pregnancy == E.c.pregnancy,
+                            ended.c.kind == "pregnancy_ended",
+                            ended.c.project_id == project_id,
+                            ended.c.occurred_on <= month.last)]
+
+
+def _overdue(session, project_id, month, area_ids):
+    lmp = detail("lmp")
     return session.execute(
         select(E.c.id, E.c.occurred_on, E.c.area_id, E.c.person, E.c.pregnancy, lmp.label("lmp"),
                detail("reported_by").label("reported_by"), Submission.instance_id)
         .join(Submission, Submission.id == E.c.submission_id)
-        .where(events(project_id, "pregnancy_reported", area_ids, None, month.last),
-               lmp != "", lmp <= latest_lmp, E.c.pregnancy.is_not(None),
-               ~exists().where(ended.c.pregnancy == E.c.pregnancy,
-                               ended.c.kind == "pregnancy_ended",
-                               ended.c.project_id == project_id,
-                               ended.c.occurred_on <= month.last))
+        .where(*_overdue_where(project_id, month, area_ids))
         .order_by(lmp, E.c.id)).all()
 
 
@@ -432,8 +437,9 @@ def alerts(session, project_id, month, area_ids):
     for r in _newborn_deaths(session, project_id, month, area_ids):
         if (r.details or {}).get("checked") != "yes":
             bump("newborn_death_unchecked", r.area_id)
-    for r in _overdue(session, project_id, month, area_ids):
-        bump("overdue_pregnancies", r.area_id)
+    for area_id, n in session.execute(select(E.c.area_id, func.count()).where(
+            *_overdue_where(project_id, month, area_ids)).group_by(E.c.area_id)):
+        counts[("overdue_pregnancies", area_id)] = n
     order = list(ALERTS)
     out = []
     for (alert, area_id), n in sorted(counts.items(), key=lambda kv: (

@@ -24,16 +24,16 @@ def test_sections_are_f_g_h_i_with_both_languages(november, db):
 def test_three_checks_of_the_round(november, db):
     d = report(db, [november["dongwan"]])
     f = {r: (find(d, "F", r, "month"), find(d, "F", r, "round")) for r in (
-        "due", "done", "coverage", "finding_iud", "finding_pregnancy", "finding_illness")}
+        "due", "done", "three_checks_coverage", "finding_iud", "finding_pregnancy", "finding_illness")}
     assert f == {"due": (None, 5),                  # 6 before records, -1 in March
                  "done": (2, 2),                    # Chen Hong, Zhang Li (twice); Liu Mei in H1
-                 "coverage": (None, 40.0),          # 2 / 5
+                 "three_checks_coverage": (None, 40.0),     # 2 / 5
                  "finding_iud": (1, 1),             # Zhang Li's IUD expelled
                  "finding_pregnancy": (1, 1),
                  "finding_illness": (1, 2)}         # Chen Hong (Nov), Zhang Li (Sep)
     town = report(db, None)
     assert (find(town, "F", "due", "round"), find(town, "F", "done", "round"),
-            find(town, "F", "coverage", "round")) == (6, 3, 50.0)   # + Zhao Yan in xishan
+            find(town, "F", "three_checks_coverage", "round")) == (6, 3, 50.0)   # + Zhao Yan in xishan
     xishan = report(db, [november["xishan"]])
     assert (find(xishan, "F", "done", "month"), find(xishan, "F", "done", "round")) == (0, 1)
     # the first half: Liu Mei's check of May, no cells at the end of December 2025 but 6
@@ -45,16 +45,16 @@ def test_three_checks_of_the_round(november, db):
 def test_prepregnancy_checks_of_the_year(november, db):
     d = report(db, [november["dongwan"]])
     g = {r: (find(d, "G", r, "month"), find(d, "G", r, "ytd")) for r in (
-        "planning", "planning_checked", "coverage", "checked", "live_births",
+        "planning", "planning_checked", "prepregnancy_coverage", "checked", "live_births",
         "checked_per_birth")}
     assert g == {"planning": (2, 3),                # Zhang Li, Liu Mei in Nov; Sun Min in Feb
                  "planning_checked": (1, 2),        # Zhang Li, Sun Min (Liu Mei's is of 2025)
-                 "coverage": (50.0, 66.67),
+                 "prepregnancy_coverage": (50.0, 66.67),
                  "checked": (1, 2),                 # Zhang Li (3 Nov); Sun Min (10 Sep)
                  "live_births": (2, 4),             # twins 3 Nov, twins 28 Oct
                  "checked_per_birth": (50.0, 50.0)}
     xishan = report(db, [november["xishan"]])
-    assert find(xishan, "G", "coverage", "ytd") is None       # no one planning: no rate
+    assert find(xishan, "G", "prepregnancy_coverage", "ytd") is None       # no one planning: no rate
 
 
 def test_migrants_certificates_and_double_checks(november, db):
@@ -80,7 +80,7 @@ def test_rewards_paid_against_due(november, db):
     d = report(db, [november["dongwan"]])
     rows = [r["id"] for r in d["sections"][3]["rows"]]
     assert rows == [f"{k}:{b}" for b in ("one_child_parents", "rural_pension")
-                    for k in ("paid", "amount", "payees", "due", "rate")]
+                    for k in ("paid", "amount", "payees", "due", "rate")] + ["rewards_paid_rate"]
     i = {r: (find(d, "I", r, "month"), find(d, "I", r, "ytd")) for r in rows}
     assert i == {
         "paid:one_child_parents": (1, 1), "amount:one_child_parents": (1200.0, 1200.0),
@@ -89,7 +89,8 @@ def test_rewards_paid_against_due(november, db):
         "paid:rural_pension": (1, 3),                       # 18 Nov; 18 Oct, 18 Mar
         "amount:rural_pension": (85.5, 256.5),              # December 2025's is last year
         "payees:rural_pension": (None, 2),                  # Li Xiuying, Wang Jianguo
-        "due:rural_pension": (None, None), "rate:rural_pension": (None, None)}
+        "due:rural_pension": (None, None), "rate:rural_pension": (None, None),
+        "rewards_paid_rate": (None, None)}                 # no number due is set
 
 
 def test_rewards_due_is_the_years_target(november, db):
@@ -101,3 +102,5 @@ def test_rewards_due_is_the_years_target(november, db):
     # targets.for_year (h-locks) reads the target; its stub returns none: no rate, "—"
     assert find(d, "I", "due:rural_pension", "ytd") == due
     assert find(d, "I", "rate:rural_pension", "ytd") == (50.0 if due == 4 else None)
+    # only rural_pension has a number due: 2 paid of 4
+    assert find(d, "I", "rewards_paid_rate", "ytd") == (50.0 if due == 4 else None)
