@@ -6,7 +6,7 @@ are counted in SQL or over the few rows a query returns); F's `due` is the stock
 women 15–49 the summary cells keep (docs/reports/h-lists.md defines every row)."""
 import datetime as dt
 
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import case, distinct, func, or_, select
 
 from app.reports import document as doc
 from app.reports import targets
@@ -153,21 +153,20 @@ def prepregnancy(session, project_id, month, area_ids):
 # --- H migrants ------------------------------------------------------------------------------
 
 def _out_migrants(session, project_id, area_ids, first, last):
-    """Moves out (migrant=yes) dated first..last: [(person, date, sex, dob, marital)] with
-    sex, dob and marital status from the event's details, else from the register."""
-    rows = session.execute(select(E.c.person, E.c.occurred_on, E.c.details).where(
+    """Moves out (migrant=yes) of women dated first..last: [(person, date, sex, dob, marital)]
+    with sex, dob and marital status from the event's details, else from the register (moves
+    recorded before the details kept them). Men are left out in SQL."""
+    sex, dob, marital = detail("sex"), detail("dob"), detail("marital_status")
+    rows = session.execute(select(E.c.person, E.c.occurred_on, sex, dob, marital).where(
         events(project_id, "moved_out", area_ids, first, last), detail("migrant") == "yes",
-        E.c.person.is_not(None))).all()
-    # the register only for moves whose details lack them (recorded before they were kept)
-    register = people(session, project_id, [
-        r.person for r in rows if not all((r.details or {}).get(k)
-                                          for k in ("sex", "dob", "marital_status"))])
+        E.c.person.is_not(None), or_(sex == "female", sex.is_(None), sex == ""))).all()
+    register = people(session, project_id, [r[0] for r in rows if not (r[2] and r[3] and r[4])])
     out = []
-    for person, on, details in rows:
-        d, known = details or {}, register.get(person, {})
-        out.append((person, on, d.get("sex") or known.get("sex") or "",
-                    parse_date(d.get("dob") or known.get("dob")),
-                    d.get("marital_status") or known.get("marital_status") or ""))
+    for person, on, d_sex, d_dob, d_marital in rows:
+        known = register.get(person, {})
+        out.append((person, on, d_sex or known.get("sex") or "",
+                    parse_date(d_dob or known.get("dob")),
+                    d_marital or known.get("marital_status") or ""))
     return out
 
 
