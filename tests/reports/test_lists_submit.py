@@ -103,7 +103,8 @@ def november(db, send):
     dongwan, xishan = area(db, "dongwan"), area(db, "xishan")
     # F: married women 15–49 at the round's start (the stock at the end of June 2026) as the
     # summary cells hold it: dongwan 6 before any record - 1 in 2026-03 = 5; xishan 1; a change
-    # in 2026-08 is after the round's start.
+    # in 2026-08 is after the round's start. (The submissions below change that stock only
+    # after June, so the cells app.reports.cells keeps from them leave these figures alone.)
     for area_id, month, n in ((dongwan, "0000-00", 6), (dongwan, "2026-03", -1),
                               (dongwan, "2026-08", -1), (xishan, "0000-00", 1)):
         db.session.add(ReportCell(project_id=1, area_id=area_id, month=month,
@@ -131,12 +132,12 @@ def november(db, send):
     send("prepregnancy_check_risk")
     send("prepregnancy_check_risk", {"woman": LIU_MEI, "check_date": "2025-12-01"})
     # H: out-migrants: Chen Hong 15 Aug with a certificate (her register row says moved out);
-    # Zhou Fang 10 Mar, He Jing 10 Nov (back 18 Nov), Sun Wei (a man) 5 Nov, Li Xiuying (55)
+    # Zhou Fang 10 Jul, He Jing 10 Nov (back 18 Nov), Sun Wei (a man) 5 Nov, Li Xiuying (55)
     # 1 Apr with a certificate. In: Huang Li 2 Nov (a new person), He Jing 18 Nov.
     send("migrant_moving_out", keep=True)
     send("migrant_moving_out", {"person_id": ZHOU_FANG, "person": ZHOU_FANG, "full_name": "周芳",
                                 "dob": "1995-03-02", "id_number": "610425199503021027",
-                                "move_date": "2026-03-10",
+                                "move_date": "2026-07-10",
                                 **NO_CERTIFICATE})
     send("migrant_leaving_without_household")
     send("migrant_moving_out", {"person_id": SUN_WEI, "person": SUN_WEI, "full_name": "孙伟",
