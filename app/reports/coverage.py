@@ -10,8 +10,8 @@ from sqlalchemy import case, distinct, func, or_, select
 
 from app.reports import document as doc
 from app.reports import targets
-from app.reports.lists import (CHUNK, MARRIED, E, age_on, detail, events, parse_date, people,
-                               round_of)
+from app.reports.lists import (CHUNK, MARRIED, E, age_on, detail, events, of_kind, parse_date,
+                               people, round_of)
 from app.reports.models import ReportCell
 from app.reports.periods import Month
 
@@ -176,8 +176,8 @@ def _returned(session, project_id, persons, last):
     wanted = sorted(persons)
     for i in range(0, len(wanted), CHUNK):
         for person, on in session.execute(select(E.c.person, E.c.occurred_on).where(
-                E.c.person.in_(wanted[i:i + CHUNK]), E.c.project_id == project_id,
-                E.c.kind.in_(("moved_in", "death")), E.c.occurred_on <= last)):
+                E.c.person.in_(wanted[i:i + CHUNK]),
+                of_kind(E, project_id, ("moved_in", "death")), E.c.occurred_on <= last)):
             out.setdefault(person, []).append(on)
     return out
 
@@ -186,8 +186,8 @@ def _with_event(session, project_id, kind, persons, where, first, last):
     """The persons among `persons` with a `kind` event dated first..last (any village)."""
     found, wanted = set(), sorted(persons)
     for i in range(0, len(wanted), CHUNK):
-        conds = [E.c.person.in_(wanted[i:i + CHUNK]), E.c.project_id == project_id,
-                 E.c.kind == kind, E.c.occurred_on <= last, *where]
+        conds = [E.c.person.in_(wanted[i:i + CHUNK]), of_kind(E, project_id, kind),
+                 E.c.occurred_on <= last, *where]
         if first is not None:
             conds.append(E.c.occurred_on >= first)
         found.update(p for (p,) in session.execute(select(E.c.person).where(*conds)))

@@ -75,6 +75,16 @@ def events(project_id, kind, area_ids=None, start=None, end=None):
     return and_(*conds)
 
 
+def of_kind(table, project_id, kinds):
+    """`table` rows of the project and kind(s), written so that no index can serve them: in a
+    lookup by person or pregnancy, the planner must probe that index (SQLite, without
+    statistics, prefers the index with more equalities and would walk the kind's dates once
+    per woman)."""
+    kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
+    return and_(func.coalesce(table.c.project_id, 0) == project_id,
+                func.coalesce(table.c.kind, "").in_(kinds))
+
+
 def round_of(month):
     """(round id 'YYYY-H1'/'YYYY-H2', its first day, its last day) of the round holding month."""
     if month.month <= 6:
@@ -182,14 +192,16 @@ def pregnancies_ended(session, project_id, month, area_ids, places=None):
             "outcome": _text(OUTCOMES, d.get("outcome")),
             "reason": _text(REASONS, d.get("reason")) if d.get("outcome") not in DELIVERIES
             else "", "reason_other": d.get("reason_other") or "",
-            "weeks": weeks, "weeks_14plus": "" if weeks is None else "yes" if weeks >= 14 else "no",
+            "weeks": weeks,
+            "weeks_14plus": "" if weeks is None else "yes" if weeks >= 14 else "no",
             "approval_no": d.get("approval_no") or "",
             "approval_missing": _text(YES_NO, "yes" if missing else "no"),
             "facility": d.get("facility") or "", "instance_id": r.instance_id}, unit="text"))
     return doc.table(
         "pregnancies_ended", "孕情结束名单", "Pregnancies ended",
         [doc.column("no", "序号", "No.", "count"), doc.column("woman", "姓名", "Woman", "text"),
-         doc.column("village", "村", "Village", "text"), doc.column("date", "结束日期", "Ended on", "date"),
+         doc.column("village", "村", "Village", "text"),
+         doc.column("date", "结束日期", "Ended on", "date"),
          coded("outcome", "结局", "Outcome", OUTCOMES),
          coded("reason", "原因", "Reason", REASONS),
          doc.column("reason_other", "其他原因", "Other reason", "text"),
@@ -249,8 +261,7 @@ def _overdue_where(project_id, month, area_ids):
     return [events(project_id, "pregnancy_reported", area_ids, None, month.last),
             lmp != "", lmp <= latest_lmp, E.c.pregnancy.is_not(None),
             ~exists().where(ended.c.pregnancy == E.c.pregnancy,
-                            ended.c.kind == "pregnancy_ended",
-                            ended.c.project_id == project_id,
+                            of_kind(ended, project_id, "pregnancy_ended"),
                             ended.c.occurred_on <= month.last)]
 
 
@@ -301,8 +312,8 @@ def checked_in_round(project_id, month, person_column):
     month's end, for the person in `person_column` (any village)."""
     round_id, start, _ = round_of(month)
     c = E.alias("checked")
-    return exists().where(c.c.person == person_column, c.c.kind == "three_checks",
-                          c.c.project_id == project_id, c.c.occurred_on >= start,
+    return exists().where(c.c.person == person_column,
+                          of_kind(c, project_id, "three_checks"), c.c.occurred_on >= start,
                           c.c.occurred_on <= month.last,
                           c.c.details["round"].as_string() == round_id)
 
@@ -362,8 +373,9 @@ def _planning_without_check(session, project_id, month, area_ids):
     and no prepregnancy_check of theirs in that time (any village): the latest plan of each."""
     start = dt.date(month.year, 1, 1)
     c = E.alias("check")
-    checked = exists().where(c.c.person == E.c.person, c.c.kind == "prepregnancy_check",
-                             c.c.project_id == project_id, c.c.occurred_on >= start,
+    checked = exists().where(c.c.person == E.c.person,
+                             of_kind(c, project_id, "prepregnancy_check"),
+                             c.c.occurred_on >= start,
                              c.c.occurred_on <= month.last)
     return session.execute(
         select(E.c.id, E.c.occurred_on, E.c.area_id, E.c.person,

@@ -24,7 +24,8 @@ def test_sections_are_f_g_h_i_with_both_languages(november, db):
 def test_three_checks_of_the_round(november, db):
     d = report(db, [november["dongwan"]])
     f = {r: (find(d, "F", r, "month"), find(d, "F", r, "round")) for r in (
-        "due", "done", "three_checks_coverage", "finding_iud", "finding_pregnancy", "finding_illness")}
+        "due", "done", "three_checks_coverage", "finding_iud", "finding_pregnancy",
+        "finding_illness")}
     assert f == {"due": (None, 5),                  # 6 before records, -1 in March
                  "done": (2, 2),                    # Chen Hong, Zhang Li (twice); Liu Mei in H1
                  "three_checks_coverage": (None, 40.0),     # 2 / 5
@@ -33,7 +34,7 @@ def test_three_checks_of_the_round(november, db):
                  "finding_illness": (1, 2)}         # Chen Hong (Nov), Zhang Li (Sep)
     town = report(db, None)
     assert (find(town, "F", "due", "round"), find(town, "F", "done", "round"),
-            find(town, "F", "three_checks_coverage", "round")) == (6, 3, 50.0)   # + Zhao Yan in xishan
+            find(town, "F", "three_checks_coverage", "round")) == (6, 3, 50.0)  # + Zhao Yan
     xishan = report(db, [november["xishan"]])
     assert (find(xishan, "F", "done", "month"), find(xishan, "F", "done", "round")) == (0, 1)
     # the first half: Liu Mei's check of May, no cells at the end of December 2025 but 6
@@ -54,7 +55,7 @@ def test_prepregnancy_checks_of_the_year(november, db):
                  "live_births": (2, 4),             # twins 3 Nov, twins 28 Oct
                  "checked_per_birth": (50.0, 50.0)}
     xishan = report(db, [november["xishan"]])
-    assert find(xishan, "G", "prepregnancy_coverage", "ytd") is None       # no one planning: no rate
+    assert find(xishan, "G", "prepregnancy_coverage", "ytd") is None    # no one planning
 
 
 def test_migrants_certificates_and_double_checks(november, db):

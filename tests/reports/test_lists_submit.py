@@ -141,7 +141,8 @@ def november(db, send):
                                 **NO_CERTIFICATE})
     send("migrant_leaving_without_household")
     send("migrant_moving_out", {"person_id": SUN_WEI, "person": SUN_WEI, "full_name": "孙伟",
-                                "sex": "male", "dob": "1990-07-07", "id_number": "610425199007071017",
+                                "sex": "male", "dob": "1990-07-07",
+                                "id_number": "610425199007071017",
                                 "contraception": None,
                                 "move_date": "2026-11-05",
                                 **NO_CERTIFICATE})
