@@ -111,7 +111,7 @@ def test_village_report(db, cells):
     assert doc["village"] == {"code": "dongwan", "zh": "东湾村", "en": "Dongwan"}
     assert doc["villages"] == [doc["village"]]
     assert doc["village_table"] is None and doc["lock"]["state"] == "open"
-    assert [t["id"] for t in doc["sections"]] == ["A", "B", "C", "D", "E", "J"]
+    assert [t["id"] for t in doc["sections"]] == ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J"]
     assert find(doc, "A", "population", "start") == 102
     assert find(doc, "A", "population", "end") == 103
     assert find(doc, "A", "women_15_49", "end") == 20
