@@ -9,10 +9,9 @@ import datetime as dt
 from sqlalchemy import case, distinct, func, or_, select
 
 from app.reports import document as doc
-from app.reports import targets
+from app.reports import read, targets
 from app.reports.lists import (CHUNK, MARRIED, E, age_on, detail, events, of_kind, parse_date,
                                people, round_of)
-from app.reports.models import ReportCell
 from app.reports.periods import Month
 
 BENEFITS = {
@@ -39,20 +38,8 @@ def percent(part, whole):
 
 
 def stock(session, project_id, area_ids, month):
-    """{cell: n} of the stock cells at the end of `month` (a Month; BEFORE included): through
-    app.reports.read once it is there, else the same sum read here."""
-    try:
-        from app.reports import read
-        return read.stock(session, project_id, area_ids, month)
-    except (ImportError, AttributeError):
-        pass
-    t = ReportCell.__table__
-    # cells keep events with no village under area 0, so a list of ids reads as it is
-    conds = [t.c.project_id == project_id, t.c.month <= str(month)]
-    if area_ids is not None:
-        conds.append(t.c.area_id.in_(list(area_ids)))
-    return {cell: int(n) for cell, n in session.execute(
-        select(t.c.cell, func.sum(t.c.n)).where(*conds).group_by(t.c.cell))}
+    """{cell: n} of the stock cells at the end of `month` (a Month; BEFORE included)."""
+    return read.stock(session, project_id, area_ids, month)
 
 
 def _distinct(session, where, column=None):
