@@ -8,6 +8,8 @@ processing step (`record_received`, after the register merge), a review decision
 (`resync`), the rebuild (app.register.rebuild) and the migration that brought older databases
 up to date.
 An edit replaces the old version's events with the new one's; a held edit removes them.
+The monthly summary cells (app.reports.cells) move with the rows, in the same transaction:
+what `insert_rows` writes is added to them, what `remove` deletes is taken off.
 """
 import datetime as dt
 import logging
@@ -22,11 +24,15 @@ from app.events.kinds import KINDS
 from app.events.models import LifeEvent
 from app.models_base import utcnow
 from app.projects.models import Area
+from app.reports import cells as report_cells
 
 log = logging.getLogger(__name__)
 
 T = LifeEvent.__table__
-_DELETE = delete(T).where(T.c.submission_id == bindparam("s"))
+_DELETE = DriverStatement(delete(T).where(T.c.submission_id == bindparam("s")))
+#: what the cells need of the rows `remove` deletes
+_COUNTED = DriverStatement(select(T.c.project_id, T.c.kind, T.c.occurred_on, T.c.area_id,
+                                  T.c.details).where(T.c.submission_id == bindparam("s")))
 #: what a row holds besides its id (rebuild compares and copies these)
 COLUMNS = ("project_id", "submission_id", "submission_def_id", "form_id", "kind", "occurred_on",
            "area_id", "person", "other_person", "household", "pregnancy", "details", "position",
@@ -48,15 +54,19 @@ def _insert_of(count):
     return found
 
 
-def insert_rows(session, rows):
+def insert_rows(session, rows, cells=True):
     """Insert life_events rows: one statement per CHUNK rows, on the driver's cursor like
     intake's other statements (app.driver_sql): an executemany through SQLAlchemy's execution
-    path cost intake 0.58 ms of CPU for two events on PostgreSQL (docs/performance.md)."""
+    path cost intake 0.58 ms of CPU for two events on PostgreSQL (docs/performance.md); and
+    add them to the report cells (cells=False only where report_cells does not exist yet:
+    migration 0010)."""
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start:start + CHUNK]
         statement, names = _insert_of(len(chunk))
         statement.run(session, {name: row[c] for row, row_names in zip(chunk, names)
                                 for name, c in row_names})
+    if cells and rows:
+        report_cells.apply(session, rows, +1)
 
 
 def counted(in_register, review_state, deleted_at):
@@ -118,20 +128,27 @@ def villages(session, project_id):
                                 .where(Area.project_id == project_id)).all())
 
 
-def write(session, project_id, submission_id, def_id, form_id, root, version, area_id):
-    """Derive the events of one submission version and insert them. Returns how many."""
+def write(session, project_id, submission_id, def_id, form_id, root, version, area_id,
+          cells=True):
+    """Derive the events of one submission version and insert them (and, with `cells`, add
+    them to the report cells). Returns how many."""
     events = derive(form_id, root, version)
     if not events:
         return 0
     codes = villages(session, project_id) if any(e.village for e in events) else {}
     rows = event_rows(events, project_id, submission_id, def_id, form_id, area_id, codes,
                       utcnow())
-    insert_rows(session, rows)
+    insert_rows(session, rows, cells)
     return len(rows)
 
 
 def remove(session, submission_id):
-    session.connection().execute(_DELETE, {"s": submission_id})
+    """Delete a submission's events and take them off the report cells."""
+    found = _COUNTED.rows(session, {"s": submission_id})
+    if not found:
+        return
+    _DELETE.run(session, {"s": submission_id})
+    report_cells.apply(session, found, -1)
 
 
 def record_received(session, received):
