@@ -42,6 +42,8 @@ NOT_LOSSES = ("live_birth", "stillbirth")
 MARRIED = ("first_marriage", "remarried")
 #: three-checks IUD results that are a finding
 IUD_FINDINGS = ("displaced", "expelled")
+#: kinds whose details describe the person they add to or take from the register
+PEOPLE = frozenset(("birth", "registered", "moved_in", "death", "moved_out", "newborn_death"))
 #: contraception values that are no method
 NO_METHOD = ("", "none")
 UNKNOWN = "unknown"
@@ -190,12 +192,13 @@ def _cells(kind, day, details):
     month = month_key(day)
     d = details
     out = []
-    sex = _choice(d, "sex", SEXES)
-    female = sex == "female"
-    dob = _date(d.get("dob"))
-    married = female and _text(d, "marital_status") in MARRIED
-    method = _token(d, "contraception", default="")
-    has_method = has_method_of(d, "contraception")
+    if kind in PEOPLE:
+        sex = _choice(d, "sex", SEXES)
+        female = sex == "female"
+        dob = _date(d.get("dob"))
+        married = female and _text(d, "marital_status") in MARRIED
+        method = _token(d, "contraception", default="")
+        has_method = method not in NO_METHOD
 
     def window(cell, dob, day, sign):
         out.extend((m, cell, n) for m, n in _window(dob, day, sign))
@@ -331,19 +334,21 @@ def totals(rows, sign=1):
 
 #: distinct cells per upsert statement (a submission gives a few dozen at most)
 CHUNK = 64
-_UPSERTS = {}            # number of cells -> DriverStatement
+_UPSERTS = {}            # number of cells -> (DriverStatement, its parameter names in order)
 
 
 def _upsert_of(count):
     """INSERT … ON CONFLICT DO UPDATE of `count` cells (SQLite and PostgreSQL both take this
-    text), compiled once per count and dialect."""
+    text), compiled once per count and dialect, with its parameter names, cell by cell."""
     found = _UPSERTS.get(count)
     if found is None:
+        names = [name for i in range(count) for name in
+                 (f"p{i}", f"a{i}", f"m{i}", f"c{i}", f"n{i}")]
         values = ", ".join(f"(:p{i}, :a{i}, :m{i}, :c{i}, :n{i})" for i in range(count))
-        found = _UPSERTS[count] = DriverStatement(text(
+        found = _UPSERTS[count] = (DriverStatement(text(
             f"INSERT INTO report_cells (project_id, area_id, month, cell, n) VALUES {values}"
             " ON CONFLICT (project_id, area_id, month, cell)"
-            " DO UPDATE SET n = report_cells.n + excluded.n"))
+            " DO UPDATE SET n = report_cells.n + excluded.n")), names)
     return found
 
 
@@ -352,18 +357,26 @@ def _upsert(session, found):
     items = sorted(found.items())
     for start in range(0, len(items), CHUNK):
         chunk = items[start:start + CHUNK]
-        params = {}
-        for i, ((project_id, area_id, month, cell), n) in enumerate(chunk):
-            params.update({f"p{i}": project_id, f"a{i}": area_id, f"m{i}": month,
-                           f"c{i}": cell, f"n{i}": n})
-        _upsert_of(len(chunk)).run(session, params)
+        statement, names = _upsert_of(len(chunk))
+        statement.run(session, dict(zip(names, [v for key, n in chunk for v in (*key, n)])))
 
 
 def apply(session, rows, sign):
-    """Add (sign=+1) or subtract (-1) the contributions of life_events rows (mappings with
-    project_id, kind, occurred_on, area_id, details) to report_cells, in the session's
-    transaction: one multi-row upsert for up to CHUNK distinct cells."""
+    """Add (sign=+1) or subtract (-1) the contributions of life_events rows (mappings or
+    named rows with project_id, kind, occurred_on, area_id, details) to report_cells, in the
+    session's transaction: one multi-row upsert for up to CHUNK distinct cells."""
     found = totals(rows, sign)
+    if found:
+        _upsert(session, found)
+
+
+def change(session, added, removed):
+    """Add the rows `added` and subtract the rows `removed` in one upsert (an edit's new and
+    old events: the cells they share cancel and are not written)."""
+    found = totals(added, 1)
+    for key, n in totals(removed, -1).items():
+        found[key] = found.get(key, 0) + n
+    found = {k: n for k, n in found.items() if n}
     if found:
         _upsert(session, found)
 

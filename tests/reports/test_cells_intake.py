@@ -218,6 +218,15 @@ def test_apply_adds_and_subtracts_and_rebuild_replaces(db):
     db.session.commit()
     assert stored(db) == {(0, "2026-05", "birth:male:2"): 1, (0, "2026-05", "pop:male"): 1,
                           (0, "2026-05", "birth_place:home"): 1}
+    # an edit's old and new events settle in one upsert; what they share cancels
+    cells.change(db.session, rows[1:], rows[:1])
+    db.session.commit()
+    assert stored(db) == {(0, "2026-05", "birth:male:2"): 1, (0, "2026-05", "pop:male"): 1,
+                          (0, "2026-05", "birth_place:clinic"): 1}
+    cells.change(db.session, rows[:1], rows[1:])
+    db.session.commit()
+    assert stored(db) == {(0, "2026-05", "birth:male:2"): 1, (0, "2026-05", "pop:male"): 1,
+                          (0, "2026-05", "birth_place:home"): 1}
     # cells at zero stay as rows; they are the same as none
     assert db.session.scalar(select(ReportCell.n).where(
         ReportCell.cell == "birth_place:clinic")) == 0
