@@ -56,6 +56,8 @@ MAX_FEN = 10 ** 15
 # -- reading a row's odd values --------------------------------------------------------------
 
 def _field(row, name):
+    if isinstance(row, dict):        # the common case, ahead of the slower ABC check
+        return row.get(name)
     if isinstance(row, Mapping):
         return row.get(name)
     return getattr(row, name, None)
@@ -76,6 +78,8 @@ def _date(value):
 
 
 def _details(value):
+    if isinstance(value, dict):
+        return value
     if isinstance(value, Mapping):
         return value
     if isinstance(value, (str, bytes)):
