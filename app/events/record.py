@@ -31,8 +31,9 @@ log = logging.getLogger(__name__)
 T = LifeEvent.__table__
 _DELETE = DriverStatement(delete(T).where(T.c.submission_id == bindparam("s")))
 #: what the cells need of the rows `remove` deletes
-_COUNTED = DriverStatement(select(T.c.project_id, T.c.kind, T.c.occurred_on, T.c.area_id,
-                                  T.c.details).where(T.c.submission_id == bindparam("s")))
+_COUNTED = DriverStatement(select(T.c.project_id, T.c.submission_id, T.c.kind, T.c.occurred_on,
+                                  T.c.area_id, T.c.person, T.c.details)
+                           .where(T.c.submission_id == bindparam("s")))
 #: what a row holds besides its id (rebuild compares and copies these)
 COLUMNS = ("project_id", "submission_id", "submission_def_id", "form_id", "kind", "occurred_on",
            "area_id", "person", "other_person", "household", "pregnancy", "details", "position",

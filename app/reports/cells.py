@@ -42,6 +42,8 @@ NOT_LOSSES = ("live_birth", "stillbirth")
 MARRIED = ("first_marriage", "remarried")
 #: three-checks IUD results that are a finding
 IUD_FINDINGS = ("displaced", "expelled")
+#: kinds that change a couple's status
+COUPLES = ("marriage", "divorce")
 #: kinds whose details describe the person they add to or take from the register
 PEOPLE = frozenset(("birth", "registered", "moved_in", "death", "moved_out", "newborn_death"))
 #: contraception values that are no method
@@ -191,8 +193,10 @@ def _window(dob, day, sign):
     return out
 
 
-def _cells(kind, day, details):
-    """(month, cell, n) of one event; `day` its date (None: unknown)."""
+def _cells(kind, day, details, couple_stock=True):
+    """(month, cell, n) of one event; `day` its date (None: unknown). couple_stock=False: a
+    marriage or divorce whose woman moved in on the same submission, whose move in (with the
+    status she has after it) already counts her."""
     month = month_key(day)
     d = details
     out = []
@@ -253,8 +257,9 @@ def _cells(kind, day, details):
             window("women_15_49", born, day, -1)
     elif kind in ("marriage", "divorce"):
         out.append((month, kind, 1))
-        window("married_women_15_49", _date(d.get("woman_dob")), day,
-               1 if kind == "marriage" else -1)
+        if couple_stock:
+            window("married_women_15_49", _date(d.get("woman_dob")), day,
+                   1 if kind == "marriage" else -1)
     elif kind in ("pregnancy_confirmed", "ultrasound", "pregnancy_planned"):
         out.append((month, kind, 1))
     elif kind == "pregnancy_reported":
@@ -307,28 +312,45 @@ def _cells(kind, day, details):
     return out
 
 
-def contributions(row):
+def contributions(row, arrivals=()):
     """[(area_id, month, cell, n)] one life_events row gives (SPEC.md, docs/reports/h-cells.md).
     `row`: a mapping or an object with kind, occurred_on (date, ISO text or None), area_id
-    (None: 0) and details (a dict, or JSON text). Pure and deterministic; an odd value reads
-    as unknown, never an error."""
+    (None: 0) and details (a dict, or JSON text), and for a marriage or divorce its
+    submission_id. `arrivals`: (submission id, person) of the moved_in events among the rows
+    (`arrivals(rows)`): a bride who moves in on the visit that records her marriage is counted
+    married by her move in, not twice. Pure and deterministic; an odd value reads as unknown,
+    never an error."""
     kind = _field(row, "kind")
     if not isinstance(kind, str):
         return []
     area_id = _field(row, "area_id")
     area_id = area_id if isinstance(area_id, int) and not isinstance(area_id, bool) else 0
     day = _date(_field(row, "occurred_on"))
+    details = _details(_field(row, "details"))
+    couple_stock = True
+    if arrivals and kind in COUPLES:
+        woman = details.get("woman")
+        couple_stock = not (isinstance(woman, str) and woman
+                            and (_field(row, "submission_id"), woman) in arrivals)
     return [(area_id, month, cell, n)
-            for month, cell, n in _cells(kind, day, _details(_field(row, "details")))]
+            for month, cell, n in _cells(kind, day, details, couple_stock)]
+
+
+def arrivals(rows):
+    """{(submission id, person)} of the moved_in rows among `rows`."""
+    return {(_field(r, "submission_id"), _field(r, "person")) for r in rows
+            if _field(r, "kind") == "moved_in" and _field(r, "person")}
 
 
 def totals(rows, sign=1):
-    """{(project_id, area_id, month, cell): n} of rows (each with a project_id), zeros left
-    out."""
+    """{(project_id, area_id, month, cell): n} of rows (each with a project_id; whole
+    submissions, as record.py writes and removes them), zeros left out."""
+    rows = list(rows)
+    moved_in = arrivals(rows)
     found = {}
     for row in rows:
         project_id = _field(row, "project_id")
-        for area_id, month, cell, n in contributions(row):
+        for area_id, month, cell, n in contributions(row, moved_in):
             key = (project_id, area_id, month, cell)
             found[key] = found.get(key, 0) + sign * n
     return {k: n for k, n in found.items() if n}
@@ -391,13 +413,18 @@ def _event_totals(session, project_id=None, batch=10_000):
     """What the life events give, read a batch at a time."""
     from app.events.models import LifeEvent   # noqa: PLC0415 - events build on reports' cells
     T = LifeEvent.__table__
-    query = select(T.c.project_id, T.c.kind, T.c.occurred_on, T.c.area_id, T.c.details)
+    query = select(T.c.project_id, T.c.submission_id, T.c.kind, T.c.occurred_on, T.c.area_id,
+                   T.c.details)
+    moved_in = select(T.c.submission_id, T.c.person).where(T.c.kind == "moved_in",
+                                                            T.c.person.is_not(None))
     if project_id is not None:
         query = query.where(T.c.project_id == project_id)
+        moved_in = moved_in.where(T.c.project_id == project_id)
+    moved_in = {(r.submission_id, r.person) for r in session.execute(moved_in)}
     found = {}
     result = session.execute(query.execution_options(yield_per=batch))
     for row in result:
-        for area_id, month, cell, n in contributions(row):
+        for area_id, month, cell, n in contributions(row, moved_in):
             key = (row.project_id, area_id, month, cell)
             found[key] = found.get(key, 0) + n
     return {k: n for k, n in found.items() if n}

@@ -326,3 +326,32 @@ def test_odd_rows_never_raise_and_give_well_formed_cells():
     for odd in ODD:
         assert isinstance(cells.contributions(odd if isinstance(odd, dict) else {"kind": odd}),
                           list)
+
+
+def test_a_bride_moving_in_on_the_visit_of_her_marriage_is_counted_once():
+    def visit(*events, sid=5):
+        rows = [{"project_id": 1, "submission_id": sid, "kind": kind, "person": person,
+                 "occurred_on": D(2025, 5, 5), "area_id": 2, "details": details}
+                for kind, person, details in events]
+        return {k[2:]: n for k, n in cells.totals(rows).items()
+                if k[3] == "married_women_15_49"}
+    bride = {"sex": "female", "dob": "2002-02-13", "marital_status": "first_marriage"}
+    marriage = ("marriage", "husband", {"woman": "w", "woman_dob": "2002-02-13"})
+    # she comes married: her move in counts her, the marriage not again
+    assert visit(("moved_in", "w", bride), marriage) == {
+        ("2025-05", "married_women_15_49"): 1, ("2052-02", "married_women_15_49"): -1}
+    # she marries and leaves: in and out the same month, nothing stays
+    assert visit(("moved_out", "w", bride), marriage) == {}
+    # a marriage of two who live here; a move in of someone else on the same visit
+    assert visit(marriage, ("moved_in", "x", bride)) == {
+        ("2025-05", "married_women_15_49"): 2, ("2052-02", "married_women_15_49"): -2}
+    # divorced and moved in: the divorce took her out of another village's stock, not this one's
+    divorced = {**bride, "marital_status": "divorced"}
+    assert visit(("moved_in", "w", divorced),
+                 ("divorce", "husband", {"woman": "w", "woman_dob": "2002-02-13"})) == {}
+    # the same two rows on different submissions: each counts
+    rows = [{"project_id": 1, "submission_id": 1, "kind": "moved_in", "person": "w",
+             "occurred_on": D(2025, 5, 5), "area_id": 2, "details": bride},
+            {"project_id": 1, "submission_id": 2, "kind": "marriage", "person": "h",
+             "occurred_on": D(2025, 5, 5), "area_id": 2, "details": marriage[2]}]
+    assert cells.totals(rows)[(1, 2, "2025-05", "married_women_15_49")] == 2

@@ -261,3 +261,27 @@ def test_a_registered_person_counts_from_intake(cells_form, collect, db, monkeyp
                          (dongwan, "2011-12", "pop:female"): 1,
                          (dongwan, "2026-12", "women_15_49"): 1,
                          (dongwan, "2061-12", "women_15_49"): -1}
+
+
+def test_a_bride_moving_in_is_counted_once_through_edits_and_rebuilds(cells_form, collect, db):
+    """The rule that looks at a submission's other rows holds when they are written, removed
+    by an edit, and recomputed by a rebuild."""
+    def visit(a):
+        woman = a.get("person")
+        yield Event("moved_in", a.date("event_date"), person=woman, details={
+            "sex": "female", "dob": "2002-02-13", "marital_status": "first_marriage",
+            "migrant": "no"})
+        yield Event("marriage", a.date("event_date"), person=str(uuid.uuid4()),
+                    other_person=woman, details={"woman": woman, "woman_dob": "2002-02-13"})
+    derive.DERIVERS[FORM_ID] = visit
+    first = new_instance_id()
+    assert collect.submit(probe(first, event_date="2025-05-05")).status_code == 201
+    dongwan = area(db, "dongwan")
+    assert agree(db)[(dongwan, "2025-05", "married_women_15_49")] == 1
+    assert collect.submit(probe(deprecated_id=first, event_date="2025-06-06")).status_code == 201
+    found = agree(db)
+    assert found[(dongwan, "2025-06", "married_women_15_49")] == 1
+    assert (dongwan, "2025-05", "married_women_15_49") not in found
+    assert cells.rebuild(db.session) == len(found)
+    db.session.commit()
+    assert stored(db) == found
