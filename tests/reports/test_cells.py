@@ -34,7 +34,8 @@ def flows(rows):
 
 @pytest.mark.parametrize("sex, order, cell", [
     ("male", 1, "birth:male:1"), ("female", 2, "birth:female:2"), ("female", "3", "birth:female:3"),
-    ("male", 4, "birth:male:4"), ("male", 7, "birth:male:4"), ("female", "", "birth:female:unknown"),
+    ("male", 4, "birth:male:4"), ("male", 7, "birth:male:4"),
+    ("female", "", "birth:female:unknown"),
     ("female", 0, "birth:female:unknown"), ("", 1, "birth:unknown:1"),
     ("girl", None, "birth:unknown:unknown"), ("male", 2.0, "birth:male:2"),
     ("male", 2.5, "birth:male:unknown"), ("male", True, "birth:male:unknown")])

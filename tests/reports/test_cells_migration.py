@@ -39,7 +39,8 @@ def snapshot(session):
         ReportCell.n).where(ReportCell.n != 0)))
 
 
-def test_upgrade_to_0013_fills_the_cells_from_the_events(empty_database_url, tmp_path):  # noqa: F811
+def test_upgrade_to_0013_fills_the_cells_from_the_events(
+        empty_database_url, tmp_path):  # noqa: F811
     app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url, "SECRET_KEY": "x",
                       "DATA_DIR": str(tmp_path / "data"), "INSTANCE_DIR": str(tmp_path),
                       "PUBLIC_URL": "", "TESTING": True})
