@@ -306,12 +306,13 @@ def rebuild_command(check_only):
             db.session.commit()
     click.echo(f"{report.events} changes replayed, {report.entities} entities.")
     click.echo(f"{report.life_events} life events derived from the counted submissions.")
+    click.echo(f"{report.cells} report cells {'checked' if check_only else 'recomputed'}.")
     if check_only:
         for line in report.differences[:50]:
             click.echo(f"  {line}")
         if report.differences:
             raise click.ClickException(f"{len(report.differences)} differences from the live "
-                                       "register and its life events.")
+                                       "register, its life events and report cells.")
         click.echo("No difference from the live register.")
 
 
