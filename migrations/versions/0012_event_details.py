@@ -56,13 +56,11 @@ def rederive(connection):
                 " WHERE project_id = :p GROUP BY submission_id"), {"p": project_id}).all())
             connection.execute(sa.text("DELETE FROM life_events WHERE project_id = :p"),
                                {"p": project_id})
-            count = rebuild.derive_life_events(session, project_id)
+            count = rebuild.derive_life_events(session, project_id, cells=False)
             session.flush()
             _restore_times(connection, project_id, first)
             log.info("project %s: %s life events derived again", project_id, count)
-        # a write path that keeps report cells may have added some: the next revision fills
-        # them from the events, once
-        connection.execute(sa.text("DELETE FROM report_cells"))
+        # the next revision fills the report cells from these events, once
         session.flush()
     finally:
         session.close()

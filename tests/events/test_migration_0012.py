@@ -129,6 +129,7 @@ def test_upgrade_to_0012_derives_the_events_again_with_registrations_and_details
         assert by_kind["contraception_procedure"]["previous_method"] == "iud"
         assert by_kind["newborn_death"]["sex"] == "male"
         assert rebuild.check(s, 1).differences == []
-        assert s.scalar(text("SELECT COUNT(*) FROM report_cells")) == 0
+        # 0013 fills the cells from these events; the check above compared them too
+        assert s.scalar(text("SELECT COUNT(*) FROM report_cells")) > 0
         s.remove()
         _db.engine.dispose()
