@@ -80,11 +80,13 @@ def trend(chart, lang="zh", chart_id="chart-trend"):
     series = [s for s in (chart or {}).get("series") or [] if s.get("values")][:len(STYLES)]
     if not months or not series:
         return None
-    left, right, top, bottom = 40, 10, 14 + 16 * ((len(series) + 1) // 2), 30
+    left, right, top, bottom = 40, 16, 14 + 16 * ((len(series) + 1) // 2), 30
     height = top + 150 + bottom
     plot_w, plot_h = WIDTH - left - right, 150
     numbers = [v for s in series for v in s["values"] if isinstance(v, (int, float))]
     y_max = _nice_max(max(numbers, default=0))
+    if all((s.get("unit") or "count") == "count" for s in series) and y_max % 4:
+        y_max = max(4, -(-int(y_max) // 4) * 4)      # whole numbers on the four grid lines
     step = plot_w / max(1, len(months) - 1) if len(months) > 1 else 0
 
     def x_at(i):
@@ -192,7 +194,7 @@ def srb(document, lang="zh", chart_id="chart-srb"):
         y = top + row_h * n + row_h / 2
         body.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{_e(name)}</text>')
         births = f"{s.get('boys', 0)}/{s.get('girls', 0)}"
-        if s.get("ratio") is None:
+        if s.get("ratio") is None or s.get("flag") == "few":
             body.append(f'<text x="{left + 4}" y="{y + 4:.1f}" font-size="11" fill="{MUTED}">'
                         f'{_e(text.label("flag_few", lang))} ({_e(births)})</text>')
             described.append(f"{name}: {text.label('flag_few', lang)}")

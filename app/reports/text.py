@@ -66,7 +66,7 @@ LABELS = {
     "no_alerts": ("本月无提示事项。", "No alerts this month."),
     "sections": ("报表", "Tables"),
     "lists": ("名单", "Lists"),
-    "no_rows": ("无", "None"),
+    "no_rows": ("（无）", "(none)"),
     "amendments": ("锁定后的修正", "Amendments since the lock"),
     "late_records": ("补报（以前月份的迟到记录）", "Late records (about earlier months)"),
     "no_amendments": ("无修正。", "No amendments."),
@@ -118,7 +118,7 @@ def note(table, lang="zh"):
 
 
 #: the unit's sign after a number; counts and text have none
-SIGNS = {"permille": "‰", "percent": "%", "yuan": ("元", " yuan"), "weeks": ("周", " wk")}
+SIGNS = {"permille": "‰", "percent": "%", "yuan": ("元", "yuan"), "weeks": ("周", "wk")}
 
 
 def sign(unit, lang="zh"):
@@ -149,7 +149,10 @@ def value(v, unit="count", lang="zh", with_sign=False):
             out = f"{v:.2f}"
         else:
             out = f"{v:,.2f}"
-        return out + (sign(unit, lang) if with_sign else "")
+        if not with_sign:
+            return out
+        found = sign(unit, lang)
+        return out + (" " if found.isascii() and found.isalpha() else "") + found
     return str(v)
 
 

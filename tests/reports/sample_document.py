@@ -108,7 +108,7 @@ def lists():
 
 def document(kind="village", state="locked"):
     village = VILLAGES[0] if kind == "village" else None
-    month_srb = d.srb(4, 2, 200.0, None, None, "few")
+    month_srb = d.srb(4, 2, None, None, None, "few")
     lock = ({"state": "locked", "version": 2, "locked_at": "2025-04-01T16:00:00Z",
              "locked_by": "supervisor"} if state == "locked" else
             {"state": "open", "version": None, "locked_at": None, "locked_by": None})
