@@ -9,10 +9,13 @@ says what it shows to a screen reader (role="img", <title> and a <desc> that sta
 numbers). Colours come with dash patterns and markers, so lines are told apart in
 black-and-white print too. Plain module, no Flask.
 
-Series come from the document: `document["charts"]["trend"] = {"months": ["2024-04", ...],
-"series": [{"id", "zh", "en", "unit", "values": [number|None, ...]}]}` (h-figures fills it;
-absent, no trend chart); the sex ratio from `document["sex_ratio"]`; coverage from the
-indicators whose unit is percent (year to date, else this month) and their targets.
+Series come from the document: `document["charts"]["trend"]` as h-figures fills it,
+{"months": ["2024-04", ...], "births": [...], "deaths": [...], "population": [...]} (a
+number or None per month), or in the general form {"months", "series": [{"id", "zh", "en",
+"unit", "values"}]}; births and deaths share one chart, the population (month end) has its
+own axis that does not start at zero. The sex ratio comes from `document["sex_ratio"]`,
+coverage from the indicators whose unit is percent (the value each is judged on) and their
+targets.
 """
 from html import escape
 
@@ -74,30 +77,60 @@ def _marker(shape, x, y, colour):
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>'
 
 
-def trend(chart, lang="zh", chart_id="chart-trend"):
-    """Lines of monthly values (up to four series), or None when there is nothing to draw."""
+#: h-figures' trend series: which chart each goes on, its names and unit
+TREND_SERIES = {"births": ("flows", "出生", "Births", "count"),
+                "deaths": ("flows", "死亡", "Deaths", "count"),
+                "population": ("population", "期末人口", "Population at month end", "count")}
+
+
+def trend_series(chart, which="flows"):
+    """The series of one trend chart in the general form: `which` 'flows' (births, deaths
+    and any general series) or 'population'."""
+    chart = chart or {}
+    out = [s for s in chart.get("series") or [] if which == "flows"]
+    for key, (group, zh, en, unit) in TREND_SERIES.items():
+        if group == which and isinstance(chart.get(key), list):
+            out.append({"id": key, "zh": zh, "en": en, "unit": unit, "values": chart[key]})
+    return [s for s in out if any(isinstance(v, (int, float)) for v in s.get("values") or [])]
+
+
+def trend(chart, lang="zh", chart_id="chart-trend", which="flows"):
+    """Lines of monthly values (up to four series), or None when there is nothing to draw.
+    The population's axis spans its own range (it moves by a few in thousands); counts of
+    events start at zero."""
     months = list((chart or {}).get("months") or [])
-    series = [s for s in (chart or {}).get("series") or [] if s.get("values")][:len(STYLES)]
+    series = trend_series(chart, which)[:len(STYLES)]
     if not months or not series:
         return None
     left, right, top, bottom = 40, 16, 14 + 16 * ((len(series) + 1) // 2), 30
     height = top + 150 + bottom
     plot_w, plot_h = WIDTH - left - right, 150
     numbers = [v for s in series for v in s["values"] if isinstance(v, (int, float))]
-    y_max = _nice_max(max(numbers, default=0))
-    if all((s.get("unit") or "count") == "count" for s in series) and y_max % 4:
-        y_max = max(4, -(-int(y_max) // 4) * 4)      # whole numbers on the four grid lines
-    step = plot_w / max(1, len(months) - 1) if len(months) > 1 else 0
+    y_min = 0
+    if which == "population":
+        low, high = min(numbers), max(numbers)
+        step = max(1, -(-int(high - low) // 4) or 1)
+        y_min = max(0, int(low) - int(low) % step - step)
+        y_max = y_min + step * (-(-int(high - y_min) // step) or 1)
+        if (y_max - y_min) % 4:
+            y_max = y_min + 4 * -(-(y_max - y_min) // 4)
+    else:
+        y_max = _nice_max(max(numbers, default=0))
+        if all((s.get("unit") or "count") == "count" for s in series) and y_max % 4:
+            y_max = max(4, -(-int(y_max) // 4) * 4)      # whole numbers on the grid lines
+    left = max(left, 14 + 7 * len(_num(y_max)))
+    plot_w = WIDTH - left - right
+    x_step = plot_w / max(1, len(months) - 1) if len(months) > 1 else 0
 
     def x_at(i):
-        return left + (i * step if len(months) > 1 else plot_w / 2)
+        return left + (i * x_step if len(months) > 1 else plot_w / 2)
 
     def y_at(v):
-        return top + plot_h - (v / y_max) * plot_h
+        return top + plot_h - ((v - y_min) / ((y_max - y_min) or 1)) * plot_h
 
     body = []
     for k in range(5):                       # grid lines and the y axis' numbers
-        v = y_max * k / 4
+        v = y_min + (y_max - y_min) * k / 4
         y = y_at(v)
         body.append(f'<line x1="{left}" x2="{WIDTH - right}" y1="{y:.1f}" y2="{y:.1f}" '
                     f'stroke="{GRID}" stroke-width="1"/>')
@@ -143,6 +176,8 @@ def trend(chart, lang="zh", chart_id="chart-trend"):
     names = [text.name(s, lang) for s in series]
     title = ("Monthly trend: " + ", ".join(names) if lang == "en"
              else "按月趋势：" + "、".join(names))
+    if y_min:
+        described.insert(0, "纵轴不从零开始" if lang != "en" else "The axis does not start at 0")
     return _svg(chart_id, height, title, "; ".join(described) + ".", body)
 
 
@@ -152,7 +187,7 @@ def _srb_rows(document, lang):
     found = document.get("sex_ratio") or {}
     rows = []
     if document.get("kind") == "village":
-        for window in ("month", "rolling_12", "year"):
+        for window in text.WINDOWS:
             if found.get(window):
                 rows.append((text.label("window_" + window, lang), found[window]))
     else:
@@ -160,7 +195,8 @@ def _srb_rows(document, lang):
             rows.append((text.label("town", lang), found["rolling_12"]))
         for v in found.get("villages") or []:
             if v.get("rolling_12"):
-                rows.append((text.village_name(document, v.get("village"), lang),
+                rows.append((text.name(v, lang) or
+                             text.village_name(document, v.get("village"), lang),
                              v["rolling_12"]))
     return rows
 
@@ -225,8 +261,7 @@ def _coverage_rows(document):
     for i in document.get("indicators") or []:
         if i.get("unit") != "percent":
             continue
-        values = i.get("values") or {}
-        found = values.get("ytd") if values.get("ytd") is not None else values.get("month")
+        found = text.headline(i)
         if found is None and i.get("target") is None:
             continue
         rows.append((i, found))
@@ -276,17 +311,19 @@ def coverage(document, lang="zh", chart_id="chart-coverage"):
                          f"{text.value(target, 'percent', lang, with_sign=True)}, "
                          f"{text.met(met, lang)}")
     title = "覆盖率与目标" if lang != "en" else "Coverage against target"
-    desc = ("条形为本年累计（无则本月），黑色竖线为目标。" if lang != "en" else
-            "Bars show the year to date (else this month); the black mark is the target. ")
+    desc = ("条形为各指标据以考核的数值，黑色竖线为目标。" if lang != "en" else
+            "Bars show the value each indicator is judged on; the black mark is the target. ")
     return _svg(chart_id, height, title, desc + "; ".join(described) + ".", body)
 
 
 def render(document, lang="zh"):
     """The charts a document has data for: [{"id", "title", "svg"}] in page order."""
     out = []
+    found = (document.get("charts") or {}).get("trend")
     for chart_id, make, zh, en in (
-            ("chart-trend", lambda: trend((document.get("charts") or {}).get("trend"), lang),
-             "按月趋势", "Monthly trend"),
+            ("chart-trend", lambda: trend(found, lang), "按月趋势", "Monthly trend"),
+            ("chart-population", lambda: trend(found, lang, "chart-population", "population"),
+             "期末人口", "Population"),
             ("chart-srb", lambda: srb(document, lang), "出生性别比", "Sex ratio at birth"),
             ("chart-coverage", lambda: coverage(document, lang), "覆盖率与目标",
              "Coverage against target")):

@@ -33,20 +33,29 @@ LABELS = {
     "indicators": ("指标", "Indicators"),
     "indicator": ("指标", "Indicator"),
     "target": ("目标", "Target"),
+    "value": ("数值", "Value"),
     "met": ("是否达标", "Met"),
     "met_yes": ("达标", "met"),
     "met_no": ("未达标", "not met"),
     "met_none": ("无法判断", "not computable"),
     "period_month": ("本月", "This month"),
     "period_ytd": ("本年累计", "Year to date"),
+    "period_ytd_annualised": ("本年累计（年化）", "Year to date, annualised"),
     "period_stat_ytd": ("统计年度累计", "Statistical year to date"),
+    "period_rolling_12": ("近12个月", "Rolling 12 months"),
     "period_last_year": ("去年同期", "Same period last year"),
+    "period_start": ("期初", "Start of month"),
+    "period_end": ("期末", "End of month"),
+    "period_round": ("本轮", "This round"),
+    "period_rate": ("率", "Rate"),
+    "village_table": ("分村汇总", "By village"),
     "basis_col": ("口径", "Basis"),
     "sex_ratio": ("出生性别比", "Sex ratio at birth"),
     "window": ("时段", "Window"),
     "window_month": ("本月", "This month"),
     "window_rolling_12": ("近12个月", "Rolling 12 months"),
-    "window_year": ("统计年度", "Statistical year"),
+    "window_year": ("本年累计", "Year to date"),
+    "window_stat_year": ("统计年度累计", "Statistical year to date"),
     "boys": ("男", "Boys"),
     "girls": ("女", "Girls"),
     "births": ("出生数", "Births"),
@@ -177,7 +186,61 @@ def change(found, lang="zh"):
     return label("change_" + found, lang) if found in ("late", "corrected", "removed") else found
 
 
-PERIODS = ("month", "ytd", "stat_ytd", "last_year")
+#: the indicators' periods in the order their columns print
+PERIODS = ("month", "ytd", "ytd_annualised", "stat_ytd", "rolling_12", "last_year", "start",
+           "end", "round", "rate")
+
+
+def indicator_periods(document):
+    """The periods any indicator has a value for, in PERIODS' order (others after, sorted)."""
+    found = {p for i in document.get("indicators") or [] for p in (i.get("values") or {})}
+    return [p for p in PERIODS if p in found] + sorted(found - set(PERIODS))
+
+
+def period_label(period, lang="zh"):
+    return label("period_" + period, lang) if "period_" + period in LABELS else period
+
+
+def judged_on(indicator):
+    """The period an indicator is judged on against its target (its basis' period), or None."""
+    basis = indicator.get("basis")
+    return basis.get("period") if isinstance(basis, dict) else None
+
+
+def headline(indicator):
+    """The value an indicator is judged on: its basis' period, else the year to date, else
+    this month, else the first it has."""
+    values = indicator.get("values") or {}
+    for period in (judged_on(indicator), "ytd", "month"):
+        if period and values.get(period) is not None:
+            return values[period]
+    return next((v for v in values.values() if v is not None), None)
+
+
+def basis_name(indicator, lang="zh"):
+    basis = indicator.get("basis")
+    if isinstance(basis, dict):
+        return name(basis, lang) or period_label(basis.get("period") or "", lang)
+    return str(basis or "")
+
+
+def header_cells(table, lang="zh", listed=False):
+    """A table's column headers: lists print their columns only (the first names the row);
+    tables of figures put the row's label first."""
+    columns = table.get("columns") or []
+    head = [] if listed else [label("item", lang)]
+    return head + [column_label(c, lang) for c in columns]
+
+
+def body_cells(table, lang="zh", listed=False):
+    """A table's rows as printed text, the row's label first unless a list."""
+    columns = table.get("columns") or []
+    out = []
+    for r in table.get("rows") or []:
+        first = [] if listed else [row_label(r, columns, lang)]
+        out.append(first + [value(r["values"].get(c["id"]), cell_unit(r, c), lang)
+                            for c in columns])
+    return out
 
 
 def title(document, lang="zh"):
@@ -271,15 +334,12 @@ def numeric(column):
     return column.get("unit") not in ("text", "date")
 
 
-def _table_text(table, lang, is_list=False):
+def _table_text(table, lang, listed=False):
     columns = table.get("columns") or []
-    header = [label("serial" if is_list else "item", lang)] + [column_label(c, lang)
-                                                                for c in columns]
-    rows = [[row_label(r, columns, lang)] + [value(r["values"].get(c["id"]), cell_unit(r, c),
-                                                   lang) for c in columns]
-            for r in table.get("rows") or []]
-    aligned = [False] + [numeric(c) for c in columns]
-    heading = name(table, lang) if is_list else f"{table.get('id', '')} {name(table, lang)}"
+    header = header_cells(table, lang, listed)
+    rows = body_cells(table, lang, listed)
+    aligned = ([] if listed else [False]) + [numeric(c) for c in columns]
+    heading = name(table, lang) if listed else f"{table.get('id', '')} {name(table, lang)}"
     out = [heading.strip(),
            grid(header, rows, aligned) if rows else label("no_rows", lang)]
     if note(table, lang):
@@ -287,19 +347,37 @@ def _table_text(table, lang, is_list=False):
     return "\n".join(out)
 
 
-def _indicators_text(document, lang):
-    header = [label("indicator", lang)] + [label("period_" + p, lang) for p in PERIODS] + [
-        label("target", lang), label("met", lang)]
+def indicator_rows(document, lang="zh"):
+    """The indicator sheet as rows of text: name (unit), the value it is judged on, that
+    value's basis, target, met, then a value per period of indicator_periods (every face
+    prints these columns; the first five are what a meeting reads)."""
+    periods = indicator_periods(document)
     rows = []
     for i in document.get("indicators") or []:
         unit = i.get("unit") or "count"
+        values = i.get("values") or {}
         rows.append([f"{name(i, lang)} ({sign(unit, lang)})" if sign(unit, lang) else
-                     name(i, lang)] +
-                    [value(i["values"].get(p), unit, lang) if p in i["values"] else ""
-                     for p in PERIODS] +
-                    [value(i.get("target"), unit, lang), met(i.get("met"), lang)])
+                     name(i, lang), value(headline(i), unit, lang), basis_name(i, lang),
+                     value(i.get("target"), unit, lang), met(i.get("met"), lang)] +
+                    [value(values.get(p), unit, lang) if p in values else "" for p in periods])
+    return rows
+
+
+def indicator_header(document, lang="zh"):
+    return ([label("indicator", lang), label("value", lang), label("basis_col", lang),
+             label("target", lang), label("met", lang)] +
+            [period_label(p, lang) for p in indicator_periods(document)])
+
+
+def _indicators_text(document, lang):
+    periods = indicator_periods(document)
     return "\n".join([label("indicators", lang),
-                      grid(header, rows, [False] + [True] * 5 + [False])])
+                      grid(indicator_header(document, lang), indicator_rows(document, lang),
+                           [False, True, False, True, False] + [True] * len(periods))])
+
+
+#: the sex ratio's windows in print order
+WINDOWS = ("month", "rolling_12", "year", "stat_year")
 
 
 def srb_rows(document, lang="zh"):
@@ -308,15 +386,15 @@ def srb_rows(document, lang="zh"):
     found = document.get("sex_ratio") or {}
     out = []
     where = name(document.get("village"), lang) or label("town", lang)
-    for window in ("month", "rolling_12", "year"):
+    for window in WINDOWS:
         if found.get(window):
             out.append((where, window, found[window]))
     if document.get("kind") != "village":
         for v in found.get("villages") or []:
             for window in ("month", "rolling_12"):
                 if v.get(window):
-                    out.append((village_name(document, v.get("village"), lang), window,
-                                v[window]))
+                    out.append((name(v, lang) or village_name(document, v.get("village"), lang),
+                                window, v[window]))
     return out
 
 
@@ -384,8 +462,10 @@ def render(document, lang="zh"):
     srb_text = _srb_text(document, lang)
     if srb_text:
         blocks.append(srb_text)
+    if document.get("village_table"):
+        blocks.append(_table_text(document["village_table"], lang))
     blocks += [_table_text(t, lang) for t in document.get("sections") or []]
-    blocks += [_table_text(t, lang, is_list=True) for t in document.get("lists") or []]
+    blocks += [_table_text(t, lang, listed=True) for t in document.get("lists") or []]
     blocks += [_amendments_text(document, "amendments", lang),
                _amendments_text(document, "late_records", lang)]
     return "\n\n".join(blocks) + "\n"

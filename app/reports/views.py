@@ -174,7 +174,7 @@ def render_page(document, lang="zh", printing=False, links=None):
         t=text.label, name=lambda item: text.name(item, lang),
         value=lambda v, unit="count", sign=False: text.value(v, unit, lang, sign),
         text=text, charts=charts.render(document, lang), links=links or {},
-        print_style=style, periods=text.PERIODS,
+        print_style=style, zip=zip,
         css=url_for("reports_html.static", filename="reports.css"))
     return body, ([digest] if digest else [])
 

@@ -29,13 +29,16 @@ def write(document, target, lang="zh"):
     _cover(book.active, document, lang, names)
     if document.get("indicators"):
         _indicators(_sheet(book, text.label("indicators", lang), names), document, lang)
+    if document.get("village_table"):
+        _table(_sheet(book, text.label("village_table", lang), names),
+               document["village_table"], lang)
     if text.srb_rows(document, lang):
         _sex_ratio(_sheet(book, text.label("sex_ratio", lang), names), document, lang)
     for section in document.get("sections") or []:
         sheet = _sheet(book, f"{section.get('id', '')} {text.name(section, lang)}", names)
         _table(sheet, section, lang)
     for table in document.get("lists") or []:
-        _table(_sheet(book, text.name(table, lang), names), table, lang, is_list=True)
+        _table(_sheet(book, text.name(table, lang), names), table, lang, listed=True)
     for key in ("amendments", "late_records"):
         _amendments(_sheet(book, text.label("sheet_" + key, lang), names), document, key, lang)
     book.save(target)
@@ -130,14 +133,17 @@ def _cover(sheet, document, lang, names):
     sheet.column_dimensions["B"].width = 60
 
 
-def _table(sheet, table, lang, is_list=False):
+def _table(sheet, table, lang, listed=False):
+    """A table of figures (a label per row, then its values) or a name list (its columns
+    only: the list numbers its rows itself)."""
     columns = table.get("columns") or []
-    _header(sheet, 1, [text.label("serial" if is_list else "item", lang)] +
-            [text.column_label(c, lang) for c in columns])
+    _header(sheet, 1, text.header_cells(table, lang, listed))
+    first = 1 if listed else 2
     row = 2
     for r in table.get("rows") or []:
-        sheet.cell(row=row, column=1, value=text.row_label(r, columns, lang))
-        for col, c in enumerate(columns, start=2):
+        if not listed:
+            sheet.cell(row=row, column=1, value=text.row_label(r, columns, lang))
+        for col, c in enumerate(columns, start=first):
             _put(sheet, row, col, r["values"].get(c["id"]), text.cell_unit(r, c))
         row += 1
     if not table.get("rows"):
@@ -149,20 +155,21 @@ def _table(sheet, table, lang, is_list=False):
 
 
 def _indicators(sheet, document, lang):
-    _header(sheet, 1, [text.label("indicator", lang), text.label("unit", lang)] +
-            [text.label("period_" + p, lang) for p in text.PERIODS] +
-            [text.label("target", lang), text.label("met", lang), text.label("basis_col", lang)])
+    """Name, unit, the value judged, its basis, target, met, then every period's value."""
+    periods = text.indicator_periods(document)
+    header = text.indicator_header(document, lang)
+    _header(sheet, 1, header[:1] + [text.label("unit", lang)] + header[1:])
     for row, i in enumerate(document.get("indicators") or [], start=2):
         unit = i.get("unit") or "count"
+        values = i.get("values") or {}
         sheet.cell(row=row, column=1, value=text.name(i, lang))
         sheet.cell(row=row, column=2, value=text.sign(unit, lang) or None)
-        for col, p in enumerate(text.PERIODS, start=3):
-            _put(sheet, row, col, (i.get("values") or {}).get(p), unit)
-        _put(sheet, row, 7, i.get("target"), unit)
-        sheet.cell(row=row, column=8, value=text.met(i.get("met"), lang))
-        basis = i.get("basis")
-        sheet.cell(row=row, column=9, value=text.name(basis, lang) if isinstance(basis, dict)
-                   else basis)
+        _put(sheet, row, 3, text.headline(i), unit)
+        sheet.cell(row=row, column=4, value=text.basis_name(i, lang) or None)
+        _put(sheet, row, 5, i.get("target"), unit)
+        sheet.cell(row=row, column=6, value=text.met(i.get("met"), lang))
+        for col, p in enumerate(periods, start=7):
+            _put(sheet, row, col, values.get(p), unit)
     _widths(sheet)
 
 

@@ -60,7 +60,7 @@ def test_sample_report_fits_and_is_accessible(browser, site, width, height, kind
     _sample(served, base, page, kind, lang, printing=False)
     _css_loaded(page)
     _no_sideways_scroll(page)
-    assert page.locator("svg[role=img]").count() == 3
+    assert page.locator("svg[role=img]").count() == 4
     assert axe_violations(page) == []
     context.close()
 

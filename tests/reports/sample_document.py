@@ -88,22 +88,48 @@ def sections():
 
 
 def lists():
+    """In h-lists' shape: a row per person, labelled by her name, numbered in column "no"."""
     ended = d.table(
         "pregnancies_ended", "孕情消失名单", "Pregnancies ended",
-        [d.column("village", "村", "Village", "text"), d.column("name", "姓名", "Name", "text"),
-         d.column("ended_on", "终止日期", "Ended on", "date"),
+        [d.column("no", "序号", "No.", "count"), d.column("woman", "姓名", "Woman", "text"),
+         d.column("village", "村", "Village", "text"),
+         d.column("date", "结束日期", "Ended on", "date"),
          d.column("outcome", "结局", "Outcome", "text"),
          d.column("weeks", "孕周", "Weeks", "weeks"),
-         d.column("approval_no", "审批号", "Approval no.", "text")],
-        [d.row("1", "1", "1", {"village": "东湾村", "name": "李秀英", "ended_on": "2025-03-04",
-                               "outcome": "中期引产", "weeks": 16, "approval_no": ""},
-               unit="text"),
-         d.row("2", "2", "2", {"village": "西山村", "name": "王芳", "ended_on": "2025-03-19",
-                               "outcome": "自然流产", "weeks": 8, "approval_no": None},
+         d.column("approval_no", "审批号", "Approval number", "text"),
+         d.column("instance_id", "提交编号", "Submission", "text")],
+        [d.row("e1", "李秀英", "李秀英", {"no": 1, "woman": "李秀英", "village": "东湾村",
+                                         "date": "2025-03-04", "outcome": "中期引产",
+                                         "weeks": 16, "approval_no": "",
+                                         "instance_id": "uuid:5f1e"}, unit="text"),
+         d.row("e2", "王芳", "王芳", {"no": 2, "woman": "王芳", "village": "西山村",
+                                   "date": "2025-03-19", "outcome": "自然流产", "weeks": 8,
+                                   "approval_no": None, "instance_id": "uuid:77ab"},
                unit="text")])
     empty = d.table("overdue_pregnancies", "逾期未报结局孕情", "Overdue pregnancies",
-                    [d.column("name", "姓名", "Name", "text")], [])
+                    [d.column("no", "序号", "No.", "count"),
+                     d.column("woman", "姓名", "Woman", "text")], [])
     return [ended, empty]
+
+
+ANNUALISED = {"period": "ytd_annualised", "zh": "本年累计（年化）", "en": "Year to date, annualised"}
+AT_END = {"period": "end", "zh": "期末", "en": "End of month"}
+YTD = {"period": "ytd", "zh": "本年累计", "en": "Year to date"}
+
+
+def village_table():
+    columns = [d.column("population_end", "期末人口", "Population", "count"),
+               d.column("births_month", "出生 本月", "Births, month", "count"),
+               d.column("sex_ratio_rolling_12", "性别比（近12个月）", "Sex ratio (12 months)",
+                        "ratio")]
+    rows = [d.row(v["code"], v["zh"], v["en"], values) for v, values in zip(VILLAGES, (
+        {"population_end": 2001, "births_month": 3, "sex_ratio_rolling_12": 150.0},
+        {"population_end": 1500, "births_month": 1, "sex_ratio_rolling_12": None},
+        {"population_end": 1519, "births_month": 2, "sex_ratio_rolling_12": 83.33}))]
+    rows.append(d.row("total", "合计", "Town total", {"population_end": 5020,
+                                                      "births_month": 6,
+                                                      "sex_ratio_rolling_12": 140.0}))
+    return d.table("villages", "分村汇总", "By village", columns, rows)
 
 
 def document(kind="village", state="locked"):
@@ -119,20 +145,28 @@ def document(kind="village", state="locked"):
         "sections": sections(),
         "indicators": [
             d.indicator("birth_rate", "出生率", "Birth rate", "permille",
-                        {"month": 14.35, "ytd": 13.6, "stat_ytd": 12.38, "last_year": 12.01},
-                        target=12.0, met=False, basis={"zh": "年化", "en": "annualised"}),
+                        {"month": 14.35, "ytd": 13.6, "stat_ytd": 12.38, "last_year": 12.01,
+                         "rolling_12": 12.5, "ytd_annualised": 13.1},
+                        target=12.0, met=False, basis=ANNUALISED),
+            d.indicator("contraceptive_prevalence", "综合避孕率", "Contraceptive prevalence",
+                        "percent", {"end": 78.11}, basis=AT_END),
             d.indicator("prepregnancy_coverage", "孕前优生覆盖率", "Pre-pregnancy coverage",
-                        "percent", {"month": 80.0, "ytd": 83.33}, target=80.0, met=True),
+                        "percent", {"month": 80.0, "ytd": 83.33}, target=80.0, met=True,
+                        basis=YTD),
             d.indicator("three_checks_coverage", "三查覆盖率", "Three-checks coverage",
-                        "percent", {"month": 62.5, "ytd": 62.5}, target=95.0, met=False),
+                        "percent", {"round": 62.5}, target=95.0, met=False,
+                        basis={"period": "round", "zh": "本轮", "en": "This round"}),
             d.indicator("statistics_accuracy", "统计准确率", "Statistics accuracy", "percent",
-                        {"month": None}, target=95.0, met=None),
+                        {"month": None}, target=95.0, met=None,
+                        basis={"zh": "未测量（尚无核查）",
+                               "en": "Not measured (no reconciliation yet)"}),
         ],
         "sex_ratio": {
             "month": month_srb, "rolling_12": d.srb(140, 100, 140.0, 108.4, 180.8, "high"),
             "year": d.srb(120, 90, 133.33, 101.5, 175.1, "watch"),
+            "stat_year": d.srb(150, 110, 136.36, 106.5, 175.2, "watch"),
             "villages": [
-                {"village": "dongwan", "month": month_srb,
+                {"village": "dongwan", "zh": "东湾村", "en": "Dongwan", "month": month_srb,
                  "rolling_12": d.srb(60, 40, 150.0, 101.2, 222.0, "watch")},
                 {"village": "xishan", "month": d.srb(1, 1, None, None, None, "few"),
                  "rolling_12": d.srb(9, 4, None, None, None, "few")},
@@ -148,9 +182,10 @@ def document(kind="village", state="locked"):
                                    "uuid:0b7c-late", "2025-04-05T09:00:00Z", "late")],
         "late_records": [d.amendment("2025-02", "xishan", "death", "death:male", -1,
                                      "uuid:11aa-corr", "2025-03-10T10:30:00Z", "removed")],
-        "charts": {"trend": {"months": MONTHS, "series": [
-            {"id": "births", "zh": "出生", "en": "Births", "unit": "count",
-             "values": [3, 5, 2, 4, 6, 1, 0, 3, 4, 5, 6, 6]},
-            {"id": "deaths", "zh": "死亡", "en": "Deaths", "unit": "count",
-             "values": [2, 1, 3, 2, 2, 4, 1, 2, None, 3, 3, 3]}]}},
+        "charts": {"trend": {  # h-figures' shape: a list per series, None for no value
+            "months": MONTHS, "births": [3, 5, 2, 4, 6, 1, 0, 3, 4, 5, 6, 6],
+            "deaths": [2, 1, 3, 2, 2, 4, 1, 2, None, 3, 3, 3],
+            "population": [4990, 4993, 4992, 4994, 4998, 4995, 4994, 4995, 5000, 5002, 5012,
+                           5020]}},
+        "village_table": village_table() if kind == "town" else None,
     }

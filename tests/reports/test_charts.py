@@ -22,7 +22,8 @@ def _parse(svg):
 
 def test_all_three_charts_of_a_town_report():
     found = charts.render(document("town"), "zh")
-    assert [c["id"] for c in found] == ["chart-trend", "chart-srb", "chart-coverage"]
+    assert [c["id"] for c in found] == ["chart-trend", "chart-population", "chart-srb",
+                                        "chart-coverage"]
     for c in found:
         _parse(c["svg"])
 
@@ -40,9 +41,27 @@ def test_trend_lines_with_gaps_and_legend():
     assert "4月" in zh and "按月趋势：出生、死亡" in zh
 
 
+def test_population_has_its_own_axis():
+    root, title, desc = _parse(charts.trend(document()["charts"]["trend"], "en",
+                                            "chart-population", "population"))
+    assert title == "Monthly trend: Population at month end"
+    assert desc.startswith("The axis does not start at 0")
+    labels = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    numbers = sorted(float(t) for t in labels if t.replace(".", "").isdigit())
+    assert numbers[0] <= 4990 and numbers[-1] >= 5020 and numbers[0] > 4000
+
+
+def test_general_series_form():
+    chart = {"months": MONTHS[:2], "series": [{"id": "x", "zh": "甲", "en": "X",
+                                               "unit": "count", "values": [1, 2]}]}
+    _, title, _ = _parse(charts.trend(chart, "zh"))
+    assert title == "按月趋势：甲"
+
+
 def test_no_trend_without_series():
     assert charts.trend(None) is None
     assert charts.trend({"months": MONTHS, "series": []}) is None
+    assert charts.trend({"months": MONTHS, "births": [None] * 12}) is None
     assert [c["id"] for c in charts.render({"kind": "town", "charts": {}})] == []
 
 
@@ -62,8 +81,11 @@ def test_srb_points_intervals_and_band():
 def test_coverage_bars_against_targets():
     root, title, desc = _parse(charts.coverage(document(), "en"))
     assert title == "Coverage against target"
+    assert "Pre-pregnancy coverage: 83.33%, Target 83.33%" not in desc
     assert "Pre-pregnancy coverage: 83.33%, Target 80.00%, met" in desc
+    assert "Three-checks coverage: 62.50%, Target 95.00%, not met" in desc   # on its round
+    assert "Contraceptive prevalence: 78.11%, Target —, not computable" in desc
     assert "Statistics accuracy: —, Target 95.00%, not computable" in desc
     bars = [r for r in root.findall("s:rect", NS)]
-    assert len(bars) == 2             # no bar where there is no value
-    assert abs(float(bars[0].get("width")) - 0.8333 * (340 - 120 - 44)) < 0.1
+    assert len(bars) == 3             # no bar where there is no value
+    assert abs(float(bars[1].get("width")) - 0.8333 * (340 - 120 - 44)) < 0.1

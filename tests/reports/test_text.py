@@ -27,8 +27,8 @@ def test_english_lists_amendments_and_sex_ratio():
     out = text.render(document("town"), "en")
     assert out.startswith("Whole town, 2025-03: town monthly report\n")
     ended = _block(out, "Pregnancies ended")
-    assert ended[1].split()[:3] == ["No.", "Village", "Name"]
-    assert "2025-03-04" in ended[3]
+    assert ended[1].split()[:3] == ["No.", "Woman", "Village"]
+    assert ended[3].split()[:4] == ["1", "李秀英", "东湾村", "2025-03-04"]
     assert _block(out, "Overdue pregnancies")[1] == "(none)"
     late = _block(out, "Late records (about earlier months)")
     assert "uuid:11aa-corr" in late[3] and "removed" in late[3] and "-1" in late[3]

@@ -130,11 +130,18 @@ def test_page_renders_every_part_of_a_rich_document(app, db):
     assert "108.4–180.8" in body and "偏高" in body           # SRB with its interval and flag
     assert "uuid:0b7c-late" in body and "uuid:11aa-corr" in body
     assert "出生性别比偏高" in body                             # alerts
+    assert "分村汇总" in body and "<td class=\"num\">2,001</td>" in body   # the village table
+    # indicators: the judged value, its basis, target and met come first
+    assert ('<th scope="row">三查覆盖率 (%)</th><td class="num headline">62.50</td>'
+            '<td class="basis-cell">本轮</td><td class="num">95.00</td>'
+            '<td class="met met-no">未达标</td>') in body
+    # a list: its own columns, its number heading each row
+    assert '<tr><th scope="row" class="num">1</th><td>李秀英</td><td>东湾村</td>' in body
     # tables: headers with scope, in a focusable named scrolling region
     assert body.count('<th scope="col"') > 40 and '<th scope="row">' in body
     assert 'role="region" aria-labelledby="section-B-h" tabindex="0"' in body
     # the charts inline, each with its title and description
-    assert body.count("<svg") == 3 and body.count("<title id=") == 3
+    assert body.count("<svg") == 4 and body.count("<title id=") == 4
     assert '<desc id="chart-srb-desc">' in body
     # village links on the town report only when the view gives them
     english, _ = _render(app, document("village", "open"), "en")
@@ -149,6 +156,8 @@ def test_print_view_breaks_pages_between_sections(app, db):
     style = re.search(r"<style>(.*?)</style>", body, re.S).group(1)
     assert "Dongwan · 2025-03 · Locked (version 2" in style
     assert body.count('<section class="page"') == 10 + 2 + 2   # sections, lists, SRB, amendments
+    town, _ = _render(app, document("town"), "en", printing=True)
+    assert town.count('<section class="page"') == 10 + 2 + 2 + 1     # and the village table
     assert "Lists: Pregnancies ended" in body
 
 

@@ -25,7 +25,7 @@ def _rows(sheet):
 def test_a_sheet_per_part_in_chinese():
     book = _book(document("town"))
     assert book.sheetnames == [
-        "报告", "指标", "出生性别比", "A 人口", "B 人口变动", "C 出生", "D 孕情", "E 节育", "F 三查",
+        "报告", "指标", "分村汇总", "出生性别比", "A 人口", "B 人口变动", "C 出生", "D 孕情", "E 节育", "F 三查",
         "G 孕优", "H 流动人口", "I 奖励扶助", "J 统计质量", "孕情消失名单", "逾期未报结局孕情",
         "修正", "补报"]
     cover = _rows(book["报告"])
@@ -52,10 +52,12 @@ def test_numbers_are_numbers_with_formats():
     money = book["I 奖励扶助"]
     assert money["D2"].value == pytest.approx(4560.5) and money["D2"].number_format == "#,##0.00"
     indicators = _rows(book["指标"])
-    assert indicators[0] == ["指标", "单位", "本月", "本年累计", "统计年度累计", "去年同期", "目标",
-                             "是否达标", "口径"]
-    assert indicators[1] == ["出生率", "‰", 14.35, 13.6, 12.38, 12.01, 12.0, "未达标", "年化"]
-    assert indicators[4][2] is None and indicators[4][7] == "无法判断"
+    assert indicators[0] == ["指标", "单位", "数值", "口径", "目标", "是否达标", "本月", "本年累计",
+                             "本年累计（年化）", "统计年度累计", "近12个月", "去年同期", "期末", "本轮"]
+    assert indicators[1] == ["出生率", "‰", 13.1, "本年累计（年化）", 12.0, "未达标", 14.35, 13.6,
+                             13.1, 12.38, 12.5, 12.01, None, None]
+    assert indicators[4][:6] == ["三查覆盖率", "%", 62.5, "本轮", 95.0, "未达标"]
+    assert indicators[5][2] is None and indicators[5][5] == "无法判断"
     assert book["指标"]["C2"].number_format == "0.00"
 
 
@@ -63,12 +65,14 @@ def test_lists_dates_and_amendments():
     book = _book(document("village"), "en")
     assert "Pregnancies ended" in book.sheetnames
     ended = book["Pregnancies ended"]
-    assert _rows(ended)[0] == ["No.", "Village", "Name", "Ended on", "Outcome", "Weeks (wk)",
-                               "Approval no."]
+    assert _rows(ended)[0] == ["No.", "Woman", "Village", "Ended on", "Outcome", "Weeks (wk)",
+                               "Approval number", "Submission"]
+    assert _rows(ended)[1][:3] == [1, "李秀英", "东湾村"]
+    assert ended["A2"].number_format == "0"
     assert ended["D2"].value == dt.datetime(2025, 3, 4)
     assert ended["D2"].number_format == "yyyy-mm-dd"
     assert ended["F2"].value == 16 and ended["F2"].number_format == "0"
-    assert ended["B2"].value == "东湾村"
+    assert ended["G2"].value is None and ended["G3"].value is None
     empty = _rows(book["Overdue pregnancies"])
     assert empty[1][0] == "(none)"
     amendments = _rows(book["Amendments"])
@@ -82,6 +86,15 @@ def test_lists_dates_and_amendments():
     assert srb[0][:8] == ["Village", "Window", "Boys", "Girls", "Births", "Ratio",
                           "95% interval low", "95% interval high"]
     assert srb[2] == ["Dongwan", "Rolling 12 months", 140, 100, 240, 140.0, 108.4, 180.8, "high"]
+    assert srb[4][:2] == ["Dongwan", "Statistical year to date"]
+
+
+def test_village_table_of_the_town():
+    sheet = _book(document("town"), "en")["By village"]
+    rows = _rows(sheet)
+    assert rows[0] == ["Item", "Population", "Births, month", "Sex ratio (12 months)"]
+    assert rows[1] == ["Dongwan", 2001, 3, 150.0] and rows[-1] == ["Town total", 5020, 6, 140.0]
+    assert sheet["D2"].number_format == "0.00" and sheet["B2"].number_format == "0"
 
 
 def test_sheet_names_are_legal_and_unique(tmp_path):
