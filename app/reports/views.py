@@ -14,11 +14,14 @@ its status, never a 500. Register with `app.register_blueprint(views.bp)`.
 """
 import base64
 import hashlib
+import inspect
 import io
+import logging
 import re
 
 from flask import Blueprint, current_app, render_template, request, url_for
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 
 from app.audit.record import record
 from app.auth import http as auth
@@ -29,6 +32,8 @@ from app.reports import charts, periods, service, text, xlsx
 
 bp = Blueprint("reports_html", __name__, url_prefix="/reports",
                static_folder="../static/reports", static_url_path="/static")
+
+log = logging.getLogger(__name__)
 
 #: who may read reports: the roles that may read submissions (admin, supervisor, viewer)
 PERMISSION = "submission.read"
@@ -92,9 +97,18 @@ def _request(project, month_text):
     return project_id, month, village, _lang(), actor
 
 
-def _document(project_id, month, village, actor, lang):
+#: service.report audits a file download itself when it takes `action` (h-locks' service);
+#: before that, the download is recorded here
+_AUDITED_BY_SERVICE = "action" in inspect.signature(service.report).parameters
+
+
+def _document(project_id, month, village, actor, lang, action="report.view"):
     try:
-        document = service.report(db.session, project_id, month, village, actor, lang)
+        if _AUDITED_BY_SERVICE:
+            document = service.report(db.session, project_id, month, village, actor, lang,
+                                      action=action)
+        else:
+            document = service.report(db.session, project_id, month, village, actor, lang)
     except Problem as problem:
         db.session.rollback()
         raise _Refused(problem.status, problem.message_zh, problem.message_en, problem.headers)
@@ -108,6 +122,28 @@ def _error(refused):
                            zh=refused.zh, en=refused.en, t=text.label,
                            css=url_for("reports_html.static", filename="reports.css"))
     return _respond(body, refused.status, headers=refused.headers)
+
+
+@bp.errorhandler(Problem)
+def _problem(problem):
+    return _error(_Refused(problem.status, problem.message_zh, problem.message_en,
+                           problem.headers))
+
+
+_HTTP_ZH = {404: "未找到请求的内容。", 405: "不支持此请求方法。"}
+
+
+@bp.errorhandler(HTTPException)
+def _http(e):
+    return _error(_Refused(e.code or 500, _HTTP_ZH.get(e.code, "请求无法处理。"), e.name))
+
+
+@bp.errorhandler(Exception)
+def _unexpected(e):
+    """A fault of ours still answers a page a person can read (and is logged, never shown)."""
+    log.exception("unexpected error on %s %s", request.method, request.path)
+    return _error(_Refused(500, "服务器发生意外错误，请稍后再试。",
+                           "The server failed unexpectedly; please try again later."))
 
 
 def _links(project_id, month, village, lang):
@@ -205,13 +241,14 @@ def print_view(project, month):
 def download(project, month):
     try:
         project_id, month_, village, lang, actor = _request(project, month)
-        document = _document(project_id, month_, village, actor, lang)
+        document = _document(project_id, month_, village, actor, lang, "report.download")
     except _Refused as refused:
         return _error(refused)
     out = io.BytesIO()
     xlsx.write(document, out, lang)
-    record(db.session, actor, "report.download", f"project:{project_id}",
-           month=str(month_), village=village, format="xlsx", lang=lang)
+    if not _AUDITED_BY_SERVICE:
+        record(db.session, actor, "report.download", f"project:{project_id}",
+               month=str(month_), village=village, format="xlsx", lang=lang)
     db.session.commit()
     where = village or "town"
     return _respond(out.getvalue(), content_type=_XLSX, headers=[
