@@ -348,24 +348,25 @@ def _table_text(table, lang, listed=False):
 
 
 def indicator_rows(document, lang="zh"):
-    """The indicator sheet as rows of text: name (unit), the value it is judged on, that
-    value's basis, target, met, then a value per period of indicator_periods (every face
-    prints these columns; the first five are what a meeting reads)."""
+    """The indicator sheet as rows of text: name (unit), the value it is judged on, target,
+    met, that value's basis, then a value per period of indicator_periods (every face prints
+    these columns; the first four are what a meeting reads)."""
     periods = indicator_periods(document)
     rows = []
     for i in document.get("indicators") or []:
         unit = i.get("unit") or "count"
         values = i.get("values") or {}
         rows.append([f"{name(i, lang)} ({sign(unit, lang)})" if sign(unit, lang) else
-                     name(i, lang), value(headline(i), unit, lang), basis_name(i, lang),
-                     value(i.get("target"), unit, lang), met(i.get("met"), lang)] +
+                     name(i, lang), value(headline(i), unit, lang),
+                     value(i.get("target"), unit, lang), met(i.get("met"), lang),
+                     basis_name(i, lang)] +
                     [value(values.get(p), unit, lang) if p in values else "" for p in periods])
     return rows
 
 
 def indicator_header(document, lang="zh"):
-    return ([label("indicator", lang), label("value", lang), label("basis_col", lang),
-             label("target", lang), label("met", lang)] +
+    return ([label("indicator", lang), label("value", lang), label("target", lang),
+             label("met", lang), label("basis_col", lang)] +
             [period_label(p, lang) for p in indicator_periods(document)])
 
 
@@ -373,7 +374,7 @@ def _indicators_text(document, lang):
     periods = indicator_periods(document)
     return "\n".join([label("indicators", lang),
                       grid(indicator_header(document, lang), indicator_rows(document, lang),
-                           [False, True, False, True, False] + [True] * len(periods))])
+                           [False, True, True, False, False] + [True] * len(periods))])
 
 
 #: the sex ratio's windows in print order

@@ -155,7 +155,7 @@ def _table(sheet, table, lang, listed=False):
 
 
 def _indicators(sheet, document, lang):
-    """Name, unit, the value judged, its basis, target, met, then every period's value."""
+    """Name, unit, the value judged, target, met, its basis, then every period's value."""
     periods = text.indicator_periods(document)
     header = text.indicator_header(document, lang)
     _header(sheet, 1, header[:1] + [text.label("unit", lang)] + header[1:])
@@ -165,9 +165,9 @@ def _indicators(sheet, document, lang):
         sheet.cell(row=row, column=1, value=text.name(i, lang))
         sheet.cell(row=row, column=2, value=text.sign(unit, lang) or None)
         _put(sheet, row, 3, text.headline(i), unit)
-        sheet.cell(row=row, column=4, value=text.basis_name(i, lang) or None)
-        _put(sheet, row, 5, i.get("target"), unit)
-        sheet.cell(row=row, column=6, value=text.met(i.get("met"), lang))
+        _put(sheet, row, 4, i.get("target"), unit)
+        sheet.cell(row=row, column=5, value=text.met(i.get("met"), lang))
+        sheet.cell(row=row, column=6, value=text.basis_name(i, lang) or None)
         for col, p in enumerate(periods, start=7):
             _put(sheet, row, col, values.get(p), unit)
     _widths(sheet)

@@ -131,10 +131,10 @@ def test_page_renders_every_part_of_a_rich_document(app, db):
     assert "uuid:0b7c-late" in body and "uuid:11aa-corr" in body
     assert "出生性别比偏高" in body                             # alerts
     assert "分村汇总" in body and "<td class=\"num\">2,001</td>" in body   # the village table
-    # indicators: the judged value, its basis, target and met come first
+    # indicators: the judged value, target, met and its basis come first
     assert ('<th scope="row">三查覆盖率 (%)</th><td class="num headline">62.50</td>'
-            '<td class="basis-cell">本轮</td><td class="num">95.00</td>'
-            '<td class="met met-no">未达标</td>') in body
+            '<td class="num">95.00</td><td class="met met-no">未达标</td>'
+            '<td class="basis-cell">本轮</td>') in body
     # a list: its own columns, its number heading each row
     assert '<tr><th scope="row" class="num">1</th><td>李秀英</td><td>东湾村</td>' in body
     # tables: headers with scope, in a focusable named scrolling region

@@ -52,12 +52,12 @@ def test_numbers_are_numbers_with_formats():
     money = book["I 奖励扶助"]
     assert money["D2"].value == pytest.approx(4560.5) and money["D2"].number_format == "#,##0.00"
     indicators = _rows(book["指标"])
-    assert indicators[0] == ["指标", "单位", "数值", "口径", "目标", "是否达标", "本月", "本年累计",
+    assert indicators[0] == ["指标", "单位", "数值", "目标", "是否达标", "口径", "本月", "本年累计",
                              "本年累计（年化）", "统计年度累计", "近12个月", "去年同期", "期末", "本轮"]
-    assert indicators[1] == ["出生率", "‰", 13.1, "本年累计（年化）", 12.0, "未达标", 14.35, 13.6,
+    assert indicators[1] == ["出生率", "‰", 13.1, 12.0, "未达标", "本年累计（年化）", 14.35, 13.6,
                              13.1, 12.38, 12.5, 12.01, None, None]
-    assert indicators[4][:6] == ["三查覆盖率", "%", 62.5, "本轮", 95.0, "未达标"]
-    assert indicators[5][2] is None and indicators[5][5] == "无法判断"
+    assert indicators[4][:6] == ["三查覆盖率", "%", 62.5, 95.0, "未达标", "本轮"]
+    assert indicators[5][2] is None and indicators[5][4] == "无法判断"
     assert book["指标"]["C2"].number_format == "0.00"
 
 
