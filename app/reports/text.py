@@ -48,6 +48,7 @@ LABELS = {
     "period_end": ("期末", "End of month"),
     "period_round": ("本轮", "This round"),
     "period_rate": ("率", "Rate"),
+    "period_value": ("数值", "Value"),
     "village_table": ("分村汇总", "By village"),
     "basis_col": ("口径", "Basis"),
     "sex_ratio": ("出生性别比", "Sex ratio at birth"),
@@ -224,6 +225,12 @@ def basis_name(indicator, lang="zh"):
     return str(basis or "")
 
 
+def section_heading(table, lang="zh"):
+    """'B 人口变动' for a lettered section, the name alone for any other table."""
+    found = str(table.get("id") or "")
+    return f"{found} {name(table, lang)}" if len(found) == 1 else name(table, lang)
+
+
 def header_cells(table, lang="zh", listed=False):
     """A table's column headers: lists print their columns only (the first names the row);
     tables of figures put the row's label first."""
@@ -339,7 +346,7 @@ def _table_text(table, lang, listed=False):
     header = header_cells(table, lang, listed)
     rows = body_cells(table, lang, listed)
     aligned = ([] if listed else [False]) + [numeric(c) for c in columns]
-    heading = name(table, lang) if listed else f"{table.get('id', '')} {name(table, lang)}"
+    heading = section_heading(table, lang)
     out = [heading.strip(),
            grid(header, rows, aligned) if rows else label("no_rows", lang)]
     if note(table, lang):
@@ -391,11 +398,10 @@ def srb_rows(document, lang="zh"):
         if found.get(window):
             out.append((where, window, found[window]))
     if document.get("kind") != "village":
-        for v in found.get("villages") or []:
-            for window in ("month", "rolling_12"):
-                if v.get(window):
-                    out.append((name(v, lang) or village_name(document, v.get("village"), lang),
-                                window, v[window]))
+        for v in found.get("villages") or []:       # a village's month alone is noise
+            if v.get("rolling_12"):
+                out.append((name(v, lang) or village_name(document, v.get("village"), lang),
+                            "rolling_12", v["rolling_12"]))
     return out
 
 

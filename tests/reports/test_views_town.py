@@ -19,6 +19,7 @@ def town(app, db, personas):
         "town", "--people", "400", "--villages", "2", "--months", "12", "--seed", "5",
         "--forms-dir", FORMS_DIR], obj=app.extensions)
     assert result.exit_code == 0, result.output
+    db.session.commit()       # let go of SQLite's write lock before the app's requests
     return serving_reports(app).test_client()
 
 
