@@ -147,34 +147,20 @@ def _unexpected(e):
 
 
 def _links(project_id, month, village, lang):
-    """The page's own URLs: this report in the other language, print, XLSX, other months."""
-    def at(endpoint, **more):
-        args = {"project": project_id, "month": str(month), **more}
-        if village:
-            args["village"] = village
-        if lang == "en":
-            args.setdefault("lang", "en")
+    """The page's own URLs, each keeping the language (and the village, where it applies):
+    print, XLSX, the other language, the months before and after, the town, each village."""
+    def url(endpoint="reports_html.page", at=month, where=village, language=lang):
+        args = {"project": project_id, "month": str(at)}
+        if where:
+            args["village"] = where
+        if language == "en":
+            args["lang"] = "en"
         return url_for(endpoint, **args)
-    other = {"project": project_id, "month": str(month)}
-    if village:
-        other["village"] = village
-    if lang != "en":
-        other["lang"] = "en"
-    return {"page": at("reports_html.page"), "print": at("reports_html.print_view"),
-            "xlsx": at("reports_html.download"),
-            "language": url_for("reports_html.page", **other),
-            "previous": url_for("reports_html.page", project=project_id,
-                                month=str(month.plus(-1)),
-                                **({"village": village} if village else {}),
-                                **({"lang": "en"} if lang == "en" else {})),
-            "next": url_for("reports_html.page", project=project_id, month=str(month.plus(1)),
-                            **({"village": village} if village else {}),
-                            **({"lang": "en"} if lang == "en" else {})),
-            "town": url_for("reports_html.page", project=project_id, month=str(month),
-                            **({"lang": "en"} if lang == "en" else {})),
-            "village": lambda code: url_for(
-                "reports_html.page", project=project_id, month=str(month), village=code,
-                **({"lang": "en"} if lang == "en" else {}))}
+    return {"page": url(), "print": url("reports_html.print_view"),
+            "xlsx": url("reports_html.download"),
+            "language": url(language="zh" if lang == "en" else "en"),
+            "previous": url(at=month.plus(-1)), "next": url(at=month.plus(1)),
+            "town": url(where=None), "village": lambda code: url(where=code)}
 
 
 def _css_string(value):

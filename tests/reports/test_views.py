@@ -50,6 +50,8 @@ def test_page_is_chinese_by_default_english_on_request(web, admin):
     assert 'href="/reports/1/2025-03/print?village=dongwan&amp;lang=en"' in village
     assert 'href="/reports/1/2025-03.xlsx?village=dongwan&amp;lang=en"' in village
     assert 'href="/reports/1/2025-02?village=dongwan&amp;lang=en"' in village
+    assert 'href="/reports/1/2025-03?village=dongwan" lang="zh-Hans">中文</a>' in village
+    assert 'href="/reports/1/2025-03?lang=en" lang="en">English</a>' in body
 
 
 def test_stylesheet_is_served_by_doorstep(web):
