@@ -85,3 +85,5 @@ def _register_blueprints(app):
     app.register_blueprint(api, url_prefix="/v1")
     from app.reports.api import bp as reports_api
     app.register_blueprint(reports_api, url_prefix="/v1")
+    from app.reports.views import bp as reports_html
+    app.register_blueprint(reports_html)
