@@ -20,15 +20,18 @@ import logging
 import re
 
 from flask import Blueprint, current_app, render_template, request, url_for
+from marshmallow import fields, validate
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
+from app.api.loading import QuerySchema, takes
 from app.audit.record import record
 from app.auth import http as auth
 from app.extensions import db
 from app.problems import Problem
 from app.projects.models import Area, Project
 from app.reports import charts, periods, service, text, xlsx
+from app.reports.api import Village
 
 bp = Blueprint("reports_html", __name__, url_prefix="/reports",
                static_folder="../static/reports", static_url_path="/static")
@@ -49,7 +52,15 @@ class _Refused(Exception):
         self.status, self.zh, self.en, self.headers = status, zh, en, list(headers)
 
 
+class PageQuery(QuerySchema):
+    """?village=CODE (the village's report; none: the town's) and ?lang=zh|en."""
+    village = Village()
+    lang = fields.String(validate=validate.OneOf(["zh", "en"], error=(
+        "语言只能是 zh 或 en / The language must be zh or en.")))
+
+
 def _lang():
+    # an error page may come before the query is loaded: read the language leniently
     return "en" if request.args.get("lang") == "en" else "zh"
 
 
@@ -79,7 +90,7 @@ def _request(project, month_text):
         month = periods.Month.parse(month_text)
     except ValueError:
         raise _Refused(400, text.label("bad_month", "zh"), text.label("bad_month", "en"))
-    village = request.args.get("village") or None
+    village = request.args.get("village") or None     # checked by PageQuery (@takes)
     if village is not None and not _CODE.match(village):
         raise _Refused(404, text.label("bad_village", "zh", code=village[:64]),
                        text.label("bad_village", "en", code=village[:64]))
@@ -214,16 +225,19 @@ def _view(project, month_text, printing):
 
 
 @bp.get("/<project>/<month>")
+@takes(query=PageQuery, anonymous=True)      # _request asks for credentials itself
 def page(project, month):
     return _view(project, month, printing=False)
 
 
 @bp.get("/<project>/<month>/print")
+@takes(query=PageQuery, anonymous=True)      # _request asks for credentials itself
 def print_view(project, month):
     return _view(project, month, printing=True)
 
 
 @bp.get("/<project>/<month>.xlsx")
+@takes(query=PageQuery, anonymous=True)      # _request asks for credentials itself
 def download(project, month):
     try:
         project_id, month_, village, lang, actor = _request(project, month)

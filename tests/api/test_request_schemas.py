@@ -25,7 +25,7 @@ def undeclared_routes(app):
     cannot carry one; the OpenRosa face (XML, multipart) and static files are not JSON."""
     wrong = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static" or rule.endpoint.split(".")[0] in OPENROSA:
+        if rule.endpoint.split(".")[-1] == "static" or rule.endpoint.split(".")[0] in OPENROSA:
             continue
         declared = getattr(app.view_functions[rule.endpoint], DECLARATION, None)
         if declared is None or not issubclass(declared.query, QuerySchema):

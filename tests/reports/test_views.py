@@ -90,7 +90,10 @@ def test_xlsx_download_is_a_workbook_and_audited(web, admin, db):
     ("/reports/1/2025-03.xlsx?village=%3Cb%3E", 404, ("no village &lt;b&gt;", "没有这个村")),
     ("/reports/abc/2025-03", 404, ("no such project", "没有这个项目")),
     ("/reports/999/2025-03", 404, ("no such project", "没有这个项目")),
-    ("/reports/1/2025-03.xlsx?village=" + "x" * 300, 404, ("no village", "没有这个村")),
+    ("/reports/1/2025-03.xlsx?village=" + "x" * 300, 400, ("Not a village code", "不是村代码")),
+    ("/reports/1/2025-03?lang=fr", 400, ("must be zh or en", "语言只能是")),
+    ("/reports/1/2025-03?village=a&village=b", 400, ("more than once",)),
+    ("/reports/1/2025-03?colour=red", 400, ("Unknown field",)),
 ])
 def test_bad_requests_are_readable_bilingual_pages(web, admin, path, status, words):
     response = web.get(path, headers=admin)
