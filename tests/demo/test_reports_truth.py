@@ -1,0 +1,213 @@
+"""The monthly reports of a synthetic town equal its ground truth, by construction: the town is
+sent through the real forms and intake (`flask demo town`), and for every month of the run,
+for each village and the town, the server's summary cells equal the cells the simulation's own
+record of each submission gives (app.demo.report_truth), the reports' A–E figures equal plain
+sums of those cells, and every list's rows equal the lists computed again in plain Python.
+Then a month is locked, a late submission dated in it arrives over HTTP, and the locked figures
+do not move while the record shows as an amendment, and as a late record next month.
+
+The 5,000-person town runs with every test run; the 50,000-person town and a seed no other
+test uses run once, before a release (DOORSTEP_SLOW_TESTS=1), as they take minutes."""
+import datetime as dt
+import json
+import os
+import uuid
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from app.auth.accounts import create_app_user, create_user
+from app.auth.actors import from_user
+from app.cli import demo
+from app.demo import instances, report_truth
+from app.projects.models import Area
+from app.register.models import Dataset, Entity
+from app.reports import build, document, service
+from app.reports.periods import Month
+from tests.collect import CollectClient
+from tests.conftest import FORMS_DIR
+
+#: rates raised so that a small town shows every list: newborn deaths outside hospital,
+#: terminations at 15 weeks and more with and without their approval number, late phones
+RARE = ["--rate", "neonatal_mortality=0.05", "--rate", "newborn_death_in_hospital=0.3",
+        "--rate", "loss_rate=0.3", "--rate",
+        'loss_mix={"miscarriage": 40, "induced_abortion": 20, "medical_termination": 25, '
+        '"ectopic": 5, "stillbirth": 10}', "--rate", "approval_rate=0.5"]
+
+slow = pytest.mark.skipif(not os.environ.get("DOORSTEP_SLOW_TESTS"),
+                          reason="once-only (minutes): set DOORSTEP_SLOW_TESTS=1")
+
+#: (section, row, column) of the server's documents -> the reference figure it must equal
+#: (app.reports.report_truth.reference_figures); h-figures' row ids (docs/reports/h-figures.md)
+FIGURES = {}
+
+
+def run_town(app, tmp_path, people, villages, seed, *options):
+    path = tmp_path / "truth.json"
+    result = CliRunner().invoke(demo, [
+        "town", "--people", str(people), "--villages", str(villages), "--months", "12",
+        "--seed", str(seed), *options, "--forms-dir", FORMS_DIR, "--truth", str(path)],
+        obj=app.extensions)
+    assert result.exit_code == 0, result.output
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def areas(session):
+    return dict(session.execute(select(Area.code, Area.id).where(Area.project_id == 1)).all())
+
+
+def labels(session):
+    """{village label (zh or en, or the code): code}, to read a list's village column."""
+    out = {}
+    for code, zh, en in session.execute(select(Area.code, Area.name_zh, Area.name_en)):
+        out.update({code: code, zh or code: code, en or code: code})
+    return out
+
+
+def figure_differences(doc, figures):
+    out = []
+    for (section, row, column), name in FIGURES.items():
+        try:
+            found = document.find(doc, section, row, column)
+        except KeyError:
+            out.append((section, row, column, name, figures.get(name), "absent"))
+            continue
+        if found != figures.get(name, 0):
+            out.append((section, row, column, name, figures.get(name, 0), found))
+    return out
+
+
+def check_reports(session, truth_doc):
+    """Every difference between the server's cells, documents and lists and the truth file's
+    "reports": {"cells": [...], (month, village or 'town'): {...}}."""
+    reports = truth_doc["reports"]
+    differences = {}
+    expected = report_truth.cells_from_file(truth_doc)
+    cells = report_truth.cell_differences(expected, report_truth.server_cells(session, 1))
+    if cells:
+        differences["cells"] = cells[:50]
+    ids, codes = areas(session), labels(session)
+    for month in reports["months"]:
+        wanted = reports["by_month"][month]
+        town_lists = {k: [tuple(key) for key in keys] for k, keys in wanted["lists"].items()}
+        for scope, figures in wanted["figures"].items():
+            village = None if scope == "town" else scope
+            doc = build.build(session, 1, Month.parse(month),
+                              None if village is None else [ids[village]])
+            found = {}
+            figures = figure_differences(doc, figures)
+            if figures:
+                found["figures"] = figures
+            lists = {table["id"]: table for table in doc["lists"]}
+            for list_id, want in report_truth.in_village(town_lists, village).items():
+                if list_id not in lists:
+                    found[list_id] = "absent"
+                    continue
+                got = report_truth.list_keys(lists[list_id], codes)
+                if got != sorted(want):
+                    found[list_id] = {"missing": sorted(set(want) - set(got))[:10],
+                                      "extra": sorted(set(got) - set(want))[:10],
+                                      "expected": len(want), "found": len(got)}
+            if found:
+                differences[(month, scope)] = found
+    return differences
+
+
+def test_figure_mapping_is_known():
+    """The A–E figures compared are addressed by h-figures' row ids (filled at the merge)."""
+    assert FIGURES, "FIGURES maps no (section, row, column) of the documents to the truth"
+
+
+def send_late_payment(client, session, village, on):
+    """A reward paid on `on` to a household of `village`, recorded by a phone that was
+    offline: sent now over OpenRosa. Returns its instanceID."""
+    _, token = create_app_user(session, 1, "late officer", [village], ["benefit_payment"])
+    session.commit()
+    household = session.scalar(select(Entity.uuid).join(Dataset, Dataset.id == Entity.dataset_id)
+                               .where(Dataset.name == "households",
+                                      Entity.deleted_at.is_(None),
+                                      Entity.data["village"].as_string() == village)
+                               .order_by(Entity.id).limit(1))
+    instance_id = str(uuid.UUID(int=20261203))
+    xml = instances.benefit_payment(
+        dt.datetime.combine(on, dt.time(10)), village,
+        {"payee": "household", "household": household, "person": None,
+         "payee_name": "补报户", "benefit": "one_child_parents", "amount": 60.0,
+         "period": f"{on.year}-H1", "paid_on": on.isoformat(), "paid_by": "赵会计"},
+        instance_id)
+    response = CollectClient(client, f"/v1/key/{token}/projects/1").submit(xml)
+    assert response.status_code == 201, response.data
+    return instance_id
+
+
+def check_lock_and_late_record(client, session, truth_doc):
+    reports = truth_doc["reports"]
+    village = reports["villages"][0]
+    month = Month.parse(reports["months"][4])
+    user = create_user(session, "lock-supervisor", "a-long-password-1", "admin", "Doorstep",
+                       hash_method="scrypt:1024:8:1")
+    session.commit()
+    actor = from_user(user)
+    before = {code: service.report(session, 1, month, code, actor, "zh")
+              for code in (village, None)}
+    for code in (village, None):
+        service.lock(session, 1, month, code, actor)
+    session.commit()
+    instance_id = send_late_payment(client, session, village, month.first + dt.timedelta(days=9))
+
+    # the event view moved by exactly the late record's cells
+    late = report_truth.expected_cells([{
+        "kind": "reward_paid", "occurred_on": month.first + dt.timedelta(days=9),
+        "village": village, "details": {"benefit": "one_child_parents", "amount": 60.0},
+        "instance_id": instance_id, "person": "", "pregnancy": "", "lmp": ""}],
+        reports["villages"])
+    assert late
+    expected = report_truth.cells_from_file(truth_doc)
+    for key, n in late.items():
+        expected[key] = expected.get(key, 0) + n
+    assert report_truth.cell_differences(
+        {k: n for k, n in expected.items() if n}, report_truth.server_cells(session, 1)) == []
+
+    # the locked reports do not move; the record is an amendment, and next month a late one
+    for code in (village, None):
+        locked = service.report(session, 1, month, code, actor, "zh")
+        assert locked["lock"]["state"] == "locked"
+        assert locked["sections"] == before[code]["sections"]
+        assert locked["lists"] == before[code]["lists"]
+        mine = [a for a in locked["amendments"]
+                if report_truth._iid(a["instance_id"]) == instance_id]
+        assert mine, locked["amendments"]
+        assert {a["change"] for a in mine} == {"late"}
+        assert ("reward_paid:one_child_parents", 1) in {(a["cell"], a["delta"]) for a in mine}
+        following = service.report(session, 1, month.plus(1), code, actor, "zh")
+        assert [a for a in following["late_records"]
+                if report_truth._iid(a["instance_id"]) == instance_id
+                and a["month"] == str(month)], following["late_records"]
+
+
+def test_the_reports_of_a_5000_person_town_equal_its_ground_truth(app, db, client, tmp_path):
+    truth_doc = run_town(app, tmp_path, 5000, 3, 5, "--late-rate", "0.2",
+                         "--out-of-order-rate", "0.2", "--duplicate-rate", "0.02", *RARE)
+    reports = truth_doc["reports"]
+    assert len(reports["months"]) == 12 and reports["cells"]
+    listed = {list_id for month in reports["by_month"].values()
+              for list_id, rows in month["lists"].items() if rows}
+    assert listed == set(report_truth.LISTS)      # every list has rows in some month
+    assert check_reports(db.session, truth_doc) == {}
+    check_lock_and_late_record(client, db.session, truth_doc)
+
+
+@slow
+def test_the_reports_of_a_50000_person_town_equal_its_ground_truth(app, db, tmp_path):
+    truth_doc = run_town(app, tmp_path, 50000, 12, 1)
+    assert check_reports(db.session, truth_doc) == {}
+
+
+@slow
+def test_the_reports_of_a_town_of_an_unused_seed_equal_its_ground_truth(app, db, client,
+                                                                        tmp_path):
+    truth_doc = run_town(app, tmp_path, 5000, 4, 20261203, "--late-rate", "0.3",
+                         "--out-of-order-rate", "0.3", *RARE)
+    assert check_reports(db.session, truth_doc) == {}
+    check_lock_and_late_record(client, db.session, truth_doc)
