@@ -21,6 +21,7 @@ says which ones that was, so the annotations can be completed in app.demo.town.
 """
 import collections
 import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
 from xml.etree import ElementTree
 
 from app.reports import cells as cell_rules
@@ -243,24 +244,41 @@ def stock(by_cell, month):
             for cell, by_month in by_cell.items()}
 
 
+def half_up(value, digits=2):
+    """Rounded half up on its shortest decimal form, as printed reports round."""
+    return float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits),
+                                                      rounding=ROUND_HALF_UP))
+
+
 def _rate(numerator, denominator, per=1000):
-    return round(numerator * per / denominator, 2) if denominator else None
+    # no rate on a zero (or, in a broken register, negative) population
+    return half_up(numerator * per / denominator) if denominator and denominator > 0 else None
+
+
+#: flow cell families a reference figure sums (name: the family's cell prefix)
+FAMILIES = {"birth": "birth:", "death": "death:", "newborn_death": "newborn_death:",
+            "moved_in": "moved_in:", "moved_out": "moved_out:",
+            "pregnancy_ended": "pregnancy_ended:", "procedure": "procedure:"}
+SINGLE = ("marriage", "divorce", "registered", "pregnancy_reported", "pregnancy_confirmed",
+          "ultrasound", "termination:14plus", "termination:15plus",
+          "termination:15plus_approved")
+STOCKS = ("women_15_49", "married_women_15_49", "pregnant")
 
 
 def reference_figures(by_cell, month):
-    """The headline A–E figures of one month, by plain sums of the expected cells (SPEC.md:
-    stocks at the start and end, flows in the month, the calendar year to date and the same
-    months last year, rates on the mean population): {name: value}."""
+    """The A–E figures of one month by plain sums of the expected cells (SPEC.md): stocks at
+    the start and end of the month, flows in the month, the calendar year to date, the
+    statistical year to date and the same months last year, and the birth, death and natural
+    growth rates (‰) on the month's mean population and on the chronological mean of the year
+    to date. {name: value}: `{family}_{period}` (deaths include newborn deaths, as one
+    figure), `{cell}_{period}` for each flow cell, `births_{sex}_{period}`,
+    `order_{k}_{period}`, `{stock}_start|end`, `population_{start|end}_{sex|total}`."""
     month = Month.parse(str(month))
     before, end = stock(by_cell, month.plus(-1)), stock(by_cell, month)
 
     def pop(s, sex=None):
         return sum(n for c, n in s.items() if c.startswith("pop:")
                    and (sex is None or c == f"pop:{sex}"))
-
-    def flow(months, prefix):
-        t = totals(by_cell, months)
-        return sum(n for c, n in t.items() if c == prefix or c.startswith(prefix + ":"))
     out = {}
     for sex in ("male", "female", None):
         name = sex or "total"
@@ -270,36 +288,61 @@ def reference_figures(by_cell, month):
                "stat_ytd": month.statistical_year_to_date(),
                "last_year": month.same_months_last_year()}
     for period, months in periods.items():
-        for prefix in ("birth", "death", "newborn_death", "moved_in", "moved_out", "marriage",
-                       "divorce", "registered", "pregnancy_reported", "pregnancy_confirmed",
-                       "pregnancy_ended", "ultrasound", "termination:14plus",
-                       "termination:15plus", "termination:15plus_approved"):
-            out[f"{prefix}_{period}"] = flow(months, prefix)
         t = totals(by_cell, months)
+        for family, prefix in FAMILIES.items():
+            out[f"{family}_{period}"] = sum(n for c, n in t.items() if c.startswith(prefix))
+        out[f"deaths_{period}"] = out[f"death_{period}"] + out[f"newborn_death_{period}"]
+        for cell in SINGLE:
+            out[f"{cell}_{period}"] = t.get(cell, 0)
+        for sex in ("male", "female"):
+            out[f"births_{sex}_{period}"] = sum(n for c, n in t.items()
+                                                if c.startswith(f"birth:{sex}:"))
+        for order in ("1", "2", "3", "4", "unknown"):
+            out[f"order_{order}_{period}"] = sum(n for c, n in t.items()
+                                                 if c.startswith("birth:")
+                                                 and c.split(":")[-1] == order)
         for cell, n in t.items():
             if n and cell.split(":")[0] in ("birth", "death", "pregnancy_ended", "loss_reason",
                                             "procedure", "moved_in", "moved_out",
                                             "newborn_death", "birth_place"):
                 out[f"{cell}_{period}"] = n
-    for cell in ("women_15_49", "married_women_15_49", "pregnant"):
+    for cell in STOCKS:
         out[f"{cell}_start"] = before.get(cell, 0)
         out[f"{cell}_end"] = end.get(cell, 0)
-    for cell, n in end.items():
-        if cell.startswith("method:") and n:
-            out[f"{cell}_end"] = n
+    for s, edge in ((before, "start"), (end, "end")):
+        for cell, n in s.items():
+            if cell.startswith("method:") and n:
+                out[f"{cell}_{edge}"] = n
     mean = (out["population_start_total"] + out["population_end_total"]) / 2
-    births, deaths = out["birth_month"], out["death_month"]
+    births, deaths = out["birth_month"], out["deaths_month"]
     out["birth_rate_month"] = _rate(births, mean)
     out["death_rate_month"] = _rate(deaths, mean)
     out["natural_growth_rate_month"] = _rate(births - deaths, mean)
     # the chronological mean over January..M (SPEC.md), P0 the start of January
     ends = [pop(stock(by_cell, m)) for m in month.year_to_date()]
     p0 = pop(stock(by_cell, Month(month.year, 1).plus(-1)))
-    ytd_mean = (p0 / 2 + sum(ends[:-1]) + ends[-1] / 2) / len(ends)
-    out["birth_rate_ytd"] = _rate(out["birth_ytd"], ytd_mean)
-    out["death_rate_ytd"] = _rate(out["death_ytd"], ytd_mean)
-    out["natural_growth_rate_ytd"] = _rate(out["birth_ytd"] - out["death_ytd"], ytd_mean)
+    points = [p0] + ends
+    ytd_mean = (points[0] / 2 + sum(points[1:-1]) + points[-1] / 2) / (len(points) - 1)
+    births, deaths = out["birth_ytd"], out["deaths_ytd"]
+    out["birth_rate_ytd"] = _rate(births, ytd_mean)
+    out["death_rate_ytd"] = _rate(deaths, ytd_mean)
+    out["natural_growth_rate_ytd"] = _rate(births - deaths, ytd_mean)
     return out
+
+
+def periods_input(by_cell, month, first):
+    """(base, monthly) as app.reports.read gives them to app.reports.figures.periods, from
+    expected cells: stock cells at the end of the month before `first`, and {'YYYY-MM':
+    {cell: n}} for each month from `first` to `month`."""
+    from app.reports.read import is_stock
+    base = {c: n for c, n in stock(by_cell, Month.parse(str(first)).plus(-1)).items()
+            if is_stock(c) and n}
+    monthly = {}
+    for cell, by_month in by_cell.items():
+        for m, n in by_month.items():
+            if m != BEFORE and str(first) <= m <= str(month) and n:
+                monthly.setdefault(m, {})[cell] = n
+    return base, monthly
 
 
 # -- lists ---------------------------------------------------------------------------------------

@@ -38,9 +38,66 @@ RARE = ["--rate", "neonatal_mortality=0.05", "--rate", "newborn_death_in_hospita
 slow = pytest.mark.skipif(not os.environ.get("DOORSTEP_SLOW_TESTS"),
                           reason="once-only (minutes): set DOORSTEP_SLOW_TESTS=1")
 
-#: (section, row, column) of the server's documents -> the reference figure it must equal
-#: (app.reports.report_truth.reference_figures); h-figures' row ids (docs/reports/h-figures.md)
-FIGURES = {}
+PERIODS = ("month", "ytd", "stat_ytd", "last_year")
+
+
+def _figures():
+    """(section, row, column) of the server's documents (h-figures' row ids,
+    docs/reports/h-figures.md) -> the reference figure it must equal
+    (app.demo.report_truth.reference_figures)."""
+    out = {}
+    for row, name in (("population_male", "population_{}_male"),
+                      ("population_female", "population_{}_female"),
+                      ("population", "population_{}_total"),
+                      ("women_15_49", "women_15_49_{}"),
+                      ("married_women_15_49", "married_women_15_49_{}"),
+                      ("pregnant", "pregnant_{}")):
+        for column in ("start", "end"):
+            out[("A", row, column)] = name.format(column)
+    out[("B", "population_start", "month")] = "population_start_total"
+    out[("B", "population_end", "month")] = "population_end_total"
+    out[("D", "pregnant_start", "month")] = "pregnant_start"
+    out[("D", "pregnant_end", "month")] = "pregnant_end"
+    for method in ("female_sterilisation", "iud", "implant", "pills", "injection", "condom"):
+        for column in ("start", "end"):
+            out[("E", f"method_{method}", column)] = f"method:{method}_{column}"
+    out[("E", "married_women_15_49", "end")] = "married_women_15_49_end"
+    for period in PERIODS:
+        for section, row, name in (
+                ("B", "births", "birth"), ("B", "deaths", "deaths"),
+                ("B", "deaths_newborn", "newborn_death"), ("B", "moved_in", "moved_in"),
+                ("B", "moved_in_migrant", "moved_in:yes"), ("B", "moved_out", "moved_out"),
+                ("B", "moved_out_migrant", "moved_out:yes"), ("B", "registered", "registered"),
+                ("B", "marriages", "marriage"), ("B", "divorces", "divorce"),
+                ("C", "births", "birth"), ("C", "births_male", "births_male"),
+                ("C", "births_female", "births_female"),
+                ("C", "born_hospital", "birth_place:hospital"),
+                ("C", "born_clinic", "birth_place:clinic"), ("C", "born_home", "birth_place:home"),
+                ("D", "pregnancies_reported", "pregnancy_reported"),
+                ("D", "pregnancies_confirmed", "pregnancy_confirmed"),
+                ("D", "ultrasounds", "ultrasound"), ("D", "pregnancies_ended", "pregnancy_ended"),
+                ("D", "terminations_14plus", "termination:14plus"),
+                ("D", "terminations_15plus", "termination:15plus"),
+                ("D", "terminations_15plus_approved", "termination:15plus_approved"),
+                ("E", "proc_iud_insertion", "procedure:iud_insertion"),
+                ("E", "proc_iud_removal", "procedure:iud_removal"),
+                ("E", "proc_tubal_ligation", "procedure:tubal_ligation")):
+            out[(section, row, period)] = f"{name}_{period}"
+        for order in ("1", "2", "3", "4", "unknown"):
+            out[("C", f"order_{order}", period)] = f"order_{order}_{period}"
+        for outcome in ("live_birth", "stillbirth", "miscarriage", "induced_abortion",
+                        "medical_termination", "ectopic"):
+            out[("D", f"ended_{outcome}", period)] = f"pregnancy_ended:{outcome}_{period}"
+        for reason in ("spontaneous", "fetal_anomaly", "maternal_illness",
+                       "contraceptive_failure", "unplanned", "other"):
+            out[("D", f"loss_{reason}", period)] = f"loss_reason:{reason}_{period}"
+    for period in ("month", "ytd"):
+        for rate in ("birth_rate", "death_rate", "natural_growth_rate"):
+            out[("B", rate, period)] = f"{rate}_{period}"
+    return out
+
+
+FIGURES = _figures()
 
 
 def run_town(app, tmp_path, people, villages, seed, *options):
@@ -73,8 +130,32 @@ def figure_differences(doc, figures):
         except KeyError:
             out.append((section, row, column, name, figures.get(name), "absent"))
             continue
-        if found != figures.get(name, 0):
-            out.append((section, row, column, name, figures.get(name, 0), found))
+        want = figures.get(name, None if name.endswith(("rate_month", "rate_ytd")) else 0)
+        if found != want:
+            out.append((section, row, column, name, want, found))
+    return out
+
+
+def section_differences(doc, expected, month, village):
+    """[(section, row, column, expected, found)] where the document's sections A–E differ
+    from app.reports.figures applied to the expected cells (so reading the cells — areas,
+    months, stocks before the run — is checked on the real database)."""
+    from app.reports import figures as server_figures
+    by_cell = report_truth.cells_of(expected, None if village is None else {village})
+    base, monthly = report_truth.periods_input(by_cell, month,
+                                               server_figures.first_month(month))
+    want = server_figures.sections(server_figures.periods(month, base, monthly),
+                                   village is None)
+    got = {s["id"]: s for s in doc["sections"]}
+    out = []
+    for section in want:
+        rows = {r["id"]: r for r in got.get(section["id"], {"rows": []})["rows"]}
+        for row in section["rows"]:
+            values = rows.get(row["id"], {"values": {}})["values"]
+            for column, value in row["values"].items():
+                if values.get(column, "absent") != value:
+                    out.append((section["id"], row["id"], column, value,
+                                values.get(column, "absent")))
     return out
 
 
@@ -99,6 +180,9 @@ def check_reports(session, truth_doc):
             figures = figure_differences(doc, figures)
             if figures:
                 found["figures"] = figures
+            sections = section_differences(doc, expected, Month.parse(month), village)
+            if sections:
+                found["sections"] = sections[:20]
             lists = {table["id"]: table for table in doc["lists"]}
             for list_id, want in report_truth.in_village(town_lists, village).items():
                 if list_id not in lists:
@@ -115,8 +199,14 @@ def check_reports(session, truth_doc):
 
 
 def test_figure_mapping_is_known():
-    """The A–E figures compared are addressed by h-figures' row ids (filled at the merge)."""
-    assert FIGURES, "FIGURES maps no (section, row, column) of the documents to the truth"
+    """Every figure compared is one the documents have (h-figures' row ids), and every one
+    has a reference figure (a document of no events: all zero, rates not computable)."""
+    import app.reports.figures as server_figures
+    p = server_figures.periods(Month(2025, 3), {}, {})
+    doc = {"sections": server_figures.sections(p, town=True)}
+    figures = report_truth.reference_figures({}, "2025-03")
+    assert figure_differences(doc, figures) == []
+    assert len(FIGURES) > 200
 
 
 def send_late_payment(client, session, village, on):
