@@ -30,7 +30,7 @@ from app.reports.periods import BEFORE, Month
 #: kind -> the details app.reports.cells reads (SPEC.md "Cells"); the annotation must carry them
 REQUIRED = {
     "birth": ("sex", "place", "birth_order"),
-    "newborn_death": ("place", "sex"),
+    "newborn_death": ("place", "sex", "age_days"),
     "death": ("sex", "dob", "marital_status", "contraception"),
     "moved_in": ("migrant", "sex", "dob", "marital_status", "contraception"),
     "moved_out": ("migrant", "sex", "dob", "marital_status", "contraception"),
@@ -119,6 +119,11 @@ def _fallback(sub, index, used):
         elif newborn is not None:
             put("sex", _first(sub, "child_sex", newborn))
             put("checked", _first(sub, "newborn_death_checked", newborn))
+        if kind == "newborn_death":
+            # days from the birth (the pregnancy's end) to the death
+            born, died = next((s[1] for s in siblings if s[0] == "pregnancy_ended"), None), \
+                sub.events[index][1]
+            put("age_days", (died - born).days if born and died else None)
     return d
 
 
@@ -410,6 +415,11 @@ def expected_lists(rows, register, month):
         if r["lmp"] and r["lmp"] <= latest_lmp and r["pregnancy"]
         and not (r["pregnancy"] in ended and ended[r["pregnancy"]] <= last))
     round_id, round_start = _round(month)
+    # a marital status the simulation's register changes leave out (the migrant form's) is
+    # the one its events state (moved_in, registered: as the form answered it)
+    stated = {r["person"]: r["details"]["marital_status"] for r in rows
+              if r["kind"] in ("moved_in", "registered") and r["person"]
+              and r["details"].get("marital_status")}
     checked = {r["person"] for r in rows if r["kind"] == "three_checks"
                and r["details"].get("round") == round_id and r["occurred_on"]
                and round_start <= r["occurred_on"] <= last}
@@ -417,6 +427,8 @@ def expected_lists(rows, register, month):
     for (dataset, uuid), data in register.items():
         if dataset != "people":
             continue
+        if "marital_status" not in data and uuid in stated:
+            data = {**data, "marital_status": stated[uuid]}
         age = _age(data.get("dob"), round_start)
         if data.get("sex") == "female" and data.get("marital_status") in MARRIED \
                 and age is not None and 15 <= age < 50 and data.get("deceased") != "yes" \
@@ -458,7 +470,9 @@ def _code(text, table):
 
 
 def _yes(text):
-    return isinstance(text, str) and (text.startswith("是") or "Yes" in text) or text is True
+    """A yes/no column, as a code ('yes') or a printed label ('是 Yes')."""
+    return text is True or isinstance(text, str) and (
+        text == "yes" or text.startswith("是") or "Yes" in text)
 
 
 def list_keys(table, village_codes):
