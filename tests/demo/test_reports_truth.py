@@ -107,7 +107,10 @@ def run_town(app, tmp_path, people, villages, seed, *options):
         "--seed", str(seed), *options, "--forms-dir", FORMS_DIR, "--truth", str(path)],
         obj=app.extensions)
     assert result.exit_code == 0, result.output
-    return json.loads(path.read_text(encoding="utf-8"))
+    assert "The report cells match the ground truth." in result.output
+    truth_doc = json.loads(path.read_text(encoding="utf-8"))
+    assert truth_doc["reports"]["cell_differences"] == []
+    return truth_doc
 
 
 def areas(session):
