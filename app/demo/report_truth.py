@@ -21,6 +21,8 @@ says which ones that was, so the annotations can be completed in app.demo.town.
 """
 import collections
 import datetime as dt
+import html
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from xml.etree import ElementTree
 
@@ -69,7 +71,12 @@ def _xml(sub):
 
 
 def _first(sub, tag, within=None):
-    node = (within if within is not None else _xml(sub)).find(f".//{tag}")
+    """The text of the first element `tag` of the submission (or of `within`), '' if none."""
+    if within is None:
+        # one plain value: a search is a tenth of a parse, and most forms need one or two
+        found = re.search(rb"<%s>([^<]*)</%s>" % (tag.encode(), tag.encode()), sub.xml)
+        return html.unescape(found[1].decode()) if found else ""
+    node = within.find(f".//{tag}")
     return (node.text or "") if node is not None else ""
 
 
@@ -382,9 +389,12 @@ def expected_lists(rows, register, month):
     `list_keys` keys the server's rows."""
     month = Month.parse(str(month))
     first, last = month.first, month.last
+    by_kind = {}
+    for r in rows:
+        by_kind.setdefault(r["kind"], []).append(r)
 
     def of(kind, start=None, end=None):
-        return [r for r in rows if r["kind"] == kind and r["occurred_on"] is not None
+        return [r for r in by_kind.get(kind, ()) if r["occurred_on"] is not None
                 and (start is None or r["occurred_on"] >= start)
                 and (end is None or r["occurred_on"] <= end)]
     out = {}
@@ -402,8 +412,8 @@ def expected_lists(rows, register, month):
         for r in of("newborn_death", first, last)
         if r["details"].get("place") == "outside_hospital")
     ended = {}
-    for r in rows:
-        if r["kind"] == "pregnancy_ended" and r["pregnancy"] and r["occurred_on"]:
+    for r in by_kind.get("pregnancy_ended", ()):
+        if r["pregnancy"] and r["occurred_on"]:
             day = ended.get(r["pregnancy"])
             ended[r["pregnancy"]] = min(day, r["occurred_on"]) if day else r["occurred_on"]
     # overdue: LMP + 280 days (the expected date) + 28 days on or before the month's end, and
@@ -417,11 +427,11 @@ def expected_lists(rows, register, month):
     round_id, round_start = _round(month)
     # a marital status the simulation's register changes leave out (the migrant form's) is
     # the one its events state (moved_in, registered: as the form answered it)
-    stated = {r["person"]: r["details"]["marital_status"] for r in rows
-              if r["kind"] in ("moved_in", "registered") and r["person"]
-              and r["details"].get("marital_status")}
-    checked = {r["person"] for r in rows if r["kind"] == "three_checks"
-               and r["details"].get("round") == round_id and r["occurred_on"]
+    stated = {r["person"]: r["details"]["marital_status"]
+              for r in by_kind.get("registered", []) + by_kind.get("moved_in", [])
+              if r["person"] and r["details"].get("marital_status")}
+    checked = {r["person"] for r in by_kind.get("three_checks", ())
+               if r["details"].get("round") == round_id and r["occurred_on"]
                and round_start <= r["occurred_on"] <= last}
     due = []
     for (dataset, uuid), data in register.items():
@@ -437,8 +447,8 @@ def expected_lists(rows, register, month):
                         _age(data.get("dob"), last)))
     out["three_checks_due_not_done"] = sorted(due)
     year_start = dt.date(month.year, 1, 1)
-    prepared = {r["person"] for r in rows if r["kind"] == "prepregnancy_check"
-                and r["occurred_on"] and year_start <= r["occurred_on"] <= last}
+    prepared = {r["person"] for r in by_kind.get("prepregnancy_check", ())
+                if r["occurred_on"] and year_start <= r["occurred_on"] <= last}
     latest = {}
     for r in of("pregnancy_planned", year_start, last):
         if r["person"] and r["person"] not in prepared:
