@@ -238,8 +238,9 @@ def check_lock_and_late_record(client, session, truth_doc):
     reports = truth_doc["reports"]
     village = reports["villages"][0]
     month = Month.parse(reports["months"][4])
-    user = create_user(session, "lock-supervisor", "a-long-password-1", "admin", "Doorstep",
-                       hash_method="scrypt:1024:8:1")
+    # the town's supervisor (every village) closes the month after its meetings
+    user = create_user(session, "town-supervisor", "a-long-password-1", "supervisor",
+                       "Doorstep", hash_method="scrypt:1024:8:1")
     session.commit()
     actor = from_user(user)
     before = {code: service.report(session, 1, month, code, actor, "zh")
