@@ -24,8 +24,8 @@ import datetime as dt
 import html
 import re
 from decimal import ROUND_HALF_UP, Decimal
-from xml.etree import ElementTree
 
+from app import safexml
 from app.reports import cells as cell_rules
 from app.reports.periods import BEFORE, Month
 
@@ -63,11 +63,8 @@ def counts(sub):
 # -- rows ----------------------------------------------------------------------------------------
 
 def _xml(sub):
-    root = getattr(sub, "_root", None)
-    if root is None:
-        root = ElementTree.fromstring(sub.xml)
-        sub._root = root
-    return root
+    """The submission's XML as the server parses it (app.safexml: lxml)."""
+    return safexml.parse(sub.xml)
 
 
 def _first(sub, tag, within=None):
