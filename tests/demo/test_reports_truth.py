@@ -305,3 +305,66 @@ def test_the_reports_of_a_town_of_an_unused_seed_equal_its_ground_truth(app, db,
                          "--out-of-order-rate", "0.3", *RARE)
     assert check_reports(db.session, truth_doc) == {}
     check_lock_and_late_record(client, db.session, truth_doc)
+
+
+def _row(kind, on, village="dongwan", instance="i", person="", pregnancy="", lmp="", **details):
+    return {"kind": kind, "occurred_on": dt.date.fromisoformat(on), "village": village,
+            "details": details, "instance_id": instance, "person": person,
+            "pregnancy": pregnancy, "lmp": lmp}
+
+
+def test_the_expected_lists_follow_their_definitions():
+    """The truth's own lists, on rows made by hand: the boundaries each definition draws."""
+    rows = [
+        _row("pregnancy_ended", "2025-03-05", instance="late-no-number", outcome="induced_abortion",
+             reason="unplanned", weeks=15, approval_no=""),
+        _row("pregnancy_ended", "2025-03-06", instance="early", outcome="induced_abortion",
+             reason="unplanned", weeks=14, approval_no=""),
+        _row("pregnancy_ended", "2025-03-07", "xishan", instance="birth", outcome="live_birth",
+             reason="", weeks=39, approval_no=""),
+        _row("pregnancy_ended", "2025-04-01", instance="april", outcome="miscarriage",
+             reason="spontaneous", weeks=8, approval_no=""),
+        _row("newborn_death", "2025-03-09", instance="outside", place="outside_hospital"),
+        _row("newborn_death", "2025-03-09", instance="inside", place="in_hospital"),
+        # LMP + 308 days is 31 March: overdue at March's end; the other ends in April
+        _row("pregnancy_reported", "2024-08-01", instance="overdue", pregnancy="p1",
+             lmp="2024-05-27"),
+        _row("pregnancy_reported", "2024-08-01", instance="ends-in-april", pregnancy="p2",
+             lmp="2024-05-01"),
+        _row("pregnancy_ended", "2025-04-02", instance="p2-end", pregnancy="p2",
+             outcome="live_birth", weeks=40),
+        _row("pregnancy_reported", "2024-08-01", instance="not-yet", pregnancy="p3",
+             lmp="2024-05-28"),
+        _row("pregnancy_planned", "2025-02-01", instance="plan-a1", person="a"),
+        _row("pregnancy_planned", "2025-03-01", instance="plan-a2", person="a"),
+        _row("pregnancy_planned", "2025-02-01", instance="plan-b", person="b"),
+        _row("prepregnancy_check", "2025-03-10", person="b", result="normal"),
+        _row("pregnancy_planned", "2024-12-01", instance="last-year", person="c"),
+        _row("three_checks", "2025-02-01", person="checked", round="2025-H1"),
+        _row("three_checks", "2024-11-01", person="last-round", round="2024-H2"),
+    ]
+    woman = {"sex": "female", "marital_status": "first_marriage", "dob": "1990-06-01",
+             "village": "dongwan"}
+    register = {("people", "checked"): {**woman, "full_name": "甲"},
+                ("people", "last-round"): {**woman, "full_name": "乙"},
+                ("people", "too-old"): {**woman, "full_name": "丙", "dob": "1974-12-31"},
+                ("people", "unmarried"): {**woman, "full_name": "丁", "marital_status": "unmarried"},
+                ("people", "left"): {**woman, "full_name": "戊", "residence_status": "moved_out"},
+                ("people", "migrant"): {**woman, "full_name": "己", "village": "xishan"}}
+    del register[("people", "migrant")]["marital_status"]
+    rows.append(_row("moved_in", "2025-01-05", "xishan", person="migrant", migrant="yes",
+                     marital_status="first_marriage"))
+    lists = report_truth.expected_lists(rows, register, "2025-03")
+    assert lists["pregnancies_ended"] == [
+        ("dongwan", "early", "2025-03-06", "induced_abortion", "unplanned", 14, False),
+        ("dongwan", "late-no-number", "2025-03-05", "induced_abortion", "unplanned", 15, True),
+        ("xishan", "birth", "2025-03-07", "live_birth", "", 39, False)]
+    assert lists["newborn_deaths_outside_hospital"] == [("dongwan", "outside", "2025-03-09")]
+    assert lists["overdue_pregnancies"] == [("dongwan", "ends-in-april", "2024-05-01"),
+                                            ("dongwan", "overdue", "2024-05-27")]
+    assert lists["planning_without_check"] == [("dongwan", "plan-a2", "2025-03-01")]
+    assert lists["three_checks_due_not_done"] == [("dongwan", "乙", 34), ("xishan", "己", 34)]
+    assert report_truth.in_village(lists, "xishan")["pregnancies_ended"] == [
+        ("xishan", "birth", "2025-03-07", "live_birth", "", 39, False)]
+    assert report_truth.expected_lists(rows, register, "2025-04")["overdue_pregnancies"] == [
+        ("dongwan", "not-yet", "2024-05-28"), ("dongwan", "overdue", "2024-05-27")]
