@@ -162,6 +162,16 @@ def section_differences(doc, expected, month, village):
     return out
 
 
+def check_population(truth_doc):
+    """The truth's two views agree: the population its cells give at the end of the run is,
+    in every village, the people present on the register it expects."""
+    reports = truth_doc["reports"]
+    last = reports["by_month"][reports["months"][-1]]["figures"]
+    return {scope: (figures["population_end_total"], truth_doc["register"][scope]["present"])
+            for scope, figures in last.items()
+            if figures["population_end_total"] != truth_doc["register"][scope]["present"]}
+
+
 def check_reports(session, truth_doc):
     """Every difference between the server's cells, documents and lists and the truth file's
     "reports": {"cells": [...], (month, village or 'town'): {...}}."""
@@ -288,6 +298,7 @@ def test_the_reports_of_a_5000_person_town_equal_its_ground_truth(app, db, clien
     listed = {list_id for month in reports["by_month"].values()
               for list_id, rows in month["lists"].items() if rows}
     assert listed == set(report_truth.LISTS)      # every list has rows in some month
+    assert check_population(truth_doc) == {}
     assert check_reports(db.session, truth_doc) == {}
     check_lock_and_late_record(client, db.session, truth_doc)
 
@@ -295,6 +306,7 @@ def test_the_reports_of_a_5000_person_town_equal_its_ground_truth(app, db, clien
 @slow
 def test_the_reports_of_a_50000_person_town_equal_its_ground_truth(app, db, tmp_path):
     truth_doc = run_town(app, tmp_path, 50000, 12, 1)
+    assert check_population(truth_doc) == {}
     assert check_reports(db.session, truth_doc) == {}
 
 
@@ -303,6 +315,7 @@ def test_the_reports_of_a_town_of_an_unused_seed_equal_its_ground_truth(app, db,
                                                                         tmp_path):
     truth_doc = run_town(app, tmp_path, 5000, 4, 20261203, "--late-rate", "0.3",
                          "--out-of-order-rate", "0.3", *RARE)
+    assert check_population(truth_doc) == {}
     assert check_reports(db.session, truth_doc) == {}
     check_lock_and_late_record(client, db.session, truth_doc)
 
