@@ -362,7 +362,8 @@ def _needs_approval(details):
         and weeks >= cell_rules.APPROVAL_WEEKS
 
 
-def _iid(instance_id):
+def bare_id(instance_id):
+    """An instanceID without its uuid: prefix (the server keeps it as the phone sent it)."""
     return (instance_id or "").removeprefix("uuid:")
 
 
@@ -396,7 +397,7 @@ def expected_lists(rows, register, month):
                 and (end is None or r["occurred_on"] <= end)]
     out = {}
     out["pregnancies_ended"] = sorted(
-        (r["village"], _iid(r["instance_id"]), r["occurred_on"].isoformat(),
+        (r["village"], bare_id(r["instance_id"]), r["occurred_on"].isoformat(),
          r["details"].get("outcome") or "",
          (r["details"].get("reason") or "") if r["details"].get("outcome") not in (
              "live_birth", "stillbirth") else "",
@@ -405,7 +406,7 @@ def expected_lists(rows, register, month):
          bool(_needs_approval(r["details"]) and not r["details"].get("approval_no")))
         for r in of("pregnancy_ended", first, last))
     out["newborn_deaths_outside_hospital"] = sorted(
-        (r["village"], _iid(r["instance_id"]), r["occurred_on"].isoformat())
+        (r["village"], bare_id(r["instance_id"]), r["occurred_on"].isoformat())
         for r in of("newborn_death", first, last)
         if r["details"].get("place") == "outside_hospital")
     ended = {}
@@ -417,7 +418,7 @@ def expected_lists(rows, register, month):
     # no outcome of that pregnancy dated by then
     latest_lmp = (last - dt.timedelta(days=EDD_DAYS + OVERDUE_DAYS)).isoformat()
     out["overdue_pregnancies"] = sorted(
-        (r["village"], _iid(r["instance_id"]), r["lmp"])
+        (r["village"], bare_id(r["instance_id"]), r["lmp"])
         for r in of("pregnancy_reported", None, last)
         if r["lmp"] and r["lmp"] <= latest_lmp and r["pregnancy"]
         and not (r["pregnancy"] in ended and ended[r["pregnancy"]] <= last))
@@ -453,7 +454,7 @@ def expected_lists(rows, register, month):
             if best is None or r["occurred_on"] >= best["occurred_on"]:
                 latest[r["person"]] = r
     out["planning_without_check"] = sorted(
-        (r["village"], _iid(r["instance_id"]), r["occurred_on"].isoformat())
+        (r["village"], bare_id(r["instance_id"]), r["occurred_on"].isoformat())
         for r in latest.values())
     return out
 
@@ -494,15 +495,15 @@ def list_keys(table, village_codes):
     if kind == "pregnancies_ended":
         outcomes = getattr(server_lists, "OUTCOMES", {})
         reasons = getattr(server_lists, "REASONS", {})
-        return sorted((village(v), _iid(v.get("instance_id")), v.get("date"),
+        return sorted((village(v), bare_id(v.get("instance_id")), v.get("date"),
                        _code(v.get("outcome"), outcomes),
                        _code(v.get("reason"), reasons) if v.get("reason") else "",
                        v.get("weeks"), _yes(v.get("approval_missing"))) for v in rows)
     if kind in ("newborn_deaths_outside_hospital", "planning_without_check"):
         day = "date" if kind == "newborn_deaths_outside_hospital" else "planned_on"
-        return sorted((village(v), _iid(v.get("instance_id")), v.get(day)) for v in rows)
+        return sorted((village(v), bare_id(v.get("instance_id")), v.get(day)) for v in rows)
     if kind == "overdue_pregnancies":
-        return sorted((village(v), _iid(v.get("instance_id")), v.get("lmp")) for v in rows)
+        return sorted((village(v), bare_id(v.get("instance_id")), v.get("lmp")) for v in rows)
     if kind == "three_checks_due_not_done":
         return sorted((village(v), v.get("woman"), v.get("age")) for v in rows)
     return sorted(repr(sorted(v.items())) for v in rows)

@@ -280,13 +280,13 @@ def check_lock_and_late_record(client, session, truth_doc):
         assert locked["sections"] == before[code]["sections"]
         assert locked["lists"] == before[code]["lists"]
         mine = [a for a in locked["amendments"]
-                if report_truth._iid(a["instance_id"]) == instance_id]
+                if report_truth.bare_id(a["instance_id"]) == instance_id]
         assert mine, locked["amendments"]
         assert {a["change"] for a in mine} == {"late"}
         assert ("reward_paid:one_child_parents", 1) in {(a["cell"], a["delta"]) for a in mine}
         following = service.report(session, 1, month.plus(1), code, actor, "zh")
         assert [a for a in following["late_records"]
-                if report_truth._iid(a["instance_id"]) == instance_id
+                if report_truth.bare_id(a["instance_id"]) == instance_id
                 and a["month"] == str(month)], following["late_records"]
 
 
