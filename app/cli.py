@@ -449,7 +449,7 @@ def demo_town(villages, people, months, seed, start, sex_ratio, village_sex_rati
     import datetime as dt
     import json
 
-    from app.demo import ingest
+    from app.demo import ingest, report_truth
     from app.demo.town import Params, Town, read_villages
     from app.demo.truth import truth_document
 
@@ -491,6 +491,11 @@ def demo_town(villages, people, months, seed, start, sex_ratio, village_sex_rati
     document["events_found"] = events_found
     event_differences = differences.pop("life events", [])
     document["event_differences"] = event_differences
+    # the report cells the events were summed into, against those the truth expects
+    cell_differences = report_truth.cell_differences(report_truth.cells_from_file(document),
+                                                     report_truth.server_cells(db.session,
+                                                                               project.id))
+    document["reports"]["cell_differences"] = [[list(k), a, b] for k, a, b in cell_differences]
     with open(truth_path, "w", encoding="utf-8") as f:
         json.dump(document, f, ensure_ascii=False, indent=1)
     town_counts = found["town"]
@@ -511,3 +516,8 @@ def demo_town(villages, people, months, seed, start, sex_ratio, village_sex_rati
                                    f"ground truth (kind, month, village, details):\n{shown}")
     click.echo("The register matches the ground truth.")
     click.echo("The life events match the ground truth.")
+    if cell_differences:
+        shown = "\n".join(f"  {k}: expected {a}, found {b}" for k, a, b in cell_differences[:40])
+        raise click.ClickException(f"{len(cell_differences)} report cells differ from the ground "
+                                   f"truth (village, month, cell):\n{shown}")
+    click.echo("The report cells match the ground truth.")

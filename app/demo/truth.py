@@ -269,6 +269,7 @@ def world_rates(town):
 
 
 def truth_document(town, subs):
+    from app.demo.report_truth import report_truth
     p = town.p
     expected = register_counts(
         [(dataset, data) for (dataset, _), data in expected_register(subs).items()],
@@ -294,4 +295,6 @@ def truth_document(town, subs):
         "events": event_table(expected_events(subs)),
         "event_counts": event_rows(expected_events(subs)),
         "mess": town.mess,
+        # the report figures and lists expected (app.demo.report_truth)
+        "reports": report_truth(town, subs),
     }
