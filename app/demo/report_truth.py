@@ -221,11 +221,14 @@ def expected_cells(rows, villages):
     codes = {i: code for code, i in ids.items()}
     codes[0] = ""
     out = collections.Counter()
-    for row in rows:
-        area = ids.get(row["village"]) if row["village"] else None
-        for area_id, month, cell, n in cell_rules.contributions({
-                "kind": row["kind"], "occurred_on": row["occurred_on"], "area_id": area,
-                "details": row["details"]}):
+    shaped = [{"kind": row["kind"], "occurred_on": row["occurred_on"],
+               "area_id": ids.get(row["village"]) if row["village"] else None,
+               "details": row["details"], "submission_id": row["instance_id"],
+               "person": row["person"]} for row in rows]
+    # a woman who moves in on the submission recording her marriage is married by her move
+    moved_in = cell_rules.arrivals(shaped)
+    for row in shaped:
+        for area_id, month, cell, n in cell_rules.contributions(row, moved_in):
             out[(codes.get(area_id or 0, str(area_id)), month, cell)] += n
     return {k: n for k, n in sorted(out.items()) if n}
 

@@ -820,8 +820,9 @@ class Town:
                                     place=m["death_place"], **who(person)))
             for move in ("moved_in", "moved_out"):
                 if move in changes:
+                    # person: who moved, for the truth to read a visit's several rows by
                     events.append(event(move, change_date, village, migrant="no",
-                                        **who(person)))
+                                        person=person.uuid, **who(person)))
             # a plan is an event when the visit finds it new (or moved to another month)
             if planning == "yes" and (planning_before != "yes" or from_before != planning_from):
                 events.append(event("pregnancy_planned", on, village))
