@@ -1,0 +1,202 @@
+"""What a month's reports cost on a large register: the town report of one month
+(app.reports.build.build over every village, and app.reports.service.report around it: scope,
+lock state, section J, audit), the 12-month sex ratio at birth table per village and for the
+town, and one village's report; beside each, the time of reading the same rows bare (the
+summary cells, and the life events the lists read, fetched without computing anything).
+
+    python bench/reports.py --db sqlite --people 100000
+    python bench/reports.py --db postgresql --people 1000000
+
+The register is built by bench/bulk_town.py (a town sent through the real intake, copied into
+new villages; cached under bench/.cache, so a rerun starts at once). Each figure is the median
+of --rounds runs after one warm-up run, each run in its own transaction (rolled back: the
+audit row of a view is not kept). The goal (issue 18): each report under 1 s on 2 cores.
+"""
+import argparse
+import datetime as dt
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bulk_town  # noqa: E402
+import common  # noqa: E402
+
+GOAL = 1.0
+
+
+def machine():
+    """'2 cores, AMD EPYC, 24 GiB' from /proc."""
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next(line.split(":", 1)[1].strip() for line in f
+                         if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    memory = ""
+    try:
+        with open("/proc/meminfo") as f:
+            kb = int(next(line.split()[1] for line in f if line.startswith("MemTotal")))
+        memory = f", {kb / 1024 / 1024:.0f} GiB"
+    except (OSError, StopIteration, ValueError):
+        pass
+    return f"{os.cpu_count()} cores (nproc {len(os.sched_getaffinity(0))}), {model}{memory}"
+
+
+def database_version(session):
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import text
+        return "PostgreSQL " + session.execute(text("SHOW server_version")).scalar()
+    import sqlite3
+    return f"SQLite {sqlite3.sqlite_version}"
+
+
+def timed(session, fn, rounds):
+    """(median s, min s, max s, last result) over `rounds` runs after a warm-up, each in its
+    own transaction, rolled back after."""
+    fn()
+    session.rollback()
+    times, result = [], None
+    for _ in range(rounds):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+        session.rollback()
+    return statistics.median(times), min(times), max(times), result
+
+
+def bare_reads(session, project_id, month):
+    """Functions reading, without computing, the rows each report is made of: the summary
+    cells (every month up to the report's: stocks are sums from the start, flows need this
+    year's and last year's months), the cells of the last 12 months' births, one village's
+    cells, and the life events of the month (what the lists go through)."""
+    from sqlalchemy import text
+    first12 = str(month.plus(-11))
+    cells = text("SELECT area_id, month, cell, n FROM report_cells WHERE project_id = :p "
+                 "AND month <= :m")
+    births = text("SELECT area_id, month, cell, n FROM report_cells WHERE project_id = :p "
+                  "AND month >= :a AND month <= :m AND cell LIKE 'birth:%'")
+    village = text("SELECT area_id, month, cell, n FROM report_cells WHERE project_id = :p "
+                   "AND area_id = :v AND month <= :m")
+    events = text("SELECT id, kind, occurred_on, area_id, person, pregnancy, details "
+                  "FROM life_events WHERE project_id = :p AND occurred_on >= :a "
+                  "AND occurred_on <= :b")
+    p, m = project_id, str(month)
+    return {
+        "cells": lambda: session.execute(cells, {"p": p, "m": m}).all(),
+        "births": lambda: session.execute(births, {"p": p, "a": first12, "m": m}).all(),
+        "village": lambda v: session.execute(village, {"p": p, "v": v, "m": m}).all(),
+        "events": lambda: session.execute(events, {"p": p, "a": month.first,
+                                                   "b": month.last}).all(),
+    }
+
+
+def sex_ratio_table(session, project_id, month):
+    """The 12-month sex ratio at birth per village and for the town, through whichever entry
+    point app.reports.srb offers (h-figures); None when it has none yet."""
+    try:
+        from app.reports import srb
+    except ImportError:
+        return None
+    for name in ("table", "by_village", "rolling_table", "village_table"):
+        fn = getattr(srb, name, None)
+        if callable(fn):
+            return fn(session, project_id, month)
+    return None
+
+
+def run(kind, people, source_people, month_text, rounds, village_index=0):
+    from sqlalchemy import func, select
+
+    from app.events.models import LifeEvent
+    from app.extensions import db
+    from app.projects.models import Area
+    from app.reports import build, service
+    from app.reports.models import ReportCell
+    from app.reports.periods import Month
+
+    url, info = bulk_town.build(kind, people, source_people)
+    month = Month.parse(month_text)
+    project_id = 1
+    with tempfile.TemporaryDirectory() as data:
+        app = common.make_app(url, data)
+        with app.app_context():
+            s = db.session
+            villages = s.scalars(select(Area.id).where(Area.project_id == project_id)
+                                 .order_by(Area.id)).all()
+            events = s.scalar(select(func.count()).select_from(LifeEvent))
+            cells = s.scalar(select(func.count()).select_from(ReportCell))
+            print(f"# {kind}: {database_version(s)}; {info['copies']} copies of a "
+                  f"{info['source_people']:,}-person town = about {people:,} people, "
+                  f"{len(villages)} villages, {events:,} life events, {cells:,} report cells; "
+                  f"month {month}", flush=True)
+            reads = bare_reads(s, project_id, month)
+            village = villages[village_index]
+            rows = []
+
+            def measure(label, fn, bare_label, bare, note=""):
+                median, low, high, result = timed(s, fn, rounds)
+                b_median, _bl, _bh, b_rows = timed(s, bare, rounds) if bare else (None,) * 4
+                rows.append((label, median, low, high, b_median,
+                             len(b_rows) if b_rows is not None else None, bare_label, note,
+                             result))
+                print(f"  done: {label} {median * 1000:.0f} ms", flush=True)
+
+            measure("town report: build.build", lambda: build.build(s, project_id, month, None),
+                    "cells <= month + month's events",
+                    lambda: reads["cells"]() + reads["events"]())
+            measure("town report: service.report", lambda: service.report(
+                s, project_id, month, None, None, "zh"), "(same)",
+                lambda: reads["cells"]() + reads["events"]())
+            code = s.scalar(select(Area.code).where(Area.id == village))
+            measure(f"village report ({code})", lambda: service.report(
+                s, project_id, month, code, None, "zh"), "the village's cells",
+                lambda: reads["village"](village))
+            if sex_ratio_table(s, project_id, month) is not None:
+                measure("sex ratio 12 months, villages + town",
+                        lambda: sex_ratio_table(s, project_id, month),
+                        "12 months' birth cells", reads["births"])
+            else:
+                rows.append(("sex ratio 12 months (no srb entry point yet)", None, None, None,
+                             timed(s, reads["births"], rounds)[0],
+                             len(reads["births"]()), "12 months' birth cells", "", None))
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--people", type=int, default=None,
+                        help="default 100,000 on SQLite, 1,000,000 on PostgreSQL")
+    parser.add_argument("--source-people", type=int, default=20_000,
+                        help="the town sent through intake and copied")
+    parser.add_argument("--month", default="2025-12")
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args(argv)
+    people = args.people or (100_000 if args.db == "sqlite" else 1_000_000)
+    print(f"# Doorstep reports bench, {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC; "
+          f"{machine()}; Python {platform.python_version()}; CPU reference "
+          f"{common.cpu_reference():.0f} ms (bench/common.py)", flush=True)
+    rows = run(args.db, people, args.source_people, args.month, args.rounds)
+    print(f"# median of {args.rounds} runs after a warm-up; goal: under {GOAL:.0f} s")
+    head = ("what", "median ms", "min-max ms", "bare read ms", "rows read", "bare read of",
+            "goal")
+    table = [head]
+    for label, median, low, high, bare, n, bare_label, _note, _result in rows:
+        table.append((label,
+                      f"{median * 1000:.0f}" if median is not None else "-",
+                      f"{low * 1000:.0f}-{high * 1000:.0f}" if median is not None else "-",
+                      f"{bare * 1000:.0f}" if bare is not None else "-",
+                      f"{n:,}" if n is not None else "-", bare_label,
+                      ("met" if median < GOAL else "MISSED") if median is not None else "-"))
+    widths = [max(len(r[i]) for r in table) for i in range(len(head))]
+    for r in table:
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
+
+
+if __name__ == "__main__":
+    main()
