@@ -96,17 +96,24 @@ def bare_reads(session, project_id, month):
 
 
 def sex_ratio_table(session, project_id, month):
-    """The 12-month sex ratio at birth per village and for the town, through whichever entry
-    point app.reports.srb offers (h-figures); None when it has none yet."""
+    """The sex ratio at birth per village and for the town (month, rolling 12 months, year):
+    what app.reports.build does for the report's sex-ratio block, alone (the per-village
+    windows of the cells, then app.reports.figures.sex_ratio); None while that code is not
+    there."""
     try:
-        from app.reports import srb
+        from app.reports import figures, read
+        from app.reports.build import _areas
     except ImportError:
         return None
-    for name in ("table", "by_village", "rolling_table", "village_table"):
-        fn = getattr(srb, name, None)
-        if callable(fn):
-            return fn(session, project_id, month)
-    return None
+    infos = _areas(session, project_id)
+    scope = sorted(infos) + [0]
+    per_area = read.by_area(session, project_id, scope, month, figures.first_month(month))
+    base = read.add(*[w["base"] for w in per_area.values()])
+    monthly = read.monthly(session, project_id, scope, figures.first_month(month), month)
+    p = figures.periods(month, base, monthly)
+    villages = [(infos[a], per_area.get(a, {}))
+                for a in sorted(infos, key=lambda a: infos[a]["code"])]
+    return figures.sex_ratio(p, villages)
 
 
 def run(kind, people, source_people, month_text, rounds, village_index=0):
@@ -172,7 +179,7 @@ def main(argv=None):
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--people", type=int, default=None,
                         help="default 100,000 on SQLite, 1,000,000 on PostgreSQL")
-    parser.add_argument("--source-people", type=int, default=20_000,
+    parser.add_argument("--source-people", type=int, default=10_000,
                         help="the town sent through intake and copied")
     parser.add_argument("--month", default="2025-12")
     parser.add_argument("--rounds", type=int, default=5)
