@@ -1,5 +1,6 @@
 """Command-line interface: `flask setup`, `flask users …`, `flask app-users …`, `flask forms …`,
-`flask areas …`, `flask submissions …`, `flask register …`, `flask demo town`. Commands parse
+`flask areas …`, `flask submissions …`, `flask register …`, `flask demo town`, `flask reports …`
+(app/reports/cli.py). Commands parse
 options, call one domain function, commit, print."""
 import glob
 import os
@@ -35,7 +36,8 @@ demo = AppGroup("demo", help="A synthetic town for trying Doorstep out and measu
 
 
 def register(app):
-    for group in (users, app_users, forms, areas, submissions, register_group, demo):
+    from app.reports.cli import reports
+    for group in (users, app_users, forms, areas, submissions, register_group, demo, reports):
         app.cli.add_command(group)
     app.cli.add_command(setup)
 
@@ -304,12 +306,13 @@ def rebuild_command(check_only):
             db.session.commit()
     click.echo(f"{report.events} changes replayed, {report.entities} entities.")
     click.echo(f"{report.life_events} life events derived from the counted submissions.")
+    click.echo(f"{report.cells} report cells {'checked' if check_only else 'recomputed'}.")
     if check_only:
         for line in report.differences[:50]:
             click.echo(f"  {line}")
         if report.differences:
             raise click.ClickException(f"{len(report.differences)} differences from the live "
-                                       "register and its life events.")
+                                       "register, its life events and report cells.")
         click.echo("No difference from the live register.")
 
 

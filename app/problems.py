@@ -107,6 +107,14 @@ _CATALOGUE = [
           "apply to a form; fix the XLSForm and publish again. ODK Validate says: {errors}",
           "{name} 未通过 ODK Validate（ODK Central 和 ODK Collect 对表单所做的检查），请修改 "
           "XLSForm 后重新发布。ODK Validate 报告：{errors}"),
+    # Reports: villages, locks (app.reports.service, h-locks)
+    Entry("404.81", 404, "There is no village {village} in this project.",
+          "本项目中没有村 {village}。"),
+    Entry("409.81", 409, "The report of {month} for {area} is already locked (version "
+          "{version}); an admin must unlock it first.",
+          "{area} {month} 的报表已锁定（第{version}版）；须由管理员先解锁。"),
+    Entry("409.82", 409, "The report of {month} for {area} is not locked.",
+          "{area} {month} 的报表未锁定。"),
     # untrusted XML and what a submission may carry (safexml, submissions/lengths)
     Entry("400.63", 400, "The submission's {what} is too long: {length} characters, at most "
           "{limit}.", "提交中的 {what} 过长：{length} 个字符，最多 {limit} 个。"),

@@ -146,6 +146,13 @@ def event(kind, on, village, **details):
     return (kind, on, village, details)
 
 
+def who(person, dob=None, contraception=""):
+    """The details a registration, death or move carries about the person (as the derivers
+    read them from the form: the home visit and person forms do not ask contraception)."""
+    return {"sex": person.sex, "dob": (dob or person.dob).isoformat(),
+            "marital_status": person.marital, "contraception": contraception}
+
+
 def check_round(day):
     return f"{day.year}-H{1 if day.month <= 6 else 2}"
 
@@ -728,6 +735,7 @@ class Town:
         change_date = happened.date() if happened else None
         in_visit_names = {person.full_name: person.uuid for person, _ in members}
         spouse_ids = {}
+        chosen = {}            # person -> the spouse_id her row records
         for person, change in members:
             changes = change.split()
             if "marriage" in changes or "divorce" in changes:
@@ -750,6 +758,7 @@ class Town:
             spouse_id = ""
             if person.uuid in spouse_ids:
                 spouse_id = spouse or in_visit or (spouse_before if "divorce" in changes else "")
+            chosen[person.uuid] = spouse_id
             if "divorce" in changes:
                 spouse_now = ""
             elif "marriage" in changes:
@@ -802,19 +811,25 @@ class Town:
                        children_count=m["children_count"])
             if "death" not in changes and person.residence != "moved_out":
                 counted += 1
+            # on the register neither born nor moved in: the baseline, a member found
+            if is_new and not {"birth", "moved_in"} & set(changes):
+                events.append(event("registered", on, village, **who(person),
+                                    residence_status=person.residence))
             if death:
                 events.append(event("death", change_date, village, cause=m["death_cause"],
-                                    place=m["death_place"]))
+                                    place=m["death_place"], **who(person)))
             for move in ("moved_in", "moved_out"):
                 if move in changes:
-                    events.append(event(move, change_date, village, migrant="no"))
+                    events.append(event(move, change_date, village, migrant="no",
+                                        **who(person)))
             # a plan is an event when the visit finds it new (or moved to another month)
             if planning == "yes" and (planning_before != "yes" or from_before != planning_from):
                 events.append(event("pregnancy_planned", on, village))
         # a couple's marriage (or divorce) is one event however many members record it
         for kind in ("marriage", "divorce"):
-            if any(kind in change.split() for _, change in members):
-                events.append(event(kind, change_date, village))
+            rows = [person for person, change in members if kind in change.split()]
+            if rows:
+                events.append(event(kind, change_date, village, **_woman(rows, chosen)))
         hh_entity = Entity("households", household.uuid, create=new, update=not new,
                            label=f"{head.full_name} · {household.address}")
         hh_props = {"head_name": hh["head_name"], "address": hh["address"],
@@ -1059,7 +1074,8 @@ class Town:
                 events.append(event("certificate_issued", on, village,
                                     certificate="birth_medical"))
             if death:
-                events.append(event("newborn_death", death[1], village, place=death[0]))
+                events.append(event("newborn_death", death[1], village, place=death[0],
+                                    sex=child.sex))
         flagged = late and not approval_no
         arrival = self._submit("pregnancy_outcome", phone, when,
                                lambda iid: instances.pregnancy_outcome(
@@ -1081,7 +1097,9 @@ class Town:
         female_15_49 = person.sex == "female" and 15 <= person.age(on) <= 49
         certificate = None
         village = person.village
-        events = [event("moved_out" if existing else "moved_in", on, village, migrant="yes")]
+        contraception = (person.contraception or "none") if person.sex == "female" else ""
+        events = [event("moved_out" if existing else "moved_in", on, village, migrant="yes",
+                        **who(person, contraception=contraception))]
         if female_15_49 and rng.random() < self.p.certificate_rate:
             issuer = "本镇人民政府" if existing else (person.origin or ("", "", "当地"))[2] \
                 + "人民政府"
@@ -1091,7 +1109,6 @@ class Town:
             events.append(event("certificate_issued", on, village,
                                 certificate="marriage_childbearing"))
         place = rng.choice(DESTINATIONS) if existing else (person.origin or DESTINATIONS[0])
-        contraception = (person.contraception or "none") if person.sex == "female" else ""
         married = person.marital != "unmarried"
         p = {"direction": direction, "mode": "existing" if existing else "new",
              "id": person.uuid, "new_id": new_uuid(rng) if existing else person.uuid,
@@ -1195,7 +1212,7 @@ class Town:
                      instances.contraception_service(when, woman.village, s, entity, iid),
                      [(entity, "update", {"contraception": method, "iud_status": iud_status})],
                      events=[event("contraception_procedure", on, woman.village,
-                                   procedure=procedure)])
+                                   procedure=procedure, previous_method=previous)])
         if procedure == "tubal_ligation" and woman.household:
             self.at(self.moment(when + self.rng.randint(20, 60) * DAY), self.pay,
                     self.world.households[woman.household], woman, "sterilisation_award",
@@ -1323,12 +1340,27 @@ class Town:
                                    "children_count", "deceased")}
         props["village"] = village
         entity = Entity("people", uuid, create=True, update=False, label=name)
-        events = [event("pregnancy_planned", when.date(), village)] if planning == "yes" else []
+        # a person form registration (reason 'other'): as the officer typed her
+        events = [event("registered", when.date(), village, **who(original, dob=dob),
+                        residence_status=original.residence)]
+        if planning == "yes":
+            events.append(event("pregnancy_planned", when.date(), village))
         self.mess["duplicates"].append({"original": original.uuid, "duplicate": uuid,
                                         "kind": kind, "village": village})
         self._submit("person", "officer", when, lambda iid: instances.person(
             when, village, p, entity, iid), [(entity, "create", props)],
             flagged=kind == "typo_id", events=events)
+
+
+def _woman(rows, chosen):
+    """A couple's `woman` and `woman_dob` as the deriver finds them on the rows recording the
+    marriage or divorce: the woman's row, else the wife a man's row chose from the register
+    (her birth date unknown)."""
+    for person in rows:
+        if person.sex == "female":
+            return {"woman": person.uuid, "woman_dob": person.dob.isoformat()}
+    picked = chosen.get(rows[0].uuid, "") if len(rows) == 1 else ""
+    return {"woman": picked or "", "woman_dob": ""}
 
 
 def _next_month(day):

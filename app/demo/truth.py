@@ -100,17 +100,18 @@ def expected_register(subs):
 #: kind -> the details an event is counted by, besides its kind, month and village
 KEYS = {
     "birth": ("sex", "place"),
-    "newborn_death": ("place",),
-    "death": ("cause", "place"),
-    "marriage": (),
-    "divorce": (),
-    "moved_in": ("migrant",),
-    "moved_out": ("migrant",),
+    "newborn_death": ("place", "sex"),
+    "death": ("cause", "place", "sex", "marital_status", "contraception"),
+    "marriage": ("known_woman",),
+    "divorce": ("known_woman",),
+    "moved_in": ("migrant", "sex", "marital_status", "contraception"),
+    "moved_out": ("migrant", "sex", "marital_status", "contraception"),
+    "registered": ("sex", "marital_status", "residence_status"),
     "pregnancy_reported": ("reported_by",),
     "pregnancy_confirmed": (),
     "pregnancy_ended": ("outcome", "reason", "weeks", "approval"),
     "ultrasound": ("facility",),
-    "contraception_procedure": ("procedure",),
+    "contraception_procedure": ("procedure", "previous_method"),
     "iud_check": ("result",),
     "three_checks": ("round",),
     "pregnancy_planned": (),
@@ -133,6 +134,10 @@ def _detail(kind, details, name):
             return ""
         return "yes" if details.get("approval", details.get("approval_no")) not in (
             "", None, "no") else "no"
+    if name == "known_woman":
+        # whether the wife is named with her birth date: only then can the married women's
+        # stock count her (her uuid itself is no figure)
+        return "yes" if details.get("woman") and details.get("woman_dob") else "no"
     value = details.get(name)
     return "" if value is None else str(value)
 

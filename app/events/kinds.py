@@ -10,6 +10,7 @@ KINDS = {
     "divorce": ("离婚", "Divorce"),
     "moved_in": ("迁入", "Moved in"),
     "moved_out": ("迁出", "Moved out"),
+    "registered": ("登记在册", "Registered"),
     "pregnancy_reported": ("孕情报告", "Pregnancy reported"),
     "pregnancy_confirmed": ("孕情确认", "Pregnancy confirmed"),
     "pregnancy_ended": ("孕情结束", "Pregnancy ended"),

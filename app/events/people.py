@@ -1,8 +1,14 @@
 """What the home visit and person forms say about people, shared by their two derivers:
 reading one person's answers (any version of either form) and turning them into birth, death,
-marriage, divorce, move and pregnancy-planning events, with each couple's marriage or divorce
-counted once per submission even when both spouses' rows record it."""
+marriage, divorce, move, registration and pregnancy-planning events, with each couple's
+marriage or divorce counted once per submission even when both spouses' rows record it."""
 from app.events.derive import Event, uuid_of
+
+
+def iso(day):
+    # as app.events.derivers._common.iso; importing that package from here would be circular
+    return day.isoformat() if day is not None else ""
+
 
 #: generation relative to the head of household, to find a newborn's mother among the members
 GENERATION = {"head": 0, "spouse": 0, "sibling": 0, "son": 1, "daughter": 1, "child_in_law": 1,
@@ -25,6 +31,9 @@ class Person:
         self.sex = a.get("sex")
         self.relation = a.get("relation")
         self.marital = a.get("marital_status")
+        self.residence = a.get("residence_status")
+        #: '' on the home visit and person forms, which do not ask it
+        self.contraception = a.get("contraception")
         self.full_name = a.get("full_name")
         self.spouse_name = a.get("spouse_name")
         #: the spouse the form named for a marriage or divorce ('' when it could not)
@@ -36,6 +45,21 @@ class Person:
         if self.dob is None or day is None:
             return None
         return day.year - self.dob.year - ((day.month, day.day) < (self.dob.month, self.dob.day))
+
+
+def who(p):
+    """The details every event about a person carries for the reports' population stocks:
+    sex, date of birth (ISO or ''), marital status and contraception ('' where the form has
+    no such answer)."""
+    return {"sex": p.sex, "dob": iso(p.dob), "marital_status": p.marital,
+            "contraception": p.contraception}
+
+
+def registered_event(p, on):
+    """The person put on the register on `on` other than by a birth or a move in (a
+    baseline visit, a member found on a visit, a person form's registration)."""
+    return Event("registered", on, person=p.uuid, household=p.household,
+                 details={**who(p), "residence_status": p.residence})
 
 
 def mother_of(child, people):
@@ -61,15 +85,16 @@ def person_events(p, move_in=None):
         return
     if "death" in p.changes:
         yield Event("death", p.date, person=p.uuid, household=p.household,
-                    details={"cause": a.get("death_cause"), "place": a.get("death_place")})
+                    details={"cause": a.get("death_cause"), "place": a.get("death_place"),
+                             **who(p)})
     if move_in or "moved_in" in p.changes:
         yield Event("moved_in", p.date or p.visit_date, person=p.uuid, household=p.household,
                     details={"from": a.get("moved_from"), "migrant": "no", "reason": "",
-                             "within_town": move_in or a.get("within_town")})
+                             "within_town": move_in or a.get("within_town"), **who(p)})
     if "moved_out" in p.changes:
         yield Event("moved_out", p.date, person=p.uuid, household=p.household,
                     details={"to": a.get("moved_to"), "migrant": "no", "reason": "",
-                             "within_town": a.get("within_town")})
+                             "within_town": a.get("within_town"), **who(p)})
     planned, before = a.get("planning_pregnancy"), a.get("planning_before")
     if planned == "yes" and (before != "yes"
                              or a.get("planning_from") != a.get("planning_from_before")):
@@ -85,6 +110,17 @@ def birth_event(child, people):
                  details={"sex": child.sex, "weight_kg": "", "certificate_no": "", "place": "",
                           "facility": "", "father": mother.spouse if mother else "",
                           "birth_order": ""})
+
+
+def _woman(p, other):
+    """The wife of a couple as marriage and divorce details name her: `woman` (her uuid) and
+    `woman_dob` ('' when unknown: a husband's row naming a spouse not on this form)."""
+    for q in (p, other):
+        if q is not None and q.sex == "female":
+            return {"woman": q.uuid, "woman_dob": iso(q.dob)}
+    if other is None and p.sex == "male" and p.partner:
+        return {"woman": p.partner, "woman_dob": ""}
+    return {"woman": "", "woman_dob": ""}
 
 
 def couple_events(people, kind):
@@ -118,7 +154,8 @@ def couple_events(people, kind):
             continue
         other = partner.get(p.uuid)
         done.add(p.uuid)
-        details = {"spouse_name": p.spouse_name or (other.full_name if other else "")}
+        details = {"spouse_name": p.spouse_name or (other.full_name if other else ""),
+                   **_woman(p, other)}
         if other is not None:
             done.add(other.uuid)
         if kind == "marriage":

@@ -8,6 +8,8 @@ processing step (`record_received`, after the register merge), a review decision
 (`resync`), the rebuild (app.register.rebuild) and the migration that brought older databases
 up to date.
 An edit replaces the old version's events with the new one's; a held edit removes them.
+The monthly summary cells (app.reports.cells) move with the rows, in the same transaction:
+what `insert_rows` writes is added to them, what `remove` deletes is taken off.
 """
 import datetime as dt
 import logging
@@ -22,11 +24,16 @@ from app.events.kinds import KINDS
 from app.events.models import LifeEvent
 from app.models_base import utcnow
 from app.projects.models import Area
+from app.reports import cells as report_cells
 
 log = logging.getLogger(__name__)
 
 T = LifeEvent.__table__
-_DELETE = delete(T).where(T.c.submission_id == bindparam("s"))
+_DELETE = DriverStatement(delete(T).where(T.c.submission_id == bindparam("s")))
+#: what the cells need of the rows `remove` deletes
+_COUNTED = DriverStatement(select(T.c.project_id, T.c.submission_id, T.c.kind, T.c.occurred_on,
+                                  T.c.area_id, T.c.person, T.c.details)
+                           .where(T.c.submission_id == bindparam("s")))
 #: what a row holds besides its id (rebuild compares and copies these)
 COLUMNS = ("project_id", "submission_id", "submission_def_id", "form_id", "kind", "occurred_on",
            "area_id", "person", "other_person", "household", "pregnancy", "details", "position",
@@ -48,15 +55,20 @@ def _insert_of(count):
     return found
 
 
-def insert_rows(session, rows):
+def insert_rows(session, rows, cells=True, removed=()):
     """Insert life_events rows: one statement per CHUNK rows, on the driver's cursor like
     intake's other statements (app.driver_sql): an executemany through SQLAlchemy's execution
-    path cost intake 0.58 ms of CPU for two events on PostgreSQL (docs/performance.md)."""
+    path cost intake 0.58 ms of CPU for two events on PostgreSQL (docs/performance.md); and
+    add them to the report cells (cells=False only where report_cells does not exist yet:
+    migration 0010), settled in the same upsert with the rows `removed` (`remove`, cells=False)
+    in this transaction."""
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start:start + CHUNK]
         statement, names = _insert_of(len(chunk))
         statement.run(session, {name: row[c] for row, row_names in zip(chunk, names)
                                 for name, c in row_names})
+    if cells:
+        report_cells.change(session, rows, removed)
 
 
 def counted(in_register, review_state, deleted_at):
@@ -118,20 +130,34 @@ def villages(session, project_id):
                                 .where(Area.project_id == project_id)).all())
 
 
-def write(session, project_id, submission_id, def_id, form_id, root, version, area_id):
-    """Derive the events of one submission version and insert them. Returns how many."""
+def write(session, project_id, submission_id, def_id, form_id, root, version, area_id,
+          cells=True, removed=()):
+    """Derive the events of one submission version and insert them (and, with `cells`, add
+    them to the report cells, less the rows `removed` before them). Returns how many."""
     events = derive(form_id, root, version)
     if not events:
+        if cells:
+            report_cells.change(session, (), removed)
         return 0
     codes = villages(session, project_id) if any(e.village for e in events) else {}
     rows = event_rows(events, project_id, submission_id, def_id, form_id, area_id, codes,
                       utcnow())
-    insert_rows(session, rows)
+    insert_rows(session, rows, cells, removed)
     return len(rows)
 
 
-def remove(session, submission_id):
-    session.connection().execute(_DELETE, {"s": submission_id})
+def remove(session, submission_id, cells=True):
+    """Delete a submission's events and take them off the report cells; with cells=False the
+    caller settles the cells (`write`'s `removed`: one upsert for an edit's old and new
+    events, whose cells mostly cancel, and every cell locked in one order). Returns the rows
+    deleted."""
+    found = _COUNTED.rows(session, {"s": submission_id})
+    if not found:
+        return []
+    _DELETE.run(session, {"s": submission_id})
+    if cells:
+        report_cells.apply(session, found, -1)
+    return found
 
 
 def record_received(session, received):
@@ -141,9 +167,10 @@ def record_received(session, received):
     if received.outcome not in ("created", "edited"):
         return
     from app.register.step import held_for_review   # noqa: PLC0415 - register builds on this
-    if received.outcome == "edited":
-        remove(session, received.submission_id)
+    removed = remove(session, received.submission_id, cells=False) if (
+        received.outcome == "edited") else []
     if received.failures or held_for_review(session, received):
+        report_cells.apply(session, removed, -1)
         return
     area_id = received.area_id
     if received.outcome == "edited":
@@ -152,7 +179,7 @@ def record_received(session, received):
                                  .where(Submission.id == received.submission_id))
     instance = received.instance
     write(session, received.project_id, received.submission_id, received.def_id,
-          instance.xml_form_id, instance.root, instance.version, area_id)
+          instance.xml_form_id, instance.root, instance.version, area_id, removed=removed)
 
 
 def resync(session, submission_id):
@@ -161,7 +188,7 @@ def resync(session, submission_id):
     from app.forms.models import Form, FormVersion   # noqa: PLC0415
     from app.submissions.models import Submission, SubmissionDef   # noqa: PLC0415
     session.flush()
-    remove(session, submission_id)
+    removed = remove(session, submission_id, cells=False)
     row = session.execute(
         select(Submission.in_register, Submission.review_state, Submission.deleted_at,
                Submission.area_id, Form.project_id, Form.xml_form_id, SubmissionDef.id,
@@ -173,6 +200,8 @@ def resync(session, submission_id):
         .where(Submission.id == submission_id)).first()
     if row is None or row.encrypted or not counted(row.in_register, row.review_state,
                                                    row.deleted_at):
+        report_cells.apply(session, removed, -1)
         return 0
     return write(session, row.project_id, submission_id, row.id, row.xml_form_id,
-                 safexml.parse(row.xml.encode("utf-8")), row.version, row.area_id)
+                 safexml.parse(row.xml.encode("utf-8")), row.version, row.area_id,
+                 removed=removed)

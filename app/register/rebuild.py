@@ -11,7 +11,9 @@ nothing of the register.
 
 Life events are rebuilt too: every counted submission's current version is derived again
 (app.events.record.write, the one way they are written) into the scratch copy, and compared
-with, or put in place of, the live `life_events` (ids and write times aside).
+with, or put in place of, the live `life_events` (ids and write times aside). The monthly
+report cells (app.reports.cells) are checked against the live events, and recomputed from
+the rebuilt ones when they replace the live events.
 """
 import os
 import tempfile
@@ -29,6 +31,7 @@ from app.forms.models import Form, FormVersion
 from app.register import entities, merge
 from app.register.models import (AreaRevision, Dataset, DuplicateCandidate, Entity,
                                  EntityBacklog, EntityVersion, RegisterEvent)
+from app.reports import cells as report_cells
 
 #: copied into the scratch database, parents first
 REFERENCE_TABLES = ("projects", "areas", "forms", "form_versions", "datasets",
@@ -43,6 +46,8 @@ class Report:
     entities: int = 0
     differences: list = field(default_factory=list)
     life_events: int = 0
+    #: report cells (non-zero) stored after a replace, or found in the live database by a check
+    cells: int = 0
 
 
 @contextmanager
@@ -143,10 +148,10 @@ def compare(live, rebuilt):
     return differences
 
 
-def derive_life_events(session, project_id, batch=500):
+def derive_life_events(session, project_id, batch=500, cells=True):
     """Write the life events of every counted submission of the project into `session`'s
-    life_events (the scratch copy's, which starts empty), `batch` submissions read at a time.
-    Returns how many."""
+    life_events (the scratch copy's, which starts empty), `batch` submissions read at a time,
+    and, with `cells`, add them to its report cells. Returns how many."""
     from app.submissions.models import Submission, SubmissionDef   # noqa: PLC0415
     query = (select(Submission.id, Submission.area_id, Form.xml_form_id,
                     SubmissionDef.id.label("def_id"), SubmissionDef.xml, FormVersion.version)
@@ -163,7 +168,8 @@ def derive_life_events(session, project_id, batch=500):
         rows = session.execute(query.where(Submission.id > last)).all()
         for r in rows:
             written += life.write(session, project_id, r.id, r.def_id, r.xml_form_id,
-                                  safexml.parse(r.xml.encode("utf-8")), r.version, r.area_id)
+                                  safexml.parse(r.xml.encode("utf-8")), r.version, r.area_id,
+                                  cells)
         if len(rows) < batch:
             return written
         last = rows[-1].id
@@ -196,15 +202,18 @@ def compare_life_events(live, rebuilt):
 
 def check(live_session, project_id, progress=None):
     """Rebuild into a scratch copy and report how it differs from the live register and its
-    life events."""
+    life events, and the report cells from what the live events give (so, when the events
+    agree, from what the rebuilt ones give)."""
     events = _events(live_session, project_id)
     with scratch(live_session) as session:
         replay(session, events, progress)
         report = Report(len(events), len(snapshot(session)),
                         compare(snapshot(live_session), snapshot(session)))
-        report.life_events = derive_life_events(session, project_id)
+        report.life_events = derive_life_events(session, project_id, cells=False)
         report.differences += compare_life_events(life_event_snapshot(live_session, project_id),
                                                   life_event_snapshot(session, project_id))
+    report.differences += [str(d) for d in report_cells.compare(live_session, project_id)]
+    report.cells = report_cells.count(live_session, project_id)
     return report
 
 
@@ -218,13 +227,14 @@ def replace(live_session, project_id, progress=None):
         rows = {t: [dict(r._mapping) for r in session.execute(select(t.__table__))] for t in tables}
         revisions = session.execute(select(Dataset.id, Dataset.revision,
                                            Dataset.schema_revision)).all()
-        life_count = derive_life_events(session, project_id)
+        life_count = derive_life_events(session, project_id, cells=False)
         life_rows = [dict(r._mapping) for r in session.execute(select(*(
             LifeEvent.__table__.c[c] for c in life.COLUMNS)).order_by(LifeEvent.id))]
     live_session.execute(delete(LifeEvent.__table__)
                          .where(LifeEvent.__table__.c.project_id == project_id))
     if life_rows:
         live_session.execute(insert(LifeEvent.__table__), life_rows)
+    cell_count = report_cells.rebuild(live_session, project_id)
     backlog = [dict(r._mapping) for r in live_session.execute(select(EntityBacklog.__table__))]
     for table in REGISTER_TABLES:
         live_session.execute(delete(table.__table__))
@@ -244,4 +254,5 @@ def replace(live_session, project_id, progress=None):
         live_session.execute(update(Dataset).where(Dataset.id == dataset_id)
                              .values(revision=Dataset.revision + revision + 1,
                                      schema_revision=Dataset.schema_revision + 1))
-    return Report(len(events), sum(1 for _ in rows[Entity]), life_events=life_count)
+    return Report(len(events), sum(1 for _ in rows[Entity]), life_events=life_count,
+                  cells=cell_count)

@@ -1,8 +1,317 @@
-"""Sections F–I of a report: three checks, pre-pregnancy checks, migrants, rewards (owner:
-h-lists; stub until merged)."""
+"""Sections F–I of a report, the figures that need people and not only counts: F three checks
+of the round (due, done, coverage, findings), G pre-pregnancy check-ups (couples planning and
+checked, coverage for the year), H migrants (moves, certificate rate, double-check rate) and I
+rewards paid against due. Each figure is one indexed query over `life_events` (distinct women
+are counted in SQL or over the few rows a query returns); F's `due` is the stock of married
+women 15–49 the summary cells keep (docs/reports/h-lists.md defines every row)."""
+import datetime as dt
+
+from sqlalchemy import case, distinct, func, or_, select
+
+from app.reports import document as doc
+from app.reports import targets
+from app.reports.lists import (CHUNK, MARRIED, E, age_on, detail, events, of_kind, parse_date,
+                               people, round_of)
+from app.reports.models import ReportCell
+from app.reports.periods import Month
+
+BENEFITS = {
+    "one_child_parents": ("独生子女父母奖励", "One-child parents' award"),
+    "rural_family_support": ("农村部分计划生育家庭奖励扶助", "Rural family-planning family support"),
+    "special_hardship": ("计划生育特殊家庭扶助", "Special-hardship family support"),
+    "sterilisation_award": ("节育奖励", "Sterilisation award"),
+    "housing_subsidy": ("安居工程补助", "Housing-project subsidy"),
+    "low_income_supplement": ("增加低保金", "Low-income allowance supplement"),
+    "cooperative_medical": ("新农合补助", "Rural cooperative medical scheme subsidy"),
+    "rural_pension": ("新农保补助", "Rural pension scheme top-up"),
+    "microloan_interest": ("小额贴息贷款", "Interest-subsidised microloan"),
+    "college_award": ("高考升学奖励", "College entrance award"),
+    "free_health_check": ("免费生殖健康检查", "Free reproductive health check"),
+    "other": ("其他", "Other"),
+}
+MONTH = doc.column("month", "本月", "This month")
+YTD = doc.column("ytd", "本年累计", "Year to date")
+
+
+def percent(part, whole):
+    """part / whole × 100, two decimals; None on a zero (or missing) denominator."""
+    return round(part * 100 / whole, 2) if whole else None
+
+
+def stock(session, project_id, area_ids, month):
+    """{cell: n} of the stock cells at the end of `month` (a Month; BEFORE included): through
+    app.reports.read once it is there, else the same sum read here."""
+    try:
+        from app.reports import read
+        return read.stock(session, project_id, area_ids, month)
+    except (ImportError, AttributeError):
+        pass
+    t = ReportCell.__table__
+    # cells keep events with no village under area 0, so a list of ids reads as it is
+    conds = [t.c.project_id == project_id, t.c.month <= str(month)]
+    if area_ids is not None:
+        conds.append(t.c.area_id.in_(list(area_ids)))
+    return {cell: int(n) for cell, n in session.execute(
+        select(t.c.cell, func.sum(t.c.n)).where(*conds).group_by(t.c.cell))}
+
+
+def _distinct(session, where, column=None):
+    column = E.c.person if column is None else column
+    return session.scalar(select(func.count(distinct(column))).where(
+        where, column.is_not(None))) or 0
+
+
+# --- F three checks --------------------------------------------------------------------------
+
+def three_checks(session, project_id, month, area_ids):
+    round_id, start, end = round_of(month)
+    before = Month(start.year, start.month).plus(-1)
+    due = stock(session, project_id, area_ids, before).get("married_women_15_49", 0)
+    # one pass over the round's checks (index: kind and date) gives both columns
+    this_month = E.c.occurred_on >= month.first
+
+    def n(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    iud = detail("iud_result").in_(("displaced", "expelled"))
+    pregnancy, illness = detail("pregnancy_found") == "yes", detail("illness_found") == "yes"
+    got = session.execute(select(
+        func.count(distinct(case((this_month, E.c.person)))), func.count(distinct(E.c.person)),
+        n(this_month & iud), n(iud), n(this_month & pregnancy), n(pregnancy),
+        n(this_month & illness), n(illness)).where(
+        events(project_id, "three_checks", area_ids, start, month.last),
+        detail("round") == round_id)).one()
+    done_month, done_round = int(got[0]), int(got[1])
+    f_month, f_round = [int(x) for x in got[2::2]], [int(x) for x in got[3::2]]
+    columns = [MONTH, doc.column("round", f"本轮累计（{round_id}）", f"Round to date ({round_id})")]
+    rows = [
+        doc.row("due", "应查（本轮初已婚育龄妇女15–49岁）",
+                "Due (married women 15–49 at the round's start)", {"month": None, "round": due}),
+        doc.row("done", "实查人数", "Women checked", {"month": done_month, "round": done_round}),
+        doc.row("three_checks_coverage", "三查覆盖率", "Three-checks coverage",
+                {"month": None, "round": percent(done_round, due)}, unit="percent"),
+        doc.row("finding_iud", "查环：脱落或移位", "IUD displaced or expelled",
+                {"month": f_month[0], "round": f_round[0]}),
+        doc.row("finding_pregnancy", "查孕：发现怀孕", "Pregnancies found",
+                {"month": f_month[1], "round": f_round[1]}),
+        doc.row("finding_illness", "查病：发现疾病", "Illness found",
+                {"month": f_month[2], "round": f_round[2]}),
+    ]
+    return doc.table("F", "三查", "Three checks", columns, rows, note={
+        "zh": f"本轮 {round_id}：{start.isoformat()} 至 {end.isoformat()}；实查计至本月末。",
+        "en": f"Round {round_id}: {start.isoformat()} to {end.isoformat()}; checks counted to "
+              "the month's end."})
+
+
+# --- G pre-pregnancy -------------------------------------------------------------------------
+
+def prepregnancy(session, project_id, month, area_ids):
+    year_start = dt.date(month.year, 1, 1)
+    c = E.alias("check")
+
+    def planning(first):
+        return events(project_id, "pregnancy_planned", area_ids, first, month.last)
+
+    def checked_of(first):
+        """Women planning (from `first`) with a check of theirs from 1 January to month end."""
+        checked = select(c.c.person).where(
+            c.c.project_id == project_id, c.c.kind == "prepregnancy_check",
+            c.c.occurred_on >= year_start, c.c.occurred_on <= month.last)
+        return _distinct(session, planning(first) & E.c.person.in_(checked))
+
+    plan_month, plan_ytd = (_distinct(session, planning(month.first)),
+                            _distinct(session, planning(year_start)))
+    both_month, both_ytd = checked_of(month.first), checked_of(year_start)
+    checks_month = _distinct(session, events(project_id, "prepregnancy_check", area_ids,
+                                             month.first, month.last))
+    checks_ytd = _distinct(session, events(project_id, "prepregnancy_check", area_ids,
+                                           year_start, month.last))
+    births = [session.scalar(select(func.count()).select_from(E).where(
+        events(project_id, "birth", area_ids, first, month.last))) or 0
+        for first in (month.first, year_start)]
+    rows = [
+        doc.row("planning", "计划怀孕夫妇", "Couples planning a pregnancy",
+                {"month": plan_month, "ytd": plan_ytd}),
+        doc.row("planning_checked", "其中已做孕前优生健康检查", "Of whom checked this year",
+                {"month": both_month, "ytd": both_ytd}),
+        doc.row("prepregnancy_coverage", "孕前优生健康检查覆盖率", "Pre-pregnancy check-up coverage",
+                {"month": percent(both_month, plan_month), "ytd": percent(both_ytd, plan_ytd)},
+                unit="percent"),
+        doc.row("checked", "检查夫妇数", "Couples checked", {"month": checks_month,
+                                                        "ytd": checks_ytd}),
+        doc.row("live_births", "活产数", "Live births", {"month": births[0], "ytd": births[1]}),
+        doc.row("checked_per_birth", "检查夫妇/活产", "Couples checked per live birth",
+                {"month": percent(checks_month, births[0]), "ytd": percent(checks_ytd, births[1])},
+                unit="percent"),
+    ]
+    return doc.table("G", "孕前优生健康检查", "Pre-pregnancy checks", [MONTH, YTD], rows, note={
+        "zh": "计划怀孕夫妇以妇女计（本年登记计划怀孕者），检查计本年内。",
+        "en": "Couples are counted by the woman (a pregnancy plan recorded this year); "
+              "check-ups this year."})
+
+
+# --- H migrants ------------------------------------------------------------------------------
+
+def _out_migrants(session, project_id, area_ids, first, last):
+    """Moves out (migrant=yes) of women dated first..last: [(person, date, sex, dob, marital)]
+    with sex, dob and marital status from the event's details, else from the register (moves
+    recorded before the details kept them). Men are left out in SQL."""
+    sex, dob, marital = detail("sex"), detail("dob"), detail("marital_status")
+    rows = session.execute(select(E.c.person, E.c.occurred_on, sex, dob, marital).where(
+        events(project_id, "moved_out", area_ids, first, last), detail("migrant") == "yes",
+        E.c.person.is_not(None), or_(sex == "female", sex.is_(None), sex == ""))).all()
+    register = people(session, project_id, [r[0] for r in rows if not (r[2] and r[3] and r[4])])
+    out = []
+    for person, on, d_sex, d_dob, d_marital in rows:
+        known = register.get(person, {})
+        out.append((person, on, d_sex or known.get("sex") or "",
+                    parse_date(d_dob or known.get("dob")),
+                    d_marital or known.get("marital_status") or ""))
+    return out
+
+
+def _returned(session, project_id, persons, last):
+    """{person: [dates of moves in, deaths]} up to `last`, for persons (by the person index)."""
+    out = {}
+    wanted = sorted(persons)
+    for i in range(0, len(wanted), CHUNK):
+        for person, on in session.execute(select(E.c.person, E.c.occurred_on).where(
+                E.c.person.in_(wanted[i:i + CHUNK]),
+                of_kind(E, project_id, ("moved_in", "death")), E.c.occurred_on <= last)):
+            out.setdefault(person, []).append(on)
+    return out
+
+
+def _with_event(session, project_id, kind, persons, where, first, last):
+    """The persons among `persons` with a `kind` event dated first..last (any village)."""
+    found, wanted = set(), sorted(persons)
+    for i in range(0, len(wanted), CHUNK):
+        conds = [E.c.person.in_(wanted[i:i + CHUNK]), of_kind(E, project_id, kind),
+                 E.c.occurred_on <= last, *where]
+        if first is not None:
+            conds.append(E.c.occurred_on >= first)
+        found.update(p for (p,) in session.execute(select(E.c.person).where(*conds)))
+    return found
+
+
+def migrants(session, project_id, month, area_ids):
+    year_start = dt.date(month.year, 1, 1)
+    round_id, r_start, _ = round_of(month)
+
+    def moves(kind, first):
+        return session.scalar(select(func.count()).select_from(E).where(
+            events(project_id, kind, area_ids, first, month.last),
+            detail("migrant") == "yes")) or 0
+
+    # every move out as a migrant up to the month's end, read once (index: kind and date)
+    out = _out_migrants(session, project_id, area_ids, None, month.last)
+    # certificate: women 18–49 at month end who moved out (migrant) this month / this year
+    certified = []
+    for first in (month.first, year_start):
+        women = {p for p, on, sex, dob, _ in out
+                 if on is not None and on >= first and sex == "female"
+                 and (age := age_on(dob, month.last)) is not None and 18 <= age <= 49}
+        held = _with_event(session, project_id, "certificate_issued", women,
+                           [detail("certificate") == "marriage_childbearing"], None, month.last)
+        certified.append((len(women), len(held)))
+    # double check: married women 15–49 at month end away (moved out as migrants on or before
+    # the month's end, not back nor dead since) / of them with results received this round
+    away = {}
+    for p, on, sex, dob, marital in out:
+        if sex == "female" and marital in MARRIED and (a := age_on(dob, month.last)) is not None \
+                and 15 <= a <= 49:
+            on = on or dt.date.min
+            away[p] = max(on, away.get(p, on))
+    back = _returned(session, project_id, away, month.last)
+    due = {p for p, left in away.items() if not any(d and d >= left for d in back.get(p, []))}
+    received = _with_event(session, project_id, "double_check", due,
+                           [detail("direction") == "left", detail("received") == "yes"],
+                           r_start, month.last)
+    rows = [
+        doc.row("moved_in", "流入（迁入流动人口）", "Migrants moved in",
+                {"month": moves("moved_in", month.first), "ytd": moves("moved_in", year_start)}),
+        doc.row("moved_out", "流出（迁出流动人口）", "Migrants moved out",
+                {"month": moves("moved_out", month.first), "ytd": moves("moved_out", year_start)}),
+        doc.row("certificate_due", "流出育龄妇女（18–49岁）", "Out-migrant women 18–49",
+                {"month": certified[0][0], "ytd": certified[1][0]}),
+        doc.row("certificate_held", "其中持婚育证明", "Of whom holding the certificate",
+                {"month": certified[0][1], "ytd": certified[1][1]}),
+        doc.row("certificate_rate", "婚育证明持证率", "Certificate rate",
+                {"month": percent(certified[0][1], certified[0][0]),
+                 "ytd": percent(certified[1][1], certified[1][0])}, unit="percent"),
+        doc.row("double_check_due", f"本轮（{round_id}）应双查流出已婚育龄妇女",
+                f"Out-migrant married women due a double check ({round_id})",
+                {"month": None, "ytd": len(due)}),
+        doc.row("double_check_received", "其中双查结果已收回", "Of whom results received",
+                {"month": None, "ytd": len(received)}),
+        doc.row("double_check_rate", "双查到位率", "Double-check rate",
+                {"month": None, "ytd": percent(len(received), len(due))}, unit="percent"),
+    ]
+    return doc.table("H", "流动人口", "Migrants", [MONTH, YTD], rows, note={
+        "zh": f"双查按本轮（{round_id}）计至本月末：月末仍在外的流出已婚育龄妇女。",
+        "en": f"Double checks for the round {round_id} to the month's end: out-migrant married "
+              "women 15–49 still away at the month's end."})
+
+
+# --- I rewards -------------------------------------------------------------------------------
+
+def rewards(session, project_id, month, area_ids):
+    year_start = dt.date(month.year, 1, 1)
+    area_id = area_ids[0] if area_ids is not None and len(area_ids) == 1 else None
+    wanted = targets.for_year(session, project_id, month.year, area_id) or {}
+    due = {k.split(".", 1)[1]: v for k, v in wanted.items() if k.startswith("rewards_due.")}
+    # per benefit, one aggregate over the year's payments (index: kind and date); amounts in
+    # fen, each payment rounded to a fen as the cells do
+    this_month = E.c.occurred_on >= month.first
+    fen = func.coalesce(func.round(E.c.details["amount"].as_float() * 100), 0)
+    benefit = func.coalesce(detail("benefit"), "other")
+    by = {}
+    for b, n_month, n_ytd, fen_month, fen_ytd, payees in session.execute(select(
+            benefit, func.sum(case((this_month, 1), else_=0)), func.count(),
+            func.sum(case((this_month, fen), else_=0)), func.sum(fen),
+            func.count(distinct(func.coalesce(E.c.person, E.c.household)))).where(
+            events(project_id, "reward_paid", area_ids, year_start, month.last))
+            .group_by(benefit)):
+        by[b or "other"] = {"month": int(n_month or 0), "ytd": int(n_ytd),
+                            "fen_month": int(fen_month or 0), "fen_ytd": int(fen_ytd or 0),
+                            "payees": int(payees)}
+    out = []
+    order = list(BENEFITS)
+    for benefit in sorted(set(by) | set(due), key=lambda b: (
+            order.index(b) if b in order else len(order), b)):
+        b = by.get(benefit, {"month": 0, "ytd": 0, "fen_month": 0, "fen_ytd": 0,
+                             "payees": 0})
+        zh, en = BENEFITS.get(benefit, (benefit, benefit))
+        n_due = due.get(benefit)
+        out += [
+            doc.row(f"paid:{benefit}", f"{zh}：兑现人次", f"{en}: payments",
+                    {"month": b["month"], "ytd": b["ytd"]}),
+            doc.row(f"amount:{benefit}", f"{zh}：金额（元）", f"{en}: amount (yuan)",
+                    {"month": b["fen_month"] / 100, "ytd": b["fen_ytd"] / 100}, unit="yuan"),
+            doc.row(f"payees:{benefit}", f"{zh}：兑现对象", f"{en}: beneficiaries paid",
+                    {"month": None, "ytd": b["payees"]}),
+            doc.row(f"due:{benefit}", f"{zh}：应兑现对象", f"{en}: beneficiaries due",
+                    {"month": None, "ytd": n_due}),
+            doc.row(f"rate:{benefit}", f"{zh}：兑现率", f"{en}: paid rate",
+                    {"month": None, "ytd": percent(b["payees"], n_due)}, unit="percent"),
+        ]
+    # all benefits with a due set: their payees over their due (the rewards_paid_rate target)
+    with_due = [b for b in due if due[b]]
+    out.append(doc.row("rewards_paid_rate", "奖励扶助兑现率（有应兑现数的项目合计）",
+                       "Rewards paid rate (benefits with a number due)",
+                       {"month": None, "ytd": percent(
+                           sum(by.get(b, {}).get("payees", 0) for b in with_due),
+                           sum(due[b] for b in with_due))}, unit="percent"))
+    return doc.table("I", "奖励扶助", "Rewards", [MONTH, YTD], out, note={
+        "zh": "应兑现对象为本年目标 rewards_due.{项目}（镇上录入）；未录入时兑现率为“—”。",
+        "en": "Beneficiaries due are the year's targets rewards_due.{benefit} (entered by the "
+              "town); without one the rate is not computable."})
 
 
 def sections(session, project_id, month, area_ids):
     """[F, G, H, I] tables (app.reports.document.table) for `month` over `area_ids` (None:
     the whole town)."""
-    return []
+    return [three_checks(session, project_id, month, area_ids),
+            prepregnancy(session, project_id, month, area_ids),
+            migrants(session, project_id, month, area_ids),
+            rewards(session, project_id, month, area_ids)]

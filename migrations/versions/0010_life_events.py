@@ -94,7 +94,8 @@ def _bring_up_to_date(connection):
             connection.execute(s.update().where(s.c.id.in_(ids)).values(in_register=True))
         projects = [r[0] for r in connection.execute(sa.text("SELECT id FROM projects"))]
         for project_id in projects:
-            count = rebuild.derive_life_events(session, project_id)
+            # report_cells comes with 0011, and 0013 fills it from these events
+            count = rebuild.derive_life_events(session, project_id, cells=False)
             log.info("project %s: %s life events derived", project_id, count)
             _update_register(session, project_id)
         session.flush()

@@ -179,6 +179,14 @@ def test_demo_town_matches_its_ground_truth(app, db, tmp_path):
         details["double_check"])
     assert {"round=2025-H1", "round=2025-H2"} <= set(details["three_checks"])
     assert {"migrant=yes", "migrant=no"} <= set(details["moved_in"])
+    # who was registered, died or moved, by sex, as the reports' population stocks count them
+    for kind in ("registered", "death", "moved_in", "moved_out"):
+        assert {"sex=male", "sex=female"} <= set(details[kind]), kind
+    assert {"contraception=", "contraception=iud"} <= set(details["moved_in"])
+    assert {"known_woman=yes"} <= set(details["marriage"]) and "known_woman=yes" in set(
+        details["divorce"])
+    assert any(k.startswith("previous_method=") and k != "previous_method="
+               for k in details["contraception_procedure"])
     assert {"certificate=birth_medical", "certificate=marriage_childbearing"} <= set(
         details["certificate_issued"])
     assert db.session.scalar(select(func.count()).select_from(LifeEvent)) == sum(

@@ -20,7 +20,8 @@ from tests.samples.phone import fill_form
 from tests.samples.register import (CHEN_HONG, H1, H2, H4, LI_XIUYING, LIU_MEI, SUN_MIN, SUN_WEI,
                                     WANG_JIANGUO, WANG_QIANG, ZHANG_LI)
 
-KINDS = {"birth", "death", "marriage", "divorce", "moved_in", "moved_out", "pregnancy_planned"}
+KINDS = {"birth", "death", "marriage", "divorce", "moved_in", "moved_out", "registered",
+         "pregnancy_planned"}
 
 
 def root(xml):
@@ -76,38 +77,46 @@ def test_a_marriage_recorded_on_both_spouses_rows_is_one_event_linking_them():
     groom = member_id(instance("home_visit_marriage"), 2)
     assert events("home_visit_marriage") == [
         Event("moved_in", d("2026-10-01"), person=groom, household=H4,
-              details={"from": "西山村", "migrant": "no", "reason": "", "within_town": "yes"}),
+              details={"from": "西山村", "migrant": "no", "reason": "", "within_town": "yes",
+                       "sex": "male", "dob": "1990-05-05", "marital_status": "first_marriage",
+                       "contraception": ""}),
         Event("marriage", d("2026-10-01"), person=LIU_MEI, other_person=groom,
-              details={"spouse_name": "周涛", "registered_at": "东湾镇民政办",
+              details={"spouse_name": "周涛", "woman": LIU_MEI, "woman_dob": "1991-11-23",
+                       "registered_at": "东湾镇民政办",
                        "marital_status": "first_marriage"})]
 
 
 def test_a_bride_who_marries_out_is_a_marriage_and_a_move_out():
     assert events("home_visit_bride_marries_out") == [
         Event("moved_out", d("2026-10-18"), person=SUN_MIN, household=H2,
-              details={"to": "县城城关镇", "migrant": "no", "reason": "", "within_town": "no"}),
+              details={"to": "县城城关镇", "migrant": "no", "reason": "", "within_town": "no",
+                       "sex": "female", "dob": "1999-12-01", "marital_status": "first_marriage",
+                       "contraception": ""}),
         Event("marriage", d("2026-10-18"), person=SUN_MIN, other_person="",
-              details={"spouse_name": "郑浩", "registered_at": "县民政局婚姻登记处",
+              details={"spouse_name": "郑浩", "woman": SUN_MIN, "woman_dob": "1999-12-01",
+                       "registered_at": "县民政局婚姻登记处",
                        "marital_status": "first_marriage"})]
 
 
 def test_a_divorce_on_the_person_form_names_the_spouse_chosen_from_the_register():
     assert events("person_divorce") == [
         Event("divorce", d("2026-11-10"), person=ZHANG_LI, other_person=WANG_QIANG,
-              details={"spouse_name": "王强"})]
+              details={"spouse_name": "王强", "woman": ZHANG_LI, "woman_dob": "1996-06-08"})]
 
 
 def test_a_death_at_home_of_illness():
     assert events("home_visit_death") == [
         Event("death", d("2026-11-03"), person=WANG_JIANGUO, household=H1,
-              details={"cause": "illness", "place": "home"})]
+              details={"cause": "illness", "place": "home", "sex": "male", "dob": "1968-04-12",
+                       "marital_status": "first_marriage", "contraception": ""})]
 
 
 def test_a_move_from_another_household_of_the_town_is_a_move_in_within_the_town():
     assert events("home_visit_moves_within_town") == [
         Event("moved_in", d("2026-11-08"), person=LI_XIUYING, household=H4,
               details={"from": "东湾村一组12号王建国户", "migrant": "no", "reason": "",
-                       "within_town": "yes"})]
+                       "within_town": "yes", "sex": "female", "dob": "1971-09-30",
+                       "marital_status": "first_marriage", "contraception": ""})]
 
 
 def test_a_woman_planning_a_pregnancy_from_a_month_with_her_husband():
@@ -132,7 +141,42 @@ def test_a_new_household_moving_in_gives_a_move_in_per_member():
     assert events("home_visit_new_household") == [
         Event("moved_in", d("2026-11-01"), person=member_id(xml, n), household=hh_id(xml),
               details={"from": "陕西省安康市汉滨区", "migrant": "no", "reason": "",
-                       "within_town": "no"}) for n in (1, 2)]
+                       "within_town": "no", "sex": sex, "dob": dob,
+                       "marital_status": "first_marriage", "contraception": ""})
+        for n, sex, dob in ((1, "male", "1992-01-15"), (2, "female", "1994-04-04"))]
+
+
+def _baseline(xml):
+    """The new household's visit as a baseline: its members were living there all along."""
+    body = root(xml)
+    for member in body.findall("member"):
+        member.find("changes").text = "none"
+        member.find("residence_status").text = "resident"
+    return etree.tostring(body)
+
+
+def test_a_baseline_visit_registers_every_member_on_the_visit_date():
+    xml = instance("home_visit_new_household")
+    assert events("home_visit_new_household", _baseline(xml)) == [
+        Event("registered", d("2026-11-18"), person=member_id(xml, n), household=hh_id(xml),
+              details={"sex": sex, "dob": dob, "marital_status": "first_marriage",
+                       "contraception": "", "residence_status": "resident"})
+        for n, sex, dob in ((1, "male", "1992-01-15"), (2, "female", "1994-04-04"))]
+
+
+def test_a_new_member_found_on_a_visit_is_registered_and_a_member_already_there_is_not():
+    body = root(instance("home_visit_birth"))
+    baby = body.findall("member")[5]
+    baby.find("changes").text = "none"             # found, not born since the last visit
+    assert [(e.kind, e.person, e.occurred_on, e.details["sex"])
+            for e in events("home_visit_birth", etree.tostring(body))] == [
+        ("registered", baby.findtext("person_id"), d(body.findtext("visit_date")), "female")]
+    baby.find("changes").text = "death"            # found and already dead: both
+    assert [e.kind for e in events("home_visit_birth", etree.tostring(body))] == [
+        "registered", "death"]
+    baby.find("member_mode").text = "moved_here"   # from another household: a move in
+    assert [e.kind for e in events("home_visit_birth", etree.tostring(body))] == [
+        "death", "moved_in"]
 
 
 def test_a_birth_registered_on_the_person_form_names_no_mother_it_cannot_know():
@@ -146,10 +190,32 @@ def test_a_birth_registered_on_the_person_form_names_no_mother_it_cannot_know():
 def test_a_person_registered_on_marriage_and_a_change_with_no_event():
     new = root(instance("person_registered")).findtext("person_id")
     assert events("person_registered") == [
+        Event("registered", d("2026-11-16"), person=new, household=H2,
+              details={"sex": "female", "dob": "1998-10-10", "marital_status": "first_marriage",
+                       "contraception": "", "residence_status": "moved_in"}),
         Event("marriage", d("2026-11-16"), person=new, other_person="",
-              details={"spouse_name": "孙涛", "registered_at": "东湾镇民政办",
-                       "marital_status": "first_marriage"})]
+              details={"spouse_name": "孙涛", "woman": new, "woman_dob": "1998-10-10",
+                       "registered_at": "东湾镇民政办", "marital_status": "first_marriage"})]
     assert events("person_away") == []
+
+
+def test_a_person_form_registering_a_birth_or_a_move_in_is_that_event_alone():
+    body = root(instance("person_registered"))
+    for reason in ("birth", "moved_in"):
+        body.find("change_reason").text = reason
+        assert reason in [e.kind for e in events("person", etree.tostring(body))]
+        assert "registered" not in [e.kind for e in events("person", etree.tostring(body))]
+    for reason in ("other", "correction", ""):
+        body.find("change_reason").text = reason
+        assert [e.kind for e in events("person", etree.tostring(body))] == ["registered"]
+
+
+def test_a_person_form_registration_without_a_mode_is_told_by_the_entity_block():
+    body = root(instance("person_registered"))
+    body.remove(body.find("mode"))
+    assert "registered" in [e.kind for e in events("person", etree.tostring(body))]
+    body.find("meta/entity").set("create", "false")
+    assert "registered" not in [e.kind for e in events("person", etree.tostring(body))]
 
 
 # ---------------------------------------------------------------- earlier versions
@@ -164,7 +230,20 @@ def test_earlier_versions_instances_still_derive():
     old_new = old_instance("home_visit_new_household")
     assert [(e.kind, e.person, e.details["from"]) for e in events("x", old_new)] == [
         ("moved_in", member_id(old_new, 1), ""), ("moved_in", member_id(old_new, 2), "")]
+    assert [(e.kind, e.occurred_on, e.person, e.details) for e in events(
+        "x", _baseline(old_new))] == [
+        ("registered", d("2026-11-18"), member_id(old_new, n), {
+            "sex": sex, "dob": dob, "marital_status": "first_marriage", "contraception": "",
+            "residence_status": "resident"})
+        for n, sex, dob in ((1, "male", "1992-01-15"), (2, "female", "1994-04-04"))]
     assert events("x", old_instance("person_away")) == []
+    # that version asked no change reason of a new person: a registration
+    old_new_person = old_instance("person_registered")
+    assert [(e.kind, e.occurred_on, e.person, e.details) for e in events(
+        "x", old_new_person)] == [
+        ("registered", d("2026-11-16"), root(old_new_person).findtext("person_id"), {
+            "sex": "female", "dob": "1998-10-10", "marital_status": "first_marriage",
+            "contraception": "", "residence_status": "moved_in"})]
 
 
 def _old_visit_marriage():
@@ -183,7 +262,8 @@ def test_an_earlier_version_marriage_on_both_rows_is_one_event_without_a_spouse_
     assert [(e.kind, e.occurred_on, e.person, e.other_person, e.details)
             for e in events("x", _old_visit_marriage()) if e.kind == "marriage"] == [
         ("marriage", d("2026-09-09"), WANG_QIANG, ZHANG_LI,
-         {"spouse_name": "张丽", "registered_at": "", "marital_status": "first_marriage"})]
+         {"spouse_name": "张丽", "woman": ZHANG_LI, "woman_dob": "1996-06-08",
+          "registered_at": "", "marital_status": "first_marriage"})]
 
 
 def test_an_earlier_version_person_change_derives_from_change_reason():
@@ -193,7 +273,8 @@ def test_an_earlier_version_person_change_derives_from_change_reason():
         ("marriage", d("2026-11-15"), WANG_QIANG, "")]
     body.find("change_reason").text = "death"
     assert [(e.kind, e.details) for e in events("x", etree.tostring(body))] == [
-        ("death", {"cause": "", "place": ""})]
+        ("death", {"cause": "", "place": "", "sex": "male", "dob": "1994-02-17",
+                   "marital_status": "first_marriage", "contraception": ""})]
 
 
 def test_odd_answers_give_fewer_events_never_an_exception():

@@ -45,27 +45,33 @@ def test_each_household_sample_writes_its_events(town, db):
             "facility": "", "father": WANG_QIANG, "birth_order": ""})],
         "home_visit_marriage": [
             ("moved_in", "2026-10-01", groom, "", H4,
-             {"from": "西山村", "migrant": "no", "reason": "", "within_town": "yes"}),
+             {"from": "西山村", "migrant": "no", "reason": "", "within_town": "yes",
+              "sex": "male", "dob": "1990-05-05", "marital_status": "first_marriage", "contraception": ""}),
             ("marriage", "2026-10-01", LIU_MEI, groom, "",
-             {"spouse_name": "周涛", "registered_at": "东湾镇民政办",
+             {"spouse_name": "周涛", "woman": LIU_MEI, "woman_dob": "1991-11-23",
+              "registered_at": "东湾镇民政办",
               "marital_status": "first_marriage"})],
         "home_visit_bride_marries_out": [
             ("moved_out", "2026-10-18", SUN_MIN, "", H2,
-             {"to": "县城城关镇", "migrant": "no", "reason": "", "within_town": "no"}),
+             {"to": "县城城关镇", "migrant": "no", "reason": "", "within_town": "no",
+              "sex": "female", "dob": "1999-12-01", "marital_status": "first_marriage", "contraception": ""}),
             ("marriage", "2026-10-18", SUN_MIN, "", "",
-             {"spouse_name": "郑浩", "registered_at": "县民政局婚姻登记处",
+             {"spouse_name": "郑浩", "woman": SUN_MIN, "woman_dob": "1999-12-01",
+              "registered_at": "县民政局婚姻登记处",
               "marital_status": "first_marriage"})],
         "person_birth": [("birth", "2026-11-05", person_id("person_birth"), "", H2, {
             "sex": "male", "weight_kg": "", "certificate_no": "", "place": "", "facility": "",
             "father": "", "birth_order": ""})],
         "person_divorce": [("divorce", "2026-11-10", ZHANG_LI, WANG_QIANG, "",
-                            {"spouse_name": "王强"})],
+                            {"spouse_name": "王强", "woman": ZHANG_LI,
+                             "woman_dob": "1996-06-08"})],
         "home_visit_death": [("death", "2026-11-03", WANG_JIANGUO, "", H1,
-                              {"cause": "illness", "place": "home"})],
+                              {"cause": "illness", "place": "home",
+                               "sex": "male", "dob": "1968-04-12", "marital_status": "first_marriage", "contraception": ""})],
         "home_visit_moves_within_town": [
             ("moved_in", "2026-11-08", LI_XIUYING, "", H4,
              {"from": "东湾村一组12号王建国户", "migrant": "no", "reason": "",
-              "within_town": "yes"})],
+              "within_town": "yes", "sex": "female", "dob": "1971-09-30", "marital_status": "first_marriage", "contraception": ""})],
         "home_visit_planning": [("pregnancy_planned", "2026-11-19", ZHANG_LI, WANG_QIANG, "",
                                  {"planned_from": "2027-03"})],
     }
@@ -81,7 +87,7 @@ def test_every_household_sample_in_a_row_and_rebuild_check_agrees(town, db, app)
     kinds = sorted(r[0] for r in rows(db))
     assert kinds == sorted(["birth", "birth", "death", "moved_in", "moved_in", "moved_in", "moved_in",
                             "marriage", "marriage", "moved_out", "marriage", "divorce",
-                            "pregnancy_planned"])
+                            "pregnancy_planned", "registered"])
     check = CliRunner().invoke(register_group, ["rebuild", "--check"], obj=app.extensions)
     assert check.exit_code == 0, check.output
 
@@ -101,7 +107,8 @@ def test_an_edit_replaces_the_events_of_the_visit(town, db, app):
     first.find("death_date").text = "2026-11-02"
     submit(town, "home_visit_death", etree.tostring(body))
     assert rows(db) == [("death", "2026-11-02", WANG_JIANGUO, "", H1,
-                         {"cause": "accident", "place": "hospital"})]
+                         {"cause": "accident", "place": "hospital",
+                          "sex": "male", "dob": "1968-04-12", "marital_status": "first_marriage", "contraception": ""})]
     assert db.session.scalar(select(Submission.review_state)) == "edited"
     check = CliRunner().invoke(register_group, ["rebuild", "--check"], obj=app.extensions)
     assert check.exit_code == 0, check.output

@@ -136,7 +136,8 @@ def test_twins_are_two_births_and_a_newborn_death_outside_hospital_checked():
             for e in found if e.kind == "birth"] == [("male", 1, 2.4), ("female", 2, 2.2)]
     assert found[3] == Event("newborn_death", D("2026-11-10"), person=boy, other_person=LIU_MEI,
                              pregnancy=P1, details={"place": "outside_hospital", "checked": "yes",
-                                                    "cause": "新生儿肺炎", "age_days": 7})
+                                                    "sex": "male", "cause": "新生儿肺炎",
+                                                    "age_days": 7})
 
 
 def test_a_stillbirth_is_a_pregnancy_ended_without_a_birth():
@@ -179,6 +180,18 @@ def test_an_old_birth_derives_from_the_newborn_group_and_the_childs_block_beside
     assert found[1].details == {"sex": "male", "weight_kg": 3.4, "certificate_no": "Q610012345",
                                 "place": "hospital", "facility": "", "father": "",
                                 "birth_order": None}
+
+
+def test_an_old_newborn_death_carries_the_childs_sex():
+    root = etree.fromstring(old_instance("birth"))
+    newborn = root.find("child/newborn")
+    newborn.find("newborn_death").text = "in_hospital"
+    died = etree.SubElement(newborn, "newborn_death_date")
+    died.text = "2026-11-19"
+    [child] = ids("birth", "child/meta/entity", old=True)
+    [death] = [e for e in derive("pregnancy_outcome", root) if e.kind == "newborn_death"]
+    assert (death.person, death.occurred_on, death.details["place"], death.details["sex"],
+            death.details["age_days"]) == (child, D("2026-11-19"), "in_hospital", "male", 2)
 
 
 def test_an_old_free_text_loss_reason_is_reason_other_with_its_text():

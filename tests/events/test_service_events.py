@@ -37,20 +37,25 @@ def events_of(name, root_bytes=None):
 EXPECTED = {
     "migrant_moving_in": [
         Event("moved_in", D(2026, 11, 2), person=HUANG_LI,
-              details={"from": SICHUAN, "migrant": "yes", "reason": "work", "within_town": "no"}),
+              details={"from": SICHUAN, "migrant": "yes", "reason": "work", "within_town": "no",
+                       "sex": "female", "dob": "1997-08-18",
+                       "marital_status": "first_marriage", "contraception": "iud"}),
         Event("certificate_issued", D(2026, 11, 2), person=HUANG_LI,
               details={"certificate": "marriage_childbearing", "number": "SC2026-0451",
                        "issued_by": "新政镇人民政府", "valid_until": "2029-11-01"})],
     "migrant_moving_out": [
         Event("moved_out", D(2026, 8, 15), person=CHEN_HONG, household=H2,
-              details={"to": SHENZHEN, "migrant": "yes", "reason": "work", "within_town": "no"}),
+              details={"to": SHENZHEN, "migrant": "yes", "reason": "work", "within_town": "no",
+                       "sex": "female", "dob": "1989-03-15",
+                       "marital_status": "first_marriage", "contraception": "iud"}),
         Event("certificate_issued", D(2026, 8, 15), person=CHEN_HONG, household=H2,
               details={"certificate": "marriage_childbearing", "number": "DW2026-0118",
                        "issued_by": "东湾镇人民政府", "valid_until": "2029-08-14"})],
     "migrant_leaving_without_household": [
         Event("moved_out", D(2026, 11, 10), person=HE_JING,
               details={"to": "河南省 郑州市中牟县 城关镇", "migrant": "yes", "reason": "family",
-                       "within_town": "no"})],
+                       "within_town": "no", "sex": "female", "dob": "1996-11-18",
+                       "marital_status": "first_marriage", "contraception": "iud"})],
     "double_check_results_received": [
         Event("double_check", D(2026, 10, 20), person=ZHOU_FANG,
               details={"direction": "left", "place": "东莞市长安镇计生服务站", "received": "yes",
@@ -78,11 +83,13 @@ EXPECTED = {
     "contraception_implant": [
         Event("contraception_procedure", D(2026, 11, 12), person=CHEN_HONG,
               details={"action": "change", "method": "implant", "procedure": "implant_insertion",
-                       "facility": "town_health_centre", "provider": "李医生"})],
+                       "facility": "town_health_centre", "provider": "李医生",
+                       "previous_method": "iud"})],
     "contraception_iud_insertion": [
         Event("contraception_procedure", D(2026, 11, 6), person=ZHAO_YAN,
               details={"action": "change", "method": "iud", "procedure": "iud_insertion",
-                       "facility": "town_health_centre", "provider": "王桂兰"})],
+                       "facility": "town_health_centre", "provider": "王桂兰",
+                       "previous_method": "condom"})],
     "benefit_one_child_household": [
         Event("reward_paid", D(2026, 11, 5), household=H2,
               details={"benefit": "one_child_parents", "amount": 1200.0, "period": "2026",
@@ -103,14 +110,18 @@ def test_each_service_sample_derives_the_events_its_story_tells(name):
 OLD_EXPECTED = {
     "migrant_moving_in": ("migrant", [
         Event("moved_in", D(2026, 11, 2), person="c16135a3-b26b-46b0-a2f2-5e80b5c3adca",
-              details={"from": SICHUAN, "migrant": "yes", "reason": "work", "within_town": "no"}),
+              details={"from": SICHUAN, "migrant": "yes", "reason": "work", "within_town": "no",
+                       "sex": "female", "dob": "1997-08-18",
+                       "marital_status": "", "contraception": "iud"}),
         Event("certificate_issued", D(2026, 11, 2), person="c16135a3-b26b-46b0-a2f2-5e80b5c3adca",
               details={"certificate": "marriage_childbearing", "number": "SC2026-0451",
                        "issued_by": "新政镇人民政府", "valid_until": "2029-11-01"})]),
     # The old form asked for the double check when a woman left: it is a double check too.
     "migrant_moving_out": ("migrant", [
         Event("moved_out", D(2026, 8, 15), person=CHEN_HONG,
-              details={"to": SHENZHEN, "migrant": "yes", "reason": "work", "within_town": "no"}),
+              details={"to": SHENZHEN, "migrant": "yes", "reason": "work", "within_town": "no",
+                       "sex": "female", "dob": "1989-03-15",
+                       "marital_status": "", "contraception": "iud"}),
         Event("certificate_issued", D(2026, 8, 15), person=CHEN_HONG,
               details={"certificate": "marriage_childbearing", "number": "DW2026-0118",
                        "issued_by": "东湾镇人民政府", "valid_until": "2029-08-14"}),
@@ -133,6 +144,19 @@ def test_instances_of_the_earlier_versions_still_derive(name):
     root = etree.fromstring(old_instance(name))
     assert root.get("version") == "2026112901"
     assert derive(form, root) == expected
+
+
+def test_a_migrant_the_form_registers_while_she_leaves_is_registered_then_moved_out():
+    root = etree.fromstring(instance("migrant_moving_out"))
+    root.find("mode").text = "new"
+    found = derive("migrant", root)
+    assert [(e.kind, e.occurred_on, e.person) for e in found[:2]] == [
+        ("registered", D(2026, 8, 15), CHEN_HONG), ("moved_out", D(2026, 8, 15), CHEN_HONG)]
+    assert found[0].details == {"sex": "female", "dob": "1989-03-15",
+                                "marital_status": "first_marriage", "contraception": "iud",
+                                "residence_status": "moved_out"}
+    root.find("direction").text = "in"        # one moving in is her move in alone
+    assert "registered" not in [e.kind for e in derive("migrant", root)]
 
 
 def test_an_old_migrant_form_without_double_check_results_derives_no_double_check():

@@ -1,10 +1,14 @@
 """The home visit's events: births, deaths, marriages and divorces (one per couple), moves in
-and out (a member from another household of the town is a move within the town), and a married
-woman's newly stated pregnancy plan. Reads every version of the form."""
+and out (a member from another household of the town is a move within the town), a member put
+on the register neither born nor moved in (`registered`: the baseline visit of a new household,
+a member found on a visit), and a married woman's newly stated pregnancy plan. Reads every
+version of the form."""
 from app.events.derive import deriver, uuid_of
-from app.events.people import Person, birth_event, couple_events, person_events
+from app.events.derivers._common import created
+from app.events.people import Person, birth_event, couple_events, person_events, registered_event
 
-KINDS = ("birth", "death", "marriage", "divorce", "moved_in", "moved_out", "pregnancy_planned")
+KINDS = ("birth", "death", "marriage", "divorce", "moved_in", "moved_out", "registered",
+         "pregnancy_planned")
 
 
 @deriver("home_visit", yields=KINDS)
@@ -18,6 +22,8 @@ def home_visit(a):
         if "birth" in p.changes and p.uuid:
             events.append(birth_event(p, people))
         moved_here = p.answers.get("member_mode") == "moved_here"
+        if p.uuid and created(p.answers) and not p.changes & {"birth", "moved_in"}:
+            events.append(registered_event(p, visited))
         events.extend(person_events(p, move_in="yes" if moved_here else None))
     for kind in ("marriage", "divorce"):
         events.extend(couple_events(people, kind))

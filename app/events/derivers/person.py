@@ -1,9 +1,14 @@
 """The person form's events: the one change it records (birth, death, marriage, divorce, move
-in or out) and a married woman's newly stated pregnancy plan. Reads every version of the form."""
+in or out), the registration of a new person neither born nor moved in (`registered`: mode
+'new', whose change reason, if any, is another; versions before 2026120301 asked no reason of a
+new person), and a married woman's newly stated pregnancy plan. Reads every version of the
+form."""
 from app.events.derive import deriver, uuid_of
-from app.events.people import Person, birth_event, couple_events, person_events
+from app.events.derivers._common import created
+from app.events.people import Person, birth_event, couple_events, person_events, registered_event
 
-KINDS = ("birth", "death", "marriage", "divorce", "moved_in", "moved_out", "pregnancy_planned")
+KINDS = ("birth", "death", "marriage", "divorce", "moved_in", "moved_out", "registered",
+         "pregnancy_planned")
 
 
 @deriver("person", yields=KINDS)
@@ -12,6 +17,9 @@ def person(a):
     household = uuid_of(a.get("household")) or uuid_of(a.get("previous_household"))
     p = Person(a, {reason} if reason else set(), household, a.date("change_date"))
     events = []
+    if p.uuid and created(a) and reason not in ("birth", "moved_in"):
+        # the record's date: the form's change date, else the day it was filled
+        events.append(registered_event(p, p.date or a.date("today")))
     if reason == "birth" and p.uuid:
         events.append(birth_event(p, [p]))
     events.extend(person_events(p))

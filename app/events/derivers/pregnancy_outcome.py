@@ -72,5 +72,6 @@ def pregnancy_outcome(a):
             yield Event("newborn_death", died_on, person=child, other_person=mother,
                         pregnancy=pregnancy, details={
                             "place": died, "checked": newborn.get("newborn_death_checked"),
+                            "sex": newborn.get("child_sex"),
                             "cause": newborn.get("newborn_death_cause"),
                             "age_days": (died_on - ended_on).days if died_on and ended_on else None})

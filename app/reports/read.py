@@ -1,0 +1,118 @@
+"""Reading the monthly summary cells (report_cells) the reports count from: sums over villages
+and months, stocks as of a month's end, and per-village windows for the town's village table.
+Each read is one or two GROUP BYs over report_cells, whose size is villages × months × cells
+whatever the register's size; none reads life events or submissions.
+
+Area ids: a list of village ids, or None for the whole town (every area of the project, the
+area 0 of events with no village included)."""
+from sqlalchemy import case, func, or_, select
+
+from app.reports.models import ReportCell
+from app.reports.periods import Month
+
+#: cells whose sum over all months up to M is a stock at the end of M (SPEC.md)
+STOCK_PREFIXES = ("pop:", "method:")
+STOCK_NAMES = ("women_15_49", "married_women_15_49", "pregnant")
+
+
+def is_stock(cell):
+    return cell.startswith(STOCK_PREFIXES) or cell in STOCK_NAMES
+
+
+def _stock_filter():
+    return or_(*[ReportCell.cell.like(prefix + "%") for prefix in STOCK_PREFIXES],
+               ReportCell.cell.in_(STOCK_NAMES))
+
+
+def _scope(query, project_id, area_ids):
+    query = query.where(ReportCell.project_id == project_id)
+    if area_ids is not None:
+        query = query.where(ReportCell.area_id.in_(list(area_ids)))
+    return query
+
+
+def _month_keys(months):
+    return [str(m) for m in months]
+
+
+def totals(session, project_id, area_ids, months):
+    """{cell: n} summed over the areas and the listed months (periods.Month or 'YYYY-MM')."""
+    query = _scope(select(ReportCell.cell, func.sum(ReportCell.n)), project_id, area_ids)
+    query = query.where(ReportCell.month.in_(_month_keys(months))).group_by(ReportCell.cell)
+    return {cell: int(n) for cell, n in session.execute(query)}
+
+
+def stock(session, project_id, area_ids, month):
+    """{stock cell: n} at the end of `month`: the sum of every month up to it, the BEFORE
+    bucket ('0000-00', sorting first) included. Only stock cells (is_stock) are returned."""
+    query = _scope(select(ReportCell.cell, func.sum(ReportCell.n)), project_id, area_ids)
+    query = query.where(ReportCell.month <= str(month), _stock_filter())
+    return {cell: int(n) for cell, n in session.execute(query.group_by(ReportCell.cell))}
+
+
+def monthly(session, project_id, area_ids, first, last):
+    """{'YYYY-MM': {cell: n}} for each month from `first` to `last` that has cells."""
+    query = _scope(select(ReportCell.month, ReportCell.cell, func.sum(ReportCell.n)),
+                   project_id, area_ids)
+    query = query.where(ReportCell.month >= str(first), ReportCell.month <= str(last))
+    out = {}
+    for month, cell, n in session.execute(query.group_by(ReportCell.month, ReportCell.cell)):
+        out.setdefault(month, {})[cell] = int(n)
+    return out
+
+
+def by_area(session, project_id, area_ids, month, first=None):
+    """{area_id: {window: {cell: n}}} of every area with cells up to `month`. Windows: 'month'
+    (this month), 'ytd' (January to it), 'stat_ytd' (1 October to it), 'rolling_12' (it and
+    the 11 before) of flow cells; 'start', 'end' (at the month's start and end) and 'base' (at
+    the end of the month before `first`, by default January of last year) of stock cells.
+    Two GROUP BYs: the stocks before `first` (the long history of birth-date months, without
+    per-row conditions) and every cell from `first` to `month` (a primary-key range)."""
+    first = first if first is not None else Month(month.year - 1, 1)
+    flows = {"month": month, "ytd": month.year_to_date()[0],
+             "stat_ytd": month.statistical_year_to_date()[0], "rolling_12": month.plus(-11)}
+    assert first <= min(flows.values()) and first <= month.plus(-1), first
+    out = {}
+    query = _scope(select(ReportCell.area_id, ReportCell.cell, func.sum(ReportCell.n)),
+                   project_id, area_ids)
+    query = query.where(ReportCell.month < str(first), _stock_filter())
+    for area_id, cell, n in session.execute(query.group_by(ReportCell.area_id, ReportCell.cell)):
+        if n:
+            out.setdefault(area_id, {}).setdefault("base", {})[cell] = int(n)
+
+    ends = {"start": str(month.plus(-1)), "end": str(month)}
+    sums = [func.sum(case((ReportCell.month >= str(lo), ReportCell.n), else_=0))
+            for lo in flows.values()]
+    sums += [func.sum(case((ReportCell.month <= last, ReportCell.n), else_=0))
+             for last in ends.values()]
+    query = _scope(select(ReportCell.area_id, ReportCell.cell, *sums), project_id, area_ids)
+    query = query.where(ReportCell.month.between(str(first), str(month)))
+    changes = {}
+    for area_id, cell, *values in session.execute(
+            query.group_by(ReportCell.area_id, ReportCell.cell)):
+        windows = out.setdefault(area_id, {})
+        if is_stock(cell):
+            changes.setdefault(area_id, {})[cell] = values[len(flows):]
+            continue
+        for name, value in zip(flows, values):
+            if value:
+                windows.setdefault(name, {})[cell] = int(value)
+    for area_id, windows in out.items():
+        base = windows.setdefault("base", {})
+        for name in flows:
+            windows.setdefault(name, {})
+        for i, name in enumerate(ends):
+            cells = dict(base)
+            for cell, values in changes.get(area_id, {}).items():
+                cells[cell] = cells.get(cell, 0) + int(values[i])
+            windows[name] = {cell: n for cell, n in cells.items() if n}
+    return out
+
+
+def add(*dicts):
+    """{cell: n} summed over cell dicts (the town's total of its villages' windows)."""
+    out = {}
+    for d in dicts:
+        for cell, n in d.items():
+            out[cell] = out.get(cell, 0) + n
+    return out
