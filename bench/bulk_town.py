@@ -25,12 +25,13 @@ How it is checked (`--check`, or `check_copy`): copy j alone is lifted into a sc
 database (its id ranges, the shared forms and lists) and `app.register.rebuild.check` runs on
 it: the journal replayed through the merge gives exactly its entities and versions, and the
 life events derived again from its submissions' XML are exactly its life_events rows; the
-source gets the same check. Over the whole copy, `check_distinct` confirms no ID number or
-uuid is shared between copies.
+source gets the same check. Over the whole register, `check_distinct` confirms no ID number,
+uuid or instance id is shared between copies.
 
 Built databases are cached (bench/.cache, and PostgreSQL databases named
-doorstep_reports_<people>_<key>), keyed by the code that wrote them (app/, forms/,
-migrations/, this file), so reruns are quick.
+doorstep_reports_<people>_<source>_<villages>_<key>), keyed by the code that wrote them (app/,
+forms/, migrations/, this file), so reruns are quick. Also: the whole register's report cells
+against its events (`check_cells`, app.reports.cells.compare).
 """
 import argparse
 import hashlib
