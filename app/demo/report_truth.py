@@ -155,10 +155,19 @@ def _subject(sub, index, details, register):
     if not person:
         if sub.form in ONE_PERSON and people:
             person = people[0][2]
-        elif sub.form == "home_visit" and kind == "pregnancy_planned":
+        elif sub.form == "home_visit" and kind in ("pregnancy_planned", "moved_in"):
             nth = sum(1 for s in sub.events[:index] if s[0] == kind)
-            person = _planner(sub, nth)
+            person = (_planner if kind == "pregnancy_planned" else _mover)(sub, nth)
     return person, pregnancy, lmp
+
+
+def _mover(sub, nth):
+    """The home visit member who is the `nth` to move in (annotations follow the members'
+    order)."""
+    movers = [value.get("person_id", "") for value in (
+        {c.tag: (c.text or "") for c in member} for member in _xml(sub).iter("member"))
+        if "moved_in" in value.get("changes", "").split()]
+    return movers[nth] if nth < len(movers) else ""
 
 
 def _planner(sub, nth):
@@ -194,6 +203,7 @@ def expected_rows(subs, register=None):
             person, pregnancy, lmp = _subject(sub, index, details, register)
             rows.append({"kind": kind, "occurred_on": on, "village": village or "",
                          "details": details, "instance_id": sub.instance_id,
+                         "submission_id": sub.instance_id,
                          "person": person, "pregnancy": pregnancy, "lmp": lmp})
     return rows, used
 
@@ -221,14 +231,15 @@ def expected_cells(rows, villages):
     codes = {i: code for code, i in ids.items()}
     codes[0] = ""
     out = collections.Counter()
-    shaped = [{"kind": row["kind"], "occurred_on": row["occurred_on"],
-               "area_id": ids.get(row["village"]) if row["village"] else None,
-               "details": row["details"], "submission_id": row["instance_id"],
-               "person": row["person"]} for row in rows]
-    # a woman who moves in on the submission recording her marriage is married by her move
-    moved_in = cell_rules.arrivals(shaped)
-    for row in shaped:
-        for area_id, month, cell, n in cell_rules.contributions(row, moved_in):
+    # what the definition needs to know of a row's whole submission (a bride moving in on
+    # the visit of her marriage), when it asks
+    context = (cell_rules.arrivals(rows),) if hasattr(cell_rules, "arrivals") else ()
+    for row in rows:
+        area = ids.get(row["village"]) if row["village"] else None
+        for area_id, month, cell, n in cell_rules.contributions({
+                "kind": row["kind"], "occurred_on": row["occurred_on"], "area_id": area,
+                "details": row["details"], "submission_id": row.get("submission_id"),
+                "person": row.get("person")}, *context):
             out[(codes.get(area_id or 0, str(area_id)), month, cell)] += n
     return {k: n for k, n in sorted(out.items()) if n}
 
