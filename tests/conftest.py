@@ -158,6 +158,9 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "database_independent: never touches the test database, so it runs in the "
         "SQLite pass only (CI runs the suite once per database)")
+    config.addinivalue_line(
+        "markers", "once: a slow end-to-end check whose database code the other tests cover on "
+        "both databases; it runs in the SQLite pass only")
     # openpyxl warns about Excel extensions in some wild XLSForms; it is noise for us.
     config.addinivalue_line("filterwarnings", "ignore:Unknown extension is not supported")
     config.addinivalue_line("filterwarnings", "ignore:Data Validation extension is not supported")
@@ -208,7 +211,8 @@ def pytest_collection_modifyitems(config, items):
     """On PostgreSQL, leave out the tests that would run exactly as they did on SQLite."""
     if not os.environ.get("DOORSTEP_TEST_DATABASE_URL"):
         return
-    kept = [i for i in items if i.get_closest_marker("database_independent") is None]
+    kept = [i for i in items if i.get_closest_marker("database_independent") is None
+            and i.get_closest_marker("once") is None]
     if len(kept) != len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in kept])
         items[:] = kept
