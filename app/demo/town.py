@@ -1126,7 +1126,7 @@ class Town:
              "household": person.household if existing else None}
         props = {"full_name": person.full_name, "id_number": person.id_number,
                  "sex": person.sex, "dob": person.dob.isoformat(), "phone": person.phone,
-                 "contraception": contraception,
+                 "contraception": contraception, "marital_status": person.marital,
                  "residence_status": "moved_in" if direction == "in" else "moved_out",
                  "village": village}
         entity = Entity("people", person.uuid, create=not existing, update=existing,
