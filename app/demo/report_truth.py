@@ -381,14 +381,6 @@ def bare_id(instance_id):
     return (instance_id or "").removeprefix("uuid:")
 
 
-def _age(dob, on):
-    try:
-        born = dt.date.fromisoformat(dob)
-    except (TypeError, ValueError):
-        return None
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-
-
 def _round(month):
     if month.month <= 6:
         return f"{month.year}-H1", dt.date(month.year, 1, 1)
@@ -399,6 +391,7 @@ def expected_lists(rows, register, month):
     """{list id: sorted [key tuple]} of `month` for the whole town, each key led by the row's
     village code (a village's lists are the rows of its code: `in_village`), keyed as
     `list_keys` keys the server's rows."""
+    from app.demo.truth import _age as age_on   # truth imports this module
     month = Month.parse(str(month))
     first, last = month.first, month.last
     by_kind = {}
@@ -451,12 +444,12 @@ def expected_lists(rows, register, month):
             continue
         if "marital_status" not in data and uuid in stated:
             data = {**data, "marital_status": stated[uuid]}
-        age = _age(data.get("dob"), round_start)
+        age = age_on(data.get("dob"), round_start)
         if data.get("sex") == "female" and data.get("marital_status") in MARRIED \
                 and age is not None and 15 <= age < 50 and data.get("deceased") != "yes" \
                 and data.get("residence_status") != "moved_out" and uuid not in checked:
             due.append((data.get("village", ""), data.get("full_name", ""),
-                        _age(data.get("dob"), last)))
+                        age_on(data.get("dob"), last)))
     out["three_checks_due_not_done"] = sorted(due)
     year_start = dt.date(month.year, 1, 1)
     prepared = {r["person"] for r in by_kind.get("prepregnancy_check", ())
