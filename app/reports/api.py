@@ -12,6 +12,7 @@ from app.api.inputs import Text
 from app.api.loading import QuerySchema, takes
 from app.auth import http as auth
 from app.extensions import db
+from app.problems import Problem
 from app.reports import service, targets
 
 bp = Blueprint("reports_api", __name__)
@@ -80,7 +81,13 @@ class TargetsBody(Schema):
 
 
 def _actor(project_id):
-    return auth.resolve(project_id, challenge=False)
+    """Who asks, once the project is known to exist (404.1 first, before anything else: an
+    id past the database's integer range never reaches a query)."""
+    if not 1 <= project_id <= service.MAX_PROJECT_ID:
+        raise Problem("404.1")
+    actor = auth.resolve(project_id, challenge=False)
+    service.project_exists(db.session, project_id)
+    return actor
 
 
 @bp.get(f"{PREFIX}/months/<month>")

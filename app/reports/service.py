@@ -46,6 +46,19 @@ def month_of(value):
                       f"not a month (YYYY-MM): {value!r}") from None
 
 
+#: the largest project id there can be (PostgreSQL's integer); a larger one is simply unknown
+MAX_PROJECT_ID = 2 ** 31 - 1
+
+
+def project_exists(session, project_id):
+    """Nothing of an unknown project: 404.1 (an id past the database's integer range is
+    unknown too, checked before it reaches a query, where it would fail on PostgreSQL)."""
+    if isinstance(project_id, bool) or not isinstance(project_id, int) \
+            or not 1 <= project_id <= MAX_PROJECT_ID \
+            or session.get(Project, project_id) is None:
+        raise Problem("404.1")
+
+
 def area_named(session, project_id, village_code):
     """The village (Area) with this code, None for the town (no code), or 404.81."""
     if village_code in (None, ""):
@@ -226,6 +239,7 @@ def report(session, project_id, month, village_code, actor, lang="zh", action="r
     """The report of `month` (Month or 'YYYY-MM') for a village (its code) or the town (None):
     the stored document with its amendments when the month is locked, else the live one.
     Audited as `action` (report.view, or report.download for a file)."""
+    project_exists(session, project_id)
     month = month_of(month)
     area = area_named(session, project_id, village_code)
     check_read(actor, project_id, area)
@@ -241,6 +255,7 @@ def report(session, project_id, month, village_code, actor, lang="zh", action="r
 def lock(session, project_id, month, village_code, actor):
     """Lock a month's report for a village or the town: store the document and the rows it
     counted (the next version after any ended lock). 409.81 when it is locked already."""
+    project_exists(session, project_id)
     month = month_of(month)
     area = area_named(session, project_id, village_code)
     check_lock(actor, project_id, area)
@@ -265,6 +280,7 @@ def lock(session, project_id, month, village_code, actor):
 
 def unlock(session, project_id, month, village_code, actor, reason):
     """End the lock of a month (an admin, with a reason); 409.82 when it is not locked."""
+    project_exists(session, project_id)
     month = month_of(month)
     area = area_named(session, project_id, village_code)
     check_unlock(actor, project_id, area)
@@ -291,6 +307,7 @@ def _year(year):
 
 def show_targets(session, project_id, year, village_code, actor):
     """The year's targets for the town or a village, as targets.describe() gives them."""
+    project_exists(session, project_id)
     area = area_named(session, project_id, village_code)
     check_read(actor, project_id, area)
     return {"project_id": project_id, "year": _year(year),
@@ -301,6 +318,7 @@ def show_targets(session, project_id, year, village_code, actor):
 def set_targets(session, project_id, year, values, village_code, actor):
     """Set (None: clear) targets of a year for the town or a village: who may lock its
     reports may set them; audited (report.targets.set)."""
+    project_exists(session, project_id)
     area = area_named(session, project_id, village_code)
     check_lock(actor, project_id, area)
     _year(year)
