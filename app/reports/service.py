@@ -266,7 +266,17 @@ def locked_document(session, project_id, lock, area):
 def report(session, project_id, month, village_code, actor, lang="zh", action="report.view"):
     """The report of `month` (Month or 'YYYY-MM') for a village (its code) or the town (None):
     the stored document with its amendments when the month is locked, else the live one.
-    Audited as `action` (report.view, or report.download for a file)."""
+    Audited as `action` (report.view, or report.download for a file), in the same
+    transaction: read_report() then audit_report()."""
+    doc, seen = read_report(session, project_id, month, village_code, actor)
+    audit_report(session, actor, seen, lang, action)
+    return doc
+
+
+def read_report(session, project_id, month, village_code, actor):
+    """(the document report() gives, what audit_report() records of it): reads only, so that
+    a caller may build it in a read-only transaction (app.transactions.begin_reads: no SQLite
+    write lock while the report is built) and write the audit row after, in a short one."""
     project_exists(session, project_id)
     month = month_of(month)
     area = area_named(session, project_id, village_code)
@@ -275,10 +285,15 @@ def report(session, project_id, month, village_code, actor, lang="zh", action="r
     doc = (locked_document(session, project_id, lock, area) if lock is not None
            else live(session, project_id, month, area))
     doc.pop(locks.LATE_KEY, None)
-    record(session, actor, action, _target(month, area), project_id=project_id,
-           month=str(month), village=village_code or None, lang=lang,
-           version=lock.version if lock is not None else None)
-    return doc
+    return doc, {"target": _target(month, area), "project_id": project_id,
+                 "month": str(month), "village": village_code or None,
+                 "version": lock.version if lock is not None else None}
+
+
+def audit_report(session, actor, seen, lang="zh", action="report.view"):
+    """The audit row of a report read_report() gave (not committed here)."""
+    record(session, actor, action, seen["target"], project_id=seen["project_id"],
+           month=seen["month"], village=seen["village"], lang=lang, version=seen["version"])
 
 
 def lock(session, project_id, month, village_code, actor):
