@@ -23,12 +23,18 @@ class StringOrNumber(fields.Field):
 
 class Text(fields.String):
     """A string without NUL characters: PostgreSQL's text columns cannot hold one, so it is a
-    400 here rather than a 500 in the database, on both databases alike."""
+    400 here rather than a 500 in the database, on both databases alike. Nor a lone UTF-16
+    surrogate ("\\ud800", which JSON allows): it has no UTF-8 form, so no database takes it."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
         if "\x00" in text:
             raise ValidationError("A text may not contain a NUL character.")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationError("A text may not contain a lone surrogate "
+                                  "(no UTF-8 form).") from None
         return text
 
 

@@ -8,10 +8,12 @@ import math
 from flask import Blueprint, jsonify
 from marshmallow import Schema, ValidationError, fields, validates
 
+from app import transactions
 from app.api.inputs import Text
 from app.api.loading import QuerySchema, takes
 from app.auth import http as auth
 from app.extensions import db
+from app.problems import Problem
 from app.reports import service, targets
 
 bp = Blueprint("reports_api", __name__)
@@ -80,14 +82,29 @@ class TargetsBody(Schema):
 
 
 def _actor(project_id):
-    return auth.resolve(project_id, challenge=False)
+    """Who asks, once the project is known to exist (404.1 first, before anything else: an
+    id past the database's integer range never reaches a query)."""
+    if not 1 <= project_id <= service.MAX_PROJECT_ID:
+        raise Problem("404.1")
+    actor = auth.resolve(project_id, challenge=False)
+    transactions.begin_reads(db.session)          # a look-up: no SQLite write lock
+    service.project_exists(db.session, project_id)
+    transactions.end_reads(db.session)
+    return actor
 
 
 @bp.get(f"{PREFIX}/months/<month>")
 @takes(query=ReportQuery)
 def month_report(project_id, month, query):
     actor = _actor(project_id)
-    body = service.report(db.session, project_id, month, query.get("village"), actor)
+    # built in a read-only transaction (on SQLite no write lock, so phones and reviews go on
+    # committing meanwhile); then the audit row alone in a short write transaction, committed
+    # before the answer leaves: no report is sent unaudited
+    transactions.begin_reads(db.session)
+    body, seen = service.read_report(db.session, project_id, month, query.get("village"),
+                                     actor)
+    transactions.end_reads(db.session)
+    service.audit_report(db.session, actor, seen)
     db.session.commit()
     return jsonify(body)
 
@@ -118,6 +135,7 @@ def unlock_month(project_id, month, body):
 @takes(query=TargetsQuery)
 def get_targets(project_id, year, query):
     actor = _actor(project_id)
+    transactions.begin_reads(db.session)          # reads only
     body = service.show_targets(db.session, project_id, year, query.get("village"), actor)
     db.session.rollback()
     return jsonify(body)

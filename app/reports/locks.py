@@ -30,6 +30,11 @@ from app.submissions.models import Submission, SubmissionDef
 
 #: where the stored document keeps the counted rows (never shown)
 ROWS_KEY = "_counted_rows"
+#: where a lock's document keeps, for each earlier locked month whose late records its report
+#: showed, that month's rows as they then were: the next report's baseline (never shown)
+LATE_KEY = "_late_baselines"
+#: the stored document's keys the service strips
+HIDDEN = (ROWS_KEY, LATE_KEY)
 #: what a row is compared by (besides its submission): two rows alike in these are one event
 _CONTENT = ("kind", "occurred_on", "area_id", "person", "other_person", "household",
             "pregnancy", "details")
@@ -104,30 +109,38 @@ def changes(locked, current):
     return out
 
 
-def _cells_of(row, upto, contributions):
+def _cells_of(row, upto, contributions, arrivals):
     """{(area_id, cell): n} the row moves in months up to `upto` ('YYYY-MM'): flows of its
     month and stock changes up to it; later stock changes (a woman leaving 15–49 years on)
     do not touch this month's report."""
     plain = dict(row, occurred_on=_date(row))
     out = defaultdict(int)
-    for area_id, month, cell, n in contributions(plain):
+    for area_id, month, cell, n in contributions(plain, arrivals):
         if month <= upto:
             out[(area_id or TOWN, cell)] += n
     return out
 
 
-def lines(found, villages, removed_at=None, contributions=None):
+def lines(found, villages, removed_at=None, contributions=None, locked=(), current=()):
     """Amendment lines (app.reports.document.amendment) of changes(). `villages` {area id:
-    code}; `removed_at` {submission id: when it last changed} dates the lines of removals."""
+    code}; `removed_at` {submission id: when it last changed} dates the lines of removals.
+    `locked` and `current`: the rows changes() compared (the lock's and the month's now):
+    a bride who moves in on her marriage visit counts as the cells count her
+    (app.reports.cells.arrivals over each side's rows, whole submissions), not twice.
+    `contributions(row, arrivals)` defaults to app.reports.cells.contributions."""
     contributions = contributions or _cells.contributions
     removed_at = removed_at or {}
     out = []
     for change, submission, old, fresh in found:
         month = month_key(_date(old[0] if old else fresh[0]))
         before, after = defaultdict(int), defaultdict(int)
-        for rows, totals in ((old, before), (fresh, after)):
+        for rows, side, totals in ((old, locked, before), (fresh, current, after)):
+            # the change's own rows and the unchanged rows of its submission on that side
+            arrivals = _cells.arrivals(
+                [*rows, *(r for r in side if r["submission_id"] == submission)])
             for row in rows:
-                for (area_id, cell), n in _cells_of(row, month, contributions).items():
+                for (area_id, cell), n in _cells_of(row, month, contributions,
+                                                    arrivals).items():
                     totals[(cell, area_id, row["kind"])] += n
         old_id = old[0]["instance_id"] if old else None
         new_id = fresh[0]["instance_id"] if fresh else None
@@ -174,13 +187,15 @@ def active(session, project_id, month, area_id):
         .order_by(ReportLock.version.desc()).limit(1))
 
 
-def active_before(session, project_id, month, area_id):
-    """The locks in force on months before `month` for one village or the town, oldest
-    month first."""
-    return session.scalars(select(ReportLock).where(
+def active_before(session, project_id, month, area_id, since=None):
+    """The locks in force on months before `month` (and from `since` on, when given) for one
+    village or the town, oldest month first."""
+    query = select(ReportLock).where(
         ReportLock.project_id == project_id, ReportLock.month < str(month),
         ReportLock.area_id == area_id, ReportLock.unlocked_at.is_(None))
-        .order_by(ReportLock.month)).all()
+    if since is not None:
+        query = query.where(ReportLock.month >= str(since))
+    return session.scalars(query.order_by(ReportLock.month)).all()
 
 
 def next_version(session, project_id, month, area_id):
@@ -194,7 +209,9 @@ def store(session, project_id, month, area_id, doc, rows, by, locked_at):
     """Keep a lock: the document as locked, with the rows it counted."""
     lock = ReportLock(project_id=project_id, month=str(month), area_id=area_id,
                       version=doc["lock"]["version"], locked_at=locked_at, locked_by=by,
-                      document={**doc, ROWS_KEY: rows}, event_ids=[r["id"] for r in rows])
+                      document={**doc, ROWS_KEY: rows,
+                                LATE_KEY: doc.get(LATE_KEY, {})},
+                      event_ids=[r["id"] for r in rows])
     session.add(lock)
     session.flush()
     return lock

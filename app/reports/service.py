@@ -10,7 +10,7 @@ lock; only admins unlock, with a reason. The CLI passes actor=None: the server's
 """
 import copy
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from app.audit.record import record
 from app.forms.models import Form
@@ -44,6 +44,19 @@ def month_of(value):
     except ValueError:
         raise invalid("month", f"不是有效的年月（YYYY-MM）：{value!r}",
                       f"not a month (YYYY-MM): {value!r}") from None
+
+
+#: the largest project id there can be (PostgreSQL's integer); a larger one is simply unknown
+MAX_PROJECT_ID = 2 ** 31 - 1
+
+
+def project_exists(session, project_id):
+    """Nothing of an unknown project: 404.1 (an id past the database's integer range is
+    unknown too, checked before it reaches a query, where it would fail on PostgreSQL)."""
+    if isinstance(project_id, bool) or not isinstance(project_id, int) \
+            or not 1 <= project_id <= MAX_PROJECT_ID \
+            or session.get(Project, project_id) is None:
+        raise Problem("404.1")
 
 
 def area_named(session, project_id, village_code):
@@ -118,51 +131,78 @@ def amendments(session, project_id, lock, area):
     """(amendment lines, changes) of a locked month: its rows now against those it counted."""
     month = Month.parse(lock.month)
     counted = lock.document.get(locks.ROWS_KEY, [])
-    found = locks.changes(counted, locks.month_rows(session, project_id, month,
-                                                    _area_ids(area)))
+    current = locks.month_rows(session, project_id, month, _area_ids(area))
+    found = locks.changes(counted, current)
     removed = [s for change, s, _old, _new in found if change == "removed"]
     return (locks.lines(found, _villages(session, project_id),
-                        locks.submissions_changed_at(session, removed)), found)
+                        locks.submissions_changed_at(session, removed),
+                        locked=counted, current=current), found)
+
+
+#: how far back a report looks for late records: locks of the last 24 months (a record about
+#: a month two years gone is a register correction, not a late statistic), so that a view
+#: reads a bounded number of months however many have been locked
+HORIZON = 24
+
+
+def _baseline(lock, before):
+    """(rows, ids) of a locked month as the reports have shown it so far: the rows its lock
+    counted, or, when a later lock's report showed late records about it (and was locked
+    after this month's own lock), the month's rows as that later lock saw them."""
+    rows, at = lock.document.get(locks.ROWS_KEY, []), lock.locked_at
+    for later in before:
+        seen = (later.document or {}).get(locks.LATE_KEY, {})
+        if later.month > lock.month and later.locked_at > at and lock.month in seen:
+            rows, at = seen[lock.month], later.locked_at
+    return rows
 
 
 def late_records(session, project_id, month, area):
-    """(lines, late events, corrected events) about locked months before `month`, recorded
-    since the latest of those locks: what the report after them has to show, once."""
-    before = locks.active_before(session, project_id, month, _area_id(area))
-    if not before:
-        return [], 0, 0
-    since = isoformat(max(lock.locked_at for lock in before))
-    villages = _villages(session, project_id)
-    out, late, corrected = [], 0, 0
+    """(lines, late events, corrected events, {earlier month: its rows now}) about locked
+    months before `month` (those of the last HORIZON months): what changed in each since the
+    reports last showed it (its lock, or a later lock whose report showed its late records).
+
+    Judged by content, never by a time: a rewrite of unchanged events (a review decision's
+    resync, `register rebuild`) gives new ids and created_at but no change, and each month
+    has its own baseline, so relocking an older month hides nothing of another's. The rows
+    returned become the baselines a lock of `month` keeps (locks.LATE_KEY)."""
+    before = locks.active_before(session, project_id, month, _area_id(area),
+                                 since=month.plus(-HORIZON))
+    out, late, corrected, seen = [], 0, 0, {}
+    villages = None
     for lock in before:
         earlier = Month.parse(lock.month)
-        if locks.month_ids(session, project_id, earlier, _area_ids(area)) == set(lock.event_ids):
-            continue            # the same rows as at the lock: nothing changed
-        found = locks.changes(lock.document.get(locks.ROWS_KEY, []),
-                              locks.month_rows(session, project_id, earlier, _area_ids(area)))
+        baseline = _baseline(lock, before)
+        if locks.month_ids(session, project_id, earlier, _area_ids(area)) == {
+                r["id"] for r in baseline}:
+            continue            # the same rows as last shown: nothing changed
+        current = locks.month_rows(session, project_id, earlier, _area_ids(area))
+        found = locks.changes(baseline, current)
+        if not found:
+            continue            # rewritten under new ids, alike in content
+        seen[lock.month] = current
+        villages = villages if villages is not None else _villages(session, project_id)
         changed_at = locks.submissions_changed_at(
             session, [s for change, s, _old, _new in found if change == "removed"])
-        found = [c for c in found if (c[3][0]["created_at"] if c[3]
-                                      else changed_at.get(c[1]) or "~") > since]
         n_late, n_corrected = locks.events_changed(found)
         late, corrected = late + n_late, corrected + n_corrected
-        out.extend(locks.lines(found, villages, changed_at))
-    return out, late, corrected
+        out.extend(locks.lines(found, villages, changed_at, locked=baseline, current=current))
+    return out, late, corrected, seen
 
 
 def pending_review(session, project_id, area):
     """Submissions of the village (or town) that wait for a supervisor at the time the report
     is made (a locked report keeps the count of its lock): held out of the register, review
     state received or hasIssues. A held submission has no events yet, so no date of its own
-    to put it in a month: each may still change any open month's figures."""
-    query = (select(Submission.id).join(Form, Form.id == Submission.form_id)
+    to put it in a month: each may still change any open month's figures. Counted in SQL."""
+    query = (select(func.count(Submission.id)).join(Form, Form.id == Submission.form_id)
              .where(Form.project_id == project_id, Submission.in_register.is_(False),
                     Submission.deleted_at.is_(None),
                     or_(Submission.review_state.is_(None),
                         Submission.review_state.in_([w for w in WAITING if w]))))
     if area is not None:
         query = query.where(Submission.area_id == area.id)
-    return len(session.scalars(query).all())
+    return session.scalar(query) or 0
 
 
 def quality_section(late, corrected, pending):
@@ -198,8 +238,9 @@ def live(session, project_id, month, area):
     doc = _build.build(session, project_id, month, _area_ids(area))
     if area is not None and not doc.get("village"):
         doc["village"] = _village_json(area)
-    lines, late, corrected = late_records(session, project_id, month, area)
+    lines, late, corrected, seen = late_records(session, project_id, month, area)
     doc["late_records"] = lines
+    doc[locks.LATE_KEY] = seen          # kept by a lock, stripped before anyone sees it
     doc.setdefault("amendments", [])
     _fill_late(doc, lines)
     section = quality_section(late, corrected, pending_review(session, project_id, area))
@@ -214,7 +255,7 @@ def _lock_json(lock):
 
 def locked_document(session, project_id, lock, area):
     """A locked month as it was locked, with the amendments since."""
-    doc = copy.deepcopy({k: v for k, v in lock.document.items() if k != locks.ROWS_KEY})
+    doc = copy.deepcopy({k: v for k, v in lock.document.items() if k not in locks.HIDDEN})
     doc["lock"] = _lock_json(lock)
     doc["amendments"] = amendments(session, project_id, lock, area)[0]
     return doc
@@ -225,22 +266,40 @@ def locked_document(session, project_id, lock, area):
 def report(session, project_id, month, village_code, actor, lang="zh", action="report.view"):
     """The report of `month` (Month or 'YYYY-MM') for a village (its code) or the town (None):
     the stored document with its amendments when the month is locked, else the live one.
-    Audited as `action` (report.view, or report.download for a file)."""
+    Audited as `action` (report.view, or report.download for a file), in the same
+    transaction: read_report() then audit_report()."""
+    doc, seen = read_report(session, project_id, month, village_code, actor)
+    audit_report(session, actor, seen, lang, action)
+    return doc
+
+
+def read_report(session, project_id, month, village_code, actor):
+    """(the document report() gives, what audit_report() records of it): reads only, so that
+    a caller may build it in a read-only transaction (app.transactions.begin_reads: no SQLite
+    write lock while the report is built) and write the audit row after, in a short one."""
+    project_exists(session, project_id)
     month = month_of(month)
     area = area_named(session, project_id, village_code)
     check_read(actor, project_id, area)
     lock = locks.active(session, project_id, month, _area_id(area))
     doc = (locked_document(session, project_id, lock, area) if lock is not None
            else live(session, project_id, month, area))
-    record(session, actor, action, _target(month, area), project_id=project_id,
-           month=str(month), village=village_code or None, lang=lang,
-           version=lock.version if lock is not None else None)
-    return doc
+    doc.pop(locks.LATE_KEY, None)
+    return doc, {"target": _target(month, area), "project_id": project_id,
+                 "month": str(month), "village": village_code or None,
+                 "version": lock.version if lock is not None else None}
+
+
+def audit_report(session, actor, seen, lang="zh", action="report.view"):
+    """The audit row of a report read_report() gave (not committed here)."""
+    record(session, actor, action, seen["target"], project_id=seen["project_id"],
+           month=seen["month"], village=seen["village"], lang=lang, version=seen["version"])
 
 
 def lock(session, project_id, month, village_code, actor):
     """Lock a month's report for a village or the town: store the document and the rows it
     counted (the next version after any ended lock). 409.81 when it is locked already."""
+    project_exists(session, project_id)
     month = month_of(month)
     area = area_named(session, project_id, village_code)
     check_lock(actor, project_id, area)
@@ -258,6 +317,7 @@ def lock(session, project_id, month, village_code, actor):
                    "locked_by": _who(actor)}
     doc["amendments"] = []
     locks.store(session, project_id, month, _area_id(area), doc, rows, _who(actor), now)
+    doc.pop(locks.LATE_KEY, None)
     record(session, actor, "report.lock", _target(month, area), project_id=project_id,
            month=str(month), village=village_code or None, version=version, events=len(rows))
     return doc
@@ -265,6 +325,7 @@ def lock(session, project_id, month, village_code, actor):
 
 def unlock(session, project_id, month, village_code, actor, reason):
     """End the lock of a month (an admin, with a reason); 409.82 when it is not locked."""
+    project_exists(session, project_id)
     month = month_of(month)
     area = area_named(session, project_id, village_code)
     check_unlock(actor, project_id, area)
@@ -291,6 +352,7 @@ def _year(year):
 
 def show_targets(session, project_id, year, village_code, actor):
     """The year's targets for the town or a village, as targets.describe() gives them."""
+    project_exists(session, project_id)
     area = area_named(session, project_id, village_code)
     check_read(actor, project_id, area)
     return {"project_id": project_id, "year": _year(year),
@@ -301,6 +363,7 @@ def show_targets(session, project_id, year, village_code, actor):
 def set_targets(session, project_id, year, values, village_code, actor):
     """Set (None: clear) targets of a year for the town or a village: who may lock its
     reports may set them; audited (report.targets.set)."""
+    project_exists(session, project_id)
     area = area_named(session, project_id, village_code)
     check_lock(actor, project_id, area)
     _year(year)

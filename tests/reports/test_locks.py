@@ -124,7 +124,7 @@ def test_an_edit_is_a_correction_and_a_deletion_a_removal(probe_form, collect, d
 
 
 def test_the_diff_pairs_a_corrections_cells_and_ignores_later_stock_changes():
-    def contributions(row):
+    def contributions(row, arrivals=()):
         out = [(row["area_id"], "2025-03", f"birth:{row['details']['sex']}", 1)]
         return out + [(row["area_id"], "2040-03", "women_15_49", 1)]   # years on: left out
 
@@ -224,7 +224,7 @@ def test_scope_of_reading_and_locking(db, personas):
 
 
 def test_a_submissions_events_of_several_kinds_and_an_amount_corrected():
-    def contributions(row):
+    def contributions(row, arrivals=()):
         if row["kind"] == "reward_paid":
             return [(row["area_id"], "2025-03", "reward_paid:elderly", 1),
                     (row["area_id"], "2025-03", "reward_fen:elderly", row["details"]["fen"])]
@@ -243,3 +243,30 @@ def test_a_submissions_events_of_several_kinds_and_an_amount_corrected():
         ("reward_paid", "reward_fen:elderly", 10000, "uuid:b")]
     assert {a["change"] for a in out} == {"corrected"}
     assert locks.events_changed(locks.changes(locked, now)) == (0, 2)
+
+
+def test_a_bride_moving_in_on_her_marriage_visit_is_one_married_woman_in_the_lines():
+    # a moved_in (a married woman 15–49) and the marriage naming her, of one submission: the
+    # cells count her once (cells.arrivals); so must the late-record and amendment lines
+    woman = "11111111-1111-4111-8111-111111111111"
+    base = {"submission_id": 7, "area_id": 1, "other_person": None, "household": None,
+            "pregnancy": None, "instance_id": "uuid:x", "created_at": "2025-04-02T00:00:00Z"}
+    rows = [dict(base, id=1, kind="moved_in", occurred_on="2025-03-05", person=woman,
+                 details={"migrant": "no", "sex": "female", "dob": "1995-01-01",
+                          "marital_status": "first_marriage", "contraception": ""}),
+            dict(base, id=2, kind="marriage", occurred_on="2025-03-05",
+                 person="22222222-2222-4222-8222-222222222222",
+                 details={"woman": woman, "woman_dob": "1995-01-01"})]
+    out = locks.lines(locks.changes([], rows), {1: "dongwan"}, current=rows)
+    married = [a["delta"] for a in out if a["cell"] == "married_women_15_49"]
+    plain = [dict(r, occurred_on=dt.date(2025, 3, 5)) for r in rows]
+    arrivals = cells.arrivals(plain)
+    assert married == [1] == [n for r in plain for _a, m, c, n in
+                              cells.contributions(r, arrivals)
+                              if c == "married_women_15_49" and m <= "2025-03"]
+    # the marriage alone corrected later (the moved_in unchanged): still no extra woman
+    edited = [rows[0], dict(rows[1], id=3, details={"woman": woman, "woman_dob": "1995-01-02"},
+                            instance_id="uuid:y")]
+    out = locks.lines(locks.changes(rows, edited), {1: "dongwan"}, locked=rows,
+                      current=edited)
+    assert [a for a in out if a["cell"] == "married_women_15_49"] == []
