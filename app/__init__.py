@@ -7,9 +7,19 @@ import os
 
 from flask import Flask
 from flask.sessions import SessionInterface
+from werkzeug.routing import IntegerConverter
 
 from app import config as settings
 from app.extensions import db, migrate
+
+
+class DatabaseInteger(IntegerConverter):
+    """<int:…> in a route matches only ids a database integer column can hold: a larger one
+    is a 404 like any unknown id, not an overflow in the query (PostgreSQL's integer)."""
+
+    def __init__(self, map, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, **kwargs)
 
 
 def create_app(config=None):
@@ -22,6 +32,7 @@ def create_app(config=None):
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     _register_models()
     _register_storage(app)
+    app.url_map.converters["int"] = DatabaseInteger
     _register_blueprints(app)
     from app import cache_policy, errors, security_headers
     errors.register(app)
