@@ -10,6 +10,7 @@ from sqlalchemy import case, distinct, func, or_, select
 
 from app.reports import document as doc
 from app.reports import read, targets
+from app.reports.cells import MAX_FEN
 from app.reports.lists import (CHUNK, MARRIED, E, age_on, detail, events, of_kind, parse_date,
                                people, round_of)
 from app.reports.periods import Month
@@ -248,9 +249,11 @@ def rewards(session, project_id, month, area_ids):
     wanted = targets.for_year(session, project_id, month.year, area_id) or {}
     due = {k.split(".", 1)[1]: v for k, v in wanted.items() if k.startswith("rewards_due.")}
     # per benefit, one aggregate over the year's payments (index: kind and date); amounts in
-    # fen, each payment rounded to a fen as the cells do
+    # fen, each payment rounded to a fen as the cells do, and one beyond MAX_FEN read as 0 as
+    # the cells do (else a sum of 1e306 yuan overflows: PostgreSQL errs, SQLite gives inf)
     this_month = E.c.occurred_on >= month.first
-    fen = func.coalesce(func.round(E.c.details["amount"].as_float() * 100), 0)
+    amount = E.c.details["amount"].as_float()
+    fen = case((func.abs(amount) <= MAX_FEN / 100, func.round(amount * 100)), else_=0)
     benefit = func.coalesce(detail("benefit"), "other")
     by = {}
     for b, n_month, n_ytd, fen_month, fen_ytd, payees in session.execute(select(
