@@ -148,7 +148,9 @@ def _out_migrants(session, project_id, area_ids, first, last):
     rows = session.execute(select(E.c.person, E.c.occurred_on, sex, dob, marital).where(
         events(project_id, "moved_out", area_ids, first, last), detail("migrant") == "yes",
         E.c.person.is_not(None), or_(sex == "female", sex.is_(None), sex == ""))).all()
-    register = people(session, project_id, [r[0] for r in rows if not (r[2] and r[3] and r[4])])
+    # sex and age of a mover are facts of the event even if the person was deleted since
+    register = people(session, project_id, [r[0] for r in rows if not (r[2] and r[3] and r[4])],
+                      deleted=True)
     out = []
     for person, on, d_sex, d_dob, d_marital in rows:
         known = register.get(person, {})
