@@ -29,6 +29,9 @@ BENEFITS = {
     "free_health_check": ("免费生殖健康检查", "Free reproductive health check"),
     "other": ("其他", "Other"),
 }
+#: section H's double check follows women who moved out (as migrants) from 1 January this many
+#: years before the report's year; one away longer has left for good (docs/reports/h-lists.md)
+AWAY_YEARS = 10
 MONTH = doc.column("month", "本月", "This month")
 YTD = doc.column("ytd", "本年累计", "Year to date")
 
@@ -193,8 +196,10 @@ def migrants(session, project_id, month, area_ids):
             events(project_id, kind, area_ids, first, month.last),
             detail("migrant") == "yes")) or 0
 
-    # every move out as a migrant up to the month's end, read once (index: kind and date)
-    out = _out_migrants(session, project_id, area_ids, None, month.last)
+    # the moves out as migrants of the last AWAY_YEARS years to the month's end, read once
+    # (index: kind and date): bounded so a view does not grow with all history
+    out = _out_migrants(session, project_id, area_ids,
+                        dt.date(month.year - AWAY_YEARS, 1, 1), month.last)
     # certificate: women 18–49 at month end who moved out (migrant) this month / this year
     certified = []
     for first in (month.first, year_start):
@@ -204,8 +209,9 @@ def migrants(session, project_id, month, area_ids):
         held = _with_event(session, project_id, "certificate_issued", women,
                            [detail("certificate") == "marriage_childbearing"], None, month.last)
         certified.append((len(women), len(held)))
-    # double check: married women 15–49 at month end away (moved out as migrants on or before
-    # the month's end, not back nor dead since) / of them with results received this round
+    # double check: married women 15–49 at month end away (moved out as migrants in the
+    # AWAY_YEARS window to the month's end, not back nor dead since) / of them with results
+    # received this round
     away = {}
     for p, on, sex, dob, marital in out:
         if sex == "female" and marital in MARRIED and (a := age_on(dob, month.last)) is not None \
