@@ -153,10 +153,10 @@ def _order(details):
 
 def _fen(details):
     amount = _number(details.get("amount"))
-    if amount is None:
+    # checked before multiplying: round(1e307 * 100) is round(inf), an OverflowError
+    if amount is None or not abs(amount) * 100 <= MAX_FEN:
         return 0
-    fen = round(amount * 100)
-    return fen if abs(fen) <= MAX_FEN else 0
+    return round(amount * 100)
 
 
 def plus_years(day, years):

@@ -10,6 +10,7 @@ from sqlalchemy import case, distinct, func, or_, select
 
 from app.reports import document as doc
 from app.reports import read, targets
+from app.reports.cells import MAX_FEN
 from app.reports.lists import (CHUNK, MARRIED, E, age_on, detail, events, of_kind, parse_date,
                                people, round_of)
 from app.reports.periods import Month
@@ -28,6 +29,9 @@ BENEFITS = {
     "free_health_check": ("免费生殖健康检查", "Free reproductive health check"),
     "other": ("其他", "Other"),
 }
+#: section H's double check follows women who moved out (as migrants) from 1 January this many
+#: years before the report's year; one away longer has left for good (docs/reports/h-lists.md)
+AWAY_YEARS = 10
 MONTH = doc.column("month", "本月", "This month")
 YTD = doc.column("ytd", "本年累计", "Year to date")
 
@@ -147,7 +151,9 @@ def _out_migrants(session, project_id, area_ids, first, last):
     rows = session.execute(select(E.c.person, E.c.occurred_on, sex, dob, marital).where(
         events(project_id, "moved_out", area_ids, first, last), detail("migrant") == "yes",
         E.c.person.is_not(None), or_(sex == "female", sex.is_(None), sex == ""))).all()
-    register = people(session, project_id, [r[0] for r in rows if not (r[2] and r[3] and r[4])])
+    # sex and age of a mover are facts of the event even if the person was deleted since
+    register = people(session, project_id, [r[0] for r in rows if not (r[2] and r[3] and r[4])],
+                      deleted=True)
     out = []
     for person, on, d_sex, d_dob, d_marital in rows:
         known = register.get(person, {})
@@ -190,8 +196,10 @@ def migrants(session, project_id, month, area_ids):
             events(project_id, kind, area_ids, first, month.last),
             detail("migrant") == "yes")) or 0
 
-    # every move out as a migrant up to the month's end, read once (index: kind and date)
-    out = _out_migrants(session, project_id, area_ids, None, month.last)
+    # the moves out as migrants of the last AWAY_YEARS years to the month's end, read once
+    # (index: kind and date): bounded so a view does not grow with all history
+    out = _out_migrants(session, project_id, area_ids,
+                        dt.date(month.year - AWAY_YEARS, 1, 1), month.last)
     # certificate: women 18–49 at month end who moved out (migrant) this month / this year
     certified = []
     for first in (month.first, year_start):
@@ -201,8 +209,9 @@ def migrants(session, project_id, month, area_ids):
         held = _with_event(session, project_id, "certificate_issued", women,
                            [detail("certificate") == "marriage_childbearing"], None, month.last)
         certified.append((len(women), len(held)))
-    # double check: married women 15–49 at month end away (moved out as migrants on or before
-    # the month's end, not back nor dead since) / of them with results received this round
+    # double check: married women 15–49 at month end away (moved out as migrants in the
+    # AWAY_YEARS window to the month's end, not back nor dead since) / of them with results
+    # received this round
     away = {}
     for p, on, sex, dob, marital in out:
         if sex == "female" and marital in MARRIED and (a := age_on(dob, month.last)) is not None \
@@ -248,9 +257,11 @@ def rewards(session, project_id, month, area_ids):
     wanted = targets.for_year(session, project_id, month.year, area_id) or {}
     due = {k.split(".", 1)[1]: v for k, v in wanted.items() if k.startswith("rewards_due.")}
     # per benefit, one aggregate over the year's payments (index: kind and date); amounts in
-    # fen, each payment rounded to a fen as the cells do
+    # fen, each payment rounded to a fen as the cells do, and one beyond MAX_FEN read as 0 as
+    # the cells do (else a sum of 1e306 yuan overflows: PostgreSQL errs, SQLite gives inf)
     this_month = E.c.occurred_on >= month.first
-    fen = func.coalesce(func.round(E.c.details["amount"].as_float() * 100), 0)
+    amount = E.c.details["amount"].as_float()
+    fen = case((func.abs(amount) <= MAX_FEN / 100, func.round(amount * 100)), else_=0)
     benefit = func.coalesce(detail("benefit"), "other")
     by = {}
     for b, n_month, n_ytd, fen_month, fen_ytd, payees in session.execute(select(

@@ -111,17 +111,21 @@ def people_dataset(session, project_id):
                                                    Dataset.name == "people"))
 
 
-def people(session, project_id, uuids):
+def people(session, project_id, uuids, deleted=False):
     """{uuid: the register's data of that person} for the uuids (a lookup by the unique uuid
-    index, CHUNK at a time); people not on the register are absent."""
+    index, CHUNK at a time); people not on the register are absent, and so are people deleted
+    from it (a list never names them) unless `deleted`."""
     dataset = people_dataset(session, project_id)
     wanted = sorted({u for u in uuids if u})
     out = {}
     if dataset is None:
         return out
     for start in range(0, len(wanted), CHUNK):
-        for uuid, data in session.execute(select(P.c.uuid, P.c.data).where(
-                P.c.uuid.in_(wanted[start:start + CHUNK]), P.c.dataset_id == dataset)):
+        query = select(P.c.uuid, P.c.data).where(
+            P.c.uuid.in_(wanted[start:start + CHUNK]), P.c.dataset_id == dataset)
+        if not deleted:
+            query = query.where(P.c.deleted_at.is_(None))
+        for uuid, data in session.execute(query):
             out[uuid] = data or {}
     return out
 

@@ -2,12 +2,15 @@
 alerts), then one sheet for the indicators, the sex ratio, each section A–J, each list, the
 amendments and the late records. Headers in Chinese or English; numbers stay numbers (counts
 with format 0, rates and amounts 0.00, dates as dates) so the town office can sum and chart
-them; header row frozen, columns sized to their text. Plain module, no Flask.
+them; header row frozen, columns sized to their text. Every text (names and details come from
+phones) is written as text, never as a formula, without the characters XLSX cannot hold.
+Plain module, no Flask.
 """
 import datetime as dt
 import re
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -19,6 +22,8 @@ FORMATS = {"count": "0", "weeks": "0", "permille": "0.00", "percent": "0.00",
 _BOLD = Font(bold=True)
 _HEAD_FILL = PatternFill("solid", fgColor="E8E8E8")
 _BAD = re.compile(r"[\[\]:*?/\\]")
+#: a text starting with one of these is a formula to a spreadsheet that someone edits
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def write(document, target, lang="zh"):
@@ -46,7 +51,7 @@ def write(document, target, lang="zh"):
 
 def _sheet(book, title, names):
     """A new sheet with a legal, unique title (Excel: 31 characters, none of []:*?/\\)."""
-    base = _BAD.sub(" ", title).strip()[:31] or "Sheet"
+    base = _BAD.sub(" ", ILLEGAL_CHARACTERS_RE.sub("", title)).strip()[:31] or "Sheet"
     found, n = base, 2
     while found.lower() in names:
         suffix = f" ({n})"
@@ -71,9 +76,24 @@ def _number(value, unit):
     return value, None
 
 
+def _cell(sheet, row, col, value):
+    """Write `value` at (row, col): a text as a string even when it starts with = + - @ (a
+    phone's '=HYPERLINK(...)' must not become a live formula), without the control characters
+    XLSX cannot hold (openpyxl refuses them)."""
+    cell = sheet.cell(row=row, column=col)
+    if isinstance(value, str):
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if cell.data_type != "s" or cell.value[:1] in _FORMULA_START:
+            cell.data_type = "s"             # openpyxl took '=...' for a formula, '#N/A' an error
+            cell.quotePrefix = True          # and Excel keeps it text when it is edited
+    else:
+        cell.value = value
+    return cell
+
+
 def _put(sheet, row, col, value, unit="text"):
     found, fmt = _number(value, unit)
-    cell = sheet.cell(row=row, column=col, value=found)
+    cell = _cell(sheet, row, col, found)
     if fmt:
         cell.number_format = fmt
     return cell
@@ -81,7 +101,7 @@ def _put(sheet, row, col, value, unit="text"):
 
 def _header(sheet, row, labels):
     for col, label in enumerate(labels, start=1):
-        cell = sheet.cell(row=row, column=col, value=label)
+        cell = _cell(sheet, row, col, label)
         cell.font, cell.fill = _BOLD, _HEAD_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     sheet.freeze_panes = sheet.cell(row=row + 1, column=2)
@@ -105,7 +125,7 @@ def _widths(sheet):
 def _cover(sheet, document, lang, names):
     sheet.title = text.label("report", lang)
     names.add(sheet.title.lower())
-    sheet.cell(row=1, column=1, value=text.title(document, lang)).font = Font(bold=True, size=14)
+    _cell(sheet, 1, 1, text.title(document, lang)).font = Font(bold=True, size=14)
     facts = [(text.label("month", lang), document.get("month")),
              (text.label("village", lang), text.name(document.get("village"), lang) or
               text.label("town", lang)),
@@ -114,18 +134,18 @@ def _cover(sheet, document, lang, names):
              ("", text.label("basis", lang)), ("", text.label("none_note", lang))]
     row = 3
     for key, found in facts:
-        sheet.cell(row=row, column=1, value=key or None).font = _BOLD
-        sheet.cell(row=row, column=2, value=found)
+        _cell(sheet, row, 1, key or None).font = _BOLD
+        _cell(sheet, row, 2, found)
         row += 1
     row += 1
-    sheet.cell(row=row, column=1, value=text.label("alerts", lang)).font = _BOLD
+    _cell(sheet, row, 1, text.label("alerts", lang)).font = _BOLD
     row += 1
     alerts = document.get("alerts") or []
     if not alerts:
-        sheet.cell(row=row, column=1, value=text.label("no_alerts", lang))
+        _cell(sheet, row, 1, text.label("no_alerts", lang))
     for alert in alerts:
-        sheet.cell(row=row, column=1, value=text.name(alert, lang))
-        sheet.cell(row=row, column=2, value=text.village_name(document, alert.get("village"),
+        _cell(sheet, row, 1, text.name(alert, lang))
+        _cell(sheet, row, 2, text.village_name(document, alert.get("village"),
                                                               lang))
         _put(sheet, row, 3, alert.get("count"), "count")
         row += 1
@@ -142,15 +162,15 @@ def _table(sheet, table, lang, listed=False):
     row = 2
     for r in table.get("rows") or []:
         if not listed:
-            sheet.cell(row=row, column=1, value=text.row_label(r, columns, lang))
+            _cell(sheet, row, 1, text.row_label(r, columns, lang))
         for col, c in enumerate(columns, start=first):
             _put(sheet, row, col, r["values"].get(c["id"]), text.cell_unit(r, c))
         row += 1
     if not table.get("rows"):
-        sheet.cell(row=row, column=1, value=text.label("no_rows", lang))
+        _cell(sheet, row, 1, text.label("no_rows", lang))
         row += 1
     if text.note(table, lang):
-        sheet.cell(row=row + 1, column=1, value=text.note(table, lang))
+        _cell(sheet, row + 1, 1, text.note(table, lang))
     _widths(sheet)
 
 
@@ -162,12 +182,12 @@ def _indicators(sheet, document, lang):
     for row, i in enumerate(document.get("indicators") or [], start=2):
         unit = i.get("unit") or "count"
         values = i.get("values") or {}
-        sheet.cell(row=row, column=1, value=text.name(i, lang))
-        sheet.cell(row=row, column=2, value=text.sign(unit, lang) or None)
+        _cell(sheet, row, 1, text.name(i, lang))
+        _cell(sheet, row, 2, text.sign(unit, lang) or None)
         _put(sheet, row, 3, text.headline(i), unit)
         _put(sheet, row, 4, i.get("target"), unit)
-        sheet.cell(row=row, column=5, value=text.met(i.get("met"), lang))
-        sheet.cell(row=row, column=6, value=text.basis_name(i, lang) or None)
+        _cell(sheet, row, 5, text.met(i.get("met"), lang))
+        _cell(sheet, row, 6, text.basis_name(i, lang) or None)
         for col, p in enumerate(periods, start=7):
             _put(sheet, row, col, values.get(p), unit)
     _widths(sheet)
@@ -179,14 +199,14 @@ def _sex_ratio(sheet, document, lang):
              text.label("interval", lang) + (" 上限" if lang == "zh" else " high"),
              text.label("flag", lang)])
     for row, (where, window, s) in enumerate(text.srb_rows(document, lang), start=2):
-        sheet.cell(row=row, column=1, value=where)
-        sheet.cell(row=row, column=2, value=text.label("window_" + window, lang))
+        _cell(sheet, row, 1, where)
+        _cell(sheet, row, 2, text.label("window_" + window, lang))
         for col, key, unit in ((3, "boys", "count"), (4, "girls", "count"), (5, "n", "count"),
                                (6, "ratio", "ratio"), (7, "low", "ratio"), (8, "high", "ratio")):
             _put(sheet, row, col, s.get(key), unit)
-        sheet.cell(row=row, column=9, value=text.flag(s, lang))
+        _cell(sheet, row, 9, text.flag(s, lang))
     last = len(text.srb_rows(document, lang)) + 3
-    sheet.cell(row=last, column=1, value=text.label("srb_note", lang))
+    _cell(sheet, last, 1, text.label("srb_note", lang))
     _widths(sheet)
     sheet.column_dimensions["A"].width = 14
 
@@ -200,7 +220,7 @@ def _amendments(sheet, document, key, lang):
             if col == 5:                     # the change as a signed number, not text
                 _put(sheet, row, col, a.get("delta"), "count")
             else:
-                sheet.cell(row=row, column=col, value=found)
+                _cell(sheet, row, col, found)
     if not items:
-        sheet.cell(row=2, column=1, value=text.label("no_" + key, lang))
+        _cell(sheet, 2, 1, text.label("no_" + key, lang))
     _widths(sheet)

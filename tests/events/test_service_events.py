@@ -305,3 +305,19 @@ def test_an_unreadable_amount_is_kept_as_none(amount):
     root.find("amount").text = amount
     (event,) = derive("benefit_payment", root)
     assert event.details["amount"] is None
+
+
+@pytest.mark.parametrize("amount", ["1e307", "1e9", "-0.01", "-85.5"])
+def test_an_implausible_amount_is_kept_as_none(amount):
+    root = etree.fromstring(instance("benefit_one_child_household"))
+    root.find("amount").text = amount
+    (event,) = derive("benefit_payment", root)
+    assert event.details["amount"] is None
+
+
+@pytest.mark.parametrize("amount, kept", [("0", 0.0), ("999999999.99", 999999999.99)])
+def test_a_plausible_amount_is_kept(amount, kept):
+    root = etree.fromstring(instance("benefit_one_child_household"))
+    root.find("amount").text = amount
+    (event,) = derive("benefit_payment", root)
+    assert event.details["amount"] == kept

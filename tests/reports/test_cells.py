@@ -290,6 +290,12 @@ def test_rewards_count_and_sum_in_fen(amount, fen):
                                                    "reward_fen:unknown": 500}
 
 
+@pytest.mark.parametrize("amount", [1e307, -1e307, 1e306, 1.7976931348623157e308, "1e308"])
+def test_a_huge_amount_is_no_fen_and_never_raises(amount):
+    assert flows(got("reward_paid", benefit="only_child", amount=amount)) == {
+        "reward_paid:only_child": 1}
+
+
 def test_where_and_when():
     assert cells.contributions({"kind": "marriage", "occurred_on": None, "area_id": None,
                                 "details": {}}) == [(0, BEFORE, "marriage", 1)]

@@ -105,3 +105,26 @@ def test_rewards_due_is_the_years_target(november, db):
     assert find(d, "I", "rate:rural_pension", "ytd") == (50.0 if due == 4 else None)
     # only rural_pension has a number due: 2 paid of 4
     assert find(d, "I", "rewards_paid_rate", "ytd") == (50.0 if due == 4 else None)
+
+
+def test_the_double_check_reads_only_moves_out_of_the_last_ten_years(november, db):
+    """Section H does not read every move out in history (review item 9): a woman who moved
+    out 1 January AWAY_YEARS years before the report's year or later is due; earlier, not."""
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from app.events.models import LifeEvent
+    from tests.samples.register import ZHOU_FANG
+    assert coverage.AWAY_YEARS == 10
+
+    def due_and_received(day):
+        db.session.execute(update(LifeEvent).where(
+            LifeEvent.kind == "moved_out", LifeEvent.person == ZHOU_FANG).values(occurred_on=day))
+        db.session.flush()
+        d = report(db, [november["dongwan"]])
+        return (find(d, "H", "double_check_due", "ytd"),
+                find(d, "H", "double_check_received", "ytd"))
+
+    assert due_and_received(dt.date(2016, 1, 1)) == (2, 1)       # Chen Hong and Zhou Fang
+    assert due_and_received(dt.date(2015, 12, 31)) == (1, 0)     # only Chen Hong

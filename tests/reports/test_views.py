@@ -174,3 +174,24 @@ def test_print_header_cannot_break_out_of_its_style(app, db):
     assert "<script>" not in style and "\\3c /style" in style
     assert '坏\\"村' in style
     assert "<script>" not in body
+
+
+@pytest.mark.parametrize("code", ["dong wan", "东湾二村", "dw#2"])
+def test_a_village_code_areas_import_accepts_is_served_as_the_json_api_serves_it(
+        web, admin, db, code):
+    from urllib.parse import quote
+
+    from app.projects.models import Area
+    db.session.add(Area(project_id=1, code=code, name_zh="东湾二", name_en="Dongwan 2"))
+    db.session.commit()
+    q = "?village=" + quote(code)
+    assert web.get("/v1/projects/1/reports/months/2025-03" + q, headers=admin).status_code == 200
+    for path in ("/reports/1/2025-03", "/reports/1/2025-03/print", "/reports/1/2025-03.xlsx"):
+        assert web.get(path + q, headers=admin).status_code == 200, path
+    page = _html(web.get("/reports/1/2025-03" + q + "&lang=en", headers=admin))
+    assert "Dongwan 2" in page
+    # still a readable page, not a 500, for a code that is no village or no code at all
+    missing = web.get("/reports/1/2025-03?village=" + quote(code + "x"), headers=admin)
+    assert missing.status_code == 404 and "没有这个村" in _html(missing)
+    nul = web.get("/reports/1/2025-03?village=dong%00wan", headers=admin)
+    assert nul.status_code == 400 and "NUL" in _html(nul)

