@@ -36,3 +36,18 @@ def test_a_report_is_read_without_the_write_lock_and_audited_after(
     # in a write transaction: it is there, committed, when the answer has come
     assert [s for s in statements if s[0] in ("INSERT", "UPDATE", "DELETE")] == []
     assert [e.action for e in audit(db, "report.view")] == ["report.view"]   # committed
+
+
+@pytest.mark.parametrize("page", ["", "/print", ".xlsx"])
+def test_a_report_page_is_read_without_the_write_lock_and_audited_after(
+        probe_form, collect, client, db, login, statements, page):
+    supervisor = login("supervisor")
+    send(collect, event_date="2025-03-10")
+    statements.clear()
+    response = client.get(f"/reports/1/2025-03{page}?village=dongwan", headers=supervisor)
+    assert response.status_code == 200
+    reads = [s for s in statements if "life_events" in s[1] or "report_cells" in s[1]]
+    assert reads and all(read_only for _verb, _s, read_only in reads), [
+        s[1][:80] for s in reads if not s[2]]
+    action = "report.download" if page == ".xlsx" else "report.view"
+    assert [e.action for e in audit(db, action)] == [action]
