@@ -4,7 +4,7 @@ kind and detail a village has in each month (flow cells), and by how much each s
 each month (stock-change cells; a stock at the end of a month is the sum of its changes in
 that month and every month before, BEFORE included).
 
-`contributions` is the whole rule (docs/reports/h-cells.md lists the cells): a pure function
+`contributions` is the whole rule (docs/reports/cells.md lists the cells): a pure function
 of one life_events row. The cells are kept in the events' own transaction by
 app.events.record (`apply`: + when rows are written, - when they are removed), so reports read
 a few hundred cells instead of the events or the submissions. `rebuild` recomputes them from
@@ -313,7 +313,7 @@ def _cells(kind, day, details, couple_stock=True):
 
 
 def contributions(row, arrivals=()):
-    """[(area_id, month, cell, n)] one life_events row gives (SPEC.md, docs/reports/h-cells.md).
+    """[(area_id, month, cell, n)] one life_events row gives (SPEC.md, docs/reports/cells.md).
     `row`: a mapping or an object with kind, occurred_on (date, ISO text or None), area_id
     (None: 0) and details (a dict, or JSON text), and for a marriage or divorce its
     submission_id. `arrivals`: (submission id, person) of the moved_in events among the rows

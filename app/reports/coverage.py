@@ -3,7 +3,7 @@ of the round (due, done, coverage, findings), G pre-pregnancy check-ups (couples
 checked, coverage for the year), H migrants (moves, certificate rate, double-check rate) and I
 rewards paid against due. Each figure is one indexed query over `life_events` (distinct women
 are counted in SQL or over the few rows a query returns); F's `due` is the stock of married
-women 15–49 the summary cells keep (docs/reports/h-lists.md defines every row)."""
+women 15–49 the summary cells keep (docs/reports/lists.md defines every row)."""
 import datetime as dt
 
 from sqlalchemy import case, distinct, func, or_, select
@@ -30,7 +30,7 @@ BENEFITS = {
     "other": ("其他", "Other"),
 }
 #: section H's double check follows women who moved out (as migrants) from 1 January this many
-#: years before the report's year; one away longer has left for good (docs/reports/h-lists.md)
+#: years before the report's year; one away longer has left for good (docs/reports/lists.md)
 AWAY_YEARS = 10
 MONTH = doc.column("month", "本月", "This month")
 YTD = doc.column("ytd", "本年累计", "Year to date")

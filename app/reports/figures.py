@@ -2,7 +2,7 @@
 pregnancies, contraception), the indicator rows they give, the sex-ratio block, the charts'
 series, the figure alerts and the town's village table. Pure functions of cell dicts
 ({cell: n}, app.reports.cells names); app.reports.build reads the cells and calls them.
-Definitions: ../shared/REPORTS.md §1; every row id is listed in docs/reports/h-figures.md."""
+Definitions: ../shared/REPORTS.md §1; every row id is listed in docs/reports/figures.md."""
 from app.reports import document, srb as _srb
 from app.reports.periods import Month
 from app.reports.read import add, is_stock
@@ -589,7 +589,7 @@ def alerts(p, block, village=None):
 
 
 def charts(p, block, indicator_rows):
-    """Series for app.reports.charts (shapes in docs/reports/h-figures.md)."""
+    """Series for app.reports.charts (shapes in docs/reports/figures.md)."""
     return {
         "trend": {"months": [m for m, _, _ in p["trend"]],
                   "births": [total(f, "birth:") for _, f, _ in p["trend"]],

@@ -44,7 +44,7 @@ PERIODS = ("month", "ytd", "stat_ytd", "last_year")
 
 def _figures():
     """(section, row, column) of the server's documents (h-figures' row ids,
-    docs/reports/h-figures.md) -> the reference figure it must equal
+    docs/reports/figures.md) -> the reference figure it must equal
     (app.demo.report_truth.reference_figures)."""
     out = {}
     for row, name in (("population_male", "population_{}_male"),

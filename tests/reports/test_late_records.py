@@ -1,7 +1,7 @@
 """Late records are judged by content against what the reports last showed of each locked
 month, never by a time: a rewrite of unchanged events (a review decision's resync, `register
 rebuild`) does not bring a late record back, and relocking an older month hides nothing of a
-later month's late records (docs/reports/h-locks.md)."""
+later month's late records (docs/reports/locks.md)."""
 import time
 
 from sqlalchemy import select

@@ -1,6 +1,6 @@
 """Every query of sections F–I, the lists and the alerts reads life_events and the register
 through an index (SQLite's query plans, for a village and for the town): none scans a whole
-table. (PostgreSQL chooses by size; docs/reports/h-lists.md has its timings at 1M people.)"""
+table. (PostgreSQL chooses by size; docs/reports/lists.md has its timings at 1M people.)"""
 import pytest
 from sqlalchemy import event
 
