@@ -107,7 +107,7 @@ _CATALOGUE = [
           "apply to a form; fix the XLSForm and publish again. ODK Validate says: {errors}",
           "{name} 未通过 ODK Validate（ODK Central 和 ODK Collect 对表单所做的检查），请修改 "
           "XLSForm 后重新发布。ODK Validate 报告：{errors}"),
-    # Reports: villages, locks (app.reports.service, h-locks)
+    # Reports: villages, locks (app.reports.service)
     Entry("404.81", 404, "There is no village {village} in this project.",
           "本项目中没有村 {village}。"),
     Entry("409.81", 409, "The report of {month} for {area} is already locked (version "

@@ -9,7 +9,7 @@ says what it shows to a screen reader (role="img", <title> and a <desc> that sta
 numbers). Colours come with dash patterns and markers, so lines are told apart in
 black-and-white print too. Plain module, no Flask.
 
-Series come from the document: `document["charts"]["trend"]` as h-figures fills it,
+Series come from the document: `document["charts"]["trend"]` as app.reports.figures fills it,
 {"months": ["2024-04", ...], "births": [...], "deaths": [...], "population": [...]} (a
 number or None per month), or in the general form {"months", "series": [{"id", "zh", "en",
 "unit", "values"}]}; births and deaths share one chart, the population (month end) has its
@@ -77,7 +77,7 @@ def _marker(shape, x, y, colour):
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>'
 
 
-#: h-figures' trend series: which chart each goes on, its names and unit
+#: The trend series of app.reports.figures: which chart each goes on, its names and unit
 TREND_SERIES = {"births": ("flows", "出生", "Births", "count"),
                 "deaths": ("flows", "死亡", "Deaths", "count"),
                 "population": ("population", "期末人口", "Population at month end", "count")}

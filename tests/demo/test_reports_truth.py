@@ -43,7 +43,7 @@ PERIODS = ("month", "ytd", "stat_ytd", "last_year")
 
 
 def _figures():
-    """(section, row, column) of the server's documents (h-figures' row ids,
+    """(section, row, column) of the server's documents (app.reports.figures' row ids,
     docs/reports/figures.md) -> the reference figure it must equal
     (app.demo.report_truth.reference_figures)."""
     out = {}
@@ -213,7 +213,7 @@ def check_reports(session, truth_doc):
 
 
 def test_figure_mapping_is_known():
-    """Every figure compared is one the documents have (h-figures' row ids), and every one
+    """Every figure compared is one the documents have (app.reports.figures' row ids), and every one
     has a reference figure (a document of no events: all zero, rates not computable)."""
     import app.reports.figures as server_figures
     p = server_figures.periods(Month(2025, 3), {}, {})

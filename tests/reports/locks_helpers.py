@@ -1,5 +1,5 @@
-"""Helpers of h-locks' tests (locks, targets, API, CLI): real submissions through intake with the
-events tests' probe form (a birth on `event_date` in the village, a move out when `moved_to`
+"""Helpers of the tests of locks, targets, the API and the CLI: real submissions through intake
+with the events tests' probe form (a birth on `event_date` in the village, a move out when `moved_to`
 names a village), actors of the personas, and the audit rows written."""
 import uuid
 

@@ -88,7 +88,7 @@ def sections():
 
 
 def lists():
-    """In h-lists' shape: a row per person, labelled by her name, numbered in column "no"."""
+    """In the shape of app.reports.lists: a row per person, labelled by her name, numbered in column "no"."""
     ended = d.table(
         "pregnancies_ended", "孕情消失名单", "Pregnancies ended",
         [d.column("no", "序号", "No.", "count"), d.column("woman", "姓名", "Woman", "text"),
@@ -182,7 +182,7 @@ def document(kind="village", state="locked"):
                                    "uuid:0b7c-late", "2025-04-05T09:00:00Z", "late")],
         "late_records": [d.amendment("2025-02", "xishan", "death", "death:male", -1,
                                      "uuid:11aa-corr", "2025-03-10T10:30:00Z", "removed")],
-        "charts": {"trend": {  # h-figures' shape: a list per series, None for no value
+        "charts": {"trend": {  # app.reports.figures' shape: a list per series, None for no value
             "months": MONTHS, "births": [3, 5, 2, 4, 6, 1, 0, 3, 4, 5, 6, 6],
             "deaths": [2, 1, 3, 2, 2, 4, 1, 2, None, 3, 3, 3],
             "population": [4990, 4993, 4992, 4994, 4998, 4995, 4994, 4995, 5000, 5002, 5012,

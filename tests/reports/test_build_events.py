@@ -1,4 +1,4 @@
-"""From life-event rows to figures: rows given to app.reports.cells.apply (h-cells), then the
+"""From life-event rows to figures: rows given to app.reports.cells.apply, then the
 report built and checked by hand. Skipped while cells.py is the stub that counts nothing."""
 import datetime as dt
 
@@ -14,7 +14,7 @@ MARCH = Month(2025, 3)
 pytestmark = pytest.mark.skipif(
     not cells.contributions({"kind": "birth", "occurred_on": dt.date(2025, 3, 1),
                              "area_id": 1, "details": {"sex": "male"}}),
-    reason="app.reports.cells is still the stub (h-cells not merged)")
+    reason="app.reports.cells is still the stub that counts nothing")
 
 
 def event(kind, day, area_id, **details):

@@ -91,7 +91,7 @@ def test_a_month_as_xlsx(flask, db, tmp_path):
     path = tmp_path / "march.xlsx"
     result = flask("month", "2025-03", "--xlsx", str(path))
     if isinstance(result.exception, NotImplementedError):
-        pytest.skip("app.reports.xlsx is still a stub (h-present)")
+        pytest.skip("app.reports.xlsx is still a stub")
     assert result.exit_code == 0, result.output
     import openpyxl
     assert openpyxl.load_workbook(path).sheetnames

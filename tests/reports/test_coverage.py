@@ -100,7 +100,7 @@ def test_rewards_due_is_the_years_target(november, db):
     db.session.commit()
     due = targets.for_year(db.session, 1, 2026, None).get("rewards_due.rural_pension")
     d = report(db, None)
-    # targets.for_year (h-locks) reads the target; its stub returns none: no rate, "—"
+    # targets.for_year reads the target; with none set there is no rate, "—"
     assert find(d, "I", "due:rural_pension", "ytd") == due
     assert find(d, "I", "rate:rural_pension", "ytd") == (50.0 if due == 4 else None)
     # only rural_pension has a number due: 2 paid of 4
