@@ -1,5 +1,5 @@
 """From life-event rows to figures: rows given to app.reports.cells.apply, then the
-report built and checked by hand. Skipped while cells.py is the stub that counts nothing."""
+report built and checked by hand."""
 import datetime as dt
 
 import pytest
@@ -11,10 +11,6 @@ from app.reports.document import find
 from app.reports.periods import Month
 
 MARCH = Month(2025, 3)
-pytestmark = pytest.mark.skipif(
-    not cells.contributions({"kind": "birth", "occurred_on": dt.date(2025, 3, 1),
-                             "area_id": 1, "details": {"sex": "male"}}),
-    reason="app.reports.cells is still the stub that counts nothing")
 
 
 def event(kind, day, area_id, **details):
