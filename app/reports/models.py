@@ -10,6 +10,11 @@ class ReportCell(db.Model):
     for a stock cell, by how much the stock changed in that month. Written only by
     app.reports.cells; `register rebuild --check` compares it with what the events give."""
     __tablename__ = "report_cells"
+    __table_args__ = (
+        # SQLite only (migration 0014): the stock history summed per village from the index
+        db.Index("ix_report_cells_area_cell", "project_id", "area_id", "cell", "month", "n")
+        .ddl_if(dialect="sqlite"),
+    )
     project_id = db.Column(db.ForeignKey("projects.id"), primary_key=True)
     #: 0 for events with no village (a report's town total counts them)
     area_id = db.Column(db.Integer, primary_key=True, autoincrement=False)

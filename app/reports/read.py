@@ -13,6 +13,8 @@ from app.reports.periods import Month
 #: cells whose sum over all months up to M is a stock at the end of M (SPEC.md)
 STOCK_PREFIXES = ("pop:", "method:")
 STOCK_NAMES = ("women_15_49", "married_women_15_49", "pregnant")
+#: up to this many areas PostgreSQL's stock-history read filters them in SQL
+FEW_AREAS = 50
 
 
 def is_stock(cell):
@@ -73,11 +75,17 @@ def by_area(session, project_id, area_ids, month, first=None):
              "stat_ytd": month.statistical_year_to_date()[0], "rolling_12": month.plus(-11)}
     assert first <= min(flows.values()) and first <= month.plus(-1), first
     out = {}
+    # many areas on PostgreSQL (the town): the history is read whole and other areas dropped
+    # here, since a long IN list makes it sort the 1.5 M rows on disk instead of hashing the
+    # groups; SQLite reads each listed area from its index (migration 0014) in group order
+    wanted = None if area_ids is None else set(area_ids)
+    whole = (wanted is not None and len(wanted) > FEW_AREAS
+             and session.get_bind().dialect.name == "postgresql")
     query = _scope(select(ReportCell.area_id, ReportCell.cell, func.sum(ReportCell.n)),
-                   project_id, area_ids)
+                   project_id, None if whole else area_ids)
     query = query.where(ReportCell.month < str(first), _stock_filter())
     for area_id, cell, n in session.execute(query.group_by(ReportCell.area_id, ReportCell.cell)):
-        if n:
+        if n and (wanted is None or area_id in wanted):
             out.setdefault(area_id, {}).setdefault("base", {})[cell] = int(n)
 
     ends = {"start": str(month.plus(-1)), "end": str(month)}
