@@ -11,9 +11,8 @@ class ReportCell(db.Model):
     app.reports.cells; `register rebuild --check` compares it with what the events give."""
     __tablename__ = "report_cells"
     __table_args__ = (
-        # SQLite only (migration 0014): the stock history summed per village from the index
-        db.Index("ix_report_cells_area_cell", "project_id", "area_id", "cell", "month", "n")
-        .ddl_if(dialect="sqlite"),
+        # every column, in group order: SQLite sums a village's stock history from it alone
+        db.Index("ix_report_cells_area_cell", "project_id", "area_id", "cell", "month", "n"),
     )
     project_id = db.Column(db.ForeignKey("projects.id"), primary_key=True)
     #: 0 for events with no village (a report's town total counts them)
