@@ -27,7 +27,10 @@ def _stock_filter():
 
 
 def _rows(session, query):
-    # Core, not the ORM's result machinery: half the time to fetch 70,000 rows
+    """The rows of `query` through Core, not the ORM's result machinery (half the time to
+    fetch 70,000 rows), flushing first as session.execute would."""
+    if session.autoflush:
+        session.flush()
     return session.connection().execute(query)
 
 
