@@ -10,6 +10,10 @@ class ReportCell(db.Model):
     for a stock cell, by how much the stock changed in that month. Written only by
     app.reports.cells; `register rebuild --check` compares it with what the events give."""
     __tablename__ = "report_cells"
+    __table_args__ = (
+        # every column, in group order: SQLite sums a village's stock history from it alone
+        db.Index("ix_report_cells_area_cell", "project_id", "area_id", "cell", "month", "n"),
+    )
     project_id = db.Column(db.ForeignKey("projects.id"), primary_key=True)
     #: 0 for events with no village (a report's town total counts them)
     area_id = db.Column(db.Integer, primary_key=True, autoincrement=False)
