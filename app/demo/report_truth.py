@@ -23,11 +23,11 @@ import collections
 import datetime as dt
 import html
 import re
-from decimal import ROUND_HALF_UP, Decimal
 
 from app import safexml
 from app.reports import cells as cell_rules
 from app.reports.periods import BEFORE, Month
+from app.reports.srb import half_up
 
 #: kind -> the details app.reports.cells reads (SPEC.md "Cells"); the annotation must carry them
 REQUIRED = {
@@ -267,15 +267,9 @@ def stock(by_cell, month):
             for cell, by_month in by_cell.items()}
 
 
-def half_up(value, digits=2):
-    """Rounded half up on its shortest decimal form, as printed reports round."""
-    return float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits),
-                                                      rounding=ROUND_HALF_UP))
-
-
 def _rate(numerator, denominator, per=1000):
     # no rate on a zero (or, in a broken register, negative) population
-    return half_up(numerator * per / denominator) if denominator and denominator > 0 else None
+    return half_up(numerator * per / denominator, 2) if denominator and denominator > 0 else None
 
 
 #: flow cell families a reference figure sums (name: the family's cell prefix)
