@@ -109,6 +109,7 @@ def sex_ratio_table(session, project_id, month):
         from app.reports.build import _areas
     except ImportError:
         return None
+    read.tune(session)
     infos = _areas(session, project_id)
     scope = sorted(infos) + [0]
     per_area = read.by_area(session, project_id, scope, month, figures.first_month(month))

@@ -10,9 +10,13 @@ class LifeEvent(db.Model):
     register entities (people, households, pregnancies) and may name ones not in it yet."""
     __tablename__ = "life_events"
     __table_args__ = (
-        db.Index("ix_life_events_project_kind_date", "project_id", "kind", "occurred_on"),
+        # the reports' counts by kind and date read this index alone (tag, village, people)
+        db.Index("ix_life_events_kind_date", "project_id", "kind", "occurred_on", "tag",
+                 "area_id", "person", "household"),
         db.Index("ix_life_events_area_date", "area_id", "occurred_on"),
         db.Index("ix_life_events_person", "person"),
+        # a household's payments (app.reports.firsts looks them up at intake)
+        db.Index("ix_life_events_household", "household"),
         db.Index("ix_life_events_pregnancy", "pregnancy"),
         db.Index("ix_life_events_submission", "submission_id"),
     )
@@ -31,6 +35,9 @@ class LifeEvent(db.Model):
     household = db.Column(db.String(36))
     pregnancy = db.Column(db.String(36))
     details = db.Column(JSONType, nullable=False, default=dict)
+    #: the detail the reports tell events of its kind apart by (app.events.record.TAGS: a
+    #: three-checks round, a benefit …) as the report cells name it; None for other kinds
+    tag = db.Column(db.String(40))
     #: its place among the submission's events (the deriver's order)
     position = db.Column(db.Integer, nullable=False)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)

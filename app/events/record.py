@@ -31,13 +31,18 @@ log = logging.getLogger(__name__)
 T = LifeEvent.__table__
 _DELETE = DriverStatement(delete(T).where(T.c.submission_id == bindparam("s")))
 #: what the cells need of the rows `remove` deletes
-_COUNTED = DriverStatement(select(T.c.project_id, T.c.submission_id, T.c.kind, T.c.occurred_on,
-                                  T.c.area_id, T.c.person, T.c.details)
+_COUNTED = DriverStatement(select(T.c.project_id, T.c.submission_id, T.c.position, T.c.kind,
+                                  T.c.occurred_on, T.c.area_id, T.c.person, T.c.household,
+                                  T.c.details)
                            .where(T.c.submission_id == bindparam("s")))
 #: what a row holds besides its id (rebuild compares and copies these)
 COLUMNS = ("project_id", "submission_id", "submission_def_id", "form_id", "kind", "occurred_on",
-           "area_id", "person", "other_person", "household", "pregnancy", "details", "position",
-           "created_at")
+           "area_id", "person", "other_person", "household", "pregnancy", "details", "tag",
+           "position", "created_at")
+#: kind -> the detail kept in the row's `tag` column, so the reports count events of a round,
+#: a benefit or a certificate from an index instead of reading every row's details
+TAGS = {"three_checks": "round", "reward_paid": "benefit", "certificate_issued": "certificate",
+        "double_check": "direction"}
 #: rows per INSERT statement; a submission rarely reports more
 CHUNK = 8
 _INSERTS = {}          # number of rows -> (DriverStatement inserting that many, its names)
@@ -121,7 +126,15 @@ def event_rows(events, project_id, submission_id, def_id, form_id, area_id, vill
             "person": _uuid(event.person), "other_person": _uuid(event.other_person),
             "household": _uuid(event.household), "pregnancy": _uuid(event.pregnancy),
             "details": _details(event.details), "position": len(rows), "created_at": now})
+        rows[-1]["tag"] = tag_of(event.kind, rows[-1]["details"])
     return rows
+
+
+def tag_of(kind, details):
+    """The `tag` of a row of `kind` with `details`: its TAGS detail as the report cells name it
+    ('unknown' when blank or not a short token), None for a kind without one."""
+    name = TAGS.get(kind)
+    return report_cells.token(details, name) if name else None
 
 
 def villages(session, project_id):

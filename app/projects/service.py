@@ -14,6 +14,9 @@ def ensure_default_project(session, name):
         project = Project(id=DEFAULT_PROJECT_ID, name=name)
         session.add(project)
         session.flush()
+        # its reports' stock bases start with it (app.reports.bases)
+        from app.reports import bases   # noqa: PLC0415 - reports build on projects
+        bases.start(session, project.id)
     return project
 
 

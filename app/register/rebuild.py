@@ -31,6 +31,7 @@ from app.forms.models import Form, FormVersion
 from app.register import entities, merge
 from app.register.models import (AreaRevision, Dataset, DuplicateCandidate, Entity,
                                  EntityBacklog, EntityVersion, RegisterEvent)
+from app.reports import bases as report_bases
 from app.reports import cells as report_cells
 
 #: copied into the scratch database, parents first
@@ -213,6 +214,7 @@ def check(live_session, project_id, progress=None):
         report.differences += compare_life_events(life_event_snapshot(live_session, project_id),
                                                   life_event_snapshot(session, project_id))
     report.differences += [str(d) for d in report_cells.compare(live_session, project_id)]
+    report.differences += report_bases.compare(live_session, project_id)
     report.cells = report_cells.count(live_session, project_id)
     return report
 
@@ -235,6 +237,7 @@ def replace(live_session, project_id, progress=None):
     if life_rows:
         live_session.execute(insert(LifeEvent.__table__), life_rows)
     cell_count = report_cells.rebuild(live_session, project_id)
+    report_bases.rebuild(live_session, project_id)
     backlog = [dict(r._mapping) for r in live_session.execute(select(EntityBacklog.__table__))]
     for table in REGISTER_TABLES:
         live_session.execute(delete(table.__table__))

@@ -24,21 +24,26 @@ def build(session, project_id, month, area_ids):
     """The report of `month` (periods.Month or 'YYYY-MM') over `area_ids` (a list of village
     ids; None: the town, every area and the records with no village), unlocked."""
     month = Month.parse(month) if isinstance(month, str) else month
+    read.tune(session)
     town = area_ids is None
     infos = _areas(session, project_id)
     ordered = sorted(infos, key=lambda a: infos[a]["code"])
     covered = [infos[a] for a in ordered if town or a in area_ids]
     village = covered[0] if not town and len(covered) == 1 else None
-    # the town's areas listed (area 0 included) so the month-range reads use the primary key
-    scope = sorted(infos) + [0] if town else list(area_ids)
-    per_area = read.by_area(session, project_id, scope, month, figures.first_month(month))
-    base = read.add(*[w["base"] for w in per_area.values()])
-    monthly = read.monthly(session, project_id, scope, figures.first_month(month), month)
-    p = figures.periods(month, base, monthly)
+    # the town reads every area (area 0 included) by the month index, and of each village
+    # only the cells its row of the village table and its sex ratio need
+    scope = None if town else list(area_ids)
+    first = figures.first_month(month)
+    per_area = read.by_area(session, project_id, scope, month, first,
+                            only=figures.VILLAGE_CELLS if town else None)
+    # the town's own stocks whole (the villages' windows hold only the table's cells)
+    base = (read.stock(session, project_id, None, first.plus(-1)) if town
+            else read.add(*[w["base"] for w in per_area.values()]))
+    p = figures.periods(month, base, read.monthly(session, project_id, scope, first, month))
 
     goals = targets.for_year(session, project_id, month.year,
                              None if village is None else area_ids[0]) or {}
-    others = list(coverage.sections(session, project_id, month, area_ids))
+    others = list(coverage.sections(session, project_id, month, area_ids, p))
     indicator_rows = (figures.indicators(p, goals) + _coverage_indicators(others, goals)
                       + [_accuracy(goals)])
     villages = [(infos[a], per_area.get(a, {})) for a in ordered] if town else []

@@ -21,6 +21,7 @@ from typing import NamedTuple
 from sqlalchemy import delete, func, insert, select, text
 
 from app.driver_sql import DriverStatement
+from app.reports import bases, firsts
 from app.reports.periods import BEFORE, month_key
 
 #: weeks of gestation from which a termination needs its approval number (the town's plan)
@@ -109,6 +110,11 @@ def _token(details, name, default=UNKNOWN):
     `default` when it is blank or could not be one (too long, a colon, a space)."""
     value = _text(details, name)
     return value if TOKEN.match(value) else default
+
+
+def token(details, name, default=UNKNOWN):
+    """_token for the readers that name values as the cells do (app.reports.coverage)."""
+    return _token(details, name, default)
 
 
 def has_method_of(details, name):
@@ -385,13 +391,19 @@ def _upsert(session, found):
         chunk = items[start:start + CHUNK]
         statement, names = _upsert_of(len(chunk))
         statement.run(session, dict(zip(names, [v for key, n in chunk for v in (*key, n)])))
+    bases.add(session, items)
 
 
 def apply(session, rows, sign):
     """Add (sign=+1) or subtract (-1) the contributions of life_events rows (mappings or
     named rows with project_id, kind, occurred_on, area_id, details) to report_cells, in the
     session's transaction: one multi-row upsert for up to CHUNK distinct cells."""
+    rows = list(rows)
     found = totals(rows, sign)
+    moved = firsts.delta(session, rows, ()) if sign > 0 else firsts.delta(session, (), rows)
+    for key, n in moved.items():
+        found[key] = found.get(key, 0) + n
+    found = {k: n for k, n in found.items() if n}
     if found:
         _upsert(session, found)
 
@@ -399,8 +411,10 @@ def apply(session, rows, sign):
 def change(session, added, removed):
     """Add the rows `added` and subtract the rows `removed` in one upsert (an edit's new and
     old events: the cells they share cancel and are not written)."""
+    added, removed = list(added), list(removed)
     found = totals(added, 1)
-    for key, n in totals(removed, -1).items():
+    for key, n in list(totals(removed, -1).items()) + list(
+            firsts.delta(session, added, removed).items()):
         found[key] = found.get(key, 0) + n
     found = {k: n for k, n in found.items() if n}
     if found:
@@ -413,20 +427,24 @@ def _event_totals(session, project_id=None, batch=10_000):
     """What the life events give, read a batch at a time."""
     from app.events.models import LifeEvent   # noqa: PLC0415 - events build on reports' cells
     T = LifeEvent.__table__
-    query = select(T.c.project_id, T.c.submission_id, T.c.kind, T.c.occurred_on, T.c.area_id,
-                   T.c.details)
+    query = select(T.c.project_id, T.c.submission_id, T.c.position, T.c.kind, T.c.occurred_on,
+                   T.c.area_id, T.c.person, T.c.household, T.c.details)
     moved_in = select(T.c.submission_id, T.c.person).where(T.c.kind == "moved_in",
                                                             T.c.person.is_not(None))
     if project_id is not None:
         query = query.where(T.c.project_id == project_id)
         moved_in = moved_in.where(T.c.project_id == project_id)
     moved_in = {(r.submission_id, r.person) for r in session.execute(moved_in)}
-    found = {}
+    found, distinct = {}, []
     result = session.execute(query.execution_options(yield_per=batch))
     for row in result:
         for area_id, month, cell, n in contributions(row, moved_in):
             key = (row.project_id, area_id, month, cell)
             found[key] = found.get(key, 0) + n
+        if row.kind in firsts.KINDS:
+            distinct.append(row._mapping)
+    for key, n in firsts.totals(distinct).items():
+        found[key] = found.get(key, 0) + n
     return {k: n for k, n in found.items() if n}
 
 

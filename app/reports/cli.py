@@ -8,8 +8,9 @@ from flask.cli import AppGroup
 
 from app.extensions import db
 from app.problems import Problem
+from app.projects.models import Project
 from app.projects.service import DEFAULT_PROJECT_ID
-from app.reports import service, targets
+from app.reports import bases, service, targets
 from app.reports.periods import Month
 
 reports = AppGroup("reports", help="Monthly village and town reports, locks and targets. "
@@ -164,3 +165,20 @@ def _print_targets(project_id, year, village):
         sign = {"max": "≤", "min": "≥"}.get(t["direction"], "")
         click.echo(f"  {t['indicator']:<24} {sign}{value:<8} {_SOURCES[t['source']]:<14} "
                    f"{t['zh']} / {t['en']}")
+
+
+@reports.command("compact")
+@click.option("--cut", "cut", default=None, callback=lambda c, p, v: v and _month(c, p, v),
+              help="The month up to which stocks are summed; default: December three years "
+                   "back. 库存基数截至的月份，默认三年前的十二月。")
+@click.option("--project", "project_id", default=DEFAULT_PROJECT_ID, show_default=True,
+              type=int, help="Project (town) id.")
+def compact_command(cut, project_id):
+    """Sum each village's stock history up to a month (run yearly: reports of later months
+    read the sums instead of every month). 汇总各村截至某月的人口等存量（每年运行一次）。"""
+    month = cut or bases.default_cut()
+    if db.session.get(Project, project_id) is None:
+        raise click.ClickException(f"没有编号为 {project_id} 的项目。\nNo project {project_id}.")
+    written = _run(lambda: bases.move(db.session, project_id, month))
+    click.echo(f"库存基数已汇总至 {month}：{written} 行。/ Stock bases summed to {month}: "
+               f"{written} rows.")

@@ -1,19 +1,21 @@
 """Sections F–I of a report, the figures that need people and not only counts: F three checks
 of the round (due, done, coverage, findings), G pre-pregnancy check-ups (couples planning and
 checked, coverage for the year), H migrants (moves, certificate rate, double-check rate) and I
-rewards paid against due. Each figure is one indexed query over `life_events` (distinct women
-are counted in SQL or over the few rows a query returns); F's `due` is the stock of married
-women 15–49 the summary cells keep (docs/reports/lists.md defines every row)."""
+rewards paid against due. Counts, amounts and F's `due` (the stock of married women 15–49)
+come from the report's windows of the summary cells, and so do the women checked and the
+beneficiaries paid, each counted once (app.reports.firsts); the rest is one indexed query
+over `life_events` each (docs/reports/lists.md defines every row)."""
 import datetime as dt
 
-from sqlalchemy import case, distinct, func, or_, select
+from sqlalchemy import distinct, func, or_, select
 
+from app.reports import figures, firsts, lists, read, targets
 from app.reports import document as doc
-from app.reports import read, targets
-from app.reports.cells import MAX_FEN
+from app.reports.figures import total
 from app.reports.lists import (CHUNK, MARRIED, E, age_on, detail, events, of_kind, parse_date,
                                people, round_of)
 from app.reports.periods import Month
+from app.reports.srb import half_up
 
 BENEFITS = {
     "one_child_parents": ("独生子女父母奖励", "One-child parents' award"),
@@ -33,17 +35,15 @@ BENEFITS = {
 #: years before the report's year; one away longer has left for good (docs/reports/lists.md)
 AWAY_YEARS = 10
 MONTH = doc.column("month", "本月", "This month")
+#: the findings of the three checks, as app.reports.cells names them
+FINDINGS = ("iud", "pregnancy", "illness")
 YTD = doc.column("ytd", "本年累计", "Year to date")
 
 
 def percent(part, whole):
-    """part / whole × 100, two decimals; None on a zero (or missing) denominator."""
-    return round(part * 100 / whole, 2) if whole else None
-
-
-def stock(session, project_id, area_ids, month):
-    """{cell: n} of the stock cells at the end of `month` (a Month; BEFORE included)."""
-    return read.stock(session, project_id, area_ids, month)
+    """part / whole × 100, two decimals rounded half up as the figures are; None on a zero
+    (or missing) denominator."""
+    return half_up(part * 100 / whole, 2) if whole else None
 
 
 def _distinct(session, where, column=None):
@@ -54,26 +54,21 @@ def _distinct(session, where, column=None):
 
 # --- F three checks --------------------------------------------------------------------------
 
-def three_checks(session, project_id, month, area_ids):
+def three_checks(session, project_id, month, area_ids, p):
     round_id, start, end = round_of(month)
     before = Month(start.year, start.month).plus(-1)
-    due = stock(session, project_id, area_ids, before).get("married_women_15_49", 0)
-    # one pass over the round's checks (index: kind and date) gives both columns
-    this_month = E.c.occurred_on >= month.first
+    due = p["month_ends"][str(before)].get("married_women_15_49", 0)
+    # findings and the women checked (each once, at her first check of the round:
+    # app.reports.firsts) are cells of the round, month by month
+    in_round = [p["month_flows"][str(m)] for m in month.back_to(Month(start.year, start.month))]
 
-    def n(condition):
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-    iud = detail("iud_result").in_(("displaced", "expelled"))
-    pregnancy, illness = detail("pregnancy_found") == "yes", detail("illness_found") == "yes"
-    got = session.execute(select(
-        func.count(distinct(case((this_month, E.c.person)))), func.count(distinct(E.c.person)),
-        n(this_month & iud), n(iud), n(this_month & pregnancy), n(pregnancy),
-        n(this_month & illness), n(illness)).where(
-        events(project_id, "three_checks", area_ids, start, month.last),
-        detail("round") == round_id)).one()
-    done_month, done_round = int(got[0]), int(got[1])
-    f_month, f_round = [int(x) for x in got[2::2]], [int(x) for x in got[3::2]]
+    def finding(cells, what):
+        return cells.get(f"three_checks_finding:{round_id}:{what}", 0)
+    f_month = [finding(p["month_flows"][str(month)], w) for w in FINDINGS]
+    f_round = [sum(finding(cells, w) for cells in in_round) for w in FINDINGS]
+    women = f"{firsts.WOMEN_CHECKED}:{round_id}"
+    done_month = p["month_flows"][str(month)].get(women, 0)
+    done_round = sum(cells.get(women, 0) for cells in in_round)
     columns = [MONTH, doc.column("round", f"本轮累计（{round_id}）", f"Round to date ({round_id})")]
     rows = [
         doc.row("due", "应查（本轮初已婚育龄妇女15–49岁）",
@@ -89,14 +84,16 @@ def three_checks(session, project_id, month, area_ids):
                 {"month": f_month[2], "round": f_round[2]}),
     ]
     return doc.table("F", "三查", "Three checks", columns, rows, note={
-        "zh": f"本轮 {round_id}：{start.isoformat()} 至 {end.isoformat()}；实查计至本月末。",
+        "zh": f"本轮 {round_id}：{start.isoformat()} 至 {end.isoformat()}；实查计至本月末，"
+              "每人计一次，计在本轮首次检查的村和月（本月：本轮首次在本月检查的人数）。",
         "en": f"Round {round_id}: {start.isoformat()} to {end.isoformat()}; checks counted to "
-              "the month's end."})
+              "the month's end, each woman once, in the village and month of her first check "
+              "of the round (this month: women first checked this round this month)."})
 
 
 # --- G pre-pregnancy -------------------------------------------------------------------------
 
-def prepregnancy(session, project_id, month, area_ids):
+def prepregnancy(session, project_id, month, area_ids, p):
     year_start = dt.date(month.year, 1, 1)
     c = E.alias("check")
 
@@ -117,9 +114,7 @@ def prepregnancy(session, project_id, month, area_ids):
                                              month.first, month.last))
     checks_ytd = _distinct(session, events(project_id, "prepregnancy_check", area_ids,
                                            year_start, month.last))
-    births = [session.scalar(select(func.count()).select_from(E).where(
-        events(project_id, "birth", area_ids, first, month.last))) or 0
-        for first in (month.first, year_start)]
+    births = [total(p["flows"][window], "birth:") for window in ("month", "ytd")]
     rows = [
         doc.row("planning", "计划怀孕夫妇", "Couples planning a pregnancy",
                 {"month": plan_month, "ytd": plan_ytd}),
@@ -187,14 +182,14 @@ def _with_event(session, project_id, kind, persons, where, first, last):
     return found
 
 
-def migrants(session, project_id, month, area_ids):
+def migrants(session, project_id, month, area_ids, p):
     year_start = dt.date(month.year, 1, 1)
     round_id, r_start, _ = round_of(month)
 
+    flows = p["flows"]          # (p is a person in the loops below)
+
     def moves(kind, first):
-        return session.scalar(select(func.count()).select_from(E).where(
-            events(project_id, kind, area_ids, first, month.last),
-            detail("migrant") == "yes")) or 0
+        return flows["month" if first == month.first else "ytd"].get(f"{kind}:yes", 0)
 
     # the moves out as migrants of the last AWAY_YEARS years to the month's end, read once
     # (index: kind and date): bounded so a view does not grow with all history
@@ -207,7 +202,7 @@ def migrants(session, project_id, month, area_ids):
                  if on is not None and on >= first and sex == "female"
                  and (age := age_on(dob, month.last)) is not None and 18 <= age <= 49}
         held = _with_event(session, project_id, "certificate_issued", women,
-                           [detail("certificate") == "marriage_childbearing"], None, month.last)
+                           [E.c.tag == "marriage_childbearing"], None, month.last)
         certified.append((len(women), len(held)))
     # double check: married women 15–49 at month end away (moved out as migrants in the
     # AWAY_YEARS window to the month's end, not back nor dead since) / of them with results
@@ -221,7 +216,7 @@ def migrants(session, project_id, month, area_ids):
     back = _returned(session, project_id, away, month.last)
     due = {p for p, left in away.items() if not any(d and d >= left for d in back.get(p, []))}
     received = _with_event(session, project_id, "double_check", due,
-                           [detail("direction") == "left", detail("received") == "yes"],
+                           [E.c.tag == "left", detail("received") == "yes"],
                            r_start, month.last)
     rows = [
         doc.row("moved_in", "流入（迁入流动人口）", "Migrants moved in",
@@ -251,28 +246,29 @@ def migrants(session, project_id, month, area_ids):
 
 # --- I rewards -------------------------------------------------------------------------------
 
-def rewards(session, project_id, month, area_ids):
+def rewards(session, project_id, month, area_ids, p):
     year_start = dt.date(month.year, 1, 1)
     area_id = area_ids[0] if area_ids is not None and len(area_ids) == 1 else None
     wanted = targets.for_year(session, project_id, month.year, area_id) or {}
     due = {k.split(".", 1)[1]: v for k, v in wanted.items() if k.startswith("rewards_due.")}
-    # per benefit, one aggregate over the year's payments (index: kind and date); amounts in
-    # fen, each payment rounded to a fen as the cells do, and one beyond MAX_FEN read as 0 as
-    # the cells do (else a sum of 1e306 yuan overflows: PostgreSQL errs, SQLite gives inf)
-    this_month = E.c.occurred_on >= month.first
-    amount = E.c.details["amount"].as_float()
-    fen = case((func.abs(amount) <= MAX_FEN / 100, func.round(amount * 100)), else_=0)
-    benefit = func.coalesce(detail("benefit"), "other")
+    # payments, amounts (fen: each payment rounded to a fen, one beyond MAX_FEN read as
+    # none) and beneficiaries (each once a year, at the first payment: app.reports.firsts)
+    # are the cells' of the year
     by = {}
-    for b, n_month, n_ytd, fen_month, fen_ytd, payees in session.execute(select(
-            benefit, func.sum(case((this_month, 1), else_=0)), func.count(),
-            func.sum(case((this_month, fen), else_=0)), func.sum(fen),
-            func.count(distinct(func.coalesce(E.c.person, E.c.household)))).where(
-            events(project_id, "reward_paid", area_ids, year_start, month.last))
-            .group_by(benefit)):
-        by[b or "other"] = {"month": int(n_month or 0), "ytd": int(n_ytd),
-                            "fen_month": int(fen_month or 0), "fen_ytd": int(fen_ytd or 0),
-                            "payees": int(payees)}
+    for window, key in (("month", "month"), ("ytd", "ytd")):
+        for cell, n in p["flows"][window].items():
+            kind, _, benefit = cell.partition(":")
+            if kind in ("reward_paid", "reward_fen"):
+                b = by.setdefault(benefit, dict.fromkeys(
+                    ("month", "ytd", "fen_month", "fen_ytd", "payees"), 0))
+                b[key if kind == "reward_paid" else "fen_" + key] += n
+    paid_this_year = f":{month.year:04d}"
+    for cell, n in p["flows"]["ytd"].items():
+        if cell.startswith(firsts.PAYEES + ":") and cell.endswith(paid_this_year):
+            benefit = cell[len(firsts.PAYEES) + 1:-len(paid_this_year)]
+            b = by.setdefault(benefit, dict.fromkeys(
+                ("month", "ytd", "fen_month", "fen_ytd", "payees"), 0))
+            b["payees"] += n
     out = []
     order = list(BENEFITS)
     for benefit in sorted(set(by) | set(due), key=lambda b: (
@@ -306,10 +302,23 @@ def rewards(session, project_id, month, area_ids):
               "town); without one the rate is not computable."})
 
 
-def sections(session, project_id, month, area_ids):
+def periods_of(session, project_id, month, area_ids):
+    """The windows of `month` from the summary cells, as app.reports.build reads them."""
+    scope = area_ids
+    if scope is None:
+        scope = sorted(lists.villages(session, project_id)) + [0]
+    first = figures.first_month(month)
+    base = read.add(*[w["base"] for w in read.by_area(session, project_id, scope, month,
+                                                       first).values()])
+    return figures.periods(month, base, read.monthly(session, project_id, scope, first, month))
+
+
+def sections(session, project_id, month, area_ids, p=None):
     """[F, G, H, I] tables (app.reports.document.table) for `month` over `area_ids` (None:
-    the whole town)."""
-    return [three_checks(session, project_id, month, area_ids),
-            prepregnancy(session, project_id, month, area_ids),
-            migrants(session, project_id, month, area_ids),
-            rewards(session, project_id, month, area_ids)]
+    the whole town); `p`: the report's windows (app.reports.figures.periods), read from the
+    cells when not given."""
+    p = p if p is not None else periods_of(session, project_id, month, area_ids)
+    return [three_checks(session, project_id, month, area_ids, p),
+            prepregnancy(session, project_id, month, area_ids, p),
+            migrants(session, project_id, month, area_ids, p),
+            rewards(session, project_id, month, area_ids, p)]

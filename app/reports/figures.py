@@ -59,6 +59,8 @@ def periods(month, base, monthly):
         out["mean_population"][name] = chronological_mean([population(p) for p in points])
         out["days"][name] = sum(m.days for m in months)
     out["trend"] = [(str(m), flows_of[str(m)], ends[str(m)]) for m in windows["rolling_12"]]
+    # each month's flows and stocks at its end, for sections F–I's windows (app.reports.coverage)
+    out["month_flows"], out["month_ends"] = flows_of, ends
     return out
 
 
@@ -635,21 +637,44 @@ VILLAGE_COLUMNS = (
 )
 
 
+#: the cells a village's row of the town's village table and its sex ratio read (names, or
+#: prefixes ending ':'); app.reports.build reads no others per village
+VILLAGE_CELLS = ("pop:", "women_15_49", "married_women_15_49", "pregnant", "birth:", "death:",
+                 "newborn_death:", "moved_in:", "moved_out:", "marriage", "pregnancy_reported",
+                 "pregnancy_ended:", "termination:15plus")
+
+
+def _heads(cells):
+    """{'birth:': n, …}: the sum of the cells under each name's first part (one pass, for the
+    village table's 1,200 rows instead of a scan of the cells per figure)."""
+    out = {}
+    for cell, n in cells.items():
+        cut = cell.find(":")
+        head = cell[:cut + 1] if cut >= 0 else cell
+        out[head] = out.get(head, 0) + n
+    return out
+
+
 def village_values(w):
     """One row of the village table from a windows dict (read.by_area's shape)."""
     month, ytd, end = w.get("month", {}), w.get("ytd", {}), w.get("end", {})
-    out = {"population_end": population(end), "women_15_49_end": end.get("women_15_49", 0),
+    out = {"population_end": _heads(end).get("pop:", 0),
+           "women_15_49_end": end.get("women_15_49", 0),
            "married_women_15_49_end": end.get("married_women_15_49", 0),
            "pregnant_end": end.get("pregnant", 0),
            "sex_ratio_rolling_12": srb_of(w.get("rolling_12", {}))["ratio"]}
-    for id, count in (("births", lambda c: total(c, "birth:")), ("deaths", deaths),
-                      ("moved_in", lambda c: total(c, "moved_in:")),
-                      ("moved_out", lambda c: total(c, "moved_out:")),
-                      ("marriages", lambda c: c.get("marriage", 0)),
-                      ("pregnancies_reported", lambda c: c.get("pregnancy_reported", 0)),
-                      ("losses", losses),
-                      ("terminations_15plus", lambda c: c.get("termination:15plus", 0))):
-        out[f"{id}_month"], out[f"{id}_ytd"] = count(month), count(ytd)
+    for window, suffix in ((month, "month"), (ytd, "ytd")):
+        heads = _heads(window)
+        delivered = sum(window.get(f"pregnancy_ended:{o}", 0) for o in DELIVERIES)
+        for id, n in (("births", heads.get("birth:", 0)),
+                      ("deaths", heads.get("death:", 0) + heads.get("newborn_death:", 0)),
+                      ("moved_in", heads.get("moved_in:", 0)),
+                      ("moved_out", heads.get("moved_out:", 0)),
+                      ("marriages", window.get("marriage", 0)),
+                      ("pregnancies_reported", window.get("pregnancy_reported", 0)),
+                      ("losses", heads.get("pregnancy_ended:", 0) - delivered),
+                      ("terminations_15plus", window.get("termination:15plus", 0))):
+            out[f"{id}_{suffix}"] = n
     return out
 
 

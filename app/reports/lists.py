@@ -319,7 +319,7 @@ def checked_in_round(project_id, month, person_column):
     return exists().where(c.c.person == person_column,
                           of_kind(c, project_id, "three_checks"), c.c.occurred_on >= start,
                           c.c.occurred_on <= month.last,
-                          c.c.details["round"].as_string() == round_id)
+                          c.c.tag == round_id)
 
 
 def _due_not_done(session, project_id, month, area_ids):
@@ -415,12 +415,71 @@ def planning_without_check(session, project_id, month, area_ids, places=None):
 
 
 def tables(session, project_id, month, area_ids):
-    """The lists (app.reports.document.table) of `month` over `area_ids` (None: the town), in
-    the order the report prints them."""
+    """The lists (app.reports.document.table) of `month` over `area_ids`, in the order the
+    report prints them; for the town (None), `by_village` instead: the name lists belong to
+    the village reports (REPORTS.md §2.3), the town's report counts them by village (§2.4)."""
     places = villages(session, project_id)
+    if area_ids is None:
+        return [by_village(session, project_id, month, places)]
     return [f(session, project_id, month, area_ids, places) for f in (
         pregnancies_ended, newborn_deaths_outside_hospital, overdue_pregnancies,
         three_checks_due_not_done, planning_without_check)]
+
+
+#: the name lists the town report counts by village: (id, zh, en)
+COUNTED = (("pregnancies_ended", "孕情结束", "Pregnancies ended"),
+           ("newborn_deaths_outside_hospital", "院外新生儿死亡", "Newborn deaths outside hospital"),
+           ("overdue_pregnancies", "孕情去向不明", "Overdue pregnancies"),
+           ("planning_without_check", "计划怀孕未做孕前检查", "Planning without a check-up"))
+
+
+def _counts_by_area(session, project_id, month):
+    """{list id: {area id (None: no village): rows of that village's list}} of the town."""
+    def grouped(query, area):
+        return {a: int(n) for a, n in session.execute(query.group_by(area))}
+    count = select(E.c.area_id, func.count())
+    out = {
+        "pregnancies_ended": grouped(count.where(
+            events(project_id, "pregnancy_ended", None, month.first, month.last)), E.c.area_id),
+        "newborn_deaths_outside_hospital": grouped(count.where(
+            events(project_id, "newborn_death", None, month.first, month.last),
+            detail("place") == "outside_hospital"), E.c.area_id),
+        "overdue_pregnancies": grouped(count.where(
+            *_overdue_where(project_id, month, None)), E.c.area_id)}
+    # a village's list names each woman once (her latest plan there)
+    start = dt.date(month.year, 1, 1)
+    c = E.alias("check")
+    checked = exists().where(c.c.person == E.c.person,
+                             of_kind(c, project_id, "prepregnancy_check"),
+                             c.c.occurred_on >= start, c.c.occurred_on <= month.last)
+    out["planning_without_check"] = grouped(
+        select(E.c.area_id, func.count(func.distinct(E.c.person))).where(
+            events(project_id, "pregnancy_planned", None, start, month.last),
+            E.c.person.is_not(None), ~checked), E.c.area_id)
+    return out
+
+
+def by_village(session, project_id, month, places=None):
+    """分村名单汇总: for each village (and records with no village, when there are any) how
+    many rows its report's name lists hold, and the town's total of each."""
+    places = places or villages(session, project_id)
+    counts = _counts_by_area(session, project_id, month)
+    columns = [doc.column("village", "村", "Village", "text")] + [
+        doc.column(id, zh, en, "count") for id, zh, en in COUNTED]
+
+    def values(area_id, name):
+        return {"village": name, **{id: counts[id].get(area_id, 0) for id, _zh, _en in COUNTED}}
+    rows = [doc.row(places[a][0], places[a][1], places[a][2], values(a, places[a][1]))
+            for a in sorted(places, key=lambda a: places[a][0])]
+    if any(counts[id].get(None) for id, _zh, _en in COUNTED):
+        rows.append(doc.row("0", "未分村", "No village", values(None, "未分村")))
+    rows.append(doc.row("total", "合计", "Town total", {
+        "village": "合计", **{id: sum(counts[id].values()) for id, _zh, _en in COUNTED}}))
+    return doc.table(
+        "lists_by_village", "分村名单汇总", "Lists by village", columns, rows,
+        note={"zh": "名单（含三查应查未查名单）见各村月报。",
+              "en": "The names, and the women due for the three checks and not yet checked, "
+                    "are listed in each village's report."})
 
 
 # --- alerts ----------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ class ReportCell(db.Model):
     __table_args__ = (
         # every column, in group order: SQLite sums a village's stock history from it alone
         db.Index("ix_report_cells_area_cell", "project_id", "area_id", "cell", "month", "n"),
+        # every column, month first: a report's months of every village from the index alone
+        db.Index("ix_report_cells_month", "project_id", "month", "area_id", "cell", "n"),
     )
     project_id = db.Column(db.ForeignKey("projects.id"), primary_key=True)
     #: 0 for events with no village (a report's town total counts them)
@@ -59,3 +61,23 @@ class ReportLock(db.Model):
     unlocked_at = db.Column(db.DateTime)
     unlocked_by = db.Column(db.String(40))
     unlock_reason = db.Column(db.Text)
+
+
+class ReportStockCut(db.Model):
+    """The month up to which a project's stock changes are summed in report_stock_bases
+    (app.reports.bases); a project without a row keeps no bases."""
+    __tablename__ = "report_stock_cuts"
+    project_id = db.Column(db.ForeignKey("projects.id"), primary_key=True)
+    #: 'YYYY-MM'
+    cut = db.Column(db.String(7), nullable=False)
+
+
+class ReportStockBase(db.Model):
+    """A village's stock cell summed over every month up to its project's cut. Written only
+    by app.reports.bases; `register rebuild --check` compares it with the cells."""
+    __tablename__ = "report_stock_bases"
+    project_id = db.Column(db.ForeignKey("projects.id"), primary_key=True)
+    #: 0 for events with no village, as in report_cells
+    area_id = db.Column(db.Integer, primary_key=True, autoincrement=False)
+    cell = db.Column(db.String(80), primary_key=True)
+    n = db.Column(db.BigInteger, nullable=False, default=0)

@@ -63,6 +63,9 @@ def upgrade():
     op.create_index('ix_life_events_person', 'life_events', ['person'], unique=False)
     op.create_index('ix_life_events_pregnancy', 'life_events', ['pregnancy'], unique=False)
     op.create_index('ix_life_events_submission', 'life_events', ['submission_id'], unique=False)
+    # revision 0017's column: today's app.events.record, which derives the events below,
+    # writes it
+    op.add_column('life_events', sa.Column('tag', sa.String(length=40), nullable=True))
     # Plain ADD COLUMN: a batch copy would fail on SQLite (other tables point at submissions).
     op.add_column('submissions', sa.Column('in_register', sa.Boolean(), nullable=False,
                                            server_default=sa.false()))

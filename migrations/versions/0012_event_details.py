@@ -34,7 +34,15 @@ CHUNK = 500
 
 
 def upgrade():
+    add_tag_column(op.get_bind())
     rederive(op.get_bind())
+
+
+def add_tag_column(connection):
+    """life_events.tag (revision 0017's): today's app.events.record, which this revision
+    derives the events with, writes it."""
+    if "tag" not in {c["name"] for c in sa.inspect(connection).get_columns("life_events")}:
+        op.add_column("life_events", sa.Column("tag", sa.String(length=40), nullable=True))
 
 
 def downgrade():

@@ -15,7 +15,7 @@ from app.cli import register_group
 from app.events import derive
 from app.events.derive import Event
 from app.projects.models import Area
-from app.reports import cells
+from app.reports import bases, cells, firsts
 from app.reports.models import ReportCell
 from tests.api.conftest import login  # noqa: F401 - a fixture
 from tests.events.conftest import FORM_ID, probe_xlsform
@@ -63,9 +63,11 @@ def stored(db):
 
 
 def agree(db):
-    """The stored cells equal what the stored events give, and the stored cells."""
+    """The stored cells equal what the stored events give, and so do the stock bases the
+    cells up to the cut give (app.reports.bases); returns the stored cells."""
     db.session.rollback()
     assert cells.compare(db.session) == []
+    assert bases.compare(db.session) == []
     return stored(db)
 
 
@@ -95,6 +97,8 @@ def test_one_submission_adds_its_events_cells(cells_form, collect, db):
         (dongwan, "2026-03", "termination:15plus"): 1,
         (dongwan, "2026-03", "reward_paid:only_child"): 1,
         (dongwan, "2026-03", "reward_fen:only_child"): 1250,
+        # her first payment of the benefit this year: one beneficiary (app.reports.firsts)
+        (dongwan, "2026-03", "reward_payees:only_child:2026"): 1,
         # the move out is counted in the village it names
         (xishan, "2026-03", "moved_out:yes"): 1, (xishan, "2026-03", "pop:female"): -1,
         (xishan, "2026-03", "women_15_49"): -1, (xishan, "2046-03", "women_15_49"): 1,
@@ -157,9 +161,12 @@ def test_cells_follow_edits_holds_reviews_and_deletions(cells_form, collect, db,
 def cells_of_events(db):
     """The cells the stored events give, recomputed by hand from the rows."""
     found = {}
-    for e in events(db):
-        for area_id, month, cell, n in cells.contributions(e._mapping):
+    rows = [dict(e._mapping, project_id=1) for e in events(db)]
+    for e in rows:
+        for area_id, month, cell, n in cells.contributions(e):
             found[(area_id, month, cell)] = found.get((area_id, month, cell), 0) + n
+    for (_p, area_id, month, cell), n in firsts.totals(rows).items():
+        found[(area_id, month, cell)] = found.get((area_id, month, cell), 0) + n
     return {k: n for k, n in found.items() if n}
 
 

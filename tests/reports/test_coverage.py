@@ -27,7 +27,9 @@ def test_three_checks_of_the_round(november, db):
         "due", "done", "three_checks_coverage", "finding_iud", "finding_pregnancy",
         "finding_illness")}
     assert f == {"due": (None, 5),                  # 6 before records, -1 in March
-                 "done": (2, 2),                    # Chen Hong, Zhang Li (twice); Liu Mei in H1
+                 # Chen Hong, Zhang Li (twice, first in September); Liu Mei in H1: each woman
+                 # once, in the month of her first check of the round
+                 "done": (1, 2),
                  "three_checks_coverage": (None, 40.0),     # 2 / 5
                  "finding_iud": (1, 1),             # Zhang Li's IUD expelled
                  "finding_pregnancy": (1, 1),

@@ -1,5 +1,8 @@
 """The name lists and alerts (app.reports.lists) on the November 2026 scenario of
 tests/reports/test_lists_submit.py, each row worked out by hand there."""
+from sqlalchemy import select
+
+from app.projects.models import Area
 from app.reports import lists
 from app.reports.periods import Month
 from tests.reports.test_lists_submit import login, november, send  # noqa: F401 - fixtures
@@ -11,8 +14,37 @@ LIST_IDS = ["pregnancies_ended", "newborn_deaths_outside_hospital", "overdue_pre
 
 
 def table(db, areas, list_id, month=NOV):
+    """A list of the villages `areas`; None: the same list over the whole town (the town's
+    report counts the lists by village instead, `test_the_town_report_counts_each_list`)."""
+    if areas is None:
+        return getattr(lists, list_id)(db.session, 1, month, None)
     [found] = [t for t in lists.tables(db.session, 1, month, areas) if t["id"] == list_id]
     return found
+
+
+def test_the_town_report_counts_each_list_by_village_and_names_nobody(november, db):
+    [town] = lists.tables(db.session, 1, NOV, None)
+    assert town["id"] == "lists_by_village"
+    counted = [c["id"] for c in town["columns"][1:]]
+    assert counted == [id for id in LIST_IDS if id != "three_checks_due_not_done"]
+    rows = {r["id"]: r["values"] for r in town["rows"]}
+    codes = [r["id"] for r in town["rows"][:-1]]
+    ids = dict(db.session.execute(select(Area.code, Area.id)).all())
+    assert codes == sorted(ids) and len(codes) > 2          # every village, by code
+    seen = 0
+    for code in codes:
+        area = ids[code]
+        for list_id in counted:
+            want = len(table(db, [area], list_id)["rows"])
+            assert rows[code][list_id] == want, (code, list_id)
+            seen += want
+        assert rows[code]["village"]
+    assert seen > 5
+    for list_id in counted:
+        assert rows["total"][list_id] == sum(rows[c][list_id] for c in codes)
+        assert rows["total"][list_id] == len(table(db, None, list_id)["rows"])
+    # the counts are numbers; the names stay in the villages' reports
+    assert "刘梅" not in repr(town) and "刘梅" in repr(table(db, None, "pregnancies_ended"))
 
 
 def values(t, *columns):
