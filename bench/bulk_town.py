@@ -57,8 +57,18 @@ SOURCE_SEED = 1
 # the row's kind column says app_user. Tables not named are copied once, unchanged
 # (ONCE), or must be empty (anything else: a table this does not know stops the build).
 ONCE = ("projects", "users", "blobs", "forms", "form_versions", "datasets",
-        "dataset_properties", "form_attachments", "alembic_version", "user_areas")
-SKIP = ("api_sessions", "digest_nonce_uses", "login_failures")
+        "dataset_properties", "form_attachments", "report_stock_cuts", "alembic_version",
+        "user_areas")
+SKIP = ("api_sessions", "digest_nonce_uses", "login_failures",
+        # summed from the copied cells at the end (BASES), at the source's cut
+        "report_stock_bases")
+#: app.reports.bases.rebuild in one statement: each village's stock cells to the cut
+BASES = ("INSERT INTO report_stock_bases (project_id, area_id, cell, n)"
+         " SELECT c.project_id, c.area_id, c.cell, SUM(c.n) FROM report_cells c"
+         " JOIN report_stock_cuts k ON k.project_id = c.project_id WHERE c.month <= k.cut"
+         " AND (c.cell LIKE 'pop:%' OR c.cell LIKE 'method:%'"
+         " OR c.cell IN ('women_15_49', 'married_women_15_49', 'pregnant'))"
+         " GROUP BY c.project_id, c.area_id, c.cell HAVING SUM(c.n) <> 0")
 PER_COPY = {
     "areas": {"id": "id"},
     "app_users": {"id": "id"},
@@ -438,6 +448,7 @@ class SqliteWriter:
 
     def write(self, table, columns, rows):
         if table == "projects":
+            self.con.execute("DELETE FROM report_stock_cuts")    # the source's comes next
             self.con.execute("DELETE FROM projects")   # the migration's default project
         if rows:
             marks = ", ".join("?" * len(columns))
@@ -445,6 +456,7 @@ class SqliteWriter:
             self.con.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
 
     def finish(self, offsets, copies):
+        self.con.execute(BASES)
         self.con.execute("COMMIT")
         self.con.execute("ANALYZE")
         self.con.close()
@@ -470,6 +482,7 @@ class PostgresWriter:
 
     def write(self, table, columns, rows):
         if table == "projects":
+            self.con.execute("DELETE FROM report_stock_cuts")    # the source's comes next
             self.con.execute("DELETE FROM projects")
         if not rows:
             return
@@ -494,6 +507,7 @@ class PostgresWriter:
                                        (table,)).fetchone()[0]
                 if seq:
                     self.con.execute("SELECT setval(%s, %s)", (seq, max(top * copies, 1)))
+        self.con.execute(BASES)
         self.con.commit()
         self.con.autocommit = True
         self.con.execute("VACUUM ANALYZE")
@@ -509,7 +523,7 @@ def extract(url, info, j, target_url):
     """Copy j alone into a fresh database at `target_url`: its rows (by id range), the
     shared forms and lists, every village (only copy j's hold anything), and for the cells
     of no village (area 0) copy j's share."""
-    from sqlalchemy import create_engine, insert, select
+    from sqlalchemy import create_engine, insert, select, text
 
     from app.extensions import db
     _migrate(target_url)
@@ -517,6 +531,7 @@ def extract(url, info, j, target_url):
     target = create_engine(target_url)
     offsets, copies = info["offsets"], info["copies"]
     with source.connect() as read, target.begin() as write:
+        write.execute(db.metadata.tables["report_stock_cuts"].delete())
         write.execute(db.metadata.tables["projects"].delete())
         for name in ONCE[:-1] + ORDER:
             table = db.metadata.tables.get(name)
@@ -545,6 +560,7 @@ def extract(url, info, j, target_url):
                         r["n"] //= copies
             if rows:
                 write.execute(insert(table), rows)
+        write.execute(text(BASES))
     source.dispose()
     target.dispose()
 

@@ -71,14 +71,15 @@ def timed(session, fn, rounds):
 
 def bare_reads(session, project_id, month):
     """Functions reading, without computing, the rows each report is made of: the summary
-    cells (every month up to the report's: stocks are sums from the start, flows need this
-    year's and last year's months), the cells of the last 12 months' births, one village's
-    cells, the life events of the year to date (what sections F-I and the lists go through)
-    and the register's people (the three-checks roll reads them)."""
+    cells it reads (the stock bases of every village, and every cell from January of last
+    year to the report's month), the cells of the last 12 months' births, one village's cells,
+    and the life events of the year to date (what sections F-I and the lists' counts go
+    through)."""
     from sqlalchemy import text
-    first12 = str(month.plus(-11))
+    first12, first = str(month.plus(-11)), f"{month.year - 1:04d}-01"
     cells = text("SELECT area_id, month, cell, n FROM report_cells WHERE project_id = :p "
-                 "AND month <= :m")
+                 "AND month >= :f AND month <= :m")
+    bases = text("SELECT area_id, cell, n FROM report_stock_bases WHERE project_id = :p")
     births = text("SELECT area_id, month, cell, n FROM report_cells WHERE project_id = :p "
                   "AND month >= :a AND month <= :m AND cell LIKE 'birth:%'")
     village = text("SELECT area_id, month, cell, n FROM report_cells WHERE project_id = :p "
@@ -86,16 +87,13 @@ def bare_reads(session, project_id, month):
     events = text("SELECT id, kind, occurred_on, area_id, person, pregnancy, details "
                   "FROM life_events WHERE project_id = :p AND occurred_on >= :a "
                   "AND occurred_on <= :b")
-    people = text("SELECT e.uuid, e.area_id, e.data FROM entities e JOIN datasets d "
-                  "ON d.id = e.dataset_id WHERE d.project_id = :p AND d.name = 'people' "
-                  "AND e.deleted_at IS NULL")
     p, m, jan = project_id, str(month), month.year_to_date()[0].first
     return {
-        "cells": lambda: session.execute(cells, {"p": p, "m": m}).all(),
+        "cells": lambda: (session.execute(bases, {"p": p}).all()
+                          + session.execute(cells, {"p": p, "f": first, "m": m}).all()),
         "births": lambda: session.execute(births, {"p": p, "a": first12, "m": m}).all(),
         "village": lambda v: session.execute(village, {"p": p, "v": v, "m": m}).all(),
         "events": lambda: session.execute(events, {"p": p, "a": jan, "b": month.last}).all(),
-        "people": lambda: session.execute(people, {"p": p}).all(),
     }
 
 
@@ -111,11 +109,11 @@ def sex_ratio_table(session, project_id, month):
         return None
     read.tune(session)
     infos = _areas(session, project_id)
-    scope = sorted(infos) + [0]
-    per_area = read.by_area(session, project_id, scope, month, figures.first_month(month))
-    base = read.add(*[w["base"] for w in per_area.values()])
-    monthly = read.monthly(session, project_id, scope, figures.first_month(month), month)
-    p = figures.periods(month, base, monthly)
+    first = figures.first_month(month)
+    per_area = read.by_area(session, project_id, None, month, first, only=figures.VILLAGE_CELLS,
+                            only_windows=figures.VILLAGE_WINDOWS)
+    base = read.stock(session, project_id, None, first.plus(-1))
+    p = figures.periods(month, base, read.monthly(session, project_id, None, first, month))
     villages = [(infos[a], per_area.get(a, {}))
                 for a in sorted(infos, key=lambda a: infos[a]["code"])]
     return figures.sex_ratio(p, villages)
@@ -132,13 +130,13 @@ def parts(session, project_id, month, reads):
         return out
     if sex_ratio_table(session, project_id, month) is not None:
         out.append(("cells read per village + figures", lambda: sex_ratio_table(
-            session, project_id, month), "cells <= month", reads["cells"]))
+            session, project_id, month), "bases + cells from Jan of last year", reads["cells"]))
     if hasattr(coverage, "sections"):
         out.append(("sections F-I (coverage)", lambda: list(coverage.sections(
             session, project_id, month, None)), "year's events", reads["events"]))
     if hasattr(lists, "tables"):
         out.append(("lists", lambda: list(lists.tables(session, project_id, month, None)),
-                    "year's events + people", lambda: reads["events"]() + reads["people"]()))
+                    "year's events", reads["events"]))
     if hasattr(lists, "alerts"):
         out.append(("lists' alerts", lambda: list(lists.alerts(session, project_id, month,
                                                                 None)), None, None))
@@ -182,10 +180,10 @@ def run(kind, people, source_people, month_text, rounds, village_index=0):
                              result))
                 print(f"  done: {label} {median * 1000:.0f} ms", flush=True)
 
-            town_rows = "cells <= month, year's events, people"
+            town_rows = "bases, cells from Jan of last year, year's events"
 
             def town_bare():
-                return reads["cells"]() + reads["events"]() + reads["people"]()
+                return reads["cells"]() + reads["events"]()
             measure("town report: build.build", lambda: build.build(s, project_id, month, None),
                     town_rows, town_bare)
             measure("town report: service.report", lambda: service.report(
@@ -199,7 +197,7 @@ def run(kind, people, source_people, month_text, rounds, village_index=0):
             if sex_ratio_table(s, project_id, month) is not None:
                 measure("sex ratio: villages + town, month/12 months/year",
                         lambda: sex_ratio_table(s, project_id, month),
-                        "cells <= month (12 months' births alone: "
+                        "bases + cells from Jan of last year (12 months' births alone: "
                         f"{len(reads['births']())} rows)", reads["cells"])
             else:
                 rows.append(("sex ratio 12 months (no srb entry point yet)", None, None, None,

@@ -35,7 +35,8 @@ def build(session, project_id, month, area_ids):
     scope = None if town else list(area_ids)
     first = figures.first_month(month)
     per_area = read.by_area(session, project_id, scope, month, first,
-                            only=figures.VILLAGE_CELLS if town else None)
+                            only=figures.VILLAGE_CELLS if town else None,
+                            only_windows=figures.VILLAGE_WINDOWS if town else None)
     # the town's own stocks whole (the villages' windows hold only the table's cells)
     base = (read.stock(session, project_id, None, first.plus(-1)) if town
             else read.add(*[w["base"] for w in per_area.values()]))

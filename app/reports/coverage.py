@@ -12,7 +12,7 @@ from sqlalchemy import distinct, func, or_, select
 from app.reports import figures, firsts, lists, read, targets
 from app.reports import document as doc
 from app.reports.figures import total
-from app.reports.lists import (CHUNK, MARRIED, E, age_on, detail, events, of_kind, parse_date,
+from app.reports.lists import (MARRIED, E, age_on, detail, events, of_kind, parse_date,
                                people, round_of)
 from app.reports.periods import Month
 from app.reports.srb import half_up
@@ -138,14 +138,21 @@ def prepregnancy(session, project_id, month, area_ids, p):
 
 # --- H migrants ------------------------------------------------------------------------------
 
+def _movers(project_id, area_ids, first, last):
+    """The conditions on moves out (migrant=yes) of women (or of unknown sex) dated
+    first..last."""
+    sex = detail("sex")
+    return [events(project_id, "moved_out", area_ids, first, last), detail("migrant") == "yes",
+            E.c.person.is_not(None), or_(sex == "female", sex.is_(None), sex == "")]
+
+
 def _out_migrants(session, project_id, area_ids, first, last):
     """Moves out (migrant=yes) of women dated first..last: [(person, date, sex, dob, marital)]
     with sex, dob and marital status from the event's details, else from the register (moves
     recorded before the details kept them). Men are left out in SQL."""
     sex, dob, marital = detail("sex"), detail("dob"), detail("marital_status")
     rows = session.execute(select(E.c.person, E.c.occurred_on, sex, dob, marital).where(
-        events(project_id, "moved_out", area_ids, first, last), detail("migrant") == "yes",
-        E.c.person.is_not(None), or_(sex == "female", sex.is_(None), sex == ""))).all()
+        *_movers(project_id, area_ids, first, last))).all()
     # sex and age of a mover are facts of the event even if the person was deleted since
     register = people(session, project_id, [r[0] for r in rows if not (r[2] and r[3] and r[4])],
                       deleted=True)
@@ -158,28 +165,25 @@ def _out_migrants(session, project_id, area_ids, first, last):
     return out
 
 
-def _returned(session, project_id, persons, last):
-    """{person: [dates of moves in, deaths]} up to `last`, for persons (by the person index)."""
+def _returned(session, project_id, persons, first, last):
+    """{person: [dates of moves in, deaths]} dated first..last, for `persons`: every such
+    event read from the index by kind and date (it holds the person), kept in Python, which is
+    quicker than a lookup per person once they are thousands."""
     out = {}
-    wanted = sorted(persons)
-    for i in range(0, len(wanted), CHUNK):
-        for person, on in session.execute(select(E.c.person, E.c.occurred_on).where(
-                E.c.person.in_(wanted[i:i + CHUNK]),
-                of_kind(E, project_id, ("moved_in", "death")), E.c.occurred_on <= last)):
+    for person, on in session.execute(select(E.c.person, E.c.occurred_on).where(
+            E.c.project_id == project_id, E.c.kind.in_(("moved_in", "death")),
+            E.c.occurred_on >= first, E.c.occurred_on <= last)):
+        if person in persons:
             out.setdefault(person, []).append(on)
     return out
 
 
 def _with_event(session, project_id, kind, persons, where, first, last):
-    """The persons among `persons` with a `kind` event dated first..last (any village)."""
-    found, wanted = set(), sorted(persons)
-    for i in range(0, len(wanted), CHUNK):
-        conds = [E.c.person.in_(wanted[i:i + CHUNK]), of_kind(E, project_id, kind),
-                 E.c.occurred_on <= last, *where]
-        if first is not None:
-            conds.append(E.c.occurred_on >= first)
-        found.update(p for (p,) in session.execute(select(E.c.person).where(*conds)))
-    return found
+    """The persons among `persons` with a `kind` event dated first..last (any village), from
+    the index by kind and date as `_returned` reads it."""
+    found = session.execute(select(E.c.person).distinct().where(
+        events(project_id, kind, None, first, last), *where))
+    return {p for (p,) in found if p in persons}
 
 
 def migrants(session, project_id, month, area_ids, p):
@@ -193,8 +197,8 @@ def migrants(session, project_id, month, area_ids, p):
 
     # the moves out as migrants of the last AWAY_YEARS years to the month's end, read once
     # (index: kind and date): bounded so a view does not grow with all history
-    out = _out_migrants(session, project_id, area_ids,
-                        dt.date(month.year - AWAY_YEARS, 1, 1), month.last)
+    since = dt.date(month.year - AWAY_YEARS, 1, 1)
+    out = _out_migrants(session, project_id, area_ids, since, month.last)
     # certificate: women 18–49 at month end who moved out (migrant) this month / this year
     certified = []
     for first in (month.first, year_start):
@@ -213,7 +217,7 @@ def migrants(session, project_id, month, area_ids, p):
                 and 15 <= a <= 49:
             on = on or dt.date.min
             away[p] = max(on, away.get(p, on))
-    back = _returned(session, project_id, away, month.last)
+    back = _returned(session, project_id, away, since, month.last)
     due = {p for p, left in away.items() if not any(d and d >= left for d in back.get(p, []))}
     received = _with_event(session, project_id, "double_check", due,
                            [E.c.tag == "left", detail("received") == "yes"],

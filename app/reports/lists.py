@@ -446,16 +446,19 @@ def _counts_by_area(session, project_id, month):
             detail("place") == "outside_hospital"), E.c.area_id),
         "overdue_pregnancies": grouped(count.where(
             *_overdue_where(project_id, month, None)), E.c.area_id)}
-    # a village's list names each woman once (her latest plan there)
+    # a village's list names each woman once (her latest plan there); the year's plans and
+    # check-ups are read from the index by kind and date (it holds the person) and matched
+    # here, quicker than a lookup per woman once they are thousands
     start = dt.date(month.year, 1, 1)
-    c = E.alias("check")
-    checked = exists().where(c.c.person == E.c.person,
-                             of_kind(c, project_id, "prepregnancy_check"),
-                             c.c.occurred_on >= start, c.c.occurred_on <= month.last)
-    out["planning_without_check"] = grouped(
-        select(E.c.area_id, func.count(func.distinct(E.c.person))).where(
+    checked = {p for (p,) in session.execute(select(E.c.person).distinct().where(
+        events(project_id, "prepregnancy_check", None, start, month.last)))}
+    planning = {}
+    for area_id, person in session.execute(select(E.c.area_id, E.c.person).distinct().where(
             events(project_id, "pregnancy_planned", None, start, month.last),
-            E.c.person.is_not(None), ~checked), E.c.area_id)
+            E.c.person.is_not(None))):
+        if person not in checked:
+            planning[area_id] = planning.get(area_id, 0) + 1
+    out["planning_without_check"] = planning
     return out
 
 

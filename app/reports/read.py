@@ -95,17 +95,20 @@ def monthly(session, project_id, area_ids, first, last):
     return out
 
 
-def by_area(session, project_id, area_ids, month, first=None, only=None):
+def by_area(session, project_id, area_ids, month, first=None, only=None, only_windows=None):
     """{area_id: {window: {cell: n}}} of every area with cells up to `month`. Windows: 'month'
     (this month), 'ytd' (January to it), 'stat_ytd' (1 October to it), 'rolling_12' (it and
     the 11 before) of flow cells; 'start', 'end' (at the month's start and end) and 'base' (at
     the end of the month before `first`, by default January of last year) of stock cells.
     Reads the stock bases (or the history before `first`) and every cell from `first` to
     `month` (an index range); `only`: the names or name prefixes (ending ':') of the cells
-    wanted from that range (the town's village table needs a few of the many)."""
+    wanted from that range (the town's village table needs a few of the many); `only_windows`:
+    the windows wanted (default all), each a sum more over the range."""
     first = first if first is not None else Month(month.year - 1, 1)
     flows = {"month": month, "ytd": month.year_to_date()[0],
              "stat_ytd": month.statistical_year_to_date()[0], "rolling_12": month.plus(-11)}
+    if only_windows is not None:
+        flows = {name: start for name, start in flows.items() if name in only_windows}
     assert first <= min(flows.values()) and first <= month.plus(-1), first
     out = {}
     cut = bases.cut(session, project_id)
@@ -131,6 +134,8 @@ def by_area(session, project_id, area_ids, month, first=None, only=None):
             windows["base"] = {cell: n for cell, n in windows.get("base", {}).items()
                                if _named(cell, only)}
     ends = {"start": str(month.plus(-1)), "end": str(month)}
+    if only_windows is not None:
+        ends = {name: last for name, last in ends.items() if name in only_windows}
     # month keys compare byte by byte: PostgreSQL's locale-aware compare costs a third more
     key = (ReportCell.month.collate("C") if session.get_bind().dialect.name == "postgresql"
            else ReportCell.month)

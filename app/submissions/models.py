@@ -12,7 +12,13 @@ REVIEW_STATES = ("hasIssues", "edited", "approved", "rejected")  # NULL = receiv
 
 class Submission(db.Model):
     __tablename__ = "submissions"
-    __table_args__ = (db.UniqueConstraint("form_id", "instance_id"),)
+    __table_args__ = (
+        db.UniqueConstraint("form_id", "instance_id"),
+        # the few held out of the register (a report counts those waiting for review)
+        db.Index("ix_submissions_held", "form_id", "area_id", "review_state",
+                 postgresql_where=db.text("NOT in_register AND deleted_at IS NULL"),
+                 sqlite_where=db.text("NOT in_register AND deleted_at IS NULL")),
+    )
     id = db.Column(db.Integer, primary_key=True)
     form_id = db.Column(db.ForeignKey("forms.id"), nullable=False)
     #: the instanceID of the first def: the submission's id in URLs, as in Central
