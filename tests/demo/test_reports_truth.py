@@ -22,6 +22,7 @@ from app.auth.accounts import create_app_user, create_user
 from app.auth.actors import from_user
 from app.cli import demo
 from app.demo import instances, report_truth
+from app.events.models import LifeEvent
 from app.projects.models import Area
 from app.register.models import Dataset, Entity
 from app.reports import build, document, service
@@ -173,6 +174,25 @@ def check_population(truth_doc):
             if figures["population_end_total"] != truth_doc["register"][scope]["present"]}
 
 
+def town_list_differences(table, town_lists):
+    """[(village code, list id, expected, found)] where the town report's count of a
+    village's list differs from the number of rows the truth gives that village's list."""
+    if table is None:
+        return [("lists_by_village", "absent")]
+    rows = {r["id"]: r["values"] for r in table["rows"]}
+    out = []
+    for list_id in [c["id"] for c in table["columns"][1:]]:
+        want = {}
+        for key in town_lists.get(list_id, []):
+            want[key[0] or "0"] = want.get(key[0] or "0", 0) + 1
+        for code, values in rows.items():
+            expected = sum(want.values()) if code == "total" else want.get(code, 0)
+            if values[list_id] != expected:
+                out.append((code, list_id, expected, values[list_id]))
+        out += [(code, list_id, n, "absent") for code, n in want.items() if code not in rows]
+    return out
+
+
 def check_reports(session, truth_doc):
     """Every difference between the server's cells, documents and lists and the truth file's
     "reports": {"cells": [...], (month, village or 'town'): {...}}."""
@@ -198,6 +218,14 @@ def check_reports(session, truth_doc):
             if sections:
                 found["sections"] = sections[:20]
             lists = {table["id"]: table for table in doc["lists"]}
+            if village is None:
+                # the town's report counts each village's lists (the names are theirs)
+                counted = town_list_differences(lists.get("lists_by_village"), town_lists)
+                if counted:
+                    found["lists_by_village"] = counted[:20]
+                if found:
+                    differences[(month, scope)] = found
+                continue
             for list_id, want in report_truth.in_village(town_lists, village).items():
                 if list_id not in lists:
                     found[list_id] = "absent"
@@ -224,14 +252,20 @@ def test_figure_mapping_is_known():
 
 
 def send_late_payment(client, session, village, on):
-    """A reward paid on `on` to a household of `village`, recorded by a phone that was
-    offline: sent now over OpenRosa. Returns its instanceID."""
+    """A reward paid on `on` to a household of `village` not paid the one-child award that
+    year (so it is a new beneficiary, whatever the others' payments), recorded by a phone
+    that was offline: sent now over OpenRosa. Returns (its instanceID, the household)."""
     _, token = create_app_user(session, 1, "late officer", [village], ["benefit_payment"])
     session.commit()
+    paid = select(LifeEvent.household).where(LifeEvent.kind == "reward_paid",
+                                             LifeEvent.tag == "one_child_parents",
+                                             LifeEvent.household.is_not(None),
+                                             LifeEvent.occurred_on >= dt.date(on.year, 1, 1))
     household = session.scalar(select(Entity.uuid).join(Dataset, Dataset.id == Entity.dataset_id)
                                .where(Dataset.name == "households",
                                       Entity.deleted_at.is_(None),
-                                      Entity.data["village"].as_string() == village)
+                                      Entity.data["village"].as_string() == village,
+                                      Entity.uuid.not_in(paid))
                                .order_by(Entity.id).limit(1))
     instance_id = str(uuid.UUID(int=20261203))
     xml = instances.benefit_payment(
@@ -242,7 +276,7 @@ def send_late_payment(client, session, village, on):
         instance_id)
     response = CollectClient(client, f"/v1/key/{token}/projects/1").submit(xml)
     assert response.status_code == 201, response.data
-    return instance_id
+    return instance_id, household
 
 
 def check_lock_and_late_record(client, session, truth_doc):
@@ -259,13 +293,15 @@ def check_lock_and_late_record(client, session, truth_doc):
     for code in (village, None):
         service.lock(session, 1, month, code, actor)
     session.commit()
-    instance_id = send_late_payment(client, session, village, month.first + dt.timedelta(days=9))
+    instance_id, household = send_late_payment(client, session, village,
+                                               month.first + dt.timedelta(days=9))
 
     # the event view moved by exactly the late record's cells
     late = report_truth.expected_cells([{
         "kind": "reward_paid", "occurred_on": month.first + dt.timedelta(days=9),
         "village": village, "details": {"benefit": "one_child_parents", "amount": 60.0},
-        "instance_id": instance_id, "person": "", "pregnancy": "", "lmp": ""}],
+        "instance_id": instance_id, "person": "", "household": household, "pregnancy": "",
+        "lmp": ""}],
         reports["villages"])
     assert late
     expected = report_truth.cells_from_file(truth_doc)
