@@ -10,7 +10,7 @@ lock; only admins unlock, with a reason. The CLI passes actor=None: the server's
 """
 import copy
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 
 from app.audit.record import record
 from app.forms.models import Form
@@ -197,8 +197,9 @@ def pending_review(session, project_id, area):
     to put it in a month: each may still change any open month's figures. Counted in SQL."""
     query = (select(func.count(Submission.id)).join(Form, Form.id == Submission.form_id)
              .where(Form.project_id == project_id,
-                    # written as the partial index ix_submissions_held is, so it serves
-                    ~Submission.in_register, Submission.deleted_at.is_(None),
+                    # written as the partial index ix_submissions_held is (SQLAlchemy
+                    # writes `in_register = 0` on SQLite), so both databases use it
+                    text("NOT submissions.in_register AND submissions.deleted_at IS NULL"),
                     or_(Submission.review_state.is_(None),
                         Submission.review_state.in_([w for w in WAITING if w]))))
     if area is not None:
