@@ -148,7 +148,8 @@ def event(kind, on, village, **details):
 
 def who(person, dob=None, contraception=""):
     """The details a registration, death or move carries about the person (as the derivers
-    read them from the form: the home visit and person forms do not ask contraception)."""
+    read them from the form): `contraception` is the register's method after the form (the
+    home visit and person forms' `method_now`, the migrant form's answer)."""
     return {"sex": person.sex, "dob": (dob or person.dob).isoformat(),
             "marital_status": person.marital, "contraception": contraception}
 
@@ -719,6 +720,17 @@ class Town:
             return "yes", "yes", person.planning_from
         return "yes", "no", None
 
+    def _method(self, person, on, before, death=False, moving_out=False):
+        """(method_asked, contraception, method_now) a home visit or person form records about
+        a person: married women 15–49 (not dying, not moving out) state the method they use
+        (none when they use none); for everyone else the form keeps the register's
+        (`before`)."""
+        if person.sex != "female" or person.marital not in ("first_marriage", "remarried") \
+                or not 15 <= person.age(on) <= 49 or death or moving_out:
+            return "no", None, before
+        stated = person.contraception or "none"
+        return "yes", stated, stated
+
     def _home_visit(self, phone, when, household, members, new=False, happened=None):
         people, village, shown = self.world.people, household.village, self.shown
         head = people[household.members[0]]
@@ -770,6 +782,9 @@ class Town:
                          person.uuid, "")
             planning_before = shown.get((person.uuid, "planning_pregnancy"), "")
             from_before = shown.get((person.uuid, "planning_from"), "")
+            method_before = "" if is_new else shown.get((person.uuid, "contraception"), "")
+            method_asked, stated, method_now = self._method(
+                person, on, method_before, death, "moved_out" in changes)
             m = {"mode": "new" if is_new else "existing", "id": person.uuid,
                  "new_id": person.uuid if is_new else new_uuid(self.rng),
                  "previous_household": "" if is_new else shown.get((person.uuid, "household"),
@@ -794,18 +809,27 @@ class Town:
                  "age": person.age(on), "planning_asked": asked,
                  "planning_pregnancy": planning, "planning_from": planning_from,
                  "planning_before": planning_before, "planning_from_before": from_before,
+                 "method_asked": method_asked, "contraception": stated,
+                 "contraception_before": method_before, "method_now": method_now,
+                 "previous_village": "" if is_new else shown.get((person.uuid, "village"),
+                                                                 village),
+                 "residence_before": "" if is_new else shown.get(
+                     (person.uuid, "residence_status"), ""),
                  "spouse_before": spouse_before, "spouse_in_visit": in_visit,
                  "spouse_id": spouse_id, "spouse_now": spouse_now}
             props = {"full_name": m["full_name"], "id_number": m["id_number"], "sex": m["sex"],
                      "dob": m["dob"], "relation": m["relation"],
                      "marital_status": m["marital_status"],
                      "residence_status": m["residence_status"], "phone": m["phone"],
-                     "deceased": m["deceased"], "household": household.uuid, "village": village}
+                     "deceased": m["deceased"], "household": household.uuid, "village": village,
+                     "contraception": method_now}
             entity = Entity("people", person.uuid, create=is_new, update=not is_new,
                             label=person.full_name)
             entities.append((entity, "create" if is_new else "update", props))
             rendered.append((m, entity))
             self._show(person.uuid, household=household.uuid, spouse=spouse_now,
+                       contraception=method_now, village=village,
+                       residence_status=person.residence,
                        planning_pregnancy=planning or planning_before,
                        planning_from=planning_from or (from_before if not planning else ""),
                        children_count=m["children_count"])
@@ -813,16 +837,24 @@ class Town:
                 counted += 1
             # on the register neither born nor moved in: the baseline, a member found
             if is_new and not {"birth", "moved_in"} & set(changes):
-                events.append(event("registered", on, village, **who(person),
+                events.append(event("registered", on, village,
+                                    **who(person, contraception=method_now),
                                     residence_status=person.residence))
             if death:
                 events.append(event("death", change_date, village, cause=m["death_cause"],
-                                    place=m["death_place"], **who(person)))
+                                    place=m["death_place"],
+                                    **who(person, contraception=method_now)))
             for move in ("moved_in", "moved_out"):
                 if move in changes:
                     # person: who moved, for the truth to read a visit's several rows by
                     events.append(event(move, change_date, village, migrant="no",
-                                        person=person.uuid, **who(person)))
+                                        person=person.uuid,
+                                        **who(person, contraception=method_now)))
+            # a method the register did not hold (a move in carries hers instead)
+            if not is_new and not death and "moved_in" not in changes \
+                    and method_now != method_before:
+                events.append(event("method_changed", on, village, person=person.uuid,
+                                    method=method_now, previous_method=method_before))
             # a plan is an event when the visit finds it new (or moved to another month)
             if planning == "yes" and (planning_before != "yes" or from_before != planning_from):
                 events.append(event("pregnancy_planned", on, village))
@@ -924,6 +956,8 @@ class Town:
                                 "fibroids", "vaginitis cervicitis"], [70, 12, 8, 4, 4, 2])[0]
         referral = "镇卫生院妇科" if findings != "none" and rng.random() < 0.4 else ""
         contraception = woman.contraception or "none"
+        method_before = self.shown.get((woman.uuid, "contraception"), "")
+        self._show(woman.uuid, contraception=contraception)
         known = self._open_entity(phone, pregnancy, when) if pregnant else None
         new_id = new_uuid(rng)
         pregnancy_id = known or new_id
@@ -941,6 +975,7 @@ class Town:
              "woman_age": int((days_since_epoch(on) - days_since_epoch(woman.dob)) / 365.25),
              "iud_result": iud, "pregnant": pregnant, "preg_weeks": weeks,
              "findings": findings, "referral_to": referral, "contraception": contraception,
+             "contraception_before": method_before,
              "known_pregnancy": known, "pregnancy_new_id": new_id, "pregnancy_id": pregnancy_id,
              "found_lmp": found_lmp, "lmp": lmp, "edd": edd,
              "reported_by": "group_leader" if known else "health_centre",
@@ -970,6 +1005,9 @@ class Town:
         village = woman.village
         events = [event("three_checks", on, village, round=round_),
                   event("iud_check", on, village, round=round_, result=iud)]
+        if contraception != method_before:
+            events.append(event("method_changed", on, village, method=contraception,
+                                previous_method=method_before))
         if pregnant:
             if not known:
                 pregnancy.entities.append(pregnancy_id)
@@ -1099,6 +1137,11 @@ class Town:
         certificate = None
         village = person.village
         contraception = (person.contraception or "none") if person.sex == "female" else ""
+        if existing and person.sex == "female":
+            # the form's default, the register's method, is what the worker keeps
+            contraception = self.shown.get((person.uuid, "contraception")) or contraception
+        self._show(person.uuid, contraception=contraception, village=village,
+                   residence_status="moved_in" if direction == "in" else "moved_out")
         events = [event("moved_out" if existing else "moved_in", on, village, migrant="yes",
                         **who(person, contraception=contraception))]
         if female_15_49 and rng.random() < self.p.certificate_rate:
@@ -1202,6 +1245,9 @@ class Town:
             action = "start" if previous in ("", "none") else "change"
             recorded, procedure, iud_status = method, "iud_insertion", "in_place"
         woman.contraception, woman.iud_status = method, iud_status
+        # the form reads the method she used before from the register
+        previous = self.shown.get((woman.uuid, "contraception"), previous)
+        self._show(woman.uuid, contraception=method)
         on = when.date()
         s = {"person": woman.uuid, "person_name": woman.full_name, "previous": previous,
              "action": action, "method": recorded, "procedure": procedure,
@@ -1325,6 +1371,7 @@ class Town:
         village = original.village
         married = original.marital != "unmarried"
         asked, planning, planning_from = self._planning(original, when.date())
+        method_asked, stated, method_now = self._method(original, when.date(), "")
         p = {"mode": "new", "id": uuid, "new_id": uuid, "change_date": when.date().isoformat(),
              "change_reason": "other", "previous_household": "",
              "age": original.age(when.date()), "planning_asked": asked,
@@ -1335,14 +1382,20 @@ class Town:
              "residence_status": original.residence, "phone": original.phone,
              "children_count": str(original.children), "deceased": "no",
              "sons": original.sons if married else None,
-             "daughters": original.daughters if married else None}
+             "daughters": original.daughters if married else None,
+             "method_asked": method_asked, "contraception": stated,
+             "contraception_before": "", "method_now": method_now}
         props = {k: p[k] for k in ("full_name", "id_number", "sex", "dob", "household",
                                    "relation", "marital_status", "residence_status", "phone",
                                    "children_count", "deceased")}
         props["village"] = village
+        props["contraception"] = method_now
+        self._show(uuid, contraception=method_now, village=village,
+                   residence_status=original.residence)
         entity = Entity("people", uuid, create=True, update=False, label=name)
         # a person form registration (reason 'other'): as the officer typed her
-        events = [event("registered", when.date(), village, **who(original, dob=dob),
+        events = [event("registered", when.date(), village,
+                        **who(original, dob=dob, contraception=method_now),
                         residence_status=original.residence)]
         if planning == "yes":
             events.append(event("pregnancy_planned", when.date(), village))
