@@ -89,7 +89,7 @@ def home_visit(filled, village, visit_date, household, hh_entity, members, insta
                                ("family_status", household["family_status"])]) + "</hh>")
     counted = 0
     for m, entity in members:
-        is_existing = m["mode"] == "existing"
+        is_existing = m["mode"] != "new"          # existing, or moved_here from another household
         changes = m["changes"]
         selected = changes.split()
         if "death" not in selected and m["residence_status"] != "moved_out":
@@ -111,8 +111,8 @@ def home_visit(filled, village, visit_date, household, hh_entity, members, insta
                if "marriage" in selected else [])
             + ([("moved_from", m["moved_from"])] if "moved_in" in selected else [])
             + ([("moved_to", m["moved_to"])] if "moved_out" in selected else [])
-            + ([("within_town", m["within_town"])]
-               if "moved_in" in selected or "moved_out" in selected else [])
+            + ([("within_town", m["within_town"])] if m["mode"] != "moved_here"
+               and ("moved_in" in selected or "moved_out" in selected) else [])
             + [("marital_status", m["marital_status"]),
                ("residence_status", m["residence_status"]), ("member_phone", m["phone"])]
             + ([("sons", m["sons"]), ("daughters", m["daughters"])] if married else [])
