@@ -11,10 +11,10 @@ from xml.sax.saxutils import escape, quoteattr
 
 #: The version of each form whose instance shape the functions below write.
 VERSIONS = {"benefit_payment": "2026120301", "contraception_service": "2026112901",
-            "double_check": "2026120301", "home_visit": "2026120301", "migrant": "2026120301",
-            "person": "2026120301", "pregnancy_outcome": "2026120301",
+            "double_check": "2026120301", "home_visit": "2026120401", "migrant": "2026120301",
+            "person": "2026120401", "pregnancy_outcome": "2026120301",
             "pregnancy_report": "2026120301", "prepregnancy_check": "2026120301",
-            "three_checks": "2026120301"}
+            "three_checks": "2026120401"}
 
 
 @dataclass
@@ -62,6 +62,17 @@ def _document(form_id, filled, village, body, entities, instance_id, instance_na
     return (head + body + meta + "</data>").encode()
 
 
+def _method_els(m):
+    """The method questions of the home visit's member and the person form (2026120401): the
+    method asked of married women 15–49, what the register held, what it will hold, and the
+    register's village and residence status of the person."""
+    return ([("method_asked", m["method_asked"])]
+            + ([("contraception", m["contraception"])] if m["method_asked"] == "yes" else [])
+            + [("contraception_before", m["contraception_before"]),
+               ("method_now", m["method_now"]), ("previous_village", m["previous_village"]),
+               ("residence_before", m["residence_before"])])
+
+
 def home_visit(filled, village, visit_date, household, hh_entity, members, instance_id):
     """household: dict(mode, id, head_name, address, phone, family_card_no, registration_type,
     family_status); members: list of (person dict, Entity), the person dict holding the
@@ -78,7 +89,7 @@ def home_visit(filled, village, visit_date, household, hh_entity, members, insta
                                ("family_status", household["family_status"])]) + "</hh>")
     counted = 0
     for m, entity in members:
-        is_existing = m["mode"] == "existing"
+        is_existing = m["mode"] != "new"          # existing, or moved_here from another household
         changes = m["changes"]
         selected = changes.split()
         if "death" not in selected and m["residence_status"] != "moved_out":
@@ -100,8 +111,8 @@ def home_visit(filled, village, visit_date, household, hh_entity, members, insta
                if "marriage" in selected else [])
             + ([("moved_from", m["moved_from"])] if "moved_in" in selected else [])
             + ([("moved_to", m["moved_to"])] if "moved_out" in selected else [])
-            + ([("within_town", m["within_town"])]
-               if "moved_in" in selected or "moved_out" in selected else [])
+            + ([("within_town", m["within_town"])] if m["mode"] != "moved_here"
+               and ("moved_in" in selected or "moved_out" in selected) else [])
             + [("marital_status", m["marital_status"]),
                ("residence_status", m["residence_status"]), ("member_phone", m["phone"])]
             + ([("sons", m["sons"]), ("daughters", m["daughters"])] if married else [])
@@ -112,8 +123,9 @@ def home_visit(filled, village, visit_date, household, hh_entity, members, insta
             + ([("planning_from", m["planning_from"])]
                if m["planning_pregnancy"] == "yes" else [])
             + [("planning_before", m["planning_before"]),
-               ("planning_from_before", m["planning_from_before"]),
-               ("spouse_before", m["spouse_before"]), ("spouse_in_visit", m["spouse_in_visit"]),
+               ("planning_from_before", m["planning_from_before"])]
+            + _method_els(m)
+            + [("spouse_before", m["spouse_before"]), ("spouse_in_visit", m["spouse_in_visit"]),
                ("spouse_id", m["spouse_id"]), ("spouse_now", m["spouse_now"]),
                ("deceased", m["deceased"]), ("death_date", m["death_date"]),
                ("member_household", household["id"]), ("member_village", village)])
@@ -144,7 +156,9 @@ def person(filled, village, p, entity, instance_id):
         + ([("planning_pregnancy", p["planning_pregnancy"])]
            if p["planning_asked"] == "yes" else [])
         + ([("planning_from", p["planning_from"])] if p["planning_pregnancy"] == "yes" else [])
-        + [("planning_before", None), ("planning_from_before", None), ("spouse_before", None),
+        + [("planning_before", None), ("planning_from_before", None)]
+        + _method_els({"previous_village": "", "residence_before": "", **p})
+        + [("spouse_before", None),
            ("spouse_id", None), ("spouse_now", None), ("person_village", village)])
     return _document("person", filled, village, body, [entity], instance_id,
                      f"{p['full_name']} {p['change_date']}")
@@ -235,7 +249,8 @@ def three_checks(filled, village, c, woman_entity, preg_entity, instance_id, bor
                                 ("referral", "yes" if c["referral_to"] else "no")]
                                + ([("referral_to", c["referral_to"])] if c["referral_to"]
                                   else [])) + "</gyn>")
-    body.append(_els([("contraception", c["contraception"]), ("iud_status", c["iud_result"]),
+    body.append(_els([("contraception_before", c["contraception_before"]),
+                      ("contraception", c["contraception"]), ("iud_status", c["iud_result"]),
                       ("last_checks_date", c["check_date"]),
                       ("pregnant", "yes" if pregnant else "no")]))
     return _document("three_checks", filled, village, "".join(body), [woman_entity], instance_id,

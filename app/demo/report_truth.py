@@ -43,6 +43,7 @@ REQUIRED = {
     "divorce": ("woman", "woman_dob"),
     "pregnancy_ended": ("outcome", "reason", "weeks", "approval_no", "registered"),
     "contraception_procedure": ("procedure", "action", "method", "previous_method"),
+    "method_changed": ("method", "previous_method"),
     "three_checks": ("round", "iud_result", "pregnancy_found", "illness_found"),
     "iud_check": ("result",),
     "prepregnancy_check": ("result",),

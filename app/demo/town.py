@@ -82,6 +82,9 @@ class Params:
     # moving in a year, per resident: a few % of a rural town's people are migrants
     migrant_in_rate: float = 0.02
     migrant_out_rate: float = 0.015          # of residents 18–45, leaving for work in a year
+    # a year, of residents 18+ without a spouse (not the head): going to live in another
+    # household of the town, half of them in another village (a widowed parent with a child)
+    move_within_rate: float = 0.01
     # of migrant women 15–49, carrying the marriage-and-childbearing certificate (a target)
     certificate_rate: float = 0.85
     # of married migrant women 15–49, double-checked each round (a target of the plan)
@@ -103,6 +106,7 @@ class Params:
 
 #: the rates `flask demo town --rate NAME=VALUE` may set
 RATES = ("birth_rate", "mortality", "marriage_rate", "divorce_rate", "loss_rate", "loss_mix",
+         "move_within_rate",
          "approval_rate", "hospital_birth_rate", "clinic_birth_rate", "neonatal_mortality",
          "newborn_death_in_hospital", "twin_rate", "migrant_in_rate", "migrant_out_rate",
          "certificate_rate", "double_check_rate", "double_check_received", "ultrasound_rate",
@@ -148,7 +152,8 @@ def event(kind, on, village, **details):
 
 def who(person, dob=None, contraception=""):
     """The details a registration, death or move carries about the person (as the derivers
-    read them from the form: the home visit and person forms do not ask contraception)."""
+    read them from the form): `contraception` is the register's method after the form (the
+    home visit and person forms' `method_now`, the migrant form's answer)."""
     return {"sex": person.sex, "dob": (dob or person.dob).isoformat(),
             "marital_status": person.marital, "contraception": contraception}
 
@@ -198,7 +203,8 @@ class Town:
             "births_male", "births_female", "newborn_deaths", "deaths", "migrants_in",
             "migrants_out", "certificates", "marriages_in", "marriages_out", "divorces",
             "pregnancies", "three_checks", "prepregnancy_checks", "planned_pregnancies",
-            "contraception_services", "double_checks", "rewards_paid", "ultrasounds")}
+            "contraception_services", "double_checks", "rewards_paid", "ultrasounds",
+            "moves_within_village", "moves_between_villages")}
         self.losses = {}
         self.births_by_village = {code: [0, 0] for code, _ in self.villages}
         self.doctors = {}
@@ -348,6 +354,10 @@ class Town:
             if 18 <= age <= 45 and person.residence == "resident" and \
                     rng.random() < p.migrant_out_rate / 12:
                 self.at(some_day(), self.migrate_out, person)
+            elif age >= 18 and person.marital in ("unmarried", "widowed", "divorced") and \
+                    person.residence == "resident" and person.relation != "head" and \
+                    person.household and rng.random() < p.move_within_rate / 12:
+                self.at(some_day(), self.move_within, person)
             if person.sex == "female" and 15 <= age <= 49 and month.month in CHECK_MONTHS \
                     and person.marital != "unmarried" and rng.random() < p.checks_coverage:
                 self.at(self.moment(month + rng.randrange(45) * DAY), self.check, person,
@@ -658,6 +668,34 @@ class Town:
         self.at(self.moment(when + self.rng.randint(1, 30) * DAY), self.record_migrant,
                 person, "out", when, when)
 
+    def move_within(self, when, person):
+        """A person goes to live in another household of the town: half the time in her own
+        village (no move in or out of it), else in another (a move out of hers and into that
+        one), recorded by the visit of the household she joins: the village's worker, or for
+        another village the town officer (a worker's phone lists only her village's people)."""
+        if not person.present or person.pregnancy is not None or when >= self.end:
+            return
+        rng, world = self.rng, self.world
+        old = world.households.get(person.household)
+        if old is None or person.uuid not in old.members or old.members[0] == person.uuid:
+            return
+        same = rng.random() < 0.5
+        choices = [h for h in world.households.values() if h is not old and h.members
+                   and h.uuid in self.versions.creator
+                   and (h.village == old.village) == same
+                   and world.people[h.members[0]].present]
+        if not choices:
+            return
+        target = rng.choice(choices)
+        old.members.remove(person.uuid)
+        target.members.append(person.uuid)
+        person.moved_from = f"{old.address}{world.people[old.members[0]].full_name}户"
+        person.household, person.village, person.relation = target.uuid, target.village, "other"
+        self.events["moves_within_village" if same else "moves_between_villages"] += 1
+        self.at(self.moment(when + rng.randint(5, 40) * DAY), self.visit, target,
+                {person.uuid: "moved_in"}, when, when,
+                None if same else "officer")
+
     def migrate_in(self, when, village):
         if when >= self.end:
             return
@@ -689,14 +727,16 @@ class Town:
                    if self.world.people[u].dob < self.p.start]
         self._home_visit(phone, when, household, [(m, "none") for m in members], new=True)
 
-    def visit(self, when, household, changes, happened, first):
+    def visit(self, when, household, changes, happened, first, phone=None):
         """A home visit recording `changes` (person uuid -> space-separated change codes);
-        every other member present and in the register is gone through too."""
-        phone = f"worker:{household.village}"
+        every other member present and in the register is gone through too. A member on the
+        register with a move in is one who came from another household (`moved_here`)."""
+        by = phone
+        phone = phone or f"worker:{household.village}"
         needed = [household.uuid] + [u for u in household.members
                                      if u in self.versions.creator]
         if not self._wait(phone, needed, when, first, self.visit, household, changes, happened,
-                          first):
+                          first, by):
             return
         members = []
         for u in household.members:
@@ -718,6 +758,17 @@ class Town:
         if person.planning_from and person.present:
             return "yes", "yes", person.planning_from
         return "yes", "no", None
+
+    def _method(self, person, on, before, death=False, moving_out=False):
+        """(method_asked, contraception, method_now) a home visit or person form records about
+        a person: married women 15–49 (not dying, not moving out) state the method they use
+        (none when they use none); for everyone else the form keeps the register's
+        (`before`)."""
+        if person.sex != "female" or person.marital not in ("first_marriage", "remarried") \
+                or not 15 <= person.age(on) <= 49 or death or moving_out:
+            return "no", None, before
+        stated = person.contraception or "none"
+        return "yes", stated, stated
 
     def _home_visit(self, phone, when, household, members, new=False, happened=None):
         people, village, shown = self.world.people, household.village, self.shown
@@ -751,6 +802,8 @@ class Town:
             is_new = person.uuid not in self.versions.creator
             changes = change.split()
             death = "death" in changes
+            # from another household of the town: the form asks who, not whether within
+            moved_here = not is_new and "moved_in" in changes
             asked, planning, planning_from = self._planning(person, on, death)
             married = person.marital != "unmarried"
             spouse_before = shown.get((person.uuid, "spouse"), "")
@@ -770,7 +823,16 @@ class Town:
                          person.uuid, "")
             planning_before = shown.get((person.uuid, "planning_pregnancy"), "")
             from_before = shown.get((person.uuid, "planning_from"), "")
-            m = {"mode": "new" if is_new else "existing", "id": person.uuid,
+            method_before = "" if is_new else shown.get((person.uuid, "contraception"), "")
+            method_asked, stated, method_now = self._method(
+                person, on, method_before, death, "moved_out" in changes)
+            previous_village = "" if is_new else shown.get((person.uuid, "village"), village)
+            residence_before = "" if is_new else shown.get((person.uuid, "residence_status"), "")
+            # a move between two households of one village is no move in or out of it
+            moving_in = "moved_in" in changes and not (
+                moved_here and previous_village == village and residence_before != "moved_out")
+            m = {"mode": "new" if is_new else "moved_here" if moved_here else "existing",
+                 "id": person.uuid,
                  "new_id": person.uuid if is_new else new_uuid(self.rng),
                  "previous_household": "" if is_new else shown.get((person.uuid, "household"),
                                                                    household.uuid),
@@ -794,18 +856,24 @@ class Town:
                  "age": person.age(on), "planning_asked": asked,
                  "planning_pregnancy": planning, "planning_from": planning_from,
                  "planning_before": planning_before, "planning_from_before": from_before,
+                 "method_asked": method_asked, "contraception": stated,
+                 "contraception_before": method_before, "method_now": method_now,
+                 "previous_village": previous_village, "residence_before": residence_before,
                  "spouse_before": spouse_before, "spouse_in_visit": in_visit,
                  "spouse_id": spouse_id, "spouse_now": spouse_now}
             props = {"full_name": m["full_name"], "id_number": m["id_number"], "sex": m["sex"],
                      "dob": m["dob"], "relation": m["relation"],
                      "marital_status": m["marital_status"],
                      "residence_status": m["residence_status"], "phone": m["phone"],
-                     "deceased": m["deceased"], "household": household.uuid, "village": village}
+                     "deceased": m["deceased"], "household": household.uuid, "village": village,
+                     "contraception": method_now}
             entity = Entity("people", person.uuid, create=is_new, update=not is_new,
                             label=person.full_name)
             entities.append((entity, "create" if is_new else "update", props))
             rendered.append((m, entity))
             self._show(person.uuid, household=household.uuid, spouse=spouse_now,
+                       contraception=method_now, village=village,
+                       residence_status=person.residence,
                        planning_pregnancy=planning or planning_before,
                        planning_from=planning_from or (from_before if not planning else ""),
                        children_count=m["children_count"])
@@ -813,16 +881,29 @@ class Town:
                 counted += 1
             # on the register neither born nor moved in: the baseline, a member found
             if is_new and not {"birth", "moved_in"} & set(changes):
-                events.append(event("registered", on, village, **who(person),
+                events.append(event("registered", on, village,
+                                    **who(person, contraception=method_now),
                                     residence_status=person.residence))
             if death:
                 events.append(event("death", change_date, village, cause=m["death_cause"],
-                                    place=m["death_place"], **who(person)))
+                                    place=m["death_place"],
+                                    **who(person, contraception=method_now)))
+            if moving_in and moved_here and previous_village and \
+                    residence_before != "moved_out":
+                # from another village: out of that one, as it counted her
+                events.append(event("moved_out", change_date, previous_village, migrant="no",
+                                    person=person.uuid,
+                                    **who(person, contraception=method_before)))
             for move in ("moved_in", "moved_out"):
-                if move in changes:
+                if move in changes and (move == "moved_out" or moving_in):
                     # person: who moved, for the truth to read a visit's several rows by
                     events.append(event(move, change_date, village, migrant="no",
-                                        person=person.uuid, **who(person)))
+                                        person=person.uuid,
+                                        **who(person, contraception=method_now)))
+            # a method the register did not hold (a move in carries hers instead)
+            if not is_new and not death and not moving_in and method_now != method_before:
+                events.append(event("method_changed", on, village, person=person.uuid,
+                                    method=method_now, previous_method=method_before))
             # a plan is an event when the visit finds it new (or moved to another month)
             if planning == "yes" and (planning_before != "yes" or from_before != planning_from):
                 events.append(event("pregnancy_planned", on, village))
@@ -924,6 +1005,8 @@ class Town:
                                 "fibroids", "vaginitis cervicitis"], [70, 12, 8, 4, 4, 2])[0]
         referral = "镇卫生院妇科" if findings != "none" and rng.random() < 0.4 else ""
         contraception = woman.contraception or "none"
+        method_before = self.shown.get((woman.uuid, "contraception"), "")
+        self._show(woman.uuid, contraception=contraception)
         known = self._open_entity(phone, pregnancy, when) if pregnant else None
         new_id = new_uuid(rng)
         pregnancy_id = known or new_id
@@ -941,6 +1024,7 @@ class Town:
              "woman_age": int((days_since_epoch(on) - days_since_epoch(woman.dob)) / 365.25),
              "iud_result": iud, "pregnant": pregnant, "preg_weeks": weeks,
              "findings": findings, "referral_to": referral, "contraception": contraception,
+             "contraception_before": method_before,
              "known_pregnancy": known, "pregnancy_new_id": new_id, "pregnancy_id": pregnancy_id,
              "found_lmp": found_lmp, "lmp": lmp, "edd": edd,
              "reported_by": "group_leader" if known else "health_centre",
@@ -970,6 +1054,9 @@ class Town:
         village = woman.village
         events = [event("three_checks", on, village, round=round_),
                   event("iud_check", on, village, round=round_, result=iud)]
+        if contraception != method_before:
+            events.append(event("method_changed", on, village, method=contraception,
+                                previous_method=method_before))
         if pregnant:
             if not known:
                 pregnancy.entities.append(pregnancy_id)
@@ -1099,6 +1186,11 @@ class Town:
         certificate = None
         village = person.village
         contraception = (person.contraception or "none") if person.sex == "female" else ""
+        if existing and person.sex == "female":
+            # the form's default, the register's method, is what the worker keeps
+            contraception = self.shown.get((person.uuid, "contraception")) or contraception
+        self._show(person.uuid, contraception=contraception, village=village,
+                   residence_status="moved_in" if direction == "in" else "moved_out")
         events = [event("moved_out" if existing else "moved_in", on, village, migrant="yes",
                         **who(person, contraception=contraception))]
         if female_15_49 and rng.random() < self.p.certificate_rate:
@@ -1202,6 +1294,9 @@ class Town:
             action = "start" if previous in ("", "none") else "change"
             recorded, procedure, iud_status = method, "iud_insertion", "in_place"
         woman.contraception, woman.iud_status = method, iud_status
+        # the form reads the method she used before from the register
+        previous = self.shown.get((woman.uuid, "contraception"), previous)
+        self._show(woman.uuid, contraception=method)
         on = when.date()
         s = {"person": woman.uuid, "person_name": woman.full_name, "previous": previous,
              "action": action, "method": recorded, "procedure": procedure,
@@ -1325,6 +1420,7 @@ class Town:
         village = original.village
         married = original.marital != "unmarried"
         asked, planning, planning_from = self._planning(original, when.date())
+        method_asked, stated, method_now = self._method(original, when.date(), "")
         p = {"mode": "new", "id": uuid, "new_id": uuid, "change_date": when.date().isoformat(),
              "change_reason": "other", "previous_household": "",
              "age": original.age(when.date()), "planning_asked": asked,
@@ -1335,14 +1431,20 @@ class Town:
              "residence_status": original.residence, "phone": original.phone,
              "children_count": str(original.children), "deceased": "no",
              "sons": original.sons if married else None,
-             "daughters": original.daughters if married else None}
+             "daughters": original.daughters if married else None,
+             "method_asked": method_asked, "contraception": stated,
+             "contraception_before": "", "method_now": method_now}
         props = {k: p[k] for k in ("full_name", "id_number", "sex", "dob", "household",
                                    "relation", "marital_status", "residence_status", "phone",
                                    "children_count", "deceased")}
         props["village"] = village
+        props["contraception"] = method_now
+        self._show(uuid, contraception=method_now, village=village,
+                   residence_status=original.residence)
         entity = Entity("people", uuid, create=True, update=False, label=name)
         # a person form registration (reason 'other'): as the officer typed her
-        events = [event("registered", when.date(), village, **who(original, dob=dob),
+        events = [event("registered", when.date(), village,
+                        **who(original, dob=dob, contraception=method_now),
                         residence_status=original.residence)]
         if planning == "yes":
             events.append(event("pregnancy_planned", when.date(), village))

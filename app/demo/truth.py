@@ -112,6 +112,7 @@ KEYS = {
     "pregnancy_ended": ("outcome", "reason", "weeks", "approval"),
     "ultrasound": ("facility",),
     "contraception_procedure": ("procedure", "previous_method"),
+    "method_changed": ("method", "previous_method"),
     "iud_check": ("result",),
     "three_checks": ("round",),
     "pregnancy_planned": (),
@@ -223,11 +224,18 @@ def world_counts(town):
     villages = {}
     for person in world.people.values():
         v = villages.setdefault(person.village, {"population": 0, "women_15_49": 0,
+                                                 "married_women_15_49": 0,
+                                                 "married_women_15_49_using_a_method": 0,
                                                  "households": 0})
         if person.present:
             v["population"] += 1
             if person.sex == "female" and 15 <= person.age(end) <= 49:
                 v["women_15_49"] += 1
+                if person.marital in ("first_marriage", "remarried"):
+                    v["married_women_15_49"] += 1
+                    # the methods a woman really uses (the reports' prevalence's numerator)
+                    if person.contraception not in ("", "none"):
+                        v["married_women_15_49_using_a_method"] += 1
     for household in world.households.values():
         villages[household.village]["households"] += 1
     for code, (boys, girls) in town.births_by_village.items():

@@ -81,6 +81,11 @@ class Answers:
             at = f"{at}/{step}"
         return node
 
+    def has(self, path):
+        """Whether the instance has an element at `path` (blank or not): the form version
+        asks or computes it."""
+        return self._find(path) is not None
+
     def get(self, path):
         node = self._find(path)
         return (node.text or "").strip() if node is not None else ""

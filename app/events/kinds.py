@@ -16,6 +16,7 @@ KINDS = {
     "pregnancy_ended": ("孕情结束", "Pregnancy ended"),
     "ultrasound": ("B超登记", "Ultrasound"),
     "contraception_procedure": ("避孕节育手术", "Contraception procedure"),
+    "method_changed": ("避孕方法变更", "Contraception method changed"),
     "iud_check": ("查环", "IUD check"),
     "three_checks": ("三查", "Three checks"),
     "pregnancy_planned": ("计划怀孕", "Pregnancy planned"),

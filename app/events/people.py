@@ -1,7 +1,8 @@
 """What the home visit and person forms say about people, shared by their two derivers:
 reading one person's answers (any version of either form) and turning them into birth, death,
-marriage, divorce, move, registration and pregnancy-planning events, with each couple's
-marriage or divorce counted once per submission even when both spouses' rows record it."""
+marriage, divorce, move, registration, pregnancy-planning and change-of-method events, with
+each couple's marriage or divorce counted once per submission even when both spouses' rows
+record it."""
 from app.events.derive import Event, uuid_of
 
 
@@ -32,8 +33,18 @@ class Person:
         self.relation = a.get("relation")
         self.marital = a.get("marital_status")
         self.residence = a.get("residence_status")
-        #: '' on the home visit and person forms, which do not ask it
-        self.contraception = a.get("contraception")
+        #: the method the register holds after the form: versions since 2026120401 compute it
+        #: (`method_now`: the answer when asked, else the register's); earlier ones did not
+        #: ask, and read ''
+        self.contraception = a.get("method_now") or a.get("contraception")
+        #: what the register held before (None: a version that did not read it)
+        self.method_before = a.get("contraception_before") \
+            if a.has("contraception_before") else None
+        #: the register's village and residence status of the person before the form (None:
+        #: a version that did not read them)
+        self.previous_village = a.get("previous_village") if a.has("previous_village") \
+            else None
+        self.residence_before = a.get("residence_before")
         self.full_name = a.get("full_name")
         self.spouse_name = a.get("spouse_name")
         #: the spouse the form named for a marriage or divorce ('' when it could not)
@@ -47,12 +58,12 @@ class Person:
         return day.year - self.dob.year - ((day.month, day.day) < (self.dob.month, self.dob.day))
 
 
-def who(p):
+def who(p, contraception=None):
     """The details every event about a person carries for the reports' population stocks:
-    sex, date of birth (ISO or ''), marital status and contraception ('' where the form has
-    no such answer)."""
+    sex, date of birth (ISO or ''), marital status and contraception (the register's after
+    the form; '' where an earlier version had no such answer)."""
     return {"sex": p.sex, "dob": iso(p.dob), "marital_status": p.marital,
-            "contraception": p.contraception}
+            "contraception": p.contraception if contraception is None else contraception}
 
 
 def registered_event(p, on):
@@ -76,10 +87,12 @@ def mother_of(child, people):
     return found[0] if len(found) == 1 else None
 
 
-def person_events(p, move_in=None):
-    """Death, moves and pregnancy planning of one person (births: `birth_event`, couples:
-    `couple_events`). move_in: 'yes' when the form says the person came from another
-    household of the town (a move in, within the town, even if not ticked as one)."""
+def person_events(p, move_in=None, village="", created=False):
+    """Death, moves, a change of method and pregnancy planning of one person (births:
+    `birth_event`, couples: `couple_events`). move_in: 'yes' when the form says the person
+    came from another household of the town (a move in, within the town, even if not ticked
+    as one); village: the submission's village; created: the form puts the person on the
+    register (her `registered`, birth or move in carries her method)."""
     a = p.answers
     if p.uuid is None:
         return
@@ -87,10 +100,32 @@ def person_events(p, move_in=None):
         yield Event("death", p.date, person=p.uuid, household=p.household,
                     details={"cause": a.get("death_cause"), "place": a.get("death_place"),
                              **who(p)})
-    if move_in or "moved_in" in p.changes:
+    moving_in = bool(move_in or "moved_in" in p.changes)
+    within = move_in or a.get("within_town")
+    if moving_in and within == "yes" and village and p.previous_village \
+            and p.residence_before != "moved_out":
+        # A person already on the register moving within the town: a move between two
+        # households of one village is no move in or out of it; from another village, she
+        # leaves that one (as it counted her) and arrives in this one.
+        if p.previous_village == village:
+            moving_in = False
+        else:
+            yield Event("moved_out", p.date or p.visit_date, person=p.uuid,
+                        household=uuid_of(a.get("previous_household")),
+                        village=p.previous_village,
+                        details={"to": village, "migrant": "no", "reason": "",
+                                 "within_town": "yes",
+                                 **who(p, contraception=p.method_before or "")})
+    if moving_in:
         yield Event("moved_in", p.date or p.visit_date, person=p.uuid, household=p.household,
                     details={"from": a.get("moved_from"), "migrant": "no", "reason": "",
-                             "within_town": move_in or a.get("within_town"), **who(p)})
+                             "within_town": within, **who(p)})
+    elif p.method_before is not None and p.contraception != p.method_before \
+            and not created and "death" not in p.changes:
+        # A method stated on the form that the register did not hold (a move in carries
+        # the method she arrives with instead).
+        yield Event("method_changed", p.visit_date, person=p.uuid, household=p.household,
+                    details={"method": p.contraception, "previous_method": p.method_before})
     if "moved_out" in p.changes:
         yield Event("moved_out", p.date, person=p.uuid, household=p.household,
                     details={"to": a.get("moved_to"), "migrant": "no", "reason": "",

@@ -292,6 +292,13 @@ def _cells(kind, day, details, couple_stock=True):
             out.append((month, f"method:{previous}", -1))
         if _text(d, "action") != "stop" and has_method_of(d, "method"):
             out.append((month, f"method:{_token(d, 'method')}", 1))
+    elif kind == "method_changed":
+        # a method stated on a visit or a check that the register did not hold
+        previous = _token(d, "previous_method", default="")
+        if previous not in NO_METHOD:
+            out.append((month, f"method:{previous}", -1))
+        if has_method_of(d, "method"):
+            out.append((month, f"method:{_token(d, 'method')}", 1))
     elif kind == "three_checks":
         round_ = _token(d, "round")
         out.append((month, f"three_checks:{round_}", 1))

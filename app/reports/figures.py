@@ -460,18 +460,17 @@ def section_e(p):
                           note=CONTRACEPTION_NOTE)
 
 
-# The methods in use count only what the events recorded: the home visit and person forms
-# do not ask a woman's method, so one held before her first service is not counted (and a
-# later change of it is), which the note says where the figures are read.
+# The methods in use follow the register since the 2026120401 forms ask married women 15–49
+# their method and count its changes; a method only older versions recorded may be missing.
 CONTRACEPTION_NOTE = {
     "zh": "长效措施：男女绝育、宫内节育器、皮下埋植。避孕率以期末已婚育龄妇女为分母。"
-          "现用措施只计入记录过的节育服务和流动登记：入户登记不问避孕方法，首次服务之前的"
-          "措施未计入，现用人数偏低，个别方法可能为负。",
+          "现用措施按登记册计：入户走访和人员登记询问已婚育龄妇女的避孕方法，方法变更随走访、"
+          "三查和节育服务记入；只由2026120401版之前的表单记录、此后未再变更的方法可能未计入。",
     "en": "Long-acting: sterilisations, IUD, implant. Rates on married women 15–49 at the "
-          "period's end. Methods in use count only recorded services and migrant records: "
-          "household visits do not ask the method, so a method held before a woman's first "
-          "recorded service is missing; users are undercounted and one method may be "
-          "negative."}
+          "period's end. Methods in use follow the register: household visits and the person "
+          "form ask married women 15–49 their method, and changes are counted from visits, "
+          "the three checks and services; a method recorded only by form versions before "
+          "2026120401 and unchanged since may be missing."}
 
 
 def sections(p, town=False):

@@ -3,7 +3,8 @@ sent through the real forms and intake (`flask demo town`), and for every month 
 for each village and the town, the server's summary cells equal the cells the simulation's own
 record of each submission gives (app.demo.report_truth), the reports' A–E figures equal plain
 sums of those cells, and every list's rows equal the lists computed again in plain Python.
-Then a month is locked, a late submission dated in it arrives over HTTP, and the locked figures
+Section E's methods in use are the register's people by their method, village by village, and
+the town's prevalence is near the world's. Then a month is locked, a late submission dated in it arrives over HTTP, and the locked figures
 do not move while the record shows as an amendment, and as a late record next month.
 
 The 5,000-person town runs with every test run on both databases, a town of a seed no other
@@ -193,6 +194,46 @@ def town_list_differences(table, town_lists):
     return out
 
 
+NO_METHOD = ("", "none")
+
+
+def check_methods(session, truth_doc):
+    """Section E's methods in use against the register: for each village, the `method:*`
+    stocks at the last month's end and the living, present people on the register (`people`
+    entities not deceased, not moved out, of that village) by their `contraception` property
+    (a method: not blank, not 'none'). Returns {village: (stocks, register)} where they
+    differ."""
+    last = truth_doc["reports"]["months"][-1]
+    stocks = {}
+    for (village, month, cell), n in report_truth.server_cells(session, 1).items():
+        if cell.startswith("method:") and (month == report_truth.BEFORE or month <= last):
+            by_method = stocks.setdefault(village, {})
+            by_method[cell[len("method:"):]] = by_method.get(cell[len("method:"):], 0) + n
+    register = {}
+    for data in session.scalars(select(Entity.data).join(Dataset, Dataset.id == Entity.dataset_id)
+                                .where(Dataset.name == "people", Entity.deleted_at.is_(None))):
+        if data.get("deceased") == "yes" or data.get("residence_status") == "moved_out" or \
+                data.get("contraception", "") in NO_METHOD:
+            continue
+        by_method = register.setdefault(data.get("village", ""), {})
+        by_method[data["contraception"]] = by_method.get(data["contraception"], 0) + 1
+    stocks = {v: {m: n for m, n in by_method.items() if n} for v, by_method in stocks.items()}
+    return {v: (stocks.get(v, {}), register.get(v, {})) for v in set(stocks) | set(register)
+            if stocks.get(v, {}) != register.get(v, {})}
+
+
+def prevalence(session, truth_doc):
+    """(the town report's contraceptive prevalence at the run's end, %, and the world's: the
+    share of married women 15–49 present who really use a method, %)."""
+    last = Month.parse(truth_doc["reports"]["months"][-1])
+    reported = document.find(build.build(session, 1, last, None), "E",
+                             "contraceptive_prevalence", "end")
+    world = truth_doc["world"]["villages"].values()
+    married = sum(v.get("married_women_15_49", 0) for v in world)
+    using = sum(v.get("married_women_15_49_using_a_method", 0) for v in world)
+    return reported, round(100 * using / married, 2)
+
+
 def check_reports(session, truth_doc):
     """Every difference between the server's cells, documents and lists and the truth file's
     "reports": {"cells": [...], (month, village or 'town'): {...}}."""
@@ -337,7 +378,19 @@ def test_the_reports_of_a_5000_person_town_equal_its_ground_truth(app, db, clien
     assert listed == set(report_truth.LISTS)      # every list has rows in some month
     assert check_population(truth_doc) == {}
     assert check_reports(db.session, truth_doc) == {}
+    assert_methods_are_meaningful(db.session, truth_doc)
     check_lock_and_late_record(client, db.session, truth_doc)
+
+
+def assert_methods_are_meaningful(session, truth_doc):
+    """Section E's methods in use: every village's at the run's end are exactly the
+    register's living, present people by their method, and the town's prevalence is within
+    6 points of the share of married women 15–49 who really use one (the report's users also
+    count women past 49, widowed or divorced, or unmarried migrants, who keep a method on the
+    register, so it runs a few points above)."""
+    assert check_methods(session, truth_doc) == {}
+    reported, world = prevalence(session, truth_doc)
+    assert world > 50 and abs(reported - world) <= 6, (reported, world)
 
 
 @slow
@@ -345,6 +398,7 @@ def test_the_reports_of_a_50000_person_town_equal_its_ground_truth(app, db, tmp_
     truth_doc = run_town(app, tmp_path, 50000, 12, 1)
     assert check_population(truth_doc) == {}
     assert check_reports(db.session, truth_doc) == {}
+    assert_methods_are_meaningful(db.session, truth_doc)
 
 
 @pytest.mark.once
@@ -354,6 +408,7 @@ def test_the_reports_of_a_town_of_an_unused_seed_equal_its_ground_truth(app, db,
                          "--out-of-order-rate", "0.3", *RARE)
     assert check_population(truth_doc) == {}
     assert check_reports(db.session, truth_doc) == {}
+    assert_methods_are_meaningful(db.session, truth_doc)
     check_lock_and_late_record(client, db.session, truth_doc)
 
 

@@ -21,7 +21,7 @@ from tests.samples.register import (CHEN_HONG, H1, H2, H4, LI_XIUYING, LIU_MEI, 
                                     WANG_JIANGUO, WANG_QIANG, ZHANG_LI)
 
 KINDS = {"birth", "death", "marriage", "divorce", "moved_in", "moved_out", "registered",
-         "pregnancy_planned"}
+         "pregnancy_planned", "method_changed"}
 
 
 def root(xml):
@@ -111,12 +111,83 @@ def test_a_death_at_home_of_illness():
                        "marital_status": "first_marriage", "contraception": ""})]
 
 
-def test_a_move_from_another_household_of_the_town_is_a_move_in_within_the_town():
-    assert events("home_visit_moves_within_town") == [
+def test_a_move_between_two_households_of_one_village_is_no_move_in_or_out():
+    body = root(instance("home_visit_moves_within_town"))
+    assert body.findall("member")[1].findtext("previous_village") == "dongwan"
+    assert events("home_visit_moves_within_town") == []
+
+
+def _moved_from(village, residence="resident"):
+    """The within-town move sample as if Li Xiuying's register row had been in `village`."""
+    body = root(instance("home_visit_moves_within_town"))
+    member = body.findall("member")[1]
+    member.find("previous_village").text = village
+    member.find("residence_before").text = residence
+    return etree.tostring(body)
+
+
+def test_a_move_from_another_village_of_the_town_leaves_it_and_arrives_here():
+    who = {"sex": "female", "dob": "1971-09-30", "marital_status": "first_marriage",
+           "contraception": "female_sterilisation"}
+    assert events("home_visit_moves_within_town", _moved_from("xishan")) == [
+        Event("moved_out", d("2026-11-08"), person=LI_XIUYING, household=H1, village="xishan",
+              details={"to": "dongwan", "migrant": "no", "reason": "", "within_town": "yes",
+                       **who}),
+        Event("moved_in", d("2026-11-08"), person=LI_XIUYING, household=H4,
+              details={"from": "东湾村一组12号王建国户", "migrant": "no", "reason": "",
+                       "within_town": "yes", **who})]
+
+
+def test_someone_the_register_shows_moved_out_coming_back_is_a_move_in():
+    assert [(e.kind, e.village) for e in events(
+        "home_visit_moves_within_town", _moved_from("dongwan", "moved_out"))] == [
+        ("moved_in", None)]
+
+
+def test_an_earlier_version_move_from_another_household_is_a_move_in_within_the_town():
+    old = old_instance("home_visit_moves_within_town", "2026120301")
+    assert events("home_visit_moves_within_town", old) == [
         Event("moved_in", d("2026-11-08"), person=LI_XIUYING, household=H4,
               details={"from": "东湾村一组12号王建国户", "migrant": "no", "reason": "",
                        "within_town": "yes", "sex": "female", "dob": "1971-09-30",
                        "marital_status": "first_marriage", "contraception": ""})]
+
+
+def test_a_method_a_woman_states_on_a_visit_that_the_register_did_not_hold_is_a_change():
+    assert events("home_visit_method_stated") == [
+        Event("method_changed", d("2026-11-19"), person=ZHANG_LI, household=H1,
+              details={"method": "pills", "previous_method": "iud"})]
+
+
+def test_a_method_stated_on_the_person_form_changes_it_from_none_recorded():
+    assert events("person_method_stated") == [
+        Event("method_changed", d("2026-11-15"), person=SUN_MIN, household=H2,
+              details={"method": "condom", "previous_method": ""})]
+
+
+def test_a_method_the_register_already_holds_is_no_event():
+    # Zhang Li (IUD in the register) and Liu Mei (none) are asked and keep their methods
+    assert "method_changed" not in [e.kind for e in events("home_visit_planning")]
+    assert "method_changed" not in [e.kind for e in events("home_visit_marriage")]
+
+
+def test_an_earlier_version_visit_yields_no_change_of_method():
+    body = root(instance("home_visit_method_stated"))
+    zhang_li = body.findall("member")[3]
+    zhang_li.remove(zhang_li.find("contraception_before"))
+    assert events("home_visit_method_stated", etree.tostring(body)) == []
+
+
+def test_a_person_form_move_in_within_the_town_of_someone_of_the_village_is_no_move():
+    body = root(instance("person_method_stated"))
+    body.find("change_reason").text = "moved_in"
+    etree.SubElement(body, "within_town").text = "yes"
+    assert "moved_in" not in [e.kind for e in events("person", etree.tostring(body))]
+    body.find("previous_village").text = "xishan"
+    assert [(e.kind, e.village) for e in events("person", etree.tostring(body))] == [
+        ("moved_out", "xishan"), ("moved_in", None)]
+    body.find("within_town").text = "no"          # back from outside the town
+    assert [e.kind for e in events("person", etree.tostring(body))] == ["moved_in"]
 
 
 def test_a_woman_planning_a_pregnancy_from_a_month_with_her_husband():
@@ -142,8 +213,9 @@ def test_a_new_household_moving_in_gives_a_move_in_per_member():
         Event("moved_in", d("2026-11-01"), person=member_id(xml, n), household=hh_id(xml),
               details={"from": "陕西省安康市汉滨区", "migrant": "no", "reason": "",
                        "within_town": "no", "sex": sex, "dob": dob,
-                       "marital_status": "first_marriage", "contraception": ""})
-        for n, sex, dob in ((1, "male", "1992-01-15"), (2, "female", "1994-04-04"))]
+                       "marital_status": "first_marriage", "contraception": method})
+        for n, sex, dob, method in ((1, "male", "1992-01-15", ""),
+                                    (2, "female", "1994-04-04", "iud"))]
 
 
 def _baseline(xml):
@@ -160,8 +232,9 @@ def test_a_baseline_visit_registers_every_member_on_the_visit_date():
     assert events("home_visit_new_household", _baseline(xml)) == [
         Event("registered", d("2026-11-18"), person=member_id(xml, n), household=hh_id(xml),
               details={"sex": sex, "dob": dob, "marital_status": "first_marriage",
-                       "contraception": "", "residence_status": "resident"})
-        for n, sex, dob in ((1, "male", "1992-01-15"), (2, "female", "1994-04-04"))]
+                       "contraception": method, "residence_status": "resident"})
+        for n, sex, dob, method in ((1, "male", "1992-01-15", ""),
+                                    (2, "female", "1994-04-04", "iud"))]
 
 
 def test_a_new_member_found_on_a_visit_is_registered_and_a_member_already_there_is_not():
@@ -192,7 +265,7 @@ def test_a_person_registered_on_marriage_and_a_change_with_no_event():
     assert events("person_registered") == [
         Event("registered", d("2026-11-16"), person=new, household=H2,
               details={"sex": "female", "dob": "1998-10-10", "marital_status": "first_marriage",
-                       "contraception": "", "residence_status": "moved_in"}),
+                       "contraception": "none", "residence_status": "moved_in"}),
         Event("marriage", d("2026-11-16"), person=new, other_person="",
               details={"spouse_name": "孙涛", "woman": new, "woman_dob": "1998-10-10",
                        "registered_at": "东湾镇民政办", "marital_status": "first_marriage"})]
@@ -342,6 +415,14 @@ def test_a_move_between_two_households_of_the_town(town, db):
     assert entity(db, H4).data["member_count"] == "2"
 
 
+def test_a_stated_method_is_saved_and_a_woman_not_asked_keeps_the_registers(town, db):
+    submit(town, "home_visit_method_stated")
+    db.session.rollback()
+    assert entity(db, ZHANG_LI).data["contraception"] == "pills"
+    # Li Xiuying, 55, is not asked: her row saves the register's method, not a blank
+    assert entity(db, LI_XIUYING).data["contraception"] == "female_sterilisation"
+
+
 def test_a_pregnancy_plan_sons_and_daughters_are_kept(town, db):
     submit(town, "home_visit_planning")
     woman = entity(db, ZHANG_LI)
@@ -379,15 +460,18 @@ def test_a_spouse_chosen_from_the_register_links_back_on_her_next_visit(town, db
     assert (groom.data["spouse"], entity(db, SUN_MIN).data.get("spouse", "")) == (SUN_MIN, "")
     visit = fill_form(phone, "home_visit", {
         **SAMPLES["home_visit_bride_marries_out"].answers,
-        "/data/member[3]/changes": ["none"], "/data/member[3]/residence_status": "resident"},
+        "/data/member[3]/changes": ["none"], "/data/member[3]/residence_status": "resident",
+        "/data/member[3]/contraception": "none"},
         repeats={"/data/member": 3}, seed="visit")
     assert (visit.status, visit.violations) == ("ready", [])
     assert phone.submit(visit.xml).status_code == 201
     assert entity(db, SUN_MIN).data["spouse"] == groom.uuid
 
 
-def town_with_earlier_versions(db, client, personas, publish):
-    """The town as phones knew it before: 2026112901 published, then today's forms."""
+def town_with_earlier_versions(db, client, personas, publish, version=None,
+                               forms=("home_visit", "person")):
+    """The town as phones knew it before: 2026112901 (or `version`) published, then today's
+    forms."""
     import glob
 
     from app.cli import publish_paths
@@ -395,8 +479,8 @@ def town_with_earlier_versions(db, client, personas, publish):
     from tests.samples.register import seed_register
     with open(os.path.join(FORMS_DIR, "villages.csv"), "rb") as f:
         villages = f.read()
-    for form in ("home_visit", "person"):
-        publish(earlier_form(form), {"villages.csv": villages},
+    for form in forms:
+        publish(earlier_form(form, version), {"villages.csv": villages},
                 filename=f"{form}.xlsx")
     assert publish_paths(sorted(glob.glob(os.path.join(FORMS_DIR, "*.xlsx"))), print) == 0
     seed_register(db.session)
@@ -408,7 +492,7 @@ def test_earlier_versions_of_both_forms_are_still_accepted(app, db, client, pers
     """A phone still holding the earlier version sends it and it is taken."""
     town = town_with_earlier_versions(db, client, personas, publish)
     listed = town.phone().get(f"{town.phone().base}/formList").data.decode()
-    assert "<version>2026120301</version>" in listed.split("home_visit")[1][:400]
+    assert "<version>2026120401</version>" in listed.split("home_visit")[1][:400]
     for name in ("home_visit_birth", "person_away"):
         response = town.phone().submit(old_instance(name))
         assert response.status_code == 201, response.data

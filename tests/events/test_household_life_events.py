@@ -14,7 +14,7 @@ from app.projects.models import Area
 from app.submissions.models import Submission
 from tests.events.test_household_events import member_id, submit, town_with_earlier_versions
 from tests.samples import SAMPLES, instance, old_instance
-from tests.samples.register import (H1, H2, H4, LI_XIUYING, LIU_MEI, SUN_MIN, WANG_JIANGUO,
+from tests.samples.register import (H1, H2, H4, LIU_MEI, SUN_MIN, WANG_JIANGUO,
                                     WANG_QIANG, ZHANG_LI)
 
 HOUSEHOLD_SAMPLES = sorted(n for n, s in SAMPLES.items() if s.form in ("home_visit", "person"))
@@ -68,10 +68,11 @@ def test_each_household_sample_writes_its_events(town, db):
         "home_visit_death": [("death", "2026-11-03", WANG_JIANGUO, "", H1,
                               {"cause": "illness", "place": "home",
                                "sex": "male", "dob": "1968-04-12", "marital_status": "first_marriage", "contraception": ""})],
-        "home_visit_moves_within_town": [
-            ("moved_in", "2026-11-08", LI_XIUYING, "", H4,
-             {"from": "东湾村一组12号王建国户", "migrant": "no", "reason": "",
-              "within_town": "yes", "sex": "female", "dob": "1971-09-30", "marital_status": "first_marriage", "contraception": ""})],
+        "home_visit_moves_within_town": [],
+        "home_visit_method_stated": [("method_changed", "2026-11-19", ZHANG_LI, "", H1,
+                                      {"method": "pills", "previous_method": "iud"})],
+        "person_method_stated": [("method_changed", "2026-11-15", SUN_MIN, "", H2,
+                                  {"method": "condom", "previous_method": ""})],
         "home_visit_planning": [("pregnancy_planned", "2026-11-19", ZHANG_LI, WANG_QIANG, "",
                                  {"planned_from": "2027-03"})],
     }
@@ -85,9 +86,10 @@ def test_every_household_sample_in_a_row_and_rebuild_check_agrees(town, db, app)
     for name in HOUSEHOLD_SAMPLES:     # several update the same rows: soft conflicts
         submit(town, name)
     kinds = sorted(r[0] for r in rows(db))
-    assert kinds == sorted(["birth", "birth", "death", "moved_in", "moved_in", "moved_in", "moved_in",
+    assert kinds == sorted(["birth", "birth", "death", "moved_in", "moved_in", "moved_in",
                             "marriage", "marriage", "moved_out", "marriage", "divorce",
-                            "pregnancy_planned", "registered"])
+                            "pregnancy_planned", "registered", "method_changed",
+                            "method_changed"])
     check = CliRunner().invoke(register_group, ["rebuild", "--check"], obj=app.extensions)
     assert check.exit_code == 0, check.output
 
@@ -122,3 +124,17 @@ def test_old_version_submissions_write_events_too(app, db, client, personas, pub
     assert [(r[0], r[1], r[3], r[4]) for r in rows(db)] == [
         ("birth", "2026-10-02", ZHANG_LI, H1), ("moved_in", "2026-11-01", "", ANY),
         ("moved_in", "2026-11-01", "", ANY)]
+
+
+def test_2026120301_submissions_are_taken_and_derived_as_that_version_said(
+        app, db, client, personas, publish):
+    """Phones still on the version before the method questions: a move from another
+    household is a move in (it cannot tell the village), and no change of method."""
+    town = town_with_earlier_versions(db, client, personas, publish, "2026120301",
+                                      ("home_visit", "person", "three_checks"))
+    for name in ("home_visit_moves_within_town", "person_registered",
+                 "three_checks_iud_removed"):
+        response = town.phone().submit(old_instance(name, "2026120301"))
+        assert response.status_code == 201, response.data
+    assert [r[0] for r in rows(db)] == ["moved_in", "registered", "marriage", "three_checks",
+                                        "iud_check"]

@@ -64,15 +64,32 @@ def test_a_routine_check_is_a_three_checks_event_of_its_round_and_an_iud_check()
         CHEN_HONG, "2026-11-20", "2026-H2", "in_place", illness="yes", findings=["vaginitis"])
 
 
-def test_an_iud_removed_is_an_iud_check_result():
-    assert events_of("three_checks_iud_removed") == check(CHEN_HONG, "2026-11-18", "2026-H2",
-                                                          "removed")
+def changed(woman, date, method, previous):
+    return [Event("method_changed", D(date), person=woman,
+                  details={"method": method, "previous_method": previous})]
+
+
+def test_an_iud_removed_is_an_iud_check_result_and_her_new_method_a_change():
+    assert events_of("three_checks_iud_removed") == check(
+        CHEN_HONG, "2026-11-18", "2026-H2", "removed") + changed(
+        CHEN_HONG, "2026-11-18", "condom", "iud")
+
+
+def test_a_check_that_keeps_the_registers_method_is_no_change():
+    assert "method_changed" not in [e.kind for e in events_of("three_checks_routine")]
+
+
+def test_a_2026120301_check_yields_no_change_of_method():
+    root = etree.fromstring(old_instance("three_checks_iud_removed", "2026120301"))
+    assert root.get("version") == "2026120301"
+    assert [e.kind for e in derive("three_checks", root)] == ["three_checks", "iud_check"]
 
 
 def test_a_new_pregnancy_found_at_a_check_is_reported_and_confirmed_that_day():
     pregnancy = new_pregnancy("three_checks_finds_pregnancy")
     assert events_of("three_checks_finds_pregnancy") == check(
-        ZHANG_LI, "2026-11-20", "2026-H2", "expelled", pregnant="yes") + [
+        ZHANG_LI, "2026-11-20", "2026-H2", "expelled", pregnant="yes") + changed(
+        ZHANG_LI, "2026-11-20", "none", "iud") + [
         Event("pregnancy_reported", D("2026-11-20"), person=ZHANG_LI, pregnancy=pregnancy,
               details={"reported_by": "health_centre", "lmp": "2026-10-09", "weeks": 6}),
         Event("pregnancy_confirmed", D("2026-11-20"), person=ZHANG_LI, pregnancy=pregnancy,

@@ -151,7 +151,7 @@ def _violations(town, form_id, answers, **kw):
 NEW_PERSON = {"/data/village": "dongwan", "/data/mode": "new", "/data/change_reason": "moved_in",
               "/data/moved_from": "西山村", "/data/within_town": "yes",
               "/data/sons": "0", "/data/daughters": "0", "/data/planning_pregnancy": "no",
-              "/data/full_name": "吴倩",
+              "/data/contraception": "none", "/data/full_name": "吴倩",
               "/data/household": "a0000000-0000-4000-8000-000000000002",
               "/data/relation": "child_in_law", "/data/marital_status": "first_marriage",
               "/data/residence_status": "resident"}

@@ -233,6 +233,17 @@ def test_methods_change_with_procedures():
         ("2026-11", "procedure:none", 1)]
 
 
+def test_a_stated_change_of_method_moves_the_methods_in_use_and_counts_no_flow():
+    assert got("method_changed", method="pills", previous_method="iud") == [
+        ("2026-11", "method:iud", -1), ("2026-11", "method:pills", 1)]
+    # from no method recorded, or to none: only the method side moves
+    assert got("method_changed", method="condom", previous_method="") == [
+        ("2026-11", "method:condom", 1)]
+    assert got("method_changed", method="none", previous_method="implant") == [
+        ("2026-11", "method:implant", -1)]
+    assert got("method_changed", method="none", previous_method="") == []
+
+
 @pytest.mark.parametrize("outcome, weeks, approval, expected", [
     ("induced_abortion", 13, "", []),
     ("induced_abortion", 14, "", ["14plus"]),

@@ -11,7 +11,9 @@ after a form changes) and that Doorstep accepts it.
     xml = instance("three_checks_finds_pregnancy")
 
 Instances of earlier form versions (what phones that have not updated still send) are kept in
-tests/samples/earlier/ with the XLSForm of that version: see old_instance() and earlier_form().
+tests/samples/earlier/ with the XLSForm of that version, and those of the version before the
+current one where it differs in tests/samples/earlier/<version>/ (home_visit, person and
+three_checks 2026120301, before the method questions): see old_instance() and earlier_form().
 """
 import os
 from dataclasses import dataclass, field
@@ -76,7 +78,7 @@ SAMPLES = {s_name: s for s_name, s in {
                    sex="female", dob="1994-04-04", relation="spouse", changes=["moved_in"],
                    change_date="2026-11-01", moved_from="陕西省安康市汉滨区", within_town="no",
                    marital_status="first_marriage", residence_status="moved_in", **ONE_SON,
-                   planning_pregnancy="no")},
+                   planning_pregnancy="no", contraception="iud")},
         {"/data/member": 2}),
     "home_visit_marriage": Sample(
         "home_visit", "worker_a",
@@ -136,6 +138,18 @@ SAMPLES = {s_name: s for s_name, s in {
                    changes=["moved_in"], change_date="2026-11-08",
                    moved_from="东湾村一组12号王建国户", **ONE_SON)},
         {"/data/member": 2}),
+    "home_visit_method_stated": Sample(
+        "home_visit", "worker_a",
+        "Zhang Li tells the worker she has had her IUD taken out and now takes the pill.",
+        {"/data/village": "dongwan", "/data/visit_date": "2026-11-19", "/data/hh_mode": "existing",
+         "/data/household": H1, **WANG_HOUSEHOLD,
+         **_member(1, member_mode="existing", person=WANG_JIANGUO, changes=["none"], **ONE_SON),
+         **_member(2, member_mode="existing", person=LI_XIUYING, changes=["none"], **ONE_SON),
+         **_member(3, member_mode="existing", person=WANG_QIANG, changes=["none"], **ONE_SON),
+         **_member(4, member_mode="existing", person=ZHANG_LI, changes=["none"], **ONE_SON,
+                   planning_pregnancy="no", contraception="pills"),
+         **_member(5, member_mode="existing", person=WANG_XIAOBAO, changes=["none"])},
+        {"/data/member": 5}),
     "home_visit_planning": Sample(
         "home_visit", "worker_a",
         "Zhang Li and Wang Qiang plan a second child from March 2027.",
@@ -158,7 +172,7 @@ SAMPLES = {s_name: s for s_name, s in {
          "/data/residence_status": "moved_in", "/data/phone": "13712340000",
          "/data/spouse_name": "孙涛", "/data/marriage_registered_at": "东湾镇民政办",
          "/data/sons": "0", "/data/daughters": "0", "/data/deceased": "no",
-         "/data/planning_pregnancy": "undecided"}),
+         "/data/planning_pregnancy": "undecided", "/data/contraception": "none"}),
     "person_away": Sample(
         "person", "worker_a", "Wang Qiang has gone to work in the city for the winter.",
         {"/data/village": "dongwan", "/data/mode": "existing", "/data/person": WANG_QIANG,
@@ -172,6 +186,13 @@ SAMPLES = {s_name: s for s_name, s in {
          "/data/dob": "2026-11-05", "/data/household": H2, "/data/relation": "son",
          "/data/marital_status": "unmarried", "/data/residence_status": "resident",
          "/data/deceased": "no"}),
+    "person_method_stated": Sample(
+        "person", "worker_a",
+        "Sun Min, married this year, says she uses condoms: the register had no method for her.",
+        {"/data/village": "dongwan", "/data/mode": "existing", "/data/person": SUN_MIN,
+         "/data/change_reason": "other", "/data/change_date": "2026-11-15",
+         "/data/sons": "0", "/data/daughters": "0", "/data/planning_pregnancy": "no",
+         "/data/contraception": "condom"}),
     "person_divorce": Sample(
         "person", "worker_a", "Zhang Li and Wang Qiang divorce; she keeps their son.",
         {"/data/village": "dongwan", "/data/mode": "existing", "/data/person": ZHANG_LI,
@@ -393,15 +414,17 @@ def instance(name):
 EARLIER = os.path.join(HERE, "earlier")
 
 
-def old_instance(name):
-    """Sample `name` as an earlier version of its form produced it (tests/samples/earlier/)."""
-    with open(os.path.join(EARLIER, f"{name}.xml"), "rb") as f:
+def old_instance(name, version=None):
+    """Sample `name` as an earlier version of its form produced it (tests/samples/earlier/, or
+    tests/samples/earlier/<version>/ for a later earlier version)."""
+    with open(os.path.join(EARLIER, version or "", f"{name}.xml"), "rb") as f:
         return f.read()
 
 
-def earlier_form(form):
-    """The path of the earlier version's XLSForm of `form` (there is one per form kept)."""
+def earlier_form(form, version=None):
+    """The path of the earlier version's XLSForm of `form` (one per form in
+    tests/samples/earlier/, one in tests/samples/earlier/<version>/)."""
     import glob
-    found = glob.glob(os.path.join(EARLIER, f"{form}_*.xlsx"))
+    found = glob.glob(os.path.join(EARLIER, version or "", f"{form}_*.xlsx"))
     assert len(found) == 1, found
     return found[0]

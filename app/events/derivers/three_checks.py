@@ -1,6 +1,8 @@
 """Events of three_checks (三查): every check is kept as a `three_checks` event of its round
 and an `iud_check`; a pregnancy it finds is reported (when new) and confirmed, and a
-real-name ultrasound after 14 weeks is its own event.
+real-name ultrasound after 14 weeks is its own event. Since 2026120401 the form reads the
+method the register held (`contraception_before`): a method stated that differs from it is a
+`method_changed` on the check date (earlier versions yield none).
 
 Versions before 2026120301 asked the round as `h1`/`h2` without a year: the year is the
 check date's."""
@@ -27,7 +29,7 @@ def check_round(a, check_date):
 
 
 @deriver("three_checks", yields=("three_checks", "iud_check", "pregnancy_reported",
-                                 "pregnancy_confirmed", "ultrasound"))
+                                 "pregnancy_confirmed", "ultrasound", "method_changed"))
 def three_checks(a):
     woman = uuid_of(a.get("woman")) or a.entity_id()
     if woman is None:
@@ -44,6 +46,10 @@ def three_checks(a):
     if iud_result:
         yield Event("iud_check", check_date, person=woman,
                     details={"round": round_, "result": iud_result})
+    method = a.get("contraception")
+    if a.has("contraception_before") and method != a.get("contraception_before"):
+        yield Event("method_changed", check_date, person=woman, details={
+            "method": method, "previous_method": a.get("contraception_before")})
     if not pregnant:
         return
     pregnancy = uuid_of(a.get("preg/pregnancy_id")) or a.entity_id("preg")
