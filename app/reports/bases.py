@@ -71,7 +71,10 @@ def _statement(count):
 def add(session, items):
     """Add the stock changes among `items` ([((project, area, month, cell), n)], in key order,
     as app.reports.cells upserts them) to the bases their month falls under."""
-    stocks = [item for item in items if is_stock(item[0][3])]
+    # in the bases' key order (project, area, cell), so that two transactions adding more
+    # than a chunk lock the base rows in one order (each statement locks in its group order)
+    stocks = sorted((item for item in items if is_stock(item[0][3])),
+                    key=lambda item: (item[0][0], item[0][1], item[0][3], item[0][2]))
     for start in range(0, len(stocks), CHUNK):
         chunk = stocks[start:start + CHUNK]
         statement, names = _statement(len(chunk))
@@ -138,15 +141,24 @@ def rebuild(session, project_id=None):
 
 def stored(session, project_id, area_ids=None):
     """{area_id: {cell: n}} of the project's bases (area_ids None: every area)."""
-    B = ReportStockBase.__table__
-    query = select(B.c.area_id, B.c.cell, B.c.n).where(B.c.project_id == project_id)
+    return snapshot(session, project_id, area_ids)[1]
+
+
+def snapshot(session, project_id, area_ids=None):
+    """(the project's cut or None, {area_id: {cell: n}} of its bases) read in one statement,
+    so a `move` committed meanwhile cannot pair one cut with the other's bases."""
+    B, K = ReportStockBase.__table__, ReportStockCut.__table__
+    on = (B.c.project_id == K.c.project_id)
     if area_ids is not None:
-        query = query.where(B.c.area_id.in_(list(area_ids)))
-    out = {}
-    for area_id, cell, n in session.connection().execute(query):
+        on = on & B.c.area_id.in_(list(area_ids))
+    query = (select(K.c.cut, B.c.area_id, B.c.cell, B.c.n)
+             .select_from(K.outerjoin(B, on)).where(K.c.project_id == project_id))
+    cut, out = None, {}
+    for found, area_id, cell, n in session.connection().execute(query):
+        cut = found
         if n:
             out.setdefault(area_id, {})[cell] = int(n)
-    return out
+    return (Month.parse(cut) if cut else None), out
 
 
 def compare(session, project_id=None):

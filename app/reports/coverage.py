@@ -301,9 +301,11 @@ def rewards(session, project_id, month, area_ids, p):
                            sum(by.get(b, {}).get("payees", 0) for b in with_due),
                            sum(due[b] for b in with_due))}, unit="percent"))
     return doc.table("I", "奖励扶助", "Rewards", [MONTH, YTD], out, note={
-        "zh": "应兑现对象为本年目标 rewards_due.{项目}（镇上录入）；未录入时兑现率为“—”。",
+        "zh": "应兑现对象为本年目标 rewards_due.{项目}（镇上录入）；未录入时兑现率为“—”。"
+              "兑现对象每人（户）每项每年计一次，计在当年首次兑现的村和月。",
         "en": "Beneficiaries due are the year's targets rewards_due.{benefit} (entered by the "
-              "town); without one the rate is not computable."})
+              "town); without one the rate is not computable. Each beneficiary counts once a "
+              "year per benefit, in the village and month of the year's first payment."})
 
 
 def periods_of(session, project_id, month, area_ids):

@@ -9,17 +9,20 @@ order the events arrive in. When a submission's events are written or removed, `
 up the other events of the subjects they touch (by the person or household index) and moves
 each first's +1 from where it was to where it is now, in the same upsert as the other cells;
 `totals` gives them from all the events at once (the rebuild, the check and the demo's ground
-truth)."""
+truth). On PostgreSQL the lookups of one subject take turns (an advisory lock per subject
+until the transaction ends): two payments to one household sent at once would otherwise each
+be its first."""
 import datetime as dt
 from collections.abc import Mapping
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, text
 
 from app.reports.periods import month_key
 
 WOMEN_CHECKED = "three_checks_women"
 PAYEES = "reward_payees"
 KINDS = ("three_checks", "reward_paid")
+_LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:k))")
 
 
 def _field(row, name):
@@ -120,6 +123,12 @@ def delta(session, added, removed):
             touched.setdefault((_field(row, "project_id"), _field(row, "kind")) + key, None)
     if not touched:
         return {}
+    if session.get_bind().dialect.name == "postgresql":
+        # Two transactions paying one household at once would each see only its own event
+        # and both count a first: each subject's lookups take turns (in one order, so no
+        # deadlock), and the later one then sees the earlier one's committed events.
+        for key in sorted({f"firsts:{p}:{k}:{c}:{s}" for p, k, _n, s, c in touched}):
+            session.execute(_LOCK, {"k": key})
     out = {}
     looked_up = {}
     for project_id, kind, name, subject, column in touched:

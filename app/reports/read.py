@@ -70,13 +70,13 @@ def stock(session, project_id, area_ids, month):
     bucket ('0000-00', sorting first) included. Only stock cells (is_stock) are returned.
     After the project's cut, its bases plus the months since (app.reports.bases)."""
     month = Month.parse(month) if isinstance(month, str) else month
-    cut = bases.cut(session, project_id)
+    cut, stored = bases.snapshot(session, project_id, area_ids)
     query = _scope(select(ReportCell.cell, _sum(ReportCell.n)), project_id, area_ids)
     query = query.where(ReportCell.month <= str(month), _stock_filter())
     if cut is None or month < cut:
         return {cell: int(n) for cell, n in _rows(session, query.group_by(ReportCell.cell))
                 if n}
-    found = add(*bases.stored(session, project_id, area_ids).values())
+    found = add(*stored.values())
     if cut < month:
         for cell, n in _rows(session, query.where(ReportCell.month > str(cut))
                              .group_by(ReportCell.cell)):
@@ -111,10 +111,10 @@ def by_area(session, project_id, area_ids, month, first=None, only=None, only_wi
         flows = {name: start for name, start in flows.items() if name in only_windows}
     assert first <= min(flows.values()) and first <= month.plus(-1), first
     out = {}
-    cut = bases.cut(session, project_id)
+    cut, stored = bases.snapshot(session, project_id, area_ids)
     if cut is not None and cut < first:
         # the bases to the cut, and the stock changes from it to `first` (a key range)
-        for area_id, cells in bases.stored(session, project_id, area_ids).items():
+        for area_id, cells in stored.items():
             out[area_id] = {"base": dict(cells)}
         since = _scope(select(ReportCell.area_id, ReportCell.cell, _sum(ReportCell.n)),
                        project_id, area_ids)

@@ -40,9 +40,9 @@ def test_the_town_report_counts_each_list_by_village_and_names_nobody(november, 
             seen += want
         assert rows[code]["village"]
     assert seen > 5
+    # the total adds the villages' rows up (a woman planning in two villages is in each)
     for list_id in counted:
         assert rows["total"][list_id] == sum(rows[c][list_id] for c in codes)
-        assert rows["total"][list_id] == len(table(db, None, list_id)["rows"])
     # the counts are numbers; the names stay in the villages' reports
     assert "刘梅" not in repr(town) and "刘梅" in repr(table(db, None, "pregnancies_ended"))
 
