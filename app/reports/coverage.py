@@ -9,7 +9,7 @@ import datetime as dt
 
 from sqlalchemy import distinct, func, or_, select
 
-from app.reports import figures, firsts, lists, read, targets
+from app.reports import figures, firsts, read, targets
 from app.reports import document as doc
 from app.reports.figures import total
 from app.reports.lists import (MARRIED, E, age_on, detail, events, of_kind, parse_date,
@@ -309,14 +309,12 @@ def rewards(session, project_id, month, area_ids, p):
 
 
 def periods_of(session, project_id, month, area_ids):
-    """The windows of `month` from the summary cells, as app.reports.build reads them."""
-    scope = area_ids
-    if scope is None:
-        scope = sorted(lists.villages(session, project_id)) + [0]
+    """The windows of `month` from the summary cells, as app.reports.build reads them (the
+    stocks before its first month, then its months)."""
     first = figures.first_month(month)
-    base = read.add(*[w["base"] for w in read.by_area(session, project_id, scope, month,
-                                                       first).values()])
-    return figures.periods(month, base, read.monthly(session, project_id, scope, first, month))
+    base = read.stock(session, project_id, area_ids, first.plus(-1))
+    return figures.periods(month, base, read.monthly(session, project_id, area_ids, first,
+                                                     month))
 
 
 def sections(session, project_id, month, area_ids, p=None):
