@@ -21,7 +21,7 @@ from typing import NamedTuple
 from sqlalchemy import delete, func, insert, select, text
 
 from app.driver_sql import DriverStatement
-from app.reports import bases, firsts
+from app.reports import bases
 from app.reports.periods import BEFORE, month_key
 
 #: weeks of gestation from which a termination needs its approval number (the town's plan)
@@ -405,6 +405,7 @@ def apply(session, rows, sign):
     """Add (sign=+1) or subtract (-1) the contributions of life_events rows (mappings or
     named rows with project_id, kind, occurred_on, area_id, details) to report_cells, in the
     session's transaction: one multi-row upsert for up to CHUNK distinct cells."""
+    from app.reports import firsts   # noqa: PLC0415 - firsts reads rows as this module does
     rows = list(rows)
     found = totals(rows, sign)
     moved = firsts.delta(session, rows, ()) if sign > 0 else firsts.delta(session, (), rows)
@@ -418,6 +419,7 @@ def apply(session, rows, sign):
 def change(session, added, removed):
     """Add the rows `added` and subtract the rows `removed` in one upsert (an edit's new and
     old events: the cells they share cancel and are not written)."""
+    from app.reports import firsts   # noqa: PLC0415 - firsts reads rows as this module does
     added, removed = list(added), list(removed)
     found = totals(added, 1)
     for key, n in list(totals(removed, -1).items()) + list(
@@ -433,6 +435,7 @@ def change(session, added, removed):
 def _event_totals(session, project_id=None, batch=10_000):
     """What the life events give, read a batch at a time."""
     from app.events.models import LifeEvent   # noqa: PLC0415 - events build on reports' cells
+    from app.reports import firsts   # noqa: PLC0415
     T = LifeEvent.__table__
     query = select(T.c.project_id, T.c.submission_id, T.c.position, T.c.kind, T.c.occurred_on,
                    T.c.area_id, T.c.person, T.c.household, T.c.details)

@@ -13,10 +13,10 @@ truth). On PostgreSQL the lookups of one subject take turns (an advisory lock pe
 until the transaction ends): two payments to one household sent at once would otherwise each
 be its first."""
 import datetime as dt
-from collections.abc import Mapping
 
 from sqlalchemy import bindparam, select, text
 
+from app.reports.cells import _date, _details, _field, token
 from app.reports.periods import month_key
 
 WOMEN_CHECKED = "three_checks_women"
@@ -25,29 +25,9 @@ KINDS = ("three_checks", "reward_paid")
 _LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:k))")
 
 
-def _field(row, name):
-    if isinstance(row, Mapping):
-        return row.get(name)
-    return getattr(row, name, None)
-
-
-def _date(value):
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str) and len(value) >= 10:
-        try:
-            return dt.date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
-
-
 def key_of(row):
     """(cell name, subject, subject column) of a life_events row that counts towards a distinct
     cell, or None."""
-    from app.reports.cells import _details, token   # noqa: PLC0415 - cells imports this
     kind = _field(row, "kind")
     if kind not in KINDS:
         return None
