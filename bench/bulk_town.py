@@ -46,6 +46,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
+from app.reports import bases as report_bases  # noqa: E402
 
 CACHE = os.environ.get("DOORSTEP_BENCH_CACHE", os.path.join(common.ROOT, "bench", ".cache"))
 SERVER = os.environ.get("DOORSTEP_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
@@ -62,12 +63,13 @@ ONCE = ("projects", "users", "blobs", "forms", "form_versions", "datasets",
 SKIP = ("api_sessions", "digest_nonce_uses", "login_failures",
         # summed from the copied cells at the end (BASES), at the source's cut
         "report_stock_bases")
-#: app.reports.bases.rebuild in one statement: each village's stock cells to the cut
+#: app.reports.bases.rebuild in one statement: each village's stock cells to the cut (its
+#: stock names, from app.reports.bases)
 BASES = ("INSERT INTO report_stock_bases (project_id, area_id, cell, n)"
          " SELECT c.project_id, c.area_id, c.cell, SUM(c.n) FROM report_cells c"
          " JOIN report_stock_cuts k ON k.project_id = c.project_id WHERE c.month <= k.cut"
-         " AND (c.cell LIKE 'pop:%' OR c.cell LIKE 'method:%'"
-         " OR c.cell IN ('women_15_49', 'married_women_15_49', 'pregnant'))"
+         " AND (" + " OR ".join([f"c.cell LIKE '{p}%'" for p in report_bases.STOCK_PREFIXES]
+                              + [f"c.cell = '{n}'" for n in report_bases.STOCK_NAMES]) + ")"
          " GROUP BY c.project_id, c.area_id, c.cell HAVING SUM(c.n) <> 0")
 PER_COPY = {
     "areas": {"id": "id"},
