@@ -368,14 +368,16 @@ def _quickstart_accounts(project):
     app_user, token = accounts.create_app_user(db.session, project.id, "Quick start phone")
     db.session.commit()
     qr = os.path.join(current_app.instance_path, "quickstart-phone.png")
-    text = (f"Admin login: admin / {password}\n"
-            + describe_phone_setup(app_user, token, project.name, None, qr) + "\n")
+    text = describe_phone_setup(app_user, token, project.name, None, qr) + "\n"
     if "//127." in public_url() or "//localhost" in public_url():
         text += ("Note: that address is this computer's loopback, which a phone cannot reach. "
                  "Set DOORSTEP_PUBLIC_URL=http://<this computer's LAN address>:8000 and create "
                  "a phone with `flask --app wsgi app-users create --name ...`.\n"
                  "注意：该地址是本机回环地址，手机无法访问。请设置 DOORSTEP_PUBLIC_URL 为本机局域网地址后，"
                  "用 `flask --app wsgi app-users create --name ...` 重新生成。\n")
+    # last, where a person looks once the server starts: the console and how to sign in
+    text += (f"Web console / 管理台: {public_url()}/\n"
+             f"Admin login / 管理员登录: admin / {password}\n")
     with open(notes, "w", encoding="utf-8") as f:
         f.write(text)
     os.chmod(notes, 0o600)

@@ -45,6 +45,12 @@ SETTINGS = (
             "credentials until passwords are set again."),
     Setting("DOORSTEP_SESSION_HOURS", "SESSION_HOURS", 24,
             "Lifetime of API session (bearer) tokens, in hours.", int),
+    Setting("DOORSTEP_CONSOLE_IDLE_MINUTES", "CONSOLE_IDLE_MINUTES", 30,
+            "The web console signs a person out after this many minutes without a request.",
+            int),
+    Setting("DOORSTEP_CONSOLE_SESSION_HOURS", "CONSOLE_SESSION_HOURS", 12,
+            "The web console signs a person out this many hours after signing in, however "
+            "busy.", int),
     Setting("DOORSTEP_PASSWORD_HASH", "PASSWORD_HASH", "scrypt",
             "Werkzeug password-hash method for web users, e.g. scrypt or scrypt:32768:8:1 "
             "(n:r:p). Raise the cost on fast servers; never lower it in production."),

@@ -12,7 +12,9 @@ submission's attachment is whatever a phone sent. So:
   DENY` for browsers older than CSP 2). A view that serves a real page sets its own policy
   and it is kept; only the framing rule is then added if missing.
 - `Referrer-Policy: no-referrer`: a phone's URL carries its field key (/v1/key/<token>/…),
-  which must not travel to another site in a Referer header.
+  which must not travel to another site in a Referer header. The console's pages (no token
+  in their URLs) say `same-origin` instead, which is kept: with no-referrer a browser sends
+  `Origin: null` on their forms, and the console checks that Origin.
 - `Strict-Transport-Security` when the request came over HTTPS (directly, or through a
   trusted proxy, app/proxy.py), for DOORSTEP_HSTS_SECONDS: a browser then never tries plain
   HTTP, where Basic credentials and session tokens could be read.
@@ -24,8 +26,8 @@ from flask import current_app, request
 
 CONTENT_SECURITY_POLICY = ("default-src 'none'; base-uri 'none'; form-action 'none'; "
                            "frame-ancestors 'none'; sandbox")
-_FIXED = (("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
-          ("Referrer-Policy", "no-referrer"))
+_FIXED = (("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"))
+_KEPT_REFERRER_POLICY = "same-origin"
 
 
 def apply(response):
@@ -33,6 +35,8 @@ def apply(response):
     headers = response.headers
     for name, value in _FIXED:
         headers[name] = value
+    if headers.get("Referrer-Policy") != _KEPT_REFERRER_POLICY:
+        headers["Referrer-Policy"] = "no-referrer"
     policy = headers.get("Content-Security-Policy")
     if policy is None:
         headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY

@@ -21,6 +21,11 @@ PERMISSIONS = {
     "submission.update": {"admin", "supervisor"},
     "submission.delete": {"admin"},
     "user.create": {"admin"},
+    # the web console (app/web): the same Actor and the same table as the API
+    "console.view": {"admin", "supervisor", "viewer"},
+    "app_user.manage": {"admin", "supervisor"},   # a supervisor only within her villages
+    "user.manage": {"admin"},
+    "audit.read": {"admin"},
 }
 
 
@@ -42,6 +47,11 @@ class Actor:
 
     def sees_form(self, form_id):
         return self.form_ids is None or form_id in self.form_ids
+
+    def sees_area(self, area_id):
+        """Whether the actor's villages include `area_id` (None: a record of no village,
+        which only town-wide actors see)."""
+        return self.area_ids is None or area_id in self.area_ids
 
 
 def from_user(user):

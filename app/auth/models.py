@@ -67,6 +67,18 @@ class ApiSession(db.Model):
     expires_at = db.Column(db.DateTime, nullable=False)
 
 
+class WebSession(db.Model):
+    """A signed-in browser of the web console: its cookie's token, stored hashed, ends at
+    `expires_at` (absolute) or when `seen_at` is older than the idle limit."""
+    __tablename__ = "web_sessions"
+    token_hash = db.Column(db.String(64), primary_key=True)
+    user_id = db.Column(db.ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
+                        index=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    seen_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    expires_at = db.Column(db.DateTime, nullable=False)
+
+
 class DigestNonceUse(db.Model):
     """Each (nonce, nc) a Digest request was accepted with: a second use of the same pair is a
     replayed Authorization header (app/auth/nonces.py). Rows outlive their nonce by a minute."""

@@ -9,6 +9,8 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
+from tests.e2e.conftest import live_server  # noqa: F401 - a real gunicorn for console tests
+
 CHROMIUM = os.environ.get("DOORSTEP_CHROMIUM", "/usr/bin/chromium")
 AXE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vendor", "axe.min.js")
 
@@ -61,3 +63,9 @@ def axe_violations(page, serious_only=True):
     if serious_only:
         found = [v for v in found if v.get("impact") in ("serious", "critical")]
     return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:5]) for v in found]
+
+
+@pytest.fixture
+def console_site(live_server):  # noqa: F811
+    """A real gunicorn serving this test's database: its base URL (the console's tests)."""
+    return live_server().url

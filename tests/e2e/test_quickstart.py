@@ -26,7 +26,10 @@ def test_setup_then_gunicorn_serves_a_phone(tmp_path):
     first = _setup(env)
     assert first.returncode == 0, first.stderr
     url = re.search(r"Server URL for ODK Collect: (\S+)", first.stdout).group(1)
-    assert re.search(r"Admin login: admin / \S+", first.stdout)
+    # it ends with the console's address and the admin's password
+    console, password = re.search(r"Web console / 管理台: (\S+)\nAdmin login / 管理员登录: "
+                                  r"admin / (\S+)\n$", first.stdout).groups()
+    assert console == "http://127.0.0.1:8000/"
     assert (tmp_path / "quickstart-phone.png").read_bytes().startswith(b"\x89PNG")
     villages = sqlite3.connect(tmp_path / "doorstep.sqlite3").execute(
         "select count(*) from areas").fetchone()[0]
@@ -60,6 +63,13 @@ def test_setup_then_gunicorn_serves_a_phone(tmp_path):
                             b"home_visit", b"migrant", b"person", b"pregnancy_outcome",
                             b"pregnancy_report", b"prepregnancy_check",
                             b"three_checks"]           # the town's ten forms, on the phone
+        browser = requests.Session()            # the admin signs in to the console
+        page = browser.get(f"http://127.0.0.1:{port}/login", timeout=10)
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        today = browser.post(f"http://127.0.0.1:{port}/login", timeout=10, data={
+            "csrf": token, "username": "admin", "password": password})
+        assert today.status_code == 200 and today.url.endswith(":%d/" % port)
+        assert "今日" in today.text
     finally:
         server.terminate()
         server.wait(40)     # a graceful stop: gevent workers finish within graceful_timeout (30 s)

@@ -1,0 +1,166 @@
+"""Who is at the console, and the guard on every console route.
+
+A signed-in browser carries one cookie, `doorstep_console`: a random token (its hash is a
+web_sessions row, app/auth/web_sessions.py), HttpOnly, SameSite=Lax, Secure over HTTPS. The
+Actor it yields is the one the JSON API builds for the same user (app.auth.actors), and the
+same PERMISSIONS table decides what she may do; village scope is applied by the app/console
+functions each page calls, exactly as app/submissions/queries.py and app/register/service.py
+apply it for the API.
+
+`@page(permission, query=…, form=…)` on every route: an anonymous GET is sent to /login (and
+back after), any other anonymous request is 401; a role without the permission is 403; a
+POST must carry the session's CSRF token (a hidden `csrf` field) and, when the browser sends
+one, an Origin of this site; the query string and the form go through marshmallow schemas
+(an unknown or malformed field is a 400 page). GET pages read in a read-only transaction
+(on SQLite no write lock while phones send); `audit()` then writes the read's audit row in a
+short write transaction, and the guard commits when the handler returns.
+"""
+import functools
+import inspect
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app, redirect, request, url_for
+from marshmallow import Schema, ValidationError, fields, validate
+
+from app import transactions
+from app.audit.record import record
+from app.auth import web_sessions
+from app.extensions import db
+from app.problems import Problem
+
+COOKIE = "doorstep_console"
+DECLARATION = "console_page"
+
+
+class PageQuery(Schema):
+    """The base of every console query schema: the language switch rides on every page."""
+    lang = fields.String(validate=validate.OneOf(["zh", "en"]))
+
+
+class PageForm(Schema):
+    """The base of every console form: the CSRF token is checked before the schema runs."""
+    csrf = fields.String(required=True)
+
+
+@dataclass(frozen=True)
+class Declaration:
+    permission: str
+    query: type
+    form: type
+    scope: str
+
+
+#: what a route's village scope rests on (tests/web/test_route_policy.py checks each):
+#: "village": it shows or changes one village's things: an object in its path (a submission,
+#: a person, a household, an entity, a phone), a `village` query field, or a `village` /
+#: `villages` form field, and refuses those outside the person's villages;
+#: "own": only the signed-in person's own things (her account);
+#: "town": town-wide things only an admin may touch (forms, web users, the audit log).
+SCOPES = ("village", "own", "town")
+
+
+def signed_in():
+    """The request's Actor from its console cookie, or None. Looked up once per request."""
+    environ = request.environ
+    if "doorstep.console_actor" not in environ:
+        token = request.cookies.get(COOKIE, "")
+        actor = None
+        if token:
+            idle = timedelta(minutes=current_app.config["CONSOLE_IDLE_MINUTES"])
+            transactions.begin_reads(db.session)
+            actor, due = web_sessions.actor_of(db.session, token, idle)
+            transactions.end_reads(db.session)
+            if due:
+                web_sessions.touch(db.session, token)
+                db.session.commit()
+        environ["doorstep.console_actor"] = actor
+        environ["doorstep.console_token"] = token if actor else None
+    return environ["doorstep.console_actor"]
+
+
+def session_token():
+    """The signed-in browser's session token (None when nobody is)."""
+    signed_in()
+    return request.environ["doorstep.console_token"]
+
+
+def csrf_token():
+    """The hidden field every form of a signed-in page carries ('' when nobody is)."""
+    token = session_token()
+    return web_sessions.csrf_token(current_app.config["SECRET_KEY"], token) if token else ""
+
+
+def _same_origin():
+    origin = request.headers.get("Origin")
+    return origin is None or origin == request.host_url.rstrip("/")
+
+
+def check_csrf(token, sent):
+    if not _same_origin() or not web_sessions.csrf_ok(current_app.config["SECRET_KEY"], token,
+                                                      sent):
+        raise Problem("403.90")
+
+
+def _load(schema, values, where):
+    try:
+        return schema.load(values)
+    except ValidationError as e:
+        fields_ = ", ".join(sorted(str(k) for k in e.messages))
+        raise Problem("400.79", {"summary": f"{where}: {fields_}", "fields": fields_})
+
+
+def _args():
+    repeated = sorted(k for k, v in request.args.lists() if len(v) > 1)
+    if repeated:
+        raise Problem("400.79", {"summary": "query: " + ", ".join(repeated),
+                                 "fields": ", ".join(repeated)})
+    return request.args.to_dict()
+
+
+def page(permission, query=PageQuery, form=None, scope="village"):
+    """Guard a console route (see the module's docstring). The handler receives `actor`, and
+    `query` / `form` (the loaded values) when its signature names them. A form schema has an
+    EXAMPLE (a dict it loads) for the route-policy test to send."""
+    assert scope in SCOPES, scope
+    query_schema, form_schema = query(), form() if form else None
+
+    def decorate(view):
+        accepts = set(inspect.signature(view).parameters) & {"actor", "query", "form"}
+
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            actor = signed_in()
+            if actor is None:
+                if request.method == "GET":
+                    return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+                raise Problem("401.90")
+            if not actor.can(permission):
+                raise Problem("403.2")
+            loaded = {"actor": actor, "query": _load(query_schema, _args(), "query")}
+            if request.method == "POST":
+                check_csrf(session_token(), request.form.get("csrf"))
+                if form_schema is None:
+                    raise Problem("405.90")
+                loaded["form"] = _load(form_schema, request.form.to_dict(), "form")
+            else:
+                transactions.begin_reads(db.session)
+            kwargs.update({name: loaded[name] for name in accepts if name in loaded})
+            try:
+                response = view(*args, **kwargs)
+                db.session.commit()
+            except BaseException:
+                db.session.rollback()
+                raise
+            return response
+        setattr(wrapper, DECLARATION, Declaration(permission, query, form, scope))
+        return wrapper
+    return decorate
+
+
+def audit(actor, action, target="", **details):
+    """Write the audit row of what the page shows (a read of personal data) or did; on a GET
+    the read transaction ends first, so take what the page needs as plain data before."""
+    if request.method == "GET":
+        transactions.end_reads(db.session)
+    record(db.session, actor, action, target, **details)

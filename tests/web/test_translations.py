@@ -1,0 +1,50 @@
+"""Every message of the console has its Chinese, and every compiled catalogue (.mo, what
+Flask-Babel loads) matches its source (.po): run `pybabel compile -d app/web/translations/<page>`
+after editing one."""
+import glob
+import os
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.database_independent
+WEB = os.path.join(ROOT, "app", "web")
+METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
+
+
+def _catalogues():
+    return sorted(glob.glob(os.path.join(WEB, "translations", "*", "zh", "LC_MESSAGES",
+                                         "messages.po")))
+
+
+def _chinese():
+    found = {}
+    for path in _catalogues():
+        with open(path, "rb") as f:
+            for message in read_po(f):
+                if message.id and message.string:
+                    found[message.id] = message.string
+    return found
+
+
+def test_every_console_message_has_its_chinese():
+    chinese = _chinese()
+    missing = set()
+    for filename, _line, message, _comments, _context in extract_from_dir(WEB, METHODS):
+        ids = message if isinstance(message, tuple) else (message,)
+        missing.update((filename, m) for m in ids[:1] if m and m not in chinese)
+    assert not missing, sorted(missing)
+
+
+def test_each_compiled_catalogue_matches_its_source():
+    assert _catalogues()
+    for path in _catalogues():
+        with open(path, "rb") as f:
+            source = {m.id: m.string for m in read_po(f) if m.id}
+        with open(path[:-3] + ".mo", "rb") as f:
+            compiled = {m.id: m.string for m in read_mo(f) if m.id}
+        assert compiled == source, f"{path}: run pybabel compile"
