@@ -142,25 +142,25 @@ _CATALOGUE = [
     # server: connections and workers
     Entry("408.65", 408, "The upload stopped arriving before it was complete; the phone will "
           "send it again.", "上传在完成前中断；手机会重新发送。"),
-    # --- the web console (app/web): sign-in, CSRF, forms (4xx.90–99) ---
-    Entry("401.90", 401, "Please sign in to the console.", "请先登录管理台。"),
-    Entry("401.91", 401, "The user name or password is wrong.", "用户名或密码不正确。"),
-    Entry("403.90", 403, "This form has expired or did not come from this site; go back, reload "
+    # --- the web console (app/web): sign-in, CSRF, forms (4xx.91–99) ---
+    Entry("401.91", 401, "Please sign in to the console.", "请先登录管理台。"),
+    Entry("401.92", 401, "The user name or password is wrong.", "用户名或密码不正确。"),
+    Entry("403.91", 403, "This form has expired or did not come from this site; go back, reload "
           "the page and try again.", "此表单已过期或并非来自本站；请返回、刷新页面后重试。"),
-    Entry("405.90", 405, "This page cannot be sent a form.", "此页面不接受表单提交。"),
-    Entry("500.90", 500, "The server failed unexpectedly; please try again later.",
+    Entry("405.91", 405, "This page cannot be sent a form.", "此页面不接受表单提交。"),
+    Entry("500.91", 500, "The server failed unexpectedly; please try again later.",
           "服务器发生意外错误，请稍后再试。"),
-    # --- console: review and correction (4xx.110–119) ---
+    # --- console: review and correction (4xx.111–119) ---
 
-    # --- console: people and households (4xx.120–129) ---
+    # --- console: people and households (4xx.121–129) ---
 
-    # --- console: conflicts (4xx.130–139) ---
+    # --- console: conflicts (4xx.131–139) ---
 
-    # --- console: phones, users, account (4xx.140–149) ---
+    # --- console: phones, users, account (4xx.141–149) ---
 
-    # --- console: forms and audit (4xx.150–159) ---
+    # --- console: forms and audit (4xx.151–159) ---
 
-    # --- console: dashboard (4xx.160–169) ---
+    # --- console: dashboard (4xx.161–169) ---
 
 ]
 CATALOGUE = {e.code: e for e in _CATALOGUE}

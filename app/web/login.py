@@ -69,11 +69,11 @@ def login_post():
     form = session._load(LoginForm(), request.form.to_dict(), "form")
     cookie = request.cookies.get(LOGIN_CSRF, "")
     if not cookie or not random.compare_digest(cookie, form["csrf"]):
-        raise Problem("403.90")
+        raise Problem("403.91")
     actor = auth.by_password(form["username"], form["password"])
     if actor is None:
         db.session.commit()                  # the failed attempt the throttle counts
-        return _form(form.get("next", ""), Problem("401.91"), form["username"])
+        return _form(form.get("next", ""), Problem("401.92"), form["username"])
     db.session.rollback()
     hours = timedelta(hours=current_app.config["CONSOLE_SESSION_HOURS"])
     token = web_sessions.open_session(db.session, actor, hours)
@@ -123,4 +123,4 @@ def _unexpected(e):
     """A fault of ours is still a page a person can read (logged, never shown)."""
     log.exception("unexpected error on %s %s", request.method, request.path)
     db.session.rollback()
-    return render.error_page(Problem("500.90"))
+    return render.error_page(Problem("500.91"))

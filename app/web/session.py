@@ -99,7 +99,7 @@ def _same_origin():
 def check_csrf(token, sent):
     if not _same_origin() or not web_sessions.csrf_ok(current_app.config["SECRET_KEY"], token,
                                                       sent):
-        raise Problem("403.90")
+        raise Problem("403.91")
 
 
 def _load(schema, values, where):
@@ -134,14 +134,14 @@ def page(permission, query=PageQuery, form=None, scope="village"):
             if actor is None:
                 if request.method == "GET":
                     return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
-                raise Problem("401.90")
+                raise Problem("401.91")
             if not actor.can(permission):
                 raise Problem("403.2")
             loaded = {"actor": actor, "query": _load(query_schema, _args(), "query")}
             if request.method == "POST":
                 check_csrf(session_token(), request.form.get("csrf"))
                 if form_schema is None:
-                    raise Problem("405.90")
+                    raise Problem("405.91")
                 loaded["form"] = _load(form_schema, request.form.to_dict(), "form")
             else:
                 transactions.begin_reads(db.session)
