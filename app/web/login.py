@@ -56,17 +56,23 @@ def _form(next_url, problem=None, username=""):
     return response
 
 
+class LogoutForm(Schema):
+    """Only the CSRF token, checked by the handler (a missing one is a 403 like a wrong one)."""
+    csrf = fields.String()
+    EXAMPLE = {}
+
+
 @bp.get("/login")
-def login():
-    query = session._load(LoginQuery(), session._args(), "query")
+@session.public(query=LoginQuery)
+def login(query):
     if session.signed_in() is not None:
         return redirect(safe_next(query.get("next")))
     return _form(query.get("next", ""))
 
 
 @bp.post("/login")
-def login_post():
-    form = session._load(LoginForm(), request.form.to_dict(), "form")
+@session.public(form=LoginForm)
+def login_post(form):
     cookie = request.cookies.get(LOGIN_CSRF, "")
     if not cookie or not random.compare_digest(cookie, form["csrf"]):
         raise Problem("403.91")
@@ -86,11 +92,12 @@ def login_post():
 
 
 @bp.post("/logout")
-def logout():
+@session.public(form=LogoutForm)
+def logout(form):
     actor = session.signed_in()
     token = request.cookies.get(session.COOKIE, "")
     if actor is not None:
-        session.check_csrf(token, request.form.get("csrf"))
+        session.check_csrf(token, form.get("csrf"))
         web_sessions.close_session(db.session, token, actor)
         db.session.commit()
     response = make_response(redirect(url_for("console.login"), code=303))

@@ -158,6 +158,26 @@ def page(permission, query=PageQuery, form=None, scope="village"):
     return decorate
 
 
+def public(query=PageQuery, form=None):
+    """The few routes open to anyone (signing in and out): the query and form still go
+    through their schemas, and the handler checks what it needs itself."""
+    query_schema, form_schema = query(), form() if form else None
+
+    def decorate(view):
+        accepts = set(inspect.signature(view).parameters) & {"query", "form"}
+
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            loaded = {"query": _load(query_schema, _args(), "query")}
+            if request.method == "POST" and form_schema is not None:
+                loaded["form"] = _load(form_schema, request.form.to_dict(), "form")
+            kwargs.update({name: loaded[name] for name in accepts if name in loaded})
+            return view(*args, **kwargs)
+        setattr(wrapper, DECLARATION, Declaration(None, query, form, "own"))
+        return wrapper
+    return decorate
+
+
 def audit(actor, action, target="", **details):
     """Write the audit row of what the page shows (a read of personal data) or did; on a GET
     the read transaction ends first, so take what the page needs as plain data before."""
