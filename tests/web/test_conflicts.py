@@ -35,22 +35,33 @@ def send(handset, body):
     assert response.status_code == 201, response.get_data(as_text=True)
 
 
-def entity(db, eid):
+def _read(db, query, scalars=False):
+    """Read in a transaction of its own and end it: left open on SQLite it would hold the
+    write lock (every transaction begins IMMEDIATE) while the server under test writes."""
     db.session.rollback()
-    return db.session.scalar(select(Entity).where(Entity.uuid == eid))
+    try:
+        found = db.session.scalars(query).all() if scalars else db.session.scalar(query)
+        for obj in found if scalars else [found]:
+            if hasattr(obj, "_sa_instance_state"):
+                db.session.expunge(obj)
+        return found
+    finally:
+        db.session.rollback()
+
+
+def entity(db, eid):
+    return _read(db, select(Entity).where(Entity.uuid == eid))
 
 
 def submission_id(db, iid):
-    db.session.rollback()
-    return db.session.scalar(select(Submission.id).where(Submission.instance_id == iid))
+    return _read(db, select(Submission.id).where(Submission.instance_id == iid))
 
 
 def audits(db, action, target=None):
-    db.session.rollback()
     query = select(AuditEvent).where(AuditEvent.action == action)
     if target is not None:
         query = query.where(AuditEvent.target == target)
-    return db.session.scalars(query).all()
+    return _read(db, query, scalars=True)
 
 
 @pytest.fixture
@@ -131,8 +142,8 @@ def test_resolving_with_a_chosen_value_changes_the_entity_clears_the_conflict_an
     assert response.headers["Location"] == f"/conflicts/{hard}?resolved=4"
     woman = entity(db, hard)
     assert (woman.version, woman.data["phone"], woman.conflict) == (4, "2", None)
-    last = db.session.scalar(select(EntityVersion).where(EntityVersion.entity_id == woman.id,
-                                                         EntityVersion.version == 4))
+    last = _read(db, select(EntityVersion).where(EntityVersion.entity_id == woman.id,
+                                                 EntityVersion.version == 4))
     assert (last.source, last.received, last.actor_kind) == ("api", {"phone": "2"}, "user")
     assert [a.details["version"] for a in audits(db, "entity.update", f"entity:{hard}")
             if a.actor_type == "user"] == [4]
