@@ -140,15 +140,17 @@ def _after(column, id_column, source, cursor):
     return later if same is None else or_(later, same)
 
 
-def queue(session, actor, project_id, area_ids, kind=None, after=None, limit=PAGE):
+def queue(session, actor, project_id, area_ids, kind=None, after=None, list_name=None,
+          limit=PAGE):
     """The queue in the villages `area_ids` (None: every one; scope.villages chose them
-    within the actor's), of one kind or all; `after`: a cursor from the previous page."""
+    within the actor's), of one kind or all, of one list or all; `after`: a cursor from the
+    previous page."""
     cursor = _parse_cursor(after) if after else None
     found = []
     if kind in (None, "soft", "hard"):
-        found += _conflicted(session, project_id, area_ids, kind, cursor, limit + 1)
+        found += _conflicted(session, project_id, area_ids, kind, list_name, cursor, limit + 1)
     if kind in (None, "held"):
-        found += _held(session, project_id, area_ids, cursor, limit + 1)
+        found += _held(session, project_id, area_ids, list_name, cursor, limit + 1)
     found.sort(key=lambda r: (r[0], r[1], r[2]))
     page, more = found[:limit], len(found) > limit
     rows = [r[3] for r in page]
@@ -160,7 +162,7 @@ def queue(session, actor, project_id, area_ids, kind=None, after=None, limit=PAG
     return Queue(rows, _cursor(*last[:3]) if last else None, names)
 
 
-def _conflicted(session, project_id, area_ids, kind, cursor, limit):
+def _conflicted(session, project_id, area_ids, kind, list_name, cursor, limit):
     moment = func.coalesce(Entity.updated_at, Entity.created_at)
     query = (select(Entity.id, Entity.uuid, Entity.label, Entity.conflict, Entity.area_id,
                     Dataset.name, moment.label("moment"))
@@ -169,6 +171,8 @@ def _conflicted(session, project_id, area_ids, kind, cursor, limit):
                     Entity.deleted_at.is_(None)))
     if kind is not None:
         query = query.where(Entity.conflict == kind)
+    if list_name is not None:
+        query = query.where(Dataset.name == list_name)
     if area_ids is not None:
         query = query.where(Entity.area_id.in_(area_ids))
     if cursor is not None:
@@ -179,7 +183,7 @@ def _conflicted(session, project_id, area_ids, kind, cursor, limit):
             for r in session.execute(query)]
 
 
-def _held(session, project_id, area_ids, cursor, limit):
+def _held(session, project_id, area_ids, list_name, cursor, limit):
     area = func.coalesce(Entity.area_id, Submission.area_id)
     query = (select(EntityBacklog.id, EntityBacklog.entity_uuid, EntityBacklog.submission_id,
                     EntityBacklog.held_at, area.label("area_id"), Entity.label, Entity.id,
@@ -189,6 +193,8 @@ def _held(session, project_id, area_ids, cursor, limit):
              .outerjoin(Entity, Entity.uuid == EntityBacklog.entity_uuid)
              .outerjoin(Dataset, Dataset.id == Entity.dataset_id)
              .where(Form.project_id == project_id))
+    if list_name is not None:
+        query = query.where(Dataset.name == list_name)
     if area_ids is not None:
         query = query.where(area.in_(area_ids))
     if cursor is not None:

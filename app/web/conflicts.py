@@ -1,6 +1,7 @@
 """Conflicts: entities a supervisor must look at, and their resolution in one step.
 
-    GET  /conflicts             the queue (?village=CODE, ?kind=soft|hard|held, ?after=cursor)
+    GET  /conflicts             the queue (?village=CODE, ?kind=soft|hard|held, ?list=NAME,
+                                ?after=cursor)
     GET  /conflicts/<entity>    both sides of one entity's conflict, per property
     POST /conflicts/<entity>    the values chosen and "resolved", on the version shown
 
@@ -8,7 +9,7 @@ The work is app/console/conflicts.py's; resolving calls the register's own chang
 so a change made meanwhile is refused with a page saying so (409), never overwritten.
 """
 from flask import redirect, url_for
-from marshmallow import INCLUDE, fields, validate
+from marshmallow import INCLUDE, fields, pre_load, validate
 
 from app.console import conflicts as work
 from app.console import scope
@@ -32,8 +33,14 @@ SOURCES = {"submission": N_("Form sent"), "api": N_("Edited by a person"),
 
 
 class QueueQuery(PageQuery):
+    """The filter form sends every field; an empty one means "all"."""
+    @pre_load
+    def _all(self, data, **_kw):
+        return {k: v for k, v in data.items() if v != ""}
+
     village = fields.String(validate=validate.Length(max=64))
     kind = fields.String(validate=validate.OneOf(work.KINDS))
+    list = fields.String(validate=validate.Length(max=255))
     after = fields.String(validate=validate.Length(max=100))
 
 
@@ -56,7 +63,7 @@ class ResolveForm(PageForm):
 def conflicts(actor, query):
     villages = scope.villages(db.session, actor, PROJECT_ID, query.get("village"))
     found = work.queue(db.session, actor, PROJECT_ID, villages.ids, query.get("kind"),
-                       query.get("after"))
+                       query.get("after"), query.get("list"))
     audit(actor, "person.list", "conflicts", count=len(found.rows), village=query.get("village"))
     return render.render("console/conflicts.html", found=found, villages=villages, query=query,
                          lists=LISTS, kinds=KINDS)

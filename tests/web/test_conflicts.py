@@ -282,3 +282,12 @@ def _admin(session, personas):
 
 def test_a_malformed_cursor_is_a_400_page(console, people):  # noqa: F811
     assert console("admin").get("/conflicts?after=nonsense").status_code == 400
+
+
+def test_the_filter_form_narrows_by_kind_list_and_village_and_blank_means_all(hard, console):
+    supervisor = console("supervisor")
+    for query, shown in (("village=&kind=&list=", True), ("kind=hard&list=people", True),
+                         ("village=dongwan&kind=soft", False), ("list=households", False)):
+        response = supervisor.get(f"/conflicts?{query}")
+        assert response.status_code == 200, query
+        assert (hard in response.get_data(as_text=True)) is shown, query
