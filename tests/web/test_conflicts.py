@@ -154,6 +154,15 @@ def test_resolving_with_a_chosen_value_changes_the_entity_clears_the_conflict_an
     assert hard not in supervisor.get("/conflicts").get_data(as_text=True)
 
 
+def test_a_resolution_from_the_console_is_replayed_by_a_rebuild(hard, console, db):
+    from app.register import rebuild
+    assert console("supervisor").post(f"/conflicts/{hard}", {
+        "version": "3", "pick.phone": "typed", "typed.phone": "5"}).status_code == 303
+    db.session.rollback()
+    assert rebuild.check(db.session, 1).differences == []
+    db.session.rollback()
+
+
 def test_a_typed_value_is_written(hard, console, db):
     response = console("admin").post(f"/conflicts/{hard}", {
         "version": "3", "pick.phone": "typed", "typed.phone": "13800000000",
@@ -291,3 +300,39 @@ def test_the_filter_form_narrows_by_kind_list_and_village_and_blank_means_all(ha
         response = supervisor.get(f"/conflicts?{query}")
         assert response.status_code == 200, query
         assert (hard in response.get_data(as_text=True)) is shown, query
+
+
+def test_one_queue_pages_conflicts_and_held_updates_in_time_order(client, personas, people,  # noqa: F811
+                                                                  db):
+    from app.console import conflicts as work
+    handset = phone(client, personas, "worker_a")
+    expected = []
+    for n in range(3):
+        eid = new_id()
+        send(handset, entity_instance(eid, f"人{n}", create=True, full_name=f"人{n}", phone="1"))
+        send(handset, entity_instance(eid, "", update=True, base="1", omit=("full_name",),
+                                      phone="2"))
+        send(handset, entity_instance(eid, "", update=True, base="1", omit=("full_name",),
+                                      phone="3"))
+        expected.append(("hard", eid))
+        # then a phone's offline update that waits for its predecessor
+        waiting = new_id()
+        send(handset, entity_instance(waiting, "", update=True, base="2", trunk="1",
+                                      branch=new_id(), phone="9", iid=f"uuid:{waiting}"))
+        expected.append(("held", waiting))
+    s = db.session
+    s.rollback()
+    actor = _admin(s, personas)
+    seen, after = [], None
+    while True:
+        page = work.queue(s, actor, 1, None, after=after, limit=2)
+        assert len(page.rows) <= 2
+        seen += [(r.kind, r.entity) for r in page.rows]
+        if page.after is None:
+            break
+        after = page.after
+    s.rollback()
+    assert seen == expected
+    held = [r for r in work.queue(s, actor, 1, None, kind="held").rows]
+    s.rollback()
+    assert [r.exists for r in held] == [False] * 3 and all(r.submission_id for r in held)
