@@ -160,6 +160,9 @@ _CATALOGUE = [
     Entry("400.131", 400, "The value chosen for {name} cannot be used; choose one of the values "
           "shown or type one (at most 2000 characters).",
           "为 {name} 选择的值无法使用；请选择所列的值之一，或输入一个值（最多 2000 个字符）。"),
+    Entry("400.132", 400, "A value was typed for {name} but another value was chosen; choose "
+          "\"Another value\" to use the typed one, or clear it.",
+          "已为 {name} 输入了值，却选择了另一个值；要使用输入的值请选择“其他值”，否则请清空输入框。"),
     Entry("409.130", 409, "This record changed since you opened it (it is now at version "
           "{current}, you saw version {base}); nothing was changed. Reload the page and choose "
           "again.", "您打开此记录后它已被修改（现为第 {current} 版，您看到的是第 {base} 版），"

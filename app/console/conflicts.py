@@ -366,15 +366,19 @@ def _choices(base, old, sides, values, now):
 
 def picks(form):
     """{property: value} from a resolve form's fields: `pick.<name>` = "value:<text>" (a
-    side's value) or "typed" (then `typed.<name>`). Other fields are ignored."""
+    side's value) or "typed" (then `typed.<name>`); a value typed while another is chosen
+    is refused. Other fields are ignored."""
     out = {}
     for key, choice in form.items():
         if not key.startswith("pick."):
             continue
         name = key[5:]
+        typed = form.get(f"typed.{name}", "")
         if choice == "typed":
-            value = form.get(f"typed.{name}", "")
+            value = typed
         elif isinstance(choice, str) and choice.startswith("value:"):
+            if typed:             # typed, then another value chosen: never guess which
+                raise Problem("400.132", {"name": name})
             value = choice[6:]
         else:
             raise Problem("400.131", {"name": name})

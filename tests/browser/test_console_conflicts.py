@@ -29,6 +29,10 @@ def test_a_supervisor_resolves_a_conflict_two_phones_made(browser, console_site,
     assert re.search(r"/conflicts/[0-9a-f-]+\?resolved=4$", page.url)
     assert "已处理" in page.text_content("[role=status]")
     check_page(page, "conflict-resolved")
+    with page.expect_navigation():
+        page.click("a.lang")
+    assert "Resolved." in page.text_content("[role=status]")
+    check_page(page, "conflict-resolved-en")
     woman = entity(db, hard)
     assert (woman.data["phone"], woman.conflict) == ("2", None)
     page.context.close()

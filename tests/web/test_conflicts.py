@@ -214,6 +214,10 @@ def test_an_unknown_property_or_a_bad_pick_is_refused(hard, console, db):
                            ).status_code == 400
     assert supervisor.post(f"/conflicts/{hard}", {"version": "3", "pick.phone": "2"}
                            ).status_code == 400
+    # a value typed while another is chosen: neither is guessed
+    response = supervisor.post(f"/conflicts/{hard}?lang=en", {
+        "version": "3", "pick.phone": "value:2", "typed.phone": "5"})
+    assert response.status_code == 400 and "choose" in response.get_data(as_text=True)
     assert entity(db, hard).conflict == "hard"
 
 
