@@ -155,6 +155,21 @@ _CATALOGUE = [
     # --- console: people and households (4xx.121–129) ---
 
     # --- console: conflicts (4xx.131–139) ---
+    Entry("400.133", 400, "This page link is not valid; open the conflicts list again.",
+          "此页面链接无效；请重新打开冲突列表。"),
+    Entry("400.131", 400, "The value chosen for {name} cannot be used; choose one of the values "
+          "shown or type one (at most 2000 characters).",
+          "为 {name} 选择的值无法使用；请选择所列的值之一，或输入一个值（最多 2000 个字符）。"),
+    Entry("400.132", 400, "A value was typed for {name} but another value was chosen; choose "
+          "\"Another value\" to use the typed one, or clear it.",
+          "已为 {name} 输入了值，却选择了另一个值；要使用输入的值请选择“其他值”，否则请清空输入框。"),
+    Entry("409.133", 409, "This record changed since you opened it (it is now at version "
+          "{current}, you saw version {base}); nothing was changed. Reload the page and choose "
+          "again.", "您打开此记录后它已被修改（现为第 {current} 版，您看到的是第 {base} 版），"
+          "本次未做任何修改。请刷新页面后重新选择。"),
+    Entry("409.131", 409, "This conflict was resolved by someone else meanwhile; nothing was "
+          "changed. Reload the page to see the record as it is now.",
+          "此冲突已由他人处理，本次未做任何修改。请刷新页面查看记录的当前状态。"),
 
     # --- console: phones, users, account (4xx.141–149) ---
 
