@@ -205,8 +205,8 @@ def _show(group, elem, concrete, lang, by_path, attachments, shown):
             found = by_path.get(where, [])
             if found:
                 shown.add(where)
-            if child.readonly and not value and not found:
-                continue            # a note
+            if not value and not found:
+                continue            # a note, or a question the form did not ask here
             items.append(_field(child, value, where, lang, found, attachments))
     return items
 
