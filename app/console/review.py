@@ -16,7 +16,7 @@ from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from lxml import etree
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select, tuple_
 
 from app import safexml
 from app.audit.models import AuditEvent
@@ -109,6 +109,11 @@ def _filtered(session, actor, project_id, filters, villages, forms):
     return query
 
 
+#: the queue's order, newest first. Compared as a row value: SQLite reads it as one range of
+#: the index (the same test written with OR took 35 ms instead of 0.3 at 100,000 submissions)
+_KEY = tuple_(Submission.created_at, Submission.id)
+
+
 def _cursor(row):
     return f"{row.created_at.isoformat()}_{row.id}"
 
@@ -119,8 +124,7 @@ def _after(query, cursor):
         when, number = datetime.fromisoformat(when), int(number)
     except ValueError:
         raise Problem("400.79", {"summary": "query: after", "fields": "after"}) from None
-    return query.where(or_(Submission.created_at < when,
-                           and_(Submission.created_at == when, Submission.id < number)))
+    return query.where(_KEY < tuple_(when, number))
 
 
 def _names(session, pairs):
@@ -196,14 +200,12 @@ def _neighbours(session, actor, project_id, filters, submission):
     except Problem:
         return None, None
     when, number = submission.created_at, submission.id
-    newer = session.scalar(query.with_only_columns(Submission.id).where(or_(
-        Submission.created_at > when, and_(Submission.created_at == when,
-                                           Submission.id > number)))
-        .order_by(Submission.created_at.asc(), Submission.id.asc()).limit(1))
-    older = session.scalar(query.with_only_columns(Submission.id).where(or_(
-        Submission.created_at < when, and_(Submission.created_at == when,
-                                           Submission.id < number)))
-        .order_by(Submission.created_at.desc(), Submission.id.desc()).limit(1))
+    newer = session.scalar(query.with_only_columns(Submission.id)
+                           .where(_KEY > tuple_(when, number))
+                           .order_by(Submission.created_at.asc(), Submission.id.asc()).limit(1))
+    older = session.scalar(query.with_only_columns(Submission.id)
+                           .where(_KEY < tuple_(when, number))
+                           .order_by(Submission.created_at.desc(), Submission.id.desc()).limit(1))
     return newer, older
 
 
