@@ -326,6 +326,31 @@ def _effects(session, submission_id):
     return [(r.uuid, r.label, r.name, r.version) for r in rows]
 
 
+#: the register lists whose records have a page of their own in the console
+PAGES = {"people": "/people/"}
+
+
+def _listed(session, actor, project_id, picked, lang):
+    """{list: {value: (name, link)}}: villages by their names, register records (people,
+    households …) by their labels, those of the actor's villages only, in one query."""
+    out = {}
+    if "villages" in picked:
+        out["villages"] = {code: (en if lang == "en" else zh, None)
+                           for code, zh, en in _village_names(session, project_id).values()}
+    uuids = {v for name, values in picked.items() if name != "villages" for v in values}
+    if uuids:
+        rows = session.execute(select(Entity.uuid, Entity.label, Entity.area_id, Dataset.name)
+                               .join(Dataset, Dataset.id == Entity.dataset_id)
+                               .where(Dataset.project_id == project_id,
+                                      Entity.uuid.in_(sorted(uuids)[:500]))).all()
+        for r in rows:
+            if r.name in picked and actor.sees_area(r.area_id):
+                page = PAGES.get(r.name)
+                out.setdefault(r.name, {})[r.uuid] = (r.label or r.uuid,
+                                                      page + r.uuid if page else None)
+    return out
+
+
 def submission(session, actor, project_id, submission_id, filters, lang="zh"):
     """The submission page's data (see the template): its answers as its form shows them,
     issues beside their fields, state, versions, feed, register effects, neighbours."""
@@ -340,7 +365,8 @@ def submission(session, actor, project_id, submission_id, filters, lang="zh"):
         items, elsewhere = [], []
     else:
         root = safexml.parse(current.xml.encode("utf-8"))
-        items, elsewhere = review_form.show(top, root, lang, current.issues, present)
+        listed = _listed(session, actor, project_id, review_form.lookups(top, root), lang)
+        items, elsewhere = review_form.show(top, root, lang, current.issues, present, listed)
     names = _names(session, {(d.submitter_kind, d.submitter_id) for d in defs})
     areas = _village_names(session, project_id)
     newer, older = _neighbours(session, actor, project_id, filters, found)

@@ -32,6 +32,7 @@ class Question:
     choices: dict = None        # value -> {language: text}; None: no labels to show
     readonly: bool = False
     mediatype: str = ""         # upload: image/*, audio/* …
+    lookup: str = ""            # a select over an attached list (villages, people …): its name
 
 
 @dataclass
@@ -112,7 +113,15 @@ def _read(parent_el, group, schema, translations, default):
                 ref, tag, node.get("type", "string"), _label(el, translations, default),
                 _choices(node, schema, translations, default),
                 readonly=node.get("readonly") in ("true()", "true") or "calculate" in node,
-                mediatype=el.get("mediatype") or ""))
+                mediatype=el.get("mediatype") or "",
+                lookup=_lookup(node, schema)))
+
+
+def _lookup(node, schema):
+    """The attached list a select's itemset reads (its file name without .csv), or ""."""
+    name = (node.get("choices") or {}).get("instance") or ""
+    source = schema.get("external", {}).get(name, "")
+    return source.rsplit(".", 1)[0] if source else ""
 
 
 def _choices(node, schema, translations, default):
@@ -167,20 +176,42 @@ def _find(elem, steps):
     return elem
 
 
-def show(top, root, lang, issues, attachments):
+def lookups(top, root):
+    """{list name: {values}} the instance's answers pick from attached lists (to look their
+    names up in the register in one query per list)."""
+    out = {}
+
+    def walk(group, elems):
+        for child in group.children:
+            steps = _step(group.path, child.path)
+            found = elems
+            for step in steps:
+                found = [c for e in found for c in _children(e, step)]
+            if isinstance(child, Group):
+                walk(child, found)
+            elif child.lookup:
+                out.setdefault(child.lookup, set()).update(
+                    v for e in found for v in (e.text or "").split())
+    walk(top, [root])
+    return out
+
+
+def show(top, root, lang, issues, attachments, names=None):
     """The items of the submission page: [{"kind": "field"|"group"|"repeat", …}] in form
     order, labels in `lang`, each field with its issues (by concrete path) and, for an
-    upload, the attachment it names (when the submission has it)."""
+    upload, the attachment it names (when the submission has it). `names`: {list name:
+    {value: (name, link or None)}} for answers picked from attached lists."""
     by_path = {}
     for found in issues or []:
         by_path.setdefault(found.get("path", ""), []).append(found)
     shown = set()
-    items = _show(top, root, "/" + safexml.local(root.tag), lang, by_path, attachments, shown)
+    items = _show(top, root, "/" + safexml.local(root.tag), lang, by_path, attachments, shown,
+                  names or {})
     elsewhere = [i for path, found in by_path.items() if path not in shown for i in found]
     return items, elsewhere
 
 
-def _show(group, elem, concrete, lang, by_path, attachments, shown):
+def _show(group, elem, concrete, lang, by_path, attachments, shown, names):
     items = []
     for child in group.children:
         steps = _step(group.path, child.path)
@@ -190,14 +221,16 @@ def _show(group, elem, concrete, lang, by_path, attachments, shown):
             for n, entry in enumerate(_children(holder, steps[-1]) if holder is not None else [],
                                       start=1):
                 where = f"{concrete}/{'/'.join(steps[:-1] + [steps[-1]])}[{n}]"
-                entries.append(_show(child, entry, where, lang, by_path, attachments, shown))
+                entries.append(_show(child, entry, where, lang, by_path, attachments, shown,
+                                     names))
             items.append({"kind": "repeat", "label": message(child.label, lang), "entries": entries,
                           "path": child.path})
         elif isinstance(child, Group):
             inner = _find(elem, steps)
             where = f"{concrete}/{'/'.join(steps)}"
             items.append({"kind": "group", "label": message(child.label, lang),
-                          "items": _show(child, inner, where, lang, by_path, attachments, shown)})
+                          "items": _show(child, inner, where, lang, by_path, attachments, shown,
+                                         names)})
         else:
             node = _find(elem, steps)
             value = (node.text or "").strip() if node is not None else ""
@@ -207,12 +240,17 @@ def _show(group, elem, concrete, lang, by_path, attachments, shown):
                 shown.add(where)
             if not value and not found:
                 continue            # a note, or a question the form did not ask here
-            items.append(_field(child, value, where, lang, found, attachments))
+            items.append(_field(child, value, where, lang, found, attachments,
+                                names.get(child.lookup, {})))
     return items
 
 
-def _field(question, value, where, lang, found, attachments):
-    shown_value, media = value, None
+def _field(question, value, where, lang, found, attachments, listed):
+    shown_value, media, links = value, None, []
+    if listed and value:
+        picked = [listed.get(v, (v, None)) for v in value.split()]
+        shown_value = "、".join(name for name, _link in picked)
+        links = [(name, link) for name, link in picked if link]
     if question.choices is not None and value:
         values = value.split() if question.control == "select" else [value]
         shown_value = "、".join(message(question.choices.get(v), lang) or v for v in values)
@@ -221,7 +259,7 @@ def _field(question, value, where, lang, found, attachments):
         media = {"name": value, "kind": MEDIA_PREFIX.get(kind, "file"),
                  "present": value in attachments}
     return {"kind": "field", "path": where, "label": message(question.label, lang) or question.path,
-            "value": shown_value, "raw": value, "media": media,
+            "value": shown_value, "raw": value, "media": media, "links": links,
             "issues": [message({"zh": i.get("message_zh", ""), "en": i.get("message_en", "")}, lang)
                        for i in found]}
 

@@ -132,6 +132,10 @@ def test_the_submission_shows_its_forms_labels_in_chinese_and_english_with_the_i
                       r'<p class="problem issue">([^<]+)</p>', zh)
     assert issue and "身份证号" in issue.group(1) and issue.group(2) == BAD_ID
     assert "校验位不正确" in issue.group(3)
+    # answers picked from the phone's lists: the village's name, the person linked
+    answers = zh.split("<h2>填报内容</h2>")[1]
+    assert "东湾村" in answers and "dongwan" not in answers
+    assert f'<a href="/people/{SUN_MIN}">孙敏</a>' in zh
     en = admin.get(f"/submissions/{flagged.id}?lang=en").get_data(as_text=True)
     assert "ID number" in en and "Female" in en and "check digit is wrong" in en
     assert len(_audits(db, "submission.read", f"submission:{flagged.id}")) == 2
