@@ -270,7 +270,8 @@ def _field(question, value, where, lang, found, attachments, listed):
 def inputs(top, root, lang):
     """The questions the correction form offers (those outside repeats, with an input for
     their type), each {"name", "path", "label", "input", "value", "choices": [(value, label,
-    checked)]}; repeats and files are shown read-only on the submission page, not here."""
+    checked)]}. Not offered: repeats, files, calculated values and answers picked from an
+    attached list (a village, a person, a household: the register's keys)."""
     out = []
     _inputs(top, root, "/" + safexml.local(root.tag), lang, out)
     return out
@@ -284,8 +285,9 @@ def _inputs(group, elem, concrete, lang, out):
                 _inputs(child, _find(elem, steps), f"{concrete}/{'/'.join(steps)}", lang, out)
             continue
         node = _find(elem, steps)
-        if node is None or child.readonly or child.control in ("upload", "trigger"):
-            continue
+        if (node is None or child.readonly or child.lookup
+                or child.control in ("upload", "trigger")):
+            continue            # files, calculations and picks from the phones' lists
         value = (node.text or "").strip()
         where = f"{concrete}/{'/'.join(steps)}"
         entry = {"name": "v" + where, "path": where, "value": value,
