@@ -300,3 +300,34 @@ def test_a_correction_that_changes_nothing_is_refused(town, db, console):
     assert response.status_code == 400
     db.session.rollback()
     assert len(db.session.scalars(select(SubmissionDef)).all()) == 1
+
+
+def test_marking_a_submission_as_having_issues_holds_its_state_and_is_audited(
+        town, simple_form, db, console):
+    _simple(town.phone("worker_a"))
+    found = _last(db)
+    assert console("supervisor").post(f"/submissions/{found.id}/review",
+                                      {"state": "hasIssues"}).status_code == 303
+    db.session.rollback()
+    assert db.session.get(Submission, found.id).review_state == "hasIssues"
+    [row] = _audits(db, "submission.update", f"submission:{found.id}")
+    assert row.details == {"reviewState": "hasIssues"}
+
+
+def test_a_correction_that_leaves_a_problem_stays_flagged_and_out_of_the_register(
+        town, db, console):
+    flagged = _flagged(town, db)
+    supervisor = console("supervisor")
+    page = supervisor.get(f"/submissions/{flagged.id}/edit").get_data(as_text=True)
+    assert 'name="v/data/village"' not in page          # a pick from a list: not offered
+    response = supervisor.post(f"/submissions/{flagged.id}/edit",
+                               {**_edit_form(page), "v/data/phone": "13600005555"})
+    assert response.status_code == 303
+    db.session.rollback()
+    found = db.session.get(Submission, flagged.id)
+    assert (found.review_state, found.in_register) == ("hasIssues", False)
+    person = db.session.scalar(select(Entity).where(Entity.uuid == SUN_MIN))
+    assert person.data["phone"] != "13600005555"
+    current = db.session.scalar(select(SubmissionDef).where(
+        SubmissionDef.submission_id == flagged.id, SubmissionDef.current.is_(True)))
+    assert [i["code"] for i in current.issues] == ["id_number_checksum"]
