@@ -10,6 +10,7 @@ A correction is a new version sent through the phones' intake (app.submissions.i
 the signed-in user: the current XML with the changed values, a new instanceID and
 deprecatedID = the current one; intake validates it again and merges it as an edit.
 """
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
@@ -39,7 +40,7 @@ STATES = ("received", "hasIssues", "edited", "approved", "rejected")
 ACTIONS = ("approved", "rejected", "hasIssues")
 #: the queue's filters, kept in the links to a submission (its previous / next)
 FILTERS = ("village", "form", "state", "since", "until", "submitter")
-FEED_ACTIONS = ("submission.update", "submission.comment")
+_POSITION = re.compile(r"\[\d+\]")
 
 
 # --- the queue -----------------------------------------------------------------------------
@@ -270,8 +271,7 @@ def _leaves(xml):
 
 
 def _generic(path):
-    import re  # noqa: PLC0415
-    return re.sub(r"\[\d+\]", "", path)
+    return _POSITION.sub("", path)
 
 
 def _history(session, defs, labels, names):
