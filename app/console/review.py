@@ -12,6 +12,7 @@ deprecatedID = the current one; intake validates it again and merges it as an ed
 """
 import re
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -251,17 +252,14 @@ def _leaves(xml):
     out = {}
 
     def walk(elem, path):
-        counts = {}
-        for child in elem:
-            if not isinstance(child.tag, str):
-                continue
-            name = safexml.local(child.tag)
+        kids = [(safexml.local(c.tag), c) for c in elem if isinstance(c.tag, str)]
+        totals = Counter(name for name, _c in kids)
+        counts = Counter()
+        for name, child in kids:
             if name == "meta":
                 continue
-            counts[name] = counts.get(name, 0) + 1
-            siblings = sum(1 for c in elem if isinstance(c.tag, str)
-                           and safexml.local(c.tag) == name)
-            step = f"{name}[{counts[name]}]" if siblings > 1 else name
+            counts[name] += 1
+            step = f"{name}[{counts[name]}]" if totals[name] > 1 else name
             if len(child):
                 walk(child, f"{path}/{step}")
             else:

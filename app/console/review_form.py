@@ -162,7 +162,8 @@ def _choices(node, schema, translations, default):
 
 
 def _children(elem, name):
-    return [c for c in elem if isinstance(c.tag, str) and safexml.local(c.tag) == name]
+    """The child elements of this local name, in any namespace or none (lxml's {*})."""
+    return list(elem.iterchildren(f"{{*}}{name}"))
 
 
 def _step(parent_path, path):
