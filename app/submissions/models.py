@@ -97,6 +97,8 @@ class SubmissionComment(db.Model):
 db.Index("ix_submissions_received", Submission.created_at, Submission.id)
 db.Index("ix_submissions_area_received", Submission.area_id, Submission.created_at,
          Submission.id)
+db.Index("ix_submissions_state_received", Submission.review_state, Submission.created_at,
+         Submission.id)
 
 
 def _audit_target_index():

@@ -1,5 +1,5 @@
 """Review comments on submissions (append-only), the review queue's indexes (newest first,
-all or one village's) and an index of audit events by target (a submission's feed).
+all, one village's or one state's) and an index of audit events by target (a submission's feed).
 
 Revision ID: 0020
 Revises: 0019
@@ -29,11 +29,14 @@ def upgrade():
     op.create_index("ix_submissions_received", "submissions", ["created_at", "id"])
     op.create_index("ix_submissions_area_received", "submissions",
                     ["area_id", "created_at", "id"])
+    op.create_index("ix_submissions_state_received", "submissions",
+                    ["review_state", "created_at", "id"])
     op.create_index("ix_audit_events_target", "audit_events", ["target", "id"])
 
 
 def downgrade():
     op.drop_index("ix_audit_events_target", table_name="audit_events")
+    op.drop_index("ix_submissions_state_received", table_name="submissions")
     op.drop_index("ix_submissions_area_received", table_name="submissions")
     op.drop_index("ix_submissions_received", table_name="submissions")
     op.drop_index("ix_submission_comments_submission", table_name="submission_comments")
