@@ -310,10 +310,13 @@ def _inputs(group, elem, concrete, lang, out):
 
 def changed(offered, form):
     """{concrete path: new value} for the offered inputs whose value the form changes. A
-    select-multiple's boxes come as `<name>::<value>` fields."""
+    select-multiple's boxes come as `<name>::<value>` fields, with a hidden `<name>` field
+    saying its boxes were on the form (none ticked then means none chosen)."""
     out = {}
     for entry in offered:
         if entry["input"] == "checkboxes":
+            if entry["name"] not in form:
+                continue        # the form did not carry this question's boxes at all
             new = " ".join(v for v, _label, _on in entry["choices"]
                            if form.get(f"{entry['name']}::{v}"))
         elif entry["name"] in form:

@@ -331,3 +331,25 @@ def test_a_correction_that_leaves_a_problem_stays_flagged_and_out_of_the_registe
     current = db.session.scalar(select(SubmissionDef).where(
         SubmissionDef.submission_id == flagged.id, SubmissionDef.current.is_(True)))
     assert [i["code"] for i in current.issues] == ["id_number_checksum"]
+
+
+def test_a_multiple_choice_is_corrected_with_its_boxes_and_repeats_are_not_offered(
+        town, db, console):
+    assert town.phone("worker_a").submit(instance("home_visit_birth")).status_code == 201
+    found = _last(db)
+    admin = console("admin")
+    page = admin.get(f"/submissions/{found.id}/edit").get_data(as_text=True)
+    assert 'name="v/data/hh/family_status::none" value="1" checked' in page
+    assert 'name="v/data/hh/family_status::two_daughters" value="1">' in page
+    assert "v/data/member" not in page                      # the repeat: read-only
+    assert '<input type="hidden" name="v/data/hh/family_status" value="1">' in page
+    response = admin.post(f"/submissions/{found.id}/edit", {
+        **_edit_form(page), "v/data/hh/family_status": "1",
+        "v/data/hh/family_status::one_child": "1",
+        "v/data/hh/family_status::low_income": "1"})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    db.session.rollback()
+    current = db.session.scalar(select(SubmissionDef).where(
+        SubmissionDef.submission_id == found.id, SubmissionDef.current.is_(True)))
+    assert "<family_status>one_child low_income</family_status>" in current.xml
+    assert current.deprecated_id is not None
