@@ -251,7 +251,7 @@ def _field(question, value, where, lang, found, attachments, listed):
     if listed and value:
         picked = [listed.get(v, (v, None)) for v in value.split()]
         shown_value = "、".join(name for name, _link in picked)
-        links = [(name, link) for name, link in picked if link]
+        links = picked if any(link for _name, link in picked) else []
     if question.choices is not None and value:
         values = value.split() if question.control == "select" else [value]
         shown_value = "、".join(message(question.choices.get(v), lang) or v for v in values)
