@@ -151,6 +151,15 @@ _CATALOGUE = [
     Entry("500.91", 500, "The server failed unexpectedly; please try again later.",
           "服务器发生意外错误，请稍后再试。"),
     # --- console: review and correction (4xx.111–119) ---
+    Entry("400.112", 400, "Choose a review decision or write a comment.",
+          "请选择审核结果或填写备注。"),
+    Entry("400.111", 400, "The correction changes no answer; nothing was saved.",
+          "更正没有修改任何答案，未保存。"),
+    Entry("409.112", 409, "This submission was changed after you opened it; open it again and "
+          "make your correction on the latest version.",
+          "您打开此提交后，它已被修改；请重新打开，在最新版本上更正。"),
+    Entry("409.111", 409, "An encrypted submission cannot be corrected here.",
+          "加密的提交不能在此更正。"),
 
     # --- console: people and households (4xx.121–129) ---
 

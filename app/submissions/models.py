@@ -76,3 +76,36 @@ class SubmissionAttachment(db.Model):
     def_id = db.Column(db.ForeignKey("submission_defs.id"), nullable=False)
     name = db.Column(db.String(255), nullable=False)
     blob_sha256 = db.Column(db.ForeignKey("blobs.sha256"))
+
+
+class SubmissionComment(db.Model):
+    """A reviewer's comment on a submission (the console's review page). Append-only: a
+    comment is never edited or deleted; the review page's feed shows them with the
+    submission's versions and review changes."""
+    __tablename__ = "submission_comments"
+    __table_args__ = (db.Index("ix_submission_comments_submission", "submission_id", "id"),)
+    id = db.Column(db.Integer, primary_key=True)
+    submission_id = db.Column(db.ForeignKey("submissions.id"), nullable=False)
+    actor_kind = db.Column(db.String(20), nullable=False)
+    actor_id = db.Column(db.Integer)
+    body = db.Column(db.Text, nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+# The console's review queue reads submissions newest first, all of them or one village's
+# (app/console/review.py): keyset pages along these.
+db.Index("ix_submissions_received", Submission.created_at, Submission.id)
+db.Index("ix_submissions_area_received", Submission.area_id, Submission.created_at,
+         Submission.id)
+db.Index("ix_submissions_state_received", Submission.review_state, Submission.created_at,
+         Submission.id)
+
+
+def _audit_target_index():
+    """A submission's feed reads its audit rows by target (audit_events has no other index on
+    it); declared here beside the queue's indexes, which the same migration (0020) adds."""
+    from app.audit.models import AuditEvent   # noqa: PLC0415
+    db.Index("ix_audit_events_target", AuditEvent.target, AuditEvent.id)
+
+
+_audit_target_index()

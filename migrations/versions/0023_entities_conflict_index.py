@@ -11,7 +11,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0023'
-down_revision = '0019'  # set on merge to the last one before it
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 

@@ -31,8 +31,9 @@ def samples(town, simple_form, db, personas):
     """One of each thing a console path can name, in village dongwan; and people of the
     other village (xishan) in each role."""
     phone = town.phone("worker_a")
-    xml = make_instance("simple", "1", values={"name": "王小梅", "village": "dongwan"})
-    assert phone.submit(xml).status_code == 201
+    xml = make_instance("simple", "1", values={"name": "王小梅", "village": "dongwan",
+                                               "photo": "p.jpg"})
+    assert phone.submit(xml, files={"p.jpg": b"\xff\xd8 a photo"}).status_code == 201
     s = db.session
     submission = s.scalar(select(Submission).order_by(Submission.id.desc()))
     for role in ("supervisor", "viewer"):
@@ -42,7 +43,7 @@ def samples(town, simple_form, db, personas):
     return {"submission_id": submission.id, "person": sample.LI_XIUYING,
             "household": sample.H1, "entity": sample.LI_XIUYING,
             "app_user_id": personas["worker_a"].id, "user_id": personas["supervisor"].id,
-            "xml_form_id": "simple", "month": "2026-05"}
+            "xml_form_id": "simple", "month": "2026-05", "name": "p.jpg"}
 
 
 def _routes(app):
