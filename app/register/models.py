@@ -39,7 +39,11 @@ class DatasetProperty(db.Model):
 class Entity(db.Model):
     __tablename__ = "entities"
     __table_args__ = (db.Index("ix_entities_dataset_area", "dataset_id", "area_id"),
-                      db.Index("ix_entities_dataset_id_number", "dataset_id", "id_number"))
+                      db.Index("ix_entities_dataset_id_number", "dataset_id", "id_number"),
+                      # the few in conflict, by village (the console's Today counts)
+                      db.Index("ix_entities_conflict", "area_id",
+                               postgresql_where=db.text("conflict IS NOT NULL AND deleted_at IS NULL"),
+                               sqlite_where=db.text("conflict IS NOT NULL AND deleted_at IS NULL")))
     id = db.Column(db.Integer, primary_key=True)
     dataset_id = db.Column(db.ForeignKey("datasets.id"), nullable=False)
     #: lower-case UUID without the uuid: prefix, as Central stores it

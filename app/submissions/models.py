@@ -18,12 +18,14 @@ class Submission(db.Model):
         db.Index("ix_submissions_held", "form_id", "area_id", "review_state",
                  postgresql_where=db.text("NOT in_register AND deleted_at IS NULL"),
                  sqlite_where=db.text("NOT in_register AND deleted_at IS NULL")),
+        # a village's submissions by arrival (the console's received today / this month)
+        db.Index("ix_submissions_area_created", "area_id", "created_at"),
     )
     id = db.Column(db.Integer, primary_key=True)
     form_id = db.Column(db.ForeignKey("forms.id"), nullable=False)
     #: the instanceID of the first def: the submission's id in URLs, as in Central
     instance_id = db.Column(db.String(255), nullable=False)
-    area_id = db.Column(db.ForeignKey("areas.id"), index=True)
+    area_id = db.Column(db.ForeignKey("areas.id"))
     submitter_kind = db.Column(db.String(20), nullable=False)
     submitter_id = db.Column(db.Integer)
     device_id = db.Column(db.String(255))
