@@ -76,10 +76,10 @@ def today(session, actor, project_id, area_ids, zone, now=None, with_phones=True
     if ids:
         _count(session, chosen, _received(ids, _utc(day, zone), _utc(month_start, zone)),
                "received_today", "received_month")
-        _count(session, chosen, _waiting(ids), "waiting", "issues")
+        _count(session, chosen, _waiting(), "waiting", "issues")
         _count(session, chosen, _conflicts(ids), "conflicts")
         _count(session, chosen, _duplicates(ids), "duplicates")
-        _count(session, chosen, _held(ids), "held")
+        _count(session, chosen, _held(), "held")
     total = Counts()
     for counts in chosen.values():
         total.add(counts)
@@ -90,9 +90,13 @@ def today(session, actor, project_id, area_ids, zone, now=None, with_phones=True
 
 
 def _count(session, chosen, query, *names):
+    """Set the counts a query gives by village (of the chosen villages: a query over a few
+    held rows reads them all, where a village filter would lead the planner to a larger
+    index)."""
     for area_id, *values in session.execute(query):
-        for name, value in zip(names, values):
-            setattr(chosen[area_id], name, int(value or 0))
+        if area_id in chosen:
+            for name, value in zip(names, values):
+                setattr(chosen[area_id], name, int(value or 0))
 
 
 def _received(ids, day_start, month_start):
@@ -103,14 +107,13 @@ def _received(ids, day_start, month_start):
             .group_by(Submission.area_id))
 
 
-def _waiting(ids):
+def _waiting():
     return (select(Submission.area_id, func.count(),
                    func.sum(case((Submission.review_state == "hasIssues", 1), else_=0)))
             # written as the partial index ix_submissions_held is, so both databases use it
             .where(text("NOT submissions.in_register AND submissions.deleted_at IS NULL"),
                    or_(Submission.review_state.is_(None),
-                       Submission.review_state != "rejected"),
-                   Submission.area_id.in_(ids))
+                       Submission.review_state != "rejected"))
             .group_by(Submission.area_id))
 
 
@@ -132,9 +135,8 @@ def _duplicates(ids):
             .group_by(Entity.area_id))
 
 
-def _held(ids):
+def _held():
+    # the backlog's few submissions, each looked up by its key
     return (select(Submission.area_id, func.count())
-            .select_from(EntityBacklog)
-            .join(Submission, Submission.id == EntityBacklog.submission_id)
-            .where(Submission.area_id.in_(ids))
+            .where(Submission.id.in_(select(EntityBacklog.submission_id)))
             .group_by(Submission.area_id))

@@ -62,15 +62,21 @@ def _serving(area_ids):
                                                  app_user_areas.c.area_id.in_(area_ids)))
 
 
+#: what a page shows of a phone: plain columns (the ORM object would load its villages and
+#: forms one relationship at a time)
+_COLUMNS = (AppUser.id, AppUser.display_name, AppUser.all_areas, AppUser.all_forms,
+            AppUser.last_seen_at, AppUser.revoked_at, AppUser.created_at)
+
+
 def phones(session, actor, project_id, area_ids=None, after=None, now=None):
     """A page of the phones she manages serving `area_ids` (None: all), newest first:
     ([Phone], the cursor of the next page or None)."""
-    query = (select(AppUser).where(AppUser.project_id == project_id, _managed(actor),
-                                   _serving(area_ids))
+    query = (select(*_COLUMNS).where(AppUser.project_id == project_id, _managed(actor),
+                                     _serving(area_ids))
              .order_by(AppUser.id.desc()).limit(PAGE + 1))
     if after is not None:
         query = query.where(AppUser.id < after)
-    found = list(session.scalars(query))
+    found = session.execute(query).all()
     more = len(found) > PAGE
     found = found[:PAGE]
     return _described(session, found, now), (found[-1].id if more else None)
@@ -79,16 +85,20 @@ def phones(session, actor, project_id, area_ids=None, after=None, now=None):
 def silent_phones(session, actor, project_id, area_ids=None, now=None):
     """Live phones she manages serving `area_ids`, least recently heard from first (for
     Today): [Phone], at most a page."""
-    query = (select(AppUser).where(AppUser.project_id == project_id, _managed(actor),
-                                   _serving(area_ids), AppUser.revoked_at.is_(None))
+    query = (select(*_COLUMNS).where(AppUser.project_id == project_id, _managed(actor),
+                                     _serving(area_ids), AppUser.revoked_at.is_(None))
              .order_by(AppUser.last_seen_at.is_not(None), AppUser.last_seen_at, AppUser.id)
              .limit(PAGE))
-    return _described(session, list(session.scalars(query)), now)
+    return _described(session, session.execute(query).all(), now)
 
 
 def phone(session, actor, project_id, app_user_id, now=None):
     """One phone she manages, or 404."""
-    return _described(session, [_owned(session, actor, project_id, app_user_id)], now)[0]
+    found = session.execute(select(*_COLUMNS).where(
+        AppUser.id == app_user_id, AppUser.project_id == project_id, _managed(actor))).first()
+    if found is None:
+        raise Problem("404.1")
+    return _described(session, [found], now)[0]
 
 
 def _owned(session, actor, project_id, app_user_id):
