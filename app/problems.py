@@ -162,6 +162,8 @@ _CATALOGUE = [
     Entry("409.140", 409, "This phone's key is revoked: enrol the phone again instead of giving "
           "it a new code.", "该手机的密钥已撤销：请重新登记手机，不能再为它生成新码。"),
     Entry("400.141", 400, "The two new passwords are not the same.", "两次输入的新密码不一致。"),
+    Entry("400.144", 400, "Tick the forms the phone may fill, or give it every form.",
+          "请勾选手机可填写的表单，或选择所有表单。"),
     Entry("400.142", 400, "The new password is too short: it needs at least {min} characters.",
           "新密码太短：至少需要 {min} 个字符。"),
     Entry("400.143", 400, "The current password is wrong.", "当前密码不正确。"),

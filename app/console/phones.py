@@ -149,7 +149,9 @@ def choices(session, actor, project_id):
 
 def enrol(session, actor, project_id, name, village_codes, form_ids):
     """A new phone: (its id, its key). No villages: every village (an admin's choice only);
-    no forms: every form, including later ones. A village outside hers is 403."""
+    forms None: every form, including later ones. A village outside hers is 403."""
+    if form_ids is not None and not form_ids:
+        raise Problem("400.144")
     codes = sorted(set(village_codes))
     if not codes and actor.area_ids is not None:
         raise Problem("400.140")
@@ -159,7 +161,8 @@ def enrol(session, actor, project_id, name, village_codes, form_ids):
         if any(code in known and not actor.sees_area(known[code]) for code in codes):
             raise Problem("403.2")
     app_user, token = accounts.create_app_user(session, project_id, name.strip(),
-                                               codes or None, sorted(set(form_ids)) or None,
+                                               codes or None,
+                                               sorted(set(form_ids)) if form_ids else None,
                                                actor=actor)
     return app_user.id, token
 

@@ -75,7 +75,7 @@ def phone_new(actor, query):
 @bp.post("/phones")
 @page("app_user.manage", form=EnrolForm)
 def phone_enrol(actor, form):
-    chosen = request.form.getlist("forms") if form.get("all_forms") == "0" else []
+    chosen = request.form.getlist("forms") if form.get("all_forms") == "0" else None
     app_user_id, token = phones.enrol(db.session, actor, PROJECT_ID, form["name"],
                                       request.form.getlist("villages"), chosen)
     return _with_key(app_user_id, token)

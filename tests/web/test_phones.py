@@ -144,6 +144,8 @@ def test_an_admin_enrols_a_town_wide_phone_with_chosen_forms(console, db, publis
     assert [f.xml_form_id for f in phone.forms] == ["checks"]
     body = admin.get("/phones?lang=en").get_data(as_text=True)
     assert "Every village" in body and "Three checks" in body
+    none_ticked = admin.post("/phones", {"name": "no forms", "all_forms": "0"})
+    assert none_ticked.status_code == 400
 
 
 def test_the_list_filters_by_village_and_pages_by_25(console, db, personas):
