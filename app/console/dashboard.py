@@ -96,7 +96,7 @@ def _count(session, chosen, query, *names):
     for area_id, *values in session.execute(query):
         if area_id in chosen:
             for name, value in zip(names, values):
-                setattr(chosen[area_id], name, int(value or 0))
+                setattr(chosen[area_id], name, getattr(chosen[area_id], name) + int(value or 0))
 
 
 def _received(ids, day_start, month_start):
@@ -108,13 +108,15 @@ def _received(ids, day_start, month_start):
 
 
 def _waiting():
+    # grouped as ix_submissions_held is ordered (form, village), so the planner reads that
+    # small index in order rather than every submission by village; summed by village below
     return (select(Submission.area_id, func.count(),
                    func.sum(case((Submission.review_state == "hasIssues", 1), else_=0)))
-            # written as the partial index ix_submissions_held is, so both databases use it
+            # written as the partial index is, so both databases use it
             .where(text("NOT submissions.in_register AND submissions.deleted_at IS NULL"),
                    or_(Submission.review_state.is_(None),
                        Submission.review_state != "rejected"))
-            .group_by(Submission.area_id))
+            .group_by(Submission.form_id, Submission.area_id))
 
 
 def _conflicts(ids):

@@ -149,3 +149,24 @@ def _actor(db, personas, name):
     from app.auth.actors import from_user
     from app.auth.models import User
     return from_user(db.session.get(User, personas[name].id))
+
+
+def test_the_counts_read_their_indexes_on_sqlite(db, personas):
+    """The planner's choice on SQLite (statistics-free, as a fresh database is): each count
+    reads the index it was written for, not a scan of submissions or entities."""
+    import pytest
+    from sqlalchemy import text
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's; PostgreSQL's plans are measured in bench")
+    ids = list(_areas(db).values())
+    day = datetime(2026, 6, 15)
+    expected = {"ix_submissions_area_created": dashboard._received(ids, day, day),
+                "ix_submissions_held": dashboard._waiting(),
+                "ix_entities_conflict": dashboard._conflicts(ids)}
+    for index, query in expected.items():
+        sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
+        plan = " ".join(row[3] for row in db.session.execute(text("EXPLAIN QUERY PLAN " + sql)))
+        assert index in plan, (index, plan)
+    sql = str(dashboard._held().compile(db.engine, compile_kwargs={"literal_binds": True}))
+    plan = " ".join(row[3] for row in db.session.execute(text("EXPLAIN QUERY PLAN " + sql)))
+    assert "SCAN submissions" not in plan, plan
