@@ -90,8 +90,8 @@ def today(session, actor, project_id, area_ids, zone, now=None, with_phones=True
 
 
 def _count(session, chosen, query, *names):
-    """Set the counts a query gives by village (of the chosen villages: a query over a few
-    held rows reads them all, where a village filter would lead the planner to a larger
+    """Add the counts a query gives by village, for the chosen villages (a query over the
+    few held rows reads them all: a village filter would lead the planner to a larger
     index)."""
     for area_id, *values in session.execute(query):
         if area_id in chosen:
