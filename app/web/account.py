@@ -9,7 +9,8 @@ from marshmallow import fields, validate
 
 from app.console import users
 from app.extensions import db
-from app.web import render
+from app.problems import Problem
+from app.web import i18n, render
 from app.web.blueprint import bp
 from app.web.session import PageForm, page, session_token
 
@@ -35,16 +36,26 @@ def _back():
 @bp.get("/account")
 @page("console.view", scope="own")
 def account(actor):
-    return render.render("console/account.html",
-                         me=users.account(db.session, actor, session_token()))
+    return _page(actor)
+
+
+def _page(actor, problem=None):
+    return render.render("console/account.html", status=problem.status if problem else 200,
+                         me=users.account(db.session, actor, session_token()),
+                         message=i18n.message(problem) if problem else None)
 
 
 @bp.post("/account/password")
 @page("console.view", form=OwnPasswordForm, scope="own")
 def account_password(actor, form):
-    users.change_own_password(db.session, actor, session_token(), form["current"],
-                              form["password"], form["again"], current_app.config["AUTH_REALM"],
-                              current_app.config["PASSWORD_HASH"])
+    try:
+        users.change_own_password(db.session, actor, session_token(), form["current"],
+                                  form["password"], form["again"],
+                                  current_app.config["AUTH_REALM"],
+                                  current_app.config["PASSWORD_HASH"])
+    except Problem as problem:            # shown beside the form, which she fills again
+        db.session.rollback()
+        return _page(actor, problem)
     return _back()
 
 

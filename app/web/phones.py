@@ -20,8 +20,9 @@ from marshmallow import fields, validate
 from app.console import phones, scope
 from app.extensions import db
 from app.models_base import utcnow
+from app.problems import Problem
 from app.projects.models import Project
-from app.web import render
+from app.web import i18n, render
 from app.web.blueprint import PROJECT_ID, bp
 from app.web.session import PageForm, PageQuery, csrf_token, page
 
@@ -66,18 +67,31 @@ def phones_list(actor, query):
 @page("app_user.manage", query=NewPhoneQuery)
 def phone_new(actor, query):
     chosen = scope.villages(db.session, actor, PROJECT_ID, query.get("village")).chosen
+    return _enrol_form(actor, [chosen.code] if chosen else [])
+
+
+def _enrol_form(actor, ticked, problem=None, name=""):
+    """The enrolment form (again, with what was typed and what is wrong)."""
     villages, forms = phones.choices(db.session, actor, PROJECT_ID)
-    return render.render("console/phone_new.html", villages=villages, forms=forms,
-                         town_wide=actor.area_ids is None,
-                         ticked=chosen.code if chosen else None)
+    return render.render("console/phone_new.html", status=problem.status if problem else 200,
+                         villages=villages, forms=forms, town_wide=actor.area_ids is None,
+                         ticked=ticked, name=name,
+                         message=i18n.message(problem) if problem else None)
 
 
 @bp.post("/phones")
 @page("app_user.manage", form=EnrolForm)
 def phone_enrol(actor, form):
     chosen = request.form.getlist("forms") if form.get("all_forms") == "0" else None
-    app_user_id, token = phones.enrol(db.session, actor, PROJECT_ID, form["name"],
-                                      request.form.getlist("villages"), chosen)
+    villages = request.form.getlist("villages")
+    try:
+        app_user_id, token = phones.enrol(db.session, actor, PROJECT_ID, form["name"],
+                                          villages, chosen)
+    except Problem as problem:
+        if problem.status != 400:
+            raise
+        db.session.rollback()
+        return _enrol_form(actor, villages, problem, form["name"])
     return _with_key(app_user_id, token)
 
 

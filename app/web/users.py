@@ -13,7 +13,8 @@ from marshmallow import fields, validate
 from app.auth.models import ROLES
 from app.console import users
 from app.extensions import db
-from app.web import render
+from app.problems import Problem
+from app.web import i18n, render
 from app.web.blueprint import PROJECT_ID, bp
 from app.web.session import PageForm, PageQuery, page
 
@@ -71,16 +72,29 @@ def users_list(query):
 @bp.get("/users/new")
 @page("user.manage", scope="town")
 def user_new():
-    return render.render("console/user_new.html", roles=ROLES,
-                         villages=users.village_choices(db.session, PROJECT_ID))
+    return _new_form()
+
+
+def _new_form(problem=None, typed=None):
+    """The new-user form (again, with what was typed, passwords aside, and what is wrong)."""
+    typed = typed or {}
+    return render.render("console/user_new.html", status=problem.status if problem else 200,
+                         roles=ROLES, villages=users.village_choices(db.session, PROJECT_ID),
+                         username=typed.get("username", ""),
+                         role=typed.get("role", "supervisor"), ticked=typed.get("villages", []),
+                         message=i18n.message(problem) if problem else None)
 
 
 @bp.post("/users/new")
 @page("user.manage", form=NewUserForm, scope="town")
 def user_create(actor, form):
-    user_id = users.create(db.session, actor, form["username"], form["role"],
-                           request.form.getlist("villages"), form["password"], form["again"],
-                           *_config())
+    villages = request.form.getlist("villages")
+    try:
+        user_id = users.create(db.session, actor, form["username"], form["role"], villages,
+                               form["password"], form["again"], *_config())
+    except Problem as problem:
+        db.session.rollback()
+        return _new_form(problem, {**form, "villages": villages})
     return _to(user_id)
 
 

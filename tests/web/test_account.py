@@ -37,7 +37,8 @@ def test_a_wrong_current_password_or_unlike_new_ones_change_nothing(console, app
     viewer = console("viewer")
     wrong = viewer.post("/account/password", {"current": "not-it", "password": "a-new-secret!",
                                               "again": "a-new-secret!"})
-    assert wrong.status_code == 400 and "当前密码不正确" in wrong.get_data(as_text=True)
+    page = wrong.get_data(as_text=True)
+    assert wrong.status_code == 400 and "当前密码不正确" in page and 'id="current"' in page
     unlike = viewer.post("/account/password", {"current": "viewer-password",
                                                "password": "a-new-secret!",
                                                "again": "a-new-secret?"})

@@ -125,7 +125,10 @@ def test_a_supervisor_sees_enrols_and_revokes_only_her_villages_phones(console, 
     before = db.session.scalar(select(func.count()).select_from(AppUser))
     assert _enrol(supervisor, villages=("xishan",)).status_code == 403
     assert _enrol(supervisor, villages=("dongwan", "xishan")).status_code == 403
-    assert _enrol(supervisor, villages=()).status_code == 400      # never town-wide
+    refused = _enrol(supervisor, villages=())                       # never town-wide
+    assert refused.status_code == 400
+    assert "请为手机选择至少一个您负责的村" in refused.get_data(as_text=True)
+    assert 'value="王小梅的手机"' in refused.get_data(as_text=True)
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(AppUser)) == before
     assert _enrol(supervisor, villages=("dongwan",)).status_code == 303

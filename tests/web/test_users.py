@@ -38,6 +38,9 @@ def test_a_new_user_s_password_must_be_long_and_typed_twice_alike(console, db):
     differ = admin.post("/users/new", {"username": "x", "role": "viewer",
                                        "password": "ten-chars-ok", "again": "ten-chars-no"})
     assert differ.status_code == 400
+    page = differ.get_data(as_text=True)
+    assert 'role="alert"' in page and 'value="x"' in page        # the form again, as typed
+    assert "ten-chars" not in page                               # passwords are not
     assert _user(db, "x") is None
     taken = admin.post("/users/new", {"username": "viewer", "role": "viewer",
                                       "password": "ten-chars-ok", "again": "ten-chars-ok"})
