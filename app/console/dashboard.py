@@ -83,10 +83,11 @@ def today(session, actor, project_id, area_ids, zone, now=None, with_phones=True
     total = Counts()
     for counts in chosen.values():
         total.add(counts)
-    found = phones.silent_phones(session, actor, project_id, area_ids, now) \
-        if with_phones else []
-    return Today(day, month_start, list(chosen.values()), total, found,
-                 sum(1 for p in found if p.silent))
+    found, silent = [], 0
+    if with_phones:
+        found = phones.silent_phones(session, actor, project_id, area_ids, now)
+        silent = phones.silent_count(session, actor, project_id, area_ids, now)
+    return Today(day, month_start, list(chosen.values()), total, found, silent)
 
 
 def _count(session, chosen, query, *names):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import segno
-from sqlalchemy import and_, exists, not_, or_, select
+from sqlalchemy import and_, exists, func, not_, or_, select
 
 from app.audit.record import record
 from app.auth import accounts, provisioning, secrets
@@ -90,6 +90,16 @@ def silent_phones(session, actor, project_id, area_ids=None, now=None):
              .order_by(AppUser.last_seen_at.is_not(None), AppUser.last_seen_at, AppUser.id)
              .limit(PAGE))
     return _described(session, session.execute(query).all(), now)
+
+
+def silent_count(session, actor, project_id, area_ids=None, now=None):
+    """How many live phones she manages serving `area_ids` were not heard from for
+    SILENT_AFTER (or never)."""
+    due = (now or utcnow()) - SILENT_AFTER
+    return session.scalar(select(func.count()).select_from(AppUser).where(
+        AppUser.project_id == project_id, _managed(actor), _serving(area_ids),
+        AppUser.revoked_at.is_(None),
+        or_(AppUser.last_seen_at.is_(None), AppUser.last_seen_at < due)))
 
 
 def phone(session, actor, project_id, app_user_id, now=None):

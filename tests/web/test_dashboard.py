@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from app.auth import accounts
 from app.auth.models import AppUser
 from app.console import dashboard
 from app.models_base import utcnow
@@ -138,6 +139,11 @@ def test_phones_silent_for_a_week_stand_out_first(console, db, personas):
     rows = re.findall(r'<tr( class="silent")?>\s*<th scope="row"><a [^>]*>([^<]+)</a>', body)
     assert rows == [(' class="silent"', "leader"), ("", "worker_a")]
     assert "1 silent for 7 days or more" in body
+    for n in range(30):                                     # more than a page of them
+        accounts.create_app_user(db.session, 1, f"quiet {n}", ["dongwan"])
+    db.session.commit()
+    body = console("supervisor").get("/?lang=en").get_data(as_text=True)
+    assert "31 silent for 7 days or more" in body
 
 
 def test_a_viewer_sees_the_counts_but_no_phones(console, db, personas):
