@@ -4,8 +4,9 @@ An Actor is resolved once per request from a token or credentials and then passe
 into domain functions. `area_ids` / `form_ids` of None mean "all of the project's".
 """
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import String, bindparam, cast, func, select
+from sqlalchemy import String, bindparam, cast, func, or_, select, update
 
 from app.auth import secrets
 from app.auth.models import ApiSession, AppUser, User, app_user_areas, app_user_forms
@@ -73,7 +74,7 @@ def _ids(table, column):
 # phone asks on every request (before, a lookup for each of the two grant tables followed).
 _APP_USER = DriverStatement(
     select(_T.c.id, _T.c.project_id, _T.c.display_name, _T.c.all_areas, _T.c.all_forms,
-           _ids(app_user_areas, "area_id").label("area_ids"),
+           _T.c.last_seen_at, _ids(app_user_areas, "area_id").label("area_ids"),
            _ids(app_user_forms, "form_id").label("form_ids"))
     .where(_T.c.token_hash == bindparam("h"), _T.c.revoked_at.is_(None)))
 
@@ -82,16 +83,42 @@ def _id_set(joined):
     return frozenset(int(i) for i in joined.split(",")) if joined else frozenset()
 
 
-def app_user_by_token(session, token):
+#: a phone's last contact (app_users.last_seen_at) is written when it is older than this, so
+#: a phone's busy minutes cost one write, not one per request
+LAST_SEEN_EVERY = timedelta(minutes=10)
+
+
+def app_user_by_token(session, token, now=None):
     """The live app user with this token, or None (unknown or revoked). Runs on every phone
     request, so it reads plain columns with a prebuilt statement on the driver (app.driver_sql),
-    never ORM relationships."""
+    never ORM relationships. Notes the phone's contact when the last note is stale."""
     row = _APP_USER.first(session, {"h": secrets.token_hash(token)})
     if row is None:
         return None
+    now = now or utcnow()
+    if row.last_seen_at is None or now - row.last_seen_at >= LAST_SEEN_EVERY:
+        _note_contact(session, row.id, now)
     return Actor("app_user", row.id, row.display_name, "app_user", row.project_id,
                  None if row.all_areas else _id_set(row.area_ids),
                  None if row.all_forms else _id_set(row.form_ids))
+
+
+def _note_contact(session, app_user_id, now):
+    """Write the phone's last contact. A request looks its phone up in a read-only phase (on
+    SQLite no write lock; on PostgreSQL a transaction it may roll back), so the note takes
+    its own short transaction on its own connection, as a Digest nonce's does; only a caller
+    already writing on SQLite (holding the write lock a second connection would wait for)
+    writes it in its own transaction. The guard keeps two workers from writing it twice."""
+    stale = update(_T).where(_T.c.id == app_user_id, or_(
+        _T.c.last_seen_at.is_(None), _T.c.last_seen_at <= now - LAST_SEEN_EVERY)) \
+        .values(last_seen_at=now)
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and not connection.get_execution_options().get(
+            "doorstep_read_only"):
+        session.execute(stale)
+        return
+    with session.get_bind().begin() as own:
+        own.execute(stale)
 
 
 def user_by_session_token(session, token, now=None):

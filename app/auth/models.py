@@ -54,6 +54,9 @@ class AppUser(db.Model):
     all_forms = db.Column(db.Boolean, nullable=False, default=False)
     revoked_at = db.Column(db.DateTime)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    #: when the phone last reached the server with its key (formList, manifest, a
+    #: submission …), to within app.auth.actors.LAST_SEEN_EVERY; None: never
+    last_seen_at = db.Column(db.DateTime)
     areas = db.relationship("Area", secondary=app_user_areas, lazy="selectin")
     forms = db.relationship("Form", secondary=app_user_forms, lazy="selectin")
 

@@ -23,7 +23,7 @@ class Submission(db.Model):
     form_id = db.Column(db.ForeignKey("forms.id"), nullable=False)
     #: the instanceID of the first def: the submission's id in URLs, as in Central
     instance_id = db.Column(db.String(255), nullable=False)
-    area_id = db.Column(db.ForeignKey("areas.id"), index=True)
+    area_id = db.Column(db.ForeignKey("areas.id"))
     submitter_kind = db.Column(db.String(20), nullable=False)
     submitter_id = db.Column(db.Integer)
     device_id = db.Column(db.String(255))

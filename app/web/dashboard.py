@@ -2,21 +2,24 @@
 
     GET /    the dashboard (?village=CODE: one of hers)
 """
-from marshmallow import fields
+from marshmallow import fields, validate
 
+from app.console import dashboard as today
 from app.console import scope
 from app.extensions import db
-from app.web import render
+from app.web import i18n, render
 from app.web.blueprint import PROJECT_ID, bp
 from app.web.session import PageQuery, page
 
 
 class DashboardQuery(PageQuery):
-    village = fields.String()        # one village's figures (a code); none: all of hers
+    village = fields.String(validate=validate.Length(max=64))  # one village (a code); none: hers
 
 
 @bp.get("/")
 @page("console.view", query=DashboardQuery)
 def dashboard(actor, query):
     villages = scope.villages(db.session, actor, PROJECT_ID, query.get("village"))
-    return render.render("console/dashboard.html", villages=villages)
+    counts = today.today(db.session, actor, PROJECT_ID, villages.ids, i18n.zone(),
+                         with_phones=actor.can("app_user.manage"))
+    return render.render("console/dashboard.html", villages=villages, today=counts)

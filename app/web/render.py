@@ -31,6 +31,7 @@ MENU = (
     ("console.users", "user.manage", N_("Users")),
     ("console.forms", "form.update", N_("Forms")),
     ("console.audit", "audit.read", N_("Audit log")),
+    ("console.account", "console.view", N_("My account")),
 )
 
 

@@ -3,7 +3,7 @@ queue lists across lists; without it the queue read every entity of the project 
 100,000 people on SQLite), and reads a few index entries now.
 
 Revision ID: 0023
-Revises: 0019 (on this branch; the lead sets the last number before it at merge)
+Revises: 0022
 Create Date: 2026-12-04 17:10:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0023'
-down_revision = '0020'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
