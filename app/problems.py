@@ -159,6 +159,7 @@ _CATALOGUE = [
     # --- console: phones, users, account (4xx.140–149) ---
 
     # --- console: forms and audit (4xx.150–159) ---
+    Entry("400.150", 400, "Choose a file to upload.", "请选择要上传的文件。"),
 
     # --- console: dashboard (4xx.160–169) ---
 

@@ -13,7 +13,7 @@ import glob
 import os
 
 PAGES = ("login", "dashboard", "review", "people", "conflicts", "phones", "users", "forms",
-         "audit")
+         "audit", "months")
 
 
 def register(app):
