@@ -1,0 +1,34 @@
+"""Audit log: indexes the console's audit page pages and filters on, newest first: by time
+alone, by target (a person, a submission, a form), by actor, and by action (in place of the
+index on action alone, which this one covers).
+
+Revision ID: 0024
+Revises: 0019
+Create Date: 2026-12-04 17:00:00
+
+"""
+from alembic import op
+
+revision = '0024'
+down_revision = '0019'
+branch_labels = None
+depends_on = None
+
+INDEXES = {
+    "ix_audit_events_time": ["logged_at", "id"],
+    "ix_audit_events_target_time": ["target", "logged_at", "id"],
+    "ix_audit_events_actor_time": ["actor_type", "actor_id", "logged_at", "id"],
+    "ix_audit_events_action_time": ["action", "logged_at", "id"],
+}
+
+
+def upgrade():
+    for name, columns in INDEXES.items():
+        op.create_index(name, "audit_events", columns)
+    op.drop_index("ix_audit_events_action", table_name="audit_events")
+
+
+def downgrade():
+    op.create_index("ix_audit_events_action", "audit_events", ["action"])
+    for name in INDEXES:
+        op.drop_index(name, table_name="audit_events")
