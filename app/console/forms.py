@@ -5,7 +5,7 @@ same audit rows). Plain data out; no Flask."""
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from app.forms import publish as publishing
 from app.forms.compile import odk_validate_unavailable
@@ -58,13 +58,15 @@ class Uploaded:
 
 
 def _counts(session, form_ids):
-    """{form id: (submissions, last received)}: deleted ones left out."""
+    """{form id: (submissions, last received)}: deleted ones left out. One statement of two
+    lookups per form in ix_submissions_form_time (a grouped scan was twice as slow)."""
     if not form_ids:
         return {}
-    s = Submission.__table__
-    rows = session.execute(select(s.c.form_id, func.count(), func.max(s.c.created_at))
-                           .where(s.c.form_id.in_(form_ids), s.c.deleted_at.is_(None))
-                           .group_by(s.c.form_id))
+    s, f = Submission.__table__, Form.__table__
+    live = and_(s.c.form_id == f.c.id, s.c.deleted_at.is_(None))
+    rows = session.execute(select(f.c.id, select(func.count()).where(live).scalar_subquery(),
+                                  select(func.max(s.c.created_at)).where(live).scalar_subquery())
+                           .where(f.c.id.in_(form_ids)))
     return {form_id: (count, last) for form_id, count, last in rows}
 
 

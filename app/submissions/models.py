@@ -18,6 +18,10 @@ class Submission(db.Model):
         db.Index("ix_submissions_held", "form_id", "area_id", "review_state",
                  postgresql_where=db.text("NOT in_register AND deleted_at IS NULL"),
                  sqlite_where=db.text("NOT in_register AND deleted_at IS NULL")),
+        # a form's submissions and its last one (the console's forms page)
+        db.Index("ix_submissions_form_time", "form_id", "created_at",
+                 postgresql_where=db.text("deleted_at IS NULL"),
+                 sqlite_where=db.text("deleted_at IS NULL")),
     )
     id = db.Column(db.Integer, primary_key=True)
     form_id = db.Column(db.ForeignKey("forms.id"), nullable=False)
