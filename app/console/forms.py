@@ -2,6 +2,7 @@
 submissions with issues, and publishing one, all through app.forms.publish exactly as the JSON
 API and `flask forms publish` do (the same versions rule, ODK Validate where Java runs, the
 same audit rows). Plain data out; no Flask."""
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -162,4 +163,5 @@ def xform(session, project_id, xml_form_id, version=None):
         (v for v in form.versions if v.version == version), None)
     if found is None:
         raise Problem("404.1")
-    return f"{xml_form_id}-{found.version or 'none'}.xml", found.xml
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{xml_form_id}-{found.version or 'none'}")
+    return f"{name}.xml", found.xml

@@ -192,3 +192,16 @@ def test_only_an_admin_opens_the_forms_pages(console, simple_form):
         assert upload(other, visit()).status_code == 403
     assert "/forms" not in console("supervisor").get("/").get_data(as_text=True).split(
         "<main")[0]
+
+
+def test_flask_forms_issues_sets_the_same_policy_and_audits_it(app, db, simple_form):
+    from click.testing import CliRunner
+
+    from app.cli import forms as forms_cli
+    result = CliRunner().invoke(forms_cli, ["issues", "simple", "update"], obj=app.extensions)
+    assert result.exit_code == 0, result.output
+    db.session.rollback()
+    assert db.session.scalar(select(Form.issues_update_register)) is True
+    row = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "form.update.issues")).one()
+    assert row.actor_type == "system" and row.details == {"policy": "update"}
