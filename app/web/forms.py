@@ -11,6 +11,7 @@ for submissions with issues (admins only; app/console/forms.py does the work).
     POST /forms/<xml_form_id>/media      upload one expected media file
 """
 from flask import current_app, redirect, request, url_for
+from flask_babel import gettext as _
 from marshmallow import fields, validate
 
 from app.console import forms as console_forms
@@ -19,8 +20,12 @@ from app.forms.models import FORM_STATES
 from app.problems import Problem
 from app.web import i18n, render
 from app.web.blueprint import PROJECT_ID, bp
+from app.web.render import N_
 from app.web.session import PageForm, PageQuery, page
 
+#: why ODK Validate cannot run here (app.forms.compile.odk_validate_unavailable), in words
+WHY_NOT = {"Java is not installed": N_("Java is not installed"),
+           "pyxform's ODK Validate is not installed": N_("pyxform's ODK Validate is not installed")}
 OUTCOMES = ("created", "new version", "unchanged", "media updated", "state", "issues", "media")
 
 
@@ -53,6 +58,12 @@ class MediaForm(PageForm):
     EXAMPLE = {"name": "logo.png"}
 
 
+def _validate_off():
+    """Why ODK Validate cannot check forms here, in the page's language (None: it can)."""
+    reason = console_forms.validate_here()
+    return reason and (_(WHY_NOT[reason]) if reason in WHY_NOT else reason)
+
+
 def _store():
     return current_app.extensions["blob_store"]
 
@@ -73,7 +84,7 @@ def forms(actor):
 @bp.get("/forms/new")
 @page("form.create", scope="town")
 def form_new(actor):
-    return render.render("console/form_new.html", validate_off=console_forms.validate_here())
+    return render.render("console/form_new.html", validate_off=_validate_off())
 
 
 @bp.post("/forms")
@@ -86,7 +97,7 @@ def form_upload(actor):
     except Problem as problem:
         db.session.rollback()
         return render.render("console/form_new.html", status=problem.status,
-                             validate_off=console_forms.validate_here(), filename=name,
+                             validate_off=_validate_off(), filename=name,
                              message=i18n.message(problem), code=problem.code)
     return redirect(url_for("console.form", xml_form_id=done.xml_form_id, done=done.outcome),
                     code=303)
