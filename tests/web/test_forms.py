@@ -205,3 +205,12 @@ def test_flask_forms_issues_sets_the_same_policy_and_audits_it(app, db, simple_f
     row = db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "form.update.issues")).one()
     assert row.actor_type == "system" and row.details == {"policy": "update"}
+
+
+def test_an_upload_over_the_body_size_limit_is_refused_and_changes_nothing(console, db, app):
+    admin = console("admin")
+    too_big = b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    response = upload(admin, too_big, "huge.xml", lang="en")
+    assert response.status_code == 413
+    assert "bytes this server accepts" in response.get_data(as_text=True)
+    assert count(db, Form) == 0
