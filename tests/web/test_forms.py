@@ -10,7 +10,6 @@ from app.audit.models import AuditEvent
 from app.forms.models import Form, FormVersion
 from tests.factories import make_instance, make_xform, make_xlsform
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def visit(version="1", extra=()):
@@ -29,9 +28,9 @@ def upload(console, data, filename="visit.xlsx", lang="zh", media=()):
     return console.post(f"/forms?lang={lang}", files, content_type="multipart/form-data")
 
 
-def form_ids(collect):
-    body = collect.get(f"{collect.base}/formList").get_data(as_text=True)
-    return body
+def phone_form_list(collect):
+    """The form list worker_a's phone is sent (OpenRosa XML)."""
+    return collect.get(f"{collect.base}/formList").get_data(as_text=True)
 
 
 def count(db, model):
@@ -41,13 +40,13 @@ def count(db, model):
 
 def test_an_uploaded_xlsform_is_published_and_on_a_phones_form_list(console, db, collect):
     admin = console("admin")
-    assert "visit" not in form_ids(collect)
+    assert "visit" not in phone_form_list(collect)
     response = upload(admin, visit())
     assert response.status_code == 303
     assert response.headers["Location"] == "/forms/visit?done=created"
     page = admin.get("/forms/visit?done=created&lang=en").get_data(as_text=True)
     assert "Published: a new form." in page and "入户走访" in page
-    assert "<formID>visit</formID>" in form_ids(collect)
+    assert "<formID>visit</formID>" in phone_form_list(collect)
     row = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "form.publish")).one()
     assert row.actor_type == "user" and row.details["xmlFormId"] == "visit"
     listed = admin.get("/forms").get_data(as_text=True)
@@ -120,11 +119,11 @@ def test_an_upload_without_a_file_is_refused(console, db):
 def test_closing_takes_the_form_off_phones_and_closed_refuses_submissions(console, db, collect,
                                                                           simple_form):
     admin = console("admin")
-    assert "<formID>simple</formID>" in form_ids(collect)
+    assert "<formID>simple</formID>" in phone_form_list(collect)
     response = admin.post("/forms/simple/state", {"state": "closing"})
     assert response.status_code == 303
     assert response.headers["Location"] == "/forms/simple?done=state"
-    assert "<formID>simple</formID>" not in form_ids(collect)
+    assert "<formID>simple</formID>" not in phone_form_list(collect)
     assert collect.submit(make_instance("simple", "1")).status_code == 201   # still accepted
     admin.post("/forms/simple/state", {"state": "closed"})
     assert collect.submit(make_instance("simple", "1")).status_code == 409
