@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from app.console import scope
+from app.projects.models import Area
 from app.reports.models import ReportLock
 from app.reports.periods import Month
 
@@ -46,11 +47,9 @@ def recent_months(session, actor, project_id, today, village=None, count=12):
     with the reports `actor` may open: the town's when she has every village (as
     app.reports.service decides), and one per village of hers (or the one asked for)."""
     villages = scope.villages(session, actor, project_id, village)
-    rows = session.execute(select(scope.Area.id, scope.Area.code, scope.Area.name_zh,
-                                  scope.Area.name_en)
-                           .where(scope.Area.project_id == project_id)
-                           .order_by(scope.Area.code)).all()
-    shown = [r for r in rows if (villages.ids is None or r.id in villages.ids)]
+    rows = session.execute(select(Area.id, Area.code, Area.name_zh, Area.name_en)
+                           .where(Area.project_id == project_id).order_by(Area.code)).all()
+    shown = [r for r in rows if villages.ids is None or r.id in villages.ids]
     months = [Month.of(today).plus(-n) for n in range(count)]
     locks = _locks(session, project_id, months)
     town = actor.area_ids is None and village is None
