@@ -10,6 +10,8 @@ for submissions with issues (admins only; app/console/forms.py does the work).
     POST /forms/<xml_form_id>/issues     hold / update
     POST /forms/<xml_form_id>/media      upload one expected media file
 """
+import re
+
 from flask import current_app, redirect, request, url_for
 from flask_babel import gettext as _
 from marshmallow import fields, validate
@@ -26,6 +28,27 @@ from app.web.session import PageForm, PageQuery, page
 #: why ODK Validate cannot run here (app.forms.compile.odk_validate_unavailable), in words
 WHY_NOT = {"Java is not installed": N_("Java is not installed"),
            "pyxform's ODK Validate is not installed": N_("pyxform's ODK Validate is not installed")}
+#: pyxform's commonest refusals, said again in plain words (shown under its own, which stays)
+HINTS = [
+    (r"\[row : (?P<row>\d+)\]", N_("Look at row %(row)s of the survey sheet.")),
+    (r"Unknown question type '(?P<type>[^']+)'",
+     N_("“%(type)s” is not an XLSForm question type: check its spelling in the type column.")),
+    (r"the 'name' value '(?P<name>[^']+)' is invalid\. Questions, groups, and repeats must be "
+     r"unique", N_("The name “%(name)s” is used twice in one group: each question needs its own.")),
+    (r"the 'name' value is invalid\. Names must begin",
+     N_("A name must begin with a letter or an underscore and hold no spaces.")),
+    (r"There should be a choices sheet",
+     N_("A select question needs a choices sheet with the columns list_name, name and label.")),
+    (r"The survey element named '(?P<name>[^']+)' has no label or hint",
+     N_("The question “%(name)s” has no label.")),
+    (r"Unmatched 'begin_group'\. No matching 'end_group' was found for the name '(?P<name>[^']+)'",
+     N_("The group “%(name)s” is opened and never closed: add its end_group row.")),
+    (r"Unmatched 'begin_repeat'\. No matching 'end_repeat' was found for the name "
+     r"'(?P<name>[^']+)'",
+     N_("The repeat “%(name)s” is opened and never closed: add its end_repeat row.")),
+    (r"Could not find the name '(?P<name>[^']+)'",
+     N_("An expression refers to ${%(name)s}, which is no question's name.")),
+]
 OUTCOMES = ("created", "new version", "unchanged", "media updated", "state", "issues", "media")
 
 
@@ -64,6 +87,20 @@ def _validate_off():
     return reason and (_(WHY_NOT[reason]) if reason in WHY_NOT else reason)
 
 
+def hints(message):
+    """pyxform's words in a refusal, said again in the page's language (a list, maybe empty)."""
+    return [_(words, **found.groupdict()) for pattern, words in HINTS
+            for found in [re.search(pattern, message)] if found]
+
+
+def _refused(problem, filename):
+    db.session.rollback()
+    message = i18n.message(problem)
+    return render.render("console/form_new.html", status=problem.status,
+                         validate_off=_validate_off(), filename=filename, message=message,
+                         hints=hints(problem.message_en), code=problem.code)
+
+
 def _store():
     return current_app.extensions["blob_store"]
 
@@ -95,10 +132,7 @@ def form_upload(actor):
     try:
         done = console_forms.upload(db.session, _store(), PROJECT_ID, name, data, media, actor)
     except Problem as problem:
-        db.session.rollback()
-        return render.render("console/form_new.html", status=problem.status,
-                             validate_off=_validate_off(), filename=name,
-                             message=i18n.message(problem), code=problem.code)
+        return _refused(problem, name)
     return redirect(url_for("console.form", xml_form_id=done.xml_form_id, done=done.outcome),
                     code=303)
 

@@ -66,11 +66,24 @@ def test_a_broken_xlsform_shows_pyxforms_error_in_both_languages_and_changes_not
     assert zh.status_code == 400
     body = zh.get_data(as_text=True)
     assert "表单定义无效" in body and "textX" in body and "未发布任何内容" in body
+    assert "“textX”不是 XLSForm 的题型" in body          # pyxform's words said again
     en = upload(admin, broken(), "broken.xlsx", lang="en")
     body = en.get_data(as_text=True)
     assert en.status_code == 400
     assert "The form definition is invalid" in body and "textX" in body
     assert count(db, Form) == 0 and count(db, AuditEvent) == before
+
+
+def test_pyxforms_commonest_refusals_are_said_again_in_plain_words(console, db):
+    admin = console("admin")
+    twice = make_xlsform(survey=[{"type": "text", "name": "a", "label": "A"},
+                                 {"type": "text", "name": "a", "label": "B"}],
+                         settings={"form_id": "twice", "version": "1"})
+    body = upload(admin, twice, "twice.xlsx").get_data(as_text=True)
+    assert "请查看 survey 表第 3 行。" in body and "名称“a”在同一组中用了两次" in body
+    body = upload(admin, twice, "twice.xlsx", lang="en").get_data(as_text=True)
+    assert "Look at row 3 of the survey sheet." in body
+    assert count(db, Form) == 0
 
 
 def test_odk_validates_error_is_shown_and_nothing_published(console, db):
