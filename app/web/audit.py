@@ -5,7 +5,10 @@
 
 Reading the log is not itself logged: its rows name records by id, not people by name.
 """
-from flask import url_for
+from urllib.parse import quote
+
+from flask import current_app, request, url_for
+from werkzeug.exceptions import HTTPException
 from marshmallow import fields, validate
 
 from app.console import audit as log
@@ -60,12 +63,19 @@ class AuditQuery(PageQuery):
     after = fields.String(validate=validate.Length(max=40))
 
 
-def _url(endpoint, **args):
-    """A console page's URL, or None when that page is not here (yet)."""
+#: the console page of each kind of record, by path (whichever page module serves it)
+PATHS = {"person": "/people/{}", "household": "/households/{}",
+         "submission": "/submissions/{}", "form": "/forms/{}", "app_user": "/phones/{}",
+         "user": "/users/{}"}
+
+
+def _page(path):
+    """This path when a console page answers it here, else None (a page not written yet)."""
     try:
-        return url_for(endpoint, **args)
-    except Exception:       # noqa: BLE001 - werkzeug's BuildError: no such page
+        endpoint, _args = current_app.url_map.bind("localhost").match(path, method="GET")
+    except HTTPException:
         return None
+    return request.script_root + path if endpoint.startswith("console.") else None
 
 
 def link(found):
@@ -76,15 +86,8 @@ def link(found):
     if kind == "report":
         month, where = key
         args = {} if where == "town" else {"village": where}
-        return _url("reports_html.page", project=PROJECT_ID, month=month, **args)
-    endpoints = {"person": ("console.person", "person"),
-                 "household": ("console.household", "household"),
-                 "submission": ("console.submission", "submission_id"),
-                 "form": ("console.form", "xml_form_id"),
-                 "app_user": ("console.phone", "app_user_id"),
-                 "user": ("console.user", "user_id")}
-    endpoint, name = endpoints[kind]
-    return _url(endpoint, **{name: key})
+        return url_for("reports_html.page", project=PROJECT_ID, month=month, **args)
+    return _page(PATHS[kind].format(quote(str(key), safe="")))
 
 
 @bp.get("/audit")
