@@ -246,7 +246,7 @@ def form_issues_policy(xml_form_id, policy):
     """Whether submissions with validation issues wait for a supervisor (hold, the default)
     or still update the register (update)."""
     form = _form_named(xml_form_id)
-    form.issues_update_register = policy == "update"
+    publishing.set_issues_policy(db.session, form, policy == "update")
     db.session.commit()
     click.echo(f"{xml_form_id}: submissions with issues "
                + ("still update the register." if policy == "update" else "wait for a supervisor."))

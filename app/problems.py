@@ -195,6 +195,7 @@ _CATALOGUE = [
           "another admin.", "不能停用自己或取消自己的管理员角色：请另一位管理员操作。"),
 
     # --- console: forms and audit (4xx.151–159) ---
+    Entry("400.151", 400, "Choose a file to upload.", "请选择要上传的文件。"),
 
     # --- console: dashboard (4xx.161–169) ---
 

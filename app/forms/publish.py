@@ -133,3 +133,12 @@ def set_state(session, form, state, actor=None):
     form.state = state
     form.updated_at = utcnow()
     record(session, actor, "form.update.state", f"form:{form.id}", state=state)
+
+
+def set_issues_policy(session, form, update, actor=None):
+    """Whether submissions with validation issues still update the register (update=True) or
+    wait for a supervisor (False, the default): `flask forms issues` and the console."""
+    form.issues_update_register = bool(update)
+    form.updated_at = utcnow()
+    record(session, actor, "form.update.issues", f"form:{form.id}",
+           policy="update" if update else "hold")

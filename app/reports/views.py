@@ -6,8 +6,9 @@ nothing from outside Doorstep, so it works offline on the town's LAN).
     GET /reports/<project>/<YYYY-MM>/print      the same, laid out for A4
     GET /reports/<project>/<YYYY-MM>.xlsx       the workbook (audited as report.download)
 
-Who may ask is resolved as the JSON API does (app.auth.http: bearer session, Digest, Basic
-over HTTPS; a browser with no credentials gets the Digest challenge and asks for them);
+Who may ask is the person signed in to the web console (its cookie, app.web.session: every
+route here is a GET), else resolved as the JSON API does (app.auth.http: bearer session,
+Digest, Basic over HTTPS; a browser with neither gets the Digest challenge and asks for them);
 scope, lock and the report.view audit are app.reports.service's. Every failure a person can
 cause (a bad month, an unknown village or project, no right to see) is a bilingual page with
 its status, never a 500. Register with `app.register_blueprint(views.bp)`.
@@ -31,6 +32,7 @@ from app.problems import Problem
 from app.projects.models import Area, Project
 from app.reports import charts, periods, service, text, xlsx
 from app.reports.api import Village
+from app.web import session as console_session
 
 bp = Blueprint("reports_html", __name__, url_prefix="/reports",
                static_folder="../static/reports", static_url_path="/static")
@@ -92,7 +94,7 @@ def _request(project, month_text):
     # `areas import` stores is looked up as given, a malformed one was a 400 page already
     village = request.args.get("village") or None
     try:
-        actor = auth.require(PERMISSION, project_id, challenge=True)
+        actor = _console_actor() or auth.require(PERMISSION, project_id, challenge=True)
     except Problem as problem:
         raise _Refused(problem.status, problem.message_zh, problem.message_en, problem.headers)
     if db.session.get(Project, project_id) is None:
@@ -103,6 +105,18 @@ def _request(project, month_text):
         raise _Refused(404, text.label("bad_village", "zh", code=village),
                        text.label("bad_village", "en", code=village))
     return project_id, month, village, _lang(), actor
+
+
+def _console_actor():
+    """The person signed in to the web console, for a browser that sends its cookie and no
+    other credentials (the pages only read; a supervisor opens them from the console without
+    a second password prompt); None otherwise. Scope stays app.reports.service's."""
+    if request.authorization is not None or "st" in request.args:
+        return None
+    actor = console_session.signed_in()
+    if actor is not None and not actor.can(PERMISSION):
+        raise Problem("403.2")
+    return actor
 
 
 def _document(project_id, month, village, actor, lang, action="report.view"):

@@ -18,6 +18,10 @@ class Submission(db.Model):
         db.Index("ix_submissions_held", "form_id", "area_id", "review_state",
                  postgresql_where=db.text("NOT in_register AND deleted_at IS NULL"),
                  sqlite_where=db.text("NOT in_register AND deleted_at IS NULL")),
+        # a form's submissions and its last one (the console's forms page)
+        db.Index("ix_submissions_form_time", "form_id", "created_at",
+                 postgresql_where=db.text("deleted_at IS NULL"),
+                 sqlite_where=db.text("deleted_at IS NULL")),
     )
     id = db.Column(db.Integer, primary_key=True)
     form_id = db.Column(db.ForeignKey("forms.id"), nullable=False)
@@ -99,13 +103,3 @@ db.Index("ix_submissions_area_received", Submission.area_id, Submission.created_
          Submission.id)
 db.Index("ix_submissions_state_received", Submission.review_state, Submission.created_at,
          Submission.id)
-
-
-def _audit_target_index():
-    """A submission's feed reads its audit rows by target (audit_events has no other index on
-    it); declared here beside the queue's indexes, which the same migration (0020) adds."""
-    from app.audit.models import AuditEvent   # noqa: PLC0415
-    db.Index("ix_audit_events_target", AuditEvent.target, AuditEvent.id)
-
-
-_audit_target_index()

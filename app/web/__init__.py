@@ -13,7 +13,7 @@ import glob
 import os
 
 PAGES = ("login", "dashboard", "review", "people", "conflicts", "phones", "users", "forms",
-         "audit", "account")
+         "audit", "account", "months")
 
 
 def register(app):

@@ -1,5 +1,6 @@
 """Review comments on submissions (append-only), the review queue's indexes (newest first,
-all, one village's or one state's) and an index of audit events by target (a submission's feed).
+all, one village's or one state's). A submission's feed reads its audit rows by target with
+0024's index.
 
 Revision ID: 0020
 Revises: 0019
@@ -31,11 +32,9 @@ def upgrade():
                     ["area_id", "created_at", "id"])
     op.create_index("ix_submissions_state_received", "submissions",
                     ["review_state", "created_at", "id"])
-    op.create_index("ix_audit_events_target", "audit_events", ["target", "id"])
 
 
 def downgrade():
-    op.drop_index("ix_audit_events_target", table_name="audit_events")
     op.drop_index("ix_submissions_state_received", table_name="submissions")
     op.drop_index("ix_submissions_area_received", table_name="submissions")
     op.drop_index("ix_submissions_received", table_name="submissions")
