@@ -65,21 +65,27 @@ VARIANTS = {
                        ("state=hasIssues", {"state": "hasIssues"}),
                        ("state=received", {"state": "received"}),
                        ("one form", {"form": "{xml_form_id}"}),
-                       ("received from a month ago", {"from": "{month_ago}"})],
+                       ("one phone", {"submitter": "app_user:{app_user_id}"}),
+                       ("received in the last 30 days", {"since": "{month_ago}"})],
     "console.people": [("q=pinyin", {"q": "{pinyin}"}),
                        ("q=initials", {"q": "{initials}"}),
                        ("q=Han name part", {"q": "{han}"}),
                        ("q=ID tail", {"q": "{id_tail}"}),
                        ("q=phone tail", {"q": "{phone_tail}"}),
                        ("q=pinyin, one village", {"q": "{pinyin}", "village": "{village}"}),
-                       ("one village", {"village": "{village}"})],
+                       ("one village", {"village": "{village}"}),
+                       ("women 15-49", {"wra": "true"}),
+                       ("pregnant", {"pregnant": "true"})],
+    "console.person": [("reveal=id", {"reveal": "id"})],
     "console.conflicts": [("one village", {"village": "{village}"}),
                           ("kind=soft", {"kind": "soft"}), ("kind=hard", {"kind": "hard"}),
                           ("kind=held", {"kind": "held"})],
     "console.phones": [("one village", {"village": "{village}"})],
     "console.audit": [("one target", {"target": "{person_target}"}),
+                      ("one actor", {"actor": "user:{user_id}"}),
                       ("action=person.read", {"action": "person.read"}),
-                      ("one village", {"village": "{village}"})],
+                      ("one village", {"village": "{village}"}),
+                      ("last 30 days", {"since": "{month_ago}"})],
     "console.reports": [("one village", {"village": "{village}"})],
 }
 
@@ -414,7 +420,8 @@ def routes(app, only=None):
         if only and only not in rule.endpoint and only not in rule.rule:
             continue
         declaration = getattr(app.view_functions[rule.endpoint], DECLARATION, None)
-        fields = set(declaration.query().fields) if declaration is not None else None
+        fields = ({f.data_key or name for name, f in declaration.query().fields.items()}
+                  if declaration is not None else None)
         out.append((rule, rule.endpoint, fields))
     return out
 
@@ -427,7 +434,9 @@ def path_of(rule, values):
         values["submission_id"], values["name"] = values["attachment"]
     missing = [n for n in names if n not in values]
     if missing:
-        return None, "no value for " + ", ".join(f"<{n}>" for n in missing)
+        why = (" (no submission of the village has an attachment)"
+               if missing == ["name"] and "submission_id" in names else "")
+        return None, "no value for " + ", ".join(f"<{n}>" for n in missing) + why
     return ARG.sub(lambda m: str(values[m.group(1)]), rule.rule), None
 
 
