@@ -22,12 +22,13 @@ with an argument nothing fills is printed as such. Nothing is skipped silently.
 
 How it is timed: in process, through Flask's test client (no network, no HTTP parsing, so the
 figure is the server's own work: WSGI call to the last byte of the body), after signing in
-through the real /login. Each page: --warmups requests, then --rounds timed ones. The database
-time of each request is the sum of its statements' times: SQLAlchemy's before/after_cursor_execute
-events, plus what those events cannot see: on SQLite the rows a statement yields after its first
-(sqlite3 steps the statement as the rows are fetched), and statements Doorstep runs on the
-driver's own cursor (app.driver_sql, which bypasses SQLAlchemy's events). Goal (issue 19): p95
-under 150 ms on this 2-core machine.
+through the real /login. Each page: --warmups requests, then --rounds timed ones, in rounds
+that take every page in turn. The database time of each request is the sum of its
+statements' times: SQLAlchemy's before/after_cursor_execute events, plus what those events
+cannot see: on SQLite the rows a statement yields after its first (sqlite3 steps the
+statement as the rows are fetched), and statements Doorstep runs on the driver's own cursor
+(app.driver_sql, which bypasses SQLAlchemy's events). Goal (issue 19): p95 under 150 ms on
+this 2-core machine.
 """
 import argparse
 import datetime as dt
@@ -106,7 +107,7 @@ class Clock:
     def add(self, seconds, sql, statement=True):
         self.seconds += seconds
         self.statements += statement
-        key = " ".join((sql or "?").split())[:400]
+        key = " ".join((sql or "?").split())
         self.by_sql[key] = self.by_sql.get(key, 0.0) + seconds
 
 
@@ -185,9 +186,9 @@ def instrument(app):
             finally:
                 CLOCK.depth -= 1
                 if outer:
-                    compiled = next(iter(self._by_dialect.values()), None)
-                    CLOCK.add(time.perf_counter() - started,
-                              compiled.sql if compiled else str(self.statement))
+                    elapsed = time.perf_counter() - started
+                    compiled = self._by_dialect.get(session.get_bind().dialect.name)
+                    CLOCK.add(elapsed, compiled.sql if compiled else str(self.statement))
         timed.bench_timed = True
         driver_sql.DriverStatement._execute = timed
 
@@ -462,38 +463,42 @@ def variants(endpoint, fields, values):
     return out
 
 
-def measure(app, client, url, warmups, rounds):
-    """{status, server[], db[], statements[], by_sql[], bytes, more} for `rounds` requests
-    after `warmups` (stops at the first answer that is not a 200)."""
-    timer = app.wsgi_app
-    first = client.get(url)
-    result = {"status": first.status_code, "server": [], "db": [], "statements": [],
-              "by_sql": [], "cpu": [], "bytes": timer.last[4], "more": None}
-    if first.status_code != 200:
-        return result
-    found = MORE.search(first.get_data(as_text=True))
-    if found:
-        result["more"] = html.unescape(found.group(1))
-    for _ in range(max(warmups - 1, 0)):
-        client.get(url)
-    for _ in range(rounds):
-        answer = client.get(url)
-        if answer.status_code != 200:
-            result["status"] = answer.status_code
-            break
-        server, database, statements, by_sql, _size, cpu = timer.last
-        result["server"].append(server * 1000)
-        result["cpu"].append(cpu * 1000)
-        result["db"].append(database * 1000)
-        result["statements"].append(statements)
-        result["by_sql"].append(by_sql)
+def first_answer(app, client, url):
+    """The result of one page as its first request finds it: {status, bytes, more, and the
+    lists the timed requests fill}."""
+    answer = client.get(url)
+    result = {"status": answer.status_code, "server": [], "db": [], "statements": [],
+              "by_sql": [], "cpu": [], "bytes": app.wsgi_app.last[4], "more": None}
+    if answer.status_code == 200:
+        found = MORE.search(answer.get_data(as_text=True))
+        if found:
+            result["more"] = html.unescape(found.group(1))
     return result
 
 
+def timed_request(app, client, url, result):
+    """One timed request into `result`; False when it was not a 200 (the page is then timed
+    no more)."""
+    answer = client.get(url)
+    if answer.status_code != 200:
+        result["status"] = answer.status_code
+        return False
+    server, database, statements, by_sql, _size, cpu = app.wsgi_app.last
+    result["server"].append(server * 1000)
+    result["cpu"].append(cpu * 1000)
+    result["db"].append(database * 1000)
+    result["statements"].append(statements)
+    result["by_sql"].append(by_sql)
+    return True
+
+
 def walk(app, clients, values, warmups, rounds, only=None, echo=None):
-    """Rows: (rule, variant label, who, result or None, note)."""
+    """Rows: (rule, variant label, who, result or None, note). Every page is found first
+    (its status, its "More" link), then warmed up, then timed in rounds that take each page
+    in turn, so a change in the shared machine's load falls on every page alike, and no page
+    is timed with its rows fresh in the cache from the request before."""
     echo = echo or progress
-    rows = []
+    rows, pages = [], []
     for rule, endpoint, fields in routes(app, only):
         path, missing = path_of(rule, values)
         if path is None:
@@ -506,15 +511,25 @@ def walk(app, clients, values, warmups, rounds, only=None, echo=None):
                 continue
             url = path + ("?" + urlencode(query) if query else "")
             for who, client in clients.items():
-                result = measure(app, client, url, warmups, rounds)
+                result = first_answer(app, client, url)
                 rows.append((rule.rule, label, who, result, url))
-                if result["more"] and result["status"] == 200:
-                    more = measure(app, client, result["more"], warmups, rounds)
-                    rows.append((rule.rule, (label + ", " if label else "") + "page 2", who,
-                                 more, result["more"]))
-                p95 = common.percentile(result["server"], 95) if result["server"] else None
-                echo(f"  {url} as {who}: {result['status']}"
-                     + (f", p95 {p95:.1f} ms" if p95 is not None else ""), flush=True)
+                echo(f"  {url} as {who}: {result['status']}", flush=True)
+                if result["status"] == 200:
+                    pages.append((client, url, result))
+                    if result["more"]:
+                        more = first_answer(app, client, result["more"])
+                        rows.append((rule.rule, (label + ", " if label else "") + "page 2",
+                                     who, more, result["more"]))
+                        if more["status"] == 200:
+                            pages.append((client, result["more"], more))
+    for _ in range(max(warmups - 1, 0)):
+        for client, url, _result in pages:
+            client.get(url)
+    echo(f"  {len(pages)} pages, {rounds} rounds", flush=True)
+    for n in range(rounds):
+        pages = [(c, u, r) for c, u, r in pages if timed_request(app, c, u, r)]
+        if (n + 1) % 10 == 0:
+            echo(f"  round {n + 1} of {rounds} done", flush=True)
     return rows
 
 
@@ -591,6 +606,13 @@ def run(kind, people, source_people, warmups, rounds, only=None, echo=progress):
     return header, rows
 
 
+def _short(sql, limit=700):
+    """A statement as the report shows it: a long column list elided (the WHERE, ORDER BY
+    and LIMIT are what tell why it is slow)."""
+    sql = re.sub(r"^SELECT (?:DISTINCT )?(.{60,}?) FROM ", "SELECT … FROM ", sql, count=1)
+    return sql if len(sql) <= limit else sql[:limit] + " …"
+
+
 def _ms(values, p):
     return f"{common.percentile(values, p):.1f}" if values else "-"
 
@@ -626,7 +648,7 @@ def table(rows):
         worst = sorted(totals.items(), key=lambda kv: -statistics.median(kv[1]))[:3]
         out.append(f"\nSlow: {url} as {who} (p95 {_ms(result['server'], 95)} ms); its "
                    "costliest statements (median ms per request):")
-        out.extend(f"- {statistics.median(t):.1f} ms: `{sql[:300]}`" for sql, t in worst)
+        out.extend(f"- {statistics.median(t):.1f} ms: `{_short(sql)}`" for sql, t in worst)
     return out
 
 
