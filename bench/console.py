@@ -164,33 +164,48 @@ class TimedConnection(sqlite3.Connection):
 TimedConnection.__module__ = "sqlite3"
 
 
-def instrument(app):
-    """Hook the clock onto the app's engine and onto app.driver_sql's statements."""
+def instrument_engine(engine):
+    """Time every statement SQLAlchemy sends on `engine`; returns a function undoing it."""
     from sqlalchemy import event
+    event.listen(engine, "before_cursor_execute", _before)
+    event.listen(engine, "after_cursor_execute", _after)
 
+    def undo():
+        event.remove(engine, "before_cursor_execute", _before)
+        event.remove(engine, "after_cursor_execute", _after)
+    return undo
+
+
+def instrument(app):
+    """Hook the clock onto the app's engine and onto app.driver_sql's statements; returns a
+    function undoing both."""
     from app import driver_sql
     from app.extensions import db
     with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", _before)
-    event.listen(engine, "after_cursor_execute", _after)
-    if not getattr(driver_sql.DriverStatement._execute, "bench_timed", False):
-        plain = driver_sql.DriverStatement._execute
+        undo_engine = instrument_engine(db.engine)
+    plain = driver_sql.DriverStatement._execute
+    if getattr(plain, "bench_timed", False):          # instrumented already
+        return undo_engine
 
-        def timed(self, session, params):
-            outer = CLOCK.depth == 0
-            CLOCK.depth += 1
-            started = time.perf_counter()
-            try:
-                return plain(self, session, params)
-            finally:
-                CLOCK.depth -= 1
-                if outer:
-                    elapsed = time.perf_counter() - started
-                    compiled = self._by_dialect.get(session.get_bind().dialect.name)
-                    CLOCK.add(elapsed, compiled.sql if compiled else str(self.statement))
-        timed.bench_timed = True
-        driver_sql.DriverStatement._execute = timed
+    def timed(self, session, params):
+        outer = CLOCK.depth == 0
+        CLOCK.depth += 1
+        started = time.perf_counter()
+        try:
+            return plain(self, session, params)
+        finally:
+            CLOCK.depth -= 1
+            if outer:
+                elapsed = time.perf_counter() - started
+                compiled = self._by_dialect.get(session.get_bind().dialect.name)
+                CLOCK.add(elapsed, compiled.sql if compiled else str(self.statement))
+    timed.bench_timed = True
+    driver_sql.DriverStatement._execute = timed
+
+    def undo():
+        undo_engine()
+        driver_sql.DriverStatement._execute = plain
+    return undo
 
 
 class ServerTimer:
@@ -296,6 +311,8 @@ def fillers(session):
                        "GROUP BY e.area_id, a.code ORDER BY MAX(CASE WHEN e.area_id IN "
                        "(SELECT area_id FROM entities WHERE conflict IS NOT NULL) THEN 1 ELSE 0 "
                        "END) DESC, COUNT(*) DESC, e.area_id LIMIT 1")
+    if row is None:
+        raise RuntimeError("the register holds no people: nothing to open the pages on")
     area, found["village"], found["village_people"] = row
     found["area_id"] = area
     # the person with the longest life course in the village
@@ -303,6 +320,10 @@ def fillers(session):
                        "ON e.uuid = l.person WHERE l.area_id = :v AND e.area_id = :v "
                        "AND e.deleted_at IS NULL GROUP BY l.person "
                        "ORDER BY COUNT(*) DESC, l.person LIMIT 1", v=area)
+    if not row:     # no life events: any person of the village
+        row = one(session, "SELECT e.uuid, 0 FROM entities e JOIN datasets d ON d.id = "
+                           "e.dataset_id WHERE d.name = 'people' AND e.area_id = :v AND "
+                           "e.deleted_at IS NULL ORDER BY e.id LIMIT 1", v=area)
     if row:
         found["person"], found["person_events"] = row
         found["person_target"] = f"entity:{row[0]}"
