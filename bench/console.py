@@ -103,12 +103,15 @@ class Clock:
 
     def reset(self):
         self.seconds, self.statements, self.by_sql = 0.0, 0, {}
+        self.params = {}            # the parameters each statement was last sent with
 
-    def add(self, seconds, sql, statement=True):
+    def add(self, seconds, sql, statement=True, params=None):
         self.seconds += seconds
         self.statements += statement
         key = " ".join((sql or "?").split())
         self.by_sql[key] = self.by_sql.get(key, 0.0) + seconds
+        if params is not None:
+            self.params[key] = (sql, params)
 
 
 CLOCK = Clock()
@@ -121,7 +124,8 @@ def _before(conn, cursor, statement, parameters, context, executemany):
 def _after(conn, cursor, statement, parameters, context, executemany):
     started = conn.info.pop("bench_started", None)
     if started is not None and CLOCK.depth == 0:
-        CLOCK.add(time.perf_counter() - started, statement)
+        CLOCK.add(time.perf_counter() - started, statement,
+                  params=None if executemany else parameters)
 
 
 class TimedCursor(sqlite3.Cursor):
@@ -215,6 +219,7 @@ class ServerTimer:
 
     def __init__(self, wsgi_app):
         self.wsgi_app, self.last = wsgi_app, None
+        self.params = {}            # statement -> (as sent, its parameters), for explain()
 
     def __call__(self, environ, start_response):
         CLOCK.reset()
@@ -228,6 +233,7 @@ class ServerTimer:
         self.last = (time.perf_counter() - started, CLOCK.seconds, CLOCK.statements,
                      dict(CLOCK.by_sql), sum(len(c) for c in chunks),
                      time.thread_time() - cpu)
+        self.params.update(CLOCK.params)
         return chunks
 
 
@@ -583,7 +589,8 @@ def progress(*args, **kw):
     print(*args, file=sys.stderr, **kw)
 
 
-def run(kind, people, source_people, warmups, rounds, only=None, echo=progress):
+def run(kind, people, source_people, warmups, rounds, only=None, echo=progress,
+        explain_slow=True):
     """(header lines, rows) for one database."""
     cached, info = bulk_town.build(kind, people, source_people, echo=echo)
     load = os.getloadavg()[0]
@@ -618,6 +625,8 @@ def run(kind, people, source_people, warmups, rounds, only=None, echo=progress):
             # no app context around the requests: each gets its own, and its own session,
             # as on a server
             rows = walk(app, clients, values, warmups, rounds, only, echo)
+            if explain_slow:
+                explain(app, rows)
             with app.app_context():
                 db.engine.dispose()
     finally:
@@ -662,15 +671,59 @@ def table(rows):
     out = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |" for r in lines]
     out.insert(1, "| " + " | ".join("-" * w for w in widths) + " |")
     for rule, label, who, result, url in slow:
-        totals = {}
-        for by_sql in result["by_sql"]:
-            for sql, seconds in by_sql.items():
-                totals.setdefault(sql, []).append(seconds * 1000)
-        worst = sorted(totals.items(), key=lambda kv: -statistics.median(kv[1]))[:3]
         out.append(f"\nSlow: {url} as {who} (p95 {_ms(result['server'], 95)} ms); its "
                    "costliest statements (median ms per request):")
-        out.extend(f"- {statistics.median(t):.1f} ms: `{_short(sql)}`" for sql, t in worst)
+        out.extend(f"- {ms:.1f} ms: `{_short(sql)}`" for sql, ms in costliest(result))
+        if result.get("plan"):
+            out.append("\n  Plan of the first (" + result["plan"][0] + "):\n")
+            out.extend("      " + line for line in result["plan"][1])
     return out
+
+
+def costliest(result, n=3):
+    """[(statement, median ms per request)] of a page's `n` costliest statements."""
+    totals = {}
+    for by_sql in result["by_sql"]:
+        for sql, seconds in by_sql.items():
+            totals.setdefault(sql, []).append(seconds * 1000)
+    ranked = sorted(((sql, statistics.median(t)) for sql, t in totals.items()),
+                    key=lambda kv: -kv[1])
+    return ranked[:n]
+
+
+def explain(app, rows):
+    """For each page missing the goal, the plan of its costliest statement, as the database
+    gives it for the parameters last sent (EXPLAIN QUERY PLAN on SQLite, EXPLAIN ANALYZE on
+    PostgreSQL; SELECTs only): into result["plan"]."""
+    from app.extensions import db
+    sent = app.wsgi_app.params
+    with app.app_context():
+        engine = db.engine
+        for _rule, _label, _who, result, _note in rows:
+            if result is None or not result["server"]:
+                continue
+            if common.percentile(result["server"], 95) < GOAL_MS:
+                continue
+            top = costliest(result, 1)
+            if not top or top[0][0] not in sent:
+                continue
+            sql, params = sent[top[0][0]]
+            if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+                continue
+            sqlite = engine.dialect.name == "sqlite"
+            how = "EXPLAIN QUERY PLAN" if sqlite else "EXPLAIN (ANALYZE, BUFFERS)"
+            raw = engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                cursor.execute(f"{how} {sql}", params)
+                lines = [r[-1] if sqlite else r[0]
+                         for r in cursor.fetchall()]
+                raw.rollback()
+            except Exception as e:  # noqa: BLE001 - a plan is a hint, not the measurement
+                lines = [f"(no plan: {e})"]
+            finally:
+                raw.close()
+            result["plan"] = (how, lines)
 
 
 def _plain(rule, label, who, result, note):
