@@ -14,7 +14,7 @@ to the migrations' head there, so the pages' sign-ins and audit rows never reach
 a register built before a page's migration still serves that page.
 
 What is walked: the URL map. Every GET route of the blueprint (sign-in, sign-out and static
-files aside) has its path arguments filled by name from the register (FILLERS: the names
+files aside) has its path arguments filled by name from the register (fillers(): the names
 tests/web/test_route_policy.py knows), each with a few query variants (VARIANTS, keyed by
 endpoint; a variant naming a field the page's query schema does not have is printed, not
 sent), and for each answer holding a "More" link (`?after=`), its second page too. A route
@@ -57,9 +57,9 @@ MORE = re.compile(r'href="([^"]*[?&](?:amp;)?after=[^"]*)"')
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 #: query variants per endpoint, besides the page as it opens: (label, query); "{name}" is
-#: filled from the register (FILLERS' values, plus village, pinyin, initials, han, id_tail,
-#: phone_tail, person_target). A page with a `village` query field and no entry here is also
-#: timed with ?village=.
+#: filled from the register (what fillers() finds: the path arguments' values, and village,
+#: pinyin, initials, han, id_tail, phone_tail, person_target, month_ago). A page with a
+#: `village` query field and no entry here is also timed with ?village=.
 VARIANTS = {
     "console.dashboard": [("one village", {"village": "{village}"})],
     "console.review": [("one village", {"village": "{village}"}),
