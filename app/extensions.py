@@ -49,6 +49,8 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 
 _LOCK_FD = "doorstep_lock_fd"
 _WAL = "doorstep_wal_path"
+#: the connection's count of changed rows when a read-only phase began
+_CHANGES = "doorstep_changes_at_begin"
 _COMMITTED = "doorstep_committed"
 _HOLDS = "doorstep_holds_process_lock"
 _PATH = "doorstep_lock_path"
@@ -100,8 +102,10 @@ def _sqlite_begin(connection):
     if connection.get_execution_options().get("doorstep_read_only"):
         # A declared read-only phase (app/transactions.py): deferred, no lock.
         _send_begin(connection, "BEGIN")
+        connection.connection.info[_CHANGES] = connection.connection.driver_connection.total_changes
         return
     info = connection.connection.info
+    info.pop(_CHANGES, None)
     fd = info.get(_LOCK_FD)
     if fd is not None:
         if not info.get(_HOLDS):
@@ -140,8 +144,14 @@ def _release(info):
 
 @event.listens_for(Engine, "commit")
 def _sqlite_commit(connection):
-    if connection.dialect.name == "sqlite":
-        connection.connection.info[_COMMITTED] = True
+    if connection.dialect.name != "sqlite":
+        return
+    info = connection.connection.info
+    # A read-only phase that indeed changed no row has nothing to make durable: committing
+    # one (a console page ends each this way) skips the WAL's fdatasync, ~2 ms a page.
+    before = info.pop(_CHANGES, None)
+    if before is None or before != connection.connection.driver_connection.total_changes:
+        info[_COMMITTED] = True
 
 
 def _sync_wal(info):

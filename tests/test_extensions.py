@@ -59,6 +59,20 @@ def test_reads_and_rolled_back_writes_sync_nothing(db, syncs):
     assert syncs == []
 
 
+def test_a_committed_read_only_phase_syncs_nothing_unless_it_wrote(db, syncs):
+    transactions.begin_reads(db.session)        # a console page's read, ended by commit
+    db.session.execute(text("SELECT count(*) FROM audit_events")).scalar()
+    db.session.commit()
+    assert syncs == []
+    transactions.begin_reads(db.session)        # a write slipped into a read phase: synced
+    record(db.session, None, "test.write", "test:1")
+    db.session.commit()
+    assert len(syncs) == 1
+    record(db.session, None, "test.write", "test:2")     # an ordinary write after it
+    db.session.commit()
+    assert len(syncs) == 2
+
+
 def test_a_busy_database_at_begin_is_sqlalchemys_error_and_frees_the_lock(db, sqlite_path):
     import sqlite3
 
