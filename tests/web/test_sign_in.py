@@ -143,3 +143,15 @@ def test_every_page_is_chinese_by_default_and_english_on_request(console):
     assert '<html lang="en">' in body and "Today" in body
     body = admin.get("/").get_data(as_text=True)      # the choice is remembered
     assert '<html lang="en">' in body
+
+
+def test_a_query_naming_url_for_options_or_path_arguments_is_a_400_page(console):
+    """The language link keeps the query: names url_for reads itself, or a path argument,
+    once failed to build it on the 400 page (a 500) or made it absolute."""
+    admin = console("admin")
+    for url in ("/?_method=PUT", "/?_external=1", "/phones/1?app_user_id=2",
+                "/users/1?user_id=2&_anchor=x"):
+        response = admin.get(url)
+        body = response.get_data(as_text=True)
+        assert response.status_code == 400, url
+        assert 'class="lang" href="/' in body and "http://" not in body, url
