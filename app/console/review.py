@@ -42,6 +42,8 @@ ACTIONS = ("approved", "rejected", "hasIssues")
 #: the queue's filters, kept in the links to a submission (its previous / next)
 FILTERS = ("village", "form", "state", "since", "until", "submitter")
 _POSITION = re.compile(r"\[\d+\]")
+#: the largest id a cursor may carry (SQLite's integers are 64-bit)
+ID_MAX = 2**63 - 1
 
 
 # --- the queue -----------------------------------------------------------------------------
@@ -124,6 +126,8 @@ def _after(query, cursor):
     try:
         when, _, number = cursor.rpartition("_")
         when, number = datetime.fromisoformat(when), int(number)
+        if when.tzinfo is not None or not 0 <= number <= ID_MAX:
+            raise ValueError(cursor)      # never one of ours (a database would refuse it: 500)
     except ValueError:
         raise Problem("400.79", {"summary": "query: after", "fields": "after"}) from None
     return query.where(_KEY < tuple_(when, number))
