@@ -302,6 +302,20 @@ def test_a_correction_that_changes_nothing_is_refused(town, db, console):
     assert len(db.session.scalars(select(SubmissionDef)).all()) == 1
 
 
+def test_a_correction_with_a_character_xml_cannot_hold_is_refused_and_changes_nothing(
+        town, db, console):
+    """A control character (a form can send any) once reached lxml and was a 500."""
+    flagged = _flagged(town, db)
+    supervisor = console("supervisor")
+    page = supervisor.get(f"/submissions/{flagged.id}/edit").get_data(as_text=True)
+    response = supervisor.post(f"/submissions/{flagged.id}/edit",
+                               {**_edit_form(page), "v/data/id_number": GOOD_ID + "\x01"})
+    assert response.status_code == 400
+    assert "v/data/id_number" in response.get_data(as_text=True)
+    db.session.rollback()
+    assert len(db.session.scalars(select(SubmissionDef)).all()) == 1
+
+
 def test_marking_a_submission_as_having_issues_holds_its_state_and_is_audited(
         town, simple_form, db, console):
     _simple(town.phone("worker_a"))
