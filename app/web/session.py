@@ -181,6 +181,6 @@ def public(query=PageQuery, form=None):
 def audit(actor, action, target="", **details):
     """Write the audit row of what the page shows (a read of personal data) or did; on a GET
     the read transaction ends first, so take what the page needs as plain data before."""
-    if request.method == "GET":
+    if request.method != "POST":          # GET, or HEAD (Flask answers it with the GET view)
         transactions.end_reads(db.session)
     record(db.session, actor, action, target, **details)
