@@ -18,12 +18,12 @@ from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from lxml import etree
-from sqlalchemy import select, tuple_
+from sqlalchemy import exists, or_, select, tuple_
 
 from app import safexml
 from app.audit.models import AuditEvent
 from app.audit.record import record
-from app.auth.models import AppUser, User
+from app.auth.models import AppUser, User, app_user_areas, user_areas
 from app.console import review_form, scope
 from app.forms.models import Form, FormVersion
 from app.problems import Problem
@@ -153,12 +153,20 @@ def _village_names(session, project_id):
         .where(Area.project_id == project_id))}
 
 
-def submitters(session, project_id):
-    """[(value, name)] the queue's submitter filter offers: phones, then web users."""
-    phones = session.execute(select(AppUser.id, AppUser.display_name)
-                             .where(AppUser.project_id == project_id)
-                             .order_by(AppUser.display_name, AppUser.id))
-    users = session.execute(select(User.id, User.username).order_by(User.username))
+def submitters(session, actor, project_id):
+    """[(value, name)] the queue's submitter filter offers: phones, then web users; for staff
+    of some villages only those who may send from one of them (a phone or person of a
+    village of hers, or a town-wide one), never the names of other villages' workers."""
+    phones = select(AppUser.id, AppUser.display_name).where(AppUser.project_id == project_id)
+    users = select(User.id, User.username)
+    if actor.area_ids is not None:
+        phones = phones.where(or_(AppUser.all_areas, exists().where(
+            app_user_areas.c.app_user_id == AppUser.id,
+            app_user_areas.c.area_id.in_(actor.area_ids))))
+        users = users.where(or_(User.all_areas, User.role == "admin", exists().where(
+            user_areas.c.user_id == User.id, user_areas.c.area_id.in_(actor.area_ids))))
+    phones = session.execute(phones.order_by(AppUser.display_name, AppUser.id))
+    users = session.execute(users.order_by(User.username))
     return ([(f"app_user:{r.id}", r.display_name) for r in phones] +
             [(f"user:{r.id}", r.username) for r in users])
 
@@ -186,7 +194,7 @@ def queue(session, actor, project_id, filters, lang="zh"):
             for r in found]
     return {"rows": rows, "after": more, "villages": villages,
             "forms": [(x, t) for x, t in sorted(forms.values())],
-            "submitters": submitters(session, project_id)}
+            "submitters": submitters(session, actor, project_id)}
 
 
 def _area_name(areas, area_id, lang):

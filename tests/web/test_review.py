@@ -100,6 +100,21 @@ def test_the_queue_filters_by_state_form_submitter_and_received_date(town, simpl
     assert "有问题" in page and ">1<" in page          # its badge and its count of issues
 
 
+def test_the_submitter_filter_names_no_worker_of_another_village(town, console, db):
+    """Its list once held every phone and web user of the town, whatever the reader's
+    villages (worker_b and her phone are xishan's)."""
+    from app.auth import accounts
+    accounts.create_user(db.session, "xishan_sup", "xishan-password-1", "supervisor", "Doorstep",
+                         ["xishan"], hash_method="scrypt:1024:8:1")
+    db.session.commit()
+    options = re.compile(r'<option value="(?:app_user|user):\d+"[^>]*>([^<]+)</option>')
+    mine = set(options.findall(console("supervisor").get("/review").get_data(as_text=True)))
+    assert {"worker_a", "leader", "supervisor", "admin"} <= mine
+    assert not mine & {"worker_b", "xishan_sup"}
+    every = set(options.findall(console("admin").get("/review").get_data(as_text=True)))
+    assert {"worker_a", "worker_b", "leader", "supervisor", "xishan_sup", "viewer"} <= every
+
+
 def test_the_queue_shows_a_supervisor_her_villages_only(town, simple_form, db, console):
     _simple(town.phone("worker_a"))
     mine = _last(db)
