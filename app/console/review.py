@@ -326,14 +326,16 @@ def _feed(session, submission_id, names):
     return sorted(feed, key=lambda f: f["when"])
 
 
-def _effects(session, submission_id):
-    """The register entities its versions created or updated: [(uuid, label, list, version)]."""
-    rows = session.execute(select(Entity.uuid, Entity.label, Dataset.name, EntityVersion.version)
+def _effects(session, actor, submission_id):
+    """The register entities its versions created or updated: [(uuid, label, list, version)],
+    those now of the actor's villages only (a person may have moved to another since)."""
+    rows = session.execute(select(Entity.uuid, Entity.label, Entity.area_id, Dataset.name,
+                                  EntityVersion.version)
                            .join(Entity, Entity.id == EntityVersion.entity_id)
                            .join(Dataset, Dataset.id == Entity.dataset_id)
                            .where(EntityVersion.submission_id == submission_id)
                            .order_by(EntityVersion.id)).all()
-    return [(r.uuid, r.label, r.name, r.version) for r in rows]
+    return [(r.uuid, r.label, r.name, r.version) for r in rows if actor.sees_area(r.area_id)]
 
 
 #: the register lists whose records have a page of their own in the console
@@ -389,7 +391,7 @@ def submission(session, actor, project_id, submission_id, filters, lang="zh"):
         "encrypted": current.encrypted, "items": items, "elsewhere": elsewhere,
         "issues": len(current.issues or []), "current_instance_id": current.instance_id,
         "history": _history(session, defs, _labels(top, lang), names),
-        "feed": _feed(session, found.id, names), "effects": _effects(session, found.id),
+        "feed": _feed(session, found.id, names), "effects": _effects(session, actor, found.id),
         "newer": newer, "older": older}
 
 

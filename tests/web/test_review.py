@@ -222,6 +222,25 @@ def test_approving_a_held_submission_merges_it_as_the_api_would(town, db, consol
     assert f'href="/people/{SUN_MIN}"' in page
 
 
+def test_register_effects_show_only_records_now_of_her_villages(town, db, console):
+    """A person the submission changed who has since moved to another village is no longer
+    named in its register effects (her label there was once shown to the old village)."""
+    flagged = _flagged(town, db, phone="13600007777")
+    supervisor = console("supervisor")
+    assert supervisor.post(f"/submissions/{flagged.id}/review",
+                           {"state": "approved"}).status_code == 303
+    assert f'href="/people/{SUN_MIN}"' in supervisor.get(f"/submissions/{flagged.id}").get_data(
+        as_text=True)
+    from app.projects.models import Area
+    xishan = db.session.scalar(select(Area.id).where(Area.code == "xishan"))
+    db.session.execute(update(Entity).where(Entity.uuid == SUN_MIN).values(area_id=xishan))
+    db.session.commit()
+    page = supervisor.get(f"/submissions/{flagged.id}").get_data(as_text=True)
+    assert f'href="/people/{SUN_MIN}"' not in page and 'class="effects"' not in page
+    assert f'href="/people/{SUN_MIN}"' in console("admin").get(
+        f"/submissions/{flagged.id}").get_data(as_text=True)
+
+
 def test_rejecting_and_commenting_alone_are_kept_and_audited(town, simple_form, db, console):
     _simple(town.phone("worker_a"))
     found = _last(db)
