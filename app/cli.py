@@ -13,7 +13,7 @@ from flask.cli import AppGroup
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from app.auth import accounts, provisioning
+from app.auth import accounts, provisioning, web_sessions
 from app.auth.models import ROLES, AppUser, User
 from app.extensions import db
 from app.forms import dictionary
@@ -78,8 +78,9 @@ def set_password(username, password):
         raise click.ClickException(f"No user {username}.")
     accounts.set_password(db.session, user, password, current_app.config["AUTH_REALM"],
                           hash_method=current_app.config["PASSWORD_HASH"])
+    web_sessions.close_all(db.session, user.id)     # whoever knew the old one is signed out
     db.session.commit()
-    click.echo("Password changed.")
+    click.echo("Password changed; her console and API sessions ended.")
 
 
 @users.command("unlock")

@@ -57,3 +57,32 @@ def test_the_staff_api_is_kept_only_privately(client, personas, simple_form):
     assert [forms.status_code, unauthenticated.status_code] == [200, 401]
     assert_kept_privately(forms)
     assert_kept_privately(unauthenticated)
+
+
+def test_the_web_consoles_pages_and_downloads_are_never_kept(app, db, personas, simple_form,
+                                                             collect):
+    """A clinic's computer is shared: after signing out, Back or the disk cache must not show
+    a woman's record, nor a phone's enrolment sheet its key. The stylesheet is kept."""
+    from sqlalchemy import select
+
+    from app.audit.models import AuditEvent
+    from app.submissions.models import Submission
+    from tests.web.conftest import sign_in
+    assert collect.submit(make_instance()).status_code == 201
+    submission_id = db.session.scalar(select(Submission.id))
+    browser = app.test_client()
+    sign_in(app, browser, "admin", "admin-password")
+    pages = [browser.get(url) for url in ("/", f"/submissions/{submission_id}",
+                                          f"/submissions/{submission_id}/xml", "/login")]
+    head = browser.head(f"/submissions/{submission_id}")
+    assert [r.status_code for r in pages + [head]] == [200, 200, 200, 302, 200]
+    for response in pages + [head]:
+        assert_never_kept(response)
+    css = browser.get(pages[0].get_data(as_text=True).split('rel="stylesheet" href="')[1]
+                      .split('"')[0].replace("&amp;", "&"))
+    assert css.status_code == 200
+    assert_kept_privately(css)
+    db.session.rollback()
+    # a HEAD reads as a GET does, and is audited as one
+    assert len(db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "submission.read")).all()) == 3

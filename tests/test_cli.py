@@ -1,5 +1,6 @@
 """The flask commands, through Click's runner against the test database."""
 import os
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -28,11 +29,20 @@ def test_users_create_prompts_for_the_password(app, db):
     assert again.exit_code != 0 and "taken" in again.output and "已被使用" in again.output
 
 
-def test_users_password_changes_both_hashes(app, db, personas):
+def test_users_password_changes_both_hashes_and_ends_her_sessions(app, db, personas, client):
+    from app.auth import sessions, web_sessions
+    from app.auth.actors import from_user, user_by_session_token
+    from app.auth.models import WebSession
     before = db.session.scalar(select(User).where(User.username == "viewer"))
     old_ha1 = before.digest_ha1
+    api, _row = sessions.log_in(db.session, from_user(before), 24)
+    web_sessions.open_session(db.session, from_user(before), timedelta(hours=1))
+    db.session.commit()
     result = run(app, users, ["password", "viewer", "--password", "new-pass"])
     assert result.exit_code == 0
+    db.session.expire_all()
+    assert user_by_session_token(db.session, api) is None
+    assert db.session.scalars(select(WebSession)).all() == []
     db.session.expire_all()
     after = db.session.scalar(select(User).where(User.username == "viewer"))
     assert check_password(after.password_hash, "new-pass") and after.digest_ha1 != old_ha1

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select, update
 
 from app.audit.record import record
 from app.auth import actors, secrets
-from app.auth.models import User, WebSession
+from app.auth.models import ApiSession, User, WebSession
 from app.models_base import utcnow
 
 #: how stale `seen_at` may be before a request writes it again
@@ -61,8 +61,15 @@ def close_session(session, token, actor=None):
 
 
 def close_all(session, user_id):
-    """End every session of a user (disabled, or her password changed)."""
+    """End every session of a user (disabled, or her password changed): her browsers' and
+    her API bearer tokens (made with the old password, they would outlive it by a day)."""
     session.execute(delete(WebSession).where(WebSession.user_id == user_id))
+    close_api_sessions(session, user_id)
+
+
+def close_api_sessions(session, user_id):
+    """End a user's API sessions (POST /v1/sessions bearer tokens)."""
+    session.execute(delete(ApiSession).where(ApiSession.user_id == user_id))
 
 
 def csrf_token(secret_key, token):

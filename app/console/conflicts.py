@@ -122,9 +122,10 @@ def _cursor(row_time, source, row_id):
 def _parse_cursor(after):
     try:
         moment, source, row_id = after.split("~")
-        if source not in ("e", "h"):
-            raise ValueError(source)
-        return datetime.fromisoformat(moment), source, int(row_id)
+        moment, row_id = datetime.fromisoformat(moment), int(row_id)
+        if source not in ("e", "h") or moment.tzinfo is not None or not 0 <= row_id < 2**63:
+            raise ValueError(source)      # never one of ours (a database would refuse it: 500)
+        return moment, source, row_id
     except (ValueError, AttributeError):
         raise Problem("400.133") from None
 

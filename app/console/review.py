@@ -18,12 +18,12 @@ from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from lxml import etree
-from sqlalchemy import select, tuple_
+from sqlalchemy import exists, or_, select, tuple_
 
 from app import safexml
 from app.audit.models import AuditEvent
 from app.audit.record import record
-from app.auth.models import AppUser, User
+from app.auth.models import AppUser, User, app_user_areas, user_areas
 from app.console import review_form, scope
 from app.forms.models import Form, FormVersion
 from app.problems import Problem
@@ -42,6 +42,8 @@ ACTIONS = ("approved", "rejected", "hasIssues")
 #: the queue's filters, kept in the links to a submission (its previous / next)
 FILTERS = ("village", "form", "state", "since", "until", "submitter")
 _POSITION = re.compile(r"\[\d+\]")
+#: the largest id a cursor may carry (SQLite's integers are 64-bit)
+ID_MAX = 2**63 - 1
 
 
 # --- the queue -----------------------------------------------------------------------------
@@ -124,6 +126,8 @@ def _after(query, cursor):
     try:
         when, _, number = cursor.rpartition("_")
         when, number = datetime.fromisoformat(when), int(number)
+        if when.tzinfo is not None or not 0 <= number <= ID_MAX:
+            raise ValueError(cursor)      # never one of ours (a database would refuse it: 500)
     except ValueError:
         raise Problem("400.79", {"summary": "query: after", "fields": "after"}) from None
     return query.where(_KEY < tuple_(when, number))
@@ -149,12 +153,20 @@ def _village_names(session, project_id):
         .where(Area.project_id == project_id))}
 
 
-def submitters(session, project_id):
-    """[(value, name)] the queue's submitter filter offers: phones, then web users."""
-    phones = session.execute(select(AppUser.id, AppUser.display_name)
-                             .where(AppUser.project_id == project_id)
-                             .order_by(AppUser.display_name, AppUser.id))
-    users = session.execute(select(User.id, User.username).order_by(User.username))
+def submitters(session, actor, project_id):
+    """[(value, name)] the queue's submitter filter offers: phones, then web users; for staff
+    of some villages only those who may send from one of them (a phone or person of a
+    village of hers, or a town-wide one), never the names of other villages' workers."""
+    phones = select(AppUser.id, AppUser.display_name).where(AppUser.project_id == project_id)
+    users = select(User.id, User.username)
+    if actor.area_ids is not None:
+        phones = phones.where(or_(AppUser.all_areas, exists().where(
+            app_user_areas.c.app_user_id == AppUser.id,
+            app_user_areas.c.area_id.in_(actor.area_ids))))
+        users = users.where(or_(User.all_areas, User.role == "admin", exists().where(
+            user_areas.c.user_id == User.id, user_areas.c.area_id.in_(actor.area_ids))))
+    phones = session.execute(phones.order_by(AppUser.display_name, AppUser.id))
+    users = session.execute(users.order_by(User.username))
     return ([(f"app_user:{r.id}", r.display_name) for r in phones] +
             [(f"user:{r.id}", r.username) for r in users])
 
@@ -182,7 +194,7 @@ def queue(session, actor, project_id, filters, lang="zh"):
             for r in found]
     return {"rows": rows, "after": more, "villages": villages,
             "forms": [(x, t) for x, t in sorted(forms.values())],
-            "submitters": submitters(session, project_id)}
+            "submitters": submitters(session, actor, project_id)}
 
 
 def _area_name(areas, area_id, lang):
@@ -314,14 +326,16 @@ def _feed(session, submission_id, names):
     return sorted(feed, key=lambda f: f["when"])
 
 
-def _effects(session, submission_id):
-    """The register entities its versions created or updated: [(uuid, label, list, version)]."""
-    rows = session.execute(select(Entity.uuid, Entity.label, Dataset.name, EntityVersion.version)
+def _effects(session, actor, submission_id):
+    """The register entities its versions created or updated: [(uuid, label, list, version)],
+    those now of the actor's villages only (a person may have moved to another since)."""
+    rows = session.execute(select(Entity.uuid, Entity.label, Entity.area_id, Dataset.name,
+                                  EntityVersion.version)
                            .join(Entity, Entity.id == EntityVersion.entity_id)
                            .join(Dataset, Dataset.id == Entity.dataset_id)
                            .where(EntityVersion.submission_id == submission_id)
                            .order_by(EntityVersion.id)).all()
-    return [(r.uuid, r.label, r.name, r.version) for r in rows]
+    return [(r.uuid, r.label, r.name, r.version) for r in rows if actor.sees_area(r.area_id)]
 
 
 #: the register lists whose records have a page of their own in the console
@@ -377,7 +391,7 @@ def submission(session, actor, project_id, submission_id, filters, lang="zh"):
         "encrypted": current.encrypted, "items": items, "elsewhere": elsewhere,
         "issues": len(current.issues or []), "current_instance_id": current.instance_id,
         "history": _history(session, defs, _labels(top, lang), names),
-        "feed": _feed(session, found.id, names), "effects": _effects(session, found.id),
+        "feed": _feed(session, found.id, names), "effects": _effects(session, actor, found.id),
         "newer": newer, "older": older}
 
 

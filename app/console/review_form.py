@@ -7,12 +7,14 @@ The layout is read from the version's XForm (form_versions.xml: the body's contr
 itext labels) and its schema (form_versions.schema: types, choices, the secondary instances
 written in the form), once per version and process (a version never changes).
 """
+import re
 from dataclasses import dataclass, field
 
 from lxml import etree
 
 from app import safexml
 from app.forms.schema import H, XF, _itext, _text, message
+from app.problems import Problem
 
 #: controls shown as questions (a trigger is an acknowledgement, shown like any field)
 CONTROLS = {"input", "select1", "select", "upload", "range", "rank", "odk:rank", "textarea",
@@ -323,9 +325,16 @@ def changed(offered, form):
             new = (form.get(entry["name"]) or "").strip()
         else:
             continue
+        if _NOT_XML.search(new):            # lxml would refuse to write it (a 500)
+            raise Problem("400.79", {"summary": "form: " + entry["name"],
+                                     "fields": entry["name"]})
         if new != entry["value"]:
             out[entry["path"]] = new
     return out
+
+
+#: characters XML 1.0 cannot hold (controls other than tab and newlines, lone surrogates)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def apply(root, changes):

@@ -125,6 +125,8 @@ def set_password(session, actor, user_id, password, again, realm, hash_method):
     accounts.set_password(session, found, password, realm, actor=actor, hash_method=hash_method)
     if found.id != actor.id:
         web_sessions.close_all(session, found.id)
+    else:                   # her own: this browser stays signed in, her bearer tokens end
+        web_sessions.close_api_sessions(session, found.id)
 
 
 def _other(session, actor, user_id, guarded):
@@ -172,6 +174,7 @@ def change_own_password(session, actor, token, current, new, again, realm, hash_
     _password(new, again)
     accounts.set_password(session, me, new, realm, actor=actor, hash_method=hash_method)
     end_other_sessions(session, actor, token)
+    web_sessions.close_api_sessions(session, actor.id)
 
 
 def end_other_sessions(session, actor, token):

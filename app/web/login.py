@@ -9,6 +9,7 @@ short-lived cookie that the form must repeat (double submit), so another site ca
 browser in to an account of its choosing.
 """
 import logging
+import re
 import secrets as random
 from datetime import timedelta
 
@@ -38,10 +39,15 @@ class LoginForm(Schema):
     next = fields.String(validate=validate.Length(max=2000))
 
 
+#: a path of this site: "/" then no second "/" or "\\", and no space or control character
+#: anywhere (browsers drop tabs and newlines from a URL, so "/<TAB>/host" would be "//host")
+_LOCAL_PATH = re.compile(r"/(?![/\\])[^\x00-\x20\x7f\\]*")
+
+
 def safe_next(value):
     """Only a path of this site (never //host or a scheme): an open redirect would let a
     link through Doorstep's sign-in page lead to someone else's."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+    if value and _LOCAL_PATH.fullmatch(value):
         return value
     return url_for("console.dashboard")
 

@@ -32,7 +32,7 @@ KEY_MINUTES = 10
 
 class PhonesQuery(PageQuery):
     village = fields.String(validate=validate.Length(max=64))
-    after = fields.Integer(validate=validate.Range(min=1))
+    after = fields.Integer(validate=validate.Range(min=1, max=2**63 - 1))
 
 
 class NewPhoneQuery(PageQuery):

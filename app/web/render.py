@@ -59,10 +59,14 @@ def menu(actor):
 
 
 def other_language_url():
-    """This page in the other language (the query kept)."""
-    args = request.args.to_dict()
+    """This page in the other language (the query kept). Only the query's own fields are
+    kept: a name url_for reads itself (`_external`, `_method`, `_anchor`, `_scheme`) or one
+    of the path's would otherwise change the link or fail to build it, and this runs on the
+    error page of that very query."""
+    view_args = request.view_args or {}
+    args = {k: v for k, v in request.args.items() if not k.startswith("_") and k not in view_args}
     args["lang"] = "en" if i18n.current() == "zh" else "zh"
-    return url_for(request.endpoint, **(request.view_args or {}), **args) \
+    return url_for(request.endpoint, **view_args, **args) \
         if request.endpoint else "?lang=" + args["lang"]
 
 

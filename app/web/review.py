@@ -9,6 +9,8 @@ and comments, and correcting a submission in the browser (a new version through 
     GET  /submissions/<id>/edit                      the correction form
     POST /submissions/<id>/edit                      send the correction
 """
+from datetime import date
+
 from flask import Response, current_app, redirect, url_for
 from marshmallow import INCLUDE, fields, validate
 
@@ -23,12 +25,17 @@ from app.web.session import PageForm, PageQuery, audit, page
 SANDBOX = "default-src 'none'; sandbox"
 
 
+#: days the queue's date filters accept (a day at either end of Python's calendar, in the
+#: town's time zone, falls outside it: a 500)
+DAYS = validate.Range(min=date(1900, 1, 1), max=date(9999, 1, 1))
+
+
 class QueueQuery(PageQuery):
     village = fields.String()
     form = fields.String(validate=validate.Length(max=255))
     state = fields.String(validate=validate.OneOf(reviewing.STATES))
-    since = fields.Date()
-    until = fields.Date()
+    since = fields.Date(validate=DAYS)
+    until = fields.Date(validate=DAYS)
     submitter = fields.String(validate=validate.Regexp(r"^(app_user|user):\d{1,9}$"))
     after = fields.String(validate=validate.Length(max=60))
 

@@ -110,12 +110,28 @@ def _load(schema, values, where):
         raise Problem("400.79", {"summary": f"{where}: {fields_}", "fields": fields_})
 
 
+def _refuse_nul(values, where):
+    """No field may carry a NUL character: PostgreSQL can neither store nor compare a text
+    holding one (it was a 500 there: a comment, a phone's or user's name, a cursor)."""
+    bad = sorted({k.replace("\x00", "\\0") for k, v in values.items(multi=True)
+                  if "\x00" in k or "\x00" in v})
+    if bad:
+        raise Problem("400.79", {"summary": f"{where}: " + ", ".join(bad),
+                                 "fields": ", ".join(bad)})
+
+
 def _args():
     repeated = sorted(k for k, v in request.args.lists() if len(v) > 1)
     if repeated:
         raise Problem("400.79", {"summary": "query: " + ", ".join(repeated),
                                  "fields": ", ".join(repeated)})
+    _refuse_nul(request.args, "query")
     return request.args.to_dict()
+
+
+def _form(schema):
+    _refuse_nul(request.form, "form")
+    return _load(schema, request.form.to_dict(), "form")
 
 
 def page(permission, query=PageQuery, form=None, scope="village"):
@@ -142,7 +158,7 @@ def page(permission, query=PageQuery, form=None, scope="village"):
                 check_csrf(session_token(), request.form.get("csrf"))
                 if form_schema is None:
                     raise Problem("405.91")
-                loaded["form"] = _load(form_schema, request.form.to_dict(), "form")
+                loaded["form"] = _form(form_schema)
             else:
                 transactions.begin_reads(db.session)
             kwargs.update({name: loaded[name] for name in accepts if name in loaded})
@@ -170,7 +186,7 @@ def public(query=PageQuery, form=None):
         def wrapper(*args, **kwargs):
             loaded = {"query": _load(query_schema, _args(), "query")}
             if request.method == "POST" and form_schema is not None:
-                loaded["form"] = _load(form_schema, request.form.to_dict(), "form")
+                loaded["form"] = _form(form_schema)
             kwargs.update({name: loaded[name] for name in accepts if name in loaded})
             return view(*args, **kwargs)
         setattr(wrapper, DECLARATION, Declaration(None, query, form, "own"))
@@ -181,6 +197,6 @@ def public(query=PageQuery, form=None):
 def audit(actor, action, target="", **details):
     """Write the audit row of what the page shows (a read of personal data) or did; on a GET
     the read transaction ends first, so take what the page needs as plain data before."""
-    if request.method == "GET":
+    if request.method != "POST":          # GET, or HEAD (Flask answers it with the GET view)
         transactions.end_reads(db.session)
     record(db.session, actor, action, target, **details)

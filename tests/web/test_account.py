@@ -16,14 +16,19 @@ def test_the_account_page_shows_her_role_villages_and_browsers(console):
     assert 'href="/account?lang=zh"' in body
 
 
-def test_changing_her_password_signs_out_her_other_browsers_only(console, db, personas, app):
+def test_changing_her_password_signs_out_her_other_browsers_only(console, db, personas, app,
+                                                                client):
     here, elsewhere = console("supervisor"), console("supervisor")
+    token = client.post("/v1/sessions", json={"email": "supervisor",
+                                              "password": "supervisor-password"}).json["token"]
+    api = {"Authorization": f"Bearer {token}"}
     response = here.post("/account/password", {"current": "supervisor-password",
                                                "password": "a-new-secret!", "again":
                                                "a-new-secret!"})
     assert response.status_code == 303 and response.headers["Location"] == "/account"
     assert here.get("/account").status_code == 200
     assert elsewhere.get("/").status_code == 302
+    assert client.get("/v1/projects/1/forms", headers=api).status_code == 401   # API too
     browser = app.test_client()
     assert sign_in(app, browser, "supervisor", "supervisor-password").status_code == 401
     assert sign_in(app, browser, "supervisor", "a-new-secret!").status_code == 303

@@ -100,6 +100,21 @@ def test_the_queue_filters_by_state_form_submitter_and_received_date(town, simpl
     assert "有问题" in page and ">1<" in page          # its badge and its count of issues
 
 
+def test_the_submitter_filter_names_no_worker_of_another_village(town, console, db):
+    """Its list once held every phone and web user of the town, whatever the reader's
+    villages (worker_b and her phone are xishan's)."""
+    from app.auth import accounts
+    accounts.create_user(db.session, "xishan_sup", "xishan-password-1", "supervisor", "Doorstep",
+                         ["xishan"], hash_method="scrypt:1024:8:1")
+    db.session.commit()
+    options = re.compile(r'<option value="(?:app_user|user):\d+"[^>]*>([^<]+)</option>')
+    mine = set(options.findall(console("supervisor").get("/review").get_data(as_text=True)))
+    assert {"worker_a", "leader", "supervisor", "admin"} <= mine
+    assert not mine & {"worker_b", "xishan_sup"}
+    every = set(options.findall(console("admin").get("/review").get_data(as_text=True)))
+    assert {"worker_a", "worker_b", "leader", "supervisor", "xishan_sup", "viewer"} <= every
+
+
 def test_the_queue_shows_a_supervisor_her_villages_only(town, simple_form, db, console):
     _simple(town.phone("worker_a"))
     mine = _last(db)
@@ -207,6 +222,25 @@ def test_approving_a_held_submission_merges_it_as_the_api_would(town, db, consol
     assert f'href="/people/{SUN_MIN}"' in page
 
 
+def test_register_effects_show_only_records_now_of_her_villages(town, db, console):
+    """A person the submission changed who has since moved to another village is no longer
+    named in its register effects (her label there was once shown to the old village)."""
+    flagged = _flagged(town, db, phone="13600007777")
+    supervisor = console("supervisor")
+    assert supervisor.post(f"/submissions/{flagged.id}/review",
+                           {"state": "approved"}).status_code == 303
+    assert f'href="/people/{SUN_MIN}"' in supervisor.get(f"/submissions/{flagged.id}").get_data(
+        as_text=True)
+    from app.projects.models import Area
+    xishan = db.session.scalar(select(Area.id).where(Area.code == "xishan"))
+    db.session.execute(update(Entity).where(Entity.uuid == SUN_MIN).values(area_id=xishan))
+    db.session.commit()
+    page = supervisor.get(f"/submissions/{flagged.id}").get_data(as_text=True)
+    assert f'href="/people/{SUN_MIN}"' not in page and 'class="effects"' not in page
+    assert f'href="/people/{SUN_MIN}"' in console("admin").get(
+        f"/submissions/{flagged.id}").get_data(as_text=True)
+
+
 def test_rejecting_and_commenting_alone_are_kept_and_audited(town, simple_form, db, console):
     _simple(town.phone("worker_a"))
     found = _last(db)
@@ -298,6 +332,20 @@ def test_a_correction_that_changes_nothing_is_refused(town, db, console):
     response = supervisor.post(f"/submissions/{flagged.id}/edit",
                                {**_edit_form(page), "v/data/id_number": BAD_ID})
     assert response.status_code == 400
+    db.session.rollback()
+    assert len(db.session.scalars(select(SubmissionDef)).all()) == 1
+
+
+def test_a_correction_with_a_character_xml_cannot_hold_is_refused_and_changes_nothing(
+        town, db, console):
+    """A control character (a form can send any) once reached lxml and was a 500."""
+    flagged = _flagged(town, db)
+    supervisor = console("supervisor")
+    page = supervisor.get(f"/submissions/{flagged.id}/edit").get_data(as_text=True)
+    response = supervisor.post(f"/submissions/{flagged.id}/edit",
+                               {**_edit_form(page), "v/data/id_number": GOOD_ID + "\x01"})
+    assert response.status_code == 400
+    assert "v/data/id_number" in response.get_data(as_text=True)
     db.session.rollback()
     assert len(db.session.scalars(select(SubmissionDef)).all()) == 1
 

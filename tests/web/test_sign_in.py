@@ -113,9 +113,19 @@ def test_a_disabled_user_is_signed_out_at_once(console, db, personas):
 
 
 def test_next_never_leads_off_the_site(app, client, personas):
-    for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
+    # browsers drop tabs and newlines from a URL: "/<TAB>/evil.example" is "//evil.example"
+    targets = ("//evil.example/", "https://evil.example/", "/\\evil.example",
+               "/\t/evil.example/", "/\n/evil.example/", "/\r\n/evil.example/")
+    for target in targets:
         response = sign_in(app, app.test_client(), "admin", "admin-password", next_url=target)
-        assert response.headers["Location"] == "/"
+        assert response.headers["Location"] == "/", repr(target)
+    signed_in = app.test_client()
+    sign_in(app, signed_in, "admin", "admin-password")
+    for target in targets:               # a signed-in browser sent to /login goes on at once
+        response = signed_in.get("/login", query_string={"next": target})
+        assert response.headers["Location"] == "/", repr(target)
+    assert signed_in.get("/login?next=/review%3Fstate%3Dreceived").headers["Location"] == \
+        "/review?state=received"
 
 
 def test_an_api_bearer_token_or_phone_key_does_not_open_the_console(client, personas):
@@ -133,3 +143,15 @@ def test_every_page_is_chinese_by_default_and_english_on_request(console):
     assert '<html lang="en">' in body and "Today" in body
     body = admin.get("/").get_data(as_text=True)      # the choice is remembered
     assert '<html lang="en">' in body
+
+
+def test_a_query_naming_url_for_options_or_path_arguments_is_a_400_page(console):
+    """The language link keeps the query: names url_for reads itself, or a path argument,
+    once failed to build it on the 400 page (a 500) or made it absolute."""
+    admin = console("admin")
+    for url in ("/?_method=PUT", "/?_external=1", "/phones/1?app_user_id=2",
+                "/users/1?user_id=2&_anchor=x"):
+        response = admin.get(url)
+        body = response.get_data(as_text=True)
+        assert response.status_code == 400, url
+        assert 'class="lang" href="/' in body and "http://" not in body, url

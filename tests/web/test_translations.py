@@ -48,3 +48,18 @@ def test_each_compiled_catalogue_matches_its_source():
         with open(path[:-3] + ".mo", "rb") as f:
             compiled = {m.id: m.string for m in read_mo(f) if m.id}
         assert compiled == source, f"{path}: run pybabel compile"
+
+
+def test_a_message_in_several_catalogues_reads_the_same_in_each():
+    """Flask-Babel merges the pages' catalogues into one: a message two pages translate
+    differently would read as whichever loaded last, on every page ("Version %(n)s" was
+    第 %(n)s 版 in one and 第%(n)s版 in another)."""
+    seen, differ = {}, []
+    for path in _catalogues():
+        with open(path, "rb") as f:
+            for message in read_po(f):
+                if message.id and message.string:
+                    first = seen.setdefault(message.id, (path, message.string))
+                    if first[1] != message.string:
+                        differ.append((message.id, first, (path, message.string)))
+    assert not differ, differ

@@ -80,13 +80,23 @@ def test_disabling_a_user_ends_her_session_at_once_and_enabling_lets_her_back(co
     assert "Last sign-in" in body
 
 
-def test_an_admin_sets_a_password_and_the_user_s_sessions_end(console, db, personas, app):
+def _bearer(client, name, password):
+    token = client.post("/v1/sessions", json={"email": name, "password": password}).json["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_an_admin_sets_a_password_and_the_user_s_sessions_end(console, db, personas, app,
+                                                              client):
     viewer = console("viewer")
+    api = _bearer(client, "viewer", "viewer-password")
+    assert client.get("/v1/projects/1/forms", headers=api).status_code == 200
     admin = console("admin")
     response = admin.post(f"/users/{personas['viewer'].id}/password",
                           {"password": "brand-new-secret", "again": "brand-new-secret"})
     assert response.status_code == 303
     assert viewer.get("/").status_code == 302
+    # a bearer token made with the old password ends too (it lived on for a day)
+    assert client.get("/v1/projects/1/forms", headers=api).status_code == 401
     browser = app.test_client()
     assert sign_in(app, browser, "viewer", "viewer-password").status_code == 401
     assert sign_in(app, browser, "viewer", "brand-new-secret").status_code == 303
