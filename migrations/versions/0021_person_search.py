@@ -1,0 +1,62 @@
+"""The people search's index: one row per live person (entities of `people` lists) with her
+name, toneless pinyin and its initials, ID number and phone digits (reversed, for "ends
+with"), village, household, sex, birth date and status, each searched as an index range
+(app.register.search). Filled here for the register already there, with the same builder
+the entity writes use (so `register rebuild --check` finds them equal).
+
+Revision ID: 0021
+Revises: 0019 (0020 is another branch's; the lead renumbers on merge)
+Create Date: 2026-12-04 17:10:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+revision = '0021'
+down_revision = '0019'
+branch_labels = None
+depends_on = None
+
+
+def _c(length=None):
+    plain = sa.String(length) if length else sa.Text()
+    return plain.with_variant(sa.String(length, collation="C") if length
+                              else sa.Text(collation="C"), "postgresql")
+
+
+def upgrade():
+    op.create_table(
+        "person_search",
+        sa.Column("entity_id", sa.Integer, sa.ForeignKey("entities.id"), primary_key=True),
+        sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id"), nullable=False),
+        sa.Column("area_id", sa.Integer, sa.ForeignKey("areas.id")),
+        sa.Column("household", sa.String(36), nullable=False),
+        sa.Column("name", _c(), nullable=False),
+        sa.Column("pinyin", _c(), nullable=False),
+        sa.Column("initials", _c(64), nullable=False),
+        sa.Column("id_number", sa.String(32)),
+        sa.Column("id_reversed", _c(32)),
+        sa.Column("phone_reversed", _c(40)),
+        sa.Column("sex", sa.String(20), nullable=False),
+        sa.Column("dob", sa.Date),
+        sa.Column("marital_status", sa.String(40), nullable=False),
+        sa.Column("residence_status", sa.String(40), nullable=False),
+        sa.Column("pregnant", sa.Boolean, nullable=False),
+        sa.Column("deceased", sa.Boolean, nullable=False))
+    for name, columns in (("pinyin", ["pinyin", "entity_id"]),
+                          ("area_pinyin", ["area_id", "pinyin", "entity_id"]),
+                          ("initials", ["initials"]), ("name", ["name"]),
+                          ("id_reversed", ["id_reversed"]),
+                          ("phone_reversed", ["phone_reversed"]),
+                          ("household", ["household"])):
+        op.create_index(f"ix_person_search_{name}", "person_search", columns)
+    # the builder the entity writes use (a copy here could drift from them)
+    from app.register import search
+    session = Session(bind=op.get_bind())
+    search.fill(session)
+    session.flush()
+
+
+def downgrade():
+    op.drop_table("person_search")
