@@ -14,7 +14,8 @@ from app.events.models import LifeEvent
 from app.problems import Problem
 from app.projects.models import Area
 from app.register import search as index
-from app.register.models import Dataset, Entity, EntityVersion, PersonSearch
+from app.register.models import (Dataset, Entity, EntityVersion, PersonNameTerm,
+                                 PersonSearch)
 
 PAGE = 25
 #: the shortest digit query: fewer digits would match a tenth of the town
@@ -25,6 +26,7 @@ MIGRANT = ("moved_in",)
 DETAIL_KEYS = ("method", "previous_method", "action", "outcome", "round", "result", "benefit",
                "certificate", "from", "to", "reason", "cause", "weeks", "amount")
 S = PersonSearch.__table__
+N = PersonNameTerm.__table__
 
 
 def age(dob, today):
@@ -85,17 +87,19 @@ def classify(q):
     return ("pinyin", key) if key else ("all", "")
 
 
-def _match(kind, key):
+def _matches(kind, key):
+    """The conditions on person_search whose matches a page merges (each read in the
+    list's order): one, or for pinyin two (its start, its initials), each an index range."""
     if kind == "digits":
         found = [index.prefix(S.c.id_reversed, key[::-1])]
         if key.isdigit():
             found.append(index.prefix(S.c.phone_reversed, key[::-1]))
-        return or_(*found)
-    if kind == "name":
-        return S.c.name.contains(key, autoescape=True)
+        return [or_(*found)]
     if kind == "pinyin":
-        return or_(index.prefix(S.c.pinyin, key), index.prefix(S.c.initials, key))
-    return None
+        # one letter: whoever's initials start with it, her pinyin does too
+        return [index.prefix(S.c.pinyin, key)] + (
+            [index.prefix(S.c.initials, key)] if len(key) > 1 else [])
+    return [None]
 
 
 def _filters(query, today):
@@ -132,20 +136,24 @@ def search(session, actor, project_id, area_ids, query, today, after=None):
     kind, key = classify(query.get("q"))
     if kind == "short":
         return SearchPage([], None, kind, query)
-    conditions = [S.c.project_id == project_id, *_filters(query, today)]
-    if area_ids is not None or actor.area_ids is not None:
-        conditions.append(S.c.area_id.in_(sorted(area_ids if area_ids is not None
-                                                 else actor.area_ids)))
-    match = _match(kind, key)
-    if match is not None:
-        conditions.append(match)
-    if after is not None:
-        last = session.scalar(select(S.c.pinyin).where(S.c.entity_id == after))
+    if area_ids is None:
+        area_ids = actor.area_ids
+    last = session.scalar(select(S.c.pinyin).where(S.c.entity_id == after)) \
+        if after is not None else None
+    filters = _filters(query, today)
+    if kind == "name":
+        pages = [_name_ids(project_id, area_ids, key, filters, last, after)]
+    else:
+        base = [S.c.project_id == project_id, *filters]
+        if area_ids is not None:
+            base.append(S.c.area_id.in_(sorted(area_ids)))
         if last is not None:
-            conditions.append(tuple_(S.c.pinyin, S.c.entity_id) > tuple_(last, after))
-    rows = session.execute(select(S, Entity.uuid).join(Entity, Entity.id == S.c.entity_id)
-                           .where(and_(*conditions))
-                           .order_by(S.c.pinyin, S.c.entity_id).limit(PAGE + 1)).all()
+            base.append(tuple_(S.c.pinyin, S.c.entity_id) > tuple_(last, after))
+        pages = [select(S.c.entity_id).where(and_(*base, *([m] if m is not None else [])))
+                 .order_by(S.c.pinyin, S.c.entity_id).limit(PAGE + 1)
+                 for m in _matches(kind, key)]
+    rows = {r.entity_id: r for ids in pages for r in _rows(session, ids)}
+    rows = sorted(rows.values(), key=lambda r: (r.pinyin, r.entity_id))
     more = rows[PAGE - 1].entity_id if len(rows) > PAGE else None
     rows = rows[:PAGE]
     villages = _villages(session, {r.area_id for r in rows})
@@ -156,6 +164,29 @@ def search(session, actor, project_id, area_ids, query, today, after=None):
                              r.marital_status in index.MARRIED, r.pregnant,
                              r.residence_status in MIGRANT, r.deceased) for r in rows],
                       more, kind, query)
+
+
+def _name_ids(project_id, area_ids, key, filters, last, after):
+    """The ids of a page of people whose Han name holds `key`: the start of one of its
+    endings (person_name_terms), read from that index alone unless a filter needs the
+    person's row."""
+    found = select(N.c.entity_id, N.c.pinyin).where(index.prefix(N.c.term, key),
+                                                    N.c.project_id == project_id)
+    if area_ids is not None:
+        found = found.where(N.c.area_id.in_(sorted(area_ids)))
+    if filters:
+        found = found.join(S, S.c.entity_id == N.c.entity_id).where(*filters)
+    if last is not None:
+        found = found.where(tuple_(N.c.pinyin, N.c.entity_id) > tuple_(last, after))
+    return found.distinct().order_by(N.c.pinyin, N.c.entity_id).limit(PAGE + 1)
+
+
+def _rows(session, ids):
+    """The index rows of a page's ids (a query of entity_id), with their entities' uuids:
+    the ids are found first (from an index alone, where they can be), the rows then."""
+    ids = ids.subquery()
+    return session.execute(select(S, Entity.uuid).join(ids, ids.c.entity_id == S.c.entity_id)
+                           .join(Entity, Entity.id == S.c.entity_id)).all()
 
 
 def _villages(session, ids):

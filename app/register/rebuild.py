@@ -30,7 +30,8 @@ from app.extensions import db
 from app.forms.models import Form, FormVersion
 from app.register import entities, merge, search
 from app.register.models import (AreaRevision, Dataset, DuplicateCandidate, Entity,
-                                 EntityBacklog, EntityVersion, PersonSearch, RegisterEvent)
+                                 EntityBacklog, EntityVersion, PersonNameTerm, PersonSearch,
+                                 RegisterEvent)
 from app.reports import bases as report_bases
 from app.reports import cells as report_cells
 
@@ -38,8 +39,8 @@ from app.reports import cells as report_cells
 REFERENCE_TABLES = ("projects", "areas", "forms", "form_versions", "datasets",
                     "dataset_properties", "submissions", "submission_defs")
 #: the register itself, children first (for clearing)
-REGISTER_TABLES = (PersonSearch, DuplicateCandidate, EntityVersion, EntityBacklog, AreaRevision,
-                   Entity)
+REGISTER_TABLES = (PersonNameTerm, PersonSearch, DuplicateCandidate, EntityVersion,
+                   EntityBacklog, AreaRevision, Entity)
 
 
 @dataclass
@@ -252,7 +253,7 @@ def replace(live_session, project_id, progress=None):
         live_session.execute(insert(EntityBacklog.__table__), backlog)
     if live_session.get_bind().dialect.name == "postgresql":
         for table in tables:     # ids were copied: move each sequence past them
-            if "id" not in table.__table__.c:     # person_search is keyed by its entity
+            if "id" not in table.__table__.c:     # the people search's tables: by entity
                 continue
             name = table.__tablename__
             live_session.execute(text(

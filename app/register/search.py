@@ -1,10 +1,11 @@
 """The people search's index (PersonSearch, table person_search): one row per live person,
-built by `row` alone from the entity's properties, and written where the entity is
+built by `row` alone from the entity's properties (and, by `terms`, a PersonNameTerm per
+ending of her Han name), and written where the entity is
 (app.register.entities: create, update, delete, restore, purge), in the same transaction.
 `fill` builds it for a whole register (the migration that made it; a rebuild compares it).
 
 What a search matches, each an index range (`prefix`), never a scan of entities' JSON:
-- a Han name's substring (the name column, read with the people's order: app.console.people);
+- a part of a Han name (the start of one of the name's endings: person_name_terms);
 - toneless pinyin from its start (wangxiaomei, wang xiao mei, wangx) or its initials (wxm);
 - the last digits of the resident ID number or the phone (stored reversed: a suffix is then a
   prefix).
@@ -15,12 +16,13 @@ import unicodedata
 
 from sqlalchemy import delete, insert, select, update
 
-from app.register.models import Dataset, Entity, PersonSearch
+from app.register.models import Dataset, Entity, PersonNameTerm, PersonSearch
 
 #: the list whose entities are people
 PEOPLE = "people"
 MARRIED = ("first_marriage", "remarried")
 _T = PersonSearch.__table__
+_N = PersonNameTerm.__table__
 _NOT_ALNUM = re.compile(r"[^0-9a-z]")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 
@@ -78,6 +80,26 @@ def row(entity_id, project_id, area_id, data):
             "pregnant": data.get("pregnant") == "yes", "deceased": data.get("deceased") == "yes"}
 
 
+def terms(row):
+    """The name-term rows of an index row: one per distinct ending of the name."""
+    name = row["name"]
+    return [{"entity_id": row["entity_id"], "term": t, "project_id": row["project_id"],
+             "area_id": row["area_id"], "pinyin": row["pinyin"]}
+            for t in sorted({name[i:] for i in range(len(name))})]
+
+
+def _term_keys(row):
+    return (row["name"], row["area_id"], row["pinyin"], row["project_id"])
+
+
+def _insert(session, rows):
+    """Write index rows and their name terms."""
+    session.execute(insert(_T), rows)
+    found = [t for r in rows for t in terms(r)]
+    if found:
+        session.execute(insert(_N), found)
+
+
 def prefix(column, text):
     """`column` starts with `text`, as an index range: text <= column < text's successor
     (UTF-8 byte order is code point order, which SQLite's BINARY and PostgreSQL's "C"
@@ -88,7 +110,7 @@ def prefix(column, text):
 def add(session, project_id, list_name, entity_id, area_id, data):
     """Index a new (or restored) entity when its list is a people list."""
     if list_name == PEOPLE:
-        session.execute(insert(_T), [row(entity_id, project_id, area_id, data)])
+        _insert(session, [row(entity_id, project_id, area_id, data)])
 
 
 def changed(session, entity, old_area_id, old_data, dataset=None):
@@ -98,13 +120,20 @@ def changed(session, entity, old_area_id, old_data, dataset=None):
     if dataset.name != PEOPLE or entity.deleted_at is not None:
         return
     new = row(entity.id, dataset.project_id, entity.area_id, entity.data)
-    if new != row(entity.id, dataset.project_id, old_area_id, old_data):
-        done = session.execute(update(_T).where(_T.c.entity_id == entity.id).values(new))
-        if not done.rowcount:
-            session.execute(insert(_T), [new])
+    old = row(entity.id, dataset.project_id, old_area_id, old_data)
+    if new == old:
+        return
+    done = session.execute(update(_T).where(_T.c.entity_id == entity.id).values(new))
+    if not done.rowcount:
+        _insert(session, [new])
+    elif _term_keys(new) != _term_keys(old):
+        session.execute(delete(_N).where(_N.c.entity_id == entity.id))
+        if new["name"]:
+            session.execute(insert(_N), terms(new))
 
 
 def remove(session, entity_id):
+    session.execute(delete(_N).where(_N.c.entity_id == entity_id))
     session.execute(delete(_T).where(_T.c.entity_id == entity_id))
 
 
@@ -122,8 +151,8 @@ def fill(session, batch=2000):
     while True:
         found = session.execute(query.where(Entity.id > last)).all()
         if found:
-            session.execute(insert(_T), [row(r.id, lists[r.dataset_id], r.area_id, r.data or {})
-                                         for r in found])
+            _insert(session, [row(r.id, lists[r.dataset_id], r.area_id, r.data or {})
+                              for r in found])
             written += len(found)
         if len(found) < batch:
             return written
@@ -131,11 +160,19 @@ def fill(session, batch=2000):
 
 
 def snapshot(session, project_id):
-    """The project's index as comparable values, by entity uuid (a rebuild's ids differ)."""
+    """The project's index as comparable values, by entity uuid (a rebuild's ids differ):
+    each row with its name terms (term, village, pinyin)."""
     columns = [c for c in _T.c if c.name != "entity_id"]
-    return {r[0]: dict(zip([c.name for c in columns], r[1:])) for r in session.execute(
-        select(Entity.uuid, *columns).join(Entity, Entity.id == _T.c.entity_id)
-        .where(_T.c.project_id == project_id))}
+    out = {r[0]: {**dict(zip([c.name for c in columns], r[1:])), "terms": []}
+           for r in session.execute(select(Entity.uuid, *columns)
+                                    .join(Entity, Entity.id == _T.c.entity_id)
+                                    .where(_T.c.project_id == project_id))}
+    for r in session.execute(select(Entity.uuid, _N.c.term, _N.c.area_id, _N.c.pinyin)
+                             .join(Entity, Entity.id == _N.c.entity_id)
+                             .where(_N.c.project_id == project_id)
+                             .order_by(Entity.uuid, _N.c.term)):
+        out.setdefault(r.uuid, {"terms": []})["terms"].append((r.term, r.area_id, r.pinyin))
+    return out
 
 
 def compare(live, rebuilt):

@@ -1,7 +1,8 @@
 """The people search's index: one row per live person (entities of `people` lists) with her
 name, toneless pinyin and its initials, ID number and phone digits (reversed, for "ends
-with"), village, household, sex, birth date and status, each searched as an index range
-(app.register.search). Filled here for the register already there, with the same builder
+with"), village, household, sex, birth date and status, and a row per ending of her Han name
+(a part of a name is the start of one), each searched as an index range
+(app.register.search); and an index of life events by their other person (a person's page). Filled here for the register already there, with the same builder
 the entity writes use (so `register rebuild --check` finds them equal).
 
 Revision ID: 0021
@@ -44,13 +45,24 @@ def upgrade():
         sa.Column("residence_status", sa.String(40), nullable=False),
         sa.Column("pregnant", sa.Boolean, nullable=False),
         sa.Column("deceased", sa.Boolean, nullable=False))
-    for name, columns in (("pinyin", ["pinyin", "entity_id"]),
-                          ("area_pinyin", ["area_id", "pinyin", "entity_id"]),
-                          ("initials", ["initials"]), ("name", ["name"]),
+    for name, columns in (("pinyin", ["pinyin", "entity_id", "initials"]),
+                          ("area_pinyin", ["area_id", "pinyin", "entity_id", "initials"]),
+                          ("initials", ["initials", "pinyin", "entity_id"]), ("name", ["name"]),
                           ("id_reversed", ["id_reversed"]),
                           ("phone_reversed", ["phone_reversed"]),
                           ("household", ["household"])):
         op.create_index(f"ix_person_search_{name}", "person_search", columns)
+    op.create_table(
+        "person_name_terms",
+        sa.Column("entity_id", sa.Integer, sa.ForeignKey("entities.id"), primary_key=True),
+        sa.Column("term", _c(), primary_key=True),
+        sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id"), nullable=False),
+        sa.Column("area_id", sa.Integer, sa.ForeignKey("areas.id")),
+        sa.Column("pinyin", _c(), nullable=False))
+    op.create_index("ix_person_name_terms_term", "person_name_terms",
+                    ["term", "project_id", "area_id", "pinyin", "entity_id"])
+    # a person's page: the events naming her as the other person (her children's births …)
+    op.create_index("ix_life_events_other_person", "life_events", ["other_person"])
     # the builder the entity writes use (a copy here could drift from them)
     from app.register import search
     session = Session(bind=op.get_bind())
@@ -59,4 +71,6 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table("person_name_terms")
+    op.drop_index("ix_life_events_other_person", table_name="life_events")
     op.drop_table("person_search")

@@ -10,7 +10,7 @@ from sqlalchemy import select, text, update
 from app import create_app
 from app.extensions import db as _db
 from app.register import entities, rebuild, search
-from app.register.models import Entity, PersonSearch
+from app.register.models import Entity, PersonNameTerm, PersonSearch
 from tests.samples import instance
 from tests.samples import register as sample
 from tests.test_migrations import empty_database_url  # noqa: F401 - a fixture
@@ -19,6 +19,11 @@ from tests.test_migrations import empty_database_url  # noqa: F401 - a fixture
 def _row(db, uuid_):
     return db.session.execute(select(PersonSearch).join(Entity, Entity.id == PersonSearch.entity_id)
                               .where(Entity.uuid == uuid_)).scalar_one_or_none()
+
+
+def _terms(db, entity_id):
+    return db.session.scalars(select(PersonNameTerm.term).where(
+        PersonNameTerm.entity_id == entity_id).order_by(PersonNameTerm.term)).all()
 
 
 def _entity(db, uuid_):
@@ -43,9 +48,10 @@ def test_an_update_a_delete_and_a_restore_keep_the_row(town, db):
     row = _row(db, sample.LI_XIUYING)
     assert (row.name, row.pinyin, row.initials) == ("吕秀英", "lvxiuying", "lxy")
     assert row.phone_reversed == "13900001234"[::-1]
+    assert _terms(db, entity.id) == ["吕秀英", "秀英", "英"]
     entities.delete(db.session, entity)
     db.session.flush()
-    assert _row(db, sample.LI_XIUYING) is None
+    assert _row(db, sample.LI_XIUYING) is None and _terms(db, entity.id) == []
     entities.restore(db.session, entity)
     db.session.flush()
     assert _row(db, sample.LI_XIUYING).name == "吕秀英"

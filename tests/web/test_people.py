@@ -24,6 +24,9 @@ def admin(town, console):
 
 def test_a_han_substring_finds_the_people_whose_name_holds_it(admin):
     assert _names(admin.get("/people?q=秀")) == ["李秀英"]
+    assert _names(admin.get("/people?q=秀英")) == ["李秀英"]
+    assert _names(admin.get("/people?q=李秀英")) == ["李秀英"]
+    assert _names(admin.get("/people?q=秀英&sex=male")) == []
     assert sorted(_names(admin.get("/people?q=王"))) == ["王小宝", "王建国", "王强"]
 
 
