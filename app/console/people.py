@@ -335,9 +335,9 @@ def _timeline(session, project_id, uuid):
     return out
 
 
-def _relatives(session, project_id, entity, timeline):
+def _relatives(session, actor, project_id, entity, timeline):
     """(relation, uuid, name): her household's other members, her spouse, and the children
-    whose births name her as the mother."""
+    whose births name her as the mother; only those in the actor's villages."""
     data = entity.data or {}
     found = []
     household = (data.get("household") or "").strip()
@@ -350,15 +350,18 @@ def _relatives(session, project_id, entity, timeline):
         found.append(("spouse", data["spouse"], ""))
     found += [("child", item.other, "") for item in timeline
               if item.kind == "birth" and item.role == "other" and item.other]
-    names = _names(session, [u for rel, u, n in found if not n])
-    return [(rel, u, n or names.get(u, "")) for rel, u, n in found]
+    names = _names(session, actor, [u for rel, u, n in found])
+    return [(rel, u, n or names[u]) for rel, u, n in found if u in names]
 
 
-def _names(session, uuids):
+def _names(session, actor, uuids):
+    """uuid -> name of the people among `uuids` the actor may see (others are left out: a
+    relative who moved to another village is not named to this village's supervisor)."""
     if not uuids:
         return {}
     return {r.uuid: (r.data or {}).get("full_name") or r.label for r in session.execute(
-        select(Entity.uuid, Entity.label, Entity.data).where(Entity.uuid.in_(sorted(set(uuids)))))}
+        select(Entity.uuid, Entity.label, Entity.data, Entity.area_id)
+        .where(Entity.uuid.in_(sorted(set(uuids))))) if actor.sees_area(r.area_id)}
 
 
 def person(session, actor, project_id, uuid, today, reveal=False):
@@ -381,7 +384,7 @@ def person(session, actor, project_id, uuid, today, reveal=False):
         household, _labels(session, {household}).get(household, "") if household else "",
         (row["id_number"] or "") if reveal else mask_id(row["id_number"]), reveal, chips,
         entity.deleted_at is not None, _values(data, setter, actors, reveal), versions[::-1],
-        timeline, _relatives(session, project_id, entity, timeline))
+        timeline, _relatives(session, actor, project_id, entity, timeline))
 
 
 # ------------------------------------------------------------------------------ a household
@@ -412,11 +415,11 @@ class Household:
 def household(session, actor, project_id, uuid, today):
     """A household's page data (404.120 outside the actor's villages)."""
     entity = _entity(session, project_id, "households", uuid, actor)
-    current = session.execute(
-        select(Entity.uuid, Entity.data, S.c.dob, S.c.deceased)
+    current = [r for r in session.execute(
+        select(Entity.uuid, Entity.data, S.c.dob, S.c.deceased, S.c.area_id)
         .join(Entity, Entity.id == S.c.entity_id)
         .where(S.c.household == uuid, S.c.project_id == project_id)
-        .order_by(S.c.pinyin).limit(100)).all()
+        .order_by(S.c.pinyin).limit(100)) if actor.sees_area(r.area_id)]
     members = [Member(r.uuid, (r.data or {}).get("full_name", ""),
                       (r.data or {}).get("relation", ""), (r.data or {}).get("sex", ""),
                       age(r.dob, today),
@@ -428,8 +431,8 @@ def household(session, actor, project_id, uuid, today):
                              .order_by(LifeEvent.occurred_on, LifeEvent.submission_id,
                                        LifeEvent.position).limit(500)).all()
     known = {m.uuid for m in members}
-    left = sorted({e.person for e in events if e.person and e.person not in known})
-    names = _names(session, {e.person for e in events if e.person})
+    names = _names(session, actor, {e.person for e in events if e.person})
+    left = sorted({e.person for e in events if e.person in names and e.person not in known})
     members += [Member(u, names.get(u, ""), "", "", None, "left", False) for u in left]
     timeline = [LifeItem(e.kind, e.occurred_on, e.submission_id, e.form_id,
                          [(k, str(e.details[k])) for k in DETAIL_KEYS

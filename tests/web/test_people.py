@@ -150,3 +150,17 @@ def test_another_villages_person_or_household_is_not_found(town, console, db):
     assert supervisor.get(f"/people/{sample.LI_XIUYING}").status_code == 200
     assert db.session.scalar(select(AuditEvent.target).where(
         AuditEvent.action == "person.read")) == f"entity:{sample.LI_XIUYING}"
+
+
+def test_a_relative_in_another_village_is_not_named(town, console, db):
+    from app.register import entities
+    from app.projects.models import Area
+    from app.register.models import Entity
+    wang = db.session.scalar(select(Entity).where(Entity.uuid == sample.WANG_JIANGUO))
+    xishan = db.session.scalar(select(Area.id).where(Area.code == "xishan"))
+    entities.update(db.session, wang, data={"village": "xishan"}, area_id=xishan)  # moved away
+    db.session.commit()
+    body = console("supervisor").get(f"/people/{sample.LI_XIUYING}").get_data(as_text=True)
+    assert "王建国" not in body.split("<h2>")[2]                # relatives
+    assert "王强" in body
+    assert "王建国" in console("admin").get(f"/people/{sample.LI_XIUYING}").get_data(as_text=True)
