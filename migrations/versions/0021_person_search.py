@@ -2,8 +2,9 @@
 name, toneless pinyin and its initials, ID number and phone digits (reversed, for "ends
 with"), village, household, sex, birth date and status, and a row per ending of her Han name
 (a part of a name is the start of one), each searched as an index range
-(app.register.search); and an index of life events by their other person (a person's page). Filled here for the register already there, with the same builder
-the entity writes use (so `register rebuild --check` finds them equal).
+(app.register.search); and an index of life events by their other person (a person's
+page). Filled here for the register already there, with the same builder the entity writes
+use (so `register rebuild --check` finds them equal).
 
 Revision ID: 0021
 Revises: 0019 (0020 is another branch's; the lead renumbers on merge)
