@@ -112,9 +112,9 @@ def test_each_current_value_names_the_version_and_submission_that_set_it(town, c
     values = body.split('<table class="list values">')[1].split("</table>")[0]
     for key in latest.received:
         row = values.split(f"<code>{key}</code>")[1].split("</tr>")[0]
-        assert f">{latest.version}<" in row and f"/submissions/{latest.submission_id}" in row
+        assert f">v{latest.version}<" in row and f"/submissions/{latest.submission_id}" in row
     row = values.split("<code>full_name</code>")[1].split("</tr>")[0]
-    assert ">1<" in row and "a person (API)" in row            # set when she was registered
+    assert ">v1<" in row and "a person (API)" in row           # set when she was registered
     assert f"v{latest.version}" in body.split('<table class="list versions">')[1]
 
 
