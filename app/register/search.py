@@ -14,8 +14,9 @@ import datetime as dt
 import re
 import unicodedata
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
+from app.driver_sql import DriverStatement
 from app.register.models import Dataset, Entity, PersonNameTerm, PersonSearch
 
 #: the list whose entities are people
@@ -92,8 +93,32 @@ def _term_keys(row):
     return (row["name"], row["area_id"], row["pinyin"], row["project_id"])
 
 
+_INSERT_ROW = DriverStatement(insert(_T).values(
+    {c.name: bindparam(c.name, type_=c.type) for c in _T.c}))
+_TERM_COLUMNS = ("entity_id", "term", "project_id", "area_id", "pinyin")
+#: number of terms -> the statement writing that many in one (a name has 2 to 4 characters)
+_INSERT_TERMS = {}
+
+
+def _insert_terms(count):
+    found = _INSERT_TERMS.get(count)
+    if found is None:
+        found = _INSERT_TERMS[count] = DriverStatement(insert(_N).values([
+            {c: bindparam(f"{c}_{i}", type_=_N.c[c].type) for c in _TERM_COLUMNS}
+            for i in range(count)]))
+    return found
+
+
 def _insert(session, rows):
-    """Write index rows and their name terms."""
+    """Write index rows and their name terms: one person (a register write, the merge's hot
+    path) as two prebuilt statements on the driver's cursor, many (fill) as two batches."""
+    if len(rows) == 1 and len(rows[0]["name"]) <= 8:
+        _INSERT_ROW.run(session, rows[0])
+        found = terms(rows[0])
+        if found:
+            _insert_terms(len(found)).run(session, {f"{c}_{i}": t[c] for i, t in enumerate(found)
+                                                    for c in _TERM_COLUMNS})
+        return
     session.execute(insert(_T), rows)
     found = [t for r in rows for t in terms(r)]
     if found:
