@@ -153,7 +153,7 @@ _CATALOGUE = [
     # --- console: review and correction (4xx.110–119) ---
 
     # --- console: people and households (4xx.120–129) ---
-    Entry("404.120", 404, "No such person or household in your villages.",
+    Entry("404.121", 404, "No such person or household in your villages.",
           "您所辖村中没有此人或此户。"),
 
     # --- console: conflicts (4xx.130–139) ---

@@ -265,7 +265,7 @@ def _entity(session, project_id, list_name, uuid, actor):
         .where(Entity.uuid == uuid, Dataset.project_id == project_id, Dataset.name == list_name,
                Entity.purged_at.is_(None))).scalar_one_or_none()
     if found is None or not actor.sees_area(found.area_id):
-        raise Problem("404.120")
+        raise Problem("404.121")
     return found
 
 
@@ -365,7 +365,7 @@ def _names(session, actor, uuids):
 
 
 def person(session, actor, project_id, uuid, today, reveal=False):
-    """Her page's data (404.120 when she is not in the actor's villages)."""
+    """Her page's data (404.121 when she is not in the actor's villages)."""
     entity = _entity(session, project_id, index.PEOPLE, uuid, actor)
     data = dict(entity.data or {})
     versions, setter, actors = _history(session, entity.id)
@@ -413,7 +413,7 @@ class Household:
 
 
 def household(session, actor, project_id, uuid, today):
-    """A household's page data (404.120 outside the actor's villages)."""
+    """A household's page data (404.121 outside the actor's villages)."""
     entity = _entity(session, project_id, "households", uuid, actor)
     current = [r for r in session.execute(
         select(Entity.uuid, Entity.data, S.c.dob, S.c.deceased, S.c.area_id)
