@@ -162,6 +162,8 @@ _CATALOGUE = [
           "加密的提交不能在此更正。"),
 
     # --- console: people and households (4xx.121–129) ---
+    Entry("404.121", 404, "No such person or household in your villages.",
+          "您所辖村中没有此人或此户。"),
 
     # --- console: conflicts (4xx.131–139) ---
     Entry("400.133", 400, "This page link is not valid; open the conflicts list again.",

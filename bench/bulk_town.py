@@ -61,6 +61,8 @@ ONCE = ("projects", "users", "blobs", "forms", "form_versions", "datasets",
         "dataset_properties", "form_attachments", "report_stock_cuts", "alembic_version",
         "user_areas")
 SKIP = ("api_sessions", "digest_nonce_uses", "login_failures",
+        # the people search's index: built again from the copied people (index_people)
+        "person_search", "person_name_terms",
         # summed from the copied cells at the end (BASES), at the source's cut
         "report_stock_bases")
 #: app.reports.bases.rebuild in one statement: each village's stock cells to the cut (its
@@ -403,6 +405,7 @@ def build(kind, people, source_people=10_000, echo=print, villages=12):
                                                           Copy(j, offsets, templates, regions),
                                                           copies))
         writer.finish(offsets, copies)
+        index_people(url)
     except BaseException:
         writer.abort()
         raise
@@ -415,6 +418,20 @@ def build(kind, people, source_people=10_000, echo=print, villages=12):
     echo(f"# built in {info['seconds']} s: " + ", ".join(
         f"{t} {n:,}" for t, n in info["rows"].items() if n))
     return url, info
+
+
+def index_people(url):
+    """The people search's index of the copied register, by the builder the register's writes
+    use (app.register.search.fill): a copy's ID numbers are new, and the index keeps them
+    reversed too."""
+    with tempfile.TemporaryDirectory() as data:
+        app = common.make_app(url, data)
+        with app.app_context():
+            from app.extensions import db
+            from app.register import search
+            search.fill(db.session)
+            db.session.commit()
+            db.engine.dispose()
 
 
 def _writer(kind, url):
@@ -564,6 +581,13 @@ def extract(url, info, j, target_url):
                         if r["n"] % copies:
                             raise AssertionError(f"area 0 cell {r} is not {copies} equal shares")
                         r["n"] //= copies
+            if rows:
+                write.execute(insert(table), rows)
+        lo, span = j * offsets["entities"], offsets["entities"]
+        for name in ("person_search", "person_name_terms"):     # the people search's index
+            table = db.metadata.tables[name]
+            rows = [dict(r._mapping) for r in read.execute(select(table).where(
+                table.c.entity_id > lo, table.c.entity_id <= lo + span))]
             if rows:
                 write.execute(insert(table), rows)
         write.execute(text(BASES))

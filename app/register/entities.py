@@ -17,6 +17,7 @@ from app.audit.record import event_row, record
 from app.audit.record import write as write_event
 from app.driver_sql import DriverStatement
 from app.models_base import utcnow
+from app.register import search
 from app.register.datasets import LIST_AND_ENTITY, bump
 from app.register.models import (AreaRevision, Dataset, DuplicateCandidate, Entity,
                                  EntityBacklog, EntityVersion, RegisterEvent)
@@ -57,6 +58,7 @@ def create(session, dataset, label, data=None, uuid=None, area_id=None, actor=No
              actor, facts)
     bump(session, dataset.id, [area_id])
     _duplicates(session, dataset.id, entity.id, entity.id_number)
+    search.add(session, dataset.project_id, dataset.name, entity.id, area_id, data)  # its index
     if journaled is None and source == "api":
         journal(session, dataset, "api.create", entity.uuid,
                 {"label": label, "data": data, "area_id": area_id}, actor)
@@ -200,6 +202,7 @@ def look_up_and_create(session, project_id, dataset_name, label, data, uuid, are
     if journal is None:
         bump(session, found.id, [area_id])
     _duplicates(session, found.id, found.created_id, values["e_id_number"])
+    search.add(session, project_id, dataset_name, found.created_id, area_id, data)  # its index
     return found, True
 
 
@@ -219,6 +222,7 @@ def create_from_submission(session, dataset, label, data, uuid, area_id, actor, 
         write_event(session, audit_row)
     bump(session, dataset.id, [area_id])
     _duplicates(session, dataset.id, entity_id, id_number_key(data))
+    search.add(session, dataset.project_id, dataset.name, entity_id, area_id, data)  # its index
 
 
 def update(session, entity, label=None, data=None, actor=None, source="api", submission=None,
@@ -226,7 +230,7 @@ def update(session, entity, label=None, data=None, actor=None, source="api", sub
     """Overlay `data` on the current properties (empty strings overwrite); a blank label keeps
     the old one; version + 1. `area_id` moves the entity to another village."""
     received = {k: str(v) for k, v in (data or {}).items()}
-    old_area = entity.area_id
+    old_area, old_data = entity.area_id, entity.data
     entity.data = {**entity.data, **received}
     if label:
         entity.label = label
@@ -247,6 +251,7 @@ def update(session, entity, label=None, data=None, actor=None, source="api", sub
         if key != entity.id_number:         # a home visit resends every number unchanged
             entity.id_number = key
             _duplicates(session, entity.dataset_id, entity.id, key)
+    search.changed(session, entity, old_area, old_data, dataset)  # the people search's row
     if journaled is None and source == "api":
         journal(session, dataset or _dataset(session, entity), "api.update", entity.uuid,
                 {"label": label or "", "data": received, "area_id": entity.area_id,
@@ -266,10 +271,15 @@ def resolve(session, entity, actor=None, journaled=None):
 
 def delete(session, entity, actor=None, journaled=None):
     entity.deleted_at = utcnow()
+    search.remove(session, entity.id)                             # the people search's row
     _changed(session, actor, "delete", entity, journaled)
 
 
 def restore(session, entity, actor=None, journaled=None):
+    if entity.deleted_at is not None:                             # the people search's row
+        dataset = _dataset(session, entity)
+        search.add(session, dataset.project_id, dataset.name, entity.id, entity.area_id,
+                   entity.data)
     entity.deleted_at = None
     _changed(session, actor, "restore", entity, journaled)
 
@@ -277,6 +287,7 @@ def restore(session, entity, actor=None, journaled=None):
 def purge(session, entity, actor=None, journaled=None):
     """Forget a deleted entity's content; keep the tombstone so phones learn it is gone."""
     entity.purged_at = entity.deleted_at = entity.deleted_at or utcnow()
+    search.remove(session, entity.id)                             # the people search's row
     entity.label, entity.data, entity.id_number = "", {}, None
     _changed(session, actor, "purge", entity, journaled)
 

@@ -5,6 +5,7 @@ like ODK Central's Entities.
 restored, a property added): the manifest hash phones compare is derived from it, so it must
 change exactly when the list does (checklist item 22).
 """
+from app.events.models import LifeEvent
 from app.extensions import db
 from app.models_base import JSONType, utcnow
 
@@ -158,3 +159,73 @@ class RegisterEvent(db.Model):
     actor_kind = db.Column(db.String(20))
     actor_id = db.Column(db.Integer)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+def _c_text(length=None):
+    """Text compared byte by byte on PostgreSQL too (COLLATE "C"), as SQLite's BINARY does: a
+    prefix match is then an index range (x >= 'wang' AND x < 'wanh') and the same order on
+    both databases."""
+    plain = db.String(length) if length else db.Text()
+    return plain.with_variant(db.String(length, collation="C") if length
+                              else db.Text(collation="C"), "postgresql")
+
+
+class PersonSearch(db.Model):
+    """The people search's index (app.register.search): one row per live entity of a `people`
+    list, written in the same transaction as the entity, with what a supervisor types or
+    filters on, normalised. Digits are also kept reversed, so "the number ends with 1123" is
+    a prefix range on an index too."""
+    __tablename__ = "person_search"
+    __table_args__ = (
+        # the list's order, holding the initials a pinyin query also compares
+        db.Index("ix_person_search_pinyin", "pinyin", "entity_id", "initials"),
+        db.Index("ix_person_search_area_pinyin", "area_id", "pinyin", "entity_id", "initials"),
+        db.Index("ix_person_search_initials", "initials", "pinyin", "entity_id"),
+        db.Index("ix_person_search_name", "name"),
+        db.Index("ix_person_search_id_reversed", "id_reversed"),
+        db.Index("ix_person_search_phone_reversed", "phone_reversed"),
+        db.Index("ix_person_search_household", "household"),
+    )
+    entity_id = db.Column(db.ForeignKey("entities.id"), primary_key=True)
+    project_id = db.Column(db.ForeignKey("projects.id"), nullable=False)
+    area_id = db.Column(db.ForeignKey("areas.id"))
+    #: the household entity's uuid ('' when none)
+    household = db.Column(db.String(36), nullable=False, default="")
+    #: the Han name, NFKC, without spaces
+    name = db.Column(_c_text(), nullable=False, default="")
+    #: toneless pinyin of the name, lower case, no spaces (王小梅 → wangxiaomei; ü as v)
+    pinyin = db.Column(_c_text(), nullable=False, default="")
+    #: first letters of its syllables (wxm)
+    initials = db.Column(_c_text(64), nullable=False, default="")
+    #: the resident ID number as entities.id_number keeps it, and reversed
+    id_number = db.Column(db.String(32))
+    id_reversed = db.Column(_c_text(32))
+    #: the phone's digits, reversed
+    phone_reversed = db.Column(_c_text(40))
+    sex = db.Column(db.String(20), nullable=False, default="")
+    dob = db.Column(db.Date)
+    marital_status = db.Column(db.String(40), nullable=False, default="")
+    residence_status = db.Column(db.String(40), nullable=False, default="")
+    pregnant = db.Column(db.Boolean, nullable=False, default=False)
+    deceased = db.Column(db.Boolean, nullable=False, default=False)
+
+
+class PersonNameTerm(db.Model):
+    """Each ending of a person's Han name (王小梅, 小梅, 梅), so a part of a name is the start
+    of one of them: an index range, not a scan of every name (scanning in the list's order
+    read 58,650 rows before the first 王 at 100,000 people). Carries what a name search
+    without filters needs besides (village, pinyin order), so the index alone answers it."""
+    __tablename__ = "person_name_terms"
+    __table_args__ = (db.Index("ix_person_name_terms_term", "term", "project_id", "area_id",
+                               "pinyin", "entity_id"),)
+    entity_id = db.Column(db.ForeignKey("entities.id"), primary_key=True)
+    term = db.Column(_c_text(), primary_key=True)
+    project_id = db.Column(db.ForeignKey("projects.id"), nullable=False)
+    area_id = db.Column(db.ForeignKey("areas.id"))
+    pinyin = db.Column(_c_text(), nullable=False)
+
+
+# A person's page reads the life events that name her as the other person (her children's
+# births, a marriage recorded on her husband's row): indexed like `person` (app.events.models
+# indexes that one); declared here, with the people search, whose migration (0021) makes it.
+db.Index("ix_life_events_other_person", LifeEvent.__table__.c.other_person)

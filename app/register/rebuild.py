@@ -28,9 +28,10 @@ from app.events import record as life
 from app.events.models import LifeEvent
 from app.extensions import db
 from app.forms.models import Form, FormVersion
-from app.register import entities, merge
+from app.register import entities, merge, search
 from app.register.models import (AreaRevision, Dataset, DuplicateCandidate, Entity,
-                                 EntityBacklog, EntityVersion, RegisterEvent)
+                                 EntityBacklog, EntityVersion, PersonNameTerm, PersonSearch,
+                                 RegisterEvent)
 from app.reports import bases as report_bases
 from app.reports import cells as report_cells
 
@@ -38,7 +39,8 @@ from app.reports import cells as report_cells
 REFERENCE_TABLES = ("projects", "areas", "forms", "form_versions", "datasets",
                     "dataset_properties", "submissions", "submission_defs")
 #: the register itself, children first (for clearing)
-REGISTER_TABLES = (DuplicateCandidate, EntityVersion, EntityBacklog, AreaRevision, Entity)
+REGISTER_TABLES = (PersonNameTerm, PersonSearch, DuplicateCandidate, EntityVersion,
+                   EntityBacklog, AreaRevision, Entity)
 
 
 @dataclass
@@ -210,6 +212,9 @@ def check(live_session, project_id, progress=None):
         replay(session, events, progress)
         report = Report(len(events), len(snapshot(session)),
                         compare(snapshot(live_session), snapshot(session)))
+        # the people search's index, written with the entities (app.register.search)
+        report.differences += search.compare(search.snapshot(live_session, project_id),
+                                             search.snapshot(session, project_id))
         report.life_events = derive_life_events(session, project_id, cells=False)
         report.differences += compare_life_events(life_event_snapshot(live_session, project_id),
                                                   life_event_snapshot(session, project_id))
@@ -248,6 +253,8 @@ def replace(live_session, project_id, progress=None):
         live_session.execute(insert(EntityBacklog.__table__), backlog)
     if live_session.get_bind().dialect.name == "postgresql":
         for table in tables:     # ids were copied: move each sequence past them
+            if "id" not in table.__table__.c:     # the people search's tables: by entity
+                continue
             name = table.__tablename__
             live_session.execute(text(
                 f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "

@@ -4,7 +4,7 @@ actors.LAST_SEEN_EVERY by the token lookup). The index of submissions by village
 today / this month counts, so intake maintains no more indexes than before.
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-04 17:00:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0022'
-down_revision = '0020'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 
