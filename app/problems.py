@@ -183,8 +183,8 @@ _CATALOGUE = [
           "此冲突已由他人处理，本次未做任何修改。请刷新页面查看记录的当前状态。"),
 
     # --- console: phones, users, account (4xx.141–149) ---
-    Entry("400.145", 400, "Choose at least one of your villages for the phone.",
-          "请为手机选择至少一个您负责的村。"),
+    Entry("400.145", 400, "Tick the villages the phone serves (or, for a town officer's phone, "
+          "the whole town).", "请勾选手机服务的村（镇级工作人员的手机请勾选“全镇”）。"),
     Entry("409.142", 409, "This phone's key is revoked: enrol the phone again instead of giving "
           "it a new code.", "该手机的密钥已撤销：请重新登记手机，不能再为它生成新码。"),
     Entry("400.141", 400, "The two new passwords are not the same.", "两次输入的新密码不一致。"),
@@ -193,6 +193,8 @@ _CATALOGUE = [
     Entry("400.142", 400, "The new password is too short: it needs at least {min} characters.",
           "新密码太短：至少需要 {min} 个字符。"),
     Entry("400.143", 400, "The current password is wrong.", "当前密码不正确。"),
+    Entry("400.146", 400, "Tick the villages she works in, or the whole town for town staff.",
+          "请勾选她负责的村；镇级工作人员请勾选“全镇”。"),
     Entry("409.141", 409, "You cannot disable yourself or take away your own admin role: ask "
           "another admin.", "不能停用自己或取消自己的管理员角色：请另一位管理员操作。"),
 

@@ -24,6 +24,9 @@ TOUCH_EVERY = timedelta(minutes=1)
 def open_session(session, actor, absolute, now=None):
     """A new session for the Actor whose password was checked; returns its token."""
     now = now or utcnow()
+    # her sessions past their end go now (nothing else deletes them)
+    session.execute(delete(WebSession).where(WebSession.user_id == actor.id,
+                                             WebSession.expires_at <= now))
     token = secrets.new_token()
     session.add(WebSession(token_hash=secrets.token_hash(token), user_id=actor.id,
                            created_at=now, seen_at=now, expires_at=now + absolute))

@@ -157,14 +157,26 @@ def choices(session, actor, project_id):
     return villages, forms
 
 
+#: the checkbox that means every village (app.console.users uses the same)
+TOWN = "*"
+
+
 def enrol(session, actor, project_id, name, village_codes, form_ids):
-    """A new phone: (its id, its key). No villages: every village (an admin's choice only);
-    forms None: every form, including later ones. A village outside hers is 403."""
+    """A new phone: (its id, its key). `village_codes` holding TOWN: every village (an
+    admin's choice only; a phone gets the lists of all it serves, so it is asked for, never
+    the result of ticking nothing); forms None: every form, including later ones. A village
+    outside hers is 403."""
     if form_ids is not None and not form_ids:
         raise Problem("400.144")
-    codes = sorted(set(village_codes))
-    if not codes and actor.area_ids is not None:
+    codes = set(village_codes)
+    town = TOWN in codes
+    codes = sorted(codes - {TOWN})
+    if town and actor.area_ids is not None:
+        raise Problem("403.2")
+    if not codes and not town:
         raise Problem("400.145")
+    if town:
+        codes = []
     if codes:
         known = dict(session.execute(select(Area.code, Area.id).where(
             Area.project_id == project_id, Area.code.in_(codes))).all())

@@ -85,22 +85,38 @@ def _password(new, again):
         raise Problem("400.142", {"min": MIN_PASSWORD})
 
 
+#: the checkbox that means every village: town-wide access is asked for, never the result of
+#: ticking nothing (one slip would open every woman's record to a village's supervisor)
+TOWN = "*"
+
+
+def _codes(role, ticked):
+    """The villages to grant ([]: town-wide), or 400.146 when nothing was ticked."""
+    ticked = set(ticked)
+    if role == "admin" or TOWN in ticked:
+        return []
+    if not ticked:
+        raise Problem("400.146")
+    return sorted(ticked)
+
+
 def create(session, actor, username, role, village_codes, password, again, realm,
            hash_method):
-    """A new web user (no villages, or an admin: town-wide): her id."""
+    """A new web user: her id. `village_codes` holds TOWN for the whole town; an admin is
+    always town-wide."""
     _password(password, again)
-    codes = sorted(set(village_codes)) if role != "admin" else []
+    codes = _codes(role, village_codes)
     made = accounts.create_user(session, username.strip(), password, role, realm, codes or None,
                                 actor=actor, hash_method=hash_method)
     return made.id
 
 
 def update(session, actor, user_id, role, village_codes, project_id=1):
-    """Her role and villages (none, or an admin: town-wide)."""
+    """Her role and villages (TOWN among them, or an admin: town-wide)."""
     found = _other(session, actor, user_id, role != "admin")
     if role not in ROLES:
         raise Problem("400.77", {"value": role, "allowed": ", ".join(ROLES)})
-    codes = sorted(set(village_codes)) if role != "admin" else []
+    codes = _codes(role, village_codes)
     found.areas = accounts._areas(session, project_id, codes) if codes else []
     found.all_areas = not codes
     found.role = role

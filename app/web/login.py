@@ -58,7 +58,7 @@ def _form(next_url, problem=None, username=""):
                              login_csrf=token, next=next_url, username=username,
                              message=i18n.message(problem) if problem else None)
     response.set_cookie(LOGIN_CSRF, token, max_age=3600, httponly=True, samesite="Strict",
-                        secure=request.is_secure)
+                        secure=session.secure_cookies())
     return response
 
 
@@ -91,8 +91,10 @@ def login_post(form):
     token = web_sessions.open_session(db.session, actor, hours)
     db.session.commit()
     response = make_response(redirect(safe_next(form.get("next")), code=303))
+    # no max_age: the cookie dies with the browser (a shared clinic computer), the server's
+    # idle and absolute limits end the session whatever the browser keeps
     response.set_cookie(session.COOKIE, token, httponly=True, samesite="Lax",
-                        secure=request.is_secure, max_age=int(hours.total_seconds()))
+                        secure=session.secure_cookies())
     response.delete_cookie(LOGIN_CSRF)
     return response
 

@@ -24,7 +24,7 @@ from app.problems import Problem
 from app.projects.models import Project
 from app.web import i18n, render
 from app.web.blueprint import PROJECT_ID, bp
-from app.web.session import PageForm, PageQuery, csrf_token, page
+from app.web.session import PageForm, PageQuery, csrf_token, page, secure_cookies
 
 KEY_COOKIE = "doorstep_phone_key"
 KEY_MINUTES = 10
@@ -129,7 +129,7 @@ def _with_key(app_user_id, token):
     response.set_cookie(KEY_COOKIE, f"{token}.{csrf_token()[:16]}.{until:%Y%m%d%H%M%S}",
                         max_age=KEY_MINUTES * 60, httponly=True,
                         path=url_for("console.phone", app_user_id=app_user_id),
-                        samesite="Strict", secure=request.is_secure)
+                        samesite="Strict", secure=secure_cookies())
     return response
 
 

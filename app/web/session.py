@@ -85,6 +85,12 @@ def session_token():
     return request.environ["doorstep.console_token"]
 
 
+def secure_cookies():
+    """Cookies only over HTTPS: when this request came over it, or the public address is
+    https (behind a TLS proxy that is not declared trusted, the request looks like http)."""
+    return request.is_secure or current_app.config["PUBLIC_URL"].startswith("https://")
+
+
 def csrf_token():
     """The hidden field every form of a signed-in page carries ('' when nobody is)."""
     token = session_token()

@@ -127,7 +127,8 @@ def test_a_supervisor_sees_enrols_and_revokes_only_her_villages_phones(console, 
     assert _enrol(supervisor, villages=("dongwan", "xishan")).status_code == 403
     refused = _enrol(supervisor, villages=())                       # never town-wide
     assert refused.status_code == 400
-    assert "请为手机选择至少一个您负责的村" in refused.get_data(as_text=True)
+    assert "请勾选手机服务的村" in refused.get_data(as_text=True)
+    assert _enrol(supervisor, villages=("*",)).status_code == 403       # nor by asking
     assert 'value="王小梅的手机"' in refused.get_data(as_text=True)
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(AppUser)) == before
@@ -139,15 +140,19 @@ def test_an_admin_enrols_a_town_wide_phone_with_chosen_forms(console, db, publis
     publish(make_xform("visit", "1", title="Home visit"))
     publish(make_xform("checks", "1", title="Three checks"))
     admin = console("admin")
+    ticked_nothing = admin.post("/phones", {"name": "town officer", "all_forms": "0",
+                                            "forms": ["checks"]})
+    assert ticked_nothing.status_code == 400         # every village is asked for, not implied
     response = admin.post("/phones", {"name": "town officer", "all_forms": "0",
-                                      "forms": ["checks"]})
+                                      "forms": ["checks"], "villages": ["*"]})
     assert response.status_code == 303
     phone = _new_phone(db)
     assert phone.all_areas and not phone.all_forms
     assert [f.xml_form_id for f in phone.forms] == ["checks"]
     body = admin.get("/phones?lang=en").get_data(as_text=True)
     assert "Every village" in body and "Three checks" in body
-    none_ticked = admin.post("/phones", {"name": "no forms", "all_forms": "0"})
+    none_ticked = admin.post("/phones", {"name": "no forms", "all_forms": "0",
+                                         "villages": ["*"]})
     assert none_ticked.status_code == 400
 
 

@@ -26,6 +26,7 @@ def test_the_session_cookie_is_httponly_samesite_and_secure_over_https(app, pers
         "csrf": token, "username": "admin", "password": "admin-password"})
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith(COOKIE))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
+    assert "Max-Age" not in cookie and "Expires" not in cookie     # dies with the browser
     plain = app.test_client()
     response = sign_in(app, plain, "admin", "admin-password")
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith(COOKIE))
@@ -155,3 +156,25 @@ def test_a_query_naming_url_for_options_or_path_arguments_is_a_400_page(console)
         body = response.get_data(as_text=True)
         assert response.status_code == 400, url
         assert 'class="lang" href="/' in body and "http://" not in body, url
+
+
+def test_cookies_are_secure_when_the_public_address_is_https(app, personas):
+    """Behind a TLS proxy not declared trusted the request looks like http: the public
+    address still says https, and the cookie is never sent in the clear."""
+    app.config["PUBLIC_URL"] = "https://doorstep.example.org"
+    try:
+        response = sign_in(app, app.test_client(), "admin", "admin-password")
+    finally:
+        app.config["PUBLIC_URL"] = ""
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith(COOKIE))
+    assert "Secure" in cookie
+
+
+def test_signing_in_clears_her_sessions_past_their_end(console, db, personas):
+    first = console("admin")
+    row = db.session.get(WebSession, web_sessions.secrets.token_hash(first.token))
+    row.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    console("admin")
+    db.session.rollback()
+    assert db.session.get(WebSession, web_sessions.secrets.token_hash(first.token)) is None

@@ -30,6 +30,22 @@ def test_an_admin_adds_a_supervisor_of_one_village_who_can_then_sign_in(console,
     assert "li_na" in body and "Supervisor" in body and "Xishan" in body
 
 
+def test_town_wide_access_is_asked_for_never_the_result_of_ticking_nothing(console, db):
+    admin = console("admin")
+    form = {"username": "zhou", "role": "viewer", "password": "ten-chars-ok",
+            "again": "ten-chars-ok"}
+    response = admin.post("/users/new?lang=en", form)
+    assert response.status_code == 400
+    assert "whole town" in response.get_data(as_text=True)
+    assert _user(db, "zhou") is None
+    assert admin.post("/users/new", {**form, "villages": ["*"]}).status_code == 303
+    made = _user(db, "zhou")
+    assert made.all_areas and made.areas == []
+    changed = admin.post(f"/users/{made.id}", {"role": "viewer", "villages": []})
+    assert changed.status_code == 400
+    assert _user(db, "zhou").all_areas
+
+
 def test_a_new_user_s_password_must_be_long_and_typed_twice_alike(console, db):
     admin = console("admin")
     short = admin.post("/users/new", {"username": "x", "role": "viewer", "password": "short",
@@ -42,7 +58,7 @@ def test_a_new_user_s_password_must_be_long_and_typed_twice_alike(console, db):
     assert 'role="alert"' in page and 'value="x"' in page        # the form again, as typed
     assert "ten-chars" not in page                               # passwords are not
     assert _user(db, "x") is None
-    taken = admin.post("/users/new", {"username": "viewer", "role": "viewer",
+    taken = admin.post("/users/new", {"username": "viewer", "role": "viewer", "villages": ["*"],
                                       "password": "ten-chars-ok", "again": "ten-chars-ok"})
     assert taken.status_code == 409
 
@@ -55,7 +71,7 @@ def test_role_and_villages_change_from_her_next_request(console, db, personas):
                           {"role": "supervisor", "villages": ["dongwan", "xishan"]})
     assert response.status_code == 303
     assert supervisor.get("/?village=xishan").status_code == 200
-    admin.post(f"/users/{personas['supervisor'].id}", {"role": "viewer"})
+    admin.post(f"/users/{personas['supervisor'].id}", {"role": "viewer", "villages": ["*"]})
     changed = _user(db, "supervisor")
     assert changed.role == "viewer" and changed.all_areas and changed.areas == []
     assert supervisor.get("/phones").status_code == 403
