@@ -85,7 +85,9 @@ def test_the_rows_sqlite_yields_after_the_first_count_as_database_time(tmp_path)
     plain.close()
     assert first < 0.1 * bare
     assert bench.CLOCK.statements == 1
-    assert 0.5 * bare < bench.CLOCK.seconds < elapsed, (bench.CLOCK.seconds, bare, elapsed)
+    # without the fetches the clock would hold about `first`; with them, several times it
+    # (a ratio, not a share of `bare`: on a loaded machine the two runs differ by a lot)
+    assert 3 * first < bench.CLOCK.seconds < elapsed, (bench.CLOCK.seconds, first, elapsed)
     assert list(bench.CLOCK.by_sql) == [" ".join(count.split())]
 
 

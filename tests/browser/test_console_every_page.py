@@ -1,0 +1,32 @@
+"""Every page of the console, found by walking the URL map (so a new page cannot be missed),
+opened by the admin in a real browser through gunicorn at phone and desktop size: no serious
+or critical axe-core violation, no sideways scroll at 360 px, under 300 KB on first load, and
+a screenshot of each (test-output/screenshots/every-*). The pages' own tests drive their
+flows; this one proves the whole set meets the bar."""
+import pytest
+
+from tests.browser.console import SIZES, check_page, open_browser, sign_in
+from tests.web.test_route_policy import _routes, _url, samples  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.once
+
+#: pages that are files, not HTML (an attachment, the raw XML, an XForm download)
+FILES = ("attachment", "xml", "xform")
+
+
+@SIZES
+def test_every_console_page_passes_the_page_checks(browser, console_site, samples, personas,
+                                                    app, db, width, height):  # noqa: F811
+    db.session.rollback()       # reading the samples began a transaction: SQLite's write lock
+    urls = sorted({_url(rule, samples) for rule, _d in _routes(app)
+                   if "GET" in rule.methods and not rule.rule.endswith(FILES)
+                   and not rule.endpoint.endswith(FILES)})
+    assert len(urls) >= 20, urls
+    page = open_browser(browser, width, height)
+    sign_in(page, console_site, "admin", personas["admin"].password)
+    for url in urls:
+        page.loaded_bytes = 0
+        response = page.goto(console_site + url)
+        assert response.status == 200, (url, response.status)
+        check_page(page, "every" + url.replace("/", "_"))
+    page.context.close()
