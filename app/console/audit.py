@@ -16,6 +16,7 @@ from sqlalchemy import Integer, and_, case, cast, exists, func, or_, select, tup
 
 from app.audit.models import AuditEvent
 from app.auth.models import AppUser, User
+from app.console.actors import names as actor_names
 from app.forms.models import Form
 from app.console import scope
 from app.problems import Problem
@@ -118,16 +119,9 @@ def _query(who, area, target, action, since, until, after, zone):
 
 
 def _names(session, rows):
-    users = {r.actor_id for r in rows if r.actor_type == "user"}
-    phones = {r.actor_id for r in rows if r.actor_type == "app_user"}
-    names = {}
-    if users:
-        names.update((f"user:{i}", n) for i, n in session.execute(
-            select(User.id, User.username).where(User.id.in_(users))))
-    if phones:
-        names.update((f"app_user:{i}", n) for i, n in session.execute(
-            select(AppUser.id, AppUser.display_name).where(AppUser.id.in_(phones))))
-    return names
+    """{"user:1": name, "app_user:2": name} of the rows' actors."""
+    pairs = {(r.actor_type, r.actor_id) for r in rows}
+    return {f"{kind}:{i}": n for (kind, i), n in actor_names(session, pairs).items()}
 
 
 def _links(session, rows):

@@ -21,7 +21,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 
 from app.audit.models import AuditEvent
-from app.auth.models import AppUser, User
+from app.console.actors import names as actor_names
 from app.forms.models import Form
 from app.problems import Problem
 from app.projects.models import Area
@@ -307,29 +307,12 @@ def conflict(session, actor, project_id, uuid):
 
 
 def _sides(session, versions):
-    names = _names(session, versions)
+    names = actor_names(session, {(v.actor_kind, v.actor_id) for v in versions})
     return [Side(v.version, v.source, v.submission_id,
                  names.get((v.actor_kind, v.actor_id), ""), v.actor_kind, v.created_at,
                  v.base_version, v.branch_id is not None, v.conflict,
                  tuple(v.conflicting_properties or ()), dict(v.received or {}))
             for v in versions]
-
-
-def _names(session, versions):
-    """{(actor kind, id): name} of who made the versions: phones by name, people by user
-    name."""
-    wanted = {}
-    for v in versions:
-        if v.actor_id is not None:
-            wanted.setdefault(v.actor_kind, set()).add(v.actor_id)
-    out = {}
-    if wanted.get("app_user"):
-        out.update((("app_user", i), n) for i, n in session.execute(
-            select(AppUser.id, AppUser.display_name).where(AppUser.id.in_(wanted["app_user"]))))
-    if wanted.get("user"):
-        out.update((("user", i), n) for i, n in session.execute(
-            select(User.id, User.username).where(User.id.in_(wanted["user"]))))
-    return out
 
 
 def _rows(dataset, base, sides, current):

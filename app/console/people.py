@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import and_, or_, select, tuple_
 
-from app.auth.models import AppUser, User
+from app.console.actors import names as actor_names
 from app.events.models import LifeEvent
 from app.problems import Problem
 from app.projects.models import Area
@@ -270,16 +270,9 @@ def _entity(session, project_id, list_name, uuid, actor):
 
 
 def _actors(session, versions):
-    users = {v.actor_id for v in versions if v.actor_kind == "user"}
-    phones = {v.actor_id for v in versions if v.actor_kind == "app_user"}
-    names = {}
-    if users:
-        names.update({("user", i): n for i, n in session.execute(
-            select(User.id, User.username).where(User.id.in_(users)))})
-    if phones:
-        names.update({("app_user", i): n for i, n in session.execute(
-            select(AppUser.id, AppUser.display_name).where(AppUser.id.in_(phones)))})
-    return {(v.actor_kind, v.actor_id): names.get((v.actor_kind, v.actor_id), "")
+    """{(kind, id): name} of each version's author ("" when unknown)."""
+    found = actor_names(session, {(v.actor_kind, v.actor_id) for v in versions})
+    return {(v.actor_kind, v.actor_id): found.get((v.actor_kind, v.actor_id), "")
             for v in versions}
 
 

@@ -25,6 +25,7 @@ from app.audit.models import AuditEvent
 from app.audit.record import record
 from app.auth.models import AppUser, User, app_user_areas, user_areas
 from app.console import review_form, scope
+from app.console.actors import names as actor_names
 from app.forms.models import Form, FormVersion
 from app.problems import Problem
 from app.projects.models import Area, Project
@@ -133,20 +134,6 @@ def _after(query, cursor):
     return query.where(_KEY < tuple_(when, number))
 
 
-def _names(session, pairs):
-    """{(kind, id): name} of submitters and actors (app users, web users)."""
-    found = {}
-    app_ids = {i for k, i in pairs if k == "app_user" and i is not None}
-    user_ids = {i for k, i in pairs if k == "user" and i is not None}
-    if app_ids:
-        found.update({("app_user", r.id): r.display_name for r in session.execute(
-            select(AppUser.id, AppUser.display_name).where(AppUser.id.in_(app_ids)))})
-    if user_ids:
-        found.update({("user", r.id): r.username for r in session.execute(
-            select(User.id, User.username).where(User.id.in_(user_ids)))})
-    return found
-
-
 def _village_names(session, project_id):
     return {r.id: (r.code, r.name_zh or r.code, r.name_en or r.code) for r in session.execute(
         select(Area.id, Area.code, Area.name_zh, Area.name_en)
@@ -186,7 +173,7 @@ def queue(session, actor, project_id, filters, lang="zh"):
     issues = dict(session.execute(select(SubmissionDef.submission_id, SubmissionDef.issues)
                                   .where(SubmissionDef.submission_id.in_([r.id for r in found]),
                                          SubmissionDef.current.is_(True))).all()) if found else {}
-    names = _names(session, {(r.submitter_kind, r.submitter_id) for r in found})
+    names = actor_names(session, {(r.submitter_kind, r.submitter_id) for r in found})
     areas = _village_names(session, project_id)
     rows = [Row(r.id, forms[r.form_id][1], _area_name(areas, r.area_id, lang),
                 names.get((r.submitter_kind, r.submitter_id), ""), r.created_at,
@@ -315,7 +302,7 @@ def _feed(session, submission_id, names):
     comments = session.execute(select(SubmissionComment)
                                .where(SubmissionComment.submission_id == submission_id)
                                .order_by(SubmissionComment.id)).scalars().all()
-    who = _names(session, {(e.actor_type, e.actor_id) for e in events} |
+    who = actor_names(session, {(e.actor_type, e.actor_id) for e in events} |
                  {(c.actor_kind, c.actor_id) for c in comments})
     who.update(names)
     feed = [{"when": e.logged_at, "who": who.get((e.actor_type, e.actor_id), ""),
@@ -379,7 +366,7 @@ def submission(session, actor, project_id, submission_id, filters, lang="zh"):
         root = safexml.parse(current.xml.encode("utf-8"))
         listed = _listed(session, actor, project_id, review_form.lookups(top, root), lang)
         items, elsewhere = review_form.show(top, root, lang, current.issues, present, listed)
-    names = _names(session, {(d.submitter_kind, d.submitter_id) for d in defs})
+    names = actor_names(session, {(d.submitter_kind, d.submitter_id) for d in defs})
     areas = _village_names(session, project_id)
     newer, older = _neighbours(session, actor, project_id, filters, found)
     return {
