@@ -98,5 +98,6 @@ def _register_blueprints(app):
     app.register_blueprint(reports_api, url_prefix="/v1")
     from app.reports.views import bp as reports_html
     app.register_blueprint(reports_html)
-    from app import web
+    from app import web, webforms
     web.register(app)
+    webforms.register(app)

@@ -135,7 +135,8 @@ def describe_phone_setup(app_user, token, project_name, base_url, qr_path):
     return (f"App user {app_user.display_name} (id {app_user.id})\n"
             f"Server URL for ODK Collect: {server_url}\n"
             f"Collect settings payload: {payload}\n"
-            f"QR code (scan in Collect: Projects > Add project): {qr_path}")
+            f"QR code (scan in Collect: Projects > Add project): {qr_path}\n"
+            f"Forms in a browser (no Collect) / 浏览器填报: {public_url(base_url)}/-/web/{token}/")
 
 
 @app_users.command("revoke")
@@ -353,6 +354,8 @@ def setup(forms_dir):
     paths = sorted(p for ext in ("xlsx", "xls", "xlsm", "xml")
                    for p in glob.glob(os.path.join(forms_dir, f"*.{ext}")))
     publish_paths(paths, validate=validate_where_possible())
+    from app.webforms.cli import install_for_setup
+    install_for_setup()
     click.echo(_quickstart_accounts(project))
 
 

@@ -27,6 +27,10 @@ SETTINGS = (
             "PostgreSQL: postgresql://user@host:5432/dbname."),
     Setting("DOORSTEP_DATA_DIR", "DATA_DIR", None,
             "Directory for attachment and form-media blobs. Default: <instance>/data."),
+    Setting("DOORSTEP_WEBFORMS_DIR", "WEBFORMS_DIR", None,
+            "Directory holding ODK Web Forms' files for the browser forms (written by "
+            "`flask webforms install`, which setup runs). Default: app/webforms/vendor in the "
+            "checkout."),
     Setting("DOORSTEP_MAX_SUBMISSION_BYTES", "MAX_CONTENT_LENGTH", 100_000_000,
             "Largest accepted submission POST body; advertised to phones as "
             "X-OpenRosa-Accept-Content-Length. Keep it below any proxy's limit.", int),
@@ -88,6 +92,8 @@ def _instance_default(instance_path, key):
         return "sqlite:///" + os.path.join(instance_path, "doorstep.sqlite3")
     if key == "DATA_DIR":
         return os.path.join(instance_path, "data")
+    if key == "WEBFORMS_DIR":
+        return os.path.join(os.path.dirname(os.path.abspath(__file__)), "webforms", "vendor")
     return None
 
 

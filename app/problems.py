@@ -203,6 +203,12 @@ _CATALOGUE = [
 
     # --- console: dashboard (4xx.161–169) ---
 
+    # --- browser forms (5xx/4xx.171–179) ---
+    Entry("503.171", 503, "Browser forms are not installed on this server: the administrator "
+          "runs `flask --app wsgi webforms install`. ODK Collect works meanwhile.",
+          "本服务器尚未安装浏览器表单：请管理员运行 `flask --app wsgi webforms install`。"
+          "在此之前可用 ODK Collect 填报。"),
+
 ]
 CATALOGUE = {e.code: e for e in _CATALOGUE}
 

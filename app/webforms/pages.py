@@ -1,0 +1,168 @@
+"""The browser forms' routes: a phone's link (/-/web/<token>/, the app user's own key in the
+path, as Collect's /v1/key/<token>/), each form's page, the service worker, and ODK Web
+Forms' files. Handlers stay thin: who is asking comes from the key exactly as on the OpenRosa
+routes (app.auth.http), what she may fill from app.forms.queries; the page's script then talks
+only to her OpenRosa endpoints (form, manifest, media, lists, submission), so a browser gets
+nothing a Collect profile with the same key would not.
+
+A revoked or unknown key answers 403 with a page in both languages, and the service worker
+then forgets what it kept for that link.
+"""
+import functools
+import inspect
+import os
+from urllib.parse import quote
+
+from flask import (Blueprint, current_app, render_template, request, send_from_directory,
+                   url_for)
+from marshmallow import Schema, ValidationError, fields, validate
+
+from app.auth import http as auth
+from app.extensions import db
+from app.forms.queries import listed_forms, readable_form
+from app.problems import Problem
+from app.web import i18n
+from app.webforms import assets, policy
+
+bp = Blueprint("webforms", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/-/web/static")
+HERE = os.path.dirname(os.path.abspath(__file__))
+#: marks a leader route for the route-policy test: who may ask and what query it takes
+DECLARATION = "webforms_page"
+
+
+class LinkQuery(Schema):
+    lang = fields.String(validate=validate.OneOf(i18n.LANGS))
+
+
+class FormQuery(LinkQuery):
+    #: a draft kept in this browser, to resume
+    draft = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9-]{1,64}$"))
+
+
+def _load(schema, where):
+    if any(len(v) > 1 for v in request.args.listvalues()) or any(
+            "\x00" in k or "\x00" in v for k, v in request.args.items()):
+        raise Problem("400.79", {"summary": where, "fields": where})
+    try:
+        return schema.load(request.args.to_dict())
+    except ValidationError as e:
+        names = ", ".join(sorted(str(k) for k in e.messages))
+        raise Problem("400.79", {"summary": f"{where}: {names}", "fields": names})
+
+
+def link(query=LinkQuery):
+    """Guard a route under /-/web/<token>/: the key must be live (the same lookup as every
+    OpenRosa request) and allowed to list forms; the handler gets `actor` and `query`."""
+    schema = query()
+
+    def decorate(view):
+        accepts = set(inspect.signature(view).parameters) & {"actor", "query"}
+
+        @functools.wraps(view)
+        def wrapper(token, *args, **kwargs):
+            request.environ["doorstep.url_token"] = token
+            actor = auth.require("form.list", challenge=False)
+            loaded = {"actor": actor, "query": _load(schema, "query")}
+            kwargs.update({name: loaded[name] for name in accepts})
+            try:
+                return view(token, *args, **kwargs)
+            finally:
+                db.session.rollback()
+        setattr(wrapper, DECLARATION, ("form.list", query))
+        return wrapper
+    return decorate
+
+
+def openrosa_base(token, project_id):
+    """Where the page's script finds this key's OpenRosa endpoints (same origin)."""
+    return f"{request.script_root}/v1/key/{token}/projects/{project_id}"
+
+
+def engine_urls():
+    """The engine's files, by role, under a path that changes with the pinned versions."""
+    directory = current_app.config["WEBFORMS_DIR"]
+    if not assets.installed(directory):
+        raise Problem("503.171")
+    base = url_for("webforms.engine", tag=assets.tag(), name="")
+    return {"engine": base + assets.ENGINE, "vue": base + assets.VUE,
+            "all": [base + os.path.basename(path) for _, _, files in assets.PACKAGES.values()
+                    for path in files]}
+
+
+@bp.route("/-/web/<token>/")
+@link()
+def home(token, actor, query):
+    rows = listed_forms(db.session, actor, actor.project_id)
+    base = openrosa_base(token, actor.project_id)
+    forms = [{"id": f.xml_form_id, "title": v.title or f.xml_form_id, "hash": v.md5,
+              "page": url_for("webforms.form", token=token, xml_form_id=f.xml_form_id),
+              "xml": f"{base}/forms/{quote(f.xml_form_id, safe='')}.xml",
+              "manifest": (f"{base}/forms/{quote(f.xml_form_id, safe='')}/manifest"
+                           if v.attachments else "")}
+             for f, v in rows]
+    return policy.page(render_template(
+        "webforms/home.html", **_context(token, actor), forms=forms))
+
+
+@bp.route("/-/web/<token>/form/<path:xml_form_id>")
+@link(FormQuery)
+def form(token, xml_form_id, actor, query):
+    found, version = readable_form(db.session, actor, actor.project_id, xml_form_id)
+    if found.state != "open":
+        raise Problem("404.2", {"form": xml_form_id})
+    base = openrosa_base(token, actor.project_id)
+    quoted = quote(xml_form_id, safe="")
+    return policy.page(render_template(
+        "webforms/form.html", **_context(token, actor), form_id=xml_form_id,
+        title=version.title or xml_form_id, hash=version.md5,
+        xml=f"{base}/forms/{quoted}.xml",
+        manifest=f"{base}/forms/{quoted}/manifest" if version.attachments else ""))
+
+
+def _context(token, actor):
+    lang = i18n.current()
+    return {"lang": lang, "html_lang": i18n.HTML_LANG[lang], "token": token,
+            "name": actor.name, "base": openrosa_base(token, actor.project_id),
+            "home": url_for("webforms.home", token=token),
+            "sw": url_for("webforms.service_worker"), "urls": engine_urls(),
+            "other_language": "?lang=" + ("en" if lang == "zh" else "zh"),
+            "css": _static("webforms.css"), "script": _static, "nonce": policy.nonce()}
+
+
+def _static(name):
+    return url_for("webforms.static", filename=name, v=policy.fingerprint(HERE, name))
+
+
+@bp.route("/-/web/sw.js")
+def service_worker():
+    """The service worker: at /-/web/ so its scope is every link's pages and nothing else.
+    Never cached by HTTP: a browser checks it on each visit, so a new release takes over."""
+    response = send_from_directory(os.path.join(HERE, "static"), "sw.js", max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Content-Security-Policy"] = "default-src 'self'"
+    return response
+
+
+@bp.route("/-/web/engine/<tag>/<name>")
+def engine(tag, name):
+    """ODK Web Forms' and vue's files: immutable under their versions' tag, gzipped when the
+    browser takes it (almost four times fewer bytes to a phone)."""
+    directory = current_app.config["WEBFORMS_DIR"]
+    served = {os.path.basename(p) for _, _, files in assets.PACKAGES.values() for p in files}
+    if tag != assets.tag() or name not in served or not assets.installed(directory):
+        raise Problem("404.1")
+    return policy.static_file(directory, name)
+
+
+@bp.errorhandler(Problem)
+def _problem(problem):
+    lang = i18n.current()
+    body = render_template("webforms/error.html", lang=lang, html_lang=i18n.HTML_LANG[lang],
+                           message=i18n.message(problem), code=problem.code,
+                           css=_static("webforms.css"))
+    response = policy.page(body, problem.status, scripts=False)
+    for name, value in problem.headers:
+        if name.lower() != "www-authenticate":      # a page, not a credentials prompt
+            response.headers.add(name, value)
+    return response

@@ -1,0 +1,140 @@
+// One form, filled in ODK Web Forms. "Send" keeps the filled form in this browser's outbox
+// first, then sends it (now, or when the connection returns); a half-filled form is kept as a
+// draft every few seconds and when the page is left, and opened again from the forms list.
+// In the console's preview (data-preview) nothing is kept or sent.
+import { createApp, h } from "vue";
+import { OdkWebForm, POST_SUBMIT__NEW_INSTANCE, webFormsPlugin } from "@getodk/web-forms";
+import { forWebForms } from "./compat.js";
+import * as store from "./store.js";
+
+const body = document.body;
+const { base, form: formId, hash, xml: xmlUrl, manifest: manifestUrl } = body.dataset;
+const preview = body.dataset.preview === "1";
+const DRAFT_EVERY = 5000;     // ms between draft saves while the form is open
+
+function newId() {
+  return crypto.randomUUID ? crypto.randomUUID()
+    : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}
+
+// The engine's form state (its root node), found in the mounted component tree: Web Forms
+// 0.22 offers no event for "the answers changed", so drafts read the instance from there.
+function findRoot(vnode, depth = 0) {
+  if (!vnode || depth > 40) return null;
+  const form = vnode.props && vnode.props.form;
+  if (form && form.instanceState) return form;
+  if (vnode.component) return findRoot(vnode.component.subTree, depth + 1);
+  if (Array.isArray(vnode.children)) {
+    for (const child of vnode.children) {
+      const found = findRoot(child, depth + 1);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+// A resumed draft was opened in Web Forms' edit mode, which gives the form a new instanceID
+// and names the draft's as deprecatedID; a draft was never sent, so it keeps its own id.
+function asNewForm(xml) {
+  const doc = new DOMParser().parseFromString(xml, "application/xml");
+  const old = doc.getElementsByTagNameNS("*", "deprecatedID")[0];
+  if (!old) return xml;
+  const id = doc.getElementsByTagNameNS("*", "instanceID")[0];
+  if (id) id.textContent = old.textContent;
+  old.remove();
+  return new XMLSerializer().serializeToString(doc);
+}
+
+async function attachments(instance) {
+  const out = [];
+  for (const file of instance.attachments || []) {
+    out.push({ name: file.name, blob: new Blob([await file.arrayBuffer()], { type: file.type }) });
+  }
+  return out;
+}
+
+async function start() {
+  const mount = document.getElementById("form");
+  let media;
+  let formXml;
+  try {
+    if (!preview) await store.registerWorker();
+    const response = await store.file(xmlUrl, hash);
+    if (!response.ok) throw new Error(`${response.status}`);
+    formXml = forWebForms(await response.text());
+    media = await store.manifest(manifestUrl);
+  } catch (error) {
+    mount.textContent = store.t("loadFailed", { message: error.message });
+    return;
+  }
+  const params = new URLSearchParams(location.search);
+  const resumed = params.get("draft") ? await store.draft(params.get("draft")) : null;
+  let draftId = resumed ? resumed.id : newId();
+  let pristine = null;        // the untouched form's XML: not worth a draft
+
+  const fetchFormAttachment = async (url) => {
+    const name = decodeURIComponent(String(url.pathname || url).split("/").pop());
+    const entry = media[name];
+    if (!entry) return new Response("", { status: 404 });
+    return store.file(entry.url, entry.hash);
+  };
+
+  const onSubmit = async (payload, callback) => {
+    if (preview) {
+      store.say("status", store.t("preview"));
+      callback({ next: POST_SUBMIT__NEW_INSTANCE });
+      return;
+    }
+    const instance = payload.data[0];
+    const xml = asNewForm(await instance.instanceFile.text());
+    await store.queue({ instanceID: store.instanceIdOf(xml), owner: base, form: formId,
+                        queued: Date.now(), xml, attachments: await attachments(instance) });
+    await store.dropDraft(draftId);
+    draftId = newId();
+    pristine = null;
+    if (resumed) history.replaceState(null, "", location.pathname);
+    callback({ next: POST_SUBMIT__NEW_INSTANCE });
+    window.scrollTo(0, 0);
+    store.say("status", store.t("kept"));
+    const outcome = await store.sendAll(base, base);
+    await store.showOutbox(base);
+    if (outcome.revoked) store.say("status", store.t("revoked"));
+    else if (outcome.refused.length) {
+      store.say("status", store.t("refused", { message: outcome.refused[0].refused }));
+    } else if (outcome.sent && !outcome.left) store.say("status", store.t("sent"));
+  };
+
+  const props = {
+    formXml, fetchFormAttachment, missingResourceBehavior: "BLANK", trackDevice: true,
+    preloadProperties: { username: body.dataset.name || "" }, onSubmit,
+  };
+  if (resumed) {
+    props.editInstance = { resolveInstance: () => resumed.xml, attachmentFileNames: [],
+                           resolveAttachment: () => new Response("", { status: 404 }) };
+  }
+  mount.replaceChildren();
+  const app = createApp({ render: () => h(OdkWebForm, props) });
+  app.use(webFormsPlugin);
+  const vm = app.mount(mount);
+
+  const saveDraft = async () => {
+    if (preview) return;
+    const root = findRoot(vm.$.subTree);
+    if (!root) return;
+    const xml = root.instanceState.instanceXML;
+    if (pristine === null) { pristine = xml; if (!resumed) return; }
+    if (xml === pristine && !resumed) return;
+    await store.saveDraft({ id: draftId, owner: base, form: formId, title: document.title
+      .split(" · ")[0], page: location.pathname, saved: Date.now(), xml });
+  };
+  setInterval(saveDraft, DRAFT_EVERY);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") saveDraft();
+  });
+  window.addEventListener("pagehide", saveDraft);
+  window.doorstepSaveDraft = saveDraft;       // lets a test (or a "back" tap) save at once
+
+  if (!preview) await store.keepSending(base, base);
+}
+
+start();
