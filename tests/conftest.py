@@ -216,3 +216,21 @@ def pytest_collection_modifyitems(config, items):
     if len(kept) != len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in kept])
         items[:] = kept
+
+
+@pytest.fixture(scope="session")
+def webforms_files(app):
+    """ODK Web Forms' files installed where the server serves them from (WEBFORMS_DIR), taken
+    from tests/engine/node_modules (the README's test command runs npm ci there, which checks
+    them against the lock file). Skips with the reason where they are missing; fails under CI."""
+    from app.webforms import assets
+    node_modules = os.path.join(os.path.dirname(os.path.abspath(__file__)), "engine",
+                                "node_modules")
+    try:
+        assets.install(app.config["WEBFORMS_DIR"], node_modules=node_modules)
+    except assets.AssetsError as error:
+        reason = f"ODK Web Forms is not installed: {error} (npm ci --prefix tests/engine)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return app.config["WEBFORMS_DIR"]
