@@ -86,3 +86,17 @@ def test_the_web_consoles_pages_and_downloads_are_never_kept(app, db, personas, 
     # a HEAD reads as a GET does, and is audited as one
     assert len(db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "submission.read")).all()) == 3
+
+
+def test_a_browser_links_pages_are_never_kept_but_the_engine_is_kept_for_good(
+        client, personas, simple_form, webforms_files):
+    token = personas["leader"].token
+    page = client.get(f"/-/web/{token}/")
+    assert page.status_code == 200
+    assert page.headers["Cache-Control"] == "no-store"
+    assert "*" not in page.headers["Vary"]          # Cache Storage refuses Vary: *
+    engine = client.get(page.get_data(as_text=True).split('"vue": "')[1].split('"')[0])
+    assert engine.status_code == 200
+    assert engine.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    refused = client.get("/-/web/" + "x" * 64 + "/")
+    assert refused.status_code in (401, 403) and refused.headers["Cache-Control"] == "no-store"
