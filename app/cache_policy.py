@@ -14,11 +14,16 @@ no shared cache (a proxy, a CDN, a clinic's caching gateway) may keep any of it:
   (log in, log out) are all of this kind, as ODK Central makes its own.
 
 The policy replaces whatever a view or Flask set: Flask's file responses say `no-cache`
-without `private`, which a shared cache may store.
+without `private`, which a shared cache may store. The one exception is the browser forms
+(app/webforms), which set their own in app/webforms/policy.py: their pages `no-store`, the
+engine's files immutable (the same for everyone, under a versioned path), the service
+worker `no-cache`.
 """
 from flask import request
 
 _READS = frozenset(("GET", "HEAD"))
+#: blueprints whose views set Cache-Control themselves, kept as they set it
+_OWN_POLICY = frozenset(("webforms",))
 
 
 def _console_page():
@@ -30,6 +35,8 @@ def _console_page():
 def apply(response):
     """after_request hook for the whole app."""
     headers = response.headers
+    if request.blueprint in _OWN_POLICY and "Cache-Control" in headers:
+        return response
     if request.method in _READS and not _console_page():
         headers["Cache-Control"] = "private, no-cache"
         response.vary.update(("Accept-Encoding", "Origin"))

@@ -127,10 +127,11 @@ def _context(token, actor):
             "home": url_for("webforms.home", token=token),
             "sw": url_for("webforms.service_worker"), "urls": engine_urls(),
             "other_language": "?lang=" + ("en" if lang == "zh" else "zh"),
-            "css": _static("webforms.css"), "script": _static, "nonce": policy.nonce()}
+            "css": static_url("webforms.css"), "script": static_url, "nonce": policy.nonce()}
 
 
-def _static(name):
+def static_url(name):
+    """A file of static/ by a URL that changes with its content (the console's preview too)."""
     return url_for("webforms.static", filename=name, v=policy.fingerprint(HERE, name))
 
 
@@ -160,7 +161,7 @@ def _problem(problem):
     lang = i18n.current()
     body = render_template("webforms/error.html", lang=lang, html_lang=i18n.HTML_LANG[lang],
                            message=i18n.message(problem), code=problem.code,
-                           css=_static("webforms.css"))
+                           css=static_url("webforms.css"))
     response = policy.page(body, problem.status, scripts=False)
     for name, value in problem.headers:
         if name.lower() != "www-authenticate":      # a page, not a credentials prompt

@@ -105,6 +105,8 @@ def test_every_console_route_declares_its_permission_query_and_scope(app):
         if declaration.scope == "town":
             assert PERMISSIONS[declaration.permission] <= {"admin"}, (
                 f"{rule.rule} is town-wide but a village role may use it")
+        if declaration.scope == "shared":       # read by all; changed by none of them
+            assert rule.methods <= {"GET", "HEAD", "OPTIONS"}, f"{rule.rule} is shared"
 
 
 def test_every_console_route_refuses_an_anonymous_request(app, samples, personas):
