@@ -253,3 +253,11 @@ def test_a_new_code_refuses_the_old_browser_link_too(console, db, client, simple
     db.session.commit()
     assert client.get(old.removeprefix("http://localhost")).status_code == 403
     assert client.get(new.removeprefix("http://localhost")).status_code == 200
+
+
+def test_the_enrolment_form_links_each_form_s_preview_for_a_supervisor(console, simple_form,
+                                                                      webforms_files):
+    supervisor = console("supervisor")
+    body = supervisor.get("/phones/new").get_data(as_text=True)
+    assert 'href="/forms/simple/preview"' in body and 'aria-label="预览 Simple"' in body
+    assert supervisor.get("/forms/simple/preview").status_code == 200
