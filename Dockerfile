@@ -16,6 +16,11 @@ COPY wsgi.py ./
 COPY app ./app
 COPY migrations ./migrations
 COPY forms ./forms
+# ODK Web Forms for the browser forms, from the npm registry's tarballs checked against their
+# pinned SHA-512 (app/webforms/assets.py), into app/webforms/vendor of the image; with a
+# throwaway instance directory, so no secret key is made at build time and baked into a layer
+RUN DOORSTEP_INSTANCE_DIR=/tmp/build-instance flask --app wsgi webforms install \
+    && rm -rf /tmp/build-instance
 
 USER doorstep
 VOLUME /data

@@ -13,17 +13,17 @@ no shared cache (a proxy, a CDN, a clinic's caching gateway) may keep any of it:
   `no-store`, Vary `*`: nothing of the answer is kept anywhere. Doorstep's session routes
   (log in, log out) are all of this kind, as ODK Central makes its own.
 
-- The browser forms (app/webforms): a link's pages carry the phone's key and her name, so
-  `no-store` too, but without `Vary: *`, which the service worker's Cache Storage refuses to
-  keep (it keeps them itself, for offline use). ODK Web Forms' own files are public code under
-  a versioned path: their view's `public, immutable` stands.
-
 The policy replaces whatever a view or Flask set: Flask's file responses say `no-cache`
-without `private`, which a shared cache may store.
+without `private`, which a shared cache may store. The one exception is the browser forms
+(app/webforms), which set their own in app/webforms/policy.py: their pages `no-store`, the
+engine's files immutable (the same for everyone, under a versioned path), the service
+worker `no-cache`.
 """
 from flask import request
 
 _READS = frozenset(("GET", "HEAD"))
+#: blueprints whose views set Cache-Control themselves, kept as they set it
+_OWN_POLICY = frozenset(("webforms",))
 
 
 def _console_page():
@@ -32,17 +32,10 @@ def _console_page():
     return request.blueprint == "console" and request.endpoint != "console.static"
 
 
-#: webforms endpoints whose answers are the same for everyone and need no key
-_WEBFORMS_SHARED = frozenset(("webforms.static", "webforms.service_worker"))
-
-
 def apply(response):
     """after_request hook for the whole app."""
     headers = response.headers
-    if request.blueprint == "webforms" and request.endpoint not in _WEBFORMS_SHARED:
-        if request.endpoint != "webforms.engine" or response.status_code != 200:
-            headers["Cache-Control"] = "no-store"
-        response.vary.update(("Accept-Encoding", "Origin"))
+    if request.blueprint in _OWN_POLICY and "Cache-Control" in headers:
         return response
     if request.method in _READS and not _console_page():
         headers["Cache-Control"] = "private, no-cache"

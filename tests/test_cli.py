@@ -1,5 +1,6 @@
 """The flask commands, through Click's runner against the test database."""
 import os
+import re
 from datetime import timedelta
 
 import pytest
@@ -91,7 +92,7 @@ def test_app_users_revoke(app, db, personas, client):
     assert run(app, app_users, ["revoke", "999"]).exit_code != 0
 
 
-def test_setup_publishes_forms_in_the_folder(app, db, tmp_path):
+def test_setup_publishes_forms_in_the_folder(app, db, tmp_path, webforms_files, client):
     from app.cli import setup
     (tmp_path / "villages.csv").write_text(open(os.path.join(
         os.path.dirname(__file__), "..", "forms", "villages.csv"), encoding="utf-8").read(),
@@ -100,3 +101,12 @@ def test_setup_publishes_forms_in_the_folder(app, db, tmp_path):
     result = run(app, setup, ["--forms-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "visit version 1: created" in result.output and "Admin login" in result.output
+    # the browser forms' link for the quick start phone, with its key, which opens its forms
+    link = re.search(r"Forms in a browser \(no Collect\) / 浏览器填报: (\S+)\n",
+                     result.output).group(1)
+    key = re.search(r"/v1/key/([^/]+)/projects/1", result.output).group(1)
+    assert link.endswith(f"/-/web/{key}/")
+    assert "Browser forms not installed" not in result.output
+    db.session.commit()
+    page = client.get(f"/-/web/{key}/")
+    assert page.status_code == 200 and 'data-form="visit"' in page.get_data(as_text=True)

@@ -219,13 +219,24 @@ class Sheet:
     server_url: str
     payload: str
     svg: str
+    #: the same key as a link for a phone's browser (app/webforms), for someone without Collect
+    web_url: str
+    web_svg: str
 
 
-def sheet(base_url, project_id, project_name, token, title):
+def sheet(base_url, project_id, project_name, token, title, web_title=None):
     """The enrolment sheet's code: the server URL with the key, and the managed settings QR
-    code Collect scans, as inline SVG (exactly what `flask app-users create` draws)."""
+    code Collect scans, as inline SVG (exactly what `flask app-users create` draws); and the
+    browser forms' link with the same key, and its QR code for a phone's camera (its own
+    class, qr-web, so the Collect code stays the one `svg.qr`)."""
     server_url = f"{base_url.rstrip('/')}/v1/key/{token}/projects/{project_id}"
     payload = provisioning.encode(provisioning.collect_settings(server_url, project_name))
-    code = segno.make(payload, error="l", micro=False)
-    svg = code.svg_inline(scale=4, border=4, title=title, svgclass="qr", omitsize=True)
-    return Sheet(server_url, payload, svg.replace("<svg ", '<svg role="img" ', 1))
+    web_url = f"{base_url.rstrip('/')}/-/web/{token}/"
+    return Sheet(server_url, payload, _qr(payload, title), web_url,
+                 _qr(web_url, web_title or title, "qr-web"))
+
+
+def _qr(text, title, svgclass="qr"):
+    code = segno.make(text, error="l", micro=False)
+    svg = code.svg_inline(scale=4, border=4, title=title, svgclass=svgclass, omitsize=True)
+    return svg.replace("<svg ", '<svg role="img" ', 1)

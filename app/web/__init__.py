@@ -13,7 +13,7 @@ import glob
 import os
 
 PAGES = ("login", "dashboard", "review", "people", "conflicts", "phones", "users", "forms",
-         "audit", "account", "months")
+         "audit", "account", "months", "preview")
 
 
 def register(app):

@@ -3,7 +3,8 @@
     GET  /phones                          the list (?village=CODE, ?after= the next page)
     GET  /phones/new                      the enrolment form
     POST /phones                          enrol a phone → its page, showing the sheet
-    GET  /phones/<app_user_id>            the phone; its enrolment sheet while the key is here
+    GET  /phones/<app_user_id>            the phone; its enrolment sheet (Collect's QR code and
+                                          the browser forms' link) while the key is here
     POST /phones/<app_user_id>/code       a new code (the old key is refused) → the sheet
     POST /phones/<app_user_id>/revoke     refuse the phone from now on
 
@@ -15,6 +16,7 @@ cookie lasts. A lost sheet is a new code.
 from datetime import datetime, timedelta
 
 from flask import current_app, make_response, redirect, request, url_for
+from flask_babel import gettext as _
 from marshmallow import fields, validate
 
 from app.console import phones, scope
@@ -103,7 +105,8 @@ def phone(actor, app_user_id):
     sheet = None
     if token and phones.key_matches(db.session, app_user_id, token):
         project = db.session.get(Project, PROJECT_ID)
-        sheet = phones.sheet(_base_url(), PROJECT_ID, project.name, token, found.name)
+        sheet = phones.sheet(_base_url(), PROJECT_ID, project.name, token, found.name,
+                             _("%(name)s: browser link", name=found.name))
     return render.render("console/phone.html", phone=found, sheet=sheet, until=until,
                          loopback=_loopback(_base_url()))
 

@@ -56,8 +56,10 @@ class Declaration:
 #: a person, a household, an entity, a phone), a `village` query field, or a `village` /
 #: `villages` form field, and refuses those outside the person's villages;
 #: "own": only the signed-in person's own things (her account);
-#: "town": town-wide things only an admin may touch (forms, web users, the audit log).
-SCOPES = ("village", "own", "town")
+#: "town": town-wide things only an admin may touch (forms, web users, the audit log);
+#: "shared": a town-wide thing every console person may read (a form, to preview it), whose
+#: village data (its entity lists, village files) is cut to the person's villages; reads only.
+SCOPES = ("village", "own", "town", "shared")
 
 
 def signed_in():

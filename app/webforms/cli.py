@@ -1,13 +1,14 @@
 """`flask webforms install`: put ODK Web Forms' files where the server serves them from."""
 import click
 from flask import current_app
+from flask.cli import AppGroup
 
 from app.webforms import assets
 
 
-@click.group("webforms", help="ODK Web Forms, for filling forms in a browser.")
-def webforms():
-    pass
+# AppGroup, as app/cli.py's groups: each command runs in the app's context wherever the group
+# is invoked from (the flask command pushes one itself; the test runner does not)
+webforms = AppGroup("webforms", help="ODK Web Forms, for filling forms in a browser.")
 
 
 @webforms.command("install")

@@ -16,8 +16,9 @@ from tests.factories import make_entity_xform
 from tests.register.test_merge import PROPS
 
 OPENROSA = ("openrosa", "openrosa_key", "openrosa_root")
-#: HTML faces with their own walks: the console (tests/web/test_route_policy.py)
-PAGES = ("console",)
+#: HTML faces with their own walks (tests/web/test_route_policy.py): the console, and the
+#: browser forms (a leader's link pages through their query schema, the engine's files)
+PAGES = ("console", "webforms")
 DATASET = "/v1/projects/1/datasets/people"
 SUBMISSIONS = "/v1/projects/1/forms/simple/submissions"
 

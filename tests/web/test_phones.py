@@ -218,3 +218,46 @@ def test_a_viewer_may_not_manage_phones(app, personas, db):
     client = app.test_client()
     sign_in(app, client, "viewer", personas["viewer"].password)
     assert client.get("/phones").status_code == 403
+
+
+WEB_LINK = re.compile(r'<code class="url">([^<]+/-/web/[^<]+)</code>')
+
+
+def test_the_sheet_shows_the_browser_link_with_the_same_key_and_its_qr_code(
+        console, db, client, simple_form, webforms_files):
+    import segno
+    admin = console("admin")
+    _enrol(admin)
+    phone = _new_phone(db)
+    body = admin.get(f"/phones/{phone.id}").get_data(as_text=True)
+    token, _ = _key_of(body)
+    link = WEB_LINK.search(body).group(1)
+    assert link == f"http://localhost/-/web/{token}/"
+    assert "妇女小组长" in body                 # labelled for the leader, in Chinese by default
+    drawn = segno.make(link, error="l", micro=False).svg_inline(
+        scale=4, border=4, title="王小梅的手机：浏览器链接", svgclass="qr-web", omitsize=True)
+    assert drawn.replace("<svg ", '<svg role="img" ', 1) in body
+    db.session.commit()
+    page = client.get(link.removeprefix("http://localhost"))
+    assert page.status_code == 200 and "simple" in page.get_data(as_text=True)
+
+
+def test_a_new_code_refuses_the_old_browser_link_too(console, db, client, simple_form,
+                                                     webforms_files):
+    admin = console("admin")
+    _enrol(admin)
+    phone = _new_phone(db)
+    old = WEB_LINK.search(admin.get(f"/phones/{phone.id}").get_data(as_text=True)).group(1)
+    admin.post(f"/phones/{phone.id}/code")
+    new = WEB_LINK.search(admin.get(f"/phones/{phone.id}").get_data(as_text=True)).group(1)
+    db.session.commit()
+    assert client.get(old.removeprefix("http://localhost")).status_code == 403
+    assert client.get(new.removeprefix("http://localhost")).status_code == 200
+
+
+def test_the_enrolment_form_links_each_form_s_preview_for_a_supervisor(console, simple_form,
+                                                                      webforms_files):
+    supervisor = console("supervisor")
+    body = supervisor.get("/phones/new").get_data(as_text=True)
+    assert 'href="/forms/simple/preview"' in body and 'aria-label="预览 Simple"' in body
+    assert supervisor.get("/forms/simple/preview").status_code == 200

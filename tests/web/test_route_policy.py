@@ -105,6 +105,8 @@ def test_every_console_route_declares_its_permission_query_and_scope(app):
         if declaration.scope == "town":
             assert PERMISSIONS[declaration.permission] <= {"admin"}, (
                 f"{rule.rule} is town-wide but a village role may use it")
+        if declaration.scope == "shared":       # read by all; changed by none of them
+            assert rule.methods <= {"GET", "HEAD", "OPTIONS"}, f"{rule.rule} is shared"
 
 
 def test_every_console_route_refuses_an_anonymous_request(app, samples, personas):
@@ -176,3 +178,63 @@ def test_every_console_route_refuses_a_person_of_another_village(app, samples, p
             assert response.status_code in (403, 404), (outsider, method, target,
                                                         response.status_code)
             assert _audit_rows(db) == before, (outsider, method, target)
+
+
+# The browser forms (app/webforms): a leader's link pages, guarded by the key in their path
+# and a query schema (pages.link); and the files anyone may fetch (no personal data).
+
+WEBFORMS_OPEN = {"webforms.static", "webforms.service_worker", "webforms.engine"}
+
+
+def _leader_routes(app):
+    from app.webforms.pages import DECLARATION as LEADER
+    found = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("webforms."):
+            declared = getattr(app.view_functions[rule.endpoint], LEADER, None)
+            assert declared is not None or rule.endpoint in WEBFORMS_OPEN, (
+                f"{rule.rule}: neither a leader route (@link) nor one of the open files")
+            if declared is not None:
+                assert declared[0] in PERMISSIONS and "token" in ARG.findall(rule.rule)
+                assert rule.methods <= {"GET", "HEAD", "OPTIONS"}, rule.rule
+                found.append(rule)
+    return found
+
+
+def test_every_browser_forms_route_is_a_leader_route_or_an_open_file(app):
+    assert {r.endpoint for r in _leader_routes(app)} == {"webforms.home", "webforms.form"}
+
+
+def test_every_leader_route_refuses_a_malformed_or_revoked_key_and_an_unknown_query_field(
+        app, db, personas, simple_form, webforms_files):
+    from app.models_base import utcnow
+    live, revoked = personas["leader"], personas["worker_b"]
+    db.session.get(AppUser, revoked.id).revoked_at = utcnow()
+    db.session.commit()
+    client = app.test_client()
+    for rule in _leader_routes(app):
+        def url(token, rule=rule):
+            return _url(rule, {"token": token, "xml_form_id": "simple"})
+        assert client.get(url(live.token)).status_code == 200, rule.rule
+        malformed = client.get(url("not-a-key"))
+        assert malformed.status_code == 401 and malformed.content_type.startswith("text/html")
+        assert "链接中的访问令牌格式不正确" in malformed.get_data(as_text=True), rule.rule
+        refused = client.get(url(revoked.token))
+        assert refused.status_code == 403, rule.rule
+        for query in ("?bogus=1", "?lang=fr", "?lang=en&lang=zh", "?draft=../x"):
+            if query == "?draft=../x" and rule.endpoint != "webforms.form":
+                query = "?draft=1"                  # not a field of the forms list
+            answer = client.get(url(live.token) + query)
+            assert answer.status_code == 400, (rule.rule, query, answer.status_code)
+            assert "400.79" in answer.get_data(as_text=True)
+
+
+def test_the_engine_route_serves_the_pinned_files_and_no_other_name(app, webforms_files):
+    from app.webforms import assets
+    client = app.test_client()
+    served = [p.rsplit("/", 1)[-1] for _, _, files in assets.PACKAGES.values() for p in files]
+    for name in served:
+        assert client.get(f"/-/web/engine/{assets.tag()}/{name}").status_code == 200, name
+    for name in (assets.MANIFEST, served[0] + ".gz", "..%2Finstalled.json", "sw.js", "x.js"):
+        assert client.get(f"/-/web/engine/{assets.tag()}/{name}").status_code == 404, name
+    assert client.get(f"/-/web/engine/0.0.1-{assets.tag()}/{served[0]}").status_code == 404

@@ -1,4 +1,4 @@
-"""Every message of the console has its Chinese, and every compiled catalogue (.mo, what
+"""Every message of the console and of the browser forms' pages (app/webforms) has its Chinese, and every compiled catalogue (.mo, what
 Flask-Babel loads) matches its source (.po): run `pybabel compile -d app/web/translations/<page>`
 after editing one."""
 import glob
@@ -13,6 +13,9 @@ from tests.conftest import ROOT
 
 pytestmark = pytest.mark.database_independent
 WEB = os.path.join(ROOT, "app", "web")
+#: where messages are written: the console, and the browser forms' pages (their Chinese is in
+#: the console's catalogues too, app/web/translations/webforms)
+SOURCES = (WEB, os.path.join(ROOT, "app", "webforms"))
 METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
 
 
@@ -31,13 +34,22 @@ def _chinese():
     return found
 
 
-def test_every_console_message_has_its_chinese():
-    chinese = _chinese()
-    missing = set()
-    for filename, _line, message, _comments, _context in extract_from_dir(WEB, METHODS):
+def _messages(root):
+    for filename, _line, message, _comments, _context in extract_from_dir(root, METHODS):
         ids = message if isinstance(message, tuple) else (message,)
-        missing.update((filename, m) for m in ids[:1] if m and m not in chinese)
+        yield from ((filename, m) for m in ids[:1] if m)
+
+
+def test_every_console_and_browser_forms_message_has_its_chinese():
+    chinese = _chinese()
+    missing = {found for root in SOURCES for found in _messages(root) if found[1] not in chinese}
     assert not missing, sorted(missing)
+
+
+def test_the_browser_forms_pages_are_extracted():
+    """The walk does reach app/webforms' templates (a moved folder would pass unseen)."""
+    found = {m for _f, m in _messages(SOURCES[1])}
+    assert {"Doorstep forms", "My forms", "Preview: nothing was sent."} <= found
 
 
 def test_each_compiled_catalogue_matches_its_source():
