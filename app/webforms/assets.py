@@ -1,6 +1,6 @@
 """ODK Web Forms' files, as Doorstep serves them: taken from the npm packages (the pinned
 release of @getodk/web-forms and of vue, its peer), checked against the registry's SHA-512,
-and written with a gzip copy of each beside it under the web forms directory.
+and written with a gzip and a brotli copy of each beside it under the web forms directory.
 
 Nothing here is built: @getodk/web-forms is published as ES modules with every dependency
 inside except vue, which a page maps with an import map to vue's own browser build. So
@@ -19,6 +19,8 @@ import tarfile
 import tempfile
 import urllib.request
 
+import brotli
+
 REGISTRY = "https://registry.npmjs.org"
 
 #: package -> (version, the registry's dist.integrity, files taken from the package)
@@ -35,6 +37,8 @@ PACKAGES = {
 #: the page's entry points, by role, as files of the installed directory
 ENGINE, VUE = "index.js", "vue.runtime.esm-browser.prod.js"
 MANIFEST = "installed.json"
+#: what an install writes beside each file (2: gzip and brotli); a change reinstalls
+LAYOUT = 2
 #: a tarball larger than this is not what was pinned; stop reading (bytes)
 MAX_TARBALL = 32 << 20
 
@@ -52,14 +56,18 @@ def installed(directory):
     """True when `directory` holds this release's files (written by install)."""
     try:
         with open(os.path.join(directory, MANIFEST), encoding="utf-8") as f:
-            return json.load(f).get("tag") == tag()
+            found = json.load(f)
+        return found.get("tag") == tag() and found.get("layout") == LAYOUT
     except (OSError, ValueError):
         return False
 
 
-def install(directory, node_modules=None, registry=REGISTRY, opener=urllib.request.urlopen):
+def install(directory, node_modules=None, registry=REGISTRY, opener=urllib.request.urlopen,
+            quality=11):
     """Write the pinned files into `directory` (replacing what is there); from an
-    npm-installed node_modules when given, else from the registry's tarballs."""
+    npm-installed node_modules when given, else from the registry's tarballs. `quality`:
+    brotli's, 11 (seven seconds, once) for what phones download; tests of the install itself
+    take less."""
     if installed(directory):
         return False
     parent = os.path.dirname(os.path.abspath(directory)) or "."
@@ -72,9 +80,9 @@ def install(directory, node_modules=None, registry=REGISTRY, opener=urllib.reque
                         else _from_tarball(_download(registry, name, version, opener),
                                            name, integrity, files))
             for path, data in contents.items():
-                _write(staging, os.path.basename(path), data)
+                _write(staging, os.path.basename(path), data, quality)
         with open(os.path.join(staging, MANIFEST), "w", encoding="utf-8") as f:
-            json.dump({"tag": tag(), "packages": {n: p[0] for n, p in PACKAGES.items()}}, f)
+            json.dump({"tag": tag(), "layout": LAYOUT, "packages": {n: p[0] for n, p in PACKAGES.items()}}, f)
         if os.path.isdir(directory):
             shutil.rmtree(directory)
         os.replace(staging, directory)
@@ -130,9 +138,12 @@ def _from_node_modules(node_modules, name, version, files):
     return found
 
 
-def _write(directory, name, data):
+def _write(directory, name, data, quality):
     with open(os.path.join(directory, name), "wb") as f:
         f.write(data)
     # mtime=0: the same bytes every install, so a compressed copy's ETag never changes
     with open(os.path.join(directory, name + ".gz"), "wb") as f:
         f.write(gzip.compress(data, compresslevel=9, mtime=0))
+    # browsers offer brotli only over HTTPS; where they do, 1.10 MB instead of 1.29 MB
+    with open(os.path.join(directory, name + ".br"), "wb") as f:
+        f.write(brotli.compress(data, quality=quality))

@@ -50,15 +50,29 @@ def fingerprint(root, name):
     return cache[name]
 
 
+#: (Content-Encoding, suffix of the installed copy), best first
+ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
+
+
+def _accepted(header):
+    """The codings an Accept-Encoding header takes (q=0 refuses one)."""
+    taken = set()
+    for part in header.split(","):
+        coding, _, params = part.strip().partition(";")
+        if params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000"):
+            taken.add(coding.strip().lower())
+    return taken
+
+
 def static_file(directory, name):
-    """An installed engine file, its gzip copy when the browser accepts gzip."""
-    gzipped = "gzip" in request.headers.get("Accept-Encoding", "") and os.path.exists(
-        os.path.join(directory, name + ".gz"))
-    response = send_from_directory(directory, name + ".gz" if gzipped else name,
-                                   mimetype="text/javascript", max_age=31536000,
-                                   conditional=True, etag=True)
-    if gzipped:
-        response.headers["Content-Encoding"] = "gzip"
+    """An installed engine file, as its brotli or gzip copy when the browser takes one."""
+    taken = _accepted(request.headers.get("Accept-Encoding", ""))
+    coding, suffix = next(((c, s) for c, s in ENCODINGS if c in taken
+                           and os.path.exists(os.path.join(directory, name + s))), (None, ""))
+    response = send_from_directory(directory, name + suffix, mimetype="text/javascript",
+                                   max_age=31536000, conditional=True, etag=True)
+    if coding:
+        response.headers["Content-Encoding"] = coding
     response.vary.add("Accept-Encoding")
     response.headers["Cache-Control"] = IMMUTABLE
     return response

@@ -12,6 +12,7 @@ import os
 import tarfile
 import threading
 
+import brotli
 import pytest
 
 from app.webforms import assets
@@ -75,13 +76,14 @@ def _integrity(data):
 
 def test_install_from_node_modules_writes_each_file_and_its_gzip_copy(tmp_path):
     target = tmp_path / "vendor"
-    assert assets.install(str(target), node_modules=NODE_MODULES) is True
+    assert assets.install(str(target), node_modules=NODE_MODULES, quality=1) is True
     assert assets.installed(str(target))
     for name in _names():
         data = (target / name).read_bytes()
         assert gzip.decompress((target / (name + ".gz")).read_bytes()) == data
+        assert brotli.decompress((target / (name + ".br")).read_bytes()) == data
     assert json.loads((target / assets.MANIFEST).read_text())["tag"] == assets.tag()
-    assert assets.install(str(target), node_modules=NODE_MODULES) is False    # already there
+    assert assets.install(str(target), node_modules=NODE_MODULES, quality=1) is False    # already there
     assert _leftovers(tmp_path) == []
 
 
@@ -91,7 +93,7 @@ def test_a_node_modules_with_another_version_is_refused_and_nothing_installed(tm
     (fake / "package.json").write_text(json.dumps({"version": "0.21.0"}))
     target = tmp_path / "vendor"
     with pytest.raises(assets.AssetsError, match=r"0\.21\.0 .*pins 0\.22\.0"):
-        assets.install(str(target), node_modules=str(tmp_path / "node_modules"))
+        assets.install(str(target), node_modules=str(tmp_path / "node_modules"), quality=1)
     assert not target.exists() and _leftovers(tmp_path) == []
 
 
@@ -100,22 +102,22 @@ def test_a_tarball_with_a_wrong_sha512_is_refused_and_nothing_installed(tmp_path
         registry.files[_path(name, version)] = _tarball(name, version)   # not the registry's bytes
     target = tmp_path / "vendor"
     with pytest.raises(assets.AssetsError, match="sha512 is not the pinned one"):
-        assets.install(str(target), registry=registry.url)
+        assets.install(str(target), registry=registry.url, quality=1)
     assert not target.exists() and _leftovers(tmp_path) == []
 
 
 def test_a_previous_install_survives_a_refused_one(tmp_path, registry):
     target = tmp_path / "vendor"
-    assets.install(str(target), node_modules=NODE_MODULES)
+    assets.install(str(target), node_modules=NODE_MODULES, quality=1)
     (target / assets.MANIFEST).write_text(json.dumps({"tag": "an older release"}))
     with pytest.raises(assets.AssetsError):
-        assets.install(str(target), registry=registry.url)      # the registry has nothing: 404
+        assets.install(str(target), registry=registry.url, quality=1)  # the registry has nothing: 404
     assert (target / assets.ENGINE).exists() and _leftovers(tmp_path) == []
 
 
 def test_a_registry_that_answers_404_is_a_download_error(tmp_path, registry):
     with pytest.raises(assets.AssetsError, match="could not download"):
-        assets.install(str(tmp_path / "vendor"), registry=registry.url)
+        assets.install(str(tmp_path / "vendor"), registry=registry.url, quality=1)
 
 
 def test_tarballs_with_the_pinned_sha512_are_unpacked_over_http(tmp_path, registry,
@@ -129,8 +131,8 @@ def test_tarballs_with_the_pinned_sha512_are_unpacked_over_http(tmp_path, regist
         pinned[name] = (version, _integrity(data), files)
     monkeypatch.setattr(assets, "PACKAGES", pinned)
     target = tmp_path / "vendor"
-    assert assets.install(str(target), registry=registry.url) is True
+    assert assets.install(str(target), registry=registry.url, quality=1) is True
     engine = os.path.join(NODE_MODULES, "@getodk", "web-forms", "dist", "index.js")
     assert (target / assets.ENGINE).read_bytes() == open(engine, "rb").read()
-    assert sorted(n for n in os.listdir(target) if not n.endswith(".gz")) == sorted(
+    assert sorted(n for n in os.listdir(target) if not n.endswith((".gz", ".br"))) == sorted(
         _names() + [assets.MANIFEST])

@@ -106,6 +106,19 @@ def test_engine_files_are_gzipped_when_accepted_and_cached_as_immutable(client, 
         assert response.content_type.startswith("text/javascript")
 
 
+def test_engine_files_go_as_brotli_where_the_browser_takes_it_and_gzip_where_it_refuses_it(
+        client, webforms_files):
+    import brotli
+    url = f"/-/web/engine/{assets.tag()}/{assets.ENGINE}"
+    plain = client.get(url).data
+    both = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
+    assert both.headers["Content-Encoding"] == "br"
+    assert brotli.decompress(both.data) == plain
+    assert len(both.data) < len(client.get(url, headers={"Accept-Encoding": "gzip"}).data)
+    refused = client.get(url, headers={"Accept-Encoding": "br;q=0, gzip"})
+    assert refused.headers["Content-Encoding"] == "gzip"
+
+
 def test_the_engine_route_answers_404_for_another_tag_or_name(client, webforms_files):
     assert client.get(f"/-/web/engine/0.21.0-3.5.46/{assets.ENGINE}").status_code == 404
     assert client.get(f"/-/web/engine/{assets.tag()}/{assets.MANIFEST}").status_code == 404
