@@ -81,7 +81,7 @@ async function start() {
 
   const onSubmit = async (payload, callback) => {
     if (preview) {
-      store.say("status", store.t("preview"));
+      store.say("status", store.t("preview"), "preview");
       callback({ next: POST_SUBMIT__NEW_INSTANCE });
       return;
     }
@@ -95,13 +95,14 @@ async function start() {
     if (resumed) history.replaceState(null, "", location.pathname);
     callback({ next: POST_SUBMIT__NEW_INSTANCE });
     window.scrollTo(0, 0);
-    store.say("status", store.t("kept"));
+    store.say("status", store.t("kept"), "kept");
     const outcome = await store.sendAll(base, base);
     await store.showOutbox(base);
-    if (outcome.revoked) store.say("status", store.t("revoked"));
+    if (outcome.revoked) store.say("status", store.t("revoked"), "revoked");
     else if (outcome.refused.length) {
-      store.say("status", store.t("refused", { message: outcome.refused[0].refused }));
-    } else if (outcome.sent && !outcome.left) store.say("status", store.t("sent"));
+      store.say("status", store.t("refused", { message: outcome.refused[0].refused }),
+                "refused");
+    } else if (outcome.sent && !outcome.left) store.say("status", store.t("sent"), "sent");
   };
 
   const props = {

@@ -27,7 +27,7 @@ async function drafts() {
 
 async function prepare() {
   if (!navigator.onLine) return;
-  store.say("status", store.t("preparing"));
+  store.say("status", store.t("preparing"), "preparing");
   try {
     const engine = JSON.parse(body.dataset.engine || "[]");
     await Promise.all(engine.map((url) => fetch(url).then((r) => r.blob())));
@@ -38,7 +38,7 @@ async function prepare() {
       const media = await store.manifest(manifest);
       for (const entry of Object.values(media)) await store.file(entry.url, entry.hash);
     }
-    store.say("status", store.t("ready"));
+    store.say("status", store.t("ready"), "ready");
   } catch {
     store.say("status", "");
   }
@@ -50,7 +50,7 @@ async function start() {
     await store.showOutbox(base);
     await drafts();
   } catch {
-    store.say("status", store.t("storage"));
+    store.say("status", store.t("storage"), "storage");
     return;
   }
   await store.registerWorker();

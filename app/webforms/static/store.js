@@ -208,9 +208,13 @@ export async function persist() {
 
 // ---- the status lines -------------------------------------------------------------------
 
-export function say(id, text) {
+// A status line's text, and its state as data-state (what it says, in any language).
+export function say(id, text, state = "") {
   const node = document.getElementById(id);
-  if (node) node.textContent = text;
+  if (node) {
+    node.textContent = text;
+    node.dataset.state = state;
+  }
 }
 
 export function t(name, values = {}) {
@@ -221,7 +225,8 @@ export function t(name, values = {}) {
 
 export async function showOutbox(owner) {
   const rows = await waiting(owner);
-  say("outbox", rows.length ? t("waiting", { n: rows.length }) : t("noneWaiting"));
+  say("outbox", rows.length ? t("waiting", { n: rows.length }) : t("noneWaiting"),
+      String(rows.length));
   return rows;
 }
 
@@ -230,19 +235,19 @@ export function keepSending(base, owner) {
   const attempt = async () => {
     if (navigator.onLine) {
       const rows = await waiting(owner);
-      if (rows.length) say("outbox", t("sending"));
+      if (rows.length) say("outbox", t("sending"), "sending");
       const outcome = await sendAll(base, owner);
-      if (outcome.revoked) say("status", t("revoked"));
+      if (outcome.revoked) say("status", t("revoked"), "revoked");
       else if (outcome.refused.length) {
-        say("status", t("refused", { message: outcome.refused[0].refused }));
+        say("status", t("refused", { message: outcome.refused[0].refused }), "refused");
       }
     } else {
-      say("status", t("offline"));
+      say("status", t("offline"), "offline");
     }
     await showOutbox(owner);
   };
   window.addEventListener("online", () => { say("status", ""); attempt(); });
-  window.addEventListener("offline", () => say("status", t("offline")));
+  window.addEventListener("offline", () => say("status", t("offline"), "offline"));
   setInterval(attempt, 30000);
   return attempt();
 }
