@@ -1,0 +1,75 @@
+"""The browser forms end to end (issue 20), in Debian's chromium at 360×740 through a real
+gunicorn: a women's group leader's link opens her forms list and the pregnancy report in ODK
+Web Forms, and what she sends arrives once and updates the register as Collect's would."""
+import datetime
+import re
+
+import pytest
+from lxml import etree
+
+from tests.browser import webforms as wf
+from tests.samples.register import SUN_MIN
+
+pytestmark = pytest.mark.once
+
+UUID = re.compile(r"^uuid:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+def _fields(xml):
+    """The submission's answers and its two entity blocks' attributes."""
+    root = etree.fromstring(xml.encode("utf-8"))
+    update, create = root.find("woman_update/meta/entity"), root.find("meta/entity")
+    return root, dict(update.attrib), dict(create.attrib)
+
+
+def _day(text):
+    return datetime.date.fromisoformat(text)
+
+
+def test_a_leader_s_report_sent_from_the_browser_arrives_once_and_updates_the_register(
+        browser, live_server, town, db, webforms_files):
+    server = live_server()
+    _, link = wf.leader_link(db, server.url)
+    context = wf.phone_context(browser)
+    page = context.new_page()
+    errors = wf.console_errors(page)
+    page.goto(link)
+    assert page.locator("#forms a").all_text_contents() == ["孕情报告 Pregnancy report"]
+    page.click("#forms a[data-form=pregnancy_report]")
+    wf.wait_for_form(page)
+    wf.fill_report(page, "孙敏", weeks="10")
+    wf.send(page)
+    wf.wait_for_state(page, "#status", "sent")
+    assert wf.waiting(page) == 0
+
+    [(instance_id, xml, deprecated)] = wf.received(db)
+    assert UUID.match(instance_id) and deprecated is None
+    root, update, create = _fields(xml)
+    assert root.findtext("meta/instanceID") == instance_id
+    # Web Forms 0.22 fills the entity attributes the form computes, as Collect does: the
+    # woman's id and the version of her row in people.csv, and a new pregnancy's id
+    assert update == {"dataset": "people", "update": "1", "baseVersion": "1",
+                      "trunkVersion": "", "branchId": "", "id": SUN_MIN}
+    assert create["dataset"] == "pregnancies" and create["create"] == "1"
+    report_date = _day(root.findtext("report_date"))
+    lmp = report_date - datetime.timedelta(weeks=10)
+    assert root.findtext("lmp") == lmp.isoformat()
+    assert root.findtext("edd") == (lmp + datetime.timedelta(days=280)).isoformat()
+
+    (version, data, _), versions = wf.entity(db, SUN_MIN)
+    assert (version, data["pregnant"]) == (2, "yes")
+    assert [(v, base) for v, base, _, _ in versions] == [(1, None), (2, 1)]
+    assert versions[-1][3] is None                     # no conflict
+    pregnancies = wf.in_list(db, "pregnancies")
+    label, made = pregnancies[create["id"]]
+    assert label == f"孙敏 {lmp.isoformat()}"
+    assert {k: made[k] for k in ("woman", "village", "status", "reported_by", "lmp",
+                                 "birth_order", "prepregnancy_check_date")} == {
+        "woman": SUN_MIN, "village": "dongwan", "status": "reported",
+        "reported_by": "group_leader", "lmp": lmp.isoformat(), "birth_order": "1",
+        "prepregnancy_check_date": "2026-09-10"}
+
+    page.wait_for_timeout(500)
+    assert wf.received(db) == [(instance_id, xml, None)]      # still once
+    assert errors == []
+    context.close()

@@ -1,0 +1,138 @@
+"""Helpers for the browser forms' tests: a women's group leader's link, a phone-sized browser
+on it, filling the town's pregnancy report in ODK Web Forms' own controls, and what the
+database received (submissions in arrival order, the register's entities)."""
+import re
+
+from sqlalchemy import select
+
+from app.auth import accounts
+from app.forms.models import Form
+from app.register.models import Dataset, Entity, EntityVersion
+from app.submissions.models import Submission, SubmissionDef
+
+PHONE = {"width": 360, "height": 740}
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu"]
+
+
+def leader_link(db, base_url, name="妇女小组长 东湾", village="dongwan"):
+    """An app user for one village given only the pregnancy report: (app_user, link URL)."""
+    app_user, token = accounts.create_app_user(db.session, 1, name, [village],
+                                               ["pregnancy_report"])
+    db.session.commit()         # the server (another process) must see her, and may write
+    return app_user, f"{base_url}/-/web/{token}/"
+
+
+def phone_context(browser, **options):
+    """A fresh phone-sized context in Chinese; with service workers allowed (the default)."""
+    return browser.new_context(viewport=PHONE, locale="zh-CN", **options)
+
+
+def persistent_phone(playwright, user_data_dir):
+    """A phone-sized browser that keeps its profile (IndexedDB, Cache Storage) on disk, so
+    closing and relaunching it is a phone's browser closed and opened again."""
+    return playwright.chromium.launch_persistent_context(
+        user_data_dir, executable_path=CHROMIUM, args=ARGS, headless=True, viewport=PHONE,
+        locale="zh-CN")
+
+
+def console_errors(page):
+    """A list that collects the page's console errors and failed (4xx/5xx) responses."""
+    found = []
+    page.on("console", lambda m: m.type == "error" and found.append(m.text))
+    page.on("response", lambda r: r.status >= 400 and found.append(f"{r.status} {r.url}"))
+    return found
+
+
+def wait_for_form(page):
+    """Until ODK Web Forms has drawn the form's questions."""
+    page.wait_for_selector(".questions-card .question-container", timeout=20000)
+
+
+def question(page, label):
+    """A question's box, found by its label's exact text (the form's Chinese labels)."""
+    return page.locator(".question-container").filter(
+        has=page.locator(".control-text label",
+                         has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))).first
+
+
+def choose(page, label, option):
+    """Pick an option of a dropdown or autocomplete select (PrimeVue's Select)."""
+    question(page, label).locator(".p-select").click()
+    page.locator("[role=option]", has_text=option).first.click()
+
+
+def tick(page, label, option):
+    """Pick a radio option of a single-choice question."""
+    question(page, label).locator("label.value-option", has_text=option).click()
+
+
+def fill_report(page, woman, weeks="10", first=True):
+    """The pregnancy report as a group leader fills it: her village, the woman (from the
+    register's people list, filtered by village, sex and age), weeks pregnant, first or not."""
+    choose(page, "村（社区）", "东湾村")
+    choose(page, "孕妇", woman)
+    tick(page, "按末次月经还是孕周填写", "孕周")
+    number = question(page, "孕周").locator("input")
+    number.click()
+    number.press_sequentially(weeks)       # PrimeVue's InputNumber takes keys, not fill()
+    number.press("Tab")
+    tick(page, "是否头胎", "是" if first else "否")
+
+
+def send(page):
+    """Press the form's Send; the form is queued and then sent (or kept, offline)."""
+    page.locator(".odk-form .footer button", has_text="Send").click()
+
+
+def status(page):
+    """The form page's status line's state (data-state: kept, sent, offline, revoked...)."""
+    return page.get_attribute("#status", "data-state")
+
+
+def waiting(page):
+    """How many forms the page says wait in the outbox (#outbox's data-state)."""
+    found = page.get_attribute("#outbox", "data-state")
+    return int(found) if found and found.isdigit() else None
+
+
+def wait_for_state(page, selector, state, timeout=20000):
+    page.wait_for_function(
+        "([s, v]) => { const n = document.querySelector(s); return n && n.dataset.state === v; }",
+        arg=[selector, state], timeout=timeout)
+
+
+def received(db, xml_form_id="pregnancy_report"):
+    """The form's submissions in the order the server stored them: [(instance_id, xml,
+    deprecated_id)], read afresh (the server wrote them from another process)."""
+    db.session.rollback()
+    rows = db.session.execute(
+        select(Submission.instance_id, SubmissionDef.xml, SubmissionDef.deprecated_id)
+        .join(SubmissionDef, SubmissionDef.submission_id == Submission.id)
+        .join(Form, Form.id == Submission.form_id)
+        .where(Form.xml_form_id == xml_form_id).order_by(Submission.id)).all()
+    db.session.rollback()
+    return [tuple(r) for r in rows]
+
+
+def entity(db, uuid):
+    """An entity's current (version, data) and its versions' (version, base_version,
+    submission_id), read afresh."""
+    db.session.rollback()
+    found = db.session.scalar(select(Entity).where(Entity.uuid == uuid))
+    now = (found.version, dict(found.data), found.label)
+    versions = db.session.execute(
+        select(EntityVersion.version, EntityVersion.base_version, EntityVersion.submission_id,
+               EntityVersion.conflict)
+        .where(EntityVersion.entity_id == found.id).order_by(EntityVersion.version)).all()
+    db.session.rollback()
+    return now, [tuple(v) for v in versions]
+
+
+def in_list(db, name):
+    """{uuid: (label, data)} of an entity list, read afresh."""
+    db.session.rollback()
+    rows = {e.uuid: (e.label, dict(e.data)) for e in db.session.scalars(
+        select(Entity).join(Dataset).where(Dataset.name == name))}
+    db.session.rollback()
+    return rows
