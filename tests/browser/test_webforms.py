@@ -73,3 +73,44 @@ def test_a_leader_s_report_sent_from_the_browser_arrives_once_and_updates_the_re
     assert wf.received(db) == [(instance_id, xml, None)]      # still once
     assert errors == []
     context.close()
+
+
+def test_two_reports_filled_offline_wait_survive_a_closed_page_and_arrive_once_each_in_order(
+        browser, live_server, town, db, webforms_files):
+    server = live_server()
+    _, link = wf.leader_link(db, server.url)
+    context = wf.phone_context(browser)
+    page = context.new_page()
+    page.goto(link)
+    wf.wait_for_state(page, "#status", "ready")        # engine, pages and forms kept
+    wf.wait_for_worker(page)
+    page.click("#forms a[data-form=pregnancy_report]")
+    wf.wait_for_form(page)
+
+    context.set_offline(True)
+    for woman in ("张丽", "陈红"):
+        wf.fill_report(page, woman, weeks="8")
+        wf.send(page)
+        wf.wait_for_state(page, "#outbox", "1" if woman == "张丽" else "2")
+        assert wf.status(page) == "kept"
+    assert wf.waiting(page) == 2
+    queued = wf.outbox(page)
+    assert len(queued) == 2 and all(UUID.match(i) for i in queued)
+    page.close()
+    assert wf.received(db) == []
+
+    page = context.new_page()               # still offline: the service worker's copy
+    page.goto(link)
+    wf.wait_for_state(page, "#outbox", "2")
+    assert page.locator("#forms a").count() == 1
+    assert wf.received(db) == []
+    context.set_offline(False)
+    wf.wait_for_state(page, "#outbox", "0")
+    rows = wf.received(db)
+    assert [r[0] for r in rows] == queued                      # once each, oldest first
+    assert [_fields(xml)[0].findtext("woman_name") for _, xml, _ in rows] == ["张丽", "陈红"]
+    assert all(deprecated is None for _, _, deprecated in rows)
+    page.reload()
+    wf.wait_for_state(page, "#outbox", "0")
+    assert len(wf.received(db)) == 2
+    context.close()

@@ -96,6 +96,25 @@ def waiting(page):
     return int(found) if found and found.isdigit() else None
 
 
+def wait_for_worker(page):
+    """Until the service worker controls the page (it then answers with no connection)."""
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller",
+                           timeout=20000)
+
+
+def outbox(page):
+    """The instanceIDs waiting in this browser's outbox, oldest first (from IndexedDB)."""
+    return page.evaluate("""() => new Promise((resolve, reject) => {
+        const open = indexedDB.open("doorstep-webforms");
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+            const all = open.result.transaction("outbox").objectStore("outbox").getAll();
+            all.onsuccess = () => { open.result.close();
+                resolve(all.result.sort((a, b) => a.queued - b.queued).map((e) => e.instanceID)); };
+        };
+    })""")
+
+
 def wait_for_state(page, selector, state, timeout=20000):
     page.wait_for_function(
         "([s, v]) => { const n = document.querySelector(s); return n && n.dataset.state === v; }",

@@ -25,12 +25,28 @@ async function drafts() {
   document.getElementById("drafts-section").hidden = rows.length === 0;
 }
 
+// The service worker keeps only what passes through it, and it controls a page only from
+// its first activation on: until then this page's own requests went around it.
+function controlled(ms = 10000) {
+  if (!("serviceWorker" in navigator)) return Promise.resolve(false);
+  if (navigator.serviceWorker.controller) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true),
+                                             { once: true });
+    setTimeout(() => resolve(Boolean(navigator.serviceWorker.controller)), ms);
+  });
+}
+
 async function prepare() {
   if (!navigator.onLine) return;
   store.say("status", store.t("preparing"), "preparing");
   try {
+    if (!(await controlled())) throw new Error("no service worker");
     const engine = JSON.parse(body.dataset.engine || "[]");
-    await Promise.all(engine.map((url) => fetch(url).then((r) => r.blob())));
+    const own = JSON.parse(body.dataset.static || "[]");
+    // this list itself and Doorstep's scripts, which may have loaded before the worker ran
+    await Promise.all([location.pathname, ...own, ...engine].map(
+      (url) => fetch(url, { credentials: "omit" }).then((r) => r.blob())));
     for (const link of document.querySelectorAll("#forms a[data-form]")) {
       const { xml, hash, manifest } = link.dataset;
       await fetch(link.href, { credentials: "omit" });      // the page, kept by the worker
