@@ -94,6 +94,8 @@ def test_two_reports_filled_offline_wait_survive_a_closed_page_and_arrive_once_e
         wf.wait_for_state(page, "#outbox", "1" if woman == "张丽" else "2")
         assert wf.status(page) == "kept"
     assert wf.waiting(page) == 2
+    page.evaluate("window.doorstepSaveDraft()")
+    assert wf.drafts(page) == []            # the fresh form after Send is not a draft
     queued = wf.outbox(page)
     assert len(queued) == 2 and all(UUID.match(i) for i in queued)
     page.close()
@@ -113,4 +115,51 @@ def test_two_reports_filled_offline_wait_survive_a_closed_page_and_arrive_once_e
     page.reload()
     wf.wait_for_state(page, "#outbox", "0")
     assert len(wf.received(db)) == 2
+    context.close()
+
+
+def test_a_draft_kept_across_a_browser_restart_is_resumed_and_arrives_once_with_its_own_id(
+        browser, live_server, town, db, webforms_files, tmp_path):
+    server = live_server()
+    _, link = wf.leader_link(db, server.url)
+    profile = str(tmp_path / "profile")
+    context = wf.persistent_phone(browser.browser_type, profile)
+    page = context.new_page()
+    page.goto(link)
+    wf.wait_for_state(page, "#status", "ready")
+    page.click("#forms a[data-form=pregnancy_report]")
+    wf.wait_for_form(page)
+    wf.choose(page, "村（社区）", "东湾村")
+    wf.choose(page, "孕妇", "孙敏")
+    page.evaluate("window.doorstepSaveDraft()")
+    [draft] = wf.drafts(page)
+    kept_id = wf.instance_id(draft["xml"])
+    assert UUID.match(kept_id) and draft["form"] == "pregnancy_report"
+    context.close()                                    # the browser is closed
+
+    context = wf.persistent_phone(browser.browser_type, profile)
+    page = context.new_page()
+    page.goto(link)
+    resume = page.locator(f"#drafts a[data-draft='{draft['id']}']")
+    resume.wait_for()
+    assert page.locator("#drafts-section").is_visible()
+    resume.click()
+    wf.wait_for_form(page)
+    assert wf.question(page, "孕妇").locator(".p-select-label").inner_text() == "孙敏"
+    wf.tick(page, "按末次月经还是孕周填写", "孕周")
+    wf.fill_number(page, "孕周", "12")
+    wf.tick(page, "是否头胎", "是")
+    wf.send(page)
+    wf.wait_for_state(page, "#status", "sent")
+
+    [(instance_id, xml, deprecated)] = wf.received(db)
+    assert (instance_id, deprecated) == (kept_id, None)
+    root, update, _ = _fields(xml)
+    assert root.find("meta/deprecatedID") is None and update["id"] == SUN_MIN
+    assert root.findtext("weeks") == "12"
+    assert wf.drafts(page) == []
+    page.goto(link)
+    wf.wait_for_state(page, "#outbox", "0")
+    assert page.locator("#drafts-section").is_hidden()
+    assert len(wf.received(db)) == 1
     context.close()

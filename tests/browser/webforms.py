@@ -28,10 +28,10 @@ def phone_context(browser, **options):
     return browser.new_context(viewport=PHONE, locale="zh-CN", **options)
 
 
-def persistent_phone(playwright, user_data_dir):
+def persistent_phone(browser_type, user_data_dir):
     """A phone-sized browser that keeps its profile (IndexedDB, Cache Storage) on disk, so
     closing and relaunching it is a phone's browser closed and opened again."""
-    return playwright.chromium.launch_persistent_context(
+    return browser_type.launch_persistent_context(
         user_data_dir, executable_path=CHROMIUM, args=ARGS, headless=True, viewport=PHONE,
         locale="zh-CN")
 
@@ -67,16 +67,20 @@ def tick(page, label, option):
     question(page, label).locator("label.value-option", has_text=option).click()
 
 
+def fill_number(page, label, value):
+    number = question(page, label).locator("input")
+    number.click()
+    number.press_sequentially(value)       # PrimeVue's InputNumber takes keys, not fill()
+    number.press("Tab")
+
+
 def fill_report(page, woman, weeks="10", first=True):
     """The pregnancy report as a group leader fills it: her village, the woman (from the
     register's people list, filtered by village, sex and age), weeks pregnant, first or not."""
     choose(page, "村（社区）", "东湾村")
     choose(page, "孕妇", woman)
     tick(page, "按末次月经还是孕周填写", "孕周")
-    number = question(page, "孕周").locator("input")
-    number.click()
-    number.press_sequentially(weeks)       # PrimeVue's InputNumber takes keys, not fill()
-    number.press("Tab")
+    fill_number(page, "孕周", weeks)
     tick(page, "是否头胎", "是" if first else "否")
 
 
@@ -102,17 +106,31 @@ def wait_for_worker(page):
                            timeout=20000)
 
 
-def outbox(page):
-    """The instanceIDs waiting in this browser's outbox, oldest first (from IndexedDB)."""
-    return page.evaluate("""() => new Promise((resolve, reject) => {
+def _store(page, name):
+    return page.evaluate("""(name) => new Promise((resolve, reject) => {
         const open = indexedDB.open("doorstep-webforms");
         open.onerror = () => reject(open.error);
         open.onsuccess = () => {
-            const all = open.result.transaction("outbox").objectStore("outbox").getAll();
-            all.onsuccess = () => { open.result.close();
-                resolve(all.result.sort((a, b) => a.queued - b.queued).map((e) => e.instanceID)); };
+            const all = open.result.transaction(name).objectStore(name).getAll();
+            all.onsuccess = () => { open.result.close(); resolve(all.result); };
         };
-    })""")
+    })""", name)
+
+
+def drafts(page):
+    """The drafts this browser keeps: [{id, form, xml, ...}] (from IndexedDB)."""
+    return [{k: v for k, v in d.items() if k != "attachments"} for d in _store(page, "drafts")]
+
+
+def instance_id(xml):
+    found = re.search(r"<(?:\w+:)?instanceID>([^<]*)<", xml)
+    return found.group(1) if found else None
+
+
+def outbox(page):
+    """The instanceIDs waiting in this browser's outbox, oldest first (from IndexedDB)."""
+    rows = sorted(_store(page, "outbox"), key=lambda e: e["queued"])
+    return [e["instanceID"] for e in rows]
 
 
 def wait_for_state(page, selector, state, timeout=20000):

@@ -70,7 +70,7 @@ async function start() {
   const params = new URLSearchParams(location.search);
   const resumed = params.get("draft") ? await store.draft(params.get("draft")) : null;
   let draftId = resumed ? resumed.id : newId();
-  let pristine = null;        // the untouched form's XML: not worth a draft
+  let pristine = null;        // the untouched form's XML: not worth a draft (see current())
 
   const fetchFormAttachment = async (url) => {
     const name = decodeURIComponent(String(url.pathname || url).split("/").pop());
@@ -91,7 +91,6 @@ async function start() {
                         queued: Date.now(), xml, attachments: await attachments(instance) });
     await store.dropDraft(draftId);
     draftId = newId();
-    pristine = null;
     if (resumed) history.replaceState(null, "", location.pathname);
     callback({ next: POST_SUBMIT__NEW_INSTANCE });
     window.scrollTo(0, 0);
@@ -118,15 +117,29 @@ async function start() {
   app.use(webFormsPlugin);
   const vm = app.mount(mount);
 
+  // The untouched form's XML is taken as soon as the engine has loaded it (and again for each
+  // new form after Send), not at the first save: a form filled and left within the first
+  // seconds must still be kept. A resumed draft is kept even if untouched.
+  let seen = null;
+  const current = () => {
+    const root = findRoot(vm.$.subTree);
+    if (root && root !== seen) {
+      pristine = resumed && seen === null ? null : root.instanceState.instanceXML;
+      seen = root;
+    }
+    return root;
+  };
+  setInterval(current, 250);
+
   const saveDraft = async () => {
     if (preview) return;
-    const root = findRoot(vm.$.subTree);
+    const root = current();
     if (!root) return;
     const xml = root.instanceState.instanceXML;
-    if (pristine === null) { pristine = xml; if (!resumed) return; }
-    if (xml === pristine && !resumed) return;
+    if (xml === pristine) return;
+    // saved under the draft's own instanceID, however often it is resumed
     await store.saveDraft({ id: draftId, owner: base, form: formId, title: document.title
-      .split(" · ")[0], page: location.pathname, saved: Date.now(), xml });
+      .split(" · ")[0], page: location.pathname, saved: Date.now(), xml: asNewForm(xml) });
   };
   setInterval(saveDraft, DRAFT_EVERY);
   document.addEventListener("visibilitychange", () => {
