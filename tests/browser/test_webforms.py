@@ -7,6 +7,7 @@ import re
 import pytest
 from lxml import etree
 
+from app.auth import accounts
 from tests.browser import webforms as wf
 from tests.samples.register import SUN_MIN
 
@@ -162,4 +163,39 @@ def test_a_draft_kept_across_a_browser_restart_is_resumed_and_arrives_once_with_
     wf.wait_for_state(page, "#outbox", "0")
     assert page.locator("#drafts-section").is_hidden()
     assert len(wf.received(db)) == 1
+    context.close()
+
+
+def test_a_revoked_link_is_refused_in_both_languages_and_its_unsent_form_is_not_accepted(
+        browser, live_server, town, db, webforms_files):
+    server = live_server()
+    app_user, link = wf.leader_link(db, server.url)
+    context = wf.phone_context(browser)
+    page = context.new_page()
+    page.goto(link)
+    wf.wait_for_state(page, "#status", "ready")
+    page.click("#forms a[data-form=pregnancy_report]")
+    wf.wait_for_form(page)
+    context.set_offline(True)
+    wf.fill_report(page, "孙敏")
+    wf.send(page)
+    wf.wait_for_state(page, "#outbox", "1")
+
+    accounts.revoke_app_user(db.session, db.session.merge(app_user))
+    db.session.commit()
+    context.set_offline(False)                     # the outbox tries, and hears 403
+    wf.wait_for_state(page, "#status", "revoked")
+    assert wf.waiting(page) == 1 and len(wf.outbox(page)) == 1   # kept on the phone
+    assert wf.received(db) == []
+
+    refused = page.goto(link)
+    assert refused.status == 403 and page.get_attribute("html", "lang") == "zh-CN"
+    assert "此手机的访问权限已被撤销" in page.inner_text("main .problem")
+    assert "403.1" in page.inner_text("main")
+    refused = page.goto(link + "?lang=en")
+    assert refused.status == 403 and page.get_attribute("html", "lang") == "en"
+    assert "access has been revoked" in page.inner_text("main .problem")
+    context.set_offline(True)                      # the worker forgot the link's pages
+    assert page.goto(link).status == 503
+    assert wf.received(db) == []
     context.close()
