@@ -170,6 +170,10 @@ def test_a_revoked_link_is_refused_in_both_languages_and_its_unsent_form_is_not_
         browser, live_server, town, db, webforms_files):
     server = live_server()
     app_user, link = wf.leader_link(db, server.url)
+    idle = wf.phone_context(browser).new_page()          # a second phone, nothing to send
+    idle.goto(link)
+    wf.wait_for_state(idle, "#status", "ready")
+    assert any("people.csv" in url for url in wf.kept_files(idle))
     context = wf.phone_context(browser)
     page = context.new_page()
     page.goto(link)
@@ -187,6 +191,11 @@ def test_a_revoked_link_is_refused_in_both_languages_and_its_unsent_form_is_not_
     wf.wait_for_state(page, "#status", "revoked")
     assert wf.waiting(page) == 1 and len(wf.outbox(page)) == 1   # kept on the phone
     assert wf.received(db) == []
+    assert wf.kept_files(page) == []        # the register's lists are forgotten on the phone
+
+    assert idle.goto(link).status == 403    # the worker hears it, and forgets them too
+    assert wf.kept_files(idle) == []
+    idle.context.close()
 
     refused = page.goto(link)
     assert refused.status == 403 and page.get_attribute("html", "lang") == "zh-CN"

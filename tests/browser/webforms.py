@@ -127,6 +127,12 @@ def instance_id(xml):
     return found.group(1) if found else None
 
 
+def kept_files(page):
+    """The URLs of the form files (forms, lists, media) this browser keeps for offline use."""
+    return page.evaluate("""async () => (await (await caches.open("doorstep-webforms-files"))
+                                         .keys()).map((r) => r.url)""")
+
+
 def outbox(page):
     """The instanceIDs waiting in this browser's outbox, oldest first (from IndexedDB)."""
     rows = sorted(_store(page, "outbox"), key=lambda e: e["queued"])

@@ -96,6 +96,7 @@ export function sendAll(base, owner) {
           outcome.sent += 1;
         } else if (response.status === 401 || response.status === 403) {
           outcome.revoked = true;
+          await forget(base);
           break;
         } else if (response.status >= 400 && response.status < 500 &&
                    response.status !== 408 && response.status !== 429) {
@@ -195,8 +196,18 @@ export async function manifest(url) {
   return out;
 }
 
-export function forget() {
-  return caches.delete(FILES);
+// A link the server refuses (revoked): forget its form files, lists of women included, which
+// are kept under its OpenRosa base. Its unsent forms and drafts stay (they are hers).
+export async function forget(base) {
+  const prefix = new URL(`${base}/`, location.href).href;
+  const cache = await caches.open(FILES);
+  for (const request of await cache.keys()) {
+    if (request.url.startsWith(prefix)) {
+      await cache.delete(request);
+      localStorage.removeItem(`doorstep-hash:${new URL(request.url).pathname}`);
+      localStorage.removeItem(`doorstep-hash:${request.url}`);
+    }
+  }
 }
 
 export async function persist() {

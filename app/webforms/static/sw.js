@@ -2,9 +2,10 @@
 // the engine so they open with no connection. Pages and Doorstep's own scripts are asked of
 // the server first (a revoked link must hear so) and kept; the engine's files never change
 // under their versioned path, so they come from the copy once kept. A link the server now
-// refuses (403) is forgotten. Form files and the outbox are the pages' own (store.js).
+// refuses (403) is forgotten, its form files too. Form files and the outbox are the pages' own (store.js).
 const PAGES = "doorstep-webforms-pages";
 const ENGINE = "doorstep-webforms-engine";
+const FILES = "doorstep-webforms-files";         // store.js's form files
 const scope = new URL(self.registration.scope);
 
 self.addEventListener("install", () => self.skipWaiting());
@@ -57,6 +58,13 @@ async function networkFirst(request, url) {
     if (prefix) {
       for (const old of await cache.keys()) {
         if (new URL(old.url).pathname.startsWith(prefix)) await cache.delete(old);
+      }
+      // and the form files the pages kept for it (store.js), lists of women included
+      const token = prefix.slice(scope.pathname.length);
+      const files = await caches.open(FILES);
+      const openrosa = `${scope.pathname.replace(/-\/web\/$/, "")}v1/key/${token}`;
+      for (const old of await files.keys()) {
+        if (new URL(old.url).pathname.startsWith(openrosa)) await files.delete(old);
       }
     }
   }
