@@ -1,7 +1,10 @@
 """Helpers for the browser forms' tests: a women's group leader's link, a phone-sized browser
-on it, filling the town's pregnancy report in ODK Web Forms' own controls, and what the
-database received (submissions in arrival order, the register's entities)."""
+on it, filling the town's pregnancy report in ODK Web Forms' own controls, what the database
+received (submissions in arrival order, the register's entities), and a relay that counts the
+bytes a browser receives."""
 import re
+import socket
+import threading
 
 from sqlalchemy import select
 
@@ -179,3 +182,71 @@ def in_list(db, name):
         select(Entity).join(Dataset).where(Dataset.name == name))}
     db.session.rollback()
     return rows
+
+
+class WireCounter:
+    """A loopback TCP relay in front of the server that counts the bytes it passes to the
+    browser: exactly what crosses the wire (status lines, headers, compressed bodies), the
+    service worker's requests included."""
+
+    def __init__(self, port):
+        self.target = ("127.0.0.1", port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.received = 0
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                browser, _ = self.listener.accept()
+            except OSError:
+                return                                  # closed
+            server = socket.create_connection(self.target)
+            threading.Thread(target=self._pump, args=(browser, server, False),
+                             daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, browser, True),
+                             daemon=True).start()
+
+    def _pump(self, source, sink, counted):
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+                if counted:
+                    with self.lock:
+                        self.received += len(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def take(self):
+        """The bytes received since the last take."""
+        with self.lock:
+            found, self.received = self.received, 0
+        return found
+
+    def close(self):
+        self.listener.close()
+
+
+def access_log_bodies(path):
+    """Body bytes the server sent by kind (engine, form files, pages and scripts) from its
+    access log, which it then empties."""
+    kinds = {"engine": 0, "forms": 0, "pages": 0}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            found = re.search(r'"GET (\S+) HTTP/1\.1" \d{3} (\d+|-)', line)
+            if not found or found.group(2) == "-":
+                continue
+            where = found.group(1)
+            kind = ("engine" if where.startswith("/-/web/engine/") else
+                    "forms" if where.startswith("/v1/") else "pages")
+            kinds[kind] += int(found.group(2))
+    open(path, "w").close()
+    return kinds

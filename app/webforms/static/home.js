@@ -37,6 +37,25 @@ function controlled(ms = 10000) {
   });
 }
 
+// Web Forms' map chunk (OpenLayers, a fifth of the engine's bytes): the engine loads it only
+// for geopoint, geotrace and geoshape questions, so it is kept only when a form has one.
+const MAPS = /\/MapBlock-[^/]*\.js$/;
+const GEO = /type="geo(point|trace|shape)"/;
+const PAGES = "doorstep-webforms-pages";          // sw.js's copies of pages and scripts
+const loadedByWorker = Boolean(navigator.serviceWorker && navigator.serviceWorker.controller);
+
+async function kept(url) {
+  const { origin, pathname } = new URL(url, location.href);
+  return Boolean(await (await caches.open(PAGES)).match(origin + pathname, { ignoreVary: true }));
+}
+
+function fetchAll(urls) {
+  return Promise.all(urls.map((url) => fetch(url, { credentials: "omit" }).then((r) => r.blob())));
+}
+
+// What is fetched again on a later open is only what may have changed: this list (loaded
+// through the worker), each form's manifest (its lists' hashes), and a form's page when the
+// release or the form's version changed. The rest answers from what this browser kept.
 async function prepare() {
   if (!navigator.onLine) return;
   store.say("status", store.t("preparing"), "preparing");
@@ -44,16 +63,30 @@ async function prepare() {
     if (!(await controlled())) throw new Error("no service worker");
     const engine = JSON.parse(body.dataset.engine || "[]");
     const own = JSON.parse(body.dataset.static || "[]");
-    // this list itself and Doorstep's scripts, which may have loaded before the worker ran
-    await Promise.all([location.pathname, ...own, ...engine].map(
-      (url) => fetch(url, { credentials: "omit" }).then((r) => r.blob())));
+    const release = `${body.dataset.static}|${body.dataset.engine}|${document.documentElement.lang}`;
+    const releaseKey = `doorstep-release:${base}`;
+    const sameRelease = localStorage.getItem(releaseKey) === release;
+    // this list and Doorstep's scripts, when they may have loaded around the worker
+    const mine = [];
+    if (!loadedByWorker) mine.push(location.pathname);
+    for (const url of own) {
+      if (!loadedByWorker || !sameRelease || !(await kept(url))) mine.push(url);
+    }
+    await fetchAll([...mine, ...engine.filter((url) => !MAPS.test(url))]);
+    let maps = false;
     for (const link of document.querySelectorAll("#forms a[data-form]")) {
       const { xml, hash, manifest } = link.dataset;
-      await fetch(link.href, { credentials: "omit" });      // the page, kept by the worker
-      await store.file(xml, hash);
+      const pageKey = `doorstep-page:${link.pathname}`;
+      if (!sameRelease || localStorage.getItem(pageKey) !== hash || !(await kept(link.href))) {
+        await fetch(link.href, { credentials: "omit" });    // the page, kept by the worker
+        localStorage.setItem(pageKey, hash);
+      }
+      if (GEO.test(await (await store.file(xml, hash)).text())) maps = true;
       const media = await store.manifest(manifest);
       for (const entry of Object.values(media)) await store.file(entry.url, entry.hash);
     }
+    if (maps) await fetchAll(engine.filter((url) => MAPS.test(url)));
+    localStorage.setItem(releaseKey, release);
     store.say("status", store.t("ready"), "ready");
   } catch {
     store.say("status", "");

@@ -25,7 +25,8 @@ self.addEventListener("fetch", (event) => {
 
 async function cacheFirst(request) {
   const cache = await caches.open(ENGINE);
-  const kept = await cache.match(request);
+  // a module script's request carries Origin and a prefetch's does not: the same file
+  const kept = await cache.match(request, { ignoreVary: true });
   if (kept) return kept;
   const response = await fetch(request);
   if (response.ok) await cache.put(request, response.clone());
@@ -46,7 +47,7 @@ async function networkFirst(request, url) {
   try {
     response = await fetch(request);
   } catch {
-    const kept = await cache.match(key);
+    const kept = await cache.match(key, { ignoreVary: true });
     if (kept) return kept;
     return new Response("Offline / 无网络", { status: 503,
       headers: { "Content-Type": "text/plain; charset=utf-8" } });
