@@ -9,6 +9,7 @@ from lxml import etree
 
 from app.auth import accounts
 from tests.browser import webforms as wf
+from tests.browser.conftest import axe_violations
 from tests.samples.register import SUN_MIN
 
 pytestmark = pytest.mark.once
@@ -265,3 +266,28 @@ def test_a_link_with_all_ten_forms_opens_later_under_50_kb_and_its_engine_and_pa
     assert first - first_bodies["forms"] < FIRST_OPEN
     assert later < LATER_OPEN and later_bodies["engine"] == 0
     wire.close()
+
+
+def test_the_forms_list_and_a_form_page_pass_axe_at_360_px_and_the_list_never_scrolls_sideways(
+        browser, live_server, town, db, webforms_files):
+    server = live_server()
+    _, link = wf.leader_link(db, server.url)
+    context = wf.phone_context(browser, bypass_csp=True)       # axe-core is injected
+    page = context.new_page()
+    page.goto(link)
+    wf.wait_for_state(page, "#status", "ready")
+    sideways = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert sideways <= 0, f"the forms list scrolls sideways by {sideways}px"
+    assert axe_violations(page) == []
+    page.goto(link + "?lang=en")
+    wf.wait_for_state(page, "#status", "ready")
+    assert axe_violations(page) == []
+    page.goto(link)
+    page.click("#forms a[data-form=pregnancy_report]")
+    wf.wait_for_form(page)
+    wf.choose(page, "村（社区）", "东湾村")           # the woman's list is drawn
+    # the whole page, Web Forms' own markup included: a11y.js names its selects' and date
+    # picker's controls, webforms.css darkens its Send button
+    assert axe_violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    context.close()

@@ -4,6 +4,7 @@
 // In the console's preview (data-preview) nothing is kept or sent.
 import { createApp, h } from "vue";
 import { OdkWebForm, POST_SUBMIT__NEW_INSTANCE, webFormsPlugin } from "@getodk/web-forms";
+import { nameControls } from "./a11y.js";
 import { forWebForms } from "./compat.js";
 import * as store from "./store.js";
 
@@ -116,6 +117,7 @@ async function start() {
   const app = createApp({ render: () => h(OdkWebForm, props) });
   app.use(webFormsPlugin);
   const vm = app.mount(mount);
+  nameControls(mount);
 
   // The untouched form's XML is taken as soon as the engine has loaded it (and again for each
   // new form after Send), not at the first save: a form filled and left within the first
