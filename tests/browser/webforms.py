@@ -63,6 +63,7 @@ def choose(page, label, option):
     """Pick an option of a dropdown or autocomplete select (PrimeVue's Select)."""
     question(page, label).locator(".p-select").click()
     page.locator("[role=option]", has_text=option).first.click()
+    page.locator("[role=listbox]").wait_for(state="detached")    # the overlay has closed
 
 
 def tick(page, label, option):
