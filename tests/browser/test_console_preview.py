@@ -1,14 +1,9 @@
 """A form's preview in a real browser through gunicorn: a supervisor opens it from the console
 at phone and desktop size, the page passes the accessibility checks, and what its script
 fetches with her cookie (the XForm, the manifest, the people list) comes from the console's
-routes, cut to her village.
-
-The preview's script (app/webforms/static/store.js `file`) fetches with credentials "omit",
-so the console's cookie is not sent (the XForm's request is sent on to /login), and it keeps
-each file in Cache Storage, which refuses the console's `Vary: *` answers: the form cannot
-open yet. That test is marked xfail, strict, so it fails the day the script fetches the
-preview's files with the cookie and without Cache Storage (it passed with exactly that
-change tried here), and the mark must go."""
+routes, cut to her village; and the form opens in the engine (its script fetches the
+preview's files with her cookie and keeps none of them: app/webforms/static/store.js `file`
+with keep=false)."""
 import pytest
 
 from tests.browser.conftest import axe_violations
@@ -46,9 +41,6 @@ def test_a_supervisor_s_preview_page_and_the_files_it_reads_with_her_cookie(
     page.context.close()
 
 
-@pytest.mark.xfail(strict=True, reason="store.file fetches with credentials 'omit' and "
-                   "keeps files in Cache Storage: the console's cookie is not sent (see the "
-                   "module's docstring)")
 def test_the_preview_opens_the_form_in_the_engine(browser, console_site, personas, town,
                                                   webforms_files, db):
     db.session.commit()

@@ -60,10 +60,10 @@ async function start() {
   let formXml;
   try {
     if (!preview) await store.registerWorker();
-    const response = await store.file(xmlUrl, hash);
+    const response = await store.file(xmlUrl, hash, !preview);
     if (!response.ok) throw new Error(`${response.status}`);
     formXml = forWebForms(await response.text());
-    media = await store.manifest(manifestUrl);
+    media = await store.manifest(manifestUrl, !preview);
   } catch (error) {
     mount.textContent = store.t("loadFailed", { message: error.message });
     return;
@@ -77,7 +77,7 @@ async function start() {
     const name = decodeURIComponent(String(url.pathname || url).split("/").pop());
     const entry = media[name];
     if (!entry) return new Response("", { status: 404 });
-    return store.file(entry.url, entry.hash);
+    return store.file(entry.url, entry.hash, !preview);
   };
 
   const onSubmit = async (payload, callback) => {

@@ -154,7 +154,10 @@ export function dropDraft(id) {
 
 // A form file by URL: from this browser's copy while its hash (from the form list or the
 // manifest) is unchanged, else from the server, kept for next time and for offline use.
-export async function file(url, hash) {
+// keep=false (the console's preview): straight from the server with the console's cookie,
+// and nothing kept (its answers say Vary: *, which Cache Storage refuses anyway).
+export async function file(url, hash, keep = true) {
+  if (!keep) return fetch(url, { credentials: "same-origin" });
   const cache = await caches.open(FILES);
   const key = `doorstep-hash:${url}`;
   if (hash && localStorage.getItem(key) === hash) {
@@ -180,9 +183,9 @@ export async function file(url, hash) {
 }
 
 // The form's media and lists: {file name: {url, hash}} from its manifest (kept for offline).
-export async function manifest(url) {
+export async function manifest(url, keep = true) {
   if (!url) return {};
-  const response = await file(url, "");
+  const response = await file(url, "", keep);
   if (!response.ok) return {};
   const doc = new DOMParser().parseFromString(await response.text(), "application/xml");
   const out = {};
