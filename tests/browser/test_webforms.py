@@ -107,6 +107,9 @@ def test_two_reports_filled_offline_wait_survive_a_closed_page_and_arrive_once_e
     page.goto(link)
     wf.wait_for_state(page, "#outbox", "2")
     assert page.locator("#forms a").count() == 1
+    page.click("#forms a[data-form=pregnancy_report]")     # the form opens offline too
+    wf.wait_for_form(page)
+    wf.wait_for_state(page, "#outbox", "2")
     assert wf.received(db) == []
     context.set_offline(False)
     wf.wait_for_state(page, "#outbox", "0")
