@@ -66,6 +66,15 @@ def choose(page, label, option):
     page.locator("[role=listbox]").wait_for(state="detached")    # the overlay has closed
 
 
+def options(page, label):
+    """The options a select offers now (its dropdown opened and closed again)."""
+    question(page, label).locator(".p-select").click()
+    found = page.locator("[role=option]").all_inner_texts()
+    page.keyboard.press("Escape")
+    page.locator("[role=listbox]").wait_for(state="detached")
+    return found
+
+
 def tick(page, label, option):
     """Pick a radio option of a single-choice question."""
     question(page, label).locator("label.value-option", has_text=option).click()
