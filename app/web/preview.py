@@ -11,11 +11,9 @@ anyone signed in who reads forms; app/console/preview.py does the work.
 The files are not under /forms/: the OpenRosa face answers /forms/<path>.xml and
 /forms/<path>/manifest at the root for Collect (app/openrosa/views.py).
 
-The page's script is to fetch the last three with the console's cookie (same origin), so
+The page's script fetches the last three with the console's cookie (same origin), so
 they are console routes under the same guard as every page (@page); scope "shared": a form
-is the town's, what it carries of a village's is cut to the person's villages. (Until
-store.js sends that cookie for a preview, the form does not open: tests/browser/
-test_console_preview.py.)
+is the town's, what it carries of a village's is cut to the person's villages.
 """
 from flask import current_app, render_template, url_for
 

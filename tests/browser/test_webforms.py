@@ -306,3 +306,39 @@ def test_the_forms_list_and_a_form_page_pass_axe_at_360_px_and_the_list_never_sc
     assert axe_violations(page) == []
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     context.close()
+
+
+def test_over_plain_http_on_a_lan_the_link_still_fills_sends_and_keeps_a_form_while_offline(
+        browser, live_server, town, db, webforms_files):
+    """A LAN address without HTTPS is no secure context: no service worker, no Cache Storage.
+    The forms still open and send, and one filled when the connection drops waits in
+    IndexedDB and goes when it returns; the list says why nothing is kept for offline."""
+    server = live_server()
+    _, link = wf.leader_link(db, server.url)
+    lan = browser.browser_type.launch(executable_path=wf.CHROMIUM, args=[
+        *wf.ARGS, "--host-resolver-rules=MAP leader.lan 127.0.0.1"])
+    try:
+        page = lan.new_context(viewport=wf.PHONE, locale="zh-CN").new_page()
+        errors = wf.console_errors(page)
+        page.goto(link.replace("127.0.0.1", "leader.lan"))
+        assert page.evaluate("window.isSecureContext") is False
+        wf.wait_for_state(page, "#status", "insecure")
+        assert "HTTPS" in page.text_content("#status")
+        page.click("#forms a[data-form=pregnancy_report]")
+        wf.wait_for_form(page)
+        wf.fill_report(page, "孙敏", weeks="10")
+        wf.send(page)
+        wf.wait_for_state(page, "#status", "sent")
+        page.context.set_offline(True)
+        wf.fill_report(page, "张丽", weeks="8")
+        wf.send(page)
+        wf.wait_for_state(page, "#outbox", "1")
+        assert len(wf.received(db)) == 1
+        page.context.set_offline(False)
+        wf.wait_for_state(page, "#outbox", "0")
+        names = [_fields(xml)[0].findtext("woman_name") for _, xml, _ in wf.received(db)]
+        assert names == ["孙敏", "张丽"]
+        # the only failures: the send tried while the connection was down
+        assert [e for e in errors if "ERR_INTERNET_DISCONNECTED" not in e] == []
+    finally:
+        lan.close()

@@ -2,6 +2,7 @@
 // first, then sends it (now, or when the connection returns); a half-filled form is kept as a
 // draft every few seconds and when the page is left, and opened again from the forms list.
 // In the console's preview (data-preview) nothing is kept or sent.
+import "./uuid.js";                // first: the engine needs crypto.randomUUID on plain HTTP
 import { createApp, h } from "vue";
 import { OdkWebForm, POST_SUBMIT__NEW_INSTANCE, webFormsPlugin } from "@getodk/web-forms";
 import { nameControls } from "./a11y.js";

@@ -58,6 +58,11 @@ function fetchAll(urls) {
 // release or the form's version changed. The rest answers from what this browser kept.
 async function prepare() {
   if (!navigator.onLine) return;
+  if (!window.isSecureContext) {
+    // browsers run service workers only on HTTPS (and localhost): no offline pages here
+    store.say("status", store.t("insecure"), "insecure");
+    return;
+  }
   store.say("status", store.t("preparing"), "preparing");
   try {
     if (!(await controlled())) throw new Error("no service worker");

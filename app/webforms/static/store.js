@@ -158,6 +158,10 @@ export function dropDraft(id) {
 // and nothing kept (its answers say Vary: *, which Cache Storage refuses anyway).
 export async function file(url, hash, keep = true) {
   if (!keep) return fetch(url, { credentials: "same-origin" });
+  // Plain HTTP (not localhost) has no Cache Storage: the form works while connected
+  if (typeof caches === "undefined") {
+    return fetch(url, { credentials: "omit", headers: { "X-OpenRosa-Version": "1.0" } });
+  }
   const cache = await caches.open(FILES);
   const key = `doorstep-hash:${url}`;
   if (hash && localStorage.getItem(key) === hash) {
@@ -202,6 +206,7 @@ export async function manifest(url, keep = true) {
 // A link the server refuses (revoked): forget its form files, lists of women included, which
 // are kept under its OpenRosa base. Its unsent forms and drafts stay (they are hers).
 export async function forget(base) {
+  if (typeof caches === "undefined") return;
   const prefix = new URL(`${base}/`, location.href).href;
   const cache = await caches.open(FILES);
   for (const request of await cache.keys()) {
