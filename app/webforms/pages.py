@@ -112,8 +112,15 @@ def home(token, actor, query):
 @bp.route("/-/web/<token>/form/<path:xml_form_id>")
 @link(FormQuery)
 def form(token, xml_form_id, actor, query):
-    found, version = readable_form(db.session, actor, actor.project_id, xml_form_id)
-    if found.state != "open":
+    try:
+        found, version = readable_form(db.session, actor, actor.project_id, xml_form_id)
+    except Problem as problem:
+        # a closed form answers 404 as a closing one: sw.js takes a link page's 403 for a
+        # revoked link and forgets every page and form file it kept for it
+        if problem.code != "403.2":
+            raise
+        found, version = None, None
+    if found is None or found.state != "open":
         raise Problem("404.2", {"form": xml_form_id})
     base = openrosa_base(token, actor.project_id)
     quoted = quote(xml_form_id, safe="")

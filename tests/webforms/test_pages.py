@@ -46,6 +46,18 @@ def test_a_link_lists_only_its_own_forms(client, leader, personas, db):
     assert refused.status_code == 404 and "Doorstep 填报" in _text(refused)
 
 
+def test_a_given_form_once_closed_answers_404_not_the_403_that_makes_sw_forget_the_link(
+        client, leader, db):
+    from app.forms.models import Form
+    from sqlalchemy import select
+    db.session.scalar(select(Form).where(Form.xml_form_id == "simple")).state = "closed"
+    db.session.commit()
+    response = client.get(f"/-/web/{leader}/form/simple")
+    # sw.js forgets a link's pages and form files on any 403 or 401 of a link page
+    assert response.status_code == 404 and "404.2" in _text(response)
+    assert client.get(f"/-/web/{leader}/").status_code == 200
+
+
 def test_a_form_page_points_at_the_key_s_own_openrosa_urls(client, leader):
     page = _text(client.get(f"/-/web/{leader}/form/simple"))
     base = f"/v1/key/{leader}/projects/1"
