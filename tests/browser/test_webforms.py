@@ -220,6 +220,42 @@ def test_a_revoked_link_is_refused_in_both_languages_and_its_unsent_form_is_not_
     context.close()
 
 
+def test_a_waiting_form_no_longer_given_to_the_phone_is_refused_alone_and_the_report_after_it_arrives(
+        browser, live_server, town, db, webforms_files):
+    server = live_server()
+    _, link = wf.leader_link(db, server.url)
+    context = wf.phone_context(browser)
+    page = context.new_page()
+    page.goto(link)
+    wf.wait_for_state(page, "#status", "ready")
+    page.click("#forms a[data-form=pregnancy_report]")
+    wf.wait_for_form(page)
+    context.set_offline(True)
+    # a home visit filled while that form was given to her, then taken from her phone: the
+    # server refuses it with 403.3, as it refuses a revoked key with 403.1
+    base = page.get_attribute("body", "data-base")
+    page.evaluate("""async (base) => {
+        const store = await import("/-/web/static/store.js");
+        await store.queue({ instanceID: "uuid:0b7e1d4c-9a53-4c4e-8f6e-2f1d3c4b5a69", owner: base,
+          form: "home_visit", queued: 1, attachments: [],
+          xml: '<data id="home_visit" version="2026120401"><meta><instanceID>' +
+               'uuid:0b7e1d4c-9a53-4c4e-8f6e-2f1d3c4b5a69</instanceID></meta></data>' });
+    }""", base)
+    wf.fill_report(page, "孙敏")
+    wf.send(page)
+    wf.wait_for_state(page, "#outbox", "2")
+    kept = wf.kept_files(page)
+    assert any("people.csv" in url for url in kept)
+
+    context.set_offline(False)
+    wf.wait_for_state(page, "#status", "refused")
+    wf.wait_for_state(page, "#outbox", "1")        # the refused visit stays, marked
+    assert [_fields(xml)[0].findtext("woman_name") for _, xml, _ in wf.received(db)] == ["孙敏"]
+    assert "home_visit" in page.inner_text("#status")
+    assert wf.kept_files(page) == kept             # the link still works: nothing forgotten
+    context.close()
+
+
 FIRST_OPEN, LATER_OPEN = 1_500_000, 50_000
 
 

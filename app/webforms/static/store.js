@@ -95,14 +95,17 @@ export function sendAll(base, owner) {
           await remove(OUTBOX, entry.instanceID);
           outcome.sent += 1;
         } else if (response.status === 401 || response.status === 403) {
-          outcome.revoked = true;
-          await forget(base);
-          break;
+          const gone = await refusedLink(base);
+          if (gone === null) break;                // no connection to ask: later
+          if (gone) {
+            outcome.revoked = true;
+            await forget(base);
+            break;
+          }
+          await refuse(entry, response, outcome);
         } else if (response.status >= 400 && response.status < 500 &&
                    response.status !== 408 && response.status !== 429) {
-          entry.refused = messageOf(await response.text());
-          await queue(entry);
-          outcome.refused.push(entry);
+          await refuse(entry, response, outcome);
         } else {
           break;                                   // the server is busy or failing: later
         }
@@ -116,6 +119,25 @@ export function sendAll(base, owner) {
     sending = locked.finally(() => { sending = null; });
   }
   return sending;
+}
+
+async function refuse(entry, response, outcome) {
+  entry.refused = messageOf(await response.text());
+  await queue(entry);
+  outcome.refused.push(entry);
+}
+
+// A 403 refuses a revoked key, but also one form no longer given to this phone (403.3):
+// only when the link's form list is refused too is the link gone (null: cannot tell now).
+async function refusedLink(base) {
+  try {
+    const response = await fetch(`${base}/formList`, { credentials: "omit", cache: "no-store",
+                                                       headers: { "X-OpenRosa-Version": "1.0" } });
+    if (response.ok) return false;
+    return response.status === 401 || response.status === 403 ? true : null;
+  } catch {
+    return null;
+  }
 }
 
 function formData(entry) {
