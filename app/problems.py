@@ -204,6 +204,8 @@ _CATALOGUE = [
     # --- console: dashboard (4xx.161–169) ---
 
     # --- browser forms (5xx/4xx.171–179) ---
+    Entry("404.171", 404, "Form {form} no longer takes submissions; ask your supervisor.",
+          "表单 {form} 已停止接收提交，请联系上级。"),
     Entry("503.171", 503, "Browser forms are not installed on this server: the administrator "
           "runs `flask --app wsgi webforms install`. ODK Collect works meanwhile.",
           "本服务器尚未安装浏览器表单：请管理员运行 `flask --app wsgi webforms install`。"

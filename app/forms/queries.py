@@ -28,6 +28,19 @@ def readable_form(session, actor, project_id, xml_form_id):
     return form, session.get(FormVersion, form.current_version_id)
 
 
+def fillable_form(session, actor, project_id, xml_form_id):
+    """(form, current version) a phone may fill in a browser: given to it and still taking
+    submissions (open, or closing: gone from lists, still accepted). Never 403: the browser
+    forms take a link page's 403 for a revoked key (app/webforms/static/sw.js)."""
+    form = session.scalar(select(Form).where(Form.project_id == project_id,
+                                             Form.xml_form_id == xml_form_id))
+    if form is None or form.current_version_id is None or not actor.sees_form(form.id):
+        raise Problem("404.2", {"form": xml_form_id})
+    if form.state == "closed":
+        raise Problem("404.171", {"form": xml_form_id})
+    return form, session.get(FormVersion, form.current_version_id)
+
+
 def project_forms(session, project_id):
     return list(session.scalars(select(Form).where(Form.project_id == project_id)
                                 .order_by(Form.xml_form_id)))

@@ -20,7 +20,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from app.auth import http as auth
 from app.extensions import db
-from app.forms.queries import listed_forms, readable_form
+from app.forms.queries import fillable_form, listed_forms
 from app.problems import Problem
 from app.web import i18n
 from app.webforms import assets, policy
@@ -112,16 +112,7 @@ def home(token, actor, query):
 @bp.route("/-/web/<token>/form/<path:xml_form_id>")
 @link(FormQuery)
 def form(token, xml_form_id, actor, query):
-    try:
-        found, version = readable_form(db.session, actor, actor.project_id, xml_form_id)
-    except Problem as problem:
-        # a closed form answers 404 as a closing one: sw.js takes a link page's 403 for a
-        # revoked link and forgets every page and form file it kept for it
-        if problem.code != "403.2":
-            raise
-        found, version = None, None
-    if found is None or found.state != "open":
-        raise Problem("404.2", {"form": xml_form_id})
+    _found, version = fillable_form(db.session, actor, actor.project_id, xml_form_id)
     base = openrosa_base(token, actor.project_id)
     quoted = quote(xml_form_id, safe="")
     return policy.page(render_template(
@@ -135,6 +126,8 @@ def _context(token, actor):
     lang = i18n.current()
     return {"lang": lang, "html_lang": i18n.HTML_LANG[lang], "token": token,
             "name": actor.name, "base": openrosa_base(token, actor.project_id),
+            # what the browser keeps is the phone's, not the key's: a new code finds it
+            "owner": f"{actor.project_id}:{actor.id}",
             "home": url_for("webforms.home", token=token),
             "sw": url_for("webforms.service_worker"), "urls": engine_urls(),
             "other_language": "?lang=" + ("en" if lang == "zh" else "zh"),

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from lxml import etree
+from sqlalchemy import select
 
 from app.auth import accounts
 from tests.browser import webforms as wf
@@ -220,7 +221,7 @@ def test_a_revoked_link_is_refused_in_both_languages_and_its_unsent_form_is_not_
     context.close()
 
 
-def test_a_waiting_form_no_longer_given_to_the_phone_is_refused_alone_and_the_report_after_it_arrives(
+def test_a_waiting_form_no_longer_given_to_the_phone_is_refused_alone_the_report_after_it_arrives_and_it_goes_once_given_back(
         browser, live_server, town, db, webforms_files):
     server = live_server()
     _, link = wf.leader_link(db, server.url)
@@ -233,14 +234,14 @@ def test_a_waiting_form_no_longer_given_to_the_phone_is_refused_alone_and_the_re
     context.set_offline(True)
     # a home visit filled while that form was given to her, then taken from her phone: the
     # server refuses it with 403.3, as it refuses a revoked key with 403.1
-    base = page.get_attribute("body", "data-base")
-    page.evaluate("""async (base) => {
+    owner = page.get_attribute("body", "data-owner")
+    page.evaluate("""async (owner) => {
         const store = await import("/-/web/static/store.js");
-        await store.queue({ instanceID: "uuid:0b7e1d4c-9a53-4c4e-8f6e-2f1d3c4b5a69", owner: base,
+        await store.queue({ instanceID: "uuid:0b7e1d4c-9a53-4c4e-8f6e-2f1d3c4b5a69", owner,
           form: "home_visit", queued: 1, attachments: [],
           xml: '<data id="home_visit" version="2026120401"><meta><instanceID>' +
                'uuid:0b7e1d4c-9a53-4c4e-8f6e-2f1d3c4b5a69</instanceID></meta></data>' });
-    }""", base)
+    }""", owner)
     wf.fill_report(page, "孙敏")
     wf.send(page)
     wf.wait_for_state(page, "#outbox", "2")
@@ -253,6 +254,17 @@ def test_a_waiting_form_no_longer_given_to_the_phone_is_refused_alone_and_the_re
     assert [_fields(xml)[0].findtext("woman_name") for _, xml, _ in wf.received(db)] == ["孙敏"]
     assert "home_visit" in page.inner_text("#status")
     assert wf.kept_files(page) == kept             # the link still works: nothing forgotten
+
+    # the supervisor gives the form back: the next open offers the refused visit again
+    from app.auth.models import AppUser
+    from app.forms.models import Form
+    phone = db.session.scalar(select(AppUser).where(AppUser.display_name == "妇女小组长 东湾"))
+    phone.forms.append(db.session.scalar(select(Form).where(Form.xml_form_id == "home_visit")))
+    db.session.commit()
+    page.reload()
+    wf.wait_for_state(page, "#outbox", "0")
+    assert [r[0] for r in wf.received(db, "home_visit")] == [
+        "uuid:0b7e1d4c-9a53-4c4e-8f6e-2f1d3c4b5a69"]
     context.close()
 
 
@@ -378,3 +390,36 @@ def test_over_plain_http_on_a_lan_the_link_still_fills_sends_and_keeps_a_form_wh
         assert [e for e in errors if "ERR_INTERNET_DISCONNECTED" not in e] == []
     finally:
         lan.close()
+
+
+def test_a_form_waiting_when_the_phone_gets_a_new_code_is_sent_from_the_new_link(
+        browser, live_server, town, db, personas, webforms_files):
+    """What the browser keeps is the phone's (its app user's), not the key's: after a new
+    code (the old key refused), the new link shows the waiting report and sends it once."""
+    from app.auth.actors import from_user
+    from app.auth.models import User
+    from app.console import phones
+    server = live_server()
+    app_user, link = wf.leader_link(db, server.url)
+    context = wf.phone_context(browser)
+    page = context.new_page()
+    page.goto(link)
+    wf.wait_for_state(page, "#status", "ready")
+    page.click("#forms a[data-form=pregnancy_report]")
+    wf.wait_for_form(page)
+    context.set_offline(True)
+    wf.fill_report(page, "孙敏")
+    wf.send(page)
+    wf.wait_for_state(page, "#outbox", "1")
+    page.close()
+
+    admin = from_user(db.session.get(User, personas["admin"].id))
+    token = phones.new_code(db.session, admin, 1, app_user.id)
+    db.session.commit()
+    context.set_offline(False)
+    page = context.new_page()
+    page.goto(f"{server.url}/-/web/{token}/")
+    wf.wait_for_state(page, "#outbox", "0")
+    [(_, xml, _)] = wf.received(db)
+    assert _fields(xml)[0].findtext("woman_name") == "孙敏"
+    context.close()

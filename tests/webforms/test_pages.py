@@ -54,8 +54,20 @@ def test_a_given_form_once_closed_answers_404_not_the_403_that_makes_sw_forget_t
     db.session.commit()
     response = client.get(f"/-/web/{leader}/form/simple")
     # sw.js forgets a link's pages and form files on any 403 or 401 of a link page
-    assert response.status_code == 404 and "404.2" in _text(response)
+    assert response.status_code == 404 and "404.171" in _text(response)
+    assert "已停止接收提交" in _text(response)
     assert client.get(f"/-/web/{leader}/").status_code == 200
+
+
+def test_a_closing_form_s_page_still_opens_for_a_draft_since_its_submissions_are_taken(
+        client, leader, db):
+    from app.forms.models import Form
+    from sqlalchemy import select
+    db.session.scalar(select(Form).where(Form.xml_form_id == "simple")).state = "closing"
+    db.session.commit()
+    assert 'data-form="simple"' not in _text(client.get(f"/-/web/{leader}/"))   # not listed
+    response = client.get(f"/-/web/{leader}/form/simple")
+    assert response.status_code == 200 and 'data-form="simple"' in _text(response)
 
 
 def test_a_form_page_points_at_the_key_s_own_openrosa_urls(client, leader):

@@ -10,7 +10,7 @@ import { forWebForms } from "./compat.js";
 import * as store from "./store.js";
 
 const body = document.body;
-const { base, form: formId, hash, xml: xmlUrl, manifest: manifestUrl } = body.dataset;
+const { base, owner, form: formId, hash, xml: xmlUrl, manifest: manifestUrl } = body.dataset;
 const preview = body.dataset.preview === "1";
 const DRAFT_EVERY = 5000;     // ms between draft saves while the form is open
 
@@ -70,7 +70,9 @@ async function start() {
     return;
   }
   const params = new URLSearchParams(location.search);
-  const resumed = params.get("draft") ? await store.draft(params.get("draft")) : null;
+  const asked = params.get("draft") ? await store.draft(params.get("draft")) : null;
+  // only this phone's own draft of this form (a shared phone may hold another's)
+  const resumed = asked && asked.owner === owner && asked.form === formId ? asked : null;
   let draftId = resumed ? resumed.id : newId();
   let pristine = null;        // the untouched form's XML: not worth a draft (see current())
 
@@ -89,7 +91,7 @@ async function start() {
     }
     const instance = payload.data[0];
     const xml = asNewForm(await instance.instanceFile.text());
-    await store.queue({ instanceID: store.instanceIdOf(xml), owner: base, form: formId,
+    await store.queue({ instanceID: store.instanceIdOf(xml), owner, form: formId,
                         queued: Date.now(), xml, attachments: await attachments(instance) });
     await store.dropDraft(draftId);
     draftId = newId();
@@ -97,8 +99,8 @@ async function start() {
     callback({ next: POST_SUBMIT__NEW_INSTANCE });
     window.scrollTo(0, 0);
     store.say("status", store.t("kept"), "kept");
-    const outcome = await store.sendAll(base, base);
-    await store.showOutbox(base);
+    const outcome = await store.sendAll(base, owner);
+    await store.showOutbox(owner);
     if (outcome.revoked) store.say("status", store.t("revoked"), "revoked");
     else if (outcome.refused.length) {
       store.say("status", store.t("refused", { message: outcome.refused[0].refused }),
@@ -141,7 +143,7 @@ async function start() {
     const xml = root.instanceState.instanceXML;
     if (xml === pristine) return;
     // saved under the draft's own instanceID, however often it is resumed
-    await store.saveDraft({ id: draftId, owner: base, form: formId, title: document.title
+    await store.saveDraft({ id: draftId, owner, form: formId, title: document.title
       .split(" · ")[0], page: location.pathname, saved: Date.now(), xml: asNewForm(xml) });
   };
   setInterval(saveDraft, DRAFT_EVERY);
@@ -151,7 +153,7 @@ async function start() {
   window.addEventListener("pagehide", saveDraft);
   window.doorstepSaveDraft = saveDraft;       // lets a test (or a "back" tap) save at once
 
-  if (!preview) await store.keepSending(base, base);
+  if (!preview) await store.keepSending(base, owner);
 }
 
 start();

@@ -5,9 +5,10 @@ import * as store from "./store.js";
 
 const body = document.body;
 const base = body.dataset.base;
+const owner = body.dataset.owner;        // the phone (app user): kept across a new code
 
 async function drafts() {
-  const rows = await store.drafts(base);
+  const rows = await store.drafts(owner);
   const list = document.getElementById("drafts");
   list.replaceChildren();
   for (const row of rows) {
@@ -101,14 +102,14 @@ async function prepare() {
 async function start() {
   await store.persist();
   try {
-    await store.showOutbox(base);
+    await store.showOutbox(owner);
     await drafts();
   } catch {
     store.say("status", store.t("storage"), "storage");
     return;
   }
   await store.registerWorker();
-  await store.keepSending(base, base);
+  await store.keepSending(base, owner);
   await prepare();
 }
 

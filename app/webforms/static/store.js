@@ -76,12 +76,14 @@ let sending = null;
 
 // Send what waits, oldest first; stop at the first that cannot go now (no connection, a
 // server error) so the order is kept. Returns {sent, left, refused, revoked}.
-export function sendAll(base, owner) {
+// retry=true (a page just opened): forms the server refused are offered again once, since a
+// supervisor may have reopened a closed form or given a form back to the phone meanwhile.
+export function sendAll(base, owner, retry = false) {
   if (!sending) {
     const work = async () => {
       const outcome = { sent: 0, left: 0, refused: [], revoked: false };
       for (const entry of await waiting(owner)) {
-        if (entry.refused) { outcome.refused.push(entry); continue; }
+        if (entry.refused && !retry) { outcome.refused.push(entry); continue; }
         let response;
         try {
           response = await fetch(`${base}/submission`, {
@@ -273,11 +275,13 @@ export async function showOutbox(owner) {
 
 // Send now and keep trying: when the connection returns, and every half minute meanwhile.
 export function keepSending(base, owner) {
+  let first = true;
   const attempt = async () => {
     if (navigator.onLine) {
       const rows = await waiting(owner);
       if (rows.length) say("outbox", t("sending"), "sending");
-      const outcome = await sendAll(base, owner);
+      const outcome = await sendAll(base, owner, first);
+      first = false;
       if (outcome.revoked) say("status", t("revoked"), "revoked");
       else if (outcome.refused.length) {
         say("status", t("refused", { message: outcome.refused[0].refused }), "refused");

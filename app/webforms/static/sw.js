@@ -29,7 +29,14 @@ async function cacheFirst(request) {
   const kept = await cache.match(request, { ignoreVary: true });
   if (kept) return kept;
   const response = await fetch(request);
-  if (response.ok) await cache.put(request, response.clone());
+  if (response.ok) {
+    await cache.put(request, response.clone());
+    // a new release's engine: the previous one's 4.6 MB are not needed again
+    const release = new URL(request.url).pathname.split("/").slice(0, -1).join("/");
+    for (const old of await cache.keys()) {
+      if (!new URL(old.url).pathname.startsWith(`${release}/`)) await cache.delete(old);
+    }
+  }
   return response;
 }
 
