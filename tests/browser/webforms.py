@@ -39,6 +39,17 @@ def persistent_phone(browser_type, user_data_dir):
         locale="zh-CN")
 
 
+def open_report(context, link):
+    """A new page of `context` on the link, once it is ready offline (engine, pages and forms
+    kept), with the pregnancy report open in it."""
+    page = context.new_page()
+    page.goto(link)
+    wait_for_state(page, "#status", "ready")
+    page.click("#forms a[data-form=pregnancy_report]")
+    wait_for_form(page)
+    return page
+
+
 def console_errors(page):
     """A list that collects the page's console errors and failed (4xx/5xx) responses."""
     found = []
