@@ -218,14 +218,7 @@ def test_a_waiting_form_no_longer_given_to_the_phone_is_refused_alone_the_report
     context.set_offline(True)
     # a home visit filled while that form was given to her, then taken from her phone: the
     # server refuses it with 403.3, as it refuses a revoked key with 403.1
-    owner = page.get_attribute("body", "data-owner")
-    page.evaluate("""async (owner) => {
-        const store = await import("/-/web/static/store.js");
-        await store.queue({ instanceID: "uuid:0b7e1d4c-9a53-4c4e-8f6e-2f1d3c4b5a69", owner,
-          form: "home_visit", queued: 1, attachments: [],
-          xml: '<data id="home_visit" version="2026120401"><meta><instanceID>' +
-               'uuid:0b7e1d4c-9a53-4c4e-8f6e-2f1d3c4b5a69</instanceID></meta></data>' });
-    }""", owner)
+    wf.queue_withdrawn_visit(page)
     wf.fill_report(page, "孙敏")
     wf.send(page)
     wf.wait_for_state(page, "#outbox", "2")
@@ -247,8 +240,7 @@ def test_a_waiting_form_no_longer_given_to_the_phone_is_refused_alone_the_report
     db.session.commit()
     page.reload()
     wf.wait_for_state(page, "#outbox", "0")
-    assert [r[0] for r in wf.received(db, "home_visit")] == [
-        "uuid:0b7e1d4c-9a53-4c4e-8f6e-2f1d3c4b5a69"]
+    assert [r[0] for r in wf.received(db, "home_visit")] == [wf.WITHDRAWN_VISIT]
     context.close()
 
 
@@ -402,4 +394,28 @@ def test_a_form_waiting_when_the_phone_gets_a_new_code_is_sent_from_the_new_link
     wf.wait_for_state(page, "#outbox", "0")
     [(_, xml, _)] = wf.received(db)
     assert _fields(xml)[0].findtext("woman_name") == "孙敏"
+    context.close()
+
+
+def test_a_refused_form_is_shown_on_the_list_with_the_server_s_reason_and_she_may_delete_it(
+        browser, live_server, town, db, webforms_files):
+    server = live_server()
+    _, link = wf.leader_link(db, server.url)
+    context = wf.phone_context(browser)
+    page = wf.open_report(context, link)
+    wf.queue_withdrawn_visit(page)
+    page.reload()
+    wf.wait_for_state(page, "#status", "refused")
+    page.goto(link)
+    page.wait_for_selector("#refused li")
+    assert "home_visit" in page.inner_text("#refused li")
+    assert wf.waiting(page) == 1
+    page.once("dialog", lambda dialog: dialog.dismiss())      # "no": it stays
+    page.click("#refused button")
+    assert wf.waiting(page) == 1
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#refused button")
+    wf.wait_for_state(page, "#outbox", "0")
+    assert page.locator("#refused-section").is_hidden()
+    assert wf.received(db, "home_visit") == []
     context.close()

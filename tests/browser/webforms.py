@@ -50,6 +50,20 @@ def open_report(context, link):
     return page
 
 
+WITHDRAWN_VISIT = "uuid:0b7e1d4c-9a53-4c4e-8f6e-2f1d3c4b5a69"
+
+
+def queue_withdrawn_visit(page):
+    """Put in the page's outbox a home visit filled while that form was given to the phone
+    and since taken from it (the server refuses it with 403.3, as a revoked key with 403.1)."""
+    page.evaluate("""async ([owner, id]) => {
+        const store = await import("/-/web/static/store.js");
+        await store.queue({ instanceID: id, owner, form: "home_visit", queued: 1,
+          attachments: [], xml: '<data id="home_visit" version="2026120401"><meta>' +
+          '<instanceID>' + id + '</instanceID></meta></data>' });
+    }""", [page.get_attribute("body", "data-owner"), WITHDRAWN_VISIT])
+
+
 def console_errors(page):
     """A list that collects the page's console errors and failed (4xx/5xx) responses."""
     found = []

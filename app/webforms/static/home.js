@@ -26,6 +26,33 @@ async function drafts() {
   document.getElementById("drafts-section").hidden = rows.length === 0;
 }
 
+// Forms the server refused: its reason, and a way for her to delete one for good.
+async function refused() {
+  const rows = (await store.waiting(owner)).filter((row) => row.refused);
+  const list = document.getElementById("refused");
+  list.replaceChildren();
+  for (const row of rows) {
+    const link = document.querySelector(`#forms a[data-form="${CSS.escape(row.form)}"]`);
+    const item = document.createElement("li");
+    const title = document.createElement("strong");
+    title.textContent = link ? link.textContent : row.form;
+    const reason = document.createElement("span");
+    reason.textContent = ` ${row.refused} `;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = store.t("discard");
+    button.addEventListener("click", async () => {
+      if (!window.confirm(store.t("discardConfirm"))) return;
+      await store.discard(row.instanceID);
+      await store.showOutbox(owner);
+      await refused();
+    });
+    item.append(title, reason, button);
+    list.append(item);
+  }
+  document.getElementById("refused-section").hidden = rows.length === 0;
+}
+
 // The service worker keeps only what passes through it, and it controls a page only from
 // its first activation on: until then this page's own requests went around it.
 function controlled(ms = 10000) {
@@ -110,6 +137,7 @@ async function start() {
   }
   await store.registerWorker();
   await store.keepSending(base, owner);
+  await refused();
   await prepare();
 }
 

@@ -60,6 +60,12 @@ function remove(store, key) {
   return run(store, "readwrite", (s) => { s.delete(key); });
 }
 
+// A form the server refused, deleted by the person who filled it (as Collect lets her delete
+// a finalised form it has not sent).
+export function discard(instanceID) {
+  return remove(OUTBOX, instanceID);
+}
+
 export function instanceIdOf(xml) {
   const doc = new DOMParser().parseFromString(xml, "application/xml");
   const found = doc.getElementsByTagNameNS("*", "instanceID")[0];
