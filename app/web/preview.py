@@ -19,6 +19,7 @@ from flask import current_app, render_template, url_for
 
 from app.console import preview
 from app.extensions import db
+from app.forms.queries import readable_form, served_attachment
 from app.openrosa import documents, media
 from app.register import lists
 from app.web import i18n
@@ -34,19 +35,14 @@ def _store():
 @bp.get("/forms/<xml_form_id>/preview")
 @page("form.list", scope="shared")
 def form_preview(actor, xml_form_id):
-    _form, version = preview.current(db.session, actor, PROJECT_ID, xml_form_id)
-    lang = i18n.current()
+    _form, version = readable_form(db.session, actor, PROJECT_ID, xml_form_id)
     body = render_template(
-        "webforms/form.html", preview=True, lang=lang, html_lang=i18n.HTML_LANG[lang],
+        "webforms/form.html", **webforms.scripted_context(), preview=True,
         form_id=xml_form_id, title=version.title or xml_form_id, hash=version.md5,
         xml=url_for("console.form_preview_xml", xml_form_id=xml_form_id),
         manifest=(url_for("console.form_preview_manifest", xml_form_id=xml_form_id)
                   if version.attachments else ""),
-        name=actor.name, base="", sw="", home=None, urls=webforms.engine_urls(),
-        console=_back(actor, xml_form_id),
-        other_language="?lang=" + ("en" if lang == "zh" else "zh"),
-        css=webforms.static_url("webforms.css"), script=webforms.static_url,
-        nonce=policy.nonce())
+        name=actor.name, base="", sw="", home=None, console=_back(actor, xml_form_id))
     return i18n.remember(policy.page(body))
 
 
@@ -59,7 +55,7 @@ def _back(actor, xml_form_id):
 @bp.get("/preview/<xml_form_id>/xform")
 @page("form.list", scope="shared")
 def form_preview_xml(actor, xml_form_id):
-    _form, version = preview.current(db.session, actor, PROJECT_ID, xml_form_id)
+    _form, version = readable_form(db.session, actor, PROJECT_ID, xml_form_id)
     return current_app.response_class(version.xml.encode("utf-8"),
                                       content_type="application/xml; charset=utf-8")
 
@@ -67,7 +63,7 @@ def form_preview_xml(actor, xml_form_id):
 @bp.get("/preview/<xml_form_id>/manifest")
 @page("form.list", scope="shared")
 def form_preview_manifest(actor, xml_form_id):
-    _form, version = preview.current(db.session, actor, PROJECT_ID, xml_form_id)
+    _form, version = readable_form(db.session, actor, PROJECT_ID, xml_form_id)
     files = [{"filename": f.name, "hash": f.hash,
               "download_url": url_for("console.form_preview_media", xml_form_id=xml_form_id,
                                       name=f.name)}
@@ -79,8 +75,8 @@ def form_preview_manifest(actor, xml_form_id):
 @bp.get("/preview/<xml_form_id>/media/<name>")
 @page("form.list", scope="shared")
 def form_preview_media(actor, xml_form_id, name):
-    _form, version = preview.current(db.session, actor, PROJECT_ID, xml_form_id)
-    found = preview.attachment(version, name)
+    _form, version = readable_form(db.session, actor, PROJECT_ID, xml_form_id)
+    found = served_attachment(version, name)
     if found.dataset is not None:
         return _entity_list(actor, version, found.dataset, name)
     cut = preview.village_cut(db.session, _store(), actor, PROJECT_ID, found)

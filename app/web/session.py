@@ -137,6 +137,12 @@ def _args():
     return request.args.to_dict()
 
 
+def load_query(schema):
+    """The request's query string through `schema`, refused (400.79) as a console page's is:
+    a repeated field, a NUL, or what the schema refuses (the browser forms' pages too)."""
+    return _load(schema, _args(), "query")
+
+
 def _form(schema):
     _refuse_nul(request.form, "form")
     return _load(schema, request.form.to_dict(), "form")
@@ -161,7 +167,7 @@ def page(permission, query=PageQuery, form=None, scope="village"):
                 raise Problem("401.91")
             if not actor.can(permission):
                 raise Problem("403.2")
-            loaded = {"actor": actor, "query": _load(query_schema, _args(), "query")}
+            loaded = {"actor": actor, "query": load_query(query_schema)}
             if request.method == "POST":
                 check_csrf(session_token(), request.form.get("csrf"))
                 if form_schema is None:
@@ -192,7 +198,7 @@ def public(query=PageQuery, form=None):
 
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
-            loaded = {"query": _load(query_schema, _args(), "query")}
+            loaded = {"query": load_query(query_schema)}
             if request.method == "POST" and form_schema is not None:
                 loaded["form"] = _form(form_schema)
             kwargs.update({name: loaded[name] for name in accepts if name in loaded})

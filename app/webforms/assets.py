@@ -34,6 +34,8 @@ PACKAGES = {
         "sha512-0kW5CgfjMPBqmH158049SaE1muufp+K/ZyrwvSEwrwYky6QB7zL2y8kXfruneKb9O12eh0xAJL6CVSpzb9o0Kg==",
         ("dist/vue.runtime.esm-browser.prod.js",)),
 }
+#: every file installed (and served), by its name in the installed directory
+NAMES = tuple(os.path.basename(path) for _, _, files in PACKAGES.values() for path in files)
 #: the page's entry points, by role, as files of the installed directory
 ENGINE, VUE = "index.js", "vue.runtime.esm-browser.prod.js"
 MANIFEST = "installed.json"

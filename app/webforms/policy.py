@@ -1,5 +1,5 @@
 """What the browser forms' responses promise a browser: their Content-Security-Policy, their
-caching, and gzip for the engine's files.
+caching, and brotli or gzip for the engine's files.
 
 The pages run script (ODK Web Forms is a Vue application), but only Doorstep's own files and
 the import map, by a nonce; the engine compiles its XPath parser from WebAssembly
@@ -54,20 +54,10 @@ def fingerprint(root, name):
 ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
 
 
-def _accepted(header):
-    """The codings an Accept-Encoding header takes (q=0 refuses one)."""
-    taken = set()
-    for part in header.split(","):
-        coding, _, params = part.strip().partition(";")
-        if params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000"):
-            taken.add(coding.strip().lower())
-    return taken
-
-
 def static_file(directory, name):
     """An installed engine file, as its brotli or gzip copy when the browser takes one."""
-    taken = _accepted(request.headers.get("Accept-Encoding", ""))
-    coding, suffix = next(((c, s) for c, s in ENCODINGS if c in taken
+    taken = request.accept_encodings        # Werkzeug's parse: q=0 refuses a coding
+    coding, suffix = next(((c, s) for c, s in ENCODINGS if taken.quality(c) > 0
                            and os.path.exists(os.path.join(directory, name + s))), (None, ""))
     response = send_from_directory(directory, name + suffix, mimetype="text/javascript",
                                    max_age=31536000, conditional=True, etag=True)
