@@ -79,3 +79,8 @@ class FormAttachment(db.Model):
     dataset_id = db.Column(db.ForeignKey("datasets.id"))
     blob = db.relationship("app.storage.models.Blob", lazy="joined")
     dataset = db.relationship("app.register.models.Dataset", lazy="joined")
+
+    @property
+    def served(self):
+        """Whether there is something to send: an uploaded file or an entity list."""
+        return self.blob is not None or self.dataset is not None

@@ -41,6 +41,15 @@ def fillable_form(session, actor, project_id, xml_form_id):
     return form, session.get(FormVersion, form.current_version_id)
 
 
+def served_attachment(version, name):
+    """The version's media file or entity list called `name`, if it can be served; 404.1
+    for an unknown name or a file not uploaded yet."""
+    found = next((a for a in version.attachments if a.name == name and a.served), None)
+    if found is None:
+        raise Problem("404.1")
+    return found
+
+
 def project_forms(session, project_id):
     return list(session.scalars(select(Form).where(Form.project_id == project_id)
                                 .order_by(Form.xml_form_id)))

@@ -13,9 +13,8 @@ from app import transactions
 from app.auth import http as auth
 from app.extensions import db
 from app.forms import village_files
-from app.forms.queries import listed_forms, readable_form
+from app.forms.queries import listed_forms, readable_form, served_attachment
 from app.openrosa import documents, media, protocol
-from app.problems import Problem
 from app.register import lists
 from app.projects.service import DEFAULT_PROJECT_ID
 from app.submissions import intake
@@ -81,8 +80,7 @@ def manifest(xml_form_id):
     actor = auth.require("form.list", _project_id())
     transactions.begin_reads(db.session)        # reads only: no SQLite write lock
     _form, version = readable_form(db.session, actor, _project_id(), xml_form_id)
-    files = [_media_entry(actor, xml_form_id, a) for a in version.attachments
-             if a.blob is not None or a.dataset is not None]
+    files = [_media_entry(actor, xml_form_id, a) for a in version.attachments if a.served]
     return Response(documents.manifest(files), content_type=XML_TYPE)
 
 
@@ -105,10 +103,7 @@ def attachment(xml_form_id, name):
     actor = auth.require("form.list", _project_id())
     transactions.begin_reads(db.session)        # no write lock while a list is written out
     _form, version = readable_form(db.session, actor, _project_id(), xml_form_id)
-    found = next((a for a in version.attachments if a.name == name and (a.blob or a.dataset)),
-                  None)
-    if found is None:
-        raise Problem("404.1")
+    found = served_attachment(version, name)
     if found.dataset is not None:
         columns = lists.list_columns(db.session, found.dataset, actor)
         return media.send_text(lambda: _served_list(actor, found.dataset, columns), name,

@@ -39,11 +39,22 @@ def list_columns(session, dataset, actor):
     for form_id, state, reads in _FORM_READS.rows(session, {"p": dataset.project_id}):
         if not actor.sees_form(form_id) or (state == "closed" and actor.kind == "app_user"):
             continue
-        columns = EVERY if reads is None else reads.get(attachment, ())
+        columns = _read_by(reads, attachment)
         if columns == EVERY:
             return [p.name for p in dataset.properties]
         wanted.update(columns)
     return [p.name for p in dataset.properties if p.name in wanted]
+
+
+def columns_read_by(dataset, reads):
+    """The list's properties, in the list's order, that one form version reads (`reads`: its
+    list_reads; None, published before they were kept: every property)."""
+    columns = _read_by(reads, f"{dataset.name}.csv")
+    return [p.name for p in dataset.properties if columns == EVERY or p.name in columns]
+
+
+def _read_by(reads, attachment):
+    return EVERY if reads is None else reads.get(attachment, ())
 
 
 #: what each form's current version reads, for list_columns (a handful of rows per project);
