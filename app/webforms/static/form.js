@@ -14,11 +14,6 @@ const { base, owner, form: formId, hash, xml: xmlUrl, manifest: manifestUrl } = 
 const preview = body.dataset.preview === "1";
 const DRAFT_EVERY = 5000;     // ms between draft saves while the form is open
 
-function newId() {
-  return crypto.randomUUID ? crypto.randomUUID()
-    : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
-}
-
 // The engine's form state (its root node), found in the mounted component tree: Web Forms
 // 0.22 offers no event for "the answers changed", so drafts read the instance from there.
 function findRoot(vnode, depth = 0) {
@@ -73,7 +68,7 @@ async function start() {
   const asked = params.get("draft") ? await store.draft(params.get("draft")) : null;
   // only this phone's own draft of this form (a shared phone may hold another's)
   const resumed = asked && asked.owner === owner && asked.form === formId ? asked : null;
-  let draftId = resumed ? resumed.id : newId();
+  let draftId = resumed ? resumed.id : crypto.randomUUID();
   let pristine = null;        // the untouched form's XML: not worth a draft (see current())
 
   const fetchFormAttachment = async (url) => {
@@ -94,18 +89,16 @@ async function start() {
     await store.queue({ instanceID: store.instanceIdOf(xml), owner, form: formId,
                         queued: Date.now(), xml, attachments: await attachments(instance) });
     await store.dropDraft(draftId);
-    draftId = newId();
+    draftId = crypto.randomUUID();
     if (resumed) history.replaceState(null, "", location.pathname);
     callback({ next: POST_SUBMIT__NEW_INSTANCE });
     window.scrollTo(0, 0);
     store.say("status", store.t("kept"), "kept");
     const outcome = await store.sendAll(base, owner);
     await store.showOutbox(owner);
-    if (outcome.revoked) store.say("status", store.t("revoked"), "revoked");
-    else if (outcome.refused.length) {
-      store.say("status", store.t("refused", { message: outcome.refused[0].refused }),
-                "refused");
-    } else if (outcome.sent && !outcome.left) store.say("status", store.t("sent"), "sent");
+    if (!store.sayOutcome(outcome) && outcome.sent && !outcome.left) {
+      store.say("status", store.t("sent"), "sent");
+    }
   };
 
   const props = {

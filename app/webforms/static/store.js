@@ -78,6 +78,12 @@ function messageOf(text) {
   return found ? found.textContent.trim() : (text || "").slice(0, 200);
 }
 
+// A request to the link's OpenRosa endpoints: the key is in the URL, so no cookie goes along.
+function openrosa(url, init = {}) {
+  return fetch(url, { ...init, credentials: "omit",
+                      headers: { "X-OpenRosa-Version": "1.0", ...(init.headers || {}) } });
+}
+
 let sending = null;
 
 // Send what waits, oldest first; stop at the first that cannot go now (no connection, a
@@ -92,10 +98,8 @@ export function sendAll(base, owner, retry = false) {
         if (entry.refused && !retry) { outcome.refused.push(entry); continue; }
         let response;
         try {
-          response = await fetch(`${base}/submission`, {
-            method: "POST", body: formData(entry), credentials: "omit", cache: "no-store",
-            headers: { "X-OpenRosa-Version": "1.0" },
-          });
+          response = await openrosa(`${base}/submission`, {
+            method: "POST", body: formData(entry), cache: "no-store" });
         } catch {
           break;                                   // no connection: try again later
         }
@@ -139,8 +143,7 @@ async function refuse(entry, response, outcome) {
 // only when the link's form list is refused too is the link gone (null: cannot tell now).
 async function refusedLink(base) {
   try {
-    const response = await fetch(`${base}/formList`, { credentials: "omit", cache: "no-store",
-                                                       headers: { "X-OpenRosa-Version": "1.0" } });
+    const response = await openrosa(`${base}/formList`, { cache: "no-store" });
     if (response.ok) return false;
     return response.status === 401 || response.status === 403 ? true : null;
   } catch {
@@ -189,9 +192,7 @@ export function dropDraft(id) {
 export async function file(url, hash, keep = true) {
   if (!keep) return fetch(url, { credentials: "same-origin" });
   // Plain HTTP (not localhost) has no Cache Storage: the form works while connected
-  if (typeof caches === "undefined") {
-    return fetch(url, { credentials: "omit", headers: { "X-OpenRosa-Version": "1.0" } });
-  }
+  if (typeof caches === "undefined") return openrosa(url);
   const cache = await caches.open(FILES);
   const key = `doorstep-hash:${url}`;
   if (hash && localStorage.getItem(key) === hash) {
@@ -199,8 +200,7 @@ export async function file(url, hash, keep = true) {
     if (kept) return kept;
   }
   try {
-    const response = await fetch(url, { credentials: "omit",
-                                        headers: { "X-OpenRosa-Version": "1.0" } });
+    const response = await openrosa(url);
     if (response.ok) {
       await cache.put(url, response.clone());
       if (hash) localStorage.setItem(key, hash);
@@ -279,6 +279,16 @@ export async function showOutbox(owner) {
   return rows;
 }
 
+// What a send came to, on the status line when it is news: the link revoked, or a form
+// refused. Returns whether it said anything.
+export function sayOutcome(outcome) {
+  if (outcome.revoked) say("status", t("revoked"), "revoked");
+  else if (outcome.refused.length) {
+    say("status", t("refused", { message: outcome.refused[0].refused }), "refused");
+  } else return false;
+  return true;
+}
+
 // Send now and keep trying: when the connection returns, and every half minute meanwhile.
 export function keepSending(base, owner) {
   let first = true;
@@ -286,12 +296,8 @@ export function keepSending(base, owner) {
     if (navigator.onLine) {
       const rows = await waiting(owner);
       if (rows.length) say("outbox", t("sending"), "sending");
-      const outcome = await sendAll(base, owner, first);
+      sayOutcome(await sendAll(base, owner, first));
       first = false;
-      if (outcome.revoked) say("status", t("revoked"), "revoked");
-      else if (outcome.refused.length) {
-        say("status", t("refused", { message: outcome.refused[0].refused }), "refused");
-      }
     } else {
       say("status", t("offline"), "offline");
     }
