@@ -18,6 +18,15 @@ pytestmark = pytest.mark.once
 UUID = re.compile(r"^uuid:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
 
+@pytest.fixture
+def leader(live_server, town, db, webforms_files):
+    """A real gunicorn on the town, and a women's group leader's link on it (her village's
+    phone, given the pregnancy report only): (server, app user, link URL)."""
+    server = live_server()
+    app_user, link = wf.leader_link(db, server.url)
+    return server, app_user, link
+
+
 def _fields(xml):
     """The submission's answers and its two entity blocks' attributes."""
     root = etree.fromstring(xml.encode("utf-8"))
@@ -30,9 +39,8 @@ def _day(text):
 
 
 def test_a_leader_s_report_sent_from_the_browser_arrives_once_and_updates_the_register(
-        browser, live_server, town, db, webforms_files):
-    server = live_server()
-    _, link = wf.leader_link(db, server.url)
+        browser, leader, db):
+    _, _, link = leader
     context = wf.phone_context(browser)
     page = context.new_page()
     errors = wf.console_errors(page)
@@ -84,9 +92,8 @@ def test_a_leader_s_report_sent_from_the_browser_arrives_once_and_updates_the_re
 
 
 def test_two_reports_filled_offline_wait_survive_a_closed_page_and_arrive_once_each_in_order(
-        browser, live_server, town, db, webforms_files):
-    server = live_server()
-    _, link = wf.leader_link(db, server.url)
+        browser, leader, db):
+    _, _, link = leader
     context = wf.phone_context(browser)
     page = wf.open_report(context, link)
     wf.wait_for_worker(page)
@@ -126,9 +133,8 @@ def test_two_reports_filled_offline_wait_survive_a_closed_page_and_arrive_once_e
 
 
 def test_a_draft_kept_across_a_browser_restart_is_resumed_and_arrives_once_with_its_own_id(
-        browser, live_server, town, db, webforms_files, tmp_path):
-    server = live_server()
-    _, link = wf.leader_link(db, server.url)
+        browser, leader, db, tmp_path):
+    _, _, link = leader
     profile = str(tmp_path / "profile")
     context = wf.persistent_phone(browser.browser_type, profile)
     page = wf.open_report(context, link)
@@ -169,9 +175,8 @@ def test_a_draft_kept_across_a_browser_restart_is_resumed_and_arrives_once_with_
 
 
 def test_a_revoked_link_is_refused_in_both_languages_and_its_unsent_form_is_not_accepted(
-        browser, live_server, town, db, webforms_files):
-    server = live_server()
-    app_user, link = wf.leader_link(db, server.url)
+        browser, leader, db):
+    _, app_user, link = leader
     idle = wf.phone_context(browser).new_page()          # a second phone, nothing to send
     idle.goto(link)
     wf.wait_for_state(idle, "#status", "ready")
@@ -210,9 +215,8 @@ def test_a_revoked_link_is_refused_in_both_languages_and_its_unsent_form_is_not_
 
 
 def test_a_waiting_form_no_longer_given_to_the_phone_is_refused_alone_the_report_after_it_arrives_and_it_goes_once_given_back(
-        browser, live_server, town, db, webforms_files):
-    server = live_server()
-    _, link = wf.leader_link(db, server.url)
+        browser, leader, db):
+    _, app_user, link = leader
     context = wf.phone_context(browser)
     page = wf.open_report(context, link)
     context.set_offline(True)
@@ -235,7 +239,7 @@ def test_a_waiting_form_no_longer_given_to_the_phone_is_refused_alone_the_report
     # the supervisor gives the form back: the next open offers the refused visit again
     from app.auth.models import AppUser
     from app.forms.models import Form
-    phone = db.session.scalar(select(AppUser).where(AppUser.display_name == "妇女小组长 东湾"))
+    phone = db.session.get(AppUser, app_user.id)
     phone.forms.append(db.session.scalar(select(Form).where(Form.xml_form_id == "home_visit")))
     db.session.commit()
     page.reload()
@@ -308,9 +312,8 @@ def test_a_link_with_all_ten_forms_opens_later_under_50_kb_and_its_engine_and_pa
 
 
 def test_the_forms_list_and_a_form_page_pass_axe_at_360_px_and_the_list_never_scrolls_sideways(
-        browser, live_server, town, db, webforms_files):
-    server = live_server()
-    _, link = wf.leader_link(db, server.url)
+        browser, leader, db):
+    _, _, link = leader
     context = wf.phone_context(browser, bypass_csp=True)       # axe-core is injected
     page = context.new_page()
     page.goto(link)
@@ -333,12 +336,11 @@ def test_the_forms_list_and_a_form_page_pass_axe_at_360_px_and_the_list_never_sc
 
 
 def test_over_plain_http_on_a_lan_the_link_still_fills_sends_and_keeps_a_form_while_offline(
-        browser, live_server, town, db, webforms_files):
+        browser, leader, db):
     """A LAN address without HTTPS is no secure context: no service worker, no Cache Storage.
     The forms still open and send, and one filled when the connection drops waits in
     IndexedDB and goes when it returns; the list says why nothing is kept for offline."""
-    server = live_server()
-    _, link = wf.leader_link(db, server.url)
+    _, _, link = leader
     lan = browser.browser_type.launch(executable_path=wf.CHROMIUM, args=[
         *wf.ARGS, "--host-resolver-rules=MAP leader.lan 127.0.0.1"])
     try:
@@ -369,14 +371,13 @@ def test_over_plain_http_on_a_lan_the_link_still_fills_sends_and_keeps_a_form_wh
 
 
 def test_a_form_waiting_when_the_phone_gets_a_new_code_is_sent_from_the_new_link(
-        browser, live_server, town, db, personas, webforms_files):
+        browser, leader, db, personas):
     """What the browser keeps is the phone's (its app user's), not the key's: after a new
     code (the old key refused), the new link shows the waiting report and sends it once."""
     from app.auth.actors import from_user
     from app.auth.models import User
     from app.console import phones
-    server = live_server()
-    app_user, link = wf.leader_link(db, server.url)
+    server, app_user, link = leader
     context = wf.phone_context(browser)
     page = wf.open_report(context, link)
     context.set_offline(True)
@@ -398,9 +399,8 @@ def test_a_form_waiting_when_the_phone_gets_a_new_code_is_sent_from_the_new_link
 
 
 def test_a_refused_form_is_shown_on_the_list_with_the_server_s_reason_and_she_may_delete_it(
-        browser, live_server, town, db, webforms_files):
-    server = live_server()
-    _, link = wf.leader_link(db, server.url)
+        browser, leader, db):
+    _, _, link = leader
     context = wf.phone_context(browser)
     page = wf.open_report(context, link)
     wf.queue_withdrawn_visit(page)
