@@ -311,7 +311,7 @@ def test_a_link_with_all_ten_forms_opens_later_under_50_kb_and_its_engine_and_pa
     wire.close()
 
 
-def test_the_forms_list_and_a_form_page_pass_axe_at_360_px_and_the_list_never_scrolls_sideways(
+def test_the_forms_list_and_a_form_page_pass_axe_on_a_phone_and_a_desktop_and_never_scroll_sideways(
         browser, leader, db):
     _, _, link = leader
     context = wf.phone_context(browser, bypass_csp=True)       # axe-core is injected
@@ -330,6 +330,13 @@ def test_the_forms_list_and_a_form_page_pass_axe_at_360_px_and_the_list_never_sc
     wf.choose(page, "村（社区）", "东湾村")           # the woman's list is drawn
     # the whole page, Web Forms' own markup included: a11y.js names its selects' and date
     # picker's controls, webforms.css darkens its Send button
+    assert axe_violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    # and on a desktop (a leader's family computer): the list and the form again
+    page.set_viewport_size({"width": 1366, "height": 768})
+    assert axe_violations(page) == []
+    page.goto(link)
+    wf.wait_for_state(page, "#status", "ready")
     assert axe_violations(page) == []
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     context.close()
