@@ -46,6 +46,8 @@ def create_app(config=None):
     app.wsgi_app = TrustedProxyFix(app.wsgi_app, app.config["TRUSTED_PROXIES"])
     from app.register.timer import install as install_backlog_timer
     install_backlog_timer(app)
+    from app.webhooks.timer import install as install_webhook_worker
+    install_webhook_worker(app)
     # What exists now (modules, SQLAlchemy's mappers and compiled statements, Flask's routes:
     # some 140,000 objects) lives as long as the process. A full collection of the cyclic
     # garbage collector walked all of it: about 110 ms, in the middle of whichever request
@@ -78,6 +80,7 @@ def _register_models():
     from app.reports import models as _reports  # noqa: F401
     from app.storage import models as _storage  # noqa: F401
     from app.submissions import models as _submissions  # noqa: F401
+    from app.webhooks import models as _webhooks  # noqa: F401
 
 
 def _register_storage(app):
@@ -87,6 +90,7 @@ def _register_storage(app):
 
 def _register_blueprints(app):
     from app.api import register_views  # noqa: F401 - adds the register's routes to the API
+    from app.api import webhook_views  # noqa: F401 - and the webhooks' routes
     from app.api.views import bp as api
     from app.openrosa.views import bp as openrosa
     app.register_blueprint(openrosa, url_prefix="/v1/key/<token>/projects/<int:project_id>",

@@ -37,7 +37,9 @@ demo = AppGroup("demo", help="A synthetic town for trying Doorstep out and measu
 
 def register(app):
     from app.reports.cli import reports
-    for group in (users, app_users, forms, areas, submissions, register_group, demo, reports):
+    from app.webhooks.cli import webhooks
+    for group in (users, app_users, forms, areas, submissions, register_group, demo, reports,
+                  webhooks):
         app.cli.add_command(group)
     app.cli.add_command(setup)
 

@@ -66,6 +66,12 @@ SETTINGS = (
     Setting("DOORSTEP_BACKLOG_MINUTES", "BACKLOG_MINUTES", 60,
             "How often each server process looks for timed-out backlog items; 0 turns the "
             "timer off (run `flask register process-backlog` from cron instead).", int),
+    Setting("DOORSTEP_WEBHOOK_SECONDS", "WEBHOOK_SECONDS", 5,
+            "How often each server process sends due webhook deliveries; 0 turns it off (run "
+            "`flask webhooks run` or `flask webhooks send-due` instead).", int),
+    Setting("DOORSTEP_WEBHOOK_TIMEOUT_SECONDS", "WEBHOOK_TIMEOUT_SECONDS", 10,
+            "The longest one webhook delivery attempt may take, connecting to reading the "
+            "answer.", int),
     Setting("DOORSTEP_LOGIN_WINDOW_SECONDS", "LOGIN_WINDOW_SECONDS", 900,
             "Window over which failed log-ins (password or Digest) are counted; a hold lifts "
             "when enough of them have aged out of it (app/auth/throttle.py).", int),

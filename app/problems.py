@@ -211,6 +211,15 @@ _CATALOGUE = [
           "本服务器尚未安装浏览器表单：请管理员运行 `flask --app wsgi webforms install`。"
           "在此之前可用 ODK Collect 填报。"),
 
+    # --- webhooks (4xx.211–219) ---
+    Entry("400.211", 400, "The webhook URL {url} cannot be used: {reason}.",
+          "无法使用 Webhook 地址 {url}：{reason}。"),
+    Entry("404.211", 404, "There is no webhook {id} in this project.",
+          "本项目中没有编号为 {id} 的 Webhook。"),
+    Entry("409.211", 409, "This project already sends webhooks to {url} (webhook {id}): change "
+          "that one's events instead.",
+          "本项目已向 {url} 发送 Webhook（编号 {id}）：请修改该订阅的事件。"),
+
 ]
 CATALOGUE = {e.code: e for e in _CATALOGUE}
 

@@ -27,6 +27,7 @@ PERMISSIONS = {
     "app_user.manage": {"admin", "supervisor"},   # a supervisor only within her villages
     "user.manage": {"admin"},
     "audit.read": {"admin"},
+    "webhook.manage": {"admin"},
 }
 
 

@@ -21,6 +21,7 @@ from app.register import search
 from app.register.datasets import LIST_AND_ENTITY, bump
 from app.register.models import (AreaRevision, Dataset, DuplicateCandidate, Entity,
                                  EntityBacklog, EntityVersion, RegisterEvent)
+from app.webhooks import outbox
 
 
 def normalise_uuid(value):
@@ -63,6 +64,8 @@ def create(session, dataset, label, data=None, uuid=None, area_id=None, actor=No
         journal(session, dataset, "api.create", entity.uuid,
                 {"label": label, "data": data, "area_id": area_id}, actor)
     record(session, actor, "entity.create", f"entity:{entity.uuid}", version=1)
+    outbox.entity_changed(session, "entity.created", dataset.project_id, dataset.name,
+                          entity.uuid, 1, area_id, label, {**data, "label": label})
     return entity
 
 
@@ -203,6 +206,8 @@ def look_up_and_create(session, project_id, dataset_name, label, data, uuid, are
         bump(session, found.id, [area_id])
     _duplicates(session, found.id, found.created_id, values["e_id_number"])
     search.add(session, project_id, dataset_name, found.created_id, area_id, data)  # its index
+    outbox.entity_changed(session, "entity.created", project_id, dataset_name, uuid, 1, area_id,
+                          label, {**data, "label": label})
     return found, True
 
 
@@ -223,6 +228,8 @@ def create_from_submission(session, dataset, label, data, uuid, area_id, actor, 
     bump(session, dataset.id, [area_id])
     _duplicates(session, dataset.id, entity_id, id_number_key(data))
     search.add(session, dataset.project_id, dataset.name, entity_id, area_id, data)  # its index
+    outbox.entity_changed(session, "entity.created", dataset.project_id, dataset.name, uuid, 1,
+                          area_id, label, {**data, "label": label})
 
 
 def update(session, entity, label=None, data=None, actor=None, source="api", submission=None,
@@ -257,6 +264,7 @@ def update(session, entity, label=None, data=None, actor=None, source="api", sub
                 {"label": label or "", "data": received, "area_id": entity.area_id,
                  "conflict": facts.get("conflict")}, actor)
     record(session, actor, "entity.update", f"entity:{entity.uuid}", version=entity.version)
+    outbox.entity_updated(session, entity, dataset, old_data, received, label)
     return entity
 
 
@@ -267,6 +275,7 @@ def resolve(session, entity, actor=None, journaled=None):
     if journaled is None:
         journal(session, _dataset(session, entity), "api.resolve", entity.uuid, None, actor)
     record(session, actor, "entity.resolve", f"entity:{entity.uuid}", version=entity.version)
+    outbox.entity_merged(session, entity, _dataset(session, entity))
 
 
 def delete(session, entity, actor=None, journaled=None):

@@ -27,6 +27,7 @@ from app.reports import document
 from app.reports.models import ReportLock
 from app.reports.periods import month_key
 from app.submissions.models import Submission, SubmissionDef
+from app.webhooks import outbox
 
 #: where the stored document keeps the counted rows (never shown)
 ROWS_KEY = "_counted_rows"
@@ -214,6 +215,7 @@ def store(session, project_id, month, area_id, doc, rows, by, locked_at):
                       event_ids=[r["id"] for r in rows])
     session.add(lock)
     session.flush()
+    outbox.report_locked(session, lock)
     return lock
 
 

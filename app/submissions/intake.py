@@ -38,6 +38,7 @@ from app.storage.service import discard_unreferenced, insert_blob_rows
 from app.submissions import areas, processing, rows
 from app.submissions.parse import expected_attachments, read_instance
 from app.validation import step as validation_step
+from app.webhooks import outbox
 
 
 class _LostRace(Exception):
@@ -273,6 +274,8 @@ def _write(session, store, actor, plan, instance, upload, stored, failed):
                error=plan.validation_error)
     validation_step.after_write(session, plan.form.version_id)
     processing.run(session, new, failed)
+    outbox.submission_accepted(session, new, plan.form.xml_form_id, "hasIssues" if flagged else (
+        "edited" if plan.old is not None else None), instance.deprecated_id)
     return new
 
 

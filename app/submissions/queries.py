@@ -10,6 +10,7 @@ from app.events import record as events
 from app.models_base import utcnow
 from app.problems import Problem
 from app.submissions.models import REVIEW_STATES, Submission, SubmissionDef
+from app.webhooks import outbox
 
 
 def _scoped(query, actor, form):
@@ -77,6 +78,7 @@ def _set_state(session, actor, submission, state):
     submission.review_state = state
     submission.updated_at = utcnow()
     record(session, actor, "submission.update", f"submission:{submission.id}", reviewState=state)
+    outbox.submission_reviewed(session, submission)
 
 
 def delete_submission(session, actor, submission):

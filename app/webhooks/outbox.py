@@ -1,0 +1,128 @@
+"""The outbox: the one call each change site makes, writing that change's deliveries in the
+change's own transaction (they commit or roll back with it, so no event is sent for a change
+that did not happen, and none is lost for one that did).
+
+Cost when nobody listens matters (intake runs this on every submission): one indexed SELECT
+of the project's active subscriptions to the event, on the driver's cursor; no body is built
+and nothing is written. When someone listens, the body is built once (with a lookup or two,
+such as the village's code), and one row per subscription is inserted with its own delivery
+id. (A single INSERT … SELECT would need the delivery's uuid and the body made in SQL, which
+SQLite and PostgreSQL spell differently; the SELECT costs the same when nobody listens.)
+
+The register's rebuild replays history through the same code into a scratch database that
+holds no subscriptions (app.register.rebuild), so history is never announced twice.
+"""
+import json
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import bindparam, insert, select
+
+from app.driver_sql import DriverStatement
+from app.models_base import isoformat, utcnow
+from app.projects.models import Area
+from app.webhooks import payloads
+from app.webhooks.models import PENDING, WebhookDelivery, WebhookSubscription
+
+GIVE_UP_HOURS = 48          # longer than a day's outage, with room for a weekend's morning
+
+_S, _D = WebhookSubscription.__table__, WebhookDelivery.__table__
+_LISTENERS = DriverStatement(
+    select(_S.c.id, _S.c.personal_data)
+    .where(_S.c.project_id == bindparam("p"), _S.c.active.is_(True),
+           _S.c.events.like(bindparam("e"))))
+
+
+def emit(session, event, project_id, build):
+    """Write `event`'s deliveries for the project's active subscribers. `build()` gives
+    (data, personal) (app.webhooks.payloads); it runs only when someone listens. Returns the
+    number of deliveries written."""
+    listeners = _LISTENERS.rows(session, {"p": project_id, "e": f"% {event} %"})
+    if not listeners:
+        return 0
+    data, personal = build()
+    now = utcnow()
+    rows = []
+    for listener in listeners:
+        delivery_id = str(uuid.uuid4())
+        body = {"id": delivery_id, "event": event, "occurredAt": isoformat(now),
+                "project": project_id,
+                "data": personal if listener.personal_data and personal is not None else data}
+        rows.append({"uuid": delivery_id, "subscription_id": listener.id, "event": event,
+                     "body": json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+                     "occurred_at": now, "status": PENDING, "attempts": 0,
+                     "next_attempt_at": now, "give_up_at": give_up_at(now)})
+    session.execute(insert(_D), rows)
+    return len(rows)
+
+
+def give_up_at(now):
+    return now + timedelta(hours=GIVE_UP_HOURS)
+
+
+def _village(session, area_id):
+    if area_id is None:
+        return None
+    return session.scalar(select(Area.code).where(Area.id == area_id))
+
+
+# The change sites ---------------------------------------------------------------------------
+
+def submission_accepted(session, received, xml_form_id, review_state, deprecated_id=None):
+    """Intake stored a new submission or a new version of one (app.submissions.intake)."""
+    return emit(session, "submission.accepted", received.project_id, lambda: payloads.submission(
+        xml_form_id, received.instance_id, _village(session, received.area_id), review_state,
+        deprecated_id))
+
+
+def submission_reviewed(session, submission):
+    """A review state was set (app.submissions.queries.set_review_state)."""
+    from app.forms.models import Form    # noqa: PLC0415 - forms import submissions' modules
+
+    def build():
+        form = session.get(Form, submission.form_id)
+        return payloads.submission(form.xml_form_id, submission.instance_id,
+                                   _village(session, submission.area_id),
+                                   submission.review_state)
+    # the handler has loaded the form (readable_form): get() finds it without a query
+    project_id = session.get(Form, submission.form_id).project_id
+    return emit(session, "submission.reviewed", project_id, build)
+
+
+def entity_changed(session, event, project_id, dataset_name, uuid_, version, area_id, label,
+                   changed):
+    """An entity was created or updated (app.register.entities): `changed` maps each property
+    whose value changed to its new value (a new label under "label")."""
+    return emit(session, event, project_id, lambda: payloads.entity(
+        dataset_name, uuid_, version, _village(session, area_id), label, changed))
+
+
+def entity_updated(session, entity, dataset, before, received, label):
+    """An entity was updated: `before` its properties before, `received` what the change sent
+    (a home visit sends every property again: only those whose value changed are named)."""
+    def build():
+        changed = {k: v for k, v in received.items() if before.get(k) != v}
+        if label:
+            changed["label"] = label
+        return payloads.entity(dataset.name, entity.uuid, entity.version,
+                               _village(session, entity.area_id), entity.label, changed)
+    if dataset is None:
+        from app.register.models import Dataset    # noqa: PLC0415 - the register uses this
+        dataset = session.get(Dataset, entity.dataset_id)
+    return emit(session, "entity.updated", dataset.project_id, build)
+
+
+def entity_merged(session, entity, dataset):
+    """An entity's conflict was resolved: the versions that disagreed are merged into the one
+    a supervisor chose (app.register.entities.resolve)."""
+    return emit(session, "entity.merged", dataset.project_id, lambda: payloads.entity(
+        dataset.name, entity.uuid, entity.version, _village(session, entity.area_id),
+        entity.label))
+
+
+def report_locked(session, lock):
+    """A month's report was locked for a village or the town (app.reports.locks.store)."""
+    from app.reports.locks import TOWN    # noqa: PLC0415 - reports build on submissions
+    return emit(session, "report.locked", lock.project_id, lambda: payloads.report(
+        lock.month, None if lock.area_id == TOWN else _village(session, lock.area_id),
+        lock.version))

@@ -1,0 +1,53 @@
+"""The webhook worker inside the server: every DOORSTEP_WEBHOOK_SECONDS each server process
+sends what is due (delivery.send_due). It starts with the first request (after gunicorn has
+forked its workers) and never in tests; 0 turns it off, for a dedicated `flask webhooks run`
+or a cron `flask webhooks send-due`. Every process may run it at once: a delivery is claimed
+with a lease before it is sent (app/webhooks/delivery.py). Under gevent the thread is a
+greenlet and sending waits on sockets only, so requests on that worker go on being served.
+"""
+import logging
+import threading
+
+from app.webhooks.delivery import Policy, send_due
+
+log = logging.getLogger(__name__)
+
+
+def policy(config):
+    return Policy(timeout=config.get("WEBHOOK_TIMEOUT_SECONDS") or Policy.timeout)
+
+
+def install(app):
+    seconds = app.config.get("WEBHOOK_SECONDS") or 0
+    if app.testing or seconds <= 0:
+        return
+    started = threading.Event()
+
+    @app.before_request
+    def _start_webhook_worker():
+        if not started.is_set():
+            started.set()
+            threading.Thread(target=loop, args=(app, seconds), daemon=True,
+                             name="doorstep-webhooks").start()
+
+
+def loop(app, seconds, stop=None):
+    stop = stop or threading.Event()
+    while not stop.wait(seconds):
+        run_once(app)
+
+
+def run_once(app):
+    from app.extensions import db
+    with app.app_context():
+        try:
+            outcome = send_due(db.session, policy(app.config))
+            if outcome.attempted:
+                log.info("webhooks: %d delivered, %d to retry, %d dead", outcome.delivered,
+                         outcome.failed, outcome.dead)
+            return outcome
+        except Exception:  # noqa: BLE001 - the worker must survive a bad moment
+            db.session.rollback()
+            log.exception("sending webhooks failed")
+        finally:
+            db.session.remove()
