@@ -151,7 +151,8 @@ def post(url, body, headers, timeout):
                         else http.client.HTTPConnection)
     connection = connection_class(parts.hostname, parts.port, timeout=timeout)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    deadline = threading.Timer(timeout, _abort, [connection])
+    aborted = threading.Event()
+    deadline = threading.Timer(timeout, _abort, [connection, aborted])
     deadline.daemon = True
     deadline.start()
     try:
@@ -163,13 +164,16 @@ def post(url, body, headers, timeout):
         return response.status, f"HTTP {response.status}: " + answer[:200].decode("utf-8",
                                                                                   "replace")
     except (OSError, http.client.HTTPException, ValueError) as e:
+        if aborted.is_set() or isinstance(e, TimeoutError):
+            return None, f"timed out after {timeout:g} s"
         return None, (f"{type(e).__name__}: {e}" if str(e) else type(e).__name__)[:500]
     finally:
         deadline.cancel()
         connection.close()
 
 
-def _abort(connection):
+def _abort(connection, aborted):
+    aborted.set()
     sock = connection.sock
     if sock is not None:
         try:

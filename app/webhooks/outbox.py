@@ -69,10 +69,16 @@ def _village(session, area_id):
 # The change sites ---------------------------------------------------------------------------
 
 def submission_accepted(session, received, xml_form_id, review_state, deprecated_id=None):
-    """Intake stored a new submission or a new version of one (app.submissions.intake)."""
-    return emit(session, "submission.accepted", received.project_id, lambda: payloads.submission(
-        xml_form_id, received.instance_id, _village(session, received.area_id), review_state,
-        deprecated_id))
+    """Intake stored a new submission or a new version of one (app.submissions.intake; an
+    edit's village is its submission's, which intake does not look up again)."""
+    from app.submissions.models import Submission    # noqa: PLC0415 - intake imports this
+
+    def build():
+        village = session.scalar(select(Area.code).join(Submission, Submission.area_id == Area.id)
+                                 .where(Submission.id == received.submission_id))
+        return payloads.submission(xml_form_id, received.instance_id, village, review_state,
+                                   deprecated_id)
+    return emit(session, "submission.accepted", received.project_id, build)
 
 
 def submission_reviewed(session, submission):
