@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import and_, func, or_, select, update
 
+from app import transactions
 from app.models_base import utcnow
 from app.webhooks import signing
 from app.webhooks.models import DEAD, DELIVERED, PENDING, WebhookDelivery, WebhookSubscription
@@ -100,8 +101,9 @@ def send_due(session, policy=Policy(), rng=random.random):
     `policy.batch` attempts were made. Returns the Outcome. Commits as it goes."""
     outcome = Outcome()
     while outcome.attempted < policy.batch:
+        transactions.begin_reads(session)      # SQLite: no write lock to look
         heads = session.execute(_heads(utcnow(), policy.batch - outcome.attempted)).all()
-        session.commit()
+        session.rollback()
         if not heads:
             break
         claimed = 0

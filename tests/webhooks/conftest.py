@@ -125,4 +125,6 @@ def deliveries(db):
     """The outbox's rows now, as plain rows (they outlive the worker's session)."""
     db.session.rollback()
     table = WebhookDelivery.__table__
-    return db.session.execute(select(table).order_by(table.c.id)).all()
+    rows = db.session.execute(select(table).order_by(table.c.id)).all()
+    db.session.rollback()       # SQLite: hold no lock while a server writes
+    return rows
