@@ -64,8 +64,8 @@ def create(session, dataset, label, data=None, uuid=None, area_id=None, actor=No
         journal(session, dataset, "api.create", entity.uuid,
                 {"label": label, "data": data, "area_id": area_id}, actor)
     record(session, actor, "entity.create", f"entity:{entity.uuid}", version=1)
-    outbox.entity_changed(session, "entity.created", dataset.project_id, dataset.name,
-                          entity.uuid, 1, area_id, label, {**data, "label": label})
+    outbox.entity_created(session, dataset.project_id, dataset.name, entity.uuid, area_id,
+                          label, data)
     return entity
 
 
@@ -206,8 +206,7 @@ def look_up_and_create(session, project_id, dataset_name, label, data, uuid, are
         bump(session, found.id, [area_id])
     _duplicates(session, found.id, found.created_id, values["e_id_number"])
     search.add(session, project_id, dataset_name, found.created_id, area_id, data)  # its index
-    outbox.entity_changed(session, "entity.created", project_id, dataset_name, uuid, 1, area_id,
-                          label, {**data, "label": label})
+    outbox.entity_created(session, project_id, dataset_name, uuid, area_id, label, data)
     return found, True
 
 
@@ -228,8 +227,8 @@ def create_from_submission(session, dataset, label, data, uuid, area_id, actor, 
     bump(session, dataset.id, [area_id])
     _duplicates(session, dataset.id, entity_id, id_number_key(data))
     search.add(session, dataset.project_id, dataset.name, entity_id, area_id, data)  # its index
-    outbox.entity_changed(session, "entity.created", dataset.project_id, dataset.name, uuid, 1,
-                          area_id, label, {**data, "label": label})
+    outbox.entity_created(session, dataset.project_id, dataset.name, uuid, area_id, label,
+                          data)
 
 
 def update(session, entity, label=None, data=None, actor=None, source="api", submission=None,

@@ -274,8 +274,7 @@ def _write(session, store, actor, plan, instance, upload, stored, failed):
                error=plan.validation_error)
     validation_step.after_write(session, plan.form.version_id)
     processing.run(session, new, failed)
-    outbox.submission_accepted(session, new, plan.form.xml_form_id, "hasIssues" if flagged else (
-        "edited" if plan.old is not None else None), instance.deprecated_id)
+    outbox.submission_accepted(session, new)
     return new
 
 

@@ -20,7 +20,10 @@ from sqlalchemy import bindparam, insert, select
 
 from app.driver_sql import DriverStatement
 from app.models_base import isoformat, utcnow
+from app.forms.models import Form
 from app.projects.models import Area
+from app.register.models import Dataset
+from app.submissions.models import Submission, SubmissionDef
 from app.webhooks import payloads
 from app.webhooks.models import PENDING, WebhookDelivery, WebhookSubscription
 
@@ -70,38 +73,38 @@ def _village(session, area_id):
 
 # The change sites ---------------------------------------------------------------------------
 
-def submission_accepted(session, received, xml_form_id, review_state, deprecated_id=None):
-    """Intake stored a new submission or a new version of one (app.submissions.intake; an
-    edit's village is its submission's, which intake does not look up again)."""
+def submission_accepted(session, received):
+    """Intake stored a new submission or a new version of one (app.submissions.intake). What
+    the body says is read back from what intake wrote, in its transaction, and only when
+    someone listens: the hot path passes nothing it would otherwise have to work out."""
     def build():
-        from app.submissions.models import Submission    # noqa: PLC0415 - intake imports us
-        village = session.scalar(select(Area.code).join(Submission, Submission.area_id == Area.id)
-                                 .where(Submission.id == received.submission_id))
-        return payloads.submission(xml_form_id, received.instance_id, village, review_state,
-                                   deprecated_id)
+        found = session.execute(
+            select(Form.xml_form_id, Submission.review_state, SubmissionDef.deprecated_id,
+                   Area.code)
+            .select_from(SubmissionDef)
+            .join(Submission, Submission.id == SubmissionDef.submission_id)
+            .join(Form, Form.id == Submission.form_id)
+            .outerjoin(Area, Area.id == Submission.area_id)
+            .where(SubmissionDef.id == received.def_id)).one()
+        return payloads.submission(found.xml_form_id, received.instance_id, found.code,
+                                   found.review_state, found.deprecated_id)
     return emit(session, "submission.accepted", received.project_id, build)
 
 
 def submission_reviewed(session, submission):
     """A review state was set (app.submissions.queries.set_review_state)."""
-    from app.forms.models import Form    # noqa: PLC0415 - forms import submissions' modules
-
-    def build():
-        form = session.get(Form, submission.form_id)
-        return payloads.submission(form.xml_form_id, submission.instance_id,
-                                   _village(session, submission.area_id),
-                                   submission.review_state)
     # the handler has loaded the form (readable_form): get() finds it without a query
-    project_id = session.get(Form, submission.form_id).project_id
-    return emit(session, "submission.reviewed", project_id, build)
+    form = session.get(Form, submission.form_id)
+    return emit(session, "submission.reviewed", form.project_id, lambda: payloads.submission(
+        form.xml_form_id, submission.instance_id, _village(session, submission.area_id),
+        submission.review_state))
 
 
-def entity_changed(session, event, project_id, dataset_name, uuid_, version, area_id, label,
-                   changed):
-    """An entity was created or updated (app.register.entities): `changed` maps each property
-    whose value changed to its new value (a new label under "label")."""
-    return emit(session, event, project_id, lambda: payloads.entity(
-        dataset_name, uuid_, version, _village(session, area_id), label, changed))
+def entity_created(session, project_id, dataset_name, uuid_, area_id, label, data):
+    """An entity was made at version 1 (app.register.entities, by any of its three ways)."""
+    return emit(session, "entity.created", project_id, lambda: payloads.entity(
+        dataset_name, uuid_, 1, _village(session, area_id), label,
+        {**data, **({"label": label} if label else {})}))
 
 
 def entity_updated(session, entity, dataset, before, received, label):
@@ -114,7 +117,6 @@ def entity_updated(session, entity, dataset, before, received, label):
         return payloads.entity(dataset.name, entity.uuid, entity.version,
                                _village(session, entity.area_id), entity.label, changed)
     if dataset is None:
-        from app.register.models import Dataset    # noqa: PLC0415 - the register uses this
         dataset = session.get(Dataset, entity.dataset_id)
     return emit(session, "entity.updated", dataset.project_id, build)
 
