@@ -15,7 +15,10 @@ webhooks = AppGroup("webhooks", help="Webhook deliveries: send, run a worker, re
 
 @webhooks.command("send-due")
 def send_due():
-    """Send every delivery due now, then exit."""
+    """Send every delivery due now (first forgetting delivered ones older than 30 days),
+    then exit."""
+    delivery.prune(db.session)
+    db.session.commit()
     outcome = delivery.send_due(db.session, timer.policy(current_app.config))
     click.echo(f"{outcome.delivered} delivered, {outcome.failed} to retry, "
                f"{outcome.dead} dead")

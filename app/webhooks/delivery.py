@@ -35,6 +35,7 @@ from app.webhooks.outbox import give_up_at
 
 log = logging.getLogger(__name__)
 MAX_READ = 4096
+KEEP_DAYS = 30          # delivered ones are kept this long, for questions and replays
 USER_AGENT = "Doorstep-Webhooks/1"
 _S, _D = WebhookSubscription.__table__, WebhookDelivery.__table__
 
@@ -203,3 +204,12 @@ def replay(session, dead=False, since=None, ids=None, subscription_id=None):
     return session.execute(update(_D).where(and_(*where)).values(
         status=PENDING, attempts=0, next_attempt_at=now, give_up_at=give_up_at(now),
         lease_until=None, lease_token=None, delivered_at=None)).rowcount
+
+
+def prune(session, days=KEEP_DAYS):
+    """Forget delivered deliveries older than `days` (their bodies are copies of what the
+    receiver has); dead ones stay until replayed or their subscription is deleted. Returns how
+    many; does not commit."""
+    before = utcnow() - timedelta(days=days)
+    return session.execute(_D.delete().where(_D.c.status == DELIVERED,
+                                             _D.c.occurred_at < before)).rowcount

@@ -1,20 +1,25 @@
 """The webhook worker inside the server: every DOORSTEP_WEBHOOK_SECONDS each server process
-sends what is due (delivery.send_due). It starts with the first request (after gunicorn has
-forked its workers) and never in tests; 0 turns it off, for a dedicated `flask webhooks run`
-or a cron `flask webhooks send-due`. Every process may run it at once: a delivery is claimed
+sends what is due (delivery.send_due), and once an hour forgets delivered deliveries older
+than 30 days (delivery.prune). It starts with the first request (after gunicorn has forked
+its workers) and never in tests; 0 turns it off, for a dedicated `flask webhooks run` or a
+cron `flask webhooks send-due`. Every process may run it at once: a delivery is claimed
 with a lease before it is sent (app/webhooks/delivery.py). Under gevent the thread is a
 greenlet and sending waits on sockets only, so requests on that worker go on being served.
 """
 import logging
 import threading
+import time
 
-from app.webhooks.delivery import Policy, send_due
+from app.webhooks import delivery
+
+PRUNE_EVERY = 3600      # seconds between two prunes of old delivered deliveries
 
 log = logging.getLogger(__name__)
 
 
 def policy(config):
-    return Policy(timeout=config.get("WEBHOOK_TIMEOUT_SECONDS") or Policy.timeout)
+    return delivery.Policy(timeout=config.get("WEBHOOK_TIMEOUT_SECONDS")
+                           or delivery.Policy.timeout)
 
 
 def install(app):
@@ -33,15 +38,22 @@ def install(app):
 
 def loop(app, seconds, stop=None):
     stop = stop or threading.Event()
+    pruned = 0.0
     while not stop.wait(seconds):
-        run_once(app)
+        prune = time.monotonic() - pruned > PRUNE_EVERY
+        if prune:
+            pruned = time.monotonic()
+        run_once(app, prune)
 
 
-def run_once(app):
+def run_once(app, prune=False):
     from app.extensions import db
     with app.app_context():
         try:
-            outcome = send_due(db.session, policy(app.config))
+            if prune:
+                delivery.prune(db.session)
+                db.session.commit()
+            outcome = delivery.send_due(db.session, policy(app.config))
             if outcome.attempted:
                 log.info("webhooks: %d delivered, %d to retry, %d dead", outcome.delivered,
                          outcome.failed, outcome.dead)

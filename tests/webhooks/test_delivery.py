@@ -242,3 +242,21 @@ def test_a_paused_subscription_queues_nothing_new_and_sends_nothing_until_resume
     assert client.patch(url, json={"active": True}, headers=login("admin")).status_code == 200
     assert send(db).delivered == 1
     assert [b["data"]["instanceId"] for b in hook.accepted()] == [first]
+
+
+def test_delivered_deliveries_are_forgotten_after_30_days_dead_ones_kept(collect, simple_form,
+                                                                        db, receiver,
+                                                                        subscribe):
+    hook = receiver().start()
+    subscribe(hook.url)
+    submit(collect, 3)
+    assert send(db).delivered == 3
+    old, dead, recent = (d.id for d in deliveries(db))
+    long_ago = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(days=31)
+    db.session.execute(update(WebhookDelivery).where(WebhookDelivery.id.in_([old, dead]))
+                       .values(occurred_at=long_ago))
+    db.session.execute(update(WebhookDelivery).where(WebhookDelivery.id == dead)
+                       .values(status="dead"))
+    assert delivery.prune(db.session) == 1
+    db.session.commit()
+    assert [d.id for d in deliveries(db)] == [dead, recent]
