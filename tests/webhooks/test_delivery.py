@@ -190,10 +190,12 @@ def test_a_lease_lets_only_one_worker_claim_a_delivery(collect, simple_form, db,
     subscribe(receiver().url)
     submit(collect, 1)
     [row] = deliveries(db)
-    assert delivery.claim(db.session, row.id, FAST) is not None
-    assert delivery.claim(db.session, row.id, FAST) is None         # held by the first
+    first, got = delivery.claim(db.session, [row.id], FAST)
+    assert got == {row.id}
+    assert delivery.claim(db.session, [row.id], FAST)[1] == set()      # held by the first
     later = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) + FAST.lease + dt.timedelta(seconds=1)
-    assert delivery.claim(db.session, row.id, FAST, now=later) is not None   # lease expired
+    second, got = delivery.claim(db.session, [row.id], FAST, now=later)   # the lease expired
+    assert got == {row.id} and second != first
 
 
 def test_two_workers_at_once_send_each_delivery_once_and_in_order(app, collect, simple_form, db,
@@ -260,3 +262,17 @@ def test_delivered_deliveries_are_forgotten_after_30_days_dead_ones_kept(collect
     assert delivery.prune(db.session) == 1
     db.session.commit()
     assert [d.id for d in deliveries(db)] == [dead, recent]
+
+
+def test_a_silent_receiver_delays_the_others_by_one_timeout_at_most(collect, simple_form, db,
+                                                                   receiver, subscribe):
+    silent, healthy = receiver().start(), receiver().start()
+    silent.delay = 3
+    subscribe(silent.url)
+    subscribe(healthy.url)
+    ids = submit(collect, 3)
+    started = time.monotonic()
+    outcome = send(db)
+    assert time.monotonic() - started < FAST.timeout + 1.5
+    assert (outcome.delivered, outcome.failed) == (3, 1)
+    assert [b["data"]["instanceId"] for b in healthy.accepted()] == ids
