@@ -111,7 +111,9 @@ def send_due(session, policy=Policy(), rng=random.random):
     outcome = Outcome()
     while outcome.attempted < policy.batch:
         transactions.begin_reads(session)      # SQLite: no write lock to look
-        heads = session.execute(_heads(utcnow(), policy.batch - outcome.attempted)).all()
+        # one wave of POSTs per pass, so that every claim is sent well within its lease
+        heads = session.execute(_heads(utcnow(), min(policy.parallel,
+                                                     policy.batch - outcome.attempted))).all()
         session.rollback()
         if not heads:
             break
@@ -122,7 +124,7 @@ def send_due(session, policy=Policy(), rng=random.random):
         if len(claimed) == 1:
             answers = [_attempt(claimed[0], policy)]
         else:
-            with ThreadPoolExecutor(min(policy.parallel, len(claimed))) as pool:
+            with ThreadPoolExecutor(len(claimed)) as pool:
                 answers = list(pool.map(lambda head: _attempt(head, policy), claimed))
         for head, (status, error) in zip(claimed, answers):
             _record(session, head, token, status, error, policy, rng, outcome)

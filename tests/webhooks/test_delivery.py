@@ -276,3 +276,15 @@ def test_a_silent_receiver_delays_the_others_by_one_timeout_at_most(collect, sim
     assert time.monotonic() - started < FAST.timeout + 1.5
     assert (outcome.delivered, outcome.failed) == (3, 1)
     assert [b["data"]["instanceId"] for b in healthy.accepted()] == ids
+
+
+def test_more_subscriptions_than_parallel_posts_take_turns(collect, simple_form, db, receiver,
+                                                           subscribe):
+    hooks = [receiver().start() for _ in range(3)]
+    for hook in hooks:
+        subscribe(hook.url)
+    ids = submit(collect, 2)
+    policy = Policy(first=0.2, cap=0.2, timeout=1, parallel=2)
+    assert send(db, policy).delivered == 6
+    for hook in hooks:
+        assert [b["data"]["instanceId"] for b in hook.accepted()] == ids
