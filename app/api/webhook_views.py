@@ -1,7 +1,7 @@
 """Webhook subscriptions in the JSON API, for admins only (permission webhook.manage), under
-/v1/projects/<id>/webhooks: list, create (the only answer that shows the secret), read, change
-or pause (PATCH active=false), delete, the deliveries of one (?status=dead: its dead letters)
-and replay. Handlers are thin: app.webhooks.subscriptions and app.webhooks.delivery.
+/v1/projects/<id>/webhooks: list, create, read, change or pause (PATCH active=false), a new
+secret, delete, the deliveries of one (?status=dead: its dead letters) and replay. Only the
+answers of create and of a new secret show a secret. Handlers are thin: app.webhooks.subscriptions and app.webhooks.delivery.
 """
 from flask import jsonify
 from marshmallow import Schema, fields, validate, validates_schema, ValidationError
@@ -120,6 +120,16 @@ def update_webhook(project_id, webhook_id, body):
                          {_NAMES.get(k, k): v for k, v in body.items()})
     db.session.commit()
     return jsonify(_json(subscription))
+
+
+@bp.post("/projects/<int:project_id>/webhooks/<int:webhook_id>/secret")
+@takes()
+def new_webhook_secret(project_id, webhook_id):
+    actor = _admin(project_id)
+    subscription = subscriptions.get(db.session, project_id, webhook_id)
+    secret = subscriptions.new_secret(db.session, actor, subscription)
+    db.session.commit()
+    return jsonify({**_json(subscription), "secret": secret})
 
 
 @bp.delete("/projects/<int:project_id>/webhooks/<int:webhook_id>")

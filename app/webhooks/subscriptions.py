@@ -1,5 +1,5 @@
 """Subscriptions, as admins manage them (the JSON API's domain code): make one (its secret is
-returned this once), change its URL, events, description, personal-data choice or pause it,
+returned this once, as is a new one made later), change its URL, events, description, personal-data choice or pause it,
 delete it (with its deliveries), and read each one's queue.
 
 URLs: http or https, a host, no user name or password (the signature authenticates Doorstep
@@ -82,6 +82,15 @@ def change(session, actor, subscription, changes):
     shown = {k: (v.split() if k == "events" else v) for k, v in changes.items()}
     record(session, actor, "webhook.update", f"webhook:{subscription.id}", **shown)
     return subscription
+
+
+def new_secret(session, actor, subscription):
+    """Give it a new secret (the old one was lost or leaked): returned this once; messages
+    signed from now on use it, queued ones included. Not committed."""
+    subscription.secret = signing.new_secret()
+    subscription.updated_at = utcnow()
+    record(session, actor, "webhook.secret", f"webhook:{subscription.id}")
+    return subscription.secret
 
 
 def delete(session, actor, subscription):

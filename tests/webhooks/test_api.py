@@ -121,3 +121,22 @@ def test_deliveries_and_replay_routes_check_their_input(client, db, admin, subsc
                        json={"ids": ["not-a-uuid"]}).json["code"] == "400.79"
     replayed = client.post(f"{url}/replay", headers=admin, json={"dead": True})
     assert replayed.status_code == 200 and replayed.json == {"replayed": 0}
+
+
+def test_a_new_secret_is_shown_once_and_signs_what_is_sent_from_then_on(
+        client, db, admin, login, subscribe, receiver, collect, simple_form):
+    from tests.factories import make_instance
+    from tests.webhooks.conftest import send
+    hook = receiver().start()
+    made = subscribe(hook.url)
+    collect.submit(make_instance("simple", values={"village": "dongwan"}))     # queued
+    renewed = client.post(f"{HOOKS}/{made['id']}/secret", headers=admin)
+    assert renewed.status_code == 200 and renewed.json["secret"] != made["secret"]
+    assert client.post(f"{HOOKS}/{made['id']}/secret",
+                       headers=login("supervisor")).status_code == 403
+    assert send(db).delivered == 1
+    assert hook.verified(renewed.json["secret"]) and not hook.verified(made["secret"])
+    db.session.rollback()
+    assert db.session.scalar(select(AuditEvent.target).where(
+        AuditEvent.action == "webhook.secret")) == f"webhook:{made['id']}"
+
