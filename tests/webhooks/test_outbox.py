@@ -7,7 +7,7 @@ import json
 from app.extensions import db as _db
 from app.webhooks import outbox
 from tests.factories import make_instance, new_instance_id
-from tests.register.test_merge import PROPS, entity_instance, new_id, people  # noqa: F401
+from tests.register.test_merge import entity_instance, new_id, people  # noqa: F401
 from tests.webhooks.conftest import deliveries
 
 SIMPLE = "/v1/projects/1/forms/simple"
