@@ -37,11 +37,11 @@ demo = AppGroup("demo", help="A synthetic town for trying Doorstep out and measu
 
 def register(app):
     from app.reports.cli import reports
-    from app.webhooks.cli import webhooks
-    for group in (users, app_users, forms, areas, submissions, register_group, demo, reports,
-                  webhooks):
+    for group in (users, app_users, forms, areas, submissions, register_group, demo, reports):
         app.cli.add_command(group)
     app.cli.add_command(setup)
+    from app.webhooks.cli import webhooks
+    app.cli.add_command(webhooks)
 
 
 def _codes(value):

@@ -22,12 +22,12 @@ PERMISSIONS = {
     "submission.update": {"admin", "supervisor"},
     "submission.delete": {"admin"},
     "user.create": {"admin"},
+    "webhook.manage": {"admin"},
     # the web console (app/web): the same Actor and the same table as the API
     "console.view": {"admin", "supervisor", "viewer"},
     "app_user.manage": {"admin", "supervisor"},   # a supervisor only within her villages
     "user.manage": {"admin"},
     "audit.read": {"admin"},
-    "webhook.manage": {"admin"},
 }
 
 
