@@ -2,9 +2,9 @@
 change's own transaction (they commit or roll back with it, so no event is sent for a change
 that did not happen, and none is lost for one that did).
 
-Cost when nobody listens matters (intake runs this on every submission): one indexed SELECT
-of the project's active subscriptions to the event, on the driver's cursor; no body is built
-and nothing is written. When someone listens, the body is built once (with a lookup or two,
+Cost when nobody listens matters (intake runs this on every submission): one SELECT of the
+project's active subscriptions (a few rows at most, so no index), on the driver's cursor, the
+event matched in Python; no body is built and nothing is written. When someone listens, the body is built once (with a lookup or two,
 such as the village's code), and one row per subscription is inserted with its own delivery
 id. (A single INSERT … SELECT would need the delivery's uuid and the body made in SQL, which
 SQLite and PostgreSQL spell differently; the SELECT costs the same when nobody listens.)
