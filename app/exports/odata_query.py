@@ -153,10 +153,13 @@ class EntityScope:
 
 def entities_query(scope, orderby=None, after=None, skip=0, top=None):
     first = EntityVersion.__table__.alias("first_version")
+    # correlated to the entity however deep they are nested (inside the name's subquery too)
     creator = (select(first.c.actor_id).where(first.c.entity_id == Entity.id,
-                                               first.c.version == 1).scalar_subquery())
+                                               first.c.version == 1)
+               .correlate_except(first).scalar_subquery())
     creator_kind = (select(first.c.actor_kind).where(first.c.entity_id == Entity.id,
-                                                      first.c.version == 1).scalar_subquery())
+                                                      first.c.version == 1)
+                    .correlate_except(first).scalar_subquery())
     query = select(Entity, creator.label("creator_id"),
                    _name_of(creator_kind, creator).label("creator_name")).where(scope.condition())
     if orderby:
