@@ -632,7 +632,7 @@ def entity_selection(text, property_names):
 # Feeds -----------------------------------------------------------------------------------------
 
 def feed(rows, context, next_link=None, count=None, chunk_bytes=64 * 1024, pause=None):
-    """The feed's JSON text in chunks of about `chunk_bytes`: rows are written as they come
+    """The feed's JSON as UTF-8 bytes in chunks of about `chunk_bytes`: rows are written as they come
     from the iterator (so memory holds one chunk, not the page), then the footer, whose
     next_link and count are callables asked once the rows are written (a page's next link
     depends on its last row). `pause()` runs between chunks (a gevent yield)."""
@@ -645,7 +645,7 @@ def feed(rows, context, next_link=None, count=None, chunk_bytes=64 * 1024, pause
         buffer.append(text)
         size += len(text) + 1
         if size >= chunk_bytes:
-            yield "".join(buffer)
+            yield "".join(buffer).encode("utf-8")
             buffer, size = [], 0
             if pause is not None:
                 pause()
@@ -658,7 +658,7 @@ def feed(rows, context, next_link=None, count=None, chunk_bytes=64 * 1024, pause
         footer["@odata.count"] = total
     buffer.append("],")
     buffer.append(json.dumps(footer, ensure_ascii=False, separators=(",", ":"))[1:])
-    yield "".join(buffer)
+    yield "".join(buffer).encode("utf-8")
 
 
 def skiptoken(data):
