@@ -24,7 +24,9 @@ from app.api.inputs import COUNT, Text
 from app.api.loading import QueryBoolean, QuerySchema, takes
 from app.audit.record import record
 from app.auth import http as auth
+from app.exports import fields as export_fields
 from app.exports import filters, odata
+from app.exports.cooperative import pause
 from app.exports import odata_query as reads
 from app.extensions import db
 from app.forms.queries import readable_form
@@ -64,17 +66,6 @@ class DocumentQuery(QuerySchema):
                                                                "xml", "application/xml")))
 
 
-def _pause():
-    """Let the worker's other greenlets run between chunks; nothing without gevent."""
-    try:
-        from gevent import sleep  # noqa: PLC0415
-        from gevent.monkey import is_module_patched  # noqa: PLC0415
-    except ImportError:
-        return
-    if is_module_patched("socket"):
-        sleep(0)
-
-
 def _root():
     return (current_app.config["PUBLIC_URL"].rstrip("/") or request.host_url.rstrip("/")) \
         + request.script_root
@@ -95,7 +86,7 @@ def _link_maker():
 def _form(project_id, xml_form_id):
     actor = auth.require("submission.read", project_id, challenge=False)
     form, version = readable_form(db.session, actor, project_id, xml_form_id)
-    return actor, form, odata.form_fields(version.schema)
+    return actor, form, odata.form_fields(export_fields.version_fields(version))
 
 
 def _streamed(chunks):
@@ -209,7 +200,7 @@ class _root_plan:  # noqa: N801 - read as a function that plans a page
                 return None
             return link(odata.skiptoken({"instanceId": state["last"]}))
         return odata.feed(rows(), context, next_link,
-                          self.total if self.want_count else None, pause=_pause)
+                          self.total if self.want_count else None, pause=pause)
 
 
 class _repeat_plan:  # noqa: N801
@@ -253,7 +244,7 @@ class _repeat_plan:  # noqa: N801
             key = "instanceId" if self.single and shaper.table == "Submissions" else "repeatId"
             return link(odata.skiptoken({key: state["last"]}))
         return odata.feed(rows(), context, next_link,
-                          (lambda: state["counted"]) if self.want_count else None, pause=_pause)
+                          (lambda: state["counted"]) if self.want_count else None, pause=pause)
 
 
 # Entity lists ----------------------------------------------------------------------------------
@@ -327,4 +318,4 @@ def dataset_entities(project_id, name, query):
             return None
         return link(odata.skiptoken({"uuid": state["last"]}))
     return _streamed(odata.feed(rows(), context, next_link,
-                                total if query["count"] else None, pause=_pause))
+                                total if query["count"] else None, pause=pause))

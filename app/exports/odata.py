@@ -4,8 +4,8 @@ Entities, shaped as central-backend makes them (lib/formats/odata.js, lib/data/o
 lib/data/entity.js), so Excel, Power BI, pyodk and ruODK read them unchanged.
 
 What it owns:
-- `form_fields(schema)`: a form version's fields (path, name, type, kind) in document order,
-  from the schema stored at publish (app/forms/schema.py);
+- `form_fields(...)`: a form version's fields (path, name, type, kind) in Central's order, from
+  the export core (app/exports/fields.py, shared with the CSV export);
 - `tables(fields)`, `service_document`, `edmx`, and the entity list's counterparts;
 - `Shaper`: one submission's XML → the rows of one table (groups as nested objects; a repeat
   as `<name>@odata.navigationLink`, or nested rows under `$expand=*`; repeat rows keyed by
@@ -59,37 +59,12 @@ class FormField:
         return self.kind != "leaf"
 
 
-def form_fields(schema):
-    """The fields of a form version in document order, from its stored schema: the order is
-    the primary instance's (its `template`), since the nodes mapping may come back from the
-    database in another order (PostgreSQL's JSONB sorts keys)."""
-    if not schema:
-        return []
-    nodes = schema["nodes"]
-    template = etree.fromstring(schema["template"].encode("utf-8"), _PARSER)
-    out, seen = [], set()
-    for element in template.iter():
-        if not isinstance(element.tag, str) or element is template:
-            continue
-        path = _element_path(element)
-        if path in seen:
-            continue
-        seen.add(path)
-        node = nodes.get(path, {})
-        parts = path.split("/")[2:]           # "", root, …
-        kind = {"group": "structure", "repeat": "repeat"}.get(
-            node.get("kind"), "structure" if len(element) else "leaf")
-        out.append(FormField("/" + "/".join(parts), parts[-1], node.get("type") or "string",
-                             kind))
-    return out
-
-
-def _element_path(element):
-    steps = []
-    while element is not None:
-        steps.append(element.tag[element.tag.rfind("}") + 1:])
-        element = element.getparent()
-    return "/" + "/".join(reversed(steps))
+def form_fields(export_fields):
+    """The OData view of a version's fields (app.exports.fields.version_fields: Central's
+    getFormFields order and types, shared with the CSV export)."""
+    return [FormField(f.rel, f.name, f.type,
+                      f.type if f.type in ("structure", "repeat") else "leaf")
+            for f in export_fields]
 
 
 def _table_name(path):

@@ -57,15 +57,6 @@ def visit(instance_id, village="dongwan", age="30", members=(), head="王",
 
 
 @pytest.fixture
-def login(client, personas):
-    def _login(username):
-        response = client.post("/v1/sessions", json={"email": username,
-                                                      "password": f"{username}-password"})
-        return {"Authorization": f"Bearer {response.json['token']}"}
-    return _login
-
-
-@pytest.fixture
 def visits(publish, client, personas):
     """Three submissions: two in dongwan (one with repeats), one in xishan."""
     publish(VISIT, filename="visit.xml")

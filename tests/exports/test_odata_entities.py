@@ -15,15 +15,6 @@ UUIDS = [f"0000000{n}-0000-4000-8000-000000000000" for n in range(1, 4)]
 
 
 @pytest.fixture
-def login(client, personas):
-    def _login(username):
-        response = client.post("/v1/sessions", json={"email": username,
-                                                      "password": f"{username}-password"})
-        return {"Authorization": f"Bearer {response.json['token']}"}
-    return _login
-
-
-@pytest.fixture
 def people(publish, client, login):
     """Three people: two in dongwan (one without a name), one in xishan; newest is the last."""
     publish(make_entity_xform("register_person", "people"))
