@@ -350,6 +350,11 @@ class Shaper:
         for f in fields:
             self.children.setdefault(f.path.rsplit("/", 1)[0], []).append(f)
         self.names = {f.path: identifier(f.name) for f in fields}
+        # Central's getBranchState depends only on the head of the field stack (the stack
+        # is its ancestors), so it is worked out once per field rather than per element
+        self.states = {f.path: self._state_of("Submissions." + _table_name(f.path))
+                       for f in fields}
+        self._quoted = ""
 
     def frame(self, path):
         """Central's generateDataFrame: nulls for the leaves, nested frames for the groups
@@ -393,6 +398,7 @@ class Shaper:
             return result
         data = xml.encode("utf-8") if isinstance(xml, str) else xml
         element = etree.fromstring(data, _PARSER)
+        self._quoted = quote(facts.instance_id, safe=_URI_SAFE)
         self.walk(element, "", [], {}, root, facts.instance_id, result)
         if self.metadata is not None:
             # under $select the keys Central adds itself stay only when named
@@ -402,9 +408,8 @@ class Shaper:
                     del row[key]
         return result
 
-    def _state(self, stack):
+    def _state_of(self, implied):
         """Central's getBranchState: out of (-1), at (0) or inside (1) the target table."""
-        implied = ".".join(["Submissions"] + [self.names[f.path] for f, _ in stack])
         if implied == self.table:
             return 0
         if implied.startswith(self.table + "."):
@@ -422,7 +427,7 @@ class Shaper:
                 continue
             out = self.names[field.path]
             if field.kind == "leaf":
-                if data is not None and self._state(stack + [(field, None)]) == 1:
+                if data is not None and self.states[field.path] == 1:
                     data[out] = self.value(field, child)
             elif field.kind == "structure":
                 inner = data.get(out) if data is not None else None
@@ -437,8 +442,8 @@ class Shaper:
                     continue
                 inner_stack = stack + [(field, index)]
                 data[f"{out}@odata.navigationLink"] = _navigation(inner_stack, instance_id,
-                                                                  self.names)
-                state = self._state(inner_stack)
+                                                                  self.names, self._quoted)
+                state = self.states[field.path]
                 if state < 1 or self.expand:
                     bag = self.frame(field.path)
                     bag["__id"] = _hash_id(inner_stack, instance_id)
@@ -490,8 +495,8 @@ def _hash_id(stack, instance_id):
     return hashlib.sha1("%%".join(parts).encode("utf-8")).hexdigest()  # noqa: S324 - Central's id
 
 
-def _navigation(stack, instance_id, names):
-    out = [f"Submissions('{quote(instance_id, safe=_URI_SAFE)}')"]
+def _navigation(stack, instance_id, names, quoted):
+    out = [f"Submissions('{quoted}')"]
     for i, (field, _index) in enumerate(stack):
         if field.kind == "repeat" and i < len(stack) - 1:
             out.append(f"{names[field.path]}('{_hash_id(stack[:i + 1], instance_id)}')")
