@@ -28,6 +28,7 @@ from bench.common import ROOT, Gunicorn, free_port, make_app, prepare, scratch_d
 
 def seed(app, token, count):
     import hashlib
+    from datetime import timedelta
 
     from sqlalchemy import insert, select
 
@@ -59,7 +60,8 @@ def seed(app, token, count):
                              "submitter_kind": sub.submitter_kind,
                              "submitter_id": sub.submitter_id, "device_id": sub.device_id,
                              "review_state": None, "in_register": False,
-                             "created_at": sub.created_at})
+                             # a second apart, as real arrivals are (not one tie)
+                             "created_at": sub.created_at - timedelta(seconds=count - n)})
                 defs.append({"form_id": row.form_id, "form_version_id": row.form_version_id,
                              "instance_id": iid, "xml": xml,
                              "xml_sha256": hashlib.sha256(xml.encode()).hexdigest(),
