@@ -96,8 +96,8 @@ class Sampler(threading.Thread):
             time.sleep(0.02)
 
 
-def read(port, path, token):
-    """(rows, seconds, bytes, pages) following @odata.nextLink."""
+def read(port, path, token, follow=True):
+    """(rows, seconds, bytes, pages), following @odata.nextLink unless told not to."""
     import http.client
     rows = pages = size = 0
     start = time.perf_counter()
@@ -111,7 +111,7 @@ def read(port, path, token):
         doc = json.loads(body)
         rows += len(doc["value"])
         pages += 1
-        link = doc.get("@odata.nextLink")
+        link = doc.get("@odata.nextLink") if follow else None
         path = urllib.parse.urlsplit(link)._replace(scheme="", netloc="").geturl() if link else None
         conn.close()
     return rows, time.perf_counter() - start, size, pages
@@ -141,7 +141,7 @@ def main():
             conn.request("GET", base, headers={"Authorization": f"Bearer {bearer}"})
             tables = [t["url"] for t in json.loads(conn.getresponse().read())["value"]]
             conn.close()
-            read(port, f"{base}/Submissions?$top=10", bearer)      # warm the worker
+            read(port, f"{base}/Submissions?$top=10", bearer, follow=False)     # warm the worker
             [worker] = server.workers()
             idle = rss_kb(worker)
             print(f"{args.db}: worker idle RSS {idle / 1024:.0f} MB; tables {tables}")
