@@ -355,6 +355,13 @@ class Shaper:
         self.states = {f.path: self._state_of("Submissions." + _table_name(f.path))
                        for f in fields}
         self._quoted = ""
+        # {parent path: {element name: (field, output name, branch state)}}: one lookup per
+        # element of the submission, where most of the time goes
+        self.steps = {}
+        for f in fields:
+            parent = f.path.rsplit("/", 1)[0]
+            self.steps.setdefault(parent, {})[f.name] = (f, self.names[f.path],
+                                                        self.states[f.path])
 
     def frame(self, path):
         """Central's generateDataFrame: nulls for the leaves, nested frames for the groups
@@ -417,19 +424,26 @@ class Shaper:
         return -1
 
     def walk(self, element, path, stack, counter, data, instance_id, result):
+        steps = self.steps.get(path)
+        if not steps:
+            return
         for child in element:
-            if not isinstance(child.tag, str):
-                continue
             tag = child.tag
-            name = tag[tag.rfind("}") + 1:]
-            field = self.by_path.get(f"{path}/{name}")
-            if field is None:
+            if not isinstance(tag, str):
                 continue
-            out = self.names[field.path]
-            if field.kind == "leaf":
-                if data is not None and self.states[field.path] == 1:
-                    data[out] = self.value(field, child)
-            elif field.kind == "structure":
+            step = steps.get(tag[tag.rfind("}") + 1:])
+            if step is None:
+                continue
+            field, out, state = step
+            kind = field.kind
+            if kind == "leaf":
+                if data is not None and state == 1:
+                    text = child.text
+                    if len(child) or (text and field.type != "string"):
+                        data[out] = self.value(field, child)
+                    else:       # the common case: a string answer, or none
+                        data[out] = text or None
+            elif kind == "structure":
                 inner = data.get(out) if data is not None else None
                 if data is not None and inner is None:
                     inner = data[out] = self.frame(field.path)
@@ -443,7 +457,6 @@ class Shaper:
                 inner_stack = stack + [(field, index)]
                 data[f"{out}@odata.navigationLink"] = _navigation(inner_stack, instance_id,
                                                                   self.names, self._quoted)
-                state = self.states[field.path]
                 if state < 1 or self.expand:
                     bag = self.frame(field.path)
                     bag["__id"] = _hash_id(inner_stack, instance_id)
