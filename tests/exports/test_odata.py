@@ -85,7 +85,8 @@ def sha(*parts):
 def test_service_document_lists_submissions_and_each_repeat(visits, login):
     response, body = _get(visits, BASE, login("admin"))
     assert response.status_code == 200
-    assert response.headers["Content-Type"].startswith("application/json; odata.metadata=minimal")
+    assert response.headers["Content-Type"] == "application/json; charset=utf-8; odata.metadata=minimal"
+    assert response.headers["OData-Version"] == "4.0"
     assert body == {"@odata.context": "http://localhost/v1/projects/1/forms/visit.svc/$metadata",
                     "value": [{"name": "Submissions", "kind": "EntitySet", "url": "Submissions"},
                               {"name": "Submissions.household.members", "kind": "EntitySet",
