@@ -264,7 +264,7 @@ def entities_csv(engine, dataset_id, properties, area_ids, condition, batch=1000
     creator = (select(EntityVersion.actor_kind, EntityVersion.actor_id)
                .where(EntityVersion.entity_id == Entity.id, EntityVersion.version == 1)
                .correlate(Entity))
-    with engine.connect() as connection:
+    with reading.connect(engine) as connection:
         names = _EntityNames(connection)
         after = None
         while True:
