@@ -74,9 +74,11 @@ def test_home_visit_has_the_member_repeat_and_choice_labels():
     assert by["/meta/entity"].type == "structure"
 
 
-def test_version_fields_is_cached_by_version_id():
+def test_version_fields_is_cached_by_version_id_and_md5():
     class Version:
-        id, xml = -7, survey()
+        id, md5, xml = -7, "a", survey()
     first = export_fields.version_fields(Version)
     Version.xml = b"not even xml"      # a version's XML never changes: the cache answers
     assert export_fields.version_fields(Version) is first
+    Version.md5, Version.xml = "b", survey(with_old=False)    # another database's version -7
+    assert "/old_q" not in [f.rel for f in export_fields.version_fields(Version)]
