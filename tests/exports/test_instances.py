@@ -76,3 +76,28 @@ def test_root_only_reads_no_repeat():
 def test_entities_in_text_are_decoded():
     xml = survey_instance(name="A &amp; B &lt;C&gt;")
     assert rows(Layout(form_fields(survey())), xml)[0]["name"] == "A & B <C>"
+
+
+def test_a_root_only_read_cuts_repeats_out_of_the_text_and_reads_the_same():
+    import glob
+    import os
+
+    from app.forms.compile import compile_form
+    from app.exports.instances import _without
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    xml = compile_form("home_visit.xlsx", open(os.path.join(root, "forms", "home_visit.xlsx"),
+                                                "rb").read()).xml
+    fast = Layout(form_fields(xml), root_only=True)
+    slow = Layout(form_fields(xml), root_only=True)
+    slow._cut = ()
+    assert fast._cut == (b"member",)
+    samples = glob.glob(os.path.join(root, "tests", "samples", "instances", "home_visit_*.xml"))
+    assert samples
+    for path in samples:
+        data = open(path, "rb").read()
+        assert fast.read(data, "k") == slow.read(data, "k")
+    # a longer name that starts alike stays, a self-closing instance goes
+    assert _without(b"<d><member/><member_count>2</member_count><member><a>1</a></member></d>",
+                    (b"member",)) == b"<d><member_count>2</member_count></d>"
+    # anything unclosed: left as it was
+    assert _without(b"<d><member><a>1</a></d>", (b"member",)) == b"<d><member><a>1</a></d>"
