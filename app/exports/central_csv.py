@@ -33,7 +33,6 @@ from app.exports import reading
 from app.exports.cooperative import pause
 from app.exports.instances import Layout
 from app.exports.zipping import ZipStream
-from app.models_base import isoformat
 from app.register.models import Entity, EntityVersion
 
 #: submissions between two pauses: about 5 ms of work on a household visit
@@ -122,6 +121,14 @@ def multiples_only(fields):
     """The fields with every leaf but select multiples left out (structures and repeats kept,
     so the tables and paths stay the same): a cheap reader for select_values()."""
     return [f for f in fields if f.structural or f.select_multiple]
+
+
+def isoformat(value):
+    """app.models_base.isoformat's shape (UTC, milliseconds, Z) by datetime.isoformat, about
+    ten times quicker than its strftime: it runs once per exported row."""
+    if value is None:
+        return None
+    return value.isoformat(timespec="milliseconds") + "Z"
 
 
 def _root_row(layout, row):

@@ -54,8 +54,10 @@ def submission_columns():
     return {name: S.c[column.key] for name, column in filters.submission_columns().items()}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ExportRow:
+    """One submission to export (a plain slotted class: a frozen dataclass's __init__ cost
+    2-3 µs a row, a tenth of reading one)."""
     id: int
     instance_id: str
     created_at: object
