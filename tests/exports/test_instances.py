@@ -101,3 +101,71 @@ def test_a_root_only_read_cuts_repeats_out_of_the_text_and_reads_the_same():
                     (b"member",)) == b"<d><member_count>2</member_count></d>"
     # anything unclosed: left as it was
     assert _without(b"<d><member><a>1</a></d>", (b"member",)) == b"<d><member><a>1</a></d>"
+
+
+def _town_layouts():
+    import glob
+    import os
+
+    from app.forms.compile import compile_form
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    for xlsx in sorted(glob.glob(os.path.join(root, "forms", "*.xlsx"))):
+        form = os.path.basename(xlsx)[:-5]
+        found = form_fields(compile_form(xlsx, open(xlsx, "rb").read()).xml)
+        split = {f.rel: [*sorted(f.choices)[:4], "not-a-choice"] for f in found
+                 if f.select_multiple}
+        samples = glob.glob(os.path.join(root, "tests", "samples", "**", f"{form}_*.xml"),
+                            recursive=True)
+        yield form, found, split, samples
+
+
+def _cells(rows):
+    """Rows as the CSV writes them: None and "" are both an empty cell."""
+    root, subs = rows
+    cells = lambda r: ["" if v is None else str(v) for v in r]   # noqa: E731
+    return cells(root), [[cells(r) for r in t] for t in subs]
+
+
+def test_the_flat_reader_reads_every_town_sample_as_the_element_walk_does():
+    read_flat = 0
+    for _form, found, split, samples in _town_layouts():
+        for values in ({}, split):
+            layout = Layout(found, values)
+            for path in samples:
+                xml = open(path, encoding="utf-8").read()
+                flat = layout._flat.read(xml, "uuid:k") if layout._flat else None
+                walked = layout.read(xml, "uuid:k", flat=False)
+                if flat is not None:
+                    read_flat += 1
+                    assert _cells(flat) == _cells(walked), path
+                assert _cells(layout.read(xml, "uuid:k")) == _cells(walked), path
+    assert read_flat >= 60        # nearly every sample takes the quick way
+
+
+@pytest.mark.parametrize("change", [
+    # an element the form does not know, around names it knows: Central skips it all
+    lambda x: x.replace("<name>Ann</name>", "<wrap><name>Ann</name></wrap>"),
+    # a prefixed element, a comment, a processing instruction
+    lambda x: x.replace("<meta>", "<orx:meta xmlns:orx='urn:x'>").replace("</meta>",
+                                                                         "</orx:meta>"),
+    lambda x: x.replace("<name>Ann</name>", "<name>Ann</name><!-- hi -->"),
+    lambda x: x.replace("<name>Ann</name>", "<name>Ann</name><?pi x?>"),
+    # a group twice, a leaf holding an element
+    lambda x: x.replace("<hh>", "<hh></hh><hh>"),
+    lambda x: x.replace("<name>Ann</name>", "<name>Ann<b>x</b></name>"),
+])
+def test_the_flat_reader_leaves_what_it_cannot_vouch_for_to_the_walk(change):
+    layout = Layout(form_fields(survey()))
+    xml = change(survey_instance().decode())
+    assert layout._flat.read(xml, "uuid:s1") is None
+    assert _cells(layout.read(xml, "uuid:s1")) == _cells(layout.read(xml, "uuid:s1", flat=False))
+
+
+def test_the_flat_reader_decodes_entities_and_keys_nested_repeats():
+    layout = Layout(form_fields(survey()), select_values={"/pets": ["cat", "dog"]})
+    xml = survey_instance(name="A &amp; B &#20013;").decode()
+    flat = layout._flat.read(xml, "uuid:s1")
+    assert flat is not None and _cells(flat) == _cells(layout.read(xml, "uuid:s1", flat=False))
+    assert flat[0][layout.root.header.index("name")] == "A & B 中"
+    assert [r[-1] for r in flat[1][1]] == ["uuid:s1/hh/person[1]/visit[1]",
+                                          "uuid:s1/hh/person[1]/visit[2]"]
