@@ -20,9 +20,6 @@ are 0 unless the value was chosen (1), even when the question is absent.
 This is the hot path of every export: no per-element work besides one dict lookup and an
 assignment.
 """
-import html
-import re
-
 from lxml import etree
 
 from app.exports.fields import tables
@@ -81,7 +78,6 @@ class Layout:
         self.root = self.tables[0]
         self._root_map = self._tag_map("", root_only)
         self._cut = _cuttable(self.fields) if root_only else ()
-        self._flat = _Flat.build(self) if not root_only else None
 
     # ---------------------------------------------------------------- columns
 
@@ -166,14 +162,9 @@ class Layout:
     def new_root_row(self):
         return self.root.template[:]
 
-    def read(self, xml, instance_id, flat=True):
+    def read(self, xml, instance_id):
         """(root row, [rows of each repeat table, by TableLayout.index - 1]). The root row's
-        SubmissionDate and metadata slots are left for the caller (central_csv).
-        flat: try the flat reader first (see _Flat); False: the element walk only."""
-        if flat and self._flat is not None and isinstance(xml, str):
-            found = self._flat.read(xml, instance_id)
-            if found is not None:
-                return found
+        SubmissionDate and metadata slots are left for the caller (central_csv)."""
         if isinstance(xml, str):
             xml = xml.encode("utf-8")
         if self._cut and b"<!" not in xml:
@@ -186,186 +177,6 @@ class Layout:
             return row, subrows        # stored XML always parses; never stop an export for one
         _walk(element, self._root_map, row, {}, instance_id, instance_id, subrows)
         return row, subrows
-
-
-#: a leaf with its text: `<name attr="…">text</name>` (no element inside)
-_LEAF = re.compile(r"<([A-Za-z_][\w.-]*)(?:\s[^<>]*)?>([^<]*)</\1>")
-#: an empty element written `<name …/>`
-_EMPTY = re.compile(r"<([A-Za-z_][\w.-]*)(?:\s[^<>]*)?/>")
-#: a closing tag with a prefix (`</orx:meta>`): a namespaced element, which the flat reader
-#: does not read
-_PREFIXED = re.compile(r"</[\w.-]+:")
-
-
-class _FlatTable:
-    __slots__ = ("layout", "leaves", "others", "groups", "repeats", "group_count")
-
-    def __init__(self, layout):
-        self.layout = layout
-        self.leaves = {}        # name → slot
-        self.others = {}        # name → GEO / MULTI node
-        self.groups = {}        # name → how many structures of that name this table has
-        self.repeats = []       # (name, key infix "/g/name", _FlatTable) of child repeats
-
-
-class _Flat:
-    """A reader of a submission's text without building a tree, for the common case: one
-    regular expression finds every `<name>text</name>` of a table at once (in C), after each
-    repeat's instances are cut out by plain string search and read the same way, recursively.
-    About four times quicker than parsing and walking a household visit.
-
-    It is used only where it cannot differ from the element walk (Central's rules):
-    - the form (the export's fields) names every leaf of a table once, every repeat once in
-      the whole form, and no leaf like a repeat; else `build` returns None;
-    - for each submission, it reads nothing and the walk is used when the text holds a
-      comment, CDATA or processing instruction (`<!`, `<?` past the declaration), a
-      namespace-prefixed element, or any element the form does not account for: every `<`
-      of a table's text must be a leaf's open or close tag, an empty element's (`<x/>`, an
-      empty group's too), or the open or close tag of one of the table's groups, counted. An unknown wrapper around known names,
-      a group repeated, a leaf holding elements: all change the count, and the walk decides.
-    """
-
-    def __init__(self, root, repeat_tables):
-        self.root = root
-        self.repeat_tables = repeat_tables
-
-    @classmethod
-    def build(cls, layout):
-        fields = layout.fields
-        names = {}
-        for f in fields:
-            names.setdefault(f.name, []).append(f)
-        tables_by_path = {t.path: t for t in layout.tables}
-        flat = {t.path: _FlatTable(t) for t in layout.tables}
-        for f in fields:
-            table = _table_of(f, tables_by_path)
-            if f.type == "repeat":
-                if len(names[f.name]) != 1 or f.rel not in flat:
-                    return None
-                infix = f.rel[len(table.path):]
-                flat[table.path].repeats.append((f.name, infix, flat[f.rel]))
-            elif f.type == "structure":
-                groups = flat[table.path].groups
-                groups[f.name] = groups.get(f.name, 0) + 1
-            else:
-                target = flat[table.path]
-                if f.name in target.leaves or f.name in target.others:
-                    return None
-                slot = layout._slots[f.rel][1]
-                if f.type == "geopoint":
-                    target.others[f.name] = (GEO, slot, None, None)
-                elif f.select_multiple and layout.select_values.get(f.rel):
-                    target.others[f.name] = (MULTI, slot, {
-                        v: slot + 1 + i for i, v in enumerate(layout.select_values[f.rel])}, None)
-                else:
-                    target.leaves[f.name] = slot
-        for table in flat.values():
-            table.group_count = sum(table.groups.values())
-            repeat_names = {name for name, _i, _t in table.repeats}
-            if repeat_names & (set(table.leaves) | set(table.others)):
-                return None
-        return cls(flat[""], len(layout.tables) - 1)
-
-    def read(self, xml, instance_id):
-        start = 0
-        if xml.startswith("<?xml"):
-            start = xml.find("?>") + 2
-        if "<!" in xml or xml.find("<?", start) >= 0 or _PREFIXED.search(xml):
-            return None
-        head_end = xml.find(">", start)
-        if head_end < 0 or xml[head_end - 1] == "/":
-            return None
-        close = xml.rfind("</")
-        body = xml[head_end + 1:close]
-        layout = self.root.layout
-        row = layout.template[:]
-        subrows = [[] for _ in range(self.repeat_tables)]
-        if not _fill(self.root, body, row, instance_id, instance_id, subrows):
-            return None
-        return row, subrows
-
-
-def _table_of(field, tables_by_path):
-    """The table a field belongs to: its nearest enclosing repeat's (the root's if none)."""
-    rel = field.rel
-    while True:
-        rel = rel[:rel.rfind("/")]
-        if rel in tables_by_path or not rel:
-            return tables_by_path.get(rel, tables_by_path[""])
-
-
-def _fill(table, text, row, key, parent_key, subrows):
-    """Read one table's text (its element's content) into `row`; repeats' instances are cut
-    out and read into their own rows. False when the text is not what the form says."""
-    for name, infix, child in table.repeats:
-        open_tag, close_tag = f"<{name}", f"</{name}>"
-        pieces, at, n = [], 0, 0
-        while True:
-            start = text.find(open_tag, at)
-            if start < 0:
-                break
-            after = start + len(open_tag)
-            if after >= len(text) or text[after] not in "> \t\r\n/":
-                pieces.append(text[at:after])
-                at = after
-                continue
-            gt = text.find(">", after)
-            if gt < 0:
-                return False
-            n += 1
-            sub = child.layout.template[:]
-            sub_key = f"{key}{infix}[{n}]"
-            sub[child.layout.key] = sub_key
-            sub[child.layout.parent_key] = parent_key
-            if text[gt - 1] == "/":
-                end = gt + 1
-            else:
-                close = text.find(close_tag, gt)
-                if close < 0:
-                    return False
-                if not _fill(child, text[gt + 1:close], sub, sub_key, sub_key, subrows):
-                    return False
-                end = close + len(close_tag)
-            subrows[child.layout.index - 1].append(sub)
-            pieces.append(text[at:start])
-            at = end
-        if n:
-            pieces.append(text[at:])
-            text = "".join(pieces)
-    matches = _LEAF.findall(text)
-    leaves, others, groups = table.leaves, table.others, table.groups
-    empty_groups = 0
-    for name, value in matches:
-        slot = leaves.get(name)
-        if slot is not None:
-            if "&" in value:
-                value = html.unescape(value)
-            row[slot] = value
-            continue
-        node = others.get(name)
-        if node is None:
-            if name in groups:
-                empty_groups += 1      # <group></group>: its two tags counted as a leaf's
-            continue
-        if "&" in value:
-            value = html.unescape(value)
-        if node[0] == GEO:
-            parts = value.split()
-            if value[:1].isspace():
-                parts.insert(0, "")
-            for i, part in enumerate(parts[:4]):
-                row[node[1] + i] = part
-        else:
-            row[node[1]] = value
-            for choice in value.split():
-                slot = node[2].get(choice)
-                if slot is not None:
-                    row[slot] = 1
-    empties = _EMPTY.findall(text)
-    if groups:
-        empty_groups += sum(1 for name in empties if name in groups)
-    expected = 2 * len(matches) + len(empties) + 2 * (table.group_count - empty_groups)
-    return text.count("<") == expected
 
 
 def _cuttable(fields):
