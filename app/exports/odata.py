@@ -355,6 +355,17 @@ class Shaper:
         self.states = {f.path: self._state_of("Submissions." + _table_name(f.path))
                        for f in fields}
         self._quoted = ""
+        # the Submissions table without $expand reads nothing inside a repeat but that it is
+        # there: each instance of a repeat whose name no other field has is emptied in the
+        # text before parsing (a household visit's members are most of its XML)
+        if table == "Submissions" and not expand:
+            counts = {}
+            for f in fields:
+                counts[f.name] = counts.get(f.name, 0) + 1
+            self._hollow = tuple(f.name.encode() for f in fields
+                                 if f.kind == "repeat" and counts[f.name] == 1)
+        else:
+            self._hollow = ()
         # {parent path: {element name: (field, output name, branch state)}}: one lookup per
         # element of the submission, where most of the time goes
         self.steps = {}
@@ -404,6 +415,8 @@ class Shaper:
         if facts.encrypted or not xml:
             return result
         data = xml.encode("utf-8") if isinstance(xml, str) else xml
+        if self._hollow and b"<!" not in data:     # no comment or CDATA to hide a tag in
+            data = _hollowed(data, self._hollow)
         element = etree.fromstring(data, _PARSER)
         self._quoted = quote(facts.instance_id, safe=_URI_SAFE)
         self.walk(element, "", [], {}, root, facts.instance_id, result)
@@ -489,6 +502,44 @@ class Shaper:
             trimmed = text.strip()
             return f"{trimmed}:00" if re.search(r"[+-]\d\d$", trimmed) else trimmed
         return text
+
+
+_AFTER_NAME = frozenset(b"> /\t\r\n")
+
+
+def _hollowed(xml, names):
+    """The XML with each element named in `names` made empty (`<name/>`), found by byte
+    search (names no other field has, so `<name` can only open one of them); anything
+    unexpected (an unclosed element) gives the XML back as it was."""
+    for name in names:
+        open_tag, close_tag, empty = b"<" + name, b"</" + name + b">", b"<" + name + b"/>"
+        pieces, at = [], 0
+        while True:
+            start = xml.find(open_tag, at)
+            if start < 0:
+                break
+            after = start + len(open_tag)
+            if after >= len(xml) or xml[after] not in _AFTER_NAME:
+                pieces.append(xml[at:after])        # a longer name that starts alike
+                at = after
+                continue
+            gt = xml.find(b">", after)
+            if gt < 0:
+                return xml
+            if xml[gt - 1] == 0x2F:                 # already <name/>
+                end = gt + 1
+            else:
+                close = xml.find(close_tag, gt)
+                if close < 0:
+                    return xml
+                end = close + len(close_tag)
+            pieces.append(xml[at:start])
+            pieces.append(empty)
+            at = end
+        if pieces:
+            pieces.append(xml[at:])
+            xml = b"".join(pieces)
+    return xml
 
 
 def _parent_stack(stack):
