@@ -85,6 +85,14 @@ def rss_kb(pid):
     return 0
 
 
+def cpu_seconds(pid):
+    """The process's user + system CPU time: rows per CPU-second do not depend on what else
+    the machine runs (the load generator here, other people's work), rows per second do."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Sampler(threading.Thread):
     def __init__(self, pid):
         super().__init__(daemon=True)
@@ -151,10 +159,13 @@ def main():
             for label, path in runs:
                 sampler = Sampler(worker)
                 sampler.start()
+                cpu = cpu_seconds(worker)
                 rows, seconds, size, pages = read(port, path, bearer)
+                cpu = cpu_seconds(worker) - cpu
                 sampler.running = False
                 sampler.join()
-                print(f"  {label}: {rows} rows in {seconds:.1f}s = {rows / seconds:,.0f} rows/s, "
+                print(f"  {label}: {rows} rows in {seconds:.1f}s = {rows / seconds:,.0f} rows/s "
+                      f"({rows / cpu:,.0f} per worker CPU-second), "
                       f"{size / 1e6:.0f} MB in {pages} page(s); worker peak RSS "
                       f"{sampler.peak / 1024:.0f} MB (+{(sampler.peak - idle) / 1024:.0f} MB)",
                       flush=True)

@@ -26,12 +26,13 @@ from app.audit.record import record
 from app.auth import http as auth
 from app.exports import fields as export_fields
 from app.exports import filters, odata
-from app.exports.cooperative import pause
 from app.exports import odata_query as reads
+from app.exports.cooperative import pause
 from app.extensions import db
 from app.forms.queries import readable_form
 from app.problems import Problem
 from app.register.lists import dataset_named
+from app.transactions import begin_reads, end_reads
 
 bp = Blueprint("odata", __name__)
 JSON_TYPE = "application/json; charset=utf-8; odata.metadata=minimal"     # Central's
@@ -92,6 +93,7 @@ def _link_maker():
 
 def _form(project_id, xml_form_id):
     actor = auth.require("submission.read", project_id, challenge=False)
+    begin_reads(db.session)         # SQLite: no write lock until the audit row
     form, version = readable_form(db.session, actor, project_id, xml_form_id)
     return actor, form, odata.form_fields(export_fields.version_fields(version))
 
@@ -150,7 +152,9 @@ def form_table(project_id, xml_form_id, table, query):
         scope, query, form, instance_id)
     if instance_id is not None and plan.total == 0:
         raise Problem("404.1")
-    record(db.session, actor, "submission.odata", f"form:{form.id}", table=table,
+    form_id = form.id                   # ending the reads expires the ORM objects
+    end_reads(db.session)
+    record(db.session, actor, "submission.odata", f"form:{form_id}", table=table,
            **_details(query, instance_id))
     db.session.commit()
     engine = db.engine
@@ -258,6 +262,7 @@ class _repeat_plan:  # noqa: N801
 
 def _dataset(project_id, name):
     actor = auth.require("submission.read", project_id, challenge=False)
+    begin_reads(db.session)
     return actor, dataset_named(db.session, project_id, name)
 
 
@@ -304,7 +309,9 @@ def dataset_entities(project_id, name, query):
     remaining = ((reads.count_entities(session, scope, after) if after else total - skip)
                  if paged else 0)
     listing = reads.entities_query(scope, query.get("orderby"), after, skip, top)
-    record(session, actor, "entity.odata", f"dataset:{dataset.id}", **_details(query))
+    dataset_id = dataset.id
+    end_reads(session)
+    record(session, actor, "entity.odata", f"dataset:{dataset_id}", **_details(query))
     session.commit()
     engine = db.engine
     context = f"{_service_url('datasets', project_id, name)}/$metadata#Entities"
