@@ -1,0 +1,300 @@
+"""Tables for people rather than programs: the same columns an export has, headed by their
+labels (a question's label, a property's) in Chinese or English, and each value shown the
+way a person reads it — a choice's label instead of its code (a select_multiple's labels
+joined), numbers as numbers, dates and times as dates (times in the town's zone), the rest
+as text. Then written as an XLSX workbook (app/exports/workbook.py) or as "CSV for Excel":
+UTF-8 with a byte-order mark (without one, Excel on Chinese Windows reads the file as GBK
+and garbles every Chinese character), one file, or a zip of one file per table.
+
+A `Column` says what one column is; `Table` names a sheet and its columns. The caller gives
+rows of raw values (the strings a submission or an entity holds, or typed values already);
+`converters` turns each raw value into the typed, labelled one once per column, so the hot
+loop is one call per cell. Plain module, no Flask.
+"""
+import csv
+import datetime as dt
+import io
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from app.exports import workbook
+from app.forms.schema import message
+
+#: what joins a select_multiple's labels, per language
+JOINERS = {"zh": "、", "en": ", "}
+#: a CSV cell that starts with one of these is a formula to Excel (CSV injection): it is
+#: written with a leading apostrophe, as OWASP advises, unless it is a plain number
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_UTC = dt.timezone.utc
+
+
+@dataclass(frozen=True)
+class Column:
+    """key: the column's name where the rows come from; labels: {language: text} (languages
+    as the form names them, "Chinese (zh)", or plain "zh"/"en"); kind: text, int, decimal,
+    date, datetime, bool, select1 or select (select_multiple); choices: {code: {language:
+    text}} for a select (None: codes shown as they are)."""
+    key: str
+    labels: dict = field(default_factory=dict)
+    kind: str = "text"
+    choices: dict | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """A sheet (or a CSV file) of a document: its title {language: text} and columns."""
+    name: str
+    titles: dict
+    columns: tuple
+
+
+def header(column, lang):
+    """A column's header in `lang` ("zh" or "en"): its label, else its key."""
+    return message(column.labels, lang) or column.key
+
+
+def title(table, lang):
+    return message(table.titles, lang) or table.name
+
+
+# ----------------------------------------------------------------------------- converters
+
+def _int(raw):
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, (int, float, Decimal)):
+        return raw
+    try:
+        return int(raw)
+    except ValueError:
+        return _decimal(raw)
+
+
+def _decimal(raw):
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, (int, float, Decimal)):
+        return raw
+    try:
+        found = Decimal(raw.strip())
+    except (InvalidOperation, AttributeError):
+        return str(raw)
+    # Excel holds doubles: a value past one is shown as the text it was sent as
+    return float(found) if found.is_finite() and abs(found) < 1e15 else str(raw)
+
+
+def _date(raw):
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, dt.date):
+        return raw.date() if isinstance(raw, dt.datetime) else raw
+    try:
+        return dt.date.fromisoformat(str(raw)[:10])
+    except ValueError:
+        return str(raw)
+
+
+def _datetime(zone):
+    def convert(raw):
+        if raw is None or raw == "":
+            return None
+        if isinstance(raw, dt.datetime):
+            found = raw
+        else:
+            try:
+                found = dt.datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+            except ValueError:
+                return str(raw)
+        if found.tzinfo is None:        # stored naive: UTC (app.models_base.utcnow)
+            found = found.replace(tzinfo=_UTC)
+        return found.astimezone(zone).replace(tzinfo=None, microsecond=0)
+    return convert
+
+
+def _bool(raw):
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    return True if text in ("true", "1") else False if text in ("false", "0") else str(raw)
+
+
+def _text(raw):
+    if raw is None:
+        return None
+    if isinstance(raw, (list, tuple)):
+        return " ".join(str(v) for v in raw)
+    if isinstance(raw, dict):
+        return str(raw)
+    return raw if isinstance(raw, str) else raw
+
+
+def _select1(labels):
+    def convert(raw):
+        if raw is None or raw == "":
+            return None
+        return labels.get(raw, raw) if isinstance(raw, str) else _text(raw)
+    return convert
+
+
+def _select(labels, joiner):
+    def convert(raw):
+        if raw is None or raw == "":
+            return None
+        codes = raw if isinstance(raw, (list, tuple)) else str(raw).split()
+        return joiner.join(labels.get(c, c) for c in codes)
+    return convert
+
+
+def converter(column, lang, zone):
+    """A function from one raw value of `column` to what a person reads in `lang`."""
+    if column.kind in ("select1", "select"):
+        labels = {code: message(texts, lang) or code
+                  for code, texts in (column.choices or {}).items()}
+        if column.kind == "select":
+            return _select(labels, JOINERS.get(lang, ", "))
+        return _select1(labels)
+    if column.kind in ("int", "integer"):
+        return _int
+    if column.kind == "decimal":
+        return _decimal
+    if column.kind == "date":
+        return _date
+    if column.kind in ("datetime", "dateTime"):
+        return _datetime(zone)
+    if column.kind in ("bool", "boolean"):
+        return _bool
+    return _text
+
+
+def converters(columns, lang, zone):
+    return [converter(c, lang, zone) for c in columns]
+
+
+def convert_row(convert, values):
+    return [f(v) for f, v in zip(convert, values)]
+
+
+# -------------------------------------------------------------------------------- writers
+
+def xlsx(tables, rows, lang, zone):
+    """The workbook's chunks: a sheet per table, rows as (table index, raw values)."""
+    convert = [converters(t.columns, lang, zone) for t in tables]
+    sheets = [workbook.Sheet(title(t, lang), [header(c, lang) for c in t.columns])
+              for t in tables]
+    return workbook.stream(sheets, ((i, convert_row(convert[i], values))
+                                    for i, values in rows))
+
+
+def _csv_cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(value) if value != int(value) else str(int(value))
+    if not isinstance(value, str):
+        return str(value)
+    value = workbook.clean(value)
+    if value.startswith(_FORMULA_START) and not _number(value):
+        return "'" + value
+    return value
+
+
+def _number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+class _Lines:
+    """csv.writer's target: lines gathered until taken."""
+
+    def __init__(self):
+        self.buffer = io.StringIO()
+
+    def write(self, text):
+        return self.buffer.write(text)
+
+    def take(self):
+        out = self.buffer.getvalue()
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        return out
+
+
+BOM = "\ufeff"
+
+
+def csv_bom(table, rows, lang, zone):
+    """One table as CSV for Excel, in chunks of UTF-8 bytes starting with the byte-order
+    mark; `rows` are raw values of its columns. CRLF line ends, as Excel writes them."""
+    convert = converters(table.columns, lang, zone)
+    lines = _Lines()
+    out = csv.writer(lines, lineterminator="\r\n")
+    out.writerow([_csv_cell(header(c, lang)) for c in table.columns])
+    yield (BOM + lines.take()).encode("utf-8")
+    pending = 0
+    for values in rows:
+        out.writerow([_csv_cell(v) for v in convert_row(convert, values)])
+        pending += 1
+        if pending >= 500:
+            pending = 0
+            yield lines.take().encode("utf-8")
+    yield lines.take().encode("utf-8")
+
+
+def csv_bom_zip(tables, rows, lang, zone, names):
+    """Several tables as a zip of CSV-for-Excel files (`names`: each table's file name);
+    the first table's file streams, the others are spooled to temporary files and added
+    after it (their rows arrive interleaved with the first's)."""
+    import tempfile   # noqa: PLC0415
+
+    convert = [converters(t.columns, lang, zone) for t in tables]
+    drain = workbook._Drain()     # noqa: SLF001 - the same unseekable sink
+    pause = workbook._pauser()    # noqa: SLF001
+    book = zipfile.ZipFile(drain, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
+    first = io.TextIOWrapper(book.open(names[0], "w", force_zip64=True), encoding="utf-8",
+                             newline="")
+    spools = [None] + [io.TextIOWrapper(tempfile.SpooledTemporaryFile(workbook.SPOOL),
+                                        encoding="utf-8", newline="") for _ in tables[1:]]
+    writers = []
+    for i, table in enumerate(tables):
+        target = first if i == 0 else spools[i]
+        target.write(BOM)
+        writer = csv.writer(target, lineterminator="\r\n")
+        writer.writerow([_csv_cell(header(c, lang)) for c in table.columns])
+        writers.append(writer)
+    count = 0
+    for index, values in rows:
+        writers[index].writerow([_csv_cell(v) for v in convert_row(convert[index], values)])
+        count += 1
+        if count % 500 == 0 and drain.size >= workbook.CHUNK:
+            drain.size = 0
+            yield drain.take()
+            pause()
+    first.close()
+    yield drain.take()
+    for i in range(1, len(tables)):
+        spool = spools[i]
+        spool.flush()
+        raw = spool.detach()
+        raw.seek(0)
+        with book.open(names[i], "w", force_zip64=True) as part:
+            while data := raw.read(workbook.CHUNK):
+                part.write(data)
+                if drain.size >= workbook.CHUNK:
+                    drain.size = 0
+                    yield drain.take()
+                    pause()
+        raw.close()
+    book.close()
+    yield drain.take()
