@@ -94,6 +94,8 @@ def _register_blueprints(app):
     app.register_blueprint(openrosa, url_prefix="/v1/projects/<int:project_id>")
     app.register_blueprint(openrosa, url_prefix="/", name="openrosa_root")
     app.register_blueprint(api, url_prefix="/v1")
+    from app.api.export_views import bp as exports_api
+    app.register_blueprint(exports_api, url_prefix="/v1")
     from app.reports.api import bp as reports_api
     app.register_blueprint(reports_api, url_prefix="/v1")
     from app.reports.views import bp as reports_html

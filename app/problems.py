@@ -203,6 +203,24 @@ _CATALOGUE = [
 
     # --- console: dashboard (4xx.161–169) ---
 
+    # --- exports: OData feeds and $filter (4xx/5xx.191–199) ---
+    Entry("400.191", 400, "The $filter could not be read at character {at} (near \u201c{near}\u201d): "
+          "{reason}.", "无法解析 $filter（第 {at} 个字符，\u201c{near}\u201d附近）：{reason}。"),
+    Entry("400.192", 400, "The $filter names a field at character {at} that cannot be filtered "
+          "on: {reason}.", "$filter 第 {at} 个字符处的字段不能用于筛选：{reason}。"),
+    Entry("400.193", 400, "The query is too large: at most {limit}.",
+          "查询条件过大：最多 {limit}。"),
+    Entry("400.194", 400, "The $filter at character {at} cannot be evaluated: {reason}.",
+          "$filter 第 {at} 个字符处无法求值：{reason}。"),
+    Entry("400.195", 400, "The $orderby at character {at} cannot be used: {reason}.",
+          "$orderby 第 {at} 个字符处无法使用：{reason}。"),
+    Entry("400.196", 400, "The $select names {field}, which {table} does not have.",
+          "$select 中的 {field} 不是 {table} 的字段。"),
+    Entry("400.197", 400, "The $skiptoken is not one this server gave; start again from the "
+          "first page.", "$skiptoken 无效，请从第一页重新读取。"),
+    Entry("501.191", 501, "Doorstep's OData does not serve {feature}; it serves {supported}.",
+          "Doorstep 的 OData 不支持 {feature}；支持的是 {supported}。"),
+
     # --- browser forms (5xx/4xx.171–179) ---
     Entry("404.171", 404, "Form {form} no longer takes submissions; ask your supervisor.",
           "表单 {form} 已停止接收提交，请联系上级。"),

@@ -1,0 +1,9 @@
+"""Exports: the data's way out, in the shapes ODK tools read, streamed with flat memory.
+
+- fields: a form's export schema (fields, tables, labels) from its versions' XForms
+- instances: one submission's XML → one row per table (Central's CSV layout)
+- reading: submissions read in keyset batches on a connection of its own, scoped
+- central_csv: Central's CSV zip / CSV exports of submissions and the entity CSV
+- zipping: a streaming zip writer with spooled side tables
+- cooperative: yield to gevent between chunks
+"""

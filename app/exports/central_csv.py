@@ -1,0 +1,314 @@
+"""Central's CSV exports, generated as byte streams. No Flask.
+
+- `submissions_zip(…)`: `<formId>.csv` (the root table), one `<formId>-<repeat>.csv` per
+  repeat (`~N` after the name when two repeats share it), then the received files under
+  `media/` unless attachments are left out: what central-backend's streamBriefcaseCsvs and
+  streamAttachments write (lib/data/briefcase.js, attachments.js).
+- `submissions_csv(…)`: the root table alone (Central's `submissions.csv`).
+- `entities_csv(…)`: a list's entities as Central's admin export
+  (`__id,label,<properties>,__createdAt,__creatorId,__creatorName,__updates,__updatedAt,
+  __version`, lib/data/entity.js streamEntityCsv), newest first.
+
+Values as Central writes them: SubmissionDate and entity timestamps as ISO 8601 UTC with
+milliseconds (`2026-11-20T02:00:00.000Z`); a missing or empty answer is an empty cell; the
+submitter's id and display name; ReviewState empty while received; Status empty (or "not
+decrypted" for an encrypted submission, whose data this server cannot read). CSV quoting is
+csv-stringify's (`"` around a cell holding a comma, a quote or a line break; `\\n` between
+rows; no byte-order mark).
+
+The root table is written into the archive as submissions are read; repeat tables are spooled
+(app.exports.zipping) and appended after it, as Central appends its substreams. Every
+generator reads through app.exports.reading (own connection, keyset batches) and calls
+cooperative.pause() every PAUSE_ROWS submissions.
+"""
+import csv
+import io
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, or_, select
+
+from app.auth.models import AppUser, User
+from app.exports import reading
+from app.exports.cooperative import pause
+from app.exports.instances import Layout
+from app.exports.zipping import ZipStream
+from app.models_base import isoformat
+from app.register.models import Entity, EntityVersion
+
+#: submissions between two pauses: about 5 ms of work on a household visit
+PAUSE_ROWS = 32
+#: characters of CSV text gathered before it is encoded and handed on
+FLUSH_CHARS = 1 << 16
+NOT_DECRYPTED = "not decrypted"
+
+
+@dataclass(frozen=True)
+class Options:
+    """Central's query options of the CSV exports (lib/util/db.js fromSubmissionCsvRequest)."""
+    group_paths: bool = True                # column names with their groups' path
+    split_select_multiples: bool = False    # a 0/1 column per chosen value
+    deleted_fields: bool = False            # fields of older versions too
+    attachments: bool = True                # media/ files in the zip
+
+
+class _Table:
+    """One CSV being written: a csv.writer over a text buffer flushed as UTF-8 to `out`."""
+
+    def __init__(self, out):
+        self.out = out
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer, lineterminator="\n")
+
+    def flush(self, force=False):
+        if force or self.buffer.tell() >= FLUSH_CHARS:
+            self.out.write(self.buffer.getvalue().encode("utf-8"))
+            self.buffer.seek(0)
+            self.buffer.truncate()
+
+
+def sanitize(name):
+    """sanitize-filename as Central uses it: no path separators, reserved or control
+    characters, no trailing dots or spaces, at most 255 bytes."""
+    name = re.sub(r'[/?<>\\:*|"\x00-\x1f\x80-\x9f]', "", name)
+    if re.fullmatch(r"\.+", name):
+        name = ""
+    if re.match(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", name, re.IGNORECASE):
+        name = ""
+    name = re.sub(r"[. ]+$", "", name)
+    return name.encode("utf-8")[:255].decode("utf-8", "ignore")
+
+
+def table_names(xml_form_id, layout):
+    """File names of the layout's tables, root first, as Central names them."""
+    totals = {}
+    for t in layout.tables[1:]:
+        totals[t.name] = totals.get(t.name, 0) + 1
+    names, counts = [f"{sanitize(xml_form_id)}.csv"], {}
+    for t in layout.tables[1:]:
+        if totals[t.name] > 1:
+            counts[t.name] = counts.get(t.name, 0) + 1
+            names.append(sanitize(f"{xml_form_id}-{t.name}~{counts[t.name]}.csv"))
+        else:
+            names.append(sanitize(f"{xml_form_id}-{t.name}.csv"))
+    return names
+
+
+def select_values(engine, selection, fields):
+    """{field rel: sorted values} chosen in the selected submissions' select multiples, for
+    splitSelectMultiples (Central reads them from the data, not from the choice lists)."""
+    multiples = [f for f in fields if f.select_multiple]
+    if not multiples:
+        return {}
+    probe = Layout(multiples_only(fields))
+    values = {f.rel: set() for f in multiples}
+    for batch in reading.batches(engine, selection):
+        for row in batch:
+            if row.encrypted:
+                continue
+            root, subrows = probe.read(row.xml, row.instance_id)
+            for table, rows in zip(probe.tables, [[root]] + subrows):
+                for column, (f, _part) in enumerate(table.columns):
+                    if f is None or not f.select_multiple:
+                        continue
+                    for r in rows:
+                        if r[column]:
+                            values[f.rel].update(r[column].split())
+        pause()
+    return {rel: sorted(v) for rel, v in values.items() if v}
+
+
+def multiples_only(fields):
+    """The fields with every leaf but select multiples left out (structures and repeats kept,
+    so the tables and paths stay the same): a cheap reader for select_values()."""
+    return [f for f in fields if f.structural or f.select_multiple]
+
+
+def _root_row(layout, row):
+    if row.encrypted:
+        values = layout.new_root_row()
+    else:
+        values, subrows = layout.read(row.xml, row.instance_id)
+    meta = layout.root.meta
+    values[0] = isoformat(row.created_at)
+    values[meta["KEY"]] = row.instance_id
+    if row.submitter_id is not None:
+        values[meta["SubmitterID"]] = row.submitter_id
+        values[meta["SubmitterName"]] = row.submitter_name
+    values[meta["AttachmentsPresent"]] = row.attachments_present
+    values[meta["AttachmentsExpected"]] = row.attachments_expected
+    if row.encrypted:
+        values[meta["Status"]] = NOT_DECRYPTED
+    values[meta["ReviewState"]] = row.review_state
+    values[meta["DeviceID"]] = row.device_id
+    values[meta["Edits"]] = row.edits
+    values[meta["FormVersion"]] = row.form_version
+    return values, (None if row.encrypted else subrows)
+
+
+def _write_tables(engine, selection, layout, tables, after_batch):
+    """Read every selected submission into `tables` (a _Table per layout table); calls
+    after_batch() every PAUSE_ROWS submissions (it yields what was written). Returns the
+    number of submissions."""
+    root = tables[0]
+    subs = tables[1:]
+    n = 0
+    for batch in reading.batches(engine, selection):
+        for row in batch:
+            values, subrows = _root_row(layout, row)
+            root.writer.writerow(values)
+            if subrows:
+                for table, rows in zip(subs, subrows):
+                    if rows:
+                        table.writer.writerows(rows)
+            n += 1
+            if n % PAUSE_ROWS == 0:
+                for table in tables:
+                    table.flush()
+                yield from after_batch()
+                pause()
+    for table in tables:
+        table.flush(force=True)
+    yield from after_batch()
+
+
+def submissions_csv(engine, selection, fields, options):
+    """Central's submissions.csv: the root table only, as a generator of bytes."""
+    values = select_values(engine, selection, fields) if options.split_select_multiples else {}
+    layout = Layout(fields, values, group_paths=options.group_paths, root_only=True)
+    out = _Bytes()
+    table = _Table(out)
+    table.writer.writerow(layout.root.header)
+    yield from _write_tables(engine, selection, layout, [table], out.drain)
+
+
+def submissions_zip(engine, store, selection, fields, xml_form_id, options):
+    """Central's submissions.csv.zip as a generator of bytes (see the module docstring)."""
+    values = select_values(engine, selection, fields) if options.split_select_multiples else {}
+    layout = Layout(fields, values, group_paths=options.group_paths)
+    names = table_names(xml_form_id, layout)
+    archive = ZipStream()
+    try:
+        with archive.entry(names[0]) as root_entry:
+            tables = [_Table(root_entry)] + [_Table(archive.spool(name)) for name in names[1:]]
+            for table, t in zip(tables, layout.tables):
+                table.writer.writerow(t.header)
+
+            def hand_on():
+                if archive.pending:
+                    yield archive.take()
+            yield from _write_tables(engine, selection, layout, tables, hand_on)
+        yield archive.take()
+        if options.attachments:
+            for name, sha256 in reading.attachments(engine, selection):
+                yield from archive.add_file(f"media/{sanitize(name)}", _file(store, sha256))
+                pause()
+        for chunk in archive.finish():
+            yield chunk
+            pause()
+    finally:
+        archive.close()
+
+
+def _file(store, sha256):
+    with store.open(sha256) as f:
+        while chunk := f.read(1 << 16):
+            yield chunk
+
+
+class _Bytes:
+    """A sink for one CSV outside a zip: collects UTF-8 bytes until drained."""
+
+    def __init__(self):
+        self.parts = []
+
+    def write(self, data):
+        self.parts.append(data)
+
+    def drain(self):
+        if self.parts:
+            data = b"".join(self.parts)
+            self.parts.clear()
+            yield data
+
+
+# --------------------------------------------------------------------------- entities
+
+ENTITY_META = ("__createdAt", "__creatorId", "__creatorName", "__updates", "__updatedAt",
+               "__version")
+
+
+def entity_header(properties):
+    return ["__id", "label", *properties, *ENTITY_META]
+
+
+def entity_count(connection, dataset_id, area_ids, condition):
+    query = select(func.count()).select_from(Entity).where(*_entity_where(dataset_id, area_ids,
+                                                                          condition))
+    return connection.scalar(query)
+
+
+def _entity_where(dataset_id, area_ids, condition):
+    where = [Entity.dataset_id == dataset_id, condition]
+    if area_ids is not None:
+        where.append(Entity.area_id.in_(sorted(area_ids)))
+    return where
+
+
+def entities_csv(engine, dataset_id, properties, area_ids, condition, batch=1000):
+    """Central's entities.csv for one list, newest first, as a generator of bytes.
+    `condition`: filters.where(…) over filters.entity_columns() (deleted ones left out)."""
+    out = _Bytes()
+    table = _Table(out)
+    table.writer.writerow(entity_header(properties))
+    creator = (select(EntityVersion.actor_kind, EntityVersion.actor_id)
+               .where(EntityVersion.entity_id == Entity.id, EntityVersion.version == 1)
+               .correlate(Entity))
+    with engine.connect() as connection:
+        names = _EntityNames(connection)
+        after = None
+        while True:
+            query = (select(Entity.id, Entity.uuid, Entity.label, Entity.data, Entity.created_at,
+                            Entity.updated_at, Entity.version,
+                            creator.with_only_columns(EntityVersion.actor_kind)
+                            .scalar_subquery().label("creator_kind"),
+                            creator.with_only_columns(EntityVersion.actor_id)
+                            .scalar_subquery().label("creator_id"))
+                     .where(*_entity_where(dataset_id, area_ids, condition))
+                     .order_by(Entity.created_at.desc(), Entity.id.desc()).limit(batch))
+            if after is not None:
+                query = query.where(or_(Entity.created_at < after[0],
+                                        and_(Entity.created_at == after[0],
+                                             Entity.id < after[1])))
+            rows = connection.execute(query).all()
+            connection.commit()
+            for r in rows:
+                data = r.data or {}
+                table.writer.writerow([
+                    r.uuid, r.label, *[data.get(p, "") for p in properties],
+                    isoformat(r.created_at), r.creator_id, names.get(r.creator_kind, r.creator_id),
+                    r.version - 1, isoformat(r.updated_at), r.version])
+            table.flush()
+            yield from out.drain()
+            pause()
+            if len(rows) < batch:
+                break
+            after = (rows[-1].created_at, rows[-1].id)
+    table.flush(force=True)
+    yield from out.drain()
+
+
+class _EntityNames:
+    def __init__(self, connection):
+        self.connection = connection
+        self.cache = {}
+
+    def get(self, kind, actor_id):
+        if actor_id is None:
+            return None
+        key = (kind, actor_id)
+        if key not in self.cache:
+            table = AppUser.display_name if kind == "app_user" else User.username
+            self.cache[key] = self.connection.scalar(
+                select(table).where(table.class_.id == actor_id))
+        return self.cache[key]

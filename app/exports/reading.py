@@ -1,0 +1,192 @@
+"""Reading a form's submissions for an export: scoped, filtered, in keyset batches, on a
+connection of its own. No Flask.
+
+An export's body streams after its request's handler has returned, so it cannot read through
+the request's scoped session (which Flask tears down, and which would otherwise stay open as
+long as the download). `Selection` is what a handler decides (the form, the actor's villages,
+the $filter) as plain values; `batches()` opens its own connection from the engine and reads
+BATCH submissions at a time, newest first as Central exports them (createdAt DESC, id DESC),
+each batch a keyset query after the last row of the one before, so memory holds one batch
+whatever the number of submissions, and no cursor stays open between batches.
+
+Each row is an `ExportRow`: the submission, its current version's XML, and Central's export
+metadata (lib/model/query/submissions.js _export): SubmitterID/Name, AttachmentsPresent
+(files received) and AttachmentsExpected (files named) of the current version, Edits (versions
+after the first), and FormVersion, the version of the form the submission was first made with
+(Central's root def).
+"""
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, or_, select
+
+from app.auth.models import AppUser, User
+from app.exports import filters
+from app.forms.models import FormVersion
+from app.submissions.models import Submission, SubmissionAttachment, SubmissionDef
+
+#: submissions per query: a household visit's XML is about 10 kB, so a batch is a few MB
+BATCH = 500
+
+S = Submission.__table__
+D = SubmissionDef.__table__
+A = SubmissionAttachment.__table__
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which submissions an export reads: plain values, safe to keep past the request."""
+    form_id: int
+    area_ids: frozenset | None      # the actor's villages (None: every village)
+    filter: object = None           # a parsed filters.Filter, or None
+    has_attachments: bool = True    # whether any version of the form names files
+
+    def where(self):
+        conditions = [S.c.form_id == self.form_id,
+                      filters.where(self.filter, submission_columns())]
+        if self.area_ids is not None:
+            conditions.append(S.c.area_id.in_(sorted(self.area_ids)))
+        return and_(*conditions)
+
+
+def submission_columns():
+    """filters.submission_columns() over the Core table (what these queries select from)."""
+    return {name: S.c[column.key] for name, column in filters.submission_columns().items()}
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    id: int
+    instance_id: str
+    created_at: object
+    review_state: str | None
+    device_id: str | None
+    xml: str
+    submitter_id: int | None
+    submitter_name: str | None
+    attachments_present: int
+    attachments_expected: int
+    edits: int
+    form_version: str
+    encrypted: bool = False         # its XML is the encrypted envelope: no data to read
+
+
+def count(connection, selection):
+    return connection.scalar(select(func.count()).select_from(S).where(selection.where()))
+
+
+def batches(engine, selection, batch=BATCH):
+    """Yield lists of ExportRow, newest first, BATCH at a time, on a connection of its own."""
+    with engine.connect() as connection:
+        versions = dict(connection.execute(
+            select(FormVersion.id, FormVersion.version)
+            .where(FormVersion.form_id == selection.form_id)).all())
+        names = _Names(connection)
+        after = None
+        while True:
+            query = (select(S.c.id, S.c.instance_id, S.c.created_at, S.c.review_state,
+                            D.c.device_id, D.c.xml, S.c.submitter_kind, S.c.submitter_id,
+                            D.c.id.label("def_id"), D.c.deprecated_id,
+                            D.c.form_version_id, D.c.encrypted)
+                     .select_from(S.join(D, and_(D.c.submission_id == S.c.id,
+                                                 D.c.current.is_(True))))
+                     .where(selection.where())
+                     .order_by(S.c.created_at.desc(), S.c.id.desc())
+                     .limit(batch))
+            if after is not None:
+                created, last_id = after
+                query = query.where(or_(S.c.created_at < created,
+                                        and_(S.c.created_at == created, S.c.id < last_id)))
+            rows = connection.execute(query).all()
+            decorated = _decorate(connection, rows, versions, names, selection.has_attachments)
+            # end the implicit transaction before handing the batch on: no snapshot or lock
+            # is held while the caller works (a SQLite reader would otherwise pin the WAL)
+            connection.commit()
+            if not rows:
+                return
+            yield decorated
+            if len(rows) < batch:
+                return
+            after = (rows[-1].created_at, rows[-1].id)
+
+
+def _decorate(connection, rows, versions, names, has_attachments):
+    if not rows:
+        return []
+    edited = [r.id for r in rows if r.deprecated_id is not None]
+    history = {}
+    if edited:
+        # Edits and the version first used, for the few submissions that were edited
+        first = (select(D.c.submission_id, func.count().label("n"), func.min(D.c.id).label("first"))
+                 .where(D.c.submission_id.in_(edited)).group_by(D.c.submission_id).subquery())
+        for sid, n, version_id in connection.execute(
+                select(first.c.submission_id, first.c.n, D.c.form_version_id)
+                .join(D, D.c.id == first.c.first)):
+            history[sid] = (n - 1, version_id)
+    files = {}
+    if has_attachments:
+        for def_id, present, expected in connection.execute(
+                select(A.c.def_id, func.count(A.c.blob_sha256), func.count())
+                .where(A.c.def_id.in_([r.def_id for r in rows])).group_by(A.c.def_id)):
+            files[def_id] = (present, expected)
+    out = []
+    for r in rows:
+        edits, root_version = history.get(r.id, (0, r.form_version_id))
+        present, expected = files.get(r.def_id, (0, 0))
+        out.append(ExportRow(
+            id=r.id, instance_id=r.instance_id, created_at=r.created_at,
+            review_state=r.review_state, device_id=r.device_id, xml=r.xml,
+            submitter_id=r.submitter_id, submitter_name=names.get(r.submitter_kind,
+                                                                  r.submitter_id),
+            attachments_present=present, attachments_expected=expected, edits=edits,
+            form_version=versions.get(root_version, ""), encrypted=bool(r.encrypted)))
+    return out
+
+
+class _Names:
+    """Display names of submitters, looked up once each (an export has a few dozen)."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.cache = {}
+
+    def get(self, kind, actor_id):
+        if actor_id is None:
+            return None
+        key = (kind, actor_id)
+        if key not in self.cache:
+            if kind == "app_user":
+                name = self.connection.scalar(select(AppUser.display_name)
+                                              .where(AppUser.id == actor_id))
+            else:
+                name = self.connection.scalar(select(User.username).where(User.id == actor_id))
+            self.cache[key] = name
+        return self.cache[key]
+
+
+def attachments(engine, selection, batch=BATCH):
+    """Yield (name, blob sha256) of the received files of the selected submissions' current
+    versions, in the export's order, read in keyset batches on a connection of its own."""
+    with engine.connect() as connection:
+        after = None
+        while True:
+            query = (select(S.c.created_at, S.c.id, A.c.id.label("aid"), A.c.name,
+                            A.c.blob_sha256)
+                     .select_from(S.join(D, and_(D.c.submission_id == S.c.id,
+                                                 D.c.current.is_(True)))
+                                  .join(A, A.c.def_id == D.c.id))
+                     .where(selection.where(), A.c.blob_sha256.is_not(None))
+                     .order_by(S.c.created_at.desc(), S.c.id.desc(), A.c.id)
+                     .limit(batch))
+            if after is not None:
+                created, sid, aid = after
+                query = query.where(or_(S.c.created_at < created,
+                                        and_(S.c.created_at == created, S.c.id < sid),
+                                        and_(S.c.created_at == created, S.c.id == sid,
+                                             A.c.id > aid)))
+            rows = connection.execute(query).all()
+            connection.commit()
+            for r in rows:
+                yield r.name, r.blob_sha256
+            if len(rows) < batch:
+                return
+            after = (rows[-1].created_at, rows[-1].id, rows[-1].aid)
