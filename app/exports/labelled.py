@@ -18,7 +18,7 @@ import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from app.exports import workbook
+from app.exports import central_csv, reading, workbook
 from app.forms.schema import message
 
 #: what joins a select_multiple's labels, per language
@@ -298,3 +298,77 @@ def csv_bom_zip(tables, rows, lang, zone, names):
         raw.close()
     book.close()
     yield drain.take()
+
+
+# ---------------------------------------------------------------------- a form's tables
+
+#: Central's metadata columns (app.exports.instances) as people read them
+META = {
+    "SubmissionDate": ({"zh": "提交时间", "en": "Submitted"}, "datetime"),
+    "KEY": ({"zh": "记录键", "en": "KEY"}, "text"),
+    "PARENT_KEY": ({"zh": "上级记录键", "en": "PARENT_KEY"}, "text"),
+    "SubmitterID": ({"zh": "提交人编号", "en": "Submitter ID"}, "int"),
+    "SubmitterName": ({"zh": "提交人", "en": "Submitter"}, "text"),
+    "AttachmentsPresent": ({"zh": "已收附件", "en": "Attachments received"}, "int"),
+    "AttachmentsExpected": ({"zh": "应有附件", "en": "Attachments expected"}, "int"),
+    "Status": ({"zh": "状态", "en": "Status"}, "text"),
+    "ReviewState": ({"zh": "审核状态", "en": "Review state"}, "select1"),
+    "DeviceID": ({"zh": "设备号", "en": "Device ID"}, "text"),
+    "Edits": ({"zh": "修改次数", "en": "Edits"}, "int"),
+    "FormVersion": ({"zh": "表单版本", "en": "Form version"}, "text"),
+}
+REVIEW_STATES = {"hasIssues": {"zh": "有问题", "en": "Has issues"},
+                 "edited": {"zh": "已修改", "en": "Edited"},
+                 "approved": {"zh": "已通过", "en": "Approved"},
+                 "rejected": {"zh": "已退回", "en": "Rejected"}}
+GEO_PARTS = {"Latitude": {"zh": "纬度", "en": "latitude"},
+             "Longitude": {"zh": "经度", "en": "longitude"},
+             "Altitude": {"zh": "海拔", "en": "altitude"},
+             "Accuracy": {"zh": "精度", "en": "accuracy"}}
+_FIELD_KINDS = {"int": "int", "decimal": "decimal", "date": "date", "dateTime": "datetime"}
+
+
+def _field_column(key, f, part):
+    if part:                         # a geopoint's part: a number
+        labels = {lang: f"{text} ({GEO_PARTS[part]['zh' if 'zh' in lang else 'en']})"
+                  for lang, text in (f.labels or {"": f.name}).items()}
+        return Column(key, labels, "decimal")
+    if f.control in ("select1", "select", "rank") and f.choices:
+        return Column(key, f.labels, "select" if f.select_multiple else "select1", f.choices)
+    return Column(key, f.labels, _FIELD_KINDS.get(f.type, "text"))
+
+
+def form_tables(layout, form_titles):
+    """Labelled Tables of an export layout (app.exports.instances.Layout, built without
+    split select columns): the same columns as Central's CSV, headed by question labels;
+    `form_titles` {lang: text} names the root sheet, a repeat's sheet is its label."""
+    out = []
+    for t in layout.tables:
+        columns = []
+        for key, (f, part) in zip(t.header, t.columns):
+            if f is None:
+                labels, kind = META[part]
+                columns.append(Column(key, labels, kind,
+                                      REVIEW_STATES if part == "ReviewState" else None))
+            else:
+                columns.append(_field_column(key, f, part))
+        if t.index == 0:
+            titles = form_titles
+        else:
+            titles = t.table.repeat.labels if t.table.repeat and t.table.repeat.labels \
+                else {"": t.name}
+        out.append(Table(t.name or "root", titles, tuple(columns)))
+    return out
+
+
+def form_rows(engine, selection, layout):
+    """(table index, raw values) of every selected submission (app.exports.reading: keyset
+    batches on a connection of its own), each submission's root row then its repeats'."""
+    for batch in reading.batches(engine, selection):
+        for row in batch:
+            values, subrows = central_csv._root_row(layout, row)   # noqa: SLF001 - its row
+            yield 0, values
+            for i, rows in enumerate(subrows or ()):
+                for sub in rows:
+                    yield i + 1, sub
+
