@@ -21,7 +21,7 @@ when the handler returns; the body reads on connections of its own, app/exports)
 from datetime import date, datetime
 
 from flask import current_app, request, url_for
-from marshmallow import fields, validate
+from marshmallow import fields, pre_load, validate
 
 from app.console import exports as domain
 from app.exports import central_csv, labelled
@@ -40,6 +40,11 @@ class ExportQuery(PageQuery):
     since = fields.Date(validate=DAYS)
     until = fields.Date(validate=DAYS)
     state = fields.String(validate=validate.OneOf(domain.STATES))
+
+    @pre_load
+    def _blank_is_absent(self, data, **_kw):
+        """The page's filter form sends every field, blank when not chosen ("any")."""
+        return {k: v for k, v in data.items() if v != ""}
 
 
 def _filters(query):

@@ -196,3 +196,10 @@ def test_an_unknown_form_or_list_is_404_and_phones_never_get_in(visits, console,
     bearer = visits.client.get("/exports/lists/people.xlsx",
                                headers={"Authorization": f"Bearer {personas['worker_a'].token}"})
     assert bearer.status_code == 302 and "/login" in bearer.headers["Location"]
+
+
+def test_blank_filters_from_the_pages_form_mean_any(visits, console):
+    admin = console("admin")
+    assert admin.get("/exports?since=&until=&state=").status_code == 200
+    book = _book(admin.get("/exports/forms/home_visit.xlsx?since=&until=&state="))
+    assert len(_table(book.worksheets[0])) == 1
