@@ -7,9 +7,12 @@ import tracemalloc
 import zipfile
 from decimal import Decimal
 
+import pytest
 from openpyxl import load_workbook
 
 from app.exports import workbook
+
+pytestmark = pytest.mark.database_independent
 
 
 def _read(sheets, rows):
