@@ -24,6 +24,7 @@ from app.forms.models import FormVersion
 from app.forms.queries import readable_form
 from app.openrosa.media import disposition
 from app.register.lists import dataset_named
+from app.transactions import begin_reads, end_reads
 
 bp = Blueprint("exports", __name__)
 
@@ -59,12 +60,14 @@ def _selection(form, actor, query):
 
 def _export(project_id, xml_form_id, query, zipped):
     actor = auth.require("submission.read", project_id, challenge=False)
+    begin_reads(db.session)         # SQLite: no write lock until the audit row
     form, _version = readable_form(db.session, actor, project_id, xml_form_id)
     options = _options(query, zipped)
     selection = _selection(form, actor, query)
     fields_ = export_fields(db.session, form, options.deleted_fields)
     rows = reading.count(db.session.connection(), selection)
     form_id, xml_form_id = form.id, form.xml_form_id    # committing expires the ORM objects
+    end_reads(db.session)
     export_format = "csv" if not zipped else ("csv.zip" if options.attachments
                                                else "csv.zip (no attachments)")
     record(db.session, actor, "submission.export", f"form:{form_id}", format=export_format,
@@ -107,12 +110,14 @@ def submissions_csv(project_id, xml_form_id, query):
 @takes(query=EntitiesCsvQuery)
 def entities_csv(project_id, name, query):
     actor = auth.require("submission.read", project_id, challenge=False)
+    begin_reads(db.session)
     dataset = dataset_named(db.session, project_id, name)
     properties = [p.name for p in dataset.properties]
     dataset_id = dataset.id
     condition = filters.where(query.get("filter"), filters.entity_columns())
     rows = central_csv.entity_count(db.session.connection(), dataset_id, actor.area_ids,
                                     condition)
+    end_reads(db.session)
     record(db.session, actor, "entity.export", f"dataset:{dataset_id}", format="csv",
            filters=_filters(query), rows=rows)
     db.session.commit()

@@ -33,7 +33,6 @@ from app.exports import reading
 from app.exports.cooperative import pause
 from app.exports.instances import Layout
 from app.exports.zipping import ZipStream
-from app.models_base import isoformat
 from app.register.models import Entity, EntityVersion
 
 #: submissions between two pauses: about 5 ms of work on a household visit
@@ -122,6 +121,14 @@ def multiples_only(fields):
     """The fields with every leaf but select multiples left out (structures and repeats kept,
     so the tables and paths stay the same): a cheap reader for select_values()."""
     return [f for f in fields if f.structural or f.select_multiple]
+
+
+def isoformat(value):
+    """app.models_base.isoformat's shape (UTC, milliseconds, Z) by datetime.isoformat, about
+    ten times quicker than its strftime: it runs once per exported row."""
+    if value is None:
+        return None
+    return value.isoformat(timespec="milliseconds") + "Z"
 
 
 def _root_row(layout, row):
@@ -264,7 +271,7 @@ def entities_csv(engine, dataset_id, properties, area_ids, condition, batch=1000
     creator = (select(EntityVersion.actor_kind, EntityVersion.actor_id)
                .where(EntityVersion.entity_id == Entity.id, EntityVersion.version == 1)
                .correlate(Entity))
-    with engine.connect() as connection:
+    with reading.connect(engine) as connection:
         names = _EntityNames(connection)
         after = None
         while True:

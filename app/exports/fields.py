@@ -19,7 +19,7 @@ A `Field` carries what the other exports need as well: question labels {language
 positions). `path` is absolute (/data/hh/member/name); `rel` is Central's field path, without
 the root element (/hh/member/name).
 
-`version_fields(version)` is cached per form version id (a version's XML never changes);
+`version_fields(version)` is cached per form version (id and MD5) (a version's XML never changes);
 `export_fields(session, form, deleted_fields)` reads the current version or all of them;
 `tables(fields)` splits fields into the root table and one table per repeat, nested repeats
 included, each with its ordered leaf fields.
@@ -245,15 +245,17 @@ _LOCK = threading.Lock()
 
 
 def version_fields(version):
-    """form_fields of a FormVersion, cached by its id (a version's XML never changes)."""
+    """form_fields of a FormVersion, cached by its id and MD5 (a version's XML never changes;
+    the MD5 keeps two databases, or a test's fresh one, from sharing an entry by id)."""
+    key = (version.id, version.md5)
     with _LOCK:
-        cached = _CACHE.get(version.id)
+        cached = _CACHE.get(key)
         if cached is not None:
-            _CACHE.move_to_end(version.id)
+            _CACHE.move_to_end(key)
             return cached
     result = tuple(form_fields(version.xml))
     with _LOCK:
-        _CACHE[version.id] = result
+        _CACHE[key] = result
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     return result

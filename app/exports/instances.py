@@ -77,6 +77,7 @@ class Layout:
             self._columns(layout)
         self.root = self.tables[0]
         self._root_map = self._tag_map("", root_only)
+        self._cut = _cuttable(self.fields) if root_only else ()
 
     # ---------------------------------------------------------------- columns
 
@@ -120,42 +121,40 @@ class Layout:
     # ---------------------------------------------------------------- tag map
 
     def _tag_map(self, table_path, root_only):
-        """{local name: node} for the children of the root; built recursively. A node is
-        (kind, slot, extra, child map): LEAF/GEO/MULTI write at slot; MULTI's extra is
-        {value: slot}; GROUP's child map is its children's; REPEAT's extra is its
-        TableLayout and name."""
+        """The _Level of the root's children; built recursively. A level has `leaves`
+        ({tag: slot}: plain values, the hot case) and `others` ({tag: node}: geopoints,
+        split select multiples, groups, repeats, and tags seen to be unknown)."""
         children = {}
-        fields = self.fields
-        for f in fields:
+        for f in self.fields:
             parent_rel = f.rel[:f.rel.rfind("/")]
             children.setdefault(parent_rel, []).append(f)
 
         def build(parent_rel):
-            out = {}
+            level = _Level()
             for f in children.get(parent_rel, ()):
-                if f.name in out:
+                if f.name in level.leaves or f.name in level.others:
                     continue
                 if f.type == "repeat":
                     layout = self._by_path.get(f.rel)
                     if layout is None:        # root_only: repeats are not read
-                        out[f.name] = (SKIP, None, None, None)
+                        level.others[f.name] = _SKIP
                     else:
-                        out[f.name] = (REPEAT, None, (layout, f.name), build(f.rel))
+                        level.others[f.name] = (REPEAT, None, (layout, f.name), build(f.rel))
                 elif f.type == "structure":
-                    out[f.name] = (GROUP, None, f.name, build(f.rel))
+                    level.others[f.name] = (GROUP, None, f.name, build(f.rel))
                 else:
                     slot = self._slots.get(f.rel)
                     if slot is None:
-                        out[f.name] = (SKIP, None, None, None)
+                        level.others[f.name] = _SKIP
                     elif f.type == "geopoint":
-                        out[f.name] = (GEO, slot[1], None, None)
+                        level.others[f.name] = (GEO, slot[1], None, None)
                     elif f.select_multiple and self.select_values.get(f.rel):
                         values = {v: slot[1] + 1 + i
                                   for i, v in enumerate(self.select_values[f.rel])}
-                        out[f.name] = (MULTI, slot[1], values, None)
+                        level.others[f.name] = (MULTI, slot[1], values, None)
                     else:
-                        out[f.name] = (LEAF, slot[1], None, None)
-            return out
+                        level.leaves[f.name] = slot[1]
+            return level
         return build(table_path)
 
     # ---------------------------------------------------------------- reading
@@ -168,6 +167,8 @@ class Layout:
         SubmissionDate and metadata slots are left for the caller (central_csv)."""
         if isinstance(xml, str):
             xml = xml.encode("utf-8")
+        if self._cut and b"<!" not in xml:
+            xml = _without(xml, self._cut)
         row = self.root.template[:]
         subrows = [[] for _ in range(len(self.tables) - 1)]
         try:
@@ -178,30 +179,111 @@ class Layout:
         return row, subrows
 
 
+def _cuttable(fields):
+    """For a root-only read: the names (as bytes) of top-level repeats whose elements can be
+    cut out of the XML text before parsing, because no other field of the form, at any depth,
+    has that name (so `<name` … `</name>` can only be an instance of that repeat)."""
+    names = {}
+    for f in fields:
+        names.setdefault(f.name, []).append(f)
+    return tuple(f.name.encode() for f in fields
+                 if f.type == "repeat" and len(names[f.name]) == 1)
+
+
+_AFTER_NAME = frozenset(b"> /\t\r\n")
+
+
+def _without(xml, names):
+    """The XML with every element named in `names` removed, found by plain byte search: a
+    root-only export then parses a household visit's 1-2 kB instead of its 4-10 kB. Only
+    called when the text has no comment or CDATA section (`<!`), where a tag-like string
+    could hide; anything unexpected (an unclosed element) leaves the XML as it was, and the
+    parse that follows is the judge either way."""
+    for name in names:
+        open_tag, close_tag = b"<" + name, b"</" + name + b">"
+        pieces, at = [], 0
+        while True:
+            start = xml.find(open_tag, at)
+            if start < 0:
+                break
+            after = start + len(open_tag)
+            if after >= len(xml) or xml[after] not in _AFTER_NAME:
+                pieces.append(xml[at:after])        # a longer name that starts alike
+                at = after
+                continue
+            gt = xml.find(b">", after)
+            if gt < 0:
+                return xml
+            if xml[gt - 1] == 0x2F:                 # <name/>
+                end = gt + 1
+            else:
+                close = xml.find(close_tag, gt)
+                if close < 0:
+                    return xml
+                end = close + len(close_tag)
+            pieces.append(xml[at:start])
+            at = end
+        if pieces:
+            pieces.append(xml[at:])
+            xml = b"".join(pieces)
+    return xml
+
+
+class _Level:
+    """What the children of one element are: see Layout._tag_map."""
+    __slots__ = ("leaves", "others")
+
+    def __init__(self):
+        self.leaves = {}
+        self.others = {}
+
+
+_SKIP = (SKIP, None, None, None)
+
+
 def _local(tag):
     return tag.rpartition("}")[2] if tag[0] == "{" else tag
 
 
-def _walk(element, tag_map, row, counts, key_prefix, parent_key, subrows):
+def _resolve(level, tag):
+    """The node of a tag not found as it is: comments and processing instructions are
+    skipped; a namespaced tag is looked up by its local name; either way the answer is
+    remembered under the tag, so each distinct tag is resolved once per export."""
+    if not isinstance(tag, str):
+        return _SKIP
+    local = _local(tag)
+    slot = level.leaves.get(local)
+    if slot is not None and local != tag:
+        level.leaves[tag] = slot
+        return None
+    node = level.others.get(local, _SKIP) if local != tag else _SKIP
+    level.others[tag] = node
+    return node
+
+
+def _walk(element, level, row, counts, key_prefix, parent_key, subrows):
     """Fill `row` from element's children. key_prefix: the key path so far (instanceID, then
     structures and repeats); parent_key: the KEY of the nearest enclosing repeat row (or the
     instanceID); counts: {repeat name: n} for repeats within the current repeat instance."""
+    leaves, others = level.leaves, level.others
     for child in element:
         tag = child.tag
-        node = tag_map.get(tag)
-        if node is None:
-            if not isinstance(tag, str):
-                continue               # comments, processing instructions
-            node = tag_map.get(_local(tag))
-            if node is None:
-                continue               # not in the form: skipped with its subtree
-            tag_map[tag] = node        # a namespaced tag: found by its local name next time
-        kind = node[0]
-        if kind == LEAF:
+        slot = leaves.get(tag)
+        if slot is not None:
             text = child.text
             if text is not None:
-                row[node[1]] = text
-        elif kind == GROUP:
+                row[slot] = text
+            continue
+        node = others.get(tag)
+        if node is None:
+            node = _resolve(level, tag)
+            if node is None:               # a namespaced leaf, now known by its tag
+                text = child.text
+                if text is not None:
+                    row[leaves[tag]] = text
+                continue
+        kind = node[0]
+        if kind == GROUP:
             _walk(child, node[3], row, counts, f"{key_prefix}/{node[2]}", parent_key, subrows)
         elif kind == REPEAT:
             layout, name = node[2]

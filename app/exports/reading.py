@@ -23,6 +23,7 @@ from app.auth.models import AppUser, User
 from app.exports import filters
 from app.forms.models import FormVersion
 from app.submissions.models import Submission, SubmissionAttachment, SubmissionDef
+from app.transactions import READ_ONLY
 
 #: submissions per query: a household visit's XML is about 10 kB, so a batch is a few MB
 BATCH = 500
@@ -53,8 +54,10 @@ def submission_columns():
     return {name: S.c[column.key] for name, column in filters.submission_columns().items()}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ExportRow:
+    """One submission to export (a plain slotted class: a frozen dataclass's __init__ cost
+    2-3 µs a row, a tenth of reading one)."""
     id: int
     instance_id: str
     created_at: object
@@ -74,9 +77,15 @@ def count(connection, selection):
     return connection.scalar(select(func.count()).select_from(S).where(selection.where()))
 
 
+def connect(engine):
+    """A connection of the export's own, read-only: on SQLite its transactions are deferred
+    ones that take no write lock (app/extensions.py), so an export never holds up intake."""
+    return engine.connect().execution_options(**READ_ONLY)
+
+
 def batches(engine, selection, batch=BATCH):
     """Yield lists of ExportRow, newest first, BATCH at a time, on a connection of its own."""
-    with engine.connect() as connection:
+    with connect(engine) as connection:
         versions = dict(connection.execute(
             select(FormVersion.id, FormVersion.version)
             .where(FormVersion.form_id == selection.form_id)).all())
