@@ -26,6 +26,7 @@ JOINERS = {"zh": "、", "en": ", "}
 #: a CSV cell that starts with one of these is a formula to Excel (CSV injection): it is
 #: written with a leading apostrophe, as OWASP advises, unless it is a plain number
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_CHARS = frozenset(_FORMULA_START)
 _UTC = dt.timezone.utc
 
 
@@ -122,13 +123,8 @@ def _bool(raw):
 
 
 def _text(raw):
-    if raw is None:
-        return None
-    if isinstance(raw, (list, tuple)):
-        return " ".join(str(v) for v in raw)
-    if isinstance(raw, dict):
-        return str(raw)
-    return raw if isinstance(raw, str) else raw
+    # a text column's values are strings (or None) already: written as they are
+    return raw
 
 
 def _select1(labels):
@@ -191,6 +187,12 @@ def xlsx(tables, rows, lang, zone):
 def _csv_cell(value):
     if value is None:
         return ""
+    if type(value) is str:              # the hot case: test before doing anything
+        if len(value) > workbook.CELL_MAX or workbook._ILLEGAL.search(value) is not None:  # noqa: SLF001
+            value = workbook.clean(value)
+        if value[:1] in _FORMULA_CHARS and not _number(value):
+            return "'" + value
+        return value
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, dt.datetime):
@@ -199,12 +201,7 @@ def _csv_cell(value):
         return value.isoformat()
     if isinstance(value, float):
         return repr(value) if value != int(value) else str(int(value))
-    if not isinstance(value, str):
-        return str(value)
-    value = workbook.clean(value)
-    if value.startswith(_FORMULA_START) and not _number(value):
-        return "'" + value
-    return value
+    return str(value)
 
 
 def _number(text):

@@ -41,6 +41,7 @@ CHUNK = 64 * 1024
 #: bytes a repeat sheet keeps in memory before its spool moves to a temporary file
 SPOOL = 1024 * 1024
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _BAD_NAME = re.compile(r"[\[\]:*?/\\]")
 _EPOCH = dt.datetime(1899, 12, 30)
 #: style indexes in styles.xml's cellXfs
@@ -97,37 +98,66 @@ def _serial(value):
     return (value - _EPOCH.date()).days
 
 
+def _text(ref, value):
+    # the fast path: most texts need neither escaping nor cleaning
+    if len(value) > CELL_MAX or _SPECIAL.search(value) is not None:
+        value = escape(clean(value))
+    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>'
+
+
+def _number(ref, value):
+    return f'<c r="{ref}"><v>{value}</v></c>'
+
+
+def _float(ref, value):
+    return f'<c r="{ref}"><v>{value!r}</v></c>' if math.isfinite(value) else ""
+
+
+def _bool(ref, value):
+    return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+
+
+def _datetime(ref, value):
+    return f'<c r="{ref}" s="{_DATETIME}"><v>{_serial(value)!r}</v></c>'
+
+
+def _date(ref, value):
+    return f'<c r="{ref}" s="{_DATE}"><v>{_serial(value)}</v></c>'
+
+
+def _other(ref, value):
+    """A value of a subclass of the types below (numpy, pendulum …), or any other: text."""
+    for base in (dt.datetime, dt.date, bool, int, float, Decimal):
+        if isinstance(value, base):
+            if base is dt.datetime:
+                value = dt.datetime.combine(value.date(), value.time())
+            elif base is dt.date:
+                value = dt.date(value.year, value.month, value.day)
+            else:
+                value = base(value)
+            return _WRITERS[base](ref, value)
+    return _text(ref, str(value))
+
+
+#: the cell writer of each exact type (a dict lookup per cell: this is the hot loop)
+_WRITERS = {str: _text, int: _number, Decimal: _number, float: _float, bool: _bool,
+            dt.datetime: _datetime, dt.date: _date}
+
+
 def _cell(ref, value):
     if value is None or value == "":
         return ""
-    kind = type(value)
-    if kind is str:
-        return (f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">'
-                f'{escape(clean(value))}</t></is></c>')
-    if kind is bool:
-        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
-    if kind is int or kind is Decimal:
-        return f'<c r="{ref}"><v>{value}</v></c>'
-    if kind is float:
-        if math.isfinite(value):
-            return f'<c r="{ref}"><v>{value!r}</v></c>'
-        return ""
-    if kind is dt.datetime:
-        return f'<c r="{ref}" s="{_DATETIME}"><v>{_serial(value)!r}</v></c>'
-    if kind is dt.date:
-        return f'<c r="{ref}" s="{_DATE}"><v>{_serial(value)}</v></c>'
-    for base in (dt.datetime, dt.date, bool, int, float, Decimal):    # subclasses
-        if isinstance(value, base):
-            return _cell(ref, base(value) if base in (bool, int, float, Decimal) else
-                         (dt.datetime.combine(value.date(), value.time()) if base is dt.datetime
-                          else dt.date(value.year, value.month, value.day)))
-    return _cell(ref, str(value))
+    return _WRITERS.get(type(value), _other)(ref, value)
 
 
-def _row(number, letters, values, style=""):
-    cells = "".join(_cell(f"{letters[i] if i < len(letters) else column_letter(i)}{number}", v)
-                    for i, v in enumerate(values))
-    return f'<row r="{number}"{style}>{cells}</row>'
+def _row(number, letters, values):
+    """A row's XML; empty cells are left out (each cell says where it is)."""
+    if len(values) > len(letters):
+        letters.extend(column_letter(i) for i in range(len(letters), len(values)))
+    get = _WRITERS.get
+    cells = "".join([get(type(v), _other)(f"{letters[i]}{number}", v)
+                     for i, v in enumerate(values) if v is not None and v != ""])
+    return f'<row r="{number}">{cells}</row>'
 
 
 def _head(sheet):
