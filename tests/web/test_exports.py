@@ -203,3 +203,14 @@ def test_blank_filters_from_the_pages_form_mean_any(visits, console):
     assert admin.get("/exports?since=&until=&state=").status_code == 200
     book = _book(admin.get("/exports/forms/home_visit.xlsx?since=&until=&state="))
     assert len(_table(book.worksheets[0])) == 1
+
+
+def test_the_audit_log_names_and_filters_the_exports(visits, console):
+    admin = console("admin")
+    assert admin.get("/exports/forms/home_visit.xlsx").status_code == 200
+    assert admin.get("/exports/lists/people.xlsx").status_code == 200
+    log = admin.get("/audit?action=submission.export&lang=en").get_data(as_text=True)
+    assert "Exported a form&#39;s submissions" in log or "Exported a form's submissions" in log
+    assert "Exported a register list" not in log.split("</select>")[-1]
+    log = admin.get("/audit?action=entity.export&lang=zh").get_data(as_text=True)
+    assert "导出了名册清单" in log
