@@ -14,6 +14,7 @@ loop is one call per cell. Plain module, no Flask.
 import csv
 import datetime as dt
 import io
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -235,6 +236,7 @@ def csv_bom(table, rows, lang, zone):
     """One table as CSV for Excel, in chunks of UTF-8 bytes starting with the byte-order
     mark; `rows` are raw values of its columns. CRLF line ends, as Excel writes them."""
     convert = converters(table.columns, lang, zone)
+    pause = workbook._pauser()    # noqa: SLF001 - the same cooperative yield
     lines = _Lines()
     out = csv.writer(lines, lineterminator="\r\n")
     out.writerow([_csv_cell(header(c, lang)) for c in table.columns])
@@ -246,6 +248,7 @@ def csv_bom(table, rows, lang, zone):
         if pending >= 500:
             pending = 0
             yield lines.take().encode("utf-8")
+            pause()
     yield lines.take().encode("utf-8")
 
 
@@ -253,8 +256,6 @@ def csv_bom_zip(tables, rows, lang, zone, names):
     """Several tables as a zip of CSV-for-Excel files (`names`: each table's file name);
     the first table's file streams, the others are spooled to temporary files and added
     after it (their rows arrive interleaved with the first's)."""
-    import tempfile   # noqa: PLC0415
-
     convert = [converters(t.columns, lang, zone) for t in tables]
     drain = workbook._Drain()     # noqa: SLF001 - the same unseekable sink
     pause = workbook._pauser()    # noqa: SLF001
@@ -274,10 +275,11 @@ def csv_bom_zip(tables, rows, lang, zone, names):
     for index, values in rows:
         writers[index].writerow([_csv_cell(v) for v in convert_row(convert[index], values)])
         count += 1
-        if count % 500 == 0 and drain.size >= workbook.CHUNK:
-            drain.size = 0
-            yield drain.take()
-            pause()
+        if count % 500 == 0:
+            if drain.size >= workbook.CHUNK:
+                drain.size = 0
+                yield drain.take()
+            pause()          # every 500 rows, whether or not the zip had bytes to hand on
     first.close()
     yield drain.take()
     for i in range(1, len(tables)):

@@ -317,10 +317,10 @@ def stream(sheets, rows, compresslevel=1):
         sizes[index] += len(text)
         if sizes[index] >= CHUNK:
             flush(index)
-            if index == 0 and drain.size:
+            if drain.size:
                 drain.size = 0
                 yield drain.take()
-                pause()
+            pause()          # every CHUNK of XML (a few ms of work), whichever sheet
     for i in range(n):
         flush(i)
     first.write(_TAIL.encode("utf-8"))
