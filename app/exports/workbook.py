@@ -41,7 +41,10 @@ CHUNK = 64 * 1024
 #: bytes a repeat sheet keeps in memory before its spool moves to a temporary file
 SPOOL = 1024 * 1024
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+#: what sends a text off the fast path: a character to escape or drop
 _SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+#: a text starting or ending with one of these keeps it only with xml:space="preserve"
+_SPACES = frozenset(" \t\n\r\u3000\xa0")
 _BAD_NAME = re.compile(r"[\[\]:*?/\\]")
 _EPOCH = dt.datetime(1899, 12, 30)
 #: style indexes in styles.xml's cellXfs
@@ -99,10 +102,12 @@ def _serial(value):
 
 
 def _text(ref, value):
-    # the fast path: most texts need neither escaping nor cleaning
+    # the fast path: most texts need neither escaping, cleaning nor preserved spaces
     if len(value) > CELL_MAX or _SPECIAL.search(value) is not None:
         value = escape(clean(value))
-    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>'
+    if value[:1] in _SPACES or value[-1:] in _SPACES:
+        return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>'
+    return f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>'
 
 
 def _number(ref, value):

@@ -105,3 +105,10 @@ def test_the_file_is_a_zip_excel_opens_parts_in_package_order():
     names = zipfile.ZipFile(io.BytesIO(out.getvalue())).namelist()
     assert names[0] == "[Content_Types].xml"
     assert names[-2:] == ["xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"]
+
+
+def test_spaces_at_either_end_of_a_text_are_kept():
+    book = _read([workbook.Sheet("t", ["a"])],
+                 [(0, [" lead"]), (0, ["trail "]), (0, ["　全角"]), (0, ["a & <b>"])])
+    assert [row[0].value for row in book.active.iter_rows(min_row=2)] == [
+        " lead", "trail ", "　全角", "a & <b>"]
