@@ -2,6 +2,7 @@
 
 - fields: a form's export schema (fields, tables, labels) from its versions' XForms
 - instances: one submission's XML → one row per table (Central's CSV layout)
+- filters: Central's OData $filter subset as SQL conditions (the OData task's)
 - reading: submissions read in keyset batches on a connection of its own, scoped
 - central_csv: Central's CSV zip / CSV exports of submissions and the entity CSV
 - zipping: a streaming zip writer with spooled side tables

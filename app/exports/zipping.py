@@ -19,7 +19,6 @@ in COPY_CHUNK pieces, yielding as it goes. Memory stays flat whatever the row co
     …
     yield from z.finish()                        # spools, then the central directory
 """
-import shutil
 import tempfile
 import time
 import zipfile
@@ -124,9 +123,3 @@ class ZipStream:
             spool.close()
         self._spools.clear()
 
-
-def copy_spool(spool, out):
-    """Copy a spool's content into `out` from its start (used by tests and single-table
-    callers)."""
-    spool.seek(0)
-    shutil.copyfileobj(spool, out, COPY_CHUNK)

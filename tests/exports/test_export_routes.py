@@ -242,3 +242,30 @@ def test_entities_csv_has_centrals_admin_shape_scoped_to_villages(visits, client
 def _area(db, code):
     from app.projects.models import Area
     return db.session.scalar(select(Area.id).where(Area.code == code))
+
+
+def test_keyset_batches_lose_no_submission_that_shares_an_arrival_time(client, publish, db):
+    """Batches continue after (created_at, id): submissions arriving in the same instant, split
+    across batches, are each read once."""
+    from datetime import datetime
+
+    from app.exports import reading
+    from app.submissions.models import Submission, SubmissionDef
+    published = publish(survey())
+    same = datetime(2026, 5, 1, 8, 0, 0)
+    for i in range(7):
+        submission = Submission(form_id=published.form.id, instance_id=f"uuid:t{i}",
+                                submitter_kind="user", created_at=same if i < 5 else
+                                datetime(2026, 5, 1, 9, i))
+        db.session.add(submission)
+        db.session.flush()
+        db.session.add(SubmissionDef(submission_id=submission.id, form_id=published.form.id,
+                                     form_version_id=published.version.id,
+                                     instance_id=f"uuid:t{i}", xml=survey_instance().decode(),
+                                     xml_sha256="x", submitter_kind="user"))
+    db.session.commit()
+    selection = reading.Selection(form_id=published.form.id, area_ids=None)
+    got = [r.instance_id for batch in reading.batches(db.engine, selection, batch=2)
+           for r in batch]
+    assert sorted(got) == [f"uuid:t{i}" for i in range(7)]
+    assert got[:2] == ["uuid:t6", "uuid:t5"] and got[2:] == [f"uuid:t{i}" for i in (4, 3, 2, 1, 0)]
