@@ -76,6 +76,7 @@ def exports(actor, query):
     root = (current_app.config["PUBLIC_URL"].rstrip("/") or request.url_root.rstrip("/"))
     return render.render("console/exports.html", page=shown, query=query, args=args,
                          odata_root=f"{root}/v1/projects/{PROJECT_ID}/forms/",
+                         odata_lists=f"{root}/v1/projects/{PROJECT_ID}/datasets/",
                          report_url=report_url, report_xlsx=_report_xlsx)
 
 

@@ -46,6 +46,7 @@ def test_the_page_lists_each_forms_downloads_the_lists_and_the_reports(visits, c
     assert "/exports/forms/home_visit.excel.csv" in body
     assert "/exports/forms/home_visit.csv.zip" in body
     assert "/v1/projects/1/forms/home_visit.svc" in body
+    assert "/v1/projects/1/datasets/people.svc" in body
     assert "/exports/lists/people.xlsx" in body and "/exports/lists/people.excel.csv" in body
     assert "/reports/1/" in body and ".xlsx" in body
     english = console("admin").get("/exports?lang=en").get_data(as_text=True)
