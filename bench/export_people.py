@@ -42,7 +42,7 @@ def measure(app, kind):
     with app.app_context():
         found = domain.form_export(db.session, admin, 1, "home_visit", {}, zone)
         layout = domain.layout(found)
-        tables = labelled.form_tables(layout, found.titles)
+        tables = labelled.form_tables(layout, found.titles, found.lookups)
         names = central_csv.table_names(found.xml_form_id, layout)
         db.session.rollback()
         for name, make in (

@@ -19,6 +19,7 @@ from app.exports.fields import export_fields
 from app.forms.models import Form, FormVersion
 from app.forms.queries import readable_form
 from app.problems import Problem
+from app.projects.models import Area
 from app.submissions.models import Submission
 
 #: review states the page filters on ("received": not reviewed yet, stored as null)
@@ -104,6 +105,7 @@ class FormExport:
     form_id: int
     titles: dict
     fields: list
+    lookups: dict               # village_labels
     selection: reading.Selection
     filter: str | None
     rows: int
@@ -120,12 +122,25 @@ def form_export(session, actor, project_id, xml_form_id, query, zone):
                                   filter=filters.parse(text), has_attachments=any(named))
     fields_ = export_fields(session, form, False)
     rows = reading.count(session.connection(), selection)
-    return FormExport(form.xml_form_id, form.id, _titles(version), fields_, selection, text,
-                      rows)
+    return FormExport(form.xml_form_id, form.id, _titles(version), fields_,
+                      village_labels(session, project_id, fields_), selection, text, rows)
 
 
 def _titles(version):
     return {"": version.title or version.form.xml_form_id} if version else {}
+
+
+def village_labels(session, project_id, fields_):
+    """{field name: {village code: {"zh", "en"}}} for the fields that hold a village's code
+    (`village`, `…_village`: the town's forms pick them from the villages' list, which the
+    form does not label), so an export shows the village's name."""
+    names = {f.name for f in fields_ if f.name == "village" or f.name.endswith("_village")}
+    if not names:
+        return {}
+    villages = {r.code: {"zh": r.name_zh or r.code, "en": r.name_en or r.code}
+                for r in session.execute(select(Area.code, Area.name_zh, Area.name_en)
+                                         .where(Area.project_id == project_id))}
+    return {name: villages for name in names}
 
 
 def layout(export):

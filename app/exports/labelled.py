@@ -327,7 +327,12 @@ GEO_PARTS = {"Latitude": {"zh": "纬度", "en": "latitude"},
 _FIELD_KINDS = {"int": "int", "decimal": "decimal", "date": "date", "dateTime": "datetime"}
 
 
-def _field_column(key, f, part):
+def _field_column(key, f, part, lookups):
+    if not part and not f.choices and f.name in lookups:
+        # codes from an attached list (the villages' CSV), which the form itself does not
+        # label: the caller's labels for them
+        return Column(key, f.labels, "select" if f.select_multiple else "select1",
+                      lookups[f.name])
     if part:                         # a geopoint's part: a number
         labels = {lang: f"{text} ({GEO_PARTS[part]['zh' if 'zh' in lang else 'en']})"
                   for lang, text in (f.labels or {"": f.name}).items()}
@@ -337,10 +342,13 @@ def _field_column(key, f, part):
     return Column(key, f.labels, _FIELD_KINDS.get(f.type, "text"))
 
 
-def form_tables(layout, form_titles):
+def form_tables(layout, form_titles, lookups=None):
     """Labelled Tables of an export layout (app.exports.instances.Layout, built without
     split select columns): the same columns as Central's CSV, headed by question labels;
-    `form_titles` {lang: text} names the root sheet, a repeat's sheet is its label."""
+    `form_titles` {lang: text} names the root sheet, a repeat's sheet is its label;
+    `lookups` {field name: {code: {lang: text}}} labels fields whose codes come from an
+    attached list."""
+    lookups = lookups or {}
     out = []
     for t in layout.tables:
         columns = []
@@ -350,7 +358,7 @@ def form_tables(layout, form_titles):
                 columns.append(Column(key, labels, kind,
                                       REVIEW_STATES if part == "ReviewState" else None))
             else:
-                columns.append(_field_column(key, f, part))
+                columns.append(_field_column(key, f, part, lookups))
         if t.index == 0:
             titles = form_titles
         else:

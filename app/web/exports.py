@@ -99,7 +99,7 @@ def _form(actor, query, xml_form_id, export_format):
 def form_xlsx(actor, query, xml_form_id):
     found = _form(actor, query, xml_form_id, "xlsx")
     layout = domain.layout(found)
-    tables = labelled.form_tables(layout, found.titles)
+    tables = labelled.form_tables(layout, found.titles, found.lookups)
     body = labelled.xlsx(tables, labelled.form_rows(db.engine, found.selection, layout),
                          i18n.current(), i18n.zone())
     return _download(body, f"{found.xml_form_id}-{_stamp()}.xlsx", XLSX)
@@ -110,7 +110,7 @@ def form_xlsx(actor, query, xml_form_id):
 def form_excel_csv(actor, query, xml_form_id):
     found = _form(actor, query, xml_form_id, "csv-bom")
     layout = domain.layout(found)
-    tables = labelled.form_tables(layout, found.titles)
+    tables = labelled.form_tables(layout, found.titles, found.lookups)
     rows = labelled.form_rows(db.engine, found.selection, layout)
     lang, zone, stem = i18n.current(), i18n.zone(), f"{found.xml_form_id}-{_stamp()}"
     if len(tables) == 1:

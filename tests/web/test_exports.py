@@ -76,6 +76,7 @@ def test_a_form_as_xlsx_has_labels_choice_labels_dates_and_a_sheet_per_repeat(vi
     assert any(isinstance(v, dt.datetime) and v == dt.datetime(2026, 11, 19)
                for v in visit.values())                                 # visit_date
     assert "agricultural" not in visit.values()                        # a choice's label
+    assert visit["村（社区）"] == "东湾村"                               # a village's name
     members = next(_table(s) for s in book.worksheets[1:] if s.max_row == 7)
     names = {v for m in members for v in m.values() if v in ("王建国", "王小妹")}
     assert names == {"王建国", "王小妹"}
