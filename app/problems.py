@@ -199,6 +199,8 @@ _CATALOGUE = [
           "another admin.", "不能停用自己或取消自己的管理员角色：请另一位管理员操作。"),
 
     # --- console: forms and audit (4xx.151–159) ---
+    Entry("400.201", 400, "The export's dates are the wrong way round: {until} is before {since}.",
+          "导出的日期前后颠倒：{until} 早于 {since}。"),
     Entry("400.151", 400, "Choose a file to upload.", "请选择要上传的文件。"),
 
     # --- console: dashboard (4xx.161–169) ---

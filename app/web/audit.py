@@ -23,6 +23,8 @@ ACTIONS = {
     "person.read": N_("Read a person's or household's page"),
     "entity.read": N_("Read a register record (API)"),
     "entity.list": N_("Downloaded a register list"),
+    "entity.export": N_("Exported a register list"),
+    "submission.export": N_("Exported a form's submissions"),
     "entity.create": N_("Added to the register"),
     "entity.update": N_("Changed the register"),
     "entity.resolve": N_("Resolved a conflict"),

@@ -27,6 +27,7 @@ MENU = (
     ("console.people", "submission.read", N_("People")),
     ("console.conflicts", "submission.read", N_("Conflicts")),
     ("console.reports", "submission.read", N_("Reports")),
+    ("console.exports", "submission.read", N_("Exports")),
     ("console.phones", "app_user.manage", N_("Phones")),
     ("console.users", "user.manage", N_("Users")),
     ("console.forms", "form.update", N_("Forms")),

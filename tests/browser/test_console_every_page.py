@@ -12,8 +12,8 @@ from tests.web.test_route_policy import _routes, _url, samples  # noqa: F401 - t
 pytestmark = pytest.mark.once
 
 #: pages that are files, not HTML (an attachment, the raw XML, an XForm download, a form
-#: preview's manifest and media)
-FILES = ("attachment", "xml", "xform", "manifest", "media")
+#: preview's manifest and media, the exports' downloads)
+FILES = ("attachment", "xml", "xform", "manifest", "media", "xlsx", "csv", "zip")
 #: pages that run ODK Web Forms (a form's preview): its engine is about 1.5 MB compressed,
 #: measured by the browser forms' own tests, so these skip the 300 KB bar and pass the rest
 ENGINE_PAGES = ("/preview",)
