@@ -52,6 +52,8 @@ import common  # noqa: E402
 
 GOAL_MS = 150
 PUBLIC = {"console.login", "console.login_post", "console.logout", "console.static"}
+#: files, not pages: their speed is bench/export.py's and bench/export_people.py's
+DOWNLOAD = re.compile(r"\.(xlsx|csv|zip)$")
 ARG = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 MORE = re.compile(r'href="([^"]*[?&](?:amp;)?after=[^"]*)"')
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -527,6 +529,10 @@ def walk(app, clients, values, warmups, rounds, only=None, echo=None):
     echo = echo or progress
     rows, pages = [], []
     for rule, endpoint, fields in routes(app, only):
+        if DOWNLOAD.search(rule.rule):
+            rows.append((rule.rule, "", "-", None, "a download, timed by bench/export*.py"))
+            echo(f"  {rule.rule}: not timed (a download)", flush=True)
+            continue
         path, missing = path_of(rule, values)
         if path is None:
             rows.append((rule.rule, "", "-", None, missing))
