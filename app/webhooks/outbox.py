@@ -9,7 +9,9 @@ such as the village's code), and one row per subscription is inserted with its o
 id. (A single INSERT … SELECT would need the delivery's uuid and the body made in SQL, which
 SQLite and PostgreSQL spell differently; the SELECT costs the same when nobody listens.)
 
-The register's rebuild replays history through the same code into a scratch database that
+A session whose `info["webhooks"]` is False announces nothing: a migration that brings old
+data up to date through today's register code (0010) is history, not news, and runs before
+the outbox's tables exist. The register's rebuild replays history through the same code into a scratch database that
 holds no subscriptions (app.register.rebuild), so history is never announced twice.
 """
 import json
@@ -41,6 +43,8 @@ def emit(session, event, project_id, build):
     """Write `event`'s deliveries for the project's active subscribers. `build()` gives
     (data, personal) (app.webhooks.payloads); it runs only when someone listens. Returns the
     number of deliveries written."""
+    if session.info.get("webhooks") is False:
+        return 0
     listeners = [row for row in _LISTENERS.rows(session, {"p": project_id})
                  if f" {event} " in row.events]
     if not listeners:

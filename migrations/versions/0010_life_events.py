@@ -87,7 +87,8 @@ def _bring_up_to_date(connection):
 
     from app.events import record as life
     from app.register import rebuild
-    session = Session(bind=connection)
+    # history brought up to date is not announced (nor do webhooks' tables exist yet)
+    session = Session(bind=connection, info={"webhooks": False})
     try:
         s = sa.table('submissions', sa.column('id', sa.Integer),
                      sa.column('in_register', sa.Boolean))
