@@ -20,9 +20,10 @@ the same submission version every time, so `export_lines` (app.exports.models) k
 `Cache` is what reading.batches() uses: the batch query LEFT OUTER JOINs export_lines on the
 def id and the signature; the misses' XML is then read in a second query (a warm export never
 reads the XML), computed the usual way (instances.Layout), and written back in one upsert per
-batch, in a short transaction of its own on the export's connection (never the request's
-session). Writing back is best effort: a version deleted meanwhile, or a lock not granted,
-leaves the row uncached and the export unaffected. Encrypted versions are never cached (their
+batch, in a short transaction of its own on a short-lived connection of the export's (never
+the request's session; see write() for why not the reading connection). Writing back is best
+effort: a version deleted meanwhile, or a lock not granted, leaves the row uncached and the
+export unaffected. Encrypted versions are never cached (their
 cells are empty; nothing to save).
 
 The table is derived: dropping its rows changes no export; `flask --app wsgi exports warm`
@@ -143,30 +144,28 @@ class Cache:
                                "root": root, "repeats": repeats})
         self.computed += len(misses)
         if values:
-            self.written += write(connection, values)
+            self.written += write(connection.engine, values)
 
 
-def write(connection, values):
+def write(engine, values):
     """Upsert kept lines in a short write transaction of their own; the rows written (0 when
-    the write could not be made: a version deleted meanwhile, a lock not granted)."""
-    insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(L)
+    the write could not be made: a version deleted meanwhile, a lock not granted).
+
+    On a connection of its own from the engine, not the export's reading one: on SQLite the
+    writers' lock (app/extensions.py) is released when a connection goes back to the pool,
+    so a write on the reading connection would hold it until the export ended, and every
+    other writer on the worker would wait for the whole export."""
+    insert = (postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert)(L)
     statement = insert.on_conflict_do_update(
         index_elements=[L.c.def_id],
         set_={"signature": insert.excluded.signature, "root": insert.excluded.root,
               "repeats": insert.excluded.repeats})
-    read_only = connection.get_execution_options().get("doorstep_read_only", False)
-    # SQLite: a write in a declared read-only (deferred) transaction would skip the writers'
-    # lock (app/extensions.py); this transaction is an ordinary one, then reads resume
-    connection.execution_options(doorstep_read_only=False)
     try:
-        connection.execute(statement, values)
-        connection.commit()
+        with engine.begin() as connection:
+            connection.execute(statement, values)
         return len(values)
     except (IntegrityError, DBAPIError):
-        connection.rollback()
         return 0
-    finally:
-        connection.execution_options(doorstep_read_only=read_only)
 
 
 def warm(engine, form_id, layout):
