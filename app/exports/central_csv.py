@@ -205,20 +205,20 @@ def _write_kept(layout, root, subs, row):
             subs[index - 1].buffer.write(text)
 
 
-def _cache(fields, options, layout=None):
+def _cache(fields, options, layout=None, repeats=True):
     """The kept lines' cache for an export with these options (None when they change cells
     the cache does not describe); built over the full layout, so the plain CSV and the zip
     share one signature."""
     if not lines.cacheable(options):
         return None
-    return lines.Cache(layout or Layout(fields, group_paths=options.group_paths))
+    return lines.Cache(layout or Layout(fields, group_paths=options.group_paths), repeats)
 
 
 def submissions_csv(engine, selection, fields, options, kept_lines=True):
     """Central's submissions.csv: the root table only, as a generator of bytes.
     kept_lines=False: every submission parsed, the kept lines neither read nor written."""
     values = select_values(engine, selection, fields) if options.split_select_multiples else {}
-    cache = _cache(fields, options) if kept_lines else None
+    cache = _cache(fields, options, repeats=False) if kept_lines else None
     # with kept lines the full layout reads (and keeps) the repeats too, for the zip's sake;
     # its root table is the root-only layout's
     layout = cache.layout if cache else Layout(fields, values, group_paths=options.group_paths,

@@ -17,5 +17,5 @@ class ExportLines(db.Model):
     signature = db.Column(db.String(64), nullable=False)
     #: the root row's form-field cells, CSV-encoded and comma-joined (SubmissionDate … KEY)
     root = db.Column(db.Text, nullable=False)
-    #: the repeat tables' complete CSV lines: "" or JSON {table index: "lines"}
+    #: the repeat tables' complete CSV lines, length-prefixed per table ("" when none)
     repeats = db.Column(db.Text, nullable=False)

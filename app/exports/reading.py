@@ -17,7 +17,7 @@ after the first), and FormVersion, the version of the form the submission was fi
 """
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, null, or_, select
 
 from app.auth.models import AppUser, User
 from app.exports import filters
@@ -104,9 +104,9 @@ def batches(engine, selection, batch=BATCH, lines=None):
         while True:
             joined = S.join(D, and_(D.c.submission_id == S.c.id, D.c.current.is_(True)))
             if lines is None:
-                content = (D.c.xml,)
+                content = (D.c.xml, null().label("line_root"), null().label("line_repeats"))
             else:
-                content = lines.columns
+                content = (null().label("xml"), *lines.columns)
                 joined = joined.outerjoin(L, lines.join(D))
             query = (select(S.c.id, S.c.instance_id, S.c.created_at, S.c.review_state,
                             D.c.device_id, *content, S.c.submitter_kind, S.c.submitter_id,
@@ -157,20 +157,20 @@ def _decorate(connection, rows, versions, names, has_attachments):
                 .where(A.c.def_id.in_([r.def_id for r in rows])).group_by(A.c.def_id)):
             files[def_id] = (present, expected)
     out = []
-    kept = rows and "line_root" in rows[0]._fields
-    for r in rows:
-        edits, root_version = history.get(r.id, (0, r.form_version_id))
-        present, expected = files.get(r.def_id, (0, 0))
-        out.append(ExportRow(
-            id=r.id, instance_id=r.instance_id, created_at=r.created_at,
-            review_state=r.review_state, device_id=r.device_id,
-            xml=None if kept else r.xml, def_id=r.def_id,
-            root_line=r.line_root if kept else None,
-            repeat_lines=r.line_repeats if kept else None,
-            submitter_id=r.submitter_id, submitter_name=names.get(r.submitter_kind,
-                                                                  r.submitter_id),
-            attachments_present=present, attachments_expected=expected, edits=edits,
-            form_version=versions.get(root_version, ""), encrypted=bool(r.encrypted)))
+    append = out.append
+    name = names.get
+    version = versions.get
+    no_files = (0, 0)
+    # positional unpacking: a Row's attributes by name cost ~0.3 µs each, 16 a row
+    for (sid, instance_id, created_at, review_state, device_id, xml, root_line, repeat_lines,
+         submitter_kind, submitter_id, def_id, _deprecated, form_version_id, encrypted) in rows:
+        edits, root_version = history.get(sid, (0, form_version_id)) if history else \
+            (0, form_version_id)
+        present, expected = files.get(def_id, no_files) if files else no_files
+        append(ExportRow(sid, instance_id, created_at, review_state, device_id, xml,
+                         submitter_id, name(submitter_kind, submitter_id), present, expected,
+                         edits, version(root_version, ""), bool(encrypted), def_id, root_line,
+                         repeat_lines))
     return out
 
 
