@@ -23,7 +23,7 @@ for byte either way.
 The root table is written into the archive as submissions are read; repeat tables are spooled
 (app.exports.zipping) and appended after it, as Central appends its substreams. Every
 generator reads through app.exports.reading (own connection, keyset batches) and calls
-cooperative.pause() every PAUSE_ROWS submissions.
+cooperative.pause() every PAUSE_ROWS submissions parsed (or their worth in kept lines).
 """
 import csv
 import io
@@ -39,8 +39,12 @@ from app.exports.instances import Layout
 from app.exports.zipping import ZipStream
 from app.register.models import Entity, EntityVersion
 
-#: submissions between two pauses: about 5 ms of work on a household visit
+#: submissions between two pauses: about 5 ms of work on a household visit parsed
 PAUSE_ROWS = 32
+#: a row written from its kept lines costs about an eighth of one parsed (app.exports.lines):
+#: pausing every 32 of those (gevent.idle polls the sockets each time) cost a third of the
+#: warm CSV's rate over HTTP
+KEPT_PER_PARSED = 8
 #: characters of CSV text gathered before it is encoded and handed on
 FLUSH_CHARS = 1 << 16
 NOT_DECRYPTED = "not decrypted"
@@ -159,25 +163,27 @@ def _root_row(layout, row):
 
 def _write_tables(engine, selection, layout, tables, after_batch, cache=None):
     """Read every selected submission into `tables` (a _Table per layout table); calls
-    after_batch() every PAUSE_ROWS submissions (it yields what was written). Returns the
-    number of submissions. With `cache` (a lines.Cache over the full layout) rows come with
+    after_batch() every PAUSE_ROWS parsed submissions or their worth in kept ones (it yields
+    what was written). With `cache` (a lines.Cache over the full layout) rows come with
     their kept lines (app.exports.lines) and no XML is parsed."""
     root = tables[0]
     subs = tables[1:]
-    n = 0
+    work, every = 0, PAUSE_ROWS * KEPT_PER_PARSED
     for batch in reading.batches(engine, selection, lines=cache):
         for row in batch:
             if row.root_line is not None:
                 _write_kept(layout, root, subs, row)
+                work += 1
             else:
+                work += KEPT_PER_PARSED
                 values, subrows = _root_row(layout, row)
                 root.writer.writerow(values)
                 if subrows:
                     for table, rows in zip(subs, subrows):
                         if rows:
                             table.writer.writerows(rows)
-            n += 1
-            if n % PAUSE_ROWS == 0:
+            if work >= every:
+                work = 0
                 for table in tables:
                     table.flush()
                 yield from after_batch()

@@ -39,9 +39,12 @@ from sqlalchemy import null, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from app.exports.cooperative import pause
 from app.exports.models import ExportLines
 from app.submissions.models import SubmissionDef
 
+#: misses parsed between two cooperative pauses (central_csv.PAUSE_ROWS: ~5 ms of parsing)
+PAUSE_ROWS = 32
 #: bump when what is stored changes shape (every row then misses once)
 FORMAT = 1
 
@@ -150,7 +153,9 @@ class Cache:
                                       .where(D.c.id.in_([r.def_id for r in misses]))).all())
         connection.commit()
         values = []
-        for r in misses:
+        for n, r in enumerate(misses, start=1):
+            if n % PAUSE_ROWS == 0:
+                pause()         # parsing is the slow work: let the worker's other requests in
             root, repeats = self.encoder.compute(xml.get(r.def_id) or "", r.instance_id)
             r.root_line, r.repeat_lines = root, repeats
             if r.def_id in xml:

@@ -13,6 +13,7 @@ from app.exports.fields import export_fields
 from app.exports.instances import Layout
 from app.exports.models import ExportLines
 from app.forms.models import Form, FormVersion
+from app.submissions.models import SubmissionDef
 from tests.collect import CollectClient
 from tests.exports.forms import survey, survey_instance
 from tests.samples import instance
@@ -119,12 +120,18 @@ def test_a_warm_export_reads_the_kept_lines_not_the_xml(client, publish, persona
     assert phone(client, personas, "worker_a").submit(survey_instance("uuid:a")).status_code == 201
     headers = login("admin")
     cold = contents(client.get(ZIP.format("survey"), headers=headers))
+    xml = db.session.scalar(select(SubmissionDef.xml))
+    # the XML gone bad after the lines were kept: a warm export never reads it
+    db.session.execute(update(SubmissionDef).values(xml="<data>not what was kept</data>"))
+    db.session.commit()
+    assert contents(client.get(ZIP.format("survey"), headers=headers)) == cold
     db.session.execute(update(ExportLines).values(root=ExportLines.root + "MARK"))
     db.session.commit()
     marked = contents(client.get(ZIP.format("survey"), headers=headers))
     assert b"MARK" in marked["survey.csv"]
-    # derived: dropping the rows changes no export
+    # derived: dropping the rows changes no export (the XML read again)
     db.session.execute(delete(ExportLines))
+    db.session.execute(update(SubmissionDef).values(xml=xml))
     db.session.commit()
     assert contents(client.get(ZIP.format("survey"), headers=headers)) == cold
 
