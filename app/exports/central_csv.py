@@ -41,9 +41,8 @@ from app.register.models import Entity, EntityVersion
 
 #: submissions between two pauses: about 5 ms of work on a household visit parsed
 PAUSE_ROWS = 32
-#: a row written from its kept lines costs about an eighth of one parsed (app.exports.lines):
-#: pausing every 32 of those (gevent.idle polls the sockets each time) cost a third of the
-#: warm CSV's rate over HTTP
+#: a row written from its kept lines costs about an eighth of one parsed (app.exports.lines),
+#: so the pause comes every 256 of those: every 32 would poll the sockets about every 1 ms
 KEPT_PER_PARSED = 8
 #: characters of CSV text gathered before it is encoded and handed on
 FLUSH_CHARS = 1 << 16
