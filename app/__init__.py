@@ -74,6 +74,7 @@ def _register_models():
     from app.audit import models as _audit  # noqa: F401
     from app.auth import models as _auth  # noqa: F401
     from app.events import models as _events  # noqa: F401
+    from app.exports import models as _exports  # noqa: F401
     from app.forms import models as _forms  # noqa: F401
     from app.projects import models as _projects  # noqa: F401
     from app.register import models as _register  # noqa: F401

@@ -42,6 +42,8 @@ def register(app):
     app.cli.add_command(setup)
     from app.webhooks.cli import webhooks
     app.cli.add_command(webhooks)
+    from app.exports.cli import exports
+    app.cli.add_command(exports)
 
 
 def _codes(value):

@@ -16,10 +16,14 @@ decrypted" for an encrypted submission, whose data this server cannot read). CSV
 csv-stringify's (`"` around a cell holding a comma, a quote or a line break; `\\n` between
 rows; no byte-order mark).
 
+With Central's default options the per-submission cells come from app.exports.lines (kept
+per submission version, computed from the XML only on a miss); the output is the same byte
+for byte either way.
+
 The root table is written into the archive as submissions are read; repeat tables are spooled
 (app.exports.zipping) and appended after it, as Central appends its substreams. Every
 generator reads through app.exports.reading (own connection, keyset batches) and calls
-cooperative.pause() every PAUSE_ROWS submissions.
+cooperative.pause() every PAUSE_ROWS submissions parsed (or their worth in kept lines).
 """
 import csv
 import io
@@ -29,14 +33,17 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, or_, select
 
 from app.auth.models import AppUser, User
-from app.exports import reading
+from app.exports import lines, reading
 from app.exports.cooperative import pause
 from app.exports.instances import Layout
 from app.exports.zipping import ZipStream
 from app.register.models import Entity, EntityVersion
 
-#: submissions between two pauses: about 5 ms of work on a household visit
+#: submissions between two pauses: about 5 ms of work on a household visit parsed
 PAUSE_ROWS = 32
+#: a row written from its kept lines costs about an eighth of one parsed (app.exports.lines),
+#: so the pause comes every 256 of those: every 32 would poll the sockets about every 1 ms
+KEPT_PER_PARSED = 8
 #: characters of CSV text gathered before it is encoded and handed on
 FLUSH_CHARS = 1 << 16
 NOT_DECRYPTED = "not decrypted"
@@ -153,23 +160,29 @@ def _root_row(layout, row):
     return values, (None if row.encrypted else subrows)
 
 
-def _write_tables(engine, selection, layout, tables, after_batch):
+def _write_tables(engine, selection, layout, tables, after_batch, cache=None):
     """Read every selected submission into `tables` (a _Table per layout table); calls
-    after_batch() every PAUSE_ROWS submissions (it yields what was written). Returns the
-    number of submissions."""
+    after_batch() every PAUSE_ROWS parsed submissions or their worth in kept ones (it yields
+    what was written). With `cache` (a lines.Cache over the full layout) rows come with
+    their kept lines (app.exports.lines) and no XML is parsed."""
     root = tables[0]
     subs = tables[1:]
-    n = 0
-    for batch in reading.batches(engine, selection):
+    work, every = 0, PAUSE_ROWS * KEPT_PER_PARSED
+    for batch in reading.batches(engine, selection, lines=cache):
         for row in batch:
-            values, subrows = _root_row(layout, row)
-            root.writer.writerow(values)
-            if subrows:
-                for table, rows in zip(subs, subrows):
-                    if rows:
-                        table.writer.writerows(rows)
-            n += 1
-            if n % PAUSE_ROWS == 0:
+            if row.root_line is not None:
+                _write_kept(layout, root, subs, row)
+                work += 1
+            else:
+                work += KEPT_PER_PARSED
+                values, subrows = _root_row(layout, row)
+                root.writer.writerow(values)
+                if subrows:
+                    for table, rows in zip(subs, subrows):
+                        if rows:
+                            table.writer.writerows(rows)
+            if work >= every:
+                work = 0
                 for table in tables:
                     table.flush()
                 yield from after_batch()
@@ -179,20 +192,54 @@ def _write_tables(engine, selection, layout, tables, after_batch):
     yield from after_batch()
 
 
-def submissions_csv(engine, selection, fields, options):
-    """Central's submissions.csv: the root table only, as a generator of bytes."""
+def _write_kept(layout, root, subs, row):
+    """A row from its kept lines: SubmissionDate, the kept cells, then the metadata cells
+    (ten of them, so csv.writer writes them as it would inside the whole row)."""
+    buffer = root.buffer
+    buffer.write(isoformat(row.created_at))
+    buffer.write(",")
+    if layout.root.meta["KEY"] > 1:
+        buffer.write(row.root_line)
+        buffer.write(",")
+    root.writer.writerow((row.instance_id, row.submitter_id,
+                          row.submitter_name if row.submitter_id is not None else None,
+                          row.attachments_present, row.attachments_expected, None,
+                          row.review_state, row.device_id, row.edits, row.form_version))
+    if subs and row.repeat_lines:
+        for index, text in lines.decode_repeats(row.repeat_lines):
+            subs[index - 1].buffer.write(text)
+
+
+def _cache(fields, options, layout=None, repeats=True):
+    """The kept lines' cache for an export with these options (None when they change cells
+    the cache does not describe); built over the full layout, so the plain CSV and the zip
+    share one signature."""
+    if not lines.cacheable(options):
+        return None
+    return lines.Cache(layout or Layout(fields, group_paths=options.group_paths), repeats)
+
+
+def submissions_csv(engine, selection, fields, options, kept_lines=True):
+    """Central's submissions.csv: the root table only, as a generator of bytes.
+    kept_lines=False: every submission parsed, the kept lines neither read nor written."""
     values = select_values(engine, selection, fields) if options.split_select_multiples else {}
-    layout = Layout(fields, values, group_paths=options.group_paths, root_only=True)
+    cache = _cache(fields, options, repeats=False) if kept_lines else None
+    # with kept lines the full layout reads (and keeps) the repeats too, for the zip's sake;
+    # its root table is the root-only layout's
+    layout = cache.layout if cache else Layout(fields, values, group_paths=options.group_paths,
+                                               root_only=True)
     out = _Bytes()
     table = _Table(out)
     table.writer.writerow(layout.root.header)
-    yield from _write_tables(engine, selection, layout, [table], out.drain)
+    yield from _write_tables(engine, selection, layout, [table], out.drain, cache)
 
 
-def submissions_zip(engine, store, selection, fields, xml_form_id, options):
-    """Central's submissions.csv.zip as a generator of bytes (see the module docstring)."""
+def submissions_zip(engine, store, selection, fields, xml_form_id, options, kept_lines=True):
+    """Central's submissions.csv.zip as a generator of bytes (see the module docstring).
+    kept_lines=False: every submission parsed, the kept lines neither read nor written."""
     values = select_values(engine, selection, fields) if options.split_select_multiples else {}
     layout = Layout(fields, values, group_paths=options.group_paths)
+    cache = _cache(fields, options, layout) if kept_lines else None
     names = table_names(xml_form_id, layout)
     archive = ZipStream()
     try:
@@ -204,7 +251,7 @@ def submissions_zip(engine, store, selection, fields, xml_form_id, options):
             def hand_on():
                 if archive.pending:
                     yield archive.take()
-            yield from _write_tables(engine, selection, layout, tables, hand_on)
+            yield from _write_tables(engine, selection, layout, tables, hand_on, cache)
         yield archive.take()
         if options.attachments:
             for name, sha256 in reading.attachments(engine, selection):

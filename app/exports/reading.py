@@ -17,10 +17,11 @@ after the first), and FormVersion, the version of the form the submission was fi
 """
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, null, or_, select
 
 from app.auth.models import AppUser, User
 from app.exports import filters
+from app.exports.models import ExportLines
 from app.forms.models import FormVersion
 from app.submissions.models import Submission, SubmissionAttachment, SubmissionDef
 from app.transactions import READ_ONLY
@@ -31,6 +32,7 @@ BATCH = 500
 S = Submission.__table__
 D = SubmissionDef.__table__
 A = SubmissionAttachment.__table__
+L = ExportLines.__table__
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,9 @@ class ExportRow:
     edits: int
     form_version: str
     encrypted: bool = False         # its XML is the encrypted envelope: no data to read
+    def_id: int | None = None
+    root_line: str | None = None    # with kept lines (lines.Cache): the row's cached text,
+    repeat_lines: str | None = None  # and xml is None
 
 
 def count(connection, selection):
@@ -83,8 +88,13 @@ def connect(engine):
     return engine.connect().execution_options(**READ_ONLY)
 
 
-def batches(engine, selection, batch=BATCH):
-    """Yield lists of ExportRow, newest first, BATCH at a time, on a connection of its own."""
+def batches(engine, selection, batch=BATCH, lines=None):
+    """Yield lists of ExportRow, newest first, BATCH at a time, on a connection of its own.
+
+    With `lines` (an app.exports.lines.Cache) the XML is not read: each row comes with its
+    kept lines (root_line, repeat_lines), the misses computed and written back by
+    lines.fill() on this connection before the batch is handed on; encrypted versions come
+    with neither (their cells are empty)."""
     with connect(engine) as connection:
         versions = dict(connection.execute(
             select(FormVersion.id, FormVersion.version)
@@ -92,12 +102,17 @@ def batches(engine, selection, batch=BATCH):
         names = _Names(connection)
         after = None
         while True:
+            joined = S.join(D, and_(D.c.submission_id == S.c.id, D.c.current.is_(True)))
+            if lines is None:
+                content = (D.c.xml, null().label("line_root"), null().label("line_repeats"))
+            else:
+                content = (null().label("xml"), *lines.columns)
+                joined = joined.outerjoin(L, lines.join(D))
             query = (select(S.c.id, S.c.instance_id, S.c.created_at, S.c.review_state,
-                            D.c.device_id, D.c.xml, S.c.submitter_kind, S.c.submitter_id,
+                            D.c.device_id, *content, S.c.submitter_kind, S.c.submitter_id,
                             D.c.id.label("def_id"), D.c.deprecated_id,
                             D.c.form_version_id, D.c.encrypted)
-                     .select_from(S.join(D, and_(D.c.submission_id == S.c.id,
-                                                 D.c.current.is_(True))))
+                     .select_from(joined)
                      .where(selection.where())
                      .order_by(S.c.created_at.desc(), S.c.id.desc())
                      .limit(batch))
@@ -112,6 +127,10 @@ def batches(engine, selection, batch=BATCH):
             connection.commit()
             if not rows:
                 return
+            if lines is not None:
+                misses = [r for r in decorated if r.root_line is None and not r.encrypted]
+                if misses:
+                    lines.fill(connection, misses)
             yield decorated
             if len(rows) < batch:
                 return
@@ -138,16 +157,20 @@ def _decorate(connection, rows, versions, names, has_attachments):
                 .where(A.c.def_id.in_([r.def_id for r in rows])).group_by(A.c.def_id)):
             files[def_id] = (present, expected)
     out = []
-    for r in rows:
-        edits, root_version = history.get(r.id, (0, r.form_version_id))
-        present, expected = files.get(r.def_id, (0, 0))
-        out.append(ExportRow(
-            id=r.id, instance_id=r.instance_id, created_at=r.created_at,
-            review_state=r.review_state, device_id=r.device_id, xml=r.xml,
-            submitter_id=r.submitter_id, submitter_name=names.get(r.submitter_kind,
-                                                                  r.submitter_id),
-            attachments_present=present, attachments_expected=expected, edits=edits,
-            form_version=versions.get(root_version, ""), encrypted=bool(r.encrypted)))
+    append = out.append
+    name = names.get
+    version = versions.get
+    no_files = (0, 0)
+    # positional unpacking: a Row's attributes by name cost ~0.3 µs each, 16 a row
+    for (sid, instance_id, created_at, review_state, device_id, xml, root_line, repeat_lines,
+         submitter_kind, submitter_id, def_id, _deprecated, form_version_id, encrypted) in rows:
+        edits, root_version = history.get(sid, (0, form_version_id)) if history else \
+            (0, form_version_id)
+        present, expected = files.get(def_id, no_files) if files else no_files
+        append(ExportRow(sid, instance_id, created_at, review_state, device_id, xml,
+                         submitter_id, name(submitter_kind, submitter_id), present, expected,
+                         edits, version(root_version, ""), bool(encrypted), def_id, root_line,
+                         repeat_lines))
     return out
 
 

@@ -1,0 +1,21 @@
+"""The exports' derived table: `export_lines`, each current submission version's flattened
+CSV text for Central's default CSV layout (app.exports.lines fills and reads it).
+
+It is a cache and nothing else: every row can be recomputed from `submission_defs.xml` and
+the form's export fields, dropping rows changes no export, and it holds the same personal
+data as the submissions it comes from (it is read only by the CSV exports and the
+`flask exports warm` command)."""
+from app.extensions import db
+
+
+class ExportLines(db.Model):
+    __tablename__ = "export_lines"
+    #: one row per submission version; removed with it
+    def_id = db.Column(db.Integer, db.ForeignKey("submission_defs.id", ondelete="CASCADE"),
+                       primary_key=True)
+    #: sha256 hex of what decides the cells (lines.signature): another one is a miss
+    signature = db.Column(db.String(64), nullable=False)
+    #: the root row's form-field cells, CSV-encoded and comma-joined (SubmissionDate … KEY)
+    root = db.Column(db.Text, nullable=False)
+    #: the repeat tables' complete CSV lines, length-prefixed per table ("" when none)
+    repeats = db.Column(db.Text, nullable=False)
