@@ -181,7 +181,8 @@ class _root_plan:  # noqa: N801 - read as a function that plans a page
         after = None
         if query.get("skiptoken"):
             after = reads.submission_cursor(
-                session, form.id, odata.parse_skiptoken(query["skiptoken"], "instanceId"))
+                session, form.id, odata.parse_skiptoken(query["skiptoken"], "instanceId"),
+                scope.area_ids)
         self.top, self.skip = query.get("top"), 0 if after else query["skip"]
         self.want_count = query["count"]
         paged = self.top is not None or bool(self.skip) or after is not None
@@ -302,7 +303,8 @@ def dataset_entities(project_id, name, query):
     after = None
     if query.get("skiptoken"):
         after = reads.entity_cursor(session, dataset.id,
-                                    odata.parse_skiptoken(query["skiptoken"], "uuid"))
+                                    odata.parse_skiptoken(query["skiptoken"], "uuid"),
+                                    actor.area_ids)
     top, skip = query.get("top"), 0 if after else query["skip"]
     paged = top is not None or bool(skip) or after is not None
     total = reads.count_entities(session, scope) if (query["count"] or paged) else None

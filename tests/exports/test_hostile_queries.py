@@ -23,3 +23,37 @@ def test_a_number_too_large_for_the_database_in_a_filter_is_a_400_not_a_500(
     assert response.status_code == 400
     assert response.json["code"] == "400.191"
     assert "too large" in response.json["message"] and response.json["message_zh"]
+
+
+def test_a_skiptoken_naming_another_villages_submission_tells_a_supervisor_nothing(
+        visits, login):  # noqa: F811
+    """uuid:three is xishan's: a crafted token naming it is answered exactly as a token
+    naming a submission that never existed (else the 200 would say it exists)."""
+    headers = login("supervisor")
+    answers = []
+    for instance_id in ("uuid:three", "uuid:never-seen"):
+        token = odata.skiptoken({"instanceId": instance_id})
+        response = visits.get(f"{BASE}/Submissions", query_string={"$skiptoken": token},
+                              headers=headers)
+        answers.append((response.status_code, response.json["code"]))
+    assert answers == [(400, "400.197"), (400, "400.197")]
+    # the admin, who sees xishan, resumes after it
+    token = odata.skiptoken({"instanceId": "uuid:three"})
+    assert visits.get(f"{BASE}/Submissions", query_string={"$skiptoken": token},
+                      headers=login("admin")).status_code == 200
+
+
+def test_a_skiptoken_naming_another_villages_entity_tells_a_supervisor_nothing(
+        client, publish, login):
+    from tests.exports.test_odata_entities import UUIDS
+    from tests.factories import make_entity_xform
+    publish(make_entity_xform("register_person", "people"))
+    admin = login("admin")
+    for uuid, village in ((UUIDS[0], "dongwan"), (UUIDS[2], "xishan")):
+        assert client.post("/v1/projects/1/datasets/people/entities", headers=admin, json={
+            "uuid": uuid, "label": "x", "data": {"village": village}}).status_code == 200
+    url = "/v1/projects/1/datasets/people.svc/Entities"
+    token = odata.skiptoken({"uuid": UUIDS[2]})
+    theirs = client.get(url, query_string={"$skiptoken": token}, headers=login("supervisor"))
+    assert (theirs.status_code, theirs.json["code"]) == (400, "400.197")
+    assert client.get(url, query_string={"$skiptoken": token}, headers=admin).status_code == 200
