@@ -98,8 +98,27 @@ def _form(project_id, xml_form_id):
     return actor, form, odata.form_fields(export_fields.version_fields(version))
 
 
+class _Primed:
+    """A feed's chunks with the first one already made, so what fails before any byte is
+    written (a repeat table's $skiptoken found in no row, the database gone) is the
+    Problem's own 4xx/5xx answer rather than a 200 cut off after its headers. close() reaches
+    the feed's generator, which frees its connection, when the client goes away or a HEAD
+    request never reads the body."""
+
+    def __init__(self, chunks):
+        self.chunks = chunks
+        self.first = next(chunks)       # a feed always makes at least its footer
+
+    def __iter__(self):
+        yield self.first
+        yield from self.chunks
+
+    def close(self):
+        self.chunks.close()
+
+
 def _streamed(chunks):
-    return Response(chunks, content_type=JSON_TYPE, direct_passthrough=True)
+    return Response(_Primed(chunks), content_type=JSON_TYPE, direct_passthrough=True)
 
 
 # Forms -----------------------------------------------------------------------------------------

@@ -57,3 +57,14 @@ def test_a_skiptoken_naming_another_villages_entity_tells_a_supervisor_nothing(
     theirs = client.get(url, query_string={"$skiptoken": token}, headers=login("supervisor"))
     assert (theirs.status_code, theirs.json["code"]) == (400, "400.197")
     assert client.get(url, query_string={"$skiptoken": token}, headers=admin).status_code == 200
+
+
+def test_a_repeat_tables_skiptoken_found_in_no_row_is_a_400_before_the_body_starts(
+        visits, login):  # noqa: F811
+    """The repeat table reads rows to find where the token resumes; a token naming no row
+    was raised from inside the streamed body, after a 200's headers."""
+    token = odata.skiptoken({"repeatId": "0" * 40})
+    response = visits.get(f"{BASE}/Submissions.household.members",
+                          query_string={"$skiptoken": token}, headers=login("admin"))
+    assert (response.status_code, response.json["code"]) == (400, "400.197")
+    assert response.json["message_zh"]
