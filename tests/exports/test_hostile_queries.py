@@ -68,3 +68,40 @@ def test_a_repeat_tables_skiptoken_found_in_no_row_is_a_400_before_the_body_star
                           query_string={"$skiptoken": token}, headers=login("admin"))
     assert (response.status_code, response.json["code"]) == (400, "400.197")
     assert response.json["message_zh"]
+
+
+def _zip_names(client, collect, login, names):
+    import io
+    import zipfile
+
+    from tests.factories import make_instance
+    for name in names:
+        xml = make_instance(values={"name": "a", "photo": name})
+        assert collect.submit(xml, files={name: b"bytes of " + name.encode()}).status_code == 201
+    response = client.get("/v1/projects/1/forms/simple/submissions.csv.zip",
+                          headers=login("admin"))
+    assert response.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(response.data)) as z:
+        return z.namelist()
+
+
+def test_no_attachment_name_puts_a_file_outside_media_in_the_zip(
+        client, simple_form, collect, login):
+    """Zip-slip: a phone names its files; the zip's entries stay under media/ whatever the
+    names (../, a/b, absolute paths, backslashes)."""
+    import posixpath
+    got = _zip_names(client, collect, login,
+                     ["../../evil.jpg", "a/b.jpg", "/etc/passwd.jpg", "..\\..\\win.jpg"])
+    for entry in got[1:]:
+        assert entry.startswith("media/") and "/" not in entry[len("media/"):]
+        assert posixpath.normpath(entry).startswith("media/") and "\\" not in entry
+
+
+@pytest.mark.xfail(strict=True, reason="app/exports/central_csv.py (owned by another branch "
+                   "now): sanitize() makes '' of '..' and of Windows' reserved names, so the "
+                   "file is written as an entry named 'media/' (a directory's name), twice")
+def test_every_attachment_in_the_zip_has_a_file_name_of_its_own(
+        client, simple_form, collect, login):
+    got = _zip_names(client, collect, login, ["..", "con.jpg"])
+    media = [n for n in got if n.startswith("media/")]
+    assert len(media) == 2 and len(set(media)) == 2 and "media/" not in media
