@@ -84,11 +84,17 @@ def _service_url(kind, project_id, name):
 
 
 def _link_maker():
-    """token → this request's URL with $skip dropped and $skiptoken set (Central's
-    nextUrlFor), made now: the body is written after the request context is gone."""
+    """(token=…, or skip=… ) → this request's URL with $skip dropped and $skiptoken set
+    (Central's nextUrlFor), or, for a page in an $orderby's order (which no $skiptoken
+    resumes: the two are refused together), $skip set to the rows before the next page;
+    made now: the body is written after the request context is gone."""
     args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("$skip", "$skiptoken")]
     url = f"{_root()}{request.path}"
-    return lambda token: f"{url}?{urlencode(args + [('$skiptoken', token)])}"
+
+    def link(token=None, skip=None):
+        more = [("$skiptoken", token)] if skip is None else [("$skip", str(skip))]
+        return f"{url}?{urlencode(args + more)}"
+    return link
 
 
 def _form(project_id, xml_form_id):
@@ -212,6 +218,7 @@ class _root_plan:  # noqa: N801 - read as a function that plans a page
         self.query = reads.submissions_query(scope, query.get("orderby"), after, self.skip,
                                              self.top)
         self.empty = self.top == 0
+        self.ordered = bool(query.get("orderby"))
 
     def body(self, engine, shaper, context):
         state = {"added": 0, "last": None}
@@ -229,6 +236,8 @@ class _root_plan:  # noqa: N801 - read as a function that plans a page
         def next_link():
             if state["last"] is None or self.remaining - state["added"] <= 0:
                 return None
+            if self.ordered:
+                return link(skip=self.skip + state["added"])
             return link(odata.skiptoken({"instanceId": state["last"]}))
         return odata.feed(rows(), context, next_link,
                           self.total if self.want_count else None, pause=pause)
@@ -351,6 +360,8 @@ def dataset_entities(project_id, name, query):
     def next_link():
         if state["last"] is None or remaining - state["added"] <= 0:
             return None
+        if query.get("orderby"):
+            return link(skip=skip + state["added"])
         return link(odata.skiptoken({"uuid": state["last"]}))
     return _streamed(odata.feed(rows(), context, next_link,
                                 total if query["count"] else None, pause=pause))
