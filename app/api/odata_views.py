@@ -37,7 +37,8 @@ from app.transactions import begin_reads, end_reads
 bp = Blueprint("odata", __name__)
 JSON_TYPE = "application/json; charset=utf-8; odata.metadata=minimal"     # Central's
 XML_TYPE = "application/xml; charset=utf-8"
-_SINGLE = re.compile(r"^Submissions\('((?:uuid:)?[A-Za-z0-9-]+)'\)(?:/(.+))?$")
+# any instance id a phone may send (intake keeps it as given), quoted as OData quotes: '' is '
+_SINGLE = re.compile(r"^Submissions\('((?:[^']|'')+)'\)(?:/(.+))?$")
 
 
 @bp.after_request
@@ -154,7 +155,7 @@ def form_table(project_id, xml_form_id, table, query):
     single = _SINGLE.match(table)
     instance_id = None
     if single:
-        instance_id = single.group(1)
+        instance_id = single.group(1).replace("''", "'")
         table = "Submissions" + ("." + single.group(2).replace("/", ".") if single.group(2) else "")
     known = odata.tables(found)
     if table not in known:

@@ -143,3 +143,27 @@ def test_the_next_link_of_an_entity_page_in_orderby_order_is_one_the_server_answ
     rows, pages = _walk(client, "/v1/projects/1/datasets/people.svc/Entities"
                         "?$orderby=__id asc&$top=1", admin)
     assert [r["__id"] for r in rows] == sorted(UUIDS) and pages == len(UUIDS)
+
+
+@pytest.mark.parametrize("instance_id", ["uuid:a_b.c", "张三-1", "it's", "uuid:x y"])
+def test_one_submission_is_read_by_any_instance_id_a_phone_sent(
+        client, publish, personas, login, instance_id):
+    """Intake keeps any instanceID; Submissions('<id>') answered 404 for one with a dot, an
+    underscore, a quote or Chinese."""
+    from urllib.parse import quote
+
+    from tests.collect import CollectClient
+    from tests.exports.test_odata import VISIT, visit
+    from xml.sax.saxutils import escape
+    publish(VISIT, filename="visit.xml")
+    phone = CollectClient(client, f"/v1/key/{personas['worker_a'].token}/projects/1")
+    assert phone.submit(visit(escape(instance_id), members=[("甲", [])])).status_code == 201
+    key = quote(instance_id.replace("'", "''"))
+    one = client.get(f"{BASE}/Submissions('{key}')", headers=login("admin"))
+    assert one.status_code == 200, one.get_data(as_text=True)
+    assert [r["__id"] for r in one.json["value"]] == [instance_id]
+    members = client.get(f"{BASE}/Submissions('{key}')/household/members",
+                         headers=login("admin"))
+    assert [r["name"] for r in members.json["value"]] == ["甲"]
+    theirs = client.get(f"{BASE}/Submissions('{key}')", headers=login("supervisor"))
+    assert theirs.status_code == 200                 # dongwan's, which she supervises
