@@ -199,8 +199,17 @@ def _without(xml, names):
     called when the text has no comment or CDATA section (`<!`), where a tag-like string
     could hide; anything unexpected (an unclosed element) leaves the XML as it was, and the
     parse that follows is the judge either way."""
+    return replace_elements(xml, names, empty=False)
+
+
+def replace_elements(xml, names, empty):
+    """The XML with each element named in `names` (bytes: names no other field has, so
+    `<name` can only open one of them) cut out, or made empty (`<name/>`) when `empty`, by
+    plain byte search (the OData feed empties repeats the same way, app.exports.odata);
+    anything unexpected (an unclosed element) gives the XML back as it was."""
     for name in names:
         open_tag, close_tag = b"<" + name, b"</" + name + b">"
+        replacement = b"<" + name + b"/>" if empty else b""
         pieces, at = [], 0
         while True:
             start = xml.find(open_tag, at)
@@ -222,6 +231,7 @@ def _without(xml, names):
                     return xml
                 end = close + len(close_tag)
             pieces.append(xml[at:start])
+            pieces.append(replacement)
             at = end
         if pieces:
             pieces.append(xml[at:])
