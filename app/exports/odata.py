@@ -22,7 +22,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
-from app.exports.instances import replace_elements
+from app.exports.instances import replace_elements, searchable
 from app.models_base import isoformat
 from app.problems import Problem
 
@@ -416,7 +416,7 @@ class Shaper:
         if facts.encrypted or not xml:
             return result
         data = xml.encode("utf-8") if isinstance(xml, str) else xml
-        if self._hollow and b"<!" not in data:     # no comment or CDATA to hide a tag in
+        if self._hollow and searchable(data):     # no comment, CDATA or PI to hide a tag in
             data = _hollowed(data, self._hollow)
         element = etree.fromstring(data, _PARSER)
         self._quoted = quote(facts.instance_id, safe=_URI_SAFE)

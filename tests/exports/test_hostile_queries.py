@@ -167,3 +167,33 @@ def test_one_submission_is_read_by_any_instance_id_a_phone_sent(
     assert [r["name"] for r in members.json["value"]] == ["甲"]
     theirs = client.get(f"{BASE}/Submissions('{key}')", headers=login("supervisor"))
     assert theirs.status_code == 200                 # dongwan's, which she supervises
+
+
+def test_a_tag_inside_a_phones_processing_instruction_neither_blanks_its_row_nor_breaks_the_feed(
+        client, publish, personas, login):
+    """The exports cut repeats out of the XML text by byte search before parsing; a
+    `<?x <members> ?>` a phone sent (well-formed XML, accepted) made the cut start inside it:
+    the CSV row came out blank and the OData Submissions feed of the form was a 500 for
+    everyone."""
+    import csv
+    import io
+    import json
+
+    from tests.collect import CollectClient
+    from tests.exports.test_odata import VISIT, visit
+    publish(VISIT, filename="visit.xml")
+    phone = CollectClient(client, f"/v1/key/{personas['worker_a'].token}/projects/1")
+    xml = visit("uuid:pi", members=[("乙", [])]).replace(
+        b"<household>", b"<?x <members> ?><household>")
+    assert phone.submit(xml).status_code == 201
+    headers = login("admin")
+    got = client.get("/v1/projects/1/forms/visit/submissions.csv", headers=headers)
+    [row] = list(csv.DictReader(io.StringIO(got.get_data(as_text=True))))
+    assert (row["village"], row["age"], row["household-head"], row["KEY"]) == \
+        ("dongwan", "30", "王", "uuid:pi")
+    feed = client.get(f"{BASE}/Submissions", headers=headers)
+    assert feed.status_code == 200
+    [one] = json.loads(feed.get_data())["value"]
+    assert one["household"]["head"] == "王" and one["age"] == 30
+    members = client.get(f"{BASE}/Submissions.household.members", headers=headers)
+    assert [m["name"] for m in json.loads(members.get_data())["value"]] == ["乙"]
