@@ -28,6 +28,7 @@ from app.exports import fields as export_fields
 from app.exports import filters, odata
 from app.exports import odata_query as reads
 from app.exports.cooperative import pause
+from app.exports.pool import export_engine
 from app.extensions import db
 from app.forms.queries import readable_form
 from app.problems import Problem
@@ -183,7 +184,7 @@ def form_table(project_id, xml_form_id, table, query):
     record(db.session, actor, "submission.odata", f"form:{form_id}", table=table,
            **_details(query, instance_id))
     db.session.commit()
-    engine = db.engine
+    engine = export_engine(current_app, db.engine)
     return _streamed(plan.body(engine, shaper, context))
 
 
@@ -344,7 +345,7 @@ def dataset_entities(project_id, name, query):
     end_reads(session)
     record(session, actor, "entity.odata", f"dataset:{dataset_id}", **_details(query))
     session.commit()
-    engine = db.engine
+    engine = export_engine(current_app, db.engine)
     context = f"{_service_url('datasets', project_id, name)}/$metadata#Entities"
     state = {"added": 0, "last": None}
     link = _link_maker()

@@ -46,7 +46,7 @@ class _SlowClient:
     while the client waits."""
     RCVBUF = 8192
 
-    def __init__(self, server, path, headers):
+    def __init__(self, server, path, headers, answered=True):
         import socket
         self.socket = socket.socket()
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.RCVBUF)
@@ -55,10 +55,15 @@ class _SlowClient:
         lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{server.port}", "Connection: close"]
         lines += [f"{k}: {v}" for k, v in headers.items()]
         self.socket.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
-        self.received = b""
+        self.received, self.status = b"", None
+        if answered:                    # else: headers() later
+            self.headers()
+
+    def headers(self):
         while b"\r\n\r\n" not in self.received:
             self.received += self.socket.recv(65536)
         self.status = int(self.received.split(b" ", 2)[1])
+        return self.status
 
     def rest(self):
         """Read to the end; the bytes received in all."""
@@ -164,3 +169,35 @@ def test_an_export_whose_database_connection_dies_mid_way_ends_as_a_broken_downl
     assert not data.endswith(b"\r\n0\r\n\r\n"), "a cut-off export looked complete"
     assert requests.get(f"{server.url}/v1/projects/1/forms", headers=_login(server),
                         timeout=10).status_code == 200
+
+
+def test_slow_downloads_beyond_the_pool_size_do_not_stop_a_phones_submission(
+        live_server, town, personas, db):
+    """Each streamed export holds a database connection while its client downloads. They
+    drew from the requests' pool (5 + 10 per worker): 15 slow downloads on one worker made
+    the 16th a 500 and a phone's submission wait past 15 s. Exports now have a pool of their
+    own (app.exports.pool): those beyond it wait for a connection, requests do not."""
+    from app.exports.pool import CONNECTIONS
+    assert town.phone("worker_a").submit(instance("home_visit_birth")).status_code == 201
+    _copies(db, 30_000)
+    db.session.remove()
+    server = live_server(workers=1)
+    headers = _login(server)
+    slow = [_SlowClient(server, EXPORT, headers, answered=False) for _ in range(16)]
+    try:
+        # the first CONNECTIONS stream; the others wait for a connection of the exports'
+        assert [c.headers() for c in slow[:CONNECTIONS]] == [200] * CONNECTIONS
+        sent = time.monotonic()
+        accepted = _submit(server, personas, "home_visit_marriage")
+        assert accepted.status_code == 201, accepted.text
+        assert time.monotonic() - sent < 10
+        assert requests.get(f"{server.url}/v1/projects/1/forms", headers=headers,
+                            timeout=10).status_code == 200
+        # and the waiting exports stream once the first ones are done
+        for c in slow[:CONNECTIONS]:
+            c.close()
+        assert slow[CONNECTIONS].headers() == 200
+        assert slow[CONNECTIONS].rest() > 2 * _send_buffer_limit()
+    finally:
+        for c in slow:
+            c.close()
