@@ -146,6 +146,8 @@ def test_an_export_whose_database_connection_dies_mid_way_ends_as_a_broken_downl
     db.session.remove()
     server = live_server(workers=1)
     headers = _login(server)
+    with db.engine.connect() as connection:
+        started = connection.scalar(text("SELECT clock_timestamp()"))
     export = _SlowClient(server, EXPORT, headers)
     assert export.status == 200
     with db.engine.connect() as connection:
@@ -153,12 +155,12 @@ def test_an_export_whose_database_connection_dies_mid_way_ends_as_a_broken_downl
         killed = 0
         while not killed:
             assert time.monotonic() < deadline, "no export connection to terminate"
-            # every connection of the server's (its one worker is busy with the export;
-            # the query text shown is cut at 1 kB, before the table names)
+            # the export's connection: the one opened since the export began (the exports'
+            # pool opens it then; the requests' and this test's were opened before)
             killed = connection.scalar(text(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
                 "pid <> pg_backend_pid() AND datname = current_database() AND "
-                "backend_type = 'client backend'"))
+                "backend_start >= :started"), {"started": started})
     data = export.received
     try:
         while chunk := export.socket.recv(1 << 20):
@@ -167,7 +169,7 @@ def test_an_export_whose_database_connection_dies_mid_way_ends_as_a_broken_downl
         pass
     export.close()
     assert not data.endswith(b"\r\n0\r\n\r\n"), "a cut-off export looked complete"
-    assert requests.get(f"{server.url}/v1/projects/1/forms", headers=_login(server),
+    assert requests.get(f"{server.url}/v1/projects/1/forms", headers=headers,
                         timeout=10).status_code == 200
 
 
