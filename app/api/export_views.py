@@ -19,6 +19,7 @@ from app.audit.record import record
 from app.auth import http as auth
 from app.exports import central_csv, filters, reading
 from app.exports.fields import export_fields
+from app.exports.pool import export_engine
 from app.extensions import db
 from app.forms.models import FormVersion
 from app.forms.queries import readable_form
@@ -73,7 +74,7 @@ def _export(project_id, xml_form_id, query, zipped):
     record(db.session, actor, "submission.export", f"form:{form_id}", format=export_format,
            filters=_filters(query), rows=rows)
     db.session.commit()
-    engine = db.engine
+    engine = export_engine(current_app, db.engine)
     if zipped:
         body = central_csv.submissions_zip(engine, current_app.extensions["blob_store"],
                                            selection, fields_, xml_form_id, options)
@@ -121,7 +122,8 @@ def entities_csv(project_id, name, query):
     record(db.session, actor, "entity.export", f"dataset:{dataset_id}", format="csv",
            filters=_filters(query), rows=rows)
     db.session.commit()
-    body = central_csv.entities_csv(db.engine, dataset_id, properties, actor.area_ids, condition)
+    body = central_csv.entities_csv(export_engine(current_app, db.engine), dataset_id,
+                                    properties, actor.area_ids, condition)
     response = Response(body, mimetype="text/csv", direct_passthrough=True)
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = disposition(f"{central_csv.sanitize(name)}.csv")

@@ -28,6 +28,7 @@ from app.exports import fields as export_fields
 from app.exports import filters, odata
 from app.exports import odata_query as reads
 from app.exports.cooperative import pause
+from app.exports.pool import export_engine
 from app.extensions import db
 from app.forms.queries import readable_form
 from app.problems import Problem
@@ -37,7 +38,8 @@ from app.transactions import begin_reads, end_reads
 bp = Blueprint("odata", __name__)
 JSON_TYPE = "application/json; charset=utf-8; odata.metadata=minimal"     # Central's
 XML_TYPE = "application/xml; charset=utf-8"
-_SINGLE = re.compile(r"^Submissions\('((?:uuid:)?[A-Za-z0-9-]+)'\)(?:/(.+))?$")
+# any instance id a phone may send (intake keeps it as given), quoted as OData quotes: '' is '
+_SINGLE = re.compile(r"^Submissions\('((?:[^']|'')+)'\)(?:/(.+))?$")
 
 
 @bp.after_request
@@ -84,11 +86,17 @@ def _service_url(kind, project_id, name):
 
 
 def _link_maker():
-    """token → this request's URL with $skip dropped and $skiptoken set (Central's
-    nextUrlFor), made now: the body is written after the request context is gone."""
+    """(token=…, or skip=… ) → this request's URL with $skip dropped and $skiptoken set
+    (Central's nextUrlFor), or, for a page in an $orderby's order (which no $skiptoken
+    resumes: the two are refused together), $skip set to the rows before the next page;
+    made now: the body is written after the request context is gone."""
     args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("$skip", "$skiptoken")]
     url = f"{_root()}{request.path}"
-    return lambda token: f"{url}?{urlencode(args + [('$skiptoken', token)])}"
+
+    def link(token=None, skip=None):
+        more = [("$skiptoken", token)] if skip is None else [("$skip", str(skip))]
+        return f"{url}?{urlencode(args + more)}"
+    return link
 
 
 def _form(project_id, xml_form_id):
@@ -98,8 +106,27 @@ def _form(project_id, xml_form_id):
     return actor, form, odata.form_fields(export_fields.version_fields(version))
 
 
+class _Primed:
+    """A feed's chunks with the first one already made, so what fails before any byte is
+    written (a repeat table's $skiptoken found in no row, the database gone) is the
+    Problem's own 4xx/5xx answer rather than a 200 cut off after its headers. close() reaches
+    the feed's generator, which frees its connection, when the client goes away or a HEAD
+    request never reads the body."""
+
+    def __init__(self, chunks):
+        self.chunks = chunks
+        self.first = next(chunks)       # a feed always makes at least its footer
+
+    def __iter__(self):
+        yield self.first
+        yield from self.chunks
+
+    def close(self):
+        self.chunks.close()
+
+
 def _streamed(chunks):
-    return Response(chunks, content_type=JSON_TYPE, direct_passthrough=True)
+    return Response(_Primed(chunks), content_type=JSON_TYPE, direct_passthrough=True)
 
 
 # Forms -----------------------------------------------------------------------------------------
@@ -129,7 +156,7 @@ def form_table(project_id, xml_form_id, table, query):
     single = _SINGLE.match(table)
     instance_id = None
     if single:
-        instance_id = single.group(1)
+        instance_id = single.group(1).replace("''", "'")
         table = "Submissions" + ("." + single.group(2).replace("/", ".") if single.group(2) else "")
     known = odata.tables(found)
     if table not in known:
@@ -157,7 +184,7 @@ def form_table(project_id, xml_form_id, table, query):
     record(db.session, actor, "submission.odata", f"form:{form_id}", table=table,
            **_details(query, instance_id))
     db.session.commit()
-    engine = db.engine
+    engine = export_engine(current_app, db.engine)
     return _streamed(plan.body(engine, shaper, context))
 
 
@@ -181,7 +208,8 @@ class _root_plan:  # noqa: N801 - read as a function that plans a page
         after = None
         if query.get("skiptoken"):
             after = reads.submission_cursor(
-                session, form.id, odata.parse_skiptoken(query["skiptoken"], "instanceId"))
+                session, form.id, odata.parse_skiptoken(query["skiptoken"], "instanceId"),
+                scope.area_ids)
         self.top, self.skip = query.get("top"), 0 if after else query["skip"]
         self.want_count = query["count"]
         paged = self.top is not None or bool(self.skip) or after is not None
@@ -192,6 +220,7 @@ class _root_plan:  # noqa: N801 - read as a function that plans a page
         self.query = reads.submissions_query(scope, query.get("orderby"), after, self.skip,
                                              self.top)
         self.empty = self.top == 0
+        self.ordered = bool(query.get("orderby"))
 
     def body(self, engine, shaper, context):
         state = {"added": 0, "last": None}
@@ -209,6 +238,8 @@ class _root_plan:  # noqa: N801 - read as a function that plans a page
         def next_link():
             if state["last"] is None or self.remaining - state["added"] <= 0:
                 return None
+            if self.ordered:
+                return link(skip=self.skip + state["added"])
             return link(odata.skiptoken({"instanceId": state["last"]}))
         return odata.feed(rows(), context, next_link,
                           self.total if self.want_count else None, pause=pause)
@@ -302,7 +333,8 @@ def dataset_entities(project_id, name, query):
     after = None
     if query.get("skiptoken"):
         after = reads.entity_cursor(session, dataset.id,
-                                    odata.parse_skiptoken(query["skiptoken"], "uuid"))
+                                    odata.parse_skiptoken(query["skiptoken"], "uuid"),
+                                    actor.area_ids)
     top, skip = query.get("top"), 0 if after else query["skip"]
     paged = top is not None or bool(skip) or after is not None
     total = reads.count_entities(session, scope) if (query["count"] or paged) else None
@@ -313,7 +345,7 @@ def dataset_entities(project_id, name, query):
     end_reads(session)
     record(session, actor, "entity.odata", f"dataset:{dataset_id}", **_details(query))
     session.commit()
-    engine = db.engine
+    engine = export_engine(current_app, db.engine)
     context = f"{_service_url('datasets', project_id, name)}/$metadata#Entities"
     state = {"added": 0, "last": None}
     link = _link_maker()
@@ -330,6 +362,8 @@ def dataset_entities(project_id, name, query):
     def next_link():
         if state["last"] is None or remaining - state["added"] <= 0:
             return None
+        if query.get("orderby"):
+            return link(skip=skip + state["added"])
         return link(odata.skiptoken({"uuid": state["last"]}))
     return _streamed(odata.feed(rows(), context, next_link,
                                 total if query["count"] else None, pause=pause))

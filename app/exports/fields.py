@@ -327,8 +327,3 @@ def tables(fields, root_only=False):
             stack[-1]["fields"].append(f)
     return [Table(path=t["path"], name=t["name"], repeat=t["repeat"], parent=t["parent"],
                   fields=tuple(t["fields"]), depth=t["depth"]) for t in found]
-
-
-def table_of(fields, path):
-    """The Table whose path is `path` ("" for the root)."""
-    return next(t for t in tables(fields) if t.path == path)

@@ -207,6 +207,10 @@ class _Parser:
             return Literal(token.text[1:-1].replace("''", "'"), "string", token.at)
         if token.kind == "number":
             value = float(token.text) if re.search(r"[.eE]", token.text) else int(token.text)
+            # the databases' columns are 64-bit: a bigger number (or 1e999, infinite) would be
+            # a driver error (a 500) instead of an answer
+            if not -2**63 <= value < 2**63:
+                _fail("400.191", self.text, token.at, f"{token.text} is too large a number")
             return Literal(value, "number", token.at)
         if token.kind == "date":
             return Literal(_date(self.text, token), "date", token.at)

@@ -167,7 +167,7 @@ class Layout:
         SubmissionDate and metadata slots are left for the caller (central_csv)."""
         if isinstance(xml, str):
             xml = xml.encode("utf-8")
-        if self._cut and b"<!" not in xml:
+        if self._cut and searchable(xml):
             xml = _without(xml, self._cut)
         row = self.root.template[:]
         subrows = [[] for _ in range(len(self.tables) - 1)]
@@ -193,14 +193,30 @@ def _cuttable(fields):
 _AFTER_NAME = frozenset(b"> /\t\r\n")
 
 
+def searchable(xml):
+    """Can a tag be found in this XML text by byte search? Not where a comment or CDATA
+    section (`<!`) or a processing instruction (`<?`, after the XML declaration) could hold
+    a tag-like string: a phone's `<?x <member>?>` made the search cut the text from there to
+    the real `</member>`, blanking its row in the CSV and making the OData feed a 500."""
+    return b"<!" not in xml and xml.find(b"<?", 1) < 0
+
+
 def _without(xml, names):
     """The XML with every element named in `names` removed, found by plain byte search: a
     root-only export then parses a household visit's 1-2 kB instead of its 4-10 kB. Only
-    called when the text has no comment or CDATA section (`<!`), where a tag-like string
-    could hide; anything unexpected (an unclosed element) leaves the XML as it was, and the
+    called when the text is searchable(); anything unexpected (an unclosed element) leaves the XML as it was, and the
     parse that follows is the judge either way."""
+    return replace_elements(xml, names, empty=False)
+
+
+def replace_elements(xml, names, empty):
+    """The XML with each element named in `names` (bytes: names no other field has, so
+    `<name` can only open one of them) cut out, or made empty (`<name/>`) when `empty`, by
+    plain byte search (the OData feed empties repeats the same way, app.exports.odata);
+    anything unexpected (an unclosed element) gives the XML back as it was."""
     for name in names:
         open_tag, close_tag = b"<" + name, b"</" + name + b">"
+        replacement = b"<" + name + b"/>" if empty else b""
         pieces, at = [], 0
         while True:
             start = xml.find(open_tag, at)
@@ -222,6 +238,7 @@ def _without(xml, names):
                     return xml
                 end = close + len(close_tag)
             pieces.append(xml[at:start])
+            pieces.append(replacement)
             at = end
         if pieces:
             pieces.append(xml[at:])

@@ -22,6 +22,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
+from app.exports.instances import replace_elements, searchable
 from app.models_base import isoformat
 from app.problems import Problem
 
@@ -415,7 +416,7 @@ class Shaper:
         if facts.encrypted or not xml:
             return result
         data = xml.encode("utf-8") if isinstance(xml, str) else xml
-        if self._hollow and b"<!" not in data:     # no comment or CDATA to hide a tag in
+        if self._hollow and searchable(data):     # no comment, CDATA or PI to hide a tag in
             data = _hollowed(data, self._hollow)
         element = etree.fromstring(data, _PARSER)
         self._quoted = quote(facts.instance_id, safe=_URI_SAFE)
@@ -504,42 +505,10 @@ class Shaper:
         return text
 
 
-_AFTER_NAME = frozenset(b"> /\t\r\n")
-
-
 def _hollowed(xml, names):
-    """The XML with each element named in `names` made empty (`<name/>`), found by byte
-    search (names no other field has, so `<name` can only open one of them); anything
-    unexpected (an unclosed element) gives the XML back as it was."""
-    for name in names:
-        open_tag, close_tag, empty = b"<" + name, b"</" + name + b">", b"<" + name + b"/>"
-        pieces, at = [], 0
-        while True:
-            start = xml.find(open_tag, at)
-            if start < 0:
-                break
-            after = start + len(open_tag)
-            if after >= len(xml) or xml[after] not in _AFTER_NAME:
-                pieces.append(xml[at:after])        # a longer name that starts alike
-                at = after
-                continue
-            gt = xml.find(b">", after)
-            if gt < 0:
-                return xml
-            if xml[gt - 1] == 0x2F:                 # already <name/>
-                end = gt + 1
-            else:
-                close = xml.find(close_tag, gt)
-                if close < 0:
-                    return xml
-                end = close + len(close_tag)
-            pieces.append(xml[at:start])
-            pieces.append(empty)
-            at = end
-        if pieces:
-            pieces.append(xml[at:])
-            xml = b"".join(pieces)
-    return xml
+    """The XML with each element named in `names` made empty (`<name/>`): the CSV export's
+    byte search (app.exports.instances.replace_elements), emptying instead of cutting."""
+    return replace_elements(xml, names, empty=True)
 
 
 def _parent_stack(stack):

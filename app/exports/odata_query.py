@@ -101,10 +101,15 @@ def count_submissions(session, scope, after=None):
     return session.scalar(query)
 
 
-def submission_cursor(session, form_id, instance_id):
-    """(created_at, id) of the submission a $skiptoken names (deleted ones too, as Central)."""
-    row = session.execute(select(Submission.created_at, Submission.id).where(
-        Submission.form_id == form_id, Submission.instance_id == instance_id)).first()
+def submission_cursor(session, form_id, instance_id, area_ids=None):
+    """(created_at, id) of the submission a $skiptoken names (deleted ones too, as Central),
+    within the reader's villages: a token naming another village's submission is one this
+    server never gave her, and answering it otherwise would tell her that submission exists."""
+    query = select(Submission.created_at, Submission.id).where(
+        Submission.form_id == form_id, Submission.instance_id == instance_id)
+    if area_ids is not None:
+        query = query.where(Submission.area_id.in_(area_ids))
+    row = session.execute(query).first()
     if row is None:
         raise Problem("400.197")
     return tuple(row)
@@ -186,9 +191,14 @@ def count_entities(session, scope, after=None):
     return session.scalar(query)
 
 
-def entity_cursor(session, dataset_id, uuid):
-    row = session.execute(select(Entity.created_at, Entity.id).where(
-        Entity.dataset_id == dataset_id, Entity.uuid == uuid)).first()
+def entity_cursor(session, dataset_id, uuid, area_ids=None):
+    """(created_at, id) of the entity a $skiptoken names, within the reader's villages (as
+    submission_cursor)."""
+    query = select(Entity.created_at, Entity.id).where(Entity.dataset_id == dataset_id,
+                                                       Entity.uuid == uuid)
+    if area_ids is not None:
+        query = query.where(Entity.area_id.in_(area_ids))
+    row = session.execute(query).first()
     if row is None:
         raise Problem("400.197")
     return tuple(row)

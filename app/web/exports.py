@@ -25,6 +25,7 @@ from marshmallow import fields, pre_load, validate
 
 from app.console import exports as domain
 from app.exports import central_csv, labelled
+from app.exports.pool import export_engine
 from app.extensions import db
 from app.openrosa.media import disposition
 from app.web import i18n, render
@@ -100,7 +101,8 @@ def form_xlsx(actor, query, xml_form_id):
     found = _form(actor, query, xml_form_id, "xlsx")
     layout = domain.layout(found)
     tables = labelled.form_tables(layout, found.titles, found.lookups)
-    body = labelled.xlsx(tables, labelled.form_rows(db.engine, found.selection, layout),
+    body = labelled.xlsx(tables, labelled.form_rows(export_engine(current_app, db.engine),
+                                                    found.selection, layout),
                          i18n.current(), i18n.zone())
     return _download(body, f"{found.xml_form_id}-{_stamp()}.xlsx", XLSX)
 
@@ -111,7 +113,7 @@ def form_excel_csv(actor, query, xml_form_id):
     found = _form(actor, query, xml_form_id, "csv-bom")
     layout = domain.layout(found)
     tables = labelled.form_tables(layout, found.titles, found.lookups)
-    rows = labelled.form_rows(db.engine, found.selection, layout)
+    rows = labelled.form_rows(export_engine(current_app, db.engine), found.selection, layout)
     lang, zone, stem = i18n.current(), i18n.zone(), f"{found.xml_form_id}-{_stamp()}"
     if len(tables) == 1:
         body = labelled.csv_bom(tables[0], (values for _i, values in rows), lang, zone)
@@ -127,7 +129,8 @@ def form_central_zip(actor, query, xml_form_id):
     found = _form(actor, query, xml_form_id, "csv.zip (no attachments)")
     options = central_csv.Options(group_paths=True, split_select_multiples=False,
                                   deleted_fields=False, attachments=False)
-    body = central_csv.submissions_zip(db.engine, current_app.extensions["blob_store"],
+    body = central_csv.submissions_zip(export_engine(current_app, db.engine),
+                                       current_app.extensions["blob_store"],
                                        found.selection, found.fields, found.xml_form_id,
                                        options)
     return _download(body, f"{central_csv.sanitize(found.xml_form_id)}.csv.zip",
@@ -138,7 +141,8 @@ def _list(actor, name, export_format):
     found = domain.list_export(db.session, actor, PROJECT_ID, name)
     audit(actor, "entity.export", f"dataset:{found.dataset_id}", format=export_format,
           rows=found.rows, route="console")
-    rows = domain.register_tables.rows(db.engine, found.dataset_id, found.properties,
+    rows = domain.register_tables.rows(export_engine(current_app, db.engine), found.dataset_id,
+                                       found.properties,
                                        found.area_ids)
     return found, rows
 

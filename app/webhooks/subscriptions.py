@@ -8,6 +8,7 @@ and loopback addresses are allowed on purpose: the receivers (the police station
 hospital, civil affairs) are on the town's LAN, and only admins, who could read all the data
 anyway, name them. Redirects are never followed, so a receiver cannot send a delivery on.
 """
+import re
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
@@ -20,6 +21,8 @@ from app.webhooks.models import (DEAD, DELIVERED, PENDING, WebhookDelivery, Webh
                                  events_column)
 
 MAX_URL = 2000
+#: what http.client will not send in a request line or Host header
+_UNSENDABLE = re.compile(r"[\x00-\x20\x7f]")
 
 
 def check_url(url):
@@ -40,6 +43,10 @@ def check_url(url):
         reason = "no user name or password in the URL (the signature proves the sender)"
     elif parts.fragment:
         reason = "no #fragment"
+    elif _UNSENDABLE.search(url):
+        # http.client refuses these in a request line (no header injection), so every
+        # delivery to such a URL would fail and end dead: say so now instead
+        reason = "no spaces or control characters (percent-encode them)"
     if reason:
         raise Problem("400.211", {"url": url[:200], "reason": reason})
     return url
