@@ -77,12 +77,13 @@ def _export(project_id, xml_form_id, query, zipped):
     engine = export_engine(current_app, db.engine)
     if zipped:
         body = central_csv.submissions_zip(engine, current_app.extensions["blob_store"],
-                                           selection, fields_, xml_form_id, options)
+                                           selection, fields_, xml_form_id, options,
+                                           writer=db.engine)
         # Central: <formId>.zip with media, <formId>.csv.zip without
         name = f"{central_csv.sanitize(xml_form_id)}{'.zip' if options.attachments else '.csv.zip'}"
         response = Response(body, mimetype="application/zip", direct_passthrough=True)
     else:
-        body = central_csv.submissions_csv(engine, selection, fields_, options)
+        body = central_csv.submissions_csv(engine, selection, fields_, options, writer=db.engine)
         name = f"{central_csv.sanitize(xml_form_id)}.csv"
         response = Response(body, mimetype="text/csv", direct_passthrough=True)
         response.headers["Content-Type"] = "text/csv; charset=utf-8"

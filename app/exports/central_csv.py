@@ -210,20 +210,22 @@ def _write_kept(layout, root, subs, row):
             subs[index - 1].buffer.write(text)
 
 
-def _cache(fields, options, layout=None, repeats=True):
+def _cache(fields, options, layout=None, repeats=True, writer=None):
     """The kept lines' cache for an export with these options (None when they change cells
     the cache does not describe); built over the full layout, so the plain CSV and the zip
-    share one signature."""
+    share one signature. `writer`: the engine its write-backs use (see lines.Cache)."""
     if not lines.cacheable(options):
         return None
-    return lines.Cache(layout or Layout(fields, group_paths=options.group_paths), repeats)
+    return lines.Cache(layout or Layout(fields, group_paths=options.group_paths), repeats,
+                       writer=writer)
 
 
-def submissions_csv(engine, selection, fields, options, kept_lines=True):
+def submissions_csv(engine, selection, fields, options, kept_lines=True, writer=None):
     """Central's submissions.csv: the root table only, as a generator of bytes.
-    kept_lines=False: every submission parsed, the kept lines neither read nor written."""
+    kept_lines=False: every submission parsed, the kept lines neither read nor written;
+    `writer`: the engine kept lines are written back through (default: `engine`)."""
     values = select_values(engine, selection, fields) if options.split_select_multiples else {}
-    cache = _cache(fields, options, repeats=False) if kept_lines else None
+    cache = _cache(fields, options, repeats=False, writer=writer) if kept_lines else None
     # with kept lines the full layout reads (and keeps) the repeats too, for the zip's sake;
     # its root table is the root-only layout's
     layout = cache.layout if cache else Layout(fields, values, group_paths=options.group_paths,
@@ -234,12 +236,14 @@ def submissions_csv(engine, selection, fields, options, kept_lines=True):
     yield from _write_tables(engine, selection, layout, [table], out.drain, cache)
 
 
-def submissions_zip(engine, store, selection, fields, xml_form_id, options, kept_lines=True):
+def submissions_zip(engine, store, selection, fields, xml_form_id, options, kept_lines=True,
+                    writer=None):
     """Central's submissions.csv.zip as a generator of bytes (see the module docstring).
-    kept_lines=False: every submission parsed, the kept lines neither read nor written."""
+    kept_lines=False: every submission parsed, the kept lines neither read nor written;
+    `writer`: the engine kept lines are written back through (default: `engine`)."""
     values = select_values(engine, selection, fields) if options.split_select_multiples else {}
     layout = Layout(fields, values, group_paths=options.group_paths)
-    cache = _cache(fields, options, layout) if kept_lines else None
+    cache = _cache(fields, options, layout, writer=writer) if kept_lines else None
     names = table_names(xml_form_id, layout)
     archive = ZipStream()
     try:

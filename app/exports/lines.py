@@ -77,8 +77,12 @@ def signature(layout):
 class Encoder:
     """A version's cells → (root, repeats) text, with csv.writer's quoting exactly."""
 
-    def __init__(self, layout, repeats=True):
+    def __init__(self, layout, repeats=True, writer=None):
         self.layout = layout
+        # Write-backs take a second connection while the reading one is held: from the
+        # exports' own pool, as many cold exports as it has connections would each wait for
+        # one more (app/exports/pool.py). Handlers pass the requests' engine.
+        self.writer = writer
         # the plain CSV reads the root cells alone (the repeats' lines are still written
         # back on a miss, for the zip's sake)
         self.columns = (L.c.root.label("line_root"),
@@ -130,8 +134,12 @@ def decode_repeats(text):
 class Cache:
     """The kept lines of one export layout: what reading.batches() joins and fills."""
 
-    def __init__(self, layout, repeats=True):
+    def __init__(self, layout, repeats=True, writer=None):
         self.layout = layout
+        # Write-backs take a second connection while the reading one is held: from the
+        # exports' own pool, as many cold exports as it has connections would each wait for
+        # one more (app/exports/pool.py). Handlers pass the requests' engine.
+        self.writer = writer
         # the plain CSV reads the root cells alone (the repeats' lines are still written
         # back on a miss, for the zip's sake)
         self.columns = (L.c.root.label("line_root"),
@@ -163,7 +171,7 @@ class Cache:
                                "root": root, "repeats": repeats})
         self.computed += len(misses)
         if values:
-            self.written += write(connection.engine, values)
+            self.written += write(self.writer or connection.engine, values)
 
 
 def write(engine, values):

@@ -132,7 +132,7 @@ def form_central_zip(actor, query, xml_form_id):
     body = central_csv.submissions_zip(export_engine(current_app, db.engine),
                                        current_app.extensions["blob_store"],
                                        found.selection, found.fields, found.xml_form_id,
-                                       options)
+                                       options, writer=db.engine)
     return _download(body, f"{central_csv.sanitize(found.xml_form_id)}.csv.zip",
                      "application/zip")
 

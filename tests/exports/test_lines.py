@@ -192,3 +192,24 @@ def test_flask_exports_warm_fills_the_lines_and_the_export_then_reads_them(
     versions = db.session.scalar(select(func.count()).select_from(FormVersion))
     db.session.rollback()
     assert versions == 1
+
+
+def test_cold_exports_write_their_lines_back_even_when_every_export_connection_is_taken(
+        app, client, publish, personas, login, db, monkeypatch):
+    # one export connection: the export reading through it must not wait for a second one
+    # to write its lines back (with the pool's own wait it would give up and keep nothing)
+    from app.exports import pool
+    monkeypatch.setattr(pool, "CONNECTIONS", 1)
+    monkeypatch.setattr(pool, "WAIT", 1)
+    app.extensions.pop("doorstep_export_engine", None)
+    publish(survey("1"))
+    assert phone(client, personas, "worker_a").submit(survey_instance("uuid:p")).status_code \
+        == 201
+    try:
+        response = client.get(ZIP.format("survey"), headers=login("admin"))
+        assert contents(response) == parsed_every_time(db, "survey")
+        assert len(kept(db)) == 1
+    finally:
+        found = app.extensions.pop("doorstep_export_engine", None)
+        if found is not None:
+            found[1].dispose()
