@@ -85,6 +85,24 @@ def sanitize(name):
     return name.encode("utf-8")[:255].decode("utf-8", "ignore")
 
 
+def _own_name(name, taken):
+    """The media entry's file name: sanitized, never empty ('..' and 'con.jpg' sanitize to
+    nothing, and an entry named 'media/' is a directory), and not one already in the archive
+    (two phones' photo.jpg would be two entries of one name, which unzip tools overwrite or
+    refuse): 'file', then 'photo~2.jpg'. Memory: one name per file, as the zip's own
+    directory keeps."""
+    base = sanitize(name) or "file"
+    stem, dot, extension = base.rpartition(".")
+    if not stem:
+        stem, dot, extension = base, "", ""
+    found, n = base, 1
+    while found in taken:
+        n += 1
+        found = f"{stem}~{n}{dot}{extension}"
+    taken.add(found)
+    return found
+
+
 def table_names(xml_form_id, layout):
     """File names of the layout's tables, root first, as Central names them."""
     totals = {}
@@ -258,8 +276,10 @@ def submissions_zip(engine, store, selection, fields, xml_form_id, options, kept
             yield from _write_tables(engine, selection, layout, tables, hand_on, cache)
         yield archive.take()
         if options.attachments:
+            taken = set()
             for name, sha256 in reading.attachments(engine, selection):
-                yield from archive.add_file(f"media/{sanitize(name)}", _file(store, sha256))
+                yield from archive.add_file(f"media/{_own_name(name, taken)}",
+                                            _file(store, sha256))
                 pause()
         for chunk in archive.finish():
             yield chunk

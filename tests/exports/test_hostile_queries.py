@@ -97,9 +97,6 @@ def test_no_attachment_name_puts_a_file_outside_media_in_the_zip(
         assert posixpath.normpath(entry).startswith("media/") and "\\" not in entry
 
 
-@pytest.mark.xfail(strict=True, reason="app/exports/central_csv.py (owned by another branch "
-                   "now): sanitize() makes '' of '..' and of Windows' reserved names, so the "
-                   "file is written as an entry named 'media/' (a directory's name), twice")
 def test_every_attachment_in_the_zip_has_a_file_name_of_its_own(
         client, simple_form, collect, login):
     got = _zip_names(client, collect, login, ["..", "con.jpg"])
