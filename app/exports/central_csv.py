@@ -32,7 +32,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select
 
-from app.auth.models import AppUser, User
 from app.exports import lines, reading
 from app.exports.cooperative import pause
 from app.exports.instances import Layout
@@ -343,7 +342,7 @@ def entities_csv(engine, dataset_id, properties, area_ids, condition, batch=1000
                .where(EntityVersion.entity_id == Entity.id, EntityVersion.version == 1)
                .correlate(Entity))
     with reading.connect(engine) as connection:
-        names = _EntityNames(connection)
+        names = reading.Names(connection)
         after = None
         while True:
             query = (select(Entity.id, Entity.uuid, Entity.label, Entity.data, Entity.created_at,
@@ -374,19 +373,3 @@ def entities_csv(engine, dataset_id, properties, area_ids, condition, batch=1000
             after = (rows[-1].created_at, rows[-1].id)
     table.flush(force=True)
     yield from out.drain()
-
-
-class _EntityNames:
-    def __init__(self, connection):
-        self.connection = connection
-        self.cache = {}
-
-    def get(self, kind, actor_id):
-        if actor_id is None:
-            return None
-        key = (kind, actor_id)
-        if key not in self.cache:
-            table = AppUser.display_name if kind == "app_user" else User.username
-            self.cache[key] = self.connection.scalar(
-                select(table).where(table.class_.id == actor_id))
-        return self.cache[key]

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from app.exports import central_csv, reading, workbook
+from app.exports.cooperative import pause
+from app.exports.zipping import Sink
 from app.forms.schema import message
 
 #: what joins a select_multiple's labels, per language
@@ -236,7 +238,6 @@ def csv_bom(table, rows, lang, zone):
     """One table as CSV for Excel, in chunks of UTF-8 bytes starting with the byte-order
     mark; `rows` are raw values of its columns. CRLF line ends, as Excel writes them."""
     convert = converters(table.columns, lang, zone)
-    pause = workbook._pauser()    # noqa: SLF001 - the same cooperative yield
     lines = _Lines()
     out = csv.writer(lines, lineterminator="\r\n")
     out.writerow([_csv_cell(header(c, lang)) for c in table.columns])
@@ -257,8 +258,7 @@ def csv_bom_zip(tables, rows, lang, zone, names):
     the first table's file streams, the others are spooled to temporary files and added
     after it (their rows arrive interleaved with the first's)."""
     convert = [converters(t.columns, lang, zone) for t in tables]
-    drain = workbook._Drain()     # noqa: SLF001 - the same unseekable sink
-    pause = workbook._pauser()    # noqa: SLF001
+    drain = Sink()
     book = zipfile.ZipFile(drain, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
     first = io.TextIOWrapper(book.open(names[0], "w", force_zip64=True), encoding="utf-8",
                              newline="")

@@ -99,7 +99,7 @@ def batches(engine, selection, batch=BATCH, lines=None):
         versions = dict(connection.execute(
             select(FormVersion.id, FormVersion.version)
             .where(FormVersion.form_id == selection.form_id)).all())
-        names = _Names(connection)
+        names = Names(connection)
         after = None
         while True:
             joined = S.join(D, and_(D.c.submission_id == S.c.id, D.c.current.is_(True)))
@@ -174,7 +174,7 @@ def _decorate(connection, rows, versions, names, has_attachments):
     return out
 
 
-class _Names:
+class Names:
     """Display names of submitters, looked up once each (an export has a few dozen)."""
 
     def __init__(self, connection):

@@ -34,6 +34,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
+from app.exports.cooperative import pause
+from app.exports.zipping import Sink
+
 #: a cell holds at most this many characters (Excel's limit)
 CELL_MAX = 32767
 #: bytes of XML gathered before they go to the zip (and the zip's output is handed on)
@@ -234,57 +237,13 @@ _STYLES = (
     '</styleSheet>')
 
 
-class _Drain:
-    """The zip's output: an unseekable sink whose bytes are taken away after each write
-    batch (zipfile then writes data descriptors instead of seeking back)."""
-
-    def __init__(self):
-        self.parts, self.size = [], 0
-
-    def write(self, data):
-        self.parts.append(bytes(data))
-        self.size += len(data)
-        return len(data)
-
-    def flush(self):
-        pass
-
-    def take(self):
-        out = b"".join(self.parts)
-        self.parts = []
-        return out
-
-
-def _pauser():
-    """What lets other greenlets run between chunks under gevent (app/gunicorn_worker.py):
-    app/exports/cooperative.py's helper once it is there, else gevent.sleep(0) when gevent
-    has patched the process, else nothing."""
-    try:
-        from app.exports.cooperative import pause   # noqa: PLC0415
-        return pause
-    except ImportError:
-        return _gevent_sleep()
-
-
-def _gevent_sleep():
-    try:
-        from gevent import sleep   # noqa: PLC0415
-        from gevent.monkey import is_module_patched   # noqa: PLC0415
-    except ImportError:
-        return lambda: None
-    if not is_module_patched("socket"):
-        return lambda: None
-    return lambda: sleep(0)
-
-
 def stream(sheets, rows, compresslevel=1):
     """The workbook's bytes, in chunks, for `sheets` (Sheet) and `rows`: an iterable of
     (sheet index, values) in any interleaving; sheet 0's rows are written as they come, the
     others' spooled and appended after it. Level 1 deflate: the XML compresses about tenfold
     at it, and level 6 costs twice the time for a few percent."""
     titles = sheet_titles(s.title for s in sheets)
-    pause = _pauser()
-    drain = _Drain()
+    drain = Sink()
     book = zipfile.ZipFile(drain, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel)
     n = len(sheets)
     book.writestr("[Content_Types].xml", _CONTENT_TYPES.format(

@@ -32,8 +32,10 @@ COPY_CHUNK = 1 << 16
 COMPRESS_LEVEL = 1
 
 
-class _Sink:
-    """What zipfile writes to: collects bytes until taken. Not seekable, on purpose."""
+class Sink:
+    """What zipfile writes to: collects bytes until taken. Not seekable, on purpose (zipfile
+    then writes data descriptors instead of seeking back); the workbook writes through one
+    too."""
 
     def __init__(self):
         self.parts = []
@@ -57,7 +59,7 @@ class ZipStream:
     """A streaming zip archive: see the module docstring."""
 
     def __init__(self, compresslevel=COMPRESS_LEVEL):
-        self._sink = _Sink()
+        self._sink = Sink()
         self._zip = zipfile.ZipFile(self._sink, "w", compression=zipfile.ZIP_DEFLATED,
                                     compresslevel=compresslevel, allowZip64=True)
         self._spools = []
