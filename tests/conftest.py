@@ -124,6 +124,18 @@ def personas(db):
 
 
 @pytest.fixture
+def login(client, personas):
+    """login(persona name) → headers with a bearer token for that web user (the JSON API's
+    and the exports' tests)."""
+    def _login(username):
+        response = client.post("/v1/sessions", json={"email": username,
+                                                      "password": f"{username}-password"})
+        assert response.status_code == 200, response.json
+        return {"Authorization": f"Bearer {response.json['token']}"}
+    return _login
+
+
+@pytest.fixture
 def publish(app, db):
     """publish(xml_bytes_or_path, media={}, filename=None) → Published, committed."""
     def _publish(source, media=None, filename=None):

@@ -1,7 +1,6 @@
 """A lone UTF-16 surrogate ("\\ud800" in JSON) has no UTF-8 form, so no database can store or
 compare it: every JSON text field refuses it with a 400.79 (app.api.inputs.Text), never a 500,
 on SQLite and PostgreSQL."""
-from tests.events.conftest import login  # noqa: F401 - fixture
 
 REPORTS = "/v1/projects/1/reports"
 

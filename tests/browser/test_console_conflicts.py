@@ -5,7 +5,7 @@ import re
 import pytest
 
 from tests.browser.console import SIZES, check_page, open_browser, sign_in
-from tests.web.test_conflicts import entity, hard, login  # noqa: F401 - fixtures
+from tests.web.test_conflicts import entity, hard  # noqa: F401 - fixtures
 from tests.register.test_merge import people  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.once

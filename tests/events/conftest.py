@@ -5,7 +5,6 @@ import pytest
 
 from app.events import derive
 from app.events.derive import Event
-from tests.api.conftest import login  # noqa: F401 - a fixture, found by pytest by name
 from tests.factories import make_xlsform
 
 FORM_ID = "event_probe"

@@ -3,7 +3,7 @@ the personas' sessions; village scope (a village's staff, never a phone), every 
 a schema (400 in both languages, never a 500), audit rows in the request's transaction."""
 import pytest
 
-from tests.events.conftest import login, probe_form  # noqa: F401 - fixtures
+from tests.events.conftest import probe_form  # noqa: F401 - a fixture
 from tests.reports.locks_helpers import REPORTS, audit, send
 
 

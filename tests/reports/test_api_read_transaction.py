@@ -4,7 +4,7 @@ written in a short write transaction of its own, committed before the answer is 
 import pytest
 from sqlalchemy import event
 
-from tests.events.conftest import login, probe_form  # noqa: F401 - fixtures
+from tests.events.conftest import probe_form  # noqa: F401 - a fixture
 from tests.reports.locks_helpers import REPORTS, audit, send
 
 

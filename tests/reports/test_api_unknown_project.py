@@ -3,7 +3,6 @@ anything else (no report, no lock, no targets, no audit row), and a project id p
 database's integer range is unknown too, never a 500, on SQLite and PostgreSQL."""
 import pytest
 
-from tests.events.conftest import login  # noqa: F401 - fixture
 from tests.reports.locks_helpers import audit
 
 CALLS = (("get", "/months/2025-03", None),

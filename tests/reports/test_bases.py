@@ -99,7 +99,6 @@ def base_rows(db):
 
 
 def test_intake_edits_and_deletions_keep_the_bases(cells_form, collect, db, client):  # noqa: F811
-    from tests.api.conftest import login  # noqa: F401
     from tests.factories import new_instance_id
     dongwan = area(db, "dongwan")
     old, new = new_instance_id(), new_instance_id()

@@ -17,7 +17,6 @@ from app.events.derive import Event
 from app.projects.models import Area
 from app.reports import bases, cells, firsts
 from app.reports.models import ReportCell
-from tests.api.conftest import login  # noqa: F401 - a fixture
 from tests.events.conftest import FORM_ID, probe_xlsform
 from tests.events.test_record import BASE, events, probe
 from tests.factories import new_instance_id

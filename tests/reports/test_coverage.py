@@ -5,7 +5,7 @@ from app.reports import coverage, targets
 from app.reports.document import find
 from app.reports.models import ReportTarget
 from app.reports.periods import Month
-from tests.reports.test_lists_submit import login, november, send  # noqa: F401 - fixtures
+from tests.reports.test_lists_submit import november, send  # noqa: F401 - fixtures
 
 NOV = Month(2026, 11)
 

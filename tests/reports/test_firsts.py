@@ -10,7 +10,6 @@ from app.events import derive
 from app.events.derive import Event
 from app.reports import cells, firsts
 from app.reports.models import ReportCell
-from tests.api.conftest import login  # noqa: F401 - a fixture
 from tests.events.conftest import FORM_ID, probe_xlsform
 from tests.events.test_record import BASE, probe
 from tests.factories import new_instance_id

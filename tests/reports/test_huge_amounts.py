@@ -10,7 +10,6 @@ from sqlalchemy import select
 from app.events.models import LifeEvent
 from app.reports import cells
 from app.reports.document import find
-from tests.api.conftest import login  # noqa: F401 - fixture
 from tests.events.test_service_events import instance
 from tests.samples import SAMPLES
 

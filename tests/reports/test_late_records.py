@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.events import record as ev_record
 from app.register import rebuild
 from app.submissions.models import Submission
-from tests.events.conftest import login, probe_form  # noqa: F401 - fixtures
+from tests.events.conftest import probe_form  # noqa: F401 - a fixture
 from tests.reports.locks_helpers import REPORTS, send
 
 

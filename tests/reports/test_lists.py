@@ -5,7 +5,7 @@ from sqlalchemy import select
 from app.projects.models import Area
 from app.reports import lists
 from app.reports.periods import Month
-from tests.reports.test_lists_submit import login, november, send  # noqa: F401 - fixtures
+from tests.reports.test_lists_submit import november, send  # noqa: F401 - fixtures
 from tests.samples.register import CHEN_HONG, HE_JING, ZHANG_LI
 
 NOV = Month(2026, 11)

@@ -6,7 +6,7 @@ from app.models_base import utcnow
 from app.register.models import Entity
 from app.reports import lists
 from app.reports.periods import Month
-from tests.reports.test_lists_submit import login, november, send  # noqa: F401 - fixtures
+from tests.reports.test_lists_submit import november, send  # noqa: F401 - fixtures
 
 NOV = Month(2026, 11)
 

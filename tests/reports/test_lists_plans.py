@@ -6,7 +6,7 @@ from sqlalchemy import event
 
 from app.reports import coverage, lists
 from app.reports.periods import Month
-from tests.reports.test_lists_submit import login, november, send  # noqa: F401 - fixtures
+from tests.reports.test_lists_submit import november, send  # noqa: F401 - fixtures
 
 #: tables whose whole scan would grow with the town (areas and datasets are a few rows)
 BIG = ("life_events", "entities", "report_cells", "submissions")

@@ -17,7 +17,6 @@ from sqlalchemy import select
 from app.projects.models import Area
 from app.reports.models import ReportCell
 from app.submissions.models import Submission, SubmissionDef
-from tests.api.conftest import login  # noqa: F401 - a fixture, found by pytest by name
 from tests.samples import instance
 from tests.samples.register import (CHEN_HONG, HE_JING, LI_XIUYING, LIU_MEI, SUN_MIN, SUN_WEI,
                                      WANG_JIANGUO, ZHANG_LI, ZHAO_YAN, ZHOU_FANG)

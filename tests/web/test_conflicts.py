@@ -14,7 +14,6 @@ from app.register import service
 from app.register.models import Dataset, Entity, EntityVersion
 from app.submissions.models import Submission
 from tests import conftest as top
-from tests.api.conftest import login  # noqa: F401 - a fixture
 from tests.collect import CollectClient
 from tests.register.test_merge import entity_instance, people  # noqa: F401 - a fixture
 from tests.web.conftest import Console, sign_in

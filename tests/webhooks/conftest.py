@@ -13,7 +13,6 @@ from sqlalchemy import select
 from app.webhooks import signing
 from app.webhooks.delivery import Policy, send_due
 from app.webhooks.models import WebhookDelivery
-from tests.api.conftest import login  # noqa: F401 - a fixture, found by pytest by name
 
 #: fast enough for a test: a retry after 0.2 s, an attempt cut off after 1 s
 FAST = Policy(first=0.2, cap=0.2, jitter=0, timeout=1)
