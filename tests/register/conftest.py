@@ -1,1 +1,0 @@
-"""Register tests reuse the API's bearer-session helper."""

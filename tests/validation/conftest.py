@@ -1,1 +1,0 @@
-"""Validation tests reuse the API's bearer-session helper."""
