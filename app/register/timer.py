@@ -6,6 +6,8 @@ once, because applying removes it inside the same transaction as the change."""
 import logging
 import threading
 
+from app.background import start_on_first_request
+
 log = logging.getLogger(__name__)
 
 
@@ -13,14 +15,7 @@ def install(app):
     minutes = app.config.get("BACKLOG_MINUTES") or 0
     if app.testing or minutes <= 0:
         return
-    started = threading.Event()
-
-    @app.before_request
-    def _start_backlog_timer():
-        if not started.is_set():
-            started.set()
-            threading.Thread(target=_loop, args=(app, minutes * 60), daemon=True,
-                             name="doorstep-backlog").start()
+    start_on_first_request(app, "doorstep-backlog", _loop, app, minutes * 60)
 
 
 def _loop(app, seconds):

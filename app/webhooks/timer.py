@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 
+from app.background import start_on_first_request
 from app.webhooks import delivery
 
 PRUNE_EVERY = 3600      # seconds between two prunes of old delivered deliveries
@@ -26,14 +27,7 @@ def install(app):
     seconds = app.config.get("WEBHOOK_SECONDS") or 0
     if app.testing or seconds <= 0:
         return
-    started = threading.Event()
-
-    @app.before_request
-    def _start_webhook_worker():
-        if not started.is_set():
-            started.set()
-            threading.Thread(target=loop, args=(app, seconds), daemon=True,
-                             name="doorstep-webhooks").start()
+    start_on_first_request(app, "doorstep-webhooks", loop, app, seconds)
 
 
 def loop(app, seconds, stop=None):
