@@ -4,6 +4,7 @@ away mid-feed ends the feed's read, freeing its database connection."""
 import sqlite3
 import time
 
+import pytest
 import requests
 from sqlalchemy import text
 
@@ -138,7 +139,6 @@ def test_an_export_whose_database_connection_dies_mid_way_ends_as_a_broken_downl
     """PostgreSQL: the export's backend is terminated while the body streams. The status was
     sent long ago, so the only honest answer is a body the client sees is cut off (no last
     chunk), never one that ends like a complete CSV; and the worker goes on serving."""
-    import pytest
     if db.engine.url.get_backend_name() != "postgresql":
         pytest.skip("terminating another connection is PostgreSQL's")
     assert town.phone("worker_a").submit(instance("home_visit_birth")).status_code == 201
