@@ -53,6 +53,12 @@ _CATALOGUE = [
     Entry("400.29", 400, "{count} submissions are waiting for approval to create entities; say "
           "convert=true to create them now or convert=false to leave them.",
           "有 {count} 份提交在等待审批以创建实体；请指定 convert=true 立即创建，或 convert=false 不创建。"),
+    Entry("400.251", 400, "{value} is not a valid {what} name: {reason}.",
+          "{value} 不是有效的{what}名称：{reason}。"),
+    Entry("400.252", 400, "At most {limit} entities may be created in one request, not {count}: "
+          "send them in parts.", "一次请求最多创建 {limit} 个实体，而不是 {count} 个：请分批发送。"),
+    Entry("400.253", 400, "Creating many entities needs a source: {{\"name\": …, \"size\": …}}.",
+          "批量创建实体需要提供来源 source：{{\"name\": …, \"size\": …}}。"),
     Entry("400.32", 400, "This entity has no conflict to resolve.", "该实体没有需要解决的冲突。"),
     Entry("400.39", 400, "The upload is not valid multipart/form-data: {reason}.",
           "上传内容不是有效的 multipart/form-data：{reason}。"),
@@ -76,8 +82,8 @@ _CATALOGUE = [
           "已收到 instanceID 为 {instance} 的另一份不同提交。重发时 XML 必须完全相同（仅用于补传附件）。"),
     Entry("409.2", 409, "Form {form} is closed and no longer accepts submissions.",
           "表单 {form} 已关闭，不再接受提交。"),
-    Entry("409.3", 409, "An entity with id {uuid} already exists (or existed).",
-          "ID 为 {uuid} 的实体已经存在（或曾经存在）。"),
+    Entry("409.3", 409, "{thing} {value} already exists (or existed).",
+          "{thing_zh} {value} 已经存在（或曾经存在）。"),
     Entry("409.15", 409, "The entity is at version {current}, not {base}: reload it and try "
           "again, or say force=true.", "该实体当前为版本 {current}，不是 {base}：请刷新后重试，或使用 force=true。"),
     Entry("409.16", 409, "{name}: {what} {value} differs only in case from the existing {existing}.",

@@ -35,6 +35,8 @@ class DatasetProperty(db.Model):
     name = db.Column(db.String(255), nullable=False)
     #: column order in the CSV served to phones
     position = db.Column(db.Integer, nullable=False)
+    #: when it joined the list (Central's publishedAt); NULL only if set before 0029 ran
+    published_at = db.Column(db.DateTime, default=utcnow)
 
 
 class Entity(db.Model):

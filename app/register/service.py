@@ -142,6 +142,11 @@ def _area_for(session, actor, dataset, data, current=None):
     return area
 
 
+#: the most entities one request may create: all are made in one transaction, which must
+#: end within a worker's timeout (a larger import is sent in parts)
+MAX_CREATE = 10_000
+
+
 def create_many(session, actor, dataset, items):
     """Create entities from [{uuid?, label, data}] (all or none)."""
     if not items:
@@ -156,7 +161,8 @@ def create_many(session, actor, dataset, items):
             except ValueError:
                 raise Problem("400.25", {"reason": f"{uuid} is not a UUID"}) from None
             if session.scalar(select(Entity.id).where(Entity.uuid == uuid)) is not None:
-                raise Problem("409.3", {"uuid": uuid})
+                raise Problem("409.3", {"uuid": uuid, "thing": "An entity with id",
+                                        "thing_zh": "实体 ID", "value": uuid})
         area = _area_for(session, actor, dataset, data)
         made.append(entities.create(session, dataset, label, data, uuid, area, actor))
     return made
@@ -191,9 +197,14 @@ def change(session, actor, dataset, entity, body, base_version=None, force=False
     if not force:
         if base_version is None or str(base_version) != str(entity.version):
             raise Problem("409.15", {"current": entity.version, "base": base_version})
-    label, data = _clean(dataset, body or {}, require_label=False)
+    body = body or {}
+    label, data = _clean(dataset, body, require_label=False)
     if resolve and entity.conflict is None:
         raise Problem("400.32")
+    if "label" in body and not label:
+        raise Problem("400.25", {"reason": "label cannot be blank"})
+    if not resolve and "label" not in body and "data" not in body:
+        raise Problem("400.25", {"reason": "no entity data or label given"})
     if label or data:
         area = _area_for(session, actor, dataset, data, entity.area_id)
         entities.update(session, entity, label or None, data, actor, area_id=area, dataset=dataset)
