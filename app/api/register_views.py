@@ -170,8 +170,9 @@ def update_entity(project_id, name, uuid, query, body):
 @takes()
 def delete_entity(project_id, name, uuid):
     actor, _dataset, entity = _entity(project_id, name, uuid, "entity.update")
-    if entity.deleted_at is None:
-        changes.delete(db.session, entity, actor)
+    if entity.deleted_at is not None:    # as Central: a deleted entity is not found again
+        raise Problem("404.1")
+    changes.delete(db.session, entity, actor)
     db.session.commit()
     return jsonify({"success": True})
 

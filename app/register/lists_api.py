@@ -11,10 +11,11 @@ as reference rows and replays the entities made over the API from the journal.
 import unicodedata
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app.audit.record import record
 from app.exports.odata import identifier
-from app.models_base import isoformat
+from app.models_base import isoformat, utcnow
 from app.problems import Problem
 from app.register.datasets import _link_waiting, bump
 from app.register.models import Dataset, DatasetProperty
@@ -83,8 +84,12 @@ def create_list(session, actor, project_id, name, approval_required=False):
         raise Problem("409.16", {"name": name, "what": "list", "value": name,
                                  "existing": existing})
     dataset = Dataset(project_id=project_id, name=name, approval_required=approval_required)
-    session.add(dataset)
-    session.flush()
+    try:
+        with session.begin_nested():     # a concurrent create of the same name: 409, not 500
+            session.add(dataset)
+    except IntegrityError:
+        raise Problem("409.3", {"thing": "An entity list named", "thing_zh": "实体列表",
+                                "value": name}) from None
     _link_waiting(session, dataset)
     record(session, actor, "dataset.create", f"dataset:{dataset.id}", name=name,
            approvalRequired=approval_required)
@@ -102,8 +107,14 @@ def add_property(session, actor, dataset, name):
         raise Problem("409.3", {"thing": f"The list {dataset.name} has a property",
                                 "thing_zh": f"列表 {dataset.name} 的属性", "value": clash})
     position = max((p.position for p in dataset.properties), default=-1) + 1
-    dataset.properties.append(DatasetProperty(name=name, position=position))
-    session.flush()
+    try:
+        with session.begin_nested():     # a concurrent add of the same name: 409, not 500
+            session.add(DatasetProperty(dataset_id=dataset.id, name=name, position=position,
+                                        published_at=utcnow()))
+    except IntegrityError:
+        raise Problem("409.3", {"thing": f"The list {dataset.name} has a property",
+                                "thing_zh": f"列表 {dataset.name} 的属性", "value": name}) from None
+    session.expire(dataset, ["properties"])
     bump(session, dataset.id, schema=True)
     record(session, actor, "dataset.update", f"dataset:{dataset.id}", properties=[name])
     return dataset
@@ -130,6 +141,8 @@ def metadata(session, dataset):
         for block in mine:
             for prop in block.get("properties") or ():
                 writers.setdefault(prop, {})[xml_form_id] = title or xml_form_id
+    published = dict(session.execute(select(DatasetProperty.id, DatasetProperty.published_at)
+                                      .where(DatasetProperty.dataset_id == dataset.id)).all())
     linking = set(session.scalars(select(FormAttachment.form_version_id).where(
         FormAttachment.dataset_id == dataset.id)))
     linked = [{"xmlFormId": x, "name": t or x} for x, t, _b, vid in forms if vid in linking]
@@ -138,7 +151,7 @@ def metadata(session, dataset):
             "createdAt": isoformat(dataset.created_at),
             "sourceForms": source, "linkedForms": linked,
             "properties": [{"name": p.name,
-                            "publishedAt": isoformat(p.published_at or dataset.created_at),
+                            "publishedAt": isoformat(published.get(p.id) or dataset.created_at),
                             "odataName": identifier(p.name),
                             "forms": [{"xmlFormId": x, "name": t}
                                       for x, t in writers.get(p.name, {}).items()]}

@@ -12,7 +12,7 @@ from app import create_app
 from app.audit.models import AuditEvent
 from app.extensions import db as _db
 from app.register import lists_api, rebuild
-from app.register.models import Dataset, Entity
+from app.register.models import Dataset, DatasetProperty, Entity
 from app.forms.models import FormAttachment
 from tests.factories import make_entity_xform, make_xform
 from tests.test_migrations import empty_database_url  # noqa: F401 - a fixture
@@ -130,6 +130,8 @@ def test_a_form_published_later_writes_into_the_list_the_api_made(client, login,
     by_name = {p["name"]: p["forms"] for p in got["properties"]}
     assert by_name["full_name"] == [{"xmlFormId": "register_person", "name": "register_person"}]
     assert "village" in by_name                        # the form's other property, added
+    # each dated when it joined: by the API, or by the form's publish
+    assert None not in db.session.scalars(select(DatasetProperty.published_at)).all()
     assert db.session.scalar(select(Dataset.name)) == "people"
 
 
