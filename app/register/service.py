@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from app.problems import Problem
 from app.projects.models import Area
 from app.register import entities, scope
+from app.register.datasets import bumps_once
 from app.register.lists import visible_to
 from app.register.merge import AREA_PROPERTY
 from app.register.models import Dataset, DuplicateCandidate, Entity, EntityVersion
@@ -152,20 +153,26 @@ def create_many(session, actor, dataset, items):
     if not items:
         raise Problem("400.25", {"reason": "no entities given"})
     made = []
-    for item in items:
-        label, data = _clean(dataset, item)
-        uuid = item.get("uuid")
-        if uuid:
-            try:
-                uuid = entities.normalise_uuid(uuid)
-            except ValueError:
-                raise Problem("400.25", {"reason": f"{uuid} is not a UUID"}) from None
-            if session.scalar(select(Entity.id).where(Entity.uuid == uuid)) is not None:
-                raise Problem("409.3", {"uuid": uuid, "thing": "An entity with id",
-                                        "thing_zh": "实体 ID", "value": uuid})
-        area = _area_for(session, actor, dataset, data)
-        made.append(entities.create(session, dataset, label, data, uuid, area, actor))
+    with bumps_once(session):            # each list and village's revision moves once
+        for item in items:
+            made.append(_create_one(session, actor, dataset, item))
     return made
+
+
+def _create_one(session, actor, dataset, item):
+    """One entity of create_many: checked, in the actor's villages, made."""
+    label, data = _clean(dataset, item)
+    uuid = item.get("uuid")
+    if uuid:
+        try:
+            uuid = entities.normalise_uuid(uuid)
+        except ValueError:
+            raise Problem("400.25", {"reason": f"{uuid} is not a UUID"}) from None
+        if session.scalar(select(Entity.id).where(Entity.uuid == uuid)) is not None:
+            raise Problem("409.3", {"uuid": uuid, "thing": "An entity with id",
+                                    "thing_zh": "实体 ID", "value": uuid})
+    area = _area_for(session, actor, dataset, data)
+    return entities.create(session, dataset, label, data, uuid, area, actor)
 
 
 def rows_from_csv(dataset, text):

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
 from app.register import service
-from app.register.models import Entity, RegisterEvent
+from app.projects.models import Area
+from app.register.models import AreaRevision, Dataset, Entity, RegisterEvent
 from app.webhooks.models import WebhookDelivery
 
 LIST = "/v1/projects/1/datasets/trees"
@@ -24,6 +25,10 @@ def trees(client, login):
     for name in ("species", "village"):
         client.post(f"{LIST}/properties", headers=admin, json={"name": name})
     return admin
+
+
+def dongwan(db):
+    return db.session.scalar(select(Area.id).where(Area.code == "dongwan"))
 
 
 def _count(db):
@@ -45,13 +50,19 @@ def test_many_entities_need_centrals_source_and_are_audited_with_it(client, tree
     bare = client.post(f"{LIST}/entities", headers=trees,
                        json={"entities": [{"label": "Oak"}]})
     assert bare.status_code == 400 and bare.json["code"] == "400.253"
+    revision = db.session.scalar(select(Dataset.revision))
     made = client.post(f"{LIST}/entities", headers=trees, json={
-        "entities": [{"label": "Oak", "data": {"species": "oak"}}, {"label": "Elm"}],
+        "entities": [{"label": "Oak", "data": {"species": "oak", "village": "dongwan"}},
+                     {"label": "Elm", "data": {"village": "dongwan"}}, {"label": "Ash"}],
         "source": {"name": "trees.csv", "size": "2"}})
-    assert made.json == {"success": True, "count": 2} and _count(db) == 2
+    assert made.json == {"success": True, "count": 3} and _count(db) == 3
+    # the list's revision, and each village's, moved once for the request, so phones refetch
+    assert db.session.scalar(select(Dataset.revision)) == revision + 1
+    assert dict(db.session.execute(select(AreaRevision.area_key, AreaRevision.revision)).all()) \
+        == {dongwan(db): 1, 0: 1}
     [event] = db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "entity.bulk_create")).all()
-    assert event.details == {"count": 2, "source": {"name": "trees.csv", "size": "2"}}
+    assert event.details == {"count": 3, "source": {"name": "trees.csv", "size": "2"}}
 
 
 def test_many_entities_are_bounded(client, trees, db, monkeypatch):
