@@ -27,10 +27,12 @@ def _actor(project_id, what):
 
 
 def _entity(project_id, name, uuid, what):
-    """(actor, the list, one of its entities the actor may see) for a route, or a Problem."""
+    """(actor, the list, one of its entities the actor may see) for a route, or a Problem;
+    locked for a route that changes it."""
     actor = _actor(project_id, what)
     dataset = dataset_named(db.session, project_id, name)
-    return actor, dataset, service.entity_named(db.session, actor, dataset, uuid)
+    return actor, dataset, service.entity_named(db.session, actor, dataset, uuid,
+                                                lock=what != "entity.read")
 
 
 def _dataset_json(dataset):

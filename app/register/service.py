@@ -7,6 +7,7 @@ import csv
 import io
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app.problems import Problem
 from app.projects.models import Area
@@ -66,13 +67,17 @@ def version_facts(session, dataset, entity_id=None):
     return out
 
 
-def entity_named(session, actor, dataset, uuid):
+def entity_named(session, actor, dataset, uuid, lock=False):
+    """The list's entity with this uuid if the actor may see it, else 404.1. With `lock`, its
+    row is locked until the transaction ends (PostgreSQL; SQLite's writers hold the database
+    lock anyway), so two changes on one base version are one change and one 409.15, as in
+    Central, never two writers of one version."""
     try:
         uuid = entities.normalise_uuid(uuid)
     except ValueError:
         raise Problem("404.1") from None
-    entity = session.scalar(select(Entity).where(Entity.dataset_id == dataset.id,
-                                                 Entity.uuid == uuid))
+    query = select(Entity).where(Entity.dataset_id == dataset.id, Entity.uuid == uuid)
+    entity = session.scalar(query.with_for_update() if lock else query)
     if entity is None or entity.purged_at is not None or not visible(actor, entity):
         raise Problem("404.1")
     return entity
@@ -172,7 +177,11 @@ def _create_one(session, actor, dataset, item):
             raise Problem("409.3", {"uuid": uuid, "thing": "An entity with id",
                                     "thing_zh": "实体 ID", "value": uuid})
     area = _area_for(session, actor, dataset, data)
-    return entities.create(session, dataset, label, data, uuid, area, actor)
+    try:
+        return entities.create(session, dataset, label, data, uuid, area, actor)
+    except IntegrityError:               # the same uuid created at this moment by another
+        raise Problem("409.3", {"uuid": uuid, "thing": "An entity with id",
+                                "thing_zh": "实体 ID", "value": uuid}) from None
 
 
 def rows_from_csv(dataset, text):

@@ -2,6 +2,7 @@
 (with Central's source, atomic and bounded), updates on a base version or by force, deletes;
 each scoped to the writer's villages, refused to viewers, app users and strangers, audited,
 and announced to webhooks."""
+import threading
 import uuid
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 from app.audit.models import AuditEvent
 from app.register import service
 from app.projects.models import Area
-from app.register.models import AreaRevision, Dataset, Entity, RegisterEvent
+from app.register.models import AreaRevision, Dataset, Entity, EntityVersion, RegisterEvent
 from app.webhooks.models import WebhookDelivery
 
 LIST = "/v1/projects/1/datasets/trees"
@@ -202,3 +203,46 @@ def test_writes_over_the_api_are_announced_to_webhooks(client, trees, db):
                  json={"data": {"species": "oak"}})
     events = db.session.scalars(select(WebhookDelivery.event).order_by(WebhookDelivery.id)).all()
     assert events == ["entity.created"] * 3 + ["entity.updated"]
+
+
+def test_changes_on_one_base_version_at_once_are_one_change_and_409s(app, client, trees, db):
+    """Central locks the entity for a change: of several PATCHes on the same baseVersion at the
+    same moment, one applies and the others are 409.15, never a 500 from two writers of one
+    version (each thread its own client, session and connection)."""
+    eid = _make(client, trees, "Oak")
+    start = threading.Barrier(6)
+    statuses = []
+
+    def patch(i):
+        own = app.test_client()
+        start.wait()
+        statuses.append(own.patch(f"{LIST}/entities/{eid}?baseVersion=1", headers=trees,
+                                  json={"label": f"Oak {i}"}).status_code)
+    threads = [threading.Thread(target=patch, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [200] + [409] * 5
+    db.session.rollback()
+    assert db.session.scalars(select(EntityVersion.version).join(Entity).where(
+        Entity.uuid == eid).order_by(EntityVersion.version)).all() == [1, 2]
+
+
+def test_one_uuid_created_at_once_by_several_is_one_entity_and_409s(app, trees, db):
+    eid = str(uuid.uuid4())
+    start = threading.Barrier(6)
+    statuses = []
+
+    def create(i):
+        own = app.test_client()
+        start.wait()
+        statuses.append(own.post(f"{LIST}/entities", headers=trees,
+                                 json={"uuid": eid, "label": f"Oak {i}"}).status_code)
+    threads = [threading.Thread(target=create, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [200] + [409] * 5
+    assert _count(db) == 1
