@@ -198,7 +198,7 @@ def bulk_entities(project_id, name, action, body):
         raise Problem("404.1")
     actor = _actor(project_id, "entity.update")
     dataset = dataset_named(db.session, project_id, name)
-    found = [service.entity_named(db.session, actor, dataset, i) for i in body["ids"]]
+    found = [service.entity_named(db.session, actor, dataset, i, lock=True) for i in body["ids"]]
     for entity in found:
         if action == "delete" and entity.deleted_at is None:
             changes.delete(db.session, entity, actor)

@@ -112,8 +112,9 @@ def test_a_uuid_twice_in_one_request_or_already_used_is_centrals_409_3(client, t
 def test_an_update_needs_the_current_base_version_unless_forced(client, trees):
     eid = _make(client, trees, "Oak", species="oak")
     url = f"{LIST}/entities/{eid}"
-    assert client.patch(f"{url}?baseVersion=1", headers=trees,
-                        json={"data": {"species": "red oak"}}).json["currentVersion"]["version"] == 2
+    changed = client.patch(f"{url}?baseVersion=1", headers=trees,
+                           json={"data": {"species": "red oak"}})
+    assert changed.json["currentVersion"]["version"] == 2
     for query in ("?baseVersion=1", "", "?baseVersion=3"):
         stale = client.patch(f"{url}{query}", headers=trees, json={"label": "Elm"})
         assert stale.status_code == 409 and stale.json["code"] == "409.15", query
