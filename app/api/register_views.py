@@ -161,6 +161,10 @@ def create_entities(project_id, name, body):
 @takes(query=inputs.EntityUpdateQuery, body=inputs.EntityUpdateBody)
 def update_entity(project_id, name, uuid, query, body):
     actor, dataset, entity = _entity(project_id, name, uuid, "entity.update")
+    if "label" in body and not body["label"].strip():     # Central's rules for a PATCH body
+        raise Problem("400.25", {"reason": "label cannot be blank"})
+    if not query["resolve"] and "label" not in body and "data" not in body:
+        raise Problem("400.25", {"reason": "no entity data or label given"})
     service.change(db.session, actor, dataset, entity, body, query.get("baseVersion"),
                    query["force"], query["resolve"])
     result = _one_entity_json(db.session, dataset, entity, actor)

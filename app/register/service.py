@@ -213,14 +213,9 @@ def change(session, actor, dataset, entity, body, base_version=None, force=False
     if not force:
         if base_version is None or str(base_version) != str(entity.version):
             raise Problem("409.15", {"current": entity.version, "base": base_version})
-    body = body or {}
-    label, data = _clean(dataset, body, require_label=False)
+    label, data = _clean(dataset, body or {}, require_label=False)
     if resolve and entity.conflict is None:
         raise Problem("400.32")
-    if "label" in body and not label:
-        raise Problem("400.25", {"reason": "label cannot be blank"})
-    if not resolve and "label" not in body and "data" not in body:
-        raise Problem("400.25", {"reason": "no entity data or label given"})
     if label or data:
         area = _area_for(session, actor, dataset, data, entity.area_id)
         entities.update(session, entity, label or None, data, actor, area_id=area, dataset=dataset)
