@@ -82,6 +82,10 @@ def test_problems_and_permissions_come_from_their_catalogues(described):
         assert public == (path in ("/v1/sessions", "/v1/openapi.json")), (method, path)
         if "x-permission" in operation:
             assert operation["x-roles"] == sorted(PERMISSIONS[operation["x-permission"]])
+    one = described["paths"][
+        "/v1/projects/{project_id}/forms/{xml_form_id}/submissions/{instance_id}"]
+    assert (one["patch"]["x-permission"], one["patch"]["x-roles"]) == (
+        "submission.update", ["admin", "supervisor"])
     submissions = described["paths"]["/v1/projects/{project_id}/forms/{xml_form_id}/submissions"]
     assert {p["name"] for p in submissions["get"]["parameters"]} >= {"$top", "$skip",
                                                                       "reviewState"}
