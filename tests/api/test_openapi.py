@@ -133,3 +133,11 @@ def test_the_entity_body_schema_refuses_a_nested_mistake_as_the_route_does(
     assert validator.is_valid(right)
     assert client.post(f"{DATASET}/entities", headers=login("admin"), json=right).json == {
         "success": True, "count": 1}
+
+
+@pytest.mark.database_independent
+def test_the_description_names_the_sub_path_it_is_served_under(app, described):
+    assert described["servers"] == [{"url": "/"}]
+    behind = app.test_client().get("/v1/openapi.json", base_url="http://doorstep.test/town")
+    assert behind.json["servers"] == [{"url": "/town"}]
+    assert behind.json["paths"] == described["paths"]
