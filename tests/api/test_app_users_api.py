@@ -255,3 +255,27 @@ def test_every_route_refuses_anonymous_phones_and_viewers(client, db, forms, log
 def test_an_unknown_project_is_404(client, login, personas):
     response = client.get("/v1/projects/7/app-users", headers=login("admin"))
     assert (response.status_code, response.json["code"]) == (404, "404.1")
+
+
+def test_the_api_and_the_console_agree_on_whose_phones_she_manages(client, db, login,
+                                                                    personas, supervisor_b):
+    from app.auth.actors import from_user
+    from app.auth.models import User
+    from app.console import phones
+    for villages in ([], ["dongwan"], ["xishan"], ["dongwan", "xishan"]):
+        _create(client, login("admin"), **({"villages": villages} if villages else {}))
+    for name in ("admin", "supervisor", "supervisor_b"):
+        actor = from_user(db.session.scalar(select(User).where(User.username == name)))
+        console = {p.id for p in phones.phones(db.session, actor, 1)[0]}
+        api = {u["id"] for u in client.get(APP_USERS, headers=login(name)).json}
+        assert api == console, name
+
+
+def test_a_supervisor_of_no_village_enrols_no_phone(client, db, login, personas):
+    from app.auth.models import User
+    supervisor = db.session.scalar(select(User).where(User.username == "supervisor"))
+    supervisor.areas = []
+    db.session.commit()
+    response = client.post(APP_USERS, json={"displayName": "x"}, headers=login("supervisor"))
+    assert (response.status_code, response.json["code"]) == (403, "403.2")
+    assert client.get(APP_USERS, headers=login("supervisor")).json == []
