@@ -70,12 +70,15 @@ def revoke_app_user(project_id, app_user_id):
     return jsonify(success=True)
 
 
-def _summary(project_id, role=None):
+def _summary(project_id, role_id="app-user"):
+    """Central's summary of who holds a role on each form; only app-user is held on forms."""
     actor = _manager(project_id)
-    rows = [] if role not in (None, roles.APP_USER) else \
-        assignments.project_grants(db.session, actor, project_id)
-    return jsonify([{"actorId": app_user_id, "roleId": roles.APP_USER.id, "xmlFormId": form_id}
-                    for app_user_id, form_id in rows])
+    role = roles.role(role_id)
+    if role != roles.APP_USER:
+        return jsonify([])
+    return jsonify([{"actorId": app_user_id, "roleId": role.id, "xmlFormId": form_id}
+                    for app_user_id, form_id in assignments.project_grants(
+                        db.session, actor, project_id)])
 
 
 @bp.get("/projects/<int:project_id>/assignments/forms")
@@ -87,7 +90,7 @@ def list_project_form_assignments(project_id):
 @bp.get("/projects/<int:project_id>/assignments/forms/<role_id>")
 @takes()
 def list_project_form_assignments_of_role(project_id, role_id):
-    return _summary(project_id, roles.role(role_id))
+    return _summary(project_id, role_id)
 
 
 def _form(project_id, xml_form_id):

@@ -220,6 +220,10 @@ def test_another_villages_supervisor_cannot_touch_a_phone(client, db, forms, log
                      client.delete(f"{SIMPLE}/2/{phone['id']}", headers=other)):
         assert (response.status_code, response.json["code"]) == (404, "404.1")
     assert phone["id"] not in [a["actorId"] for a in client.get(SIMPLE, headers=other).json]
+    assert phone["id"] not in [a["actorId"] for a in client.get(
+        "/v1/projects/1/assignments/forms", headers=other).json]
+    assert phone["id"] in [a["actorId"] for a in client.get(
+        "/v1/projects/1/assignments/forms", headers=login("supervisor")).json]
     assert _listed(_phone(client, phone["token"])) == ["simple"]
     # her own supervisor may
     mine = login("supervisor")
