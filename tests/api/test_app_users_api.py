@@ -5,6 +5,7 @@ refused."""
 import re
 
 import pytest
+from pyodk._endpoints.project_app_users import ProjectAppUser
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
@@ -63,6 +64,7 @@ def test_a_new_app_user_has_no_form_and_its_token_is_shown_once(client, db, form
     assert (created["type"], created["displayName"], created["projectId"]) == (
         "field_key", "王小梅的手机", 1)
     assert len(created["token"]) == 64 and created["villages"] is None
+    assert ProjectAppUser(**created).token == created["token"]     # pyodk's model takes it
     # Central's app users start with no form: the CLI's "every form" does not leak in
     assert _listed(_phone(client, created["token"])) == []
     listed = client.get(APP_USERS, headers=headers).json
