@@ -240,6 +240,18 @@ _CATALOGUE = [
           "that one's events instead.",
           "本项目已向 {url} 发送 Webhook（编号 {id}）：请修改该订阅的事件。"),
 
+    # --- app users and form assignments over the API (4xx.231–239) ---
+    Entry("400.231", 400, "Doorstep assigns only the app-user role (id 2) on a form, not "
+          "{role}: web users' roles are set on the user.",
+          "表单上只能分配 app-user 角色（编号 2），不能分配 {role}：网页用户的角色在用户上设置。"),
+    Entry("409.231", 409, "App user {id} already has form {form}.",
+          "应用用户 {id} 已拥有表单 {form}。"),
+    Entry("409.232", 409, "App user {id} was enrolled for every form, including later ones, so "
+          "form {form} cannot be taken away alone: enrol the phone again with the forms it "
+          "should keep.",
+          "应用用户 {id} 登记时获得了全部表单（包括以后发布的），不能单独收回表单 {form}："
+          "请按应保留的表单重新登记该手机。"),
+
 ]
 CATALOGUE = {e.code: e for e in _CATALOGUE}
 
