@@ -33,7 +33,7 @@ APP_USER_ALLOWED = {"api.list_forms", "api.get_form"}
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 ARG = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 #: arguments naming one record of a village: an outsider must be refused it
-RECORD_ARGS = {"instance_id", "uuid"}
+RECORD_ARGS = {"instance_id", "uuid", "app_user_id"}
 #: routes that name a village's records in their body (EXAMPLES below names dongwan's)
 RECORDS_IN_BODY = {"api.bulk_entities"}
 #: what a request may change even when refused: a phone's last contact, a failed log-in
@@ -55,6 +55,7 @@ EXAMPLES = {
     "WebhookCreateBody": {"url": "https://hooks.example.org/a", "events": ["entity.created"]},
     "WebhookUpdateBody": {"active": False},
     "ReplayBody": {"dead": True},
+    "AppUserCreateBody": {"displayName": "新手机", "villages": ["dongwan"]},
 }
 
 
@@ -82,6 +83,7 @@ def samples(town, simple_form, db, personas, client):
         "uuid": sample.LI_XIUYING, "action": "delete", "table": "Submissions",
         "month": "2026-05", "year": 2026, "webhook_id": webhook.json["id"],
         "token": admin["Authorization"].split()[-1],
+        "app_user_id": personas["worker_a"].id, "role_id": "app-user",
     }
 
 
@@ -240,7 +242,8 @@ def test_no_list_shows_a_supervisor_another_villages_records(app, samples, db, c
     """The collections (lists, OData feeds, CSV exports) answer her, without dongwan's."""
     supervisor = _login(client, "supervisor")          # dongwan's: the lists do hold them
     outsider = _login(client, "supervisor_x")
-    secrets = (samples["instance_id"], sample.LI_XIUYING, "王小梅", "李秀英")
+    # dongwan's submission (its id and a name in it), person (id and name) and phone
+    secrets = (samples["instance_id"], sample.LI_XIUYING, "王小梅", "李秀英", "worker_a")
     read = 0
     for rule, method, declared in _routes(app):
         if method != "GET" or RECORD_ARGS & rule.arguments:
