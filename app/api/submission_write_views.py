@@ -6,6 +6,8 @@
     POST /v1/projects/<p>/forms/<f>/submissions/<instanceId>/attachments/<name>   file bytes
     GET  /v1/projects/<p>/forms/<f>/submissions/<instanceId>/comments
     POST /v1/projects/<p>/forms/<f>/submissions/<instanceId>/comments            {"body"}
+    GET  /v1/projects/<p>/forms/<f>/submissions/<instanceId>/versions   (pyodk's suite reads
+         it to find the version to edit when its instanceID is taken)
 
 Writing needs submission.create (POST) or submission.update (PUT, attachments, comments):
 admins and supervisors; phones write through OpenRosa only. A village supervisor finds only
@@ -23,6 +25,7 @@ from app.api.loading import BYTES, takes
 from app.api.schemas import SubmissionSchema, Timestamp
 from app.api.views import bp
 from app import transactions
+from app.audit.record import record
 from app.auth import http as auth
 from app.extensions import db
 from app.forms.queries import readable_form
@@ -37,6 +40,17 @@ class CommentSchema(Schema):
     body = fields.String()
     actorId = fields.Integer(attribute="actor_id")
     createdAt = Timestamp(attribute="created_at")
+
+
+class VersionSchema(Schema):
+    """Central's submission version (a def): newest first in its list."""
+    instanceId = fields.String(attribute="instance_id")
+    instanceName = fields.String(attribute="instance_name", allow_none=True)
+    submitterId = fields.Integer(attribute="submitter_id", allow_none=True)
+    deviceId = fields.String(attribute="device_id", allow_none=True)
+    userAgent = fields.String(attribute="user_agent", allow_none=True)
+    createdAt = Timestamp(attribute="created_at")
+    current = fields.Boolean()
 
 
 def _store():
@@ -114,3 +128,14 @@ def add_comment(project_id, xml_form_id, instance_id, body):
     db.session.commit()
     return jsonify(result)
 
+
+
+@bp.get(f"{SUBMISSIONS}/<instance_id>/versions")
+@takes()
+def list_versions(project_id, xml_form_id, instance_id):
+    _form_, submission, actor = _submission(project_id, xml_form_id, instance_id,
+                                            "submission.read")
+    body = VersionSchema(many=True).dump(reversed(submission.defs))
+    record(db.session, actor, "submission.read", f"submission:{submission.id}", part="versions")
+    db.session.commit()
+    return jsonify(body)

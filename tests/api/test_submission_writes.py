@@ -220,3 +220,19 @@ def test_a_device_id_longer_than_its_column_is_refused(client, simple_form, logi
     response = client.post(f"{BASE}?deviceID={'d' * 256}", data=make_instance(),
                            headers={**login("admin"), **XML})
     assert response.status_code == 400 and response.json["code"] == "400.79"
+
+
+def test_versions_newest_first_in_centrals_shape(client, db, simple_form, login, personas):
+    headers = login("admin")
+    root, second = new_instance_id(), new_instance_id()
+    post(client, headers, make_instance(instance_id=root))
+    put(client, headers, root, make_instance(instance_id=second, deprecated_id=root))
+    versions = client.get(f"{BASE}/{root}/versions", headers=headers)
+    assert versions.status_code == 200
+    assert [(v["instanceId"], v["current"]) for v in versions.json] == [(second, True),
+                                                                         (root, False)]
+    assert set(versions.json[0]) == {"instanceId", "instanceName", "submitterId", "deviceId",
+                                     "userAgent", "createdAt", "current"}
+    assert versions.json[0]["submitterId"] == personas["admin"].id
+    assert audit(db, "submission.read")[-1].details == {"part": "versions"}
+    assert client.get(f"{BASE}/{root}/versions", headers=login("supervisor")).status_code == 404
