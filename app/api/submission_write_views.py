@@ -57,14 +57,18 @@ def _store():
     return current_app.extensions["blob_store"]
 
 
-def _form(project_id, xml_form_id, permission):
+def _form(project_id, xml_form_id, permission, reads_only=False):
     actor = auth.require(permission, project_id, challenge=False)
+    if reads_only:
+        # the lookups before intake's own phases: no write lock on SQLite while the XML
+        # is parsed (app/submissions/writes.py ends this transaction before it writes)
+        transactions.begin_reads(db.session)
     form, _version = readable_form(db.session, actor, project_id, xml_form_id)
     return form, actor
 
 
-def _submission(project_id, xml_form_id, instance_id, permission):
-    form, actor = _form(project_id, xml_form_id, permission)
+def _submission(project_id, xml_form_id, instance_id, permission, reads_only=False):
+    form, actor = _form(project_id, xml_form_id, permission, reads_only)
     return form, queries.get_submission(db.session, actor, form, instance_id), actor
 
 
@@ -87,7 +91,7 @@ def _rendered(received):
 @bp.post(SUBMISSIONS)
 @takes(query=inputs.SubmissionWriteQuery, body=BYTES)
 def create_submission(project_id, xml_form_id, query, body):
-    form, actor = _form(project_id, xml_form_id, "submission.create")
+    form, actor = _form(project_id, xml_form_id, "submission.create", reads_only=True)
     return _rendered(writes.create(db.session, _store(), actor, form, _upload(body, query)))
 
 
@@ -95,7 +99,7 @@ def create_submission(project_id, xml_form_id, query, body):
 @takes(query=inputs.SubmissionWriteQuery, body=BYTES)
 def edit_submission(project_id, xml_form_id, instance_id, query, body):
     form, submission, actor = _submission(project_id, xml_form_id, instance_id,
-                                          "submission.update")
+                                          "submission.update", reads_only=True)
     return _rendered(writes.edit(db.session, _store(), actor, form, submission,
                                  _upload(body, query)))
 
@@ -104,7 +108,7 @@ def edit_submission(project_id, xml_form_id, instance_id, query, body):
 @takes(body=BYTES)
 def upload_submission_attachment(project_id, xml_form_id, instance_id, name, body):
     _form_, submission, actor = _submission(project_id, xml_form_id, instance_id,
-                                            "submission.update")
+                                            "submission.update", reads_only=True)
     writes.attach(db.session, _store(), actor, submission, name, io.BytesIO(body))
     return jsonify(success=True)
 

@@ -27,14 +27,7 @@ from app.submissions.parse import read_instance
 def create(session, store, actor, form, upload):
     """Store a new submission to `form` (or a retry of one). Returns intake's Received."""
     instance = _for_form(upload.xml, form)
-    project_id = form.project_id
-    session.rollback()          # the caller's reads are done; intake runs its own phases
-    try:
-        return intake.receive(session, store, actor, project_id, upload)
-    except Problem as e:
-        if e.code == "409.1" or (e.code == "409.9" and instance.deprecated_id is None):
-            raise Problem("409.3", {"uuid": e.params["instance"]}) from e
-        raise
+    return _receive(session, store, actor, form.project_id, upload, instance)
 
 
 def edit(session, store, actor, form, submission, upload):
@@ -46,13 +39,17 @@ def edit(session, store, actor, form, submission, upload):
     current = queries.current_def(session, submission).instance_id
     if current not in (instance.deprecated_id, instance.instance_id):
         raise Problem("409.9", {"instance": instance.deprecated_id})
-    project_id = form.project_id
-    session.rollback()
+    return _receive(session, store, actor, form.project_id, upload, instance)
+
+
+def _receive(session, store, actor, project_id, upload, instance):
+    session.rollback()          # the caller's reads are done; intake runs its own phases
     try:
         return intake.receive(session, store, actor, project_id, upload)
     except Problem as e:
-        if e.code == "409.1":
-            raise Problem("409.3", {"uuid": e.params["instance"]}) from e
+        # the XML's own instanceID is taken, by other XML or by a version since replaced
+        if e.code in ("409.1", "409.9") and e.params.get("instance") == instance.instance_id:
+            raise Problem("409.3", {"uuid": instance.instance_id}) from e
         raise
 
 

@@ -111,6 +111,9 @@ def test_put_adds_a_version_and_the_chain_refuses_a_stale_or_missing_deprecated_
                                                      values={"name": "other"}))
     assert taken.status_code == 409 and taken.json["code"] == "409.3"
     assert put(client, headers, new_instance_id(), edit).json["code"] == "404.1"
+    # the first version's XML again: its instanceID is taken by a version since replaced
+    replaced = post(client, headers, make_instance(instance_id=root, values={"village": "dongwan"}))
+    assert replaced.status_code == 409 and replaced.json["code"] == "409.3"
     assert defs(db, root) == 2
     [version] = audit(db, "submission.update.version")
     assert version.details == {"instanceId": second, "deprecatedId": root}
