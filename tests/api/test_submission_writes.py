@@ -239,3 +239,18 @@ def test_versions_newest_first_in_centrals_shape(client, db, simple_form, login,
     assert versions.json[0]["submitterId"] == personas["admin"].id
     assert audit(db, "submission.read")[-1].details == {"part": "versions"}
     assert client.get(f"{BASE}/{root}/versions", headers=login("supervisor")).status_code == 404
+
+
+def test_a_nul_in_the_url_finds_nothing_rather_than_failing(client, simple_form, login):
+    headers = login("admin")
+    iid = new_instance_id()
+    post(client, headers, make_instance(instance_id=iid, values={"photo": "p.jpg"}))
+    for response in (client.get(f"{BASE}/a%00b/comments", headers=headers),
+                     client.post(f"{BASE}/a%00b/comments", json={"body": "x"}, headers=headers),
+                     put(client, headers, "a%00b", make_instance(deprecated_id=iid)),
+                     client.post(f"{BASE}/{iid}/attachments/p%00.jpg", data=b"x",
+                                 headers=headers),
+                     client.get(f"{BASE}/a%00b", headers=headers),
+                     post(client, headers, make_instance(),
+                          url="/v1/projects/1/forms/si%00mple/submissions")):
+        assert response.status_code == 404 and response.json["code"] == "404.1"
