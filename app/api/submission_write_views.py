@@ -9,10 +9,12 @@
     GET  /v1/projects/<p>/forms/<f>/submissions/<instanceId>/versions   (pyodk's suite reads
          it to find the version to edit when its instanceID is taken)
 
-Writing needs submission.create (POST) or submission.update (PUT, attachments, comments):
-admins and supervisors; phones write through OpenRosa only. A village supervisor finds only
-her villages' submissions here (404 for the others), and what she sends about another
-village is stored but held for that village's supervisor, as a phone's is (intake).
+Creating needs submission.create (admins, supervisors, and a phone's key, as Central's app
+users may); a new version and comments need submission.update (admins, supervisors; Central
+lets any reader comment, Doorstep's console does not); a file needs either, a phone's key
+only for a missing file of its own first version (Central's rule). A village supervisor
+finds only her villages' submissions here (404 for the others), and what she sends about
+another village is stored but held for that village's supervisor, as a phone's is (intake).
 Handlers load, check, call one function of app.submissions.writes or .comments, render.
 """
 import io
@@ -108,7 +110,7 @@ def edit_submission(project_id, xml_form_id, instance_id, query, body):
 @takes(body=BYTES)
 def upload_submission_attachment(project_id, xml_form_id, instance_id, name, body):
     _form_, submission, actor = _submission(project_id, xml_form_id, instance_id,
-                                            "submission.update", reads_only=True)
+                                            "submission.create", reads_only=True)
     writes.attach(db.session, _store(), actor, submission, name, io.BytesIO(body))
     return jsonify(success=True)
 

@@ -63,8 +63,16 @@ def _for_form(xml, form):
 def attach(session, store, actor, submission, name, stream):
     """Store `stream` as the file `name` of the submission's current version, one its XML
     names (else 404.1, as Central answers); a file already there is replaced, as Central
-    does. The bytes are written and fsynced before the row that points at them commits."""
+    does. The bytes are written and fsynced before the row that points at them commits.
+
+    Who: a reviewer (submission.update) any file; a sender who may only create (a phone's
+    key, pyodk's `create` with attachments) only a missing file of her own submission's
+    first version, as Central allows (403.2 otherwise)."""
     found = _attachment_of_current(session, submission, name)
+    if not actor.can("submission.update") and not (
+            found["sender"] == (actor.kind, actor.id) and found["first"]
+            and not found["present"]):
+        raise Problem("403.2")
     session.rollback()
     blob = store.put_stream(stream, hold=True)
     try:
@@ -96,4 +104,6 @@ def _attachment_of_current(session, submission, name):
     if attachment is None:
         raise Problem("404.1")
     return {"def_id": current.id, "submission_id": submission.id,
-            "instance_id": current.instance_id, "present": attachment.blob_sha256 is not None}
+            "instance_id": current.instance_id, "present": attachment.blob_sha256 is not None,
+            "sender": (current.submitter_kind, current.submitter_id),
+            "first": current.deprecated_id is None}

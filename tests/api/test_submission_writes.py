@@ -254,3 +254,21 @@ def test_a_nul_in_the_url_finds_nothing_rather_than_failing(client, simple_form,
                      post(client, headers, make_instance(),
                           url="/v1/projects/1/forms/si%00mple/submissions")):
         assert response.status_code == 404 and response.json["code"] == "404.1"
+
+
+def test_a_phones_key_may_add_only_a_missing_file_of_its_own_first_version(
+        client, db, simple_form, login, personas):
+    mine, others = new_instance_id(), new_instance_id()
+    token = {"st": personas["worker_a"].token}
+    created = client.post(BASE, query_string=token, headers=XML, data=make_instance(
+        instance_id=mine, values={"village": "dongwan", "photo": "p.jpg"}))
+    assert created.status_code == 200
+    post(client, login("admin"), make_instance(instance_id=others,
+                                               values={"village": "dongwan", "photo": "p.jpg"}))
+
+    def upload(iid):
+        return client.post(f"{BASE}/{iid}/attachments/p.jpg", query_string=token, data=b"x")
+    assert upload(others).json["code"] == "403.2"
+    assert upload(mine).json == {"success": True}
+    assert upload(mine).json["code"] == "403.2"             # there already: a reviewer's call
+    assert [e.actor_type for e in audit(db, "submission.attachment.update")] == ["app_user"]
