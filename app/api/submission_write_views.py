@@ -22,11 +22,11 @@ import io
 from flask import current_app, jsonify, request
 from marshmallow import Schema, fields
 
+from app import transactions
 from app.api import submission_inputs as inputs
 from app.api.loading import BYTES, takes
 from app.api.schemas import SubmissionSchema, Timestamp
 from app.api.views import bp
-from app import transactions
 from app.audit.record import record
 from app.auth import http as auth
 from app.extensions import db
@@ -133,7 +133,6 @@ def add_comment(project_id, xml_form_id, instance_id, body):
     result = CommentSchema().dump(comments.add(db.session, actor, submission, body["body"]))
     db.session.commit()
     return jsonify(result)
-
 
 
 @bp.get(f"{SUBMISSIONS}/<instance_id>/versions")
