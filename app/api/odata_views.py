@@ -133,8 +133,9 @@ def _streamed(chunks):
 
 # Forms -----------------------------------------------------------------------------------------
 
-# one rule for both spellings: with a path converter, a second rule ending in "/" redirects
+# both spellings, neither redirecting (with a path converter a rule ending in "/" would)
 @bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>.svc", strict_slashes=False)
+@bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>.svc/", strict_slashes=False)
 @takes(query=DocumentQuery)
 def form_service(project_id, xml_form_id):
     _actor, _form_row, found = _form(project_id, xml_form_id)
