@@ -40,6 +40,9 @@ _CATALOGUE = [
           "提交未指明表单：根元素缺少 id 属性。"),
     Entry("400.9", 400, "An encrypted submission must carry its instanceID.",
           "加密提交必须包含 instanceID。"),
+    Entry("400.19", 400, "This PUT needs the XML's meta/deprecatedID to name the version it "
+          "replaces, the submission's current one; the XML has none.",
+          "此 PUT 请求的 XML 须在 meta/deprecatedID 中写明被替换的版本（该提交的当前版本），但 XML 中没有。"),
     Entry("400.75", 400, "Unknown review state {value}; use one of {allowed}.",
           "未知的审核状态 {value}，可选：{allowed}。"),
     Entry("400.13", 400, "{name}: entities-version {version} is not one this server reads; "
@@ -76,8 +79,8 @@ _CATALOGUE = [
           "已收到 instanceID 为 {instance} 的另一份不同提交。重发时 XML 必须完全相同（仅用于补传附件）。"),
     Entry("409.2", 409, "Form {form} is closed and no longer accepts submissions.",
           "表单 {form} 已关闭，不再接受提交。"),
-    Entry("409.3", 409, "An entity with id {uuid} already exists (or existed).",
-          "ID 为 {uuid} 的实体已经存在（或曾经存在）。"),
+    Entry("409.3", 409, "An entity or submission with id {uuid} already exists (or existed).",
+          "ID 为 {uuid} 的实体或提交已经存在（或曾经存在）。"),
     Entry("409.15", 409, "The entity is at version {current}, not {base}: reload it and try "
           "again, or say force=true.", "该实体当前为版本 {current}，不是 {base}：请刷新后重试，或使用 force=true。"),
     Entry("409.16", 409, "{name}: {what} {value} differs only in case from the existing {existing}.",
@@ -252,6 +255,9 @@ _CATALOGUE = [
           "应用用户 {id} 登记时获得了全部表单（包括以后发布的），不能单独收回表单 {form}："
           "请按应保留的表单重新登记该手机。"),
 
+    # submissions written over Central's JSON API (app/submissions/writes.py)
+    Entry("400.241", 400, "The XML is a submission to form {value}, not to {form} named in "
+          "the URL.", "该 XML 是表单 {value} 的提交，而不是网址中的表单 {form}。"),
 ]
 CATALOGUE = {e.code: e for e in _CATALOGUE}
 
