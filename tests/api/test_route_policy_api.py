@@ -1,8 +1,11 @@
 """Walks the URL map: every JSON route under /v1 (the api, odata, exports and reports API
 blueprints, and any route added to them) refuses an anonymous request, a phone's token, a
-viewer's write and a person of another village, and refuses without changing the database.
+viewer's write, every role outside the permission its @takes names, and a person of another
+village (whose lists leave that village's records out), and refuses without changing the
+database.
 
-Path arguments are filled from SAMPLES by name (things in village dongwan); a route with an
+Path arguments are filled by name from SAMPLES (the dict the `samples` fixture returns: things
+in village dongwan); a route with an
 argument named nowhere there fails the walk, so no new route escapes it: adding one is a line in
 SAMPLES (and, for a new body schema, a line in EXAMPLES, so that a refusal is the policy's and
 not the schema's: @takes loads the body before the handler checks who asks).
