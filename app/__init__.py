@@ -94,6 +94,7 @@ def _register_blueprints(app):
     from app.api import webhook_views  # noqa: F401 - and the webhooks' routes
     from app.api import app_user_views, project_views  # noqa: F401 - projects, app users, roles
     from app.api import submission_write_views  # noqa: F401 - and submissions written over the API
+    from app.api import openapi_views  # noqa: F401 - and the API's own description
     from app.api.views import bp as api
     from app.openrosa.views import bp as openrosa
     app.register_blueprint(openrosa, url_prefix="/v1/key/<token>/projects/<int:project_id>",

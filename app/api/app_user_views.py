@@ -36,14 +36,14 @@ def _manager(project_id):
 
 
 @bp.get(APP_USERS)
-@takes()
+@takes(permission="app_user.manage")
 def list_app_users(project_id):
     actor = _manager(project_id)
     return jsonify(AppUserSchema(many=True).dump(app_users.live(db.session, actor, project_id)))
 
 
 @bp.post(APP_USERS)
-@takes(body=AppUserCreateBody)
+@takes(body=AppUserCreateBody, permission="app_user.manage")
 def create_app_user(project_id, body):
     actor = _manager(project_id)
     app_user, token = app_users.create(db.session, actor, project_id, body["displayName"],
@@ -54,7 +54,7 @@ def create_app_user(project_id, body):
 
 
 @bp.get(f"{APP_USERS}/<int:app_user_id>")
-@takes()
+@takes(permission="app_user.manage")
 def get_app_user(project_id, app_user_id):
     actor = _manager(project_id)
     return jsonify(AppUserSchema().dump(app_users.one(db.session, actor, project_id,
@@ -62,7 +62,7 @@ def get_app_user(project_id, app_user_id):
 
 
 @bp.delete(f"{APP_USERS}/<int:app_user_id>")
-@takes()
+@takes(permission="app_user.manage")
 def revoke_app_user(project_id, app_user_id):
     actor = _manager(project_id)
     app_users.revoke(db.session, actor, project_id, app_user_id)
@@ -82,13 +82,13 @@ def _summary(project_id, role_id="app-user"):
 
 
 @bp.get("/projects/<int:project_id>/assignments/forms")
-@takes()
+@takes(permission="app_user.manage")
 def list_project_form_assignments(project_id):
     return _summary(project_id)
 
 
 @bp.get("/projects/<int:project_id>/assignments/forms/<role_id>")
-@takes()
+@takes(permission="app_user.manage")
 def list_project_form_assignments_of_role(project_id, role_id):
     return _summary(project_id, role_id)
 
@@ -100,7 +100,7 @@ def _form(project_id, xml_form_id):
 
 
 @bp.get(FORM_ASSIGNMENTS)
-@takes()
+@takes(permission="app_user.manage")
 def list_form_assignments(project_id, xml_form_id):
     actor, form = _form(project_id, xml_form_id)
     return jsonify([{"actorId": a.id, "roleId": roles.APP_USER.id}
@@ -108,7 +108,7 @@ def list_form_assignments(project_id, xml_form_id):
 
 
 @bp.get(f"{FORM_ASSIGNMENTS}/<role_id>")
-@takes()
+@takes(permission="app_user.manage")
 def list_form_assignments_of_role(project_id, xml_form_id, role_id):
     actor, form = _form(project_id, xml_form_id)
     role = roles.role(role_id)
@@ -117,7 +117,7 @@ def list_form_assignments_of_role(project_id, xml_form_id, role_id):
 
 
 @bp.post(f"{FORM_ASSIGNMENTS}/<role_id>/<int:app_user_id>")
-@takes()
+@takes(permission="app_user.manage")
 def assign_form(project_id, xml_form_id, role_id, app_user_id):
     actor, form = _form(project_id, xml_form_id)
     assignments.grant(db.session, actor, form, roles.role(role_id), app_user_id)
@@ -126,7 +126,7 @@ def assign_form(project_id, xml_form_id, role_id, app_user_id):
 
 
 @bp.delete(f"{FORM_ASSIGNMENTS}/<role_id>/<int:app_user_id>")
-@takes()
+@takes(permission="app_user.manage")
 def unassign_form(project_id, xml_form_id, role_id, app_user_id):
     actor, form = _form(project_id, xml_form_id)
     assignments.ungrant(db.session, actor, form, roles.role(role_id), app_user_id)

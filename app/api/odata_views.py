@@ -136,7 +136,7 @@ def _streamed(chunks):
 # both spellings, neither redirecting (with a path converter a rule ending in "/" would)
 @bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>.svc", strict_slashes=False)
 @bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>.svc/", strict_slashes=False)
-@takes(query=DocumentQuery)
+@takes(query=DocumentQuery, permission="submission.read")
 def form_service(project_id, xml_form_id):
     _actor, _form_row, found = _form(project_id, xml_form_id)
     url = _service_url("forms", project_id, xml_form_id)
@@ -146,14 +146,14 @@ def form_service(project_id, xml_form_id):
 
 
 @bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>.svc/$metadata")
-@takes(query=DocumentQuery)
+@takes(query=DocumentQuery, permission="submission.read")
 def form_metadata(project_id, xml_form_id):
     _actor, form, found = _form(project_id, xml_form_id)
     return Response(odata.edmx(form.xml_form_id, found), content_type=XML_TYPE)
 
 
 @bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>.svc/<path:table>")
-@takes(query=SubmissionFeedQuery)
+@takes(query=SubmissionFeedQuery, permission="submission.read")
 def form_table(project_id, xml_form_id, table, query):
     actor, form, found = _form(project_id, xml_form_id)
     single = _SINGLE.match(table)
@@ -302,7 +302,7 @@ def _dataset(project_id, name):
 
 @bp.get("/projects/<int:project_id>/datasets/<name>.svc")
 @bp.get("/projects/<int:project_id>/datasets/<name>.svc/")
-@takes(query=DocumentQuery)
+@takes(query=DocumentQuery, permission="submission.read")
 def dataset_service(project_id, name):
     _dataset(project_id, name)
     url = _service_url("datasets", project_id, name)
@@ -312,7 +312,7 @@ def dataset_service(project_id, name):
 
 
 @bp.get("/projects/<int:project_id>/datasets/<name>.svc/$metadata")
-@takes(query=DocumentQuery)
+@takes(query=DocumentQuery, permission="submission.read")
 def dataset_metadata(project_id, name):
     _actor, dataset = _dataset(project_id, name)
     return Response(odata.entity_edmx(dataset.name, [p.name for p in dataset.properties]),
@@ -320,7 +320,7 @@ def dataset_metadata(project_id, name):
 
 
 @bp.get("/projects/<int:project_id>/datasets/<name>.svc/Entities")
-@takes(query=EntityFeedQuery)
+@takes(query=EntityFeedQuery, permission="submission.read")
 def dataset_entities(project_id, name, query):
     actor, dataset = _dataset(project_id, name)
     if query.get("search") is not None:

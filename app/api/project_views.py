@@ -12,28 +12,28 @@ from app.projects import queries
 
 
 @bp.get("/projects")
-@takes()
+@takes(permission="project.read")
 def list_projects():
     actor = auth.require("project.read", challenge=False)
     return jsonify(ProjectSchema(many=True).dump(queries.readable(db.session, actor)))
 
 
 @bp.get("/projects/<int:project_id>")
-@takes()
+@takes(permission="project.read")
 def get_project(project_id):
     actor = auth.require("project.read", challenge=False)
     return jsonify(ProjectSchema().dump(queries.one(db.session, actor, project_id)))
 
 
 @bp.get("/roles")
-@takes()
+@takes(permission="project.read")
 def list_roles():
     auth.require("project.read", challenge=False)
     return jsonify(RoleSchema(many=True).dump(roles.ROLES))
 
 
 @bp.get("/roles/<role_id>")
-@takes()
+@takes(permission="project.read")
 def get_role(role_id):
     auth.require("project.read", challenge=False)
     return jsonify(RoleSchema().dump(roles.role(role_id)))

@@ -91,14 +91,14 @@ def _rendered(received):
 
 
 @bp.post(SUBMISSIONS)
-@takes(query=inputs.SubmissionWriteQuery, body=BYTES)
+@takes(query=inputs.SubmissionWriteQuery, body=BYTES, permission="submission.create")
 def create_submission(project_id, xml_form_id, query, body):
     form, actor = _form(project_id, xml_form_id, "submission.create", reads_only=True)
     return _rendered(writes.create(db.session, _store(), actor, form, _upload(body, query)))
 
 
 @bp.put(f"{SUBMISSIONS}/<instance_id>")
-@takes(query=inputs.SubmissionWriteQuery, body=BYTES)
+@takes(query=inputs.SubmissionWriteQuery, body=BYTES, permission="submission.update")
 def edit_submission(project_id, xml_form_id, instance_id, query, body):
     form, submission, actor = _submission(project_id, xml_form_id, instance_id,
                                           "submission.update", reads_only=True)
@@ -107,7 +107,7 @@ def edit_submission(project_id, xml_form_id, instance_id, query, body):
 
 
 @bp.post(f"{SUBMISSIONS}/<instance_id>/attachments/<name>")
-@takes(body=BYTES)
+@takes(body=BYTES, permission="submission.create")
 def upload_submission_attachment(project_id, xml_form_id, instance_id, name, body):
     _form_, submission, actor = _submission(project_id, xml_form_id, instance_id,
                                             "submission.create", reads_only=True)
@@ -116,7 +116,7 @@ def upload_submission_attachment(project_id, xml_form_id, instance_id, name, bod
 
 
 @bp.get(f"{SUBMISSIONS}/<instance_id>/comments")
-@takes()
+@takes(permission="submission.read")
 def list_comments(project_id, xml_form_id, instance_id):
     _form_, submission, actor = _submission(project_id, xml_form_id, instance_id,
                                             "submission.read")
@@ -126,7 +126,7 @@ def list_comments(project_id, xml_form_id, instance_id):
 
 
 @bp.post(f"{SUBMISSIONS}/<instance_id>/comments")
-@takes(body=inputs.CommentBody)
+@takes(body=inputs.CommentBody, permission="submission.update")
 def add_comment(project_id, xml_form_id, instance_id, body):
     _form_, submission, actor = _submission(project_id, xml_form_id, instance_id,
                                             "submission.update")
@@ -136,7 +136,7 @@ def add_comment(project_id, xml_form_id, instance_id, body):
 
 
 @bp.get(f"{SUBMISSIONS}/<instance_id>/versions")
-@takes()
+@takes(permission="submission.read")
 def list_versions(project_id, xml_form_id, instance_id):
     _form_, submission, actor = _submission(project_id, xml_form_id, instance_id,
                                             "submission.read")

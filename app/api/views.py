@@ -61,7 +61,7 @@ def delete_session(token):
 
 
 @bp.get("/projects/<int:project_id>/forms")
-@takes()
+@takes(permission="submission.read")
 def list_forms(project_id):
     actor = auth.require("submission.read", project_id, challenge=False)
     rows = [{"form": f, "version": f.current_version} for f in project_forms(db.session, project_id)
@@ -70,7 +70,7 @@ def list_forms(project_id):
 
 
 @bp.post("/projects/<int:project_id>/forms")
-@takes(query=inputs.FormCreateQuery, body=BYTES)
+@takes(query=inputs.FormCreateQuery, body=BYTES, permission="form.create")
 def create_form(project_id, body):
     actor = auth.require("form.create", project_id, challenge=False)
     content_type = (request.mimetype or "").lower()
@@ -85,7 +85,7 @@ def create_form(project_id, body):
 
 
 @bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>")
-@takes()
+@takes(permission="submission.read")
 def get_form(project_id, xml_form_id):
     actor = auth.require("submission.read", project_id, challenge=False)
     form, version = readable_form(db.session, actor, project_id, xml_form_id)
@@ -93,7 +93,7 @@ def get_form(project_id, xml_form_id):
 
 
 @bp.patch("/projects/<int:project_id>/forms/<path:xml_form_id>")
-@takes(body=inputs.FormUpdateBody)
+@takes(body=inputs.FormUpdateBody, permission="form.update")
 def update_form(project_id, xml_form_id, body):
     actor = auth.require("form.update", project_id, challenge=False)
     form, version = readable_form(db.session, actor, project_id, xml_form_id)
@@ -104,7 +104,7 @@ def update_form(project_id, xml_form_id, body):
 
 
 @bp.post("/projects/<int:project_id>/forms/<path:xml_form_id>/attachments/<name>")
-@takes(body=BYTES)
+@takes(body=BYTES, permission="form.update")
 def upload_form_attachment(project_id, xml_form_id, name, body):
     actor = auth.require("form.update", project_id, challenge=False)
     _form, version = readable_form(db.session, actor, project_id, xml_form_id)
@@ -124,7 +124,7 @@ def _row(submission):
 
 
 @bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions")
-@takes(query=inputs.SubmissionListQuery)
+@takes(query=inputs.SubmissionListQuery, permission="submission.read")
 def list_submissions(project_id, xml_form_id, query):
     form, actor = _form_and_actor(project_id, xml_form_id)
     rows, total = queries.list_submissions(db.session, actor, form, query.get("top"),
@@ -146,7 +146,7 @@ def _one(project_id, xml_form_id, instance_id, permission="submission.read"):
 
 
 @bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions/<instance_id>")
-@takes()
+@takes(permission="submission.read")
 def get_submission(project_id, xml_form_id, instance_id):
     submission, actor = _one(project_id, xml_form_id, instance_id)
     body = SubmissionSchema().dump(_row(submission))
@@ -156,7 +156,7 @@ def get_submission(project_id, xml_form_id, instance_id):
 
 
 @bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions/<instance_id>.xml")
-@takes()
+@takes(permission="submission.read")
 def get_submission_xml(project_id, xml_form_id, instance_id):
     submission, actor = _one(project_id, xml_form_id, instance_id)
     xml = queries.current_def(db.session, submission).xml
@@ -168,7 +168,7 @@ def get_submission_xml(project_id, xml_form_id, instance_id):
 
 
 @bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions/<instance_id>/attachments")
-@takes()
+@takes(permission="submission.read")
 def list_attachments(project_id, xml_form_id, instance_id):
     submission, _actor = _one(project_id, xml_form_id, instance_id)
     return jsonify(AttachmentSchema(many=True).dump(
@@ -177,7 +177,7 @@ def list_attachments(project_id, xml_form_id, instance_id):
 
 @bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions/<instance_id>"
         "/attachments/<name>")
-@takes()
+@takes(permission="submission.read")
 def get_attachment(project_id, xml_form_id, instance_id, name):
     submission, actor = _one(project_id, xml_form_id, instance_id)
     found = next((a for a in queries.current_def(db.session, submission).attachments
@@ -190,7 +190,7 @@ def get_attachment(project_id, xml_form_id, instance_id, name):
 
 
 @bp.patch("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions/<instance_id>")
-@takes(body=inputs.SubmissionUpdateBody)
+@takes(body=inputs.SubmissionUpdateBody, permission="submission.update")
 def update_submission(project_id, xml_form_id, instance_id, body):
     submission, actor = _one(project_id, xml_form_id, instance_id, "submission.update")
     queries.set_review_state(db.session, actor, submission, body["reviewState"])
@@ -200,7 +200,7 @@ def update_submission(project_id, xml_form_id, instance_id, body):
 
 
 @bp.delete("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions/<instance_id>")
-@takes()
+@takes(permission="submission.delete")
 def delete_submission(project_id, xml_form_id, instance_id):
     submission, actor = _one(project_id, xml_form_id, instance_id, "submission.delete")
     queries.delete_submission(db.session, actor, submission)
