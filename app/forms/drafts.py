@@ -162,6 +162,7 @@ def set_attachment(session, store, draft, name, data, actor=None):
     record(session, actor, "form.draft.attachment", f"draft:{draft.id}",
            xmlFormId=draft.xml_form_id, name=name)
     session.flush()
+    session.expire(attachment, ["blob"])        # loaded again with the new file's hash
     return attachment
 
 
