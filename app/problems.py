@@ -259,7 +259,7 @@ _CATALOGUE = [
     Entry("400.241", 400, "The XML is a submission to form {value}, not to {form} named in "
           "the URL.", "该 XML 是表单 {value} 的提交，而不是网址中的表单 {form}。"),
 
-    # Form drafts (app/forms/drafts.py, docs/forms.md)
+    # Form drafts (app/forms/drafts.py, docs/drafts.md)
     Entry("404.4", 404, "This draft-testing link no longer works: the draft was published, "
           "deleted or replaced by a new one. Scan the draft's new QR code, or use the published "
           "form with your own phone's code.",
