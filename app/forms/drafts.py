@@ -144,12 +144,20 @@ def _fill(session, store, draft, filename, data, compiled, info, carried):
     draft.source_name = os.path.basename(filename)
     draft.warnings = compiled.warnings + info.warnings
     draft.updated_at = utcnow() if draft.id else None
-    draft.attachments = [
-        FormDraftAttachment(name=name, kind=kind, blob_sha256=carried.get((name, kind)))
-        for name, kind in sorted(info.media.items())]
+    # rows are reused by name: a delete and an insert of one name in one flush would meet
+    # the unique constraint (SQLAlchemy inserts first)
+    rows = {a.name: a for a in draft.attachments}
+    draft.attachments = [_attachment(rows.get(name), name, kind, carried)
+                         for name, kind in sorted(info.media.items())]
     if compiled.itemsets is not None:
         itemsets = next(a for a in draft.attachments if a.name == "itemsets.csv")
         itemsets.blob_sha256 = save_blob(session, store, io.BytesIO(compiled.itemsets)).sha256
+
+
+def _attachment(row, name, kind, carried):
+    row = row or FormDraftAttachment(name=name)
+    row.kind, row.blob_sha256 = kind, carried.get((name, kind))
+    return row
 
 
 def set_attachment(session, store, draft, name, data, actor=None):
