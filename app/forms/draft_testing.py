@@ -7,6 +7,7 @@ no-op (files are topped up); different XML is 409.1, as intake. They go with the
 No Flask: the OpenRosa handlers pass the parsed upload.
 """
 import hashlib
+import hmac
 
 from sqlalchemy import select
 
@@ -20,7 +21,7 @@ def draft_by_token(session, project_id, xml_form_id, token):
     """The draft the token opens; 404.4 when the draft is gone or the token is not its own."""
     draft = session.scalar(select(FormDraft).where(FormDraft.project_id == project_id,
                                                    FormDraft.xml_form_id == xml_form_id))
-    if draft is None or draft.token != token:
+    if draft is None or not hmac.compare_digest(draft.token, token):
         raise Problem("404.4")
     return draft
 

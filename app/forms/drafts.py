@@ -67,11 +67,7 @@ def create_form(session, store, project_id, filename, data, actor=None, validate
     draft = FormDraft(project_id=project_id, xml_form_id=info.xml_form_id, token=new_token())
     session.add(draft)
     _fill(session, store, draft, filename, data, compiled, info, carried={})
-    try:
-        session.flush()
-    except IntegrityError:      # the same form id uploaded at the same moment
-        session.rollback()
-        raise Problem("409.3", {"form": info.xml_form_id}, variant="form") from None
+    _flush_new(session, info.xml_form_id)
     record(session, actor, "form.draft.create", f"draft:{draft.id}",
            xmlFormId=draft.xml_form_id, version=draft.version, newForm=True)
     return draft
@@ -82,6 +78,14 @@ def create_published(session, store, project_id, filename, data, actor=None, val
     compiled, info = compile_upload(filename, data, validate)
     _refuse_existing(session, project_id, info.xml_form_id)
     return publishing.publish(session, store, project_id, filename, data, actor=actor)
+
+
+def _flush_new(session, xml_form_id):
+    try:
+        session.flush()
+    except IntegrityError:      # another request made this form's draft at the same moment
+        session.rollback()
+        raise Problem("409.3", {"form": xml_form_id}, variant="form") from None
 
 
 def _refuse_existing(session, project_id, xml_form_id):
@@ -110,7 +114,7 @@ def start(session, store, project_id, xml_form_id, upload=None, actor=None, vali
     else:
         _drop_test_submissions(session, draft)
     _fill(session, store, draft, filename, data, compiled, info, carried)
-    session.flush()
+    _flush_new(session, xml_form_id)
     record(session, actor, "form.draft.create", f"draft:{draft.id}",
            xmlFormId=xml_form_id, version=draft.version, newForm=False)
     return draft

@@ -185,3 +185,20 @@ def test_draft_testing_keeps_test_submissions_apart_and_drops_them(client, login
     assert client.get(_url("visit", "/draft"), headers=headers).json["draftToken"] != token
     wrong = CollectClient(client, f"/v1/test/{'x' * 64}/projects/1/forms/visit/draft")
     assert wrong.form_list().status_code == 404
+
+
+def test_a_test_phone_follows_openrosa_rules_and_its_files_are_kept(client, login, db):
+    headers = login("admin")
+    token = _new(client, headers, make_xform("visit", "1", binary=["photo"])).json["draftToken"]
+    base = f"/v1/test/{token}/projects/1/forms/visit/draft"
+    bare = client.get(f"{base}/formList")
+    assert bare.status_code == 400 and bare.headers["X-OpenRosa-Version"] == "1.0"
+    phone = CollectClient(client, base)
+    sent = phone.submit(make_instance("visit", "1", instance_id="uuid:t1"),
+                        files={"photo.jpg": b"JPEG"})
+    assert sent.status_code == 201 and b"OpenRosaResponse" in sent.data
+    [row] = client.get(_url("visit", "/draft/submissions"), headers=headers).json
+    assert (row["instanceId"], row["attachments"]) == ("uuid:t1", ["photo.jpg"])
+    changed = phone.submit(make_instance("visit", "1", instance_id="uuid:t1",
+                                         values={"name": "other"}))
+    assert changed.status_code == 409
