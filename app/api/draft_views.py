@@ -119,7 +119,7 @@ def list_draft_submissions(project_id, xml_form_id):
 
 @bp.get(f"{FORM}/versions")
 @takes()
-def list_versions(project_id, xml_form_id):
+def list_form_versions(project_id, xml_form_id):
     actor = auth.require("submission.read", project_id, challenge=False)
     form, _current = readable_form(db.session, actor, project_id, xml_form_id)
     rows = [{"form": form, "version": v} for v in reversed(form.versions)]
