@@ -3,7 +3,7 @@ create and replace a draft, upload and list its files, read it and its XForm, pu
 a version), delete it; the published versions' list; the draft's test submissions. Only admins
 (form.create / form.update) see or change drafts. The rules live in app/forms/drafts.py.
 """
-from flask import Response, current_app, jsonify, request
+from flask import Response, current_app, jsonify
 from app.api import draft_inputs
 from app.api.loading import BYTES, takes
 from app.api.draft_schemas import DraftAttachmentSchema, DraftSchema, TestSubmissionSchema
