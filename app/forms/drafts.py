@@ -31,6 +31,7 @@ from app.forms.models import Form, FormVersion
 from app.forms.xform import H, XF, read_xform
 from app.models_base import utcnow
 from app.problems import Problem
+from app.projects.models import Project
 from app.storage.service import save_blob
 
 
@@ -89,6 +90,8 @@ def _flush_new(session, xml_form_id):
 
 
 def _refuse_existing(session, project_id, xml_form_id):
+    if session.get(Project, project_id) is None:       # as Central: no such project, 404.1
+        raise Problem("404.1")
     if (published_form(session, project_id, xml_form_id) is not None
             or find(session, project_id, xml_form_id) is not None):
         raise Problem("409.3", {"form": xml_form_id}, variant="form")

@@ -59,6 +59,10 @@ def test_publish_true_publishes_at_once_and_an_existing_form_id_is_409_3(client,
         assert again.status_code == 409 and again.json["code"] == "409.3"
     _new(client, headers, make_xform("other", "1"))       # a draft holds its form id too
     assert _new(client, headers, make_xform("other", "1")).json["code"] == "409.3"
+    for query in ("", "?publish=true"):
+        nowhere = client.post(f"/v1/projects/999/forms{query}", data=make_xform("v", "1"),
+                              headers=headers, content_type=XML)
+        assert nowhere.status_code == 404 and nowhere.json["code"] == "404.1"
 
 
 def test_a_new_draft_of_a_published_form_with_a_rewritten_version(client, login, publish, db):
