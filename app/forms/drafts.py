@@ -156,8 +156,8 @@ def _fill(session, store, draft, filename, data, compiled, info, carried):
     rows = {a.name: a for a in draft.attachments}
     draft.attachments = [_attachment(rows.get(name), name, kind, carried)
                          for name, kind in sorted(info.media.items())]
-    if compiled.itemsets is not None:
-        itemsets = next(a for a in draft.attachments if a.name == "itemsets.csv")
+    itemsets = next((a for a in draft.attachments if a.name == "itemsets.csv"), None)
+    if compiled.itemsets is not None and itemsets is not None:
         itemsets.blob_sha256 = save_blob(session, store, io.BytesIO(compiled.itemsets)).sha256
 
 

@@ -1,5 +1,8 @@
 """app/forms/drafts.py as a plain library: what a draft carries forward, how publishing goes
 through publish(), and that nothing reading published forms sees a draft."""
+import io
+
+import openpyxl
 import pytest
 from flask import current_app
 from lxml import etree
@@ -73,3 +76,22 @@ def test_a_draft_of_a_published_version_must_change_the_version(db, personas, pu
         drafts.publish(db.session, _store(), draft)
     assert e.value.code == "409.6" and "another version" in e.value.message_en
     assert drafts.publish(db.session, _store(), draft, "1.1").outcome == "new version"
+
+
+def test_an_external_choices_draft_has_its_itemsets_csv_uploaded(db, personas):
+    wb = openpyxl.Workbook()
+    wb.active.title = "survey"
+    wb.active.append(["type", "name", "label", "choice_filter"])
+    wb.active.append(["select_one village", "village", "Village", ""])
+    wb.active.append(["select_one_external household", "household", "Household",
+                      "village=${village}"])
+    wb.create_sheet("choices").append(["list_name", "name", "label"])
+    wb["choices"].append(["village", "dongwan", "Dongwan"])
+    wb.create_sheet("external_choices").append(["list_name", "name", "label", "village"])
+    wb["external_choices"].append(["household", "h1", "House 1", "dongwan"])
+    out = io.BytesIO()
+    wb.save(out)
+    draft = drafts.create_form(db.session, _store(), 1, "ext.xlsx", out.getvalue())
+    assert [(a.name, a.blob_sha256 is not None) for a in draft.attachments] == [
+        ("itemsets.csv", True)]
+    assert drafts.publish(db.session, _store(), draft).missing_media == []
