@@ -258,8 +258,34 @@ _CATALOGUE = [
     # submissions written over Central's JSON API (app/submissions/writes.py)
     Entry("400.241", 400, "The XML is a submission to form {value}, not to {form} named in "
           "the URL.", "该 XML 是表单 {value} 的提交，而不是网址中的表单 {form}。"),
+
+    # Form drafts (app/forms/drafts.py, docs/drafts.md)
+    Entry("404.4", 404, "This draft-testing link no longer works: the draft was published, "
+          "deleted or replaced by a new one. Scan the draft's new QR code, or use the published "
+          "form with your own phone's code.",
+          "此草稿测试链接已失效：草稿已发布、删除或被新草稿替换。请扫描新草稿的二维码，或用本机的二维码使用已发布的表单。"),
+    Entry("409.7", 409, "The form has never been published, so its draft cannot be deleted: "
+          "replace the draft with a new one instead.",
+          "该表单从未发布，不能删除其草稿：请上传新草稿替换它。"),
+    Entry("400.221", 400, "Form {form} has no published version to copy into a draft: send "
+          "its XForm or XLSForm.", "表单 {form} 没有可复制为草稿的已发布版本：请上传其 XForm 或 XLSForm。"),
+    Entry("400.222", 400, "The uploaded form's id is {got}, not {form}, the form being "
+          "updated.", "上传表单的 id 是 {got}，而不是正在更新的表单 {form}。"),
+    Entry("409.221", 409, "This test submission is for version {version} of {form}, but the "
+          "draft is version {draft}: download the draft again.",
+          "此测试提交针对 {form} 的版本 {version}，而草稿是版本 {draft}：请重新下载草稿。"),
 ]
 CATALOGUE = {e.code: e for e in _CATALOGUE}
+#: Central gives one code several meanings (409.3: "a resource already exists"); Doorstep
+#: keeps one text per meaning, chosen by Problem(code, params, variant=…)
+VARIANTS = {
+    ("409.3", "form"): Entry("409.3", 409, "Form {form} already exists in this project: make a "
+                             "new draft of it to change it.",
+                             "本项目中已有表单 {form}：如需修改，请为其新建草稿。"),
+    ("409.6", "draft"): Entry("409.6", 409, "Form {form} already has a version {version}: "
+                              "publish the draft as another version (?version=…).",
+                              "表单 {form} 已有版本 {version}：请以其他版本号发布草稿（?version=…）。"),
+}
 
 
 @dataclass
@@ -268,13 +294,14 @@ class Problem(Exception):
     code: str
     params: dict = field(default_factory=dict)
     headers: list = field(default_factory=list)
+    variant: str = ""
 
     def __post_init__(self):
         super().__init__(self.message_en)
 
     @property
     def entry(self):
-        return CATALOGUE[self.code]
+        return VARIANTS.get((self.code, self.variant)) or CATALOGUE[self.code]
 
     @property
     def status(self):

@@ -4,15 +4,19 @@ Each route's @takes names what it reads from the query string and body (app/api/
 Paths and shapes follow ODK Central's API (docs.getodk.org/central-api) for the subset that
 pyodk and scripts use: sessions, forms, submissions, attachments, review states.
 """
+from urllib.parse import unquote
+
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from app.api import inputs
+from app.api import draft_inputs, inputs
+from app.api.draft_schemas import DraftSchema
 from app.api.loading import BYTES, takes
 from app.api.schemas import AttachmentSchema, FormSchema, SubmissionSchema
 from app.audit.record import record
 from app.auth import http as auth
 from app.auth.sessions import log_in, log_out
 from app.extensions import db
+from app.forms import drafts
 from app.forms import publish as publishing
 from app.forms.compile import odk_validate_unavailable
 from app.forms.queries import project_forms, readable_form
@@ -69,15 +73,27 @@ def list_forms(project_id):
     return jsonify(FormSchema(many=True).dump(rows))
 
 
-@bp.post("/projects/<int:project_id>/forms")
-@takes(query=inputs.FormCreateQuery, body=BYTES, permission="form.create")
-def create_form(project_id, body):
-    actor = auth.require("form.create", project_id, challenge=False)
+def upload_name(fallback_id=None):
+    """The file name an uploaded form is compiled under: its type from Content-Type, its stem
+    the form id to fall back on (X-XlsForm-FormId-Fallback, which pyodk URL-quotes)."""
     content_type = (request.mimetype or "").lower()
-    fallback = request.headers.get("X-XlsForm-FormId-Fallback") or "form"
-    filename = fallback + XLSFORM_TYPES.get(content_type, ".xml")
-    result = publishing.publish(db.session, _store(), project_id, filename, body, actor=actor,
-                                validate=odk_validate_unavailable() is None)
+    fallback = unquote(request.headers.get("X-XlsForm-FormId-Fallback") or "") or fallback_id
+    return (fallback or "form").replace("/", "_") + XLSFORM_TYPES.get(content_type, ".xml")
+
+
+@bp.post("/projects/<int:project_id>/forms")
+@takes(query=draft_inputs.FormCreateQuery, body=BYTES, permission="form.create")
+def create_form(project_id, query, body):
+    # Central's default is a draft (app/forms/drafts.py); publish=true publishes at once
+    actor = auth.require("form.create", project_id, challenge=False)
+    validate = odk_validate_unavailable() is None
+    if not query["publish"]:
+        draft = drafts.create_form(db.session, _store(), project_id, upload_name(), body, actor,
+                                   validate=validate)
+        db.session.commit()
+        return jsonify(DraftSchema().dump({"draft": draft, "form": None}))
+    result = drafts.create_published(db.session, _store(), project_id, upload_name(), body,
+                                     actor=actor, validate=validate)
     db.session.commit()
     body = FormSchema().dump({"form": result.form, "version": result.version})
     body.update(outcome=result.outcome, warnings=result.warnings, missingMedia=result.missing_media)
