@@ -76,6 +76,7 @@ def _register_models():
     from app.events import models as _events  # noqa: F401
     from app.exports import models as _exports  # noqa: F401
     from app.forms import models as _forms  # noqa: F401
+    from app.forms import draft_models as _drafts  # noqa: F401
     from app.projects import models as _projects  # noqa: F401
     from app.register import models as _register  # noqa: F401
     from app.reports import models as _reports  # noqa: F401
@@ -93,12 +94,18 @@ def _register_blueprints(app):
     from app.api import register_views  # noqa: F401 - adds the register's routes to the API
     from app.api import webhook_views  # noqa: F401 - and the webhooks' routes
     from app.api import entity_write_views  # noqa: F401 - and making entity lists
+    from app.api import app_user_views, project_views  # noqa: F401 - projects, app users, roles
+    from app.api import submission_write_views  # noqa: F401 - and submissions written over the API
+    from app.api import openapi_views  # noqa: F401 - and the API's own description
+    from app.api import draft_views  # noqa: F401 - and the form drafts' routes
     from app.api.views import bp as api
     from app.openrosa.views import bp as openrosa
     app.register_blueprint(openrosa, url_prefix="/v1/key/<token>/projects/<int:project_id>",
                            name="openrosa_key")
     app.register_blueprint(openrosa, url_prefix="/v1/projects/<int:project_id>")
     app.register_blueprint(openrosa, url_prefix="/", name="openrosa_root")
+    from app.openrosa.draft_testing import bp as draft_testing
+    app.register_blueprint(draft_testing, url_prefix="/v1/test/<token>/projects/<int:project_id>")
     app.register_blueprint(api, url_prefix="/v1")
     from app.api.odata_views import bp as odata
     app.register_blueprint(odata, url_prefix="/v1")

@@ -40,6 +40,9 @@ _CATALOGUE = [
           "提交未指明表单：根元素缺少 id 属性。"),
     Entry("400.9", 400, "An encrypted submission must carry its instanceID.",
           "加密提交必须包含 instanceID。"),
+    Entry("400.19", 400, "This PUT needs the XML's meta/deprecatedID to name the version it "
+          "replaces, the submission's current one; the XML has none.",
+          "此 PUT 请求的 XML 须在 meta/deprecatedID 中写明被替换的版本（该提交的当前版本），但 XML 中没有。"),
     Entry("400.75", 400, "Unknown review state {value}; use one of {allowed}.",
           "未知的审核状态 {value}，可选：{allowed}。"),
     Entry("400.13", 400, "{name}: entities-version {version} is not one this server reads; "
@@ -82,8 +85,8 @@ _CATALOGUE = [
           "已收到 instanceID 为 {instance} 的另一份不同提交。重发时 XML 必须完全相同（仅用于补传附件）。"),
     Entry("409.2", 409, "Form {form} is closed and no longer accepts submissions.",
           "表单 {form} 已关闭，不再接受提交。"),
-    Entry("409.3", 409, "{thing} {value} already exists (or existed).",
-          "{thing_zh} {value} 已经存在（或曾经存在）。"),
+    Entry("409.3", 409, "An entity or submission with id {uuid} already exists (or existed).",
+          "ID 为 {uuid} 的实体或提交已经存在（或曾经存在）。"),
     Entry("409.15", 409, "The entity is at version {current}, not {base}: reload it and try "
           "again, or say force=true.", "该实体当前为版本 {current}，不是 {base}：请刷新后重试，或使用 force=true。"),
     Entry("409.16", 409, "{name}: {what} {value} differs only in case from the existing {existing}.",
@@ -246,8 +249,53 @@ _CATALOGUE = [
           "that one's events instead.",
           "本项目已向 {url} 发送 Webhook（编号 {id}）：请修改该订阅的事件。"),
 
+    # --- app users and form assignments over the API (4xx.231–239) ---
+    Entry("400.231", 400, "Doorstep assigns only the app-user role (id 2) on a form, not "
+          "{role}: web users' roles are set on the user.",
+          "表单上只能分配 app-user 角色（编号 2），不能分配 {role}：网页用户的角色在用户上设置。"),
+    Entry("409.231", 409, "App user {id} already has form {form}.",
+          "应用用户 {id} 已拥有表单 {form}。"),
+    Entry("409.232", 409, "App user {id} was enrolled for every form, including later ones, so "
+          "form {form} cannot be taken away alone: enrol the phone again with the forms it "
+          "should keep.",
+          "应用用户 {id} 登记时获得了全部表单（包括以后发布的），不能单独收回表单 {form}："
+          "请按应保留的表单重新登记该手机。"),
+
+    # submissions written over Central's JSON API (app/submissions/writes.py)
+    Entry("400.241", 400, "The XML is a submission to form {value}, not to {form} named in "
+          "the URL.", "该 XML 是表单 {value} 的提交，而不是网址中的表单 {form}。"),
+
+    # Form drafts (app/forms/drafts.py, docs/drafts.md)
+    Entry("404.4", 404, "This draft-testing link no longer works: the draft was published, "
+          "deleted or replaced by a new one. Scan the draft's new QR code, or use the published "
+          "form with your own phone's code.",
+          "此草稿测试链接已失效：草稿已发布、删除或被新草稿替换。请扫描新草稿的二维码，或用本机的二维码使用已发布的表单。"),
+    Entry("409.7", 409, "The form has never been published, so its draft cannot be deleted: "
+          "replace the draft with a new one instead.",
+          "该表单从未发布，不能删除其草稿：请上传新草稿替换它。"),
+    Entry("400.221", 400, "Form {form} has no published version to copy into a draft: send "
+          "its XForm or XLSForm.", "表单 {form} 没有可复制为草稿的已发布版本：请上传其 XForm 或 XLSForm。"),
+    Entry("400.222", 400, "The uploaded form's id is {got}, not {form}, the form being "
+          "updated.", "上传表单的 id 是 {got}，而不是正在更新的表单 {form}。"),
+    Entry("409.221", 409, "This test submission is for version {version} of {form}, but the "
+          "draft is version {draft}: download the draft again.",
+          "此测试提交针对 {form} 的版本 {version}，而草稿是版本 {draft}：请重新下载草稿。"),
 ]
 CATALOGUE = {e.code: e for e in _CATALOGUE}
+#: Central gives one code several meanings (409.3: "a resource already exists"); Doorstep
+#: keeps one text per meaning, chosen by Problem(code, params, variant=…)
+VARIANTS = {
+    ("409.3", "form"): Entry("409.3", 409, "Form {form} already exists in this project: make a "
+                             "new draft of it to change it.",
+                             "本项目中已有表单 {form}：如需修改，请为其新建草稿。"),
+    ("409.3", "list"): Entry("409.3", 409, "An entity list named {name} already exists in "
+                             "this project.", "本项目中已有名为 {name} 的实体列表。"),
+    ("409.3", "property"): Entry("409.3", 409, "The entity list {list} already has a property "
+                                 "{name}.", "实体列表 {list} 已有属性 {name}。"),
+    ("409.6", "draft"): Entry("409.6", 409, "Form {form} already has a version {version}: "
+                              "publish the draft as another version (?version=…).",
+                              "表单 {form} 已有版本 {version}：请以其他版本号发布草稿（?version=…）。"),
+}
 
 
 @dataclass
@@ -256,13 +304,14 @@ class Problem(Exception):
     code: str
     params: dict = field(default_factory=dict)
     headers: list = field(default_factory=list)
+    variant: str = ""
 
     def __post_init__(self):
         super().__init__(self.message_en)
 
     @property
     def entry(self):
-        return CATALOGUE[self.code]
+        return VARIANTS.get((self.code, self.variant)) or CATALOGUE[self.code]
 
     @property
     def status(self):

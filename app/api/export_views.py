@@ -97,19 +97,19 @@ def _filters(query):
 
 
 @bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions.csv.zip")
-@takes(query=SubmissionsCsvQuery)
+@takes(query=SubmissionsCsvQuery, permission="submission.read")
 def submissions_csv_zip(project_id, xml_form_id, query):
     return _export(project_id, xml_form_id, query, zipped=True)
 
 
 @bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions.csv")
-@takes(query=SubmissionsCsvQuery)
+@takes(query=SubmissionsCsvQuery, permission="submission.read")
 def submissions_csv(project_id, xml_form_id, query):
     return _export(project_id, xml_form_id, query, zipped=False)
 
 
 @bp.get("/projects/<int:project_id>/datasets/<name>/entities.csv")
-@takes(query=EntitiesCsvQuery)
+@takes(query=EntitiesCsvQuery, permission="submission.read")
 def entities_csv(project_id, name, query):
     actor = auth.require("submission.read", project_id, challenge=False)
     begin_reads(db.session)

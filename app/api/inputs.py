@@ -47,14 +47,6 @@ class SessionBody(Schema):
 
 # Forms -----------------------------------------------------------------------------------------
 
-class FormCreateQuery(QuerySchema):
-    """pyodk sends both. Doorstep publishes at once and has no drafts: publish=false cannot be
-    honoured, so it is refused rather than ignored. Warnings never stop a publish."""
-    publish = QueryBoolean(validate=validate.Equal(
-        True, error="Doorstep has no form drafts: a form is published when it is uploaded."))
-    ignoreWarnings = QueryBoolean()
-
-
 class FormUpdateBody(Schema):
     state = Text(validate=validate.OneOf(FORM_STATES))
 

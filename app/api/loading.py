@@ -38,6 +38,10 @@ class JSON_OR_CSV:  # noqa: N801 - reads as the body kind it names
 class Declaration:
     query: type
     body: object
+    anonymous: bool = False
+    #: the PERMISSIONS entry the handler requires, when the route names it (the OpenAPI
+    #: description shows it; tests/api/test_route_policy_api.py holds the handler to it)
+    permission: str | None = None
 
 
 class QueryBoolean(fields.Field):
@@ -64,8 +68,9 @@ class QuerySchema(Schema):
     st = fields.String()
 
 
-def takes(query=QuerySchema, body=None, anonymous=False):
-    """Load request.args through `query` and the body as `body` says, before the handler."""
+def takes(query=QuerySchema, body=None, anonymous=False, permission=None):
+    """Load request.args through `query` and the body as `body` says, before the handler.
+    `permission` only records what the handler requires; the handler still checks it."""
     # one instance each, made here: building a marshmallow schema costs about three times
     # loading a query string through it
     query_schema = query()
@@ -81,7 +86,7 @@ def takes(query=QuerySchema, body=None, anonymous=False):
             loaded = {"query": _load_query(query_schema), "body": _load_body(body_kind)}
             kwargs.update({name: loaded[name] for name in accepts})
             return view(*args, **kwargs)
-        setattr(wrapper, DECLARATION, Declaration(query, body))
+        setattr(wrapper, DECLARATION, Declaration(query, body, anonymous, permission))
         return wrapper
     return decorate
 

@@ -15,7 +15,7 @@ connection of its own (nothing of the request's session is held while it streams
 yielding to other greenlets between chunks under gevent.
 """
 import re
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from marshmallow import fields, validate
@@ -36,6 +36,7 @@ from app.register.lists import dataset_named
 from app.transactions import begin_reads, end_reads
 
 bp = Blueprint("odata", __name__)
+URI_COMPONENT = "!*'()"
 JSON_TYPE = "application/json; charset=utf-8; odata.metadata=minimal"     # Central's
 XML_TYPE = "application/xml; charset=utf-8"
 # any instance id a phone may send (intake keeps it as given), quoted as OData quotes: '' is '
@@ -82,7 +83,8 @@ def _root():
 
 
 def _service_url(kind, project_id, name):
-    return f"{_root()}/v1/projects/{project_id}/{kind}/{name}.svc"
+    # escaped as JavaScript's encodeURIComponent does (Central): a form id may hold "/" or "%"
+    return f"{_root()}/v1/projects/{project_id}/{kind}/{quote(name, safe=URI_COMPONENT)}.svc"
 
 
 def _link_maker():
@@ -131,9 +133,10 @@ def _streamed(chunks):
 
 # Forms -----------------------------------------------------------------------------------------
 
-@bp.get("/projects/<int:project_id>/forms/<xml_form_id>.svc")
-@bp.get("/projects/<int:project_id>/forms/<xml_form_id>.svc/")
-@takes(query=DocumentQuery)
+# both spellings, neither redirecting (with a path converter a rule ending in "/" would)
+@bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>.svc", strict_slashes=False)
+@bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>.svc/", strict_slashes=False)
+@takes(query=DocumentQuery, permission="submission.read")
 def form_service(project_id, xml_form_id):
     _actor, _form_row, found = _form(project_id, xml_form_id)
     url = _service_url("forms", project_id, xml_form_id)
@@ -142,15 +145,15 @@ def form_service(project_id, xml_form_id):
     return response
 
 
-@bp.get("/projects/<int:project_id>/forms/<xml_form_id>.svc/$metadata")
-@takes(query=DocumentQuery)
+@bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>.svc/$metadata")
+@takes(query=DocumentQuery, permission="submission.read")
 def form_metadata(project_id, xml_form_id):
     _actor, form, found = _form(project_id, xml_form_id)
     return Response(odata.edmx(form.xml_form_id, found), content_type=XML_TYPE)
 
 
-@bp.get("/projects/<int:project_id>/forms/<xml_form_id>.svc/<path:table>")
-@takes(query=SubmissionFeedQuery)
+@bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>.svc/<path:table>")
+@takes(query=SubmissionFeedQuery, permission="submission.read")
 def form_table(project_id, xml_form_id, table, query):
     actor, form, found = _form(project_id, xml_form_id)
     single = _SINGLE.match(table)
@@ -299,7 +302,7 @@ def _dataset(project_id, name):
 
 @bp.get("/projects/<int:project_id>/datasets/<name>.svc")
 @bp.get("/projects/<int:project_id>/datasets/<name>.svc/")
-@takes(query=DocumentQuery)
+@takes(query=DocumentQuery, permission="submission.read")
 def dataset_service(project_id, name):
     _dataset(project_id, name)
     url = _service_url("datasets", project_id, name)
@@ -309,7 +312,7 @@ def dataset_service(project_id, name):
 
 
 @bp.get("/projects/<int:project_id>/datasets/<name>.svc/$metadata")
-@takes(query=DocumentQuery)
+@takes(query=DocumentQuery, permission="submission.read")
 def dataset_metadata(project_id, name):
     _actor, dataset = _dataset(project_id, name)
     return Response(odata.entity_edmx(dataset.name, [p.name for p in dataset.properties]),
@@ -317,7 +320,7 @@ def dataset_metadata(project_id, name):
 
 
 @bp.get("/projects/<int:project_id>/datasets/<name>.svc/Entities")
-@takes(query=EntityFeedQuery)
+@takes(query=EntityFeedQuery, permission="submission.read")
 def dataset_entities(project_id, name, query):
     actor, dataset = _dataset(project_id, name)
     if query.get("search") is not None:

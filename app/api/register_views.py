@@ -65,21 +65,21 @@ def _one_entity_json(session, dataset, entity, viewer=None):
 
 
 @bp.get("/projects/<int:project_id>/datasets")
-@takes()
+@takes(permission="submission.read")
 def list_datasets(project_id):
     _actor(project_id, "entity.read")
     return jsonify([_dataset_json(d) for d in service.datasets(db.session, project_id)])
 
 
 @bp.get("/projects/<int:project_id>/datasets/<name>")
-@takes()
+@takes(permission="submission.read")
 def get_dataset(project_id, name):
     _actor(project_id, "entity.read")
     return jsonify(lists_api.metadata(db.session, dataset_named(db.session, project_id, name)))
 
 
 @bp.patch("/projects/<int:project_id>/datasets/<name>")
-@takes(query=inputs.DatasetUpdateQuery, body=inputs.DatasetUpdateBody)
+@takes(query=inputs.DatasetUpdateQuery, body=inputs.DatasetUpdateBody, permission="form.update")
 def update_dataset(project_id, name, query, body):
     actor = _actor(project_id, "dataset.update")
     dataset = dataset_named(db.session, project_id, name)
@@ -93,7 +93,7 @@ def update_dataset(project_id, name, query, body):
 
 
 @bp.get("/projects/<int:project_id>/datasets/<name>/entities")
-@takes(query=inputs.EntityListQuery)
+@takes(query=inputs.EntityListQuery, permission="submission.read")
 def list_entities(project_id, name, query):
     actor = _actor(project_id, "entity.read")
     dataset = dataset_named(db.session, project_id, name)
@@ -106,7 +106,7 @@ def list_entities(project_id, name, query):
 
 
 @bp.get("/projects/<int:project_id>/datasets/<name>/entities/<uuid>")
-@takes()
+@takes(permission="submission.read")
 def get_entity(project_id, name, uuid):
     actor, dataset, entity = _entity(project_id, name, uuid, "entity.read")
     body = _one_entity_json(db.session, dataset, entity, actor)
@@ -116,7 +116,7 @@ def get_entity(project_id, name, uuid):
 
 
 @bp.get("/projects/<int:project_id>/datasets/<name>/entities/<uuid>/versions")
-@takes(query=inputs.EntityVersionsQuery)
+@takes(query=inputs.EntityVersionsQuery, permission="submission.read")
 def entity_versions(project_id, name, uuid, query):
     actor, _dataset, entity = _entity(project_id, name, uuid, "entity.read")
     body = service.versions(db.session, entity)
@@ -130,7 +130,7 @@ def entity_versions(project_id, name, uuid, query):
 
 
 @bp.post("/projects/<int:project_id>/datasets/<name>/entities")
-@takes(body=JSON_OR_CSV(inputs.EntityCreateBody))
+@takes(body=JSON_OR_CSV(inputs.EntityCreateBody), permission="submission.update")
 def create_entities(project_id, name, body):
     actor = _actor(project_id, "entity.update")
     dataset = dataset_named(db.session, project_id, name)
@@ -158,7 +158,8 @@ def create_entities(project_id, name, body):
 
 
 @bp.patch("/projects/<int:project_id>/datasets/<name>/entities/<uuid>")
-@takes(query=inputs.EntityUpdateQuery, body=inputs.EntityUpdateBody)
+@takes(query=inputs.EntityUpdateQuery, body=inputs.EntityUpdateBody,
+       permission="submission.update")
 def update_entity(project_id, name, uuid, query, body):
     actor, dataset, entity = _entity(project_id, name, uuid, "entity.update")
     if "label" in body and not body["label"].strip():     # Central's rules for a PATCH body
@@ -173,7 +174,7 @@ def update_entity(project_id, name, uuid, query, body):
 
 
 @bp.delete("/projects/<int:project_id>/datasets/<name>/entities/<uuid>")
-@takes()
+@takes(permission="submission.update")
 def delete_entity(project_id, name, uuid):
     actor, _dataset, entity = _entity(project_id, name, uuid, "entity.update")
     if entity.deleted_at is not None:    # as Central: a deleted entity is not found again
@@ -184,7 +185,7 @@ def delete_entity(project_id, name, uuid):
 
 
 @bp.post("/projects/<int:project_id>/datasets/<name>/entities/<uuid>/restore")
-@takes()
+@takes(permission="submission.update")
 def restore_entity(project_id, name, uuid):
     actor, dataset, entity = _entity(project_id, name, uuid, "entity.update")
     if entity.deleted_at is None:
@@ -196,7 +197,7 @@ def restore_entity(project_id, name, uuid):
 
 
 @bp.post("/projects/<int:project_id>/datasets/<name>/entities/bulk-<action>")
-@takes(body=inputs.BulkIdsBody)
+@takes(body=inputs.BulkIdsBody, permission="submission.update")
 def bulk_entities(project_id, name, action, body):
     if action not in ("delete", "restore"):
         raise Problem("404.1")

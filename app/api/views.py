@@ -4,15 +4,19 @@ Each route's @takes names what it reads from the query string and body (app/api/
 Paths and shapes follow ODK Central's API (docs.getodk.org/central-api) for the subset that
 pyodk and scripts use: sessions, forms, submissions, attachments, review states.
 """
+from urllib.parse import unquote
+
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from app.api import inputs
+from app.api import draft_inputs, inputs
+from app.api.draft_schemas import DraftSchema
 from app.api.loading import BYTES, takes
 from app.api.schemas import AttachmentSchema, FormSchema, SubmissionSchema
 from app.audit.record import record
 from app.auth import http as auth
 from app.auth.sessions import log_in, log_out
 from app.extensions import db
+from app.forms import drafts
 from app.forms import publish as publishing
 from app.forms.compile import odk_validate_unavailable
 from app.forms.queries import project_forms, readable_form
@@ -32,6 +36,13 @@ XLSFORM_TYPES = {
 
 def _store():
     return current_app.extensions["blob_store"]
+
+
+@bp.url_value_preprocessor
+def _nothing_is_named_with_a_nul(_endpoint, values):
+    # PostgreSQL's text cannot hold a NUL (a query with one fails): no record has one
+    if any(isinstance(v, str) and "\x00" in v for v in (values or {}).values()):
+        raise Problem("404.1")
 
 
 @bp.post("/sessions")
@@ -54,7 +65,7 @@ def delete_session(token):
 
 
 @bp.get("/projects/<int:project_id>/forms")
-@takes()
+@takes(permission="submission.read")
 def list_forms(project_id):
     actor = auth.require("submission.read", project_id, challenge=False)
     rows = [{"form": f, "version": f.current_version} for f in project_forms(db.session, project_id)
@@ -62,15 +73,27 @@ def list_forms(project_id):
     return jsonify(FormSchema(many=True).dump(rows))
 
 
-@bp.post("/projects/<int:project_id>/forms")
-@takes(query=inputs.FormCreateQuery, body=BYTES)
-def create_form(project_id, body):
-    actor = auth.require("form.create", project_id, challenge=False)
+def upload_name(fallback_id=None):
+    """The file name an uploaded form is compiled under: its type from Content-Type, its stem
+    the form id to fall back on (X-XlsForm-FormId-Fallback, which pyodk URL-quotes)."""
     content_type = (request.mimetype or "").lower()
-    fallback = request.headers.get("X-XlsForm-FormId-Fallback") or "form"
-    filename = fallback + XLSFORM_TYPES.get(content_type, ".xml")
-    result = publishing.publish(db.session, _store(), project_id, filename, body, actor=actor,
-                                validate=odk_validate_unavailable() is None)
+    fallback = unquote(request.headers.get("X-XlsForm-FormId-Fallback") or "") or fallback_id
+    return (fallback or "form").replace("/", "_") + XLSFORM_TYPES.get(content_type, ".xml")
+
+
+@bp.post("/projects/<int:project_id>/forms")
+@takes(query=draft_inputs.FormCreateQuery, body=BYTES, permission="form.create")
+def create_form(project_id, query, body):
+    # Central's default is a draft (app/forms/drafts.py); publish=true publishes at once
+    actor = auth.require("form.create", project_id, challenge=False)
+    validate = odk_validate_unavailable() is None
+    if not query["publish"]:
+        draft = drafts.create_form(db.session, _store(), project_id, upload_name(), body, actor,
+                                   validate=validate)
+        db.session.commit()
+        return jsonify(DraftSchema().dump({"draft": draft, "form": None}))
+    result = drafts.create_published(db.session, _store(), project_id, upload_name(), body,
+                                     actor=actor, validate=validate)
     db.session.commit()
     body = FormSchema().dump({"form": result.form, "version": result.version})
     body.update(outcome=result.outcome, warnings=result.warnings, missingMedia=result.missing_media)
@@ -78,7 +101,7 @@ def create_form(project_id, body):
 
 
 @bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>")
-@takes()
+@takes(permission="submission.read")
 def get_form(project_id, xml_form_id):
     actor = auth.require("submission.read", project_id, challenge=False)
     form, version = readable_form(db.session, actor, project_id, xml_form_id)
@@ -86,7 +109,7 @@ def get_form(project_id, xml_form_id):
 
 
 @bp.patch("/projects/<int:project_id>/forms/<path:xml_form_id>")
-@takes(body=inputs.FormUpdateBody)
+@takes(body=inputs.FormUpdateBody, permission="form.update")
 def update_form(project_id, xml_form_id, body):
     actor = auth.require("form.update", project_id, challenge=False)
     form, version = readable_form(db.session, actor, project_id, xml_form_id)
@@ -97,7 +120,7 @@ def update_form(project_id, xml_form_id, body):
 
 
 @bp.post("/projects/<int:project_id>/forms/<path:xml_form_id>/attachments/<name>")
-@takes(body=BYTES)
+@takes(body=BYTES, permission="form.update")
 def upload_form_attachment(project_id, xml_form_id, name, body):
     actor = auth.require("form.update", project_id, challenge=False)
     _form, version = readable_form(db.session, actor, project_id, xml_form_id)
@@ -117,7 +140,7 @@ def _row(submission):
 
 
 @bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions")
-@takes(query=inputs.SubmissionListQuery)
+@takes(query=inputs.SubmissionListQuery, permission="submission.read")
 def list_submissions(project_id, xml_form_id, query):
     form, actor = _form_and_actor(project_id, xml_form_id)
     rows, total = queries.list_submissions(db.session, actor, form, query.get("top"),
@@ -139,7 +162,7 @@ def _one(project_id, xml_form_id, instance_id, permission="submission.read"):
 
 
 @bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions/<instance_id>")
-@takes()
+@takes(permission="submission.read")
 def get_submission(project_id, xml_form_id, instance_id):
     submission, actor = _one(project_id, xml_form_id, instance_id)
     body = SubmissionSchema().dump(_row(submission))
@@ -149,7 +172,7 @@ def get_submission(project_id, xml_form_id, instance_id):
 
 
 @bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions/<instance_id>.xml")
-@takes()
+@takes(permission="submission.read")
 def get_submission_xml(project_id, xml_form_id, instance_id):
     submission, actor = _one(project_id, xml_form_id, instance_id)
     xml = queries.current_def(db.session, submission).xml
@@ -161,7 +184,7 @@ def get_submission_xml(project_id, xml_form_id, instance_id):
 
 
 @bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions/<instance_id>/attachments")
-@takes()
+@takes(permission="submission.read")
 def list_attachments(project_id, xml_form_id, instance_id):
     submission, _actor = _one(project_id, xml_form_id, instance_id)
     return jsonify(AttachmentSchema(many=True).dump(
@@ -170,7 +193,7 @@ def list_attachments(project_id, xml_form_id, instance_id):
 
 @bp.get("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions/<instance_id>"
         "/attachments/<name>")
-@takes()
+@takes(permission="submission.read")
 def get_attachment(project_id, xml_form_id, instance_id, name):
     submission, actor = _one(project_id, xml_form_id, instance_id)
     found = next((a for a in queries.current_def(db.session, submission).attachments
@@ -183,7 +206,7 @@ def get_attachment(project_id, xml_form_id, instance_id, name):
 
 
 @bp.patch("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions/<instance_id>")
-@takes(body=inputs.SubmissionUpdateBody)
+@takes(body=inputs.SubmissionUpdateBody, permission="submission.update")
 def update_submission(project_id, xml_form_id, instance_id, body):
     submission, actor = _one(project_id, xml_form_id, instance_id, "submission.update")
     queries.set_review_state(db.session, actor, submission, body["reviewState"])
@@ -193,7 +216,7 @@ def update_submission(project_id, xml_form_id, instance_id, body):
 
 
 @bp.delete("/projects/<int:project_id>/forms/<path:xml_form_id>/submissions/<instance_id>")
-@takes()
+@takes(permission="submission.delete")
 def delete_submission(project_id, xml_form_id, instance_id):
     submission, actor = _one(project_id, xml_form_id, instance_id, "submission.delete")
     queries.delete_submission(db.session, actor, submission)

@@ -82,7 +82,7 @@ def _delivery_json(row):
 
 
 @bp.get("/projects/<int:project_id>/webhooks")
-@takes()
+@takes(permission="webhook.manage")
 def list_webhooks(project_id):
     _admin(project_id)
     found = subscriptions.listed(db.session, project_id)
@@ -91,7 +91,7 @@ def list_webhooks(project_id):
 
 
 @bp.post("/projects/<int:project_id>/webhooks")
-@takes(body=WebhookCreateBody)
+@takes(body=WebhookCreateBody, permission="webhook.manage")
 def create_webhook(project_id, body):
     actor = _admin(project_id)
     subscription, secret = subscriptions.create(
@@ -103,7 +103,7 @@ def create_webhook(project_id, body):
 
 
 @bp.get("/projects/<int:project_id>/webhooks/<int:webhook_id>")
-@takes()
+@takes(permission="webhook.manage")
 def get_webhook(project_id, webhook_id):
     _admin(project_id)
     subscription = subscriptions.get(db.session, project_id, webhook_id)
@@ -112,7 +112,7 @@ def get_webhook(project_id, webhook_id):
 
 
 @bp.patch("/projects/<int:project_id>/webhooks/<int:webhook_id>")
-@takes(body=WebhookUpdateBody)
+@takes(body=WebhookUpdateBody, permission="webhook.manage")
 def update_webhook(project_id, webhook_id, body):
     actor = _admin(project_id)
     subscription = subscriptions.get(db.session, project_id, webhook_id)
@@ -123,7 +123,7 @@ def update_webhook(project_id, webhook_id, body):
 
 
 @bp.post("/projects/<int:project_id>/webhooks/<int:webhook_id>/secret")
-@takes()
+@takes(permission="webhook.manage")
 def new_webhook_secret(project_id, webhook_id):
     actor = _admin(project_id)
     subscription = subscriptions.get(db.session, project_id, webhook_id)
@@ -133,7 +133,7 @@ def new_webhook_secret(project_id, webhook_id):
 
 
 @bp.delete("/projects/<int:project_id>/webhooks/<int:webhook_id>")
-@takes()
+@takes(permission="webhook.manage")
 def delete_webhook(project_id, webhook_id):
     actor = _admin(project_id)
     subscriptions.delete(db.session, actor, subscriptions.get(db.session, project_id, webhook_id))
@@ -142,7 +142,7 @@ def delete_webhook(project_id, webhook_id):
 
 
 @bp.get("/projects/<int:project_id>/webhooks/<int:webhook_id>/deliveries")
-@takes(query=DeliveryListQuery)
+@takes(query=DeliveryListQuery, permission="webhook.manage")
 def list_deliveries(project_id, webhook_id, query):
     _admin(project_id)
     subscription = subscriptions.get(db.session, project_id, webhook_id)
@@ -152,7 +152,7 @@ def list_deliveries(project_id, webhook_id, query):
 
 
 @bp.post("/projects/<int:project_id>/webhooks/<int:webhook_id>/replay")
-@takes(body=ReplayBody)
+@takes(body=ReplayBody, permission="webhook.manage")
 def replay_deliveries(project_id, webhook_id, body):
     actor = _admin(project_id)
     subscription = subscriptions.get(db.session, project_id, webhook_id)

@@ -42,10 +42,12 @@ def set_password(session, user, password, realm, actor=None, hash_method="scrypt
     record(session, actor, "user.update.password", f"user:{user.id}")
 
 
-def create_app_user(session, project_id, name, area_codes=None, form_ids=None, actor=None):
+def create_app_user(session, project_id, name, area_codes=None, form_ids=None, actor=None,
+                    every_form=None):
     """A field key. Returns (app_user, token); the token is shown once and stored hashed.
 
-    No areas: every village. No forms: every form of the project, including later ones.
+    No areas: every village. No forms: every form of the project, including later ones, unless
+    `every_form` is False (Central's app users, made over the API, start with no form).
     """
     token = secrets.new_token()
     forms = []
@@ -57,7 +59,8 @@ def create_app_user(session, project_id, name, area_codes=None, form_ids=None, a
             raise Problem("404.2", {"form": ", ".join(sorted(missing))})
     app_user = AppUser(project_id=project_id, display_name=name,
                        token_hash=secrets.token_hash(token), all_areas=not area_codes,
-                       all_forms=not form_ids, forms=forms,
+                       all_forms=not form_ids if every_form is None else every_form,
+                       forms=forms,
                        areas=_areas(session, project_id, area_codes) if area_codes else [])
     session.add(app_user)
     session.flush()

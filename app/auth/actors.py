@@ -28,6 +28,8 @@ PERMISSIONS = {
     "app_user.manage": {"admin", "supervisor"},   # a supervisor only within her villages
     "user.manage": {"admin"},
     "audit.read": {"admin"},
+    # Central's projects and roles, read over the API by staff (never by phones)
+    "project.read": {"admin", "supervisor", "viewer"},
 }
 
 

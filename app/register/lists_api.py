@@ -78,8 +78,7 @@ def create_list(session, actor, project_id, name, approval_required=False):
         Dataset.project_id == project_id, func.lower(Dataset.name) == name.lower())
         .order_by(Dataset.name != name).limit(1))
     if existing == name:
-        raise Problem("409.3", {"thing": "An entity list named", "thing_zh": "实体列表",
-                                "value": name})
+        raise Problem("409.3", {"name": name}, variant="list")
     if existing is not None:
         raise Problem("409.16", {"name": name, "what": "list", "value": name,
                                  "existing": existing})
@@ -88,8 +87,7 @@ def create_list(session, actor, project_id, name, approval_required=False):
         with session.begin_nested():     # a concurrent create of the same name: 409, not 500
             session.add(dataset)
     except IntegrityError:
-        raise Problem("409.3", {"thing": "An entity list named", "thing_zh": "实体列表",
-                                "value": name}) from None
+        raise Problem("409.3", {"name": name}, variant="list") from None
     _link_waiting(session, dataset)
     record(session, actor, "dataset.create", f"dataset:{dataset.id}", name=name,
            approvalRequired=approval_required)
@@ -104,16 +102,15 @@ def add_property(session, actor, dataset, name):
         raise Problem("400.251", {"what": "property", "value": name, "reason": reason})
     clash = next((p.name for p in dataset.properties if p.name.lower() == name.lower()), None)
     if clash is not None:
-        raise Problem("409.3", {"thing": f"The list {dataset.name} has a property",
-                                "thing_zh": f"列表 {dataset.name} 的属性", "value": clash})
+        raise Problem("409.3", {"list": dataset.name, "name": clash}, variant="property")
     position = max((p.position for p in dataset.properties), default=-1) + 1
     try:
         with session.begin_nested():     # a concurrent add of the same name: 409, not 500
             session.add(DatasetProperty(dataset_id=dataset.id, name=name, position=position,
                                         published_at=utcnow()))
     except IntegrityError:
-        raise Problem("409.3", {"thing": f"The list {dataset.name} has a property",
-                                "thing_zh": f"列表 {dataset.name} 的属性", "value": name}) from None
+        raise Problem("409.3", {"list": dataset.name, "name": name},
+                      variant="property") from None
     session.expire(dataset, ["properties"])
     bump(session, dataset.id, schema=True)
     record(session, actor, "dataset.update", f"dataset:{dataset.id}", properties=[name])

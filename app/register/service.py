@@ -174,14 +174,12 @@ def _create_one(session, actor, dataset, item):
         except ValueError:
             raise Problem("400.25", {"reason": f"{uuid} is not a UUID"}) from None
         if session.scalar(select(Entity.id).where(Entity.uuid == uuid)) is not None:
-            raise Problem("409.3", {"uuid": uuid, "thing": "An entity with id",
-                                    "thing_zh": "实体 ID", "value": uuid})
+            raise Problem("409.3", {"uuid": uuid})
     area = _area_for(session, actor, dataset, data)
     try:
         return entities.create(session, dataset, label, data, uuid, area, actor)
     except IntegrityError:               # the same uuid created at this moment by another
-        raise Problem("409.3", {"uuid": uuid, "thing": "An entity with id",
-                                "thing_zh": "实体 ID", "value": uuid}) from None
+        raise Problem("409.3", {"uuid": uuid}) from None
 
 
 def rows_from_csv(dataset, text):

@@ -3,7 +3,7 @@ on a list's properties, which pyodk's model of a list requires). Existing proper
 their list's creation time.
 
 Revision ID: 0029
-Revises: 0026
+Revises: 0027
 Create Date: 2026-12-05 21:30:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0029'
-down_revision = '0026'
+down_revision = '0027'
 branch_labels = None
 depends_on = None
 

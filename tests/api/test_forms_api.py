@@ -1,4 +1,5 @@
-"""Forms over HTTP: list, publish (XForm or XLSForm body), state, media upload."""
+"""Forms over HTTP: list, publish at once (?publish=true, XForm or XLSForm body), state, media
+upload. Drafts (POST /forms without publish=true): tests/api/test_drafts_api.py."""
 from sqlalchemy import func, select
 
 from app.forms.models import Form
@@ -12,10 +13,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def test_admin_publishes_xform_and_xlsform_over_http(client, login, collect):
     headers = login("admin")
-    r = client.post("/v1/projects/1/forms", data=make_xform("visit", "1"), headers=headers,
-                    content_type="application/xml")
+    r = client.post("/v1/projects/1/forms?publish=true", data=make_xform("visit", "1"),
+                    headers=headers, content_type="application/xml")
     assert r.status_code == 200 and r.json["xmlFormId"] == "visit" and r.json["outcome"] == "created"
-    r = client.post("/v1/projects/1/forms", data=xlsform([("text", "name", "Name")]),
+    r = client.post("/v1/projects/1/forms?publish=true",
+                    data=xlsform([("text", "name", "Name")]),
                     headers={**headers, "X-XlsForm-FormId-Fallback": "pregnancy"},
                     content_type=XLSX)
     assert r.status_code == 200 and r.json["xmlFormId"] == "pregnancy"
@@ -26,18 +28,18 @@ def test_admin_publishes_xform_and_xlsform_over_http(client, login, collect):
 
 def test_publish_errors_are_json_problems(client, login):
     headers = login("admin")
-    client.post("/v1/projects/1/forms", data=make_xform("f", "1"), headers=headers,
+    client.post("/v1/projects/1/forms?publish=true", data=make_xform("f", "1"), headers=headers,
                 content_type="application/xml")
-    again = client.post("/v1/projects/1/forms", data=make_xform("f", "1", fields=("x",)),
+    again = client.post("/v1/projects/1/forms?publish=true", data=make_xform("f", "2"),
                         headers=headers, content_type="application/xml")
-    assert again.status_code == 409 and again.json["code"] == "409.6"
-    broken = client.post("/v1/projects/1/forms", data=xlsform([("textX", "a", "A")]),
-                         headers=headers, content_type=XLSX)
+    assert again.status_code == 409 and again.json["code"] == "409.3"      # as Central
+    broken = client.post("/v1/projects/1/forms?publish=true",
+                         data=xlsform([("textX", "a", "A")]), headers=headers, content_type=XLSX)
     assert broken.status_code == 400 and "textX" in broken.json["message"]
 
 
 def test_only_admins_publish(client, login):
-    r = client.post("/v1/projects/1/forms", data=make_xform("f", "1"),
+    r = client.post("/v1/projects/1/forms?publish=true", data=make_xform("f", "1"),
                     headers=login("supervisor"), content_type="application/xml")
     assert r.status_code == 403
 
@@ -64,12 +66,12 @@ def test_media_upload_after_publishing(client, login, collect, media_form):
 def test_the_json_api_refuses_an_xlsform_odk_validate_refuses(client, login, db):
     require_odk_validate()
     headers = {**login("admin"), "X-XlsForm-FormId-Fallback": "checked"}
-    refused = client.post("/v1/projects/1/forms", data=group_of_calculations(), headers=headers,
-                          content_type=XLSX)
+    refused = client.post("/v1/projects/1/forms?publish=true", data=group_of_calculations(),
+                          headers=headers, content_type=XLSX)
     assert refused.status_code == 400 and refused.json["code"] == "400.81"
     assert "Group has no children! Group: ${update}" in refused.json["message"]
     assert "未通过 ODK Validate" in refused.json["message_zh"]
     assert db.session.scalar(select(func.count()).select_from(Form)) == 0
-    accepted = client.post("/v1/projects/1/forms", data=fixed(), headers=headers,
+    accepted = client.post("/v1/projects/1/forms?publish=true", data=fixed(), headers=headers,
                            content_type=XLSX)
     assert accepted.status_code == 200 and accepted.json["version"] == "2"

@@ -15,7 +15,7 @@ from tests.api.test_submissions_api import _submit
 from tests.factories import make_entity_xform
 from tests.register.test_merge import PROPS
 
-OPENROSA = ("openrosa", "openrosa_key", "openrosa_root")
+OPENROSA = ("openrosa", "openrosa_key", "openrosa_root", "openrosa_draft")
 #: HTML faces with their own walks (tests/web/test_route_policy.py): the console, and the
 #: browser forms (a leader's link pages through their query schema, the engine's files)
 PAGES = ("console", "webforms")
@@ -213,7 +213,7 @@ def test_form_publish_and_attachment_uploads_keep_their_raw_bodies(client, perso
     created = client.post("/v1/projects/1/forms?ignoreWarnings=true&publish=true",
                           headers=headers, data=make_xform("rawbody", "1", media=["a.csv"]))
     assert created.status_code == 200, created.json
-    assert _refused(client.post("/v1/projects/1/forms?publish=false", headers=headers,
+    assert _refused(client.post("/v1/projects/1/forms?publish=maybe", headers=headers,
                                 data=make_xform("rawbody", "2")), "query", "publish")
     uploaded = client.post("/v1/projects/1/forms/rawbody/attachments/a.csv",
                            headers=headers, data=b"name,label\n")

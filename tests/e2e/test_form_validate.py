@@ -13,7 +13,7 @@ def test_an_upload_odk_validate_refuses_is_not_published(live_server, personas):
     headers = {"Authorization": f"Bearer {token}", "Content-Type": XLSX,
                "X-XlsForm-FormId-Fallback": "checked"}
     refused = requests.post(f"{server.url}/v1/projects/1/forms", data=group_of_calculations(),
-                            headers=headers, timeout=120)
+                            params={"publish": "true"}, headers=headers, timeout=120)
     assert refused.status_code == 400, refused.text
     body = refused.json()
     assert body["code"] == "400.81"
@@ -23,6 +23,7 @@ def test_an_upload_odk_validate_refuses_is_not_published(live_server, personas):
     assert listed.json() == []
 
     accepted = requests.post(f"{server.url}/v1/projects/1/forms", data=fixed(), headers=headers,
+                             params={"publish": "true"},
                              timeout=120)
     assert accepted.status_code == 200, accepted.text
     listed = requests.get(f"{server.url}/v1/projects/1/forms", headers=headers, timeout=30)

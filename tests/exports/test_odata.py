@@ -365,3 +365,21 @@ def test_emptying_repeats_before_parsing_changes_no_submissions_row(form):
         assert fast._hollow or form != "home_visit"     # its members are emptied
         xml = instance(name)
         assert fast.rows(facts, xml) == full.rows(facts, xml), name
+
+
+def test_a_form_id_with_a_slash_and_percent_has_its_feeds(publish, client, personas, login):
+    """pyodk's own suite names a form "'=+/*-451%/%": its feeds route, and the service root
+    in each document is escaped as Central's encodeURIComponent escapes it."""
+    odd = "'=+/*-451%/%"
+    publish(VISIT.replace(b'id="visit"', f'id="{odd}"'.encode()), filename="odd.xml")
+    phone = CollectClient(client, f"/v1/key/{personas['worker_a'].token}/projects/1")
+    xml = visit("uuid:odd").replace(b'id="visit"', f'id="{odd}"'.encode())
+    assert phone.submit(xml).status_code == 201
+    base = "/v1/projects/1/forms/%27%3D%2B%2F*-451%25%2F%25.svc"
+    response, body = _get(client, base, login("admin"))
+    assert response.status_code == 200
+    assert body["@odata.context"] == f"http://localhost{base.replace('%27', chr(39))}/$metadata"
+    assert _get(client, f"{base}/", login("admin"))[1] == body     # Excel adds the slash
+    response, body = _get(client, f"{base}/Submissions", login("admin"))
+    assert [row["__id"] for row in body["value"]] == ["uuid:odd"]
+    assert body["@odata.context"].startswith(f"http://localhost/v1/projects/1/forms/'%3D%2B%2F*")

@@ -1,0 +1,13 @@
+"""What API clients may send to the app-user routes (app/api/app_user_views.py): Central's
+`{displayName}`, plus Doorstep's `villages`."""
+from marshmallow import Schema, fields, validate
+
+from app.api.inputs import Text
+
+
+class AppUserCreateBody(Schema):
+    displayName = Text(required=True, validate=validate.Length(min=1, max=200))
+    #: Doorstep's extension: the village codes the phone serves; absent, every village (a
+    #: village supervisor's own); never empty
+    villages = fields.List(Text(validate=validate.Length(min=1, max=64)),
+                           validate=validate.Length(min=1))

@@ -1,0 +1,39 @@
+"""Central's projects and roles over the JSON API: `GET /v1/projects`, `GET /v1/projects/<id>`,
+`GET /v1/roles`, `GET /v1/roles/<id or system name>`. Staff only: a phone's token is 403."""
+from flask import jsonify
+
+from app.api.app_user_schemas import ProjectSchema, RoleSchema
+from app.api.loading import takes
+from app.api.views import bp
+from app.auth import http as auth
+from app.auth import roles
+from app.extensions import db
+from app.projects import queries
+
+
+@bp.get("/projects")
+@takes(permission="project.read")
+def list_projects():
+    actor = auth.require("project.read", challenge=False)
+    return jsonify(ProjectSchema(many=True).dump(queries.readable(db.session, actor)))
+
+
+@bp.get("/projects/<int:project_id>")
+@takes(permission="project.read")
+def get_project(project_id):
+    actor = auth.require("project.read", challenge=False)
+    return jsonify(ProjectSchema().dump(queries.one(db.session, actor, project_id)))
+
+
+@bp.get("/roles")
+@takes(permission="project.read")
+def list_roles():
+    auth.require("project.read", challenge=False)
+    return jsonify(RoleSchema(many=True).dump(roles.ROLES))
+
+
+@bp.get("/roles/<role_id>")
+@takes(permission="project.read")
+def get_role(role_id):
+    auth.require("project.read", challenge=False)
+    return jsonify(RoleSchema().dump(roles.role(role_id)))
