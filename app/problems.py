@@ -56,6 +56,12 @@ _CATALOGUE = [
     Entry("400.29", 400, "{count} submissions are waiting for approval to create entities; say "
           "convert=true to create them now or convert=false to leave them.",
           "有 {count} 份提交在等待审批以创建实体；请指定 convert=true 立即创建，或 convert=false 不创建。"),
+    Entry("400.251", 400, "{value} is not a valid {what} name: {reason}.",
+          "{value} 不是有效的{what}名称：{reason}。"),
+    Entry("400.252", 400, "At most {limit} entities may be created in one request, not {count}: "
+          "send them in parts.", "一次请求最多创建 {limit} 个实体，而不是 {count} 个：请分批发送。"),
+    Entry("400.253", 400, "Creating many entities needs a source: {{\"name\": …, \"size\": …}}.",
+          "批量创建实体需要提供来源 source：{{\"name\": …, \"size\": …}}。"),
     Entry("400.32", 400, "This entity has no conflict to resolve.", "该实体没有需要解决的冲突。"),
     Entry("400.39", 400, "The upload is not valid multipart/form-data: {reason}.",
           "上传内容不是有效的 multipart/form-data：{reason}。"),
@@ -282,6 +288,10 @@ VARIANTS = {
     ("409.3", "form"): Entry("409.3", 409, "Form {form} already exists in this project: make a "
                              "new draft of it to change it.",
                              "本项目中已有表单 {form}：如需修改，请为其新建草稿。"),
+    ("409.3", "list"): Entry("409.3", 409, "An entity list named {name} already exists in "
+                             "this project.", "本项目中已有名为 {name} 的实体列表。"),
+    ("409.3", "property"): Entry("409.3", 409, "The entity list {list} already has a property "
+                                 "{name}.", "实体列表 {list} 已有属性 {name}。"),
     ("409.6", "draft"): Entry("409.6", 409, "Form {form} already has a version {version}: "
                               "publish the draft as another version (?version=…).",
                               "表单 {form} 已有版本 {version}：请以其他版本号发布草稿（?version=…）。"),

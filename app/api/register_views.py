@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models_base import isoformat
 from app.problems import Problem
 from app.register import entities as changes
-from app.register import service
+from app.register import lists_api, service
 from app.register.lists import dataset_named
 
 PERMISSIONS = {"entity.read": "submission.read", "entity.update": "submission.update",
@@ -27,21 +27,20 @@ def _actor(project_id, what):
 
 
 def _entity(project_id, name, uuid, what):
-    """(actor, the list, one of its entities the actor may see) for a route, or a Problem."""
+    """(actor, the list, one of its entities the actor may see) for a route, or a Problem;
+    locked for a route that changes it."""
     actor = _actor(project_id, what)
     dataset = dataset_named(db.session, project_id, name)
-    return actor, dataset, service.entity_named(db.session, actor, dataset, uuid)
+    return actor, dataset, service.entity_named(db.session, actor, dataset, uuid,
+                                                lock=what != "entity.read")
 
 
-def _dataset_json(session, dataset, properties=True):
-    """Central's shape: its list of datasets leaves the properties out (pyodk's model of a
-    listed dataset checks them against a richer shape when they are there)."""
-    body = {"name": dataset.name, "projectId": dataset.project_id,
+def _dataset_json(dataset):
+    """Central's shape of a listed dataset: without its properties (one list's metadata,
+    app.register.lists_api.metadata, has them)."""
+    return {"name": dataset.name, "projectId": dataset.project_id,
             "approvalRequired": dataset.approval_required,
             "createdAt": isoformat(dataset.created_at)}
-    if properties:
-        body["properties"] = [{"name": p.name} for p in dataset.properties]
-    return body
 
 
 def _entity_json(session, entity, facts, viewer=None):
@@ -69,15 +68,14 @@ def _one_entity_json(session, dataset, entity, viewer=None):
 @takes(permission="submission.read")
 def list_datasets(project_id):
     _actor(project_id, "entity.read")
-    return jsonify([_dataset_json(db.session, d, properties=False)
-                    for d in service.datasets(db.session, project_id)])
+    return jsonify([_dataset_json(d) for d in service.datasets(db.session, project_id)])
 
 
 @bp.get("/projects/<int:project_id>/datasets/<name>")
 @takes(permission="submission.read")
 def get_dataset(project_id, name):
     _actor(project_id, "entity.read")
-    return jsonify(_dataset_json(db.session, dataset_named(db.session, project_id, name)))
+    return jsonify(lists_api.metadata(db.session, dataset_named(db.session, project_id, name)))
 
 
 @bp.patch("/projects/<int:project_id>/datasets/<name>")
@@ -89,7 +87,7 @@ def update_dataset(project_id, name, query, body):
         service.set_approval(db.session, actor, dataset, body["approvalRequired"],
                              query.get("convert"))
     record(db.session, actor, "dataset.update", f"dataset:{dataset.id}", **body)
-    result = _dataset_json(db.session, dataset)
+    result = lists_api.metadata(db.session, dataset)
     db.session.commit()
     return jsonify(result)
 
@@ -136,13 +134,23 @@ def entity_versions(project_id, name, uuid, query):
 def create_entities(project_id, name, body):
     actor = _actor(project_id, "entity.update")
     dataset = dataset_named(db.session, project_id, name)
+    source = None
     if isinstance(body, str):            # text/csv
         items = service.rows_from_csv(dataset, body)
         bulk = True
     else:
         bulk = "entities" in body
         items = body["entities"] if bulk else [body]
+        if bulk:
+            if "source" not in body:         # Central's rule: a bulk create names its source
+                raise Problem("400.253")
+            source = body["source"]
+    if len(items) > service.MAX_CREATE:  # one transaction: bounded, the rest in parts
+        raise Problem("400.252", {"limit": service.MAX_CREATE, "count": len(items)})
     made = service.create_many(db.session, actor, dataset, items)
+    if bulk:
+        record(db.session, actor, "entity.bulk_create", f"dataset:{dataset.id}",
+               count=len(made), source=source or {"name": "text/csv"})
     result = ({"success": True, "count": len(made)} if bulk
               else _one_entity_json(db.session, dataset, made[0], actor))
     db.session.commit()
@@ -154,6 +162,10 @@ def create_entities(project_id, name, body):
        permission="submission.update")
 def update_entity(project_id, name, uuid, query, body):
     actor, dataset, entity = _entity(project_id, name, uuid, "entity.update")
+    if "label" in body and not body["label"].strip():     # Central's rules for a PATCH body
+        raise Problem("400.25", {"reason": "label cannot be blank"})
+    if not query["resolve"] and "label" not in body and "data" not in body:
+        raise Problem("400.25", {"reason": "no entity data or label given"})
     service.change(db.session, actor, dataset, entity, body, query.get("baseVersion"),
                    query["force"], query["resolve"])
     result = _one_entity_json(db.session, dataset, entity, actor)
@@ -165,8 +177,9 @@ def update_entity(project_id, name, uuid, query, body):
 @takes(permission="submission.update")
 def delete_entity(project_id, name, uuid):
     actor, _dataset, entity = _entity(project_id, name, uuid, "entity.update")
-    if entity.deleted_at is None:
-        changes.delete(db.session, entity, actor)
+    if entity.deleted_at is not None:    # as Central: a deleted entity is not found again
+        raise Problem("404.1")
+    changes.delete(db.session, entity, actor)
     db.session.commit()
     return jsonify({"success": True})
 
@@ -190,7 +203,7 @@ def bulk_entities(project_id, name, action, body):
         raise Problem("404.1")
     actor = _actor(project_id, "entity.update")
     dataset = dataset_named(db.session, project_id, name)
-    found = [service.entity_named(db.session, actor, dataset, i) for i in body["ids"]]
+    found = [service.entity_named(db.session, actor, dataset, i, lock=True) for i in body["ids"]]
     for entity in found:
         if action == "delete" and entity.deleted_at is None:
             changes.delete(db.session, entity, actor)

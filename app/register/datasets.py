@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from sqlalchemy import bindparam, column, func, select, text, update
 
 from app.driver_sql import DriverStatement
+from app.models_base import utcnow
 from app.problems import Problem
 from app.register.models import AreaRevision, Dataset, DatasetProperty, Entity
 
@@ -36,7 +37,8 @@ def declare(session, project_id, blocks):
         known = {p.name for p in dataset.properties}
         new = [p for p in dict.fromkeys(block["properties"]) if p not in known]
         for i, name in enumerate(new, start=len(known)):
-            dataset.properties.append(DatasetProperty(name=name, position=i))
+            dataset.properties.append(DatasetProperty(name=name, position=i,
+                                                      published_at=utcnow()))
         if new:
             bump(session, dataset.id, schema=True)
         found.append(dataset)

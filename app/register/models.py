@@ -35,6 +35,9 @@ class DatasetProperty(db.Model):
     name = db.Column(db.String(255), nullable=False)
     #: column order in the CSV served to phones
     position = db.Column(db.Integer, nullable=False)
+    #: when it joined the list (Central's publishedAt). Deferred, and set by its two writers
+    #: (a form's publish, the API): migrations older than 0029 load lists through this model
+    published_at = db.deferred(db.Column(db.DateTime))
 
 
 class Entity(db.Model):

@@ -98,12 +98,15 @@ def _apply(session, event):
     dataset = session.get(Dataset, event.dataset_id)
     found = session.scalar(select(Entity).where(Entity.uuid == event.entity_uuid))
     payload = event.payload or {}
+    # who made an API change stays its author (an entity's creatorId, which clients require)
+    actor = _Author(event.actor_kind, event.actor_id) if event.actor_kind else None
     if kind == "api.create":
         entities.create(session, dataset, payload.get("label", ""), payload.get("data", {}),
-                        event.entity_uuid, payload.get("area_id"), journaled=False)
+                        event.entity_uuid, payload.get("area_id"), actor=actor,
+                        journaled=False)
     elif kind == "api.update":
         entities.update(session, found, payload.get("label") or None, payload.get("data", {}),
-                        facts={"conflict": payload.get("conflict")},
+                        actor=actor, facts={"conflict": payload.get("conflict")},
                         area_id=payload.get("area_id", found.area_id), journaled=False,
                         dataset=dataset)
     elif kind == "api.resolve":
@@ -114,6 +117,13 @@ def _apply(session, event):
         entities.restore(session, found, journaled=False)
     elif kind == "purge":
         entities.purge(session, found, journaled=False)
+
+
+@dataclass(frozen=True)
+class _Author:
+    """The journal's record of who made a change, as the register's writers read an actor."""
+    kind: str
+    id: int
 
 
 def _events(session, project_id):

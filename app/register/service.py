@@ -7,10 +7,12 @@ import csv
 import io
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app.problems import Problem
 from app.projects.models import Area
 from app.register import entities, scope
+from app.register.datasets import bumps_once
 from app.register.lists import visible_to
 from app.register.merge import AREA_PROPERTY
 from app.register.models import Dataset, DuplicateCandidate, Entity, EntityVersion
@@ -65,13 +67,17 @@ def version_facts(session, dataset, entity_id=None):
     return out
 
 
-def entity_named(session, actor, dataset, uuid):
+def entity_named(session, actor, dataset, uuid, lock=False):
+    """The list's entity with this uuid if the actor may see it, else 404.1. With `lock`, its
+    row is locked until the transaction ends (PostgreSQL; SQLite's writers hold the database
+    lock anyway), so two changes on one base version are one change and one 409.15, as in
+    Central, never two writers of one version."""
     try:
         uuid = entities.normalise_uuid(uuid)
     except ValueError:
         raise Problem("404.1") from None
-    entity = session.scalar(select(Entity).where(Entity.dataset_id == dataset.id,
-                                                 Entity.uuid == uuid))
+    query = select(Entity).where(Entity.dataset_id == dataset.id, Entity.uuid == uuid)
+    entity = session.scalar(query.with_for_update() if lock else query)
     if entity is None or entity.purged_at is not None or not visible(actor, entity):
         raise Problem("404.1")
     return entity
@@ -142,24 +148,38 @@ def _area_for(session, actor, dataset, data, current=None):
     return area
 
 
+#: the most entities one request may create: all are made in one transaction, which must
+#: end within a worker's timeout (a larger import is sent in parts)
+MAX_CREATE = 10_000
+
+
 def create_many(session, actor, dataset, items):
     """Create entities from [{uuid?, label, data}] (all or none)."""
     if not items:
         raise Problem("400.25", {"reason": "no entities given"})
     made = []
-    for item in items:
-        label, data = _clean(dataset, item)
-        uuid = item.get("uuid")
-        if uuid:
-            try:
-                uuid = entities.normalise_uuid(uuid)
-            except ValueError:
-                raise Problem("400.25", {"reason": f"{uuid} is not a UUID"}) from None
-            if session.scalar(select(Entity.id).where(Entity.uuid == uuid)) is not None:
-                raise Problem("409.3", {"uuid": uuid})
-        area = _area_for(session, actor, dataset, data)
-        made.append(entities.create(session, dataset, label, data, uuid, area, actor))
+    with bumps_once(session):            # each list and village's revision moves once
+        for item in items:
+            made.append(_create_one(session, actor, dataset, item))
     return made
+
+
+def _create_one(session, actor, dataset, item):
+    """One entity of create_many: checked, in the actor's villages, made."""
+    label, data = _clean(dataset, item)
+    uuid = item.get("uuid")
+    if uuid:
+        try:
+            uuid = entities.normalise_uuid(uuid)
+        except ValueError:
+            raise Problem("400.25", {"reason": f"{uuid} is not a UUID"}) from None
+        if session.scalar(select(Entity.id).where(Entity.uuid == uuid)) is not None:
+            raise Problem("409.3", {"uuid": uuid})
+    area = _area_for(session, actor, dataset, data)
+    try:
+        return entities.create(session, dataset, label, data, uuid, area, actor)
+    except IntegrityError:               # the same uuid created at this moment by another
+        raise Problem("409.3", {"uuid": uuid}) from None
 
 
 def rows_from_csv(dataset, text):

@@ -61,6 +61,8 @@ EXAMPLES = {
     "ReplayBody": {"dead": True},
     "AppUserCreateBody": {"displayName": "新手机", "villages": ["dongwan"]},
     "CommentBody": {"body": "看过了"},
+    "DatasetCreateBody": {"name": "trees"},
+    "PropertyCreateBody": {"name": "species"},
 }
 
 
