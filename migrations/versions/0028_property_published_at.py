@@ -2,7 +2,7 @@
 on a list's properties, which pyodk's model of a list requires). Existing properties take
 their list's creation time.
 
-Revision ID: 0029
+Revision ID: 0028
 Revises: 0027
 Create Date: 2026-12-05 21:30:00
 
@@ -10,7 +10,7 @@ Create Date: 2026-12-05 21:30:00
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0029'
+revision = '0028'
 down_revision = '0027'
 branch_labels = None
 depends_on = None
