@@ -13,27 +13,28 @@ A POST that repeats a stored submission's XML exactly is a retry and answers tha
 
 No Flask: the caller gives the session, the blob store, the actor and plain data.
 """
+import dataclasses
+
 from sqlalchemy import select
 
 from app.audit.record import record
 from app.models_base import utcnow
 from app.problems import Problem
 from app.storage.service import discard_unreferenced, insert_blob_rows
-from app.submissions import intake, queries, rows
+from app.submissions import ampersands, intake, queries, rows
 from app.submissions.models import SubmissionDef
-from app.submissions.parse import read_instance
 
 
 def create(session, store, actor, form, upload):
     """Store a new submission to `form` (or a retry of one). Returns intake's Received."""
-    instance = _for_form(upload.xml, form)
+    instance, upload = _for_form(upload, form)
     return _receive(session, store, actor, form.project_id, upload, instance)
 
 
 def edit(session, store, actor, form, submission, upload):
     """Store `upload` as the new version of `submission`, whose current version its
     deprecatedID must name (a retry of the new version itself is answered as a retry)."""
-    instance = _for_form(upload.xml, form)
+    instance, upload = _for_form(upload, form)
     if instance.deprecated_id is None:
         raise Problem("400.19")
     current = queries.current_def(session, submission).instance_id
@@ -53,11 +54,13 @@ def _receive(session, store, actor, project_id, upload, instance):
         raise
 
 
-def _for_form(xml, form):
-    instance = read_instance(xml)
+def _for_form(upload, form):
+    """(instance, upload) of a submission to `form`; the upload's XML as it will be stored
+    (bare ampersands escaped, app/submissions/ampersands.py)."""
+    instance, xml = ampersands.read_leniently(upload.xml)
     if instance.xml_form_id != form.xml_form_id:
         raise Problem("400.241", {"value": instance.xml_form_id, "form": form.xml_form_id})
-    return instance
+    return instance, dataclasses.replace(upload, xml=xml)
 
 
 def attach(session, store, actor, submission, name, stream):

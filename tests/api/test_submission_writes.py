@@ -272,3 +272,36 @@ def test_a_phones_key_may_add_only_a_missing_file_of_its_own_first_version(
     assert upload(mine).json == {"success": True}
     assert upload(mine).json["code"] == "403.2"             # there already: a reviewer's call
     assert [e.actor_type for e in audit(db, "submission.attachment.update")] == ["app_user"]
+
+
+def test_a_bare_ampersand_is_read_as_central_reads_it_and_stored_escaped(
+        client, db, simple_form, login):
+    """pyodk's own suite (and any script pasting values into XML) sends an instanceID such
+    as "a&*()": Central takes the "&" as itself; so does the API, storing "&amp;"."""
+    headers = login("admin")
+    iid = f"scna+~!@#$%^&*()_+=-✅✅+{uuid.uuid4()}"
+    xml = make_instance(instance_id="IID", values={"name": "R&D <b>"}).replace(
+        b"IID", iid.encode())
+    assert b"^&*" in xml
+    first = post(client, headers, xml)
+    assert first.status_code == 200, first.json
+    assert first.json["instanceId"] == iid
+    assert post(client, headers, xml).json == first.json           # a retry, the same answer
+    stored = client.get(f"{BASE}/{iid.replace('%', '%25').replace('#', '%23')}.xml",
+                        headers=headers).get_data()
+    assert b"^&amp;*()" in stored and b"R&amp;D &lt;b&gt;" in stored
+    assert defs(db, iid) == 1
+
+
+def test_ampersands_leave_other_faults_and_real_references_as_they_were(
+        client, db, simple_form, login):
+    headers = login("admin")
+    unclosed = b"<data id='simple'><a>x & y</a><meta><instanceID>u:1</instanceID></meta>"
+    assert post(client, headers, unclosed).json["code"] == "400.2"
+    undefined = make_instance(values={"name": "x"}).replace(b">x<", b">&nbsp; & y<")
+    assert post(client, headers, undefined).json["code"] == "400.2"
+    cdata = make_instance(instance_id="uuid:cdata").replace(
+        b"<meta>", b"<name><![CDATA[a &amp; b]]></name><meta>")
+    assert post(client, headers, cdata).status_code == 200
+    stored = client.get(f"{BASE}/uuid:cdata.xml", headers=headers).get_data()
+    assert b"<![CDATA[a &amp; b]]>" in stored                        # well-formed: untouched

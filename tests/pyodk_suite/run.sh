@@ -9,7 +9,8 @@
 # The copy lives in a temporary directory (removed at the end; KEEP=1 keeps it and prints
 # where); the checkout itself is never changed. TOLERANT_SETUP=1 lets the class's set-up steps
 # fail one by one (tolerant_setup.py), so each test shows its own outcome: a diagnosis while
-# parts are missing, never the real run. Exit status: pytest's.
+# parts are missing, never the real run. ODD_FORM=1 first publishes the one form three tests
+# name but the set-up never makes (README: "pyodk's own suite"). Exit status: pytest's.
 set -euo pipefail
 
 if [[ $# -lt 1 ]]; then
@@ -83,6 +84,18 @@ plugins=(-p no:cacheprovider)
 if [[ ${TOLERANT_SETUP:-} == 1 ]]; then
     export PYTHONPATH=$ROOT/tests/pyodk_suite${PYTHONPATH:+:$PYTHONPATH}
     plugins+=(-p tolerant_setup -s)
+fi
+if [[ ${ODD_FORM:-} == 1 ]]; then
+    # The form three of the tests name, "'=+/*-451%/%" (one apostrophe), which the set-up never
+    # makes (it makes "''=+/*-451%/%"): published as the suite's server must have held it.
+    "$PYTHON" - <<'PY'
+from pyodk.client import Client
+from tests.resources import forms_data
+from tests.utils.md_table import md_table_to_bytes
+with Client() as client:
+    client.forms.create(definition=md_table_to_bytes(
+        mdstr=forms_data.md__symbols.replace("''=+", "'=+")))
+PY
 fi
 status=0
 "$PYTHON" -m pytest "tests/test_client.py::TestUsage" "${plugins[@]}" "$@" || status=$?
