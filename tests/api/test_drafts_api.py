@@ -206,3 +206,16 @@ def test_a_test_phone_follows_openrosa_rules_and_its_files_are_kept(client, logi
     changed = phone.submit(make_instance("visit", "1", instance_id="uuid:t1",
                                          values={"name": "other"}))
     assert changed.status_code == 409
+
+
+def test_a_publish_version_xml_cannot_hold_is_a_400_not_a_500(client, login, publish, db):
+    headers = login("admin")
+    publish(make_xform("visit", "1"))
+    client.post(_url("visit", "/draft"), headers=headers)
+    for bad in ("%01", "a%0Bb", "%EF%BF%BE"):        # control characters, U+FFFE
+        r = client.post(_url("visit", f"/draft/publish?version={bad}"), headers=headers)
+        assert r.status_code == 400 and r.json["code"] == "400.79", r.json
+        assert r.json["message_zh"]
+    assert client.get(_url("visit", "/draft"), headers=headers).status_code == 200
+    assert client.post(_url("visit", "/draft/publish?version=2%09b"),
+                       headers=headers).status_code == 200          # a tab is XML's
