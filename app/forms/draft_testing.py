@@ -4,6 +4,7 @@ draft's own token (/v1/test/<token>/projects/<id>/forms/<xmlFormId>/draft/…).
 Test submissions are stored here, apart from real ones: intake, validation, the register,
 events, exports and reports never see them. Same instanceID and the same XML again is a
 no-op (files are topped up); different XML is 409.1, as intake. They go with the draft.
+Each one received is audited (its sender is the draft's token, no actor).
 No Flask: the OpenRosa handlers pass the parsed upload.
 """
 import hashlib
@@ -11,6 +12,7 @@ import hmac
 
 from sqlalchemy import select
 
+from app.audit.record import record
 from app.forms.draft_models import FormDraft, FormDraftSubmission
 from app.problems import Problem
 from app.storage.service import save_blob
@@ -42,13 +44,16 @@ def receive(session, store, draft, upload):
         raise Problem("409.1", {"instance": instance_id})
     files = {name: save_blob(session, store, stream).sha256
              for name, stream in upload.files.items()}
+    outcome = "created" if found is None else "duplicate"
     if found is None:
         session.add(FormDraftSubmission(draft_id=draft.id, instance_id=instance_id,
                                         xml=instance.text, attachments=files,
                                         device_id=upload.device_id))
-        return "created"
-    found.attachments = {**found.attachments, **files}
-    return "duplicate"
+    else:
+        found.attachments = {**found.attachments, **files}
+    record(session, None, "form.draft.submission.create", f"draft:{draft.id}",
+           instanceId=instance_id, outcome=outcome, files=sorted(files))
+    return outcome
 
 
 def test_submissions(session, draft):

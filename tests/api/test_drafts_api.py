@@ -219,3 +219,20 @@ def test_a_publish_version_xml_cannot_hold_is_a_400_not_a_500(client, login, pub
     assert client.get(_url("visit", "/draft"), headers=headers).status_code == 200
     assert client.post(_url("visit", "/draft/publish?version=2%09b"),
                        headers=headers).status_code == 200          # a tab is XML's
+
+
+def test_a_test_phones_submission_is_a_write_and_is_audited(client, login, db):
+    headers = login("admin")
+    token = _new(client, headers, make_xform("visit", "1", binary=["photo"])).json["draftToken"]
+    phone = CollectClient(client, f"/v1/test/{token}/projects/1/forms/visit/draft")
+    xml = make_instance("visit", "1", instance_id="uuid:t1")
+    assert phone.submit(xml).status_code == 201
+    assert phone.submit(xml, files={"photo.jpg": b"JPEG"}).status_code == 201
+    db.session.rollback()
+    events = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "form.draft.submission.create").order_by(AuditEvent.id)).all()
+    assert [(e.target, e.actor_id, e.details) for e in events] == [
+        (events[0].target, None, {"instanceId": "uuid:t1", "outcome": "created", "files": []}),
+        (events[0].target, None, {"instanceId": "uuid:t1", "outcome": "duplicate",
+                                  "files": ["photo.jpg"]})]
+    assert events[0].target.startswith("draft:")
