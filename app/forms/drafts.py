@@ -184,6 +184,7 @@ def set_attachment(session, store, draft, name, data, actor=None):
 def publish(session, store, draft, version=None, actor=None):
     """Publish the draft, as `version` when given; the draft and its test submissions go.
     Returns publish()'s result."""
+    _lock(session, draft)
     target = draft.version if version is None else version
     form = published_form(session, draft.project_id, draft.xml_form_id)
     if form is not None and session.scalar(select(FormVersion.id).where(
@@ -206,6 +207,15 @@ def publish(session, store, draft, version=None, actor=None):
     return result
 
 
+def _lock(session, draft):
+    """Hold the draft's row until commit: of two requests publishing or deleting it at once,
+    the second waits and then finds it gone (404.1) rather than writing the version twice
+    (PostgreSQL; SQLite's write lock at BEGIN already runs them one after the other)."""
+    if session.scalar(select(FormDraft.id).where(FormDraft.id == draft.id)
+                      .with_for_update()) is None:
+        raise Problem("404.1")
+
+
 def with_version(xml, version):
     """The XForm with its primary instance root's version attribute set (Central's
     setVersion): the rest of the document is kept as it is."""
@@ -225,6 +235,7 @@ def delete_draft(session, project_id, xml_form_id, actor=None):
             raise Problem("404.2", {"form": xml_form_id})
         raise Problem("409.7")
     draft = get(session, project_id, xml_form_id)
+    _lock(session, draft)
     tests = _drop_test_submissions(session, draft)
     record(session, actor, "form.draft.delete", f"draft:{draft.id}",
            xmlFormId=xml_form_id, version=draft.version, testSubmissionsDropped=tests)

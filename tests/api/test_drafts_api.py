@@ -236,3 +236,45 @@ def test_a_test_phones_submission_is_a_write_and_is_audited(client, login, db):
         (events[0].target, None, {"instanceId": "uuid:t1", "outcome": "duplicate",
                                   "files": ["photo.jpg"]})]
     assert events[0].target.startswith("draft:")
+
+
+def test_two_publishes_of_one_draft_racing_publish_it_once_and_the_other_is_404(
+        app, client, login, publish, db, monkeypatch):
+    """Both requests load the draft and pass its checks before either writes (PostgreSQL:
+    SQLite's write lock at BEGIN runs them one after the other)."""
+    import threading
+    import pytest
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite takes its write lock at BEGIN: the two publishes never overlap")
+    from app.forms import drafts
+    headers = login("admin")
+    publish(make_xform("visit", "1"))
+    client.post(_url("visit", "/draft"), data=make_xform("visit", "2"), headers=headers,
+                content_type=XML)
+    both_checked = threading.Barrier(2)
+    real_publish = drafts.publishing.publish
+
+    def after_the_other_checked_too(*args, **kwargs):
+        try:
+            both_checked.wait(timeout=3)
+        except threading.BrokenBarrierError:
+            pass                # the other request is waiting for this one: no overlap
+        return real_publish(*args, **kwargs)
+
+    monkeypatch.setattr(drafts.publishing, "publish", after_the_other_checked_too)
+    answers = []
+
+    def publish_draft():
+        answers.append(app.test_client().post(_url("visit", "/draft/publish"), headers=headers))
+    threads = [threading.Thread(target=publish_draft) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted((r.status_code, r.json.get("code")) for r in answers) == [
+        (200, None), (404, "404.1")], [r.json for r in answers]
+    db.session.rollback()
+    assert [v.version for v in db.session.scalars(select(FormVersion).order_by(
+        FormVersion.id))] == ["1", "2"]
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "form.draft.publish")) == 1
