@@ -278,3 +278,19 @@ def test_two_publishes_of_one_draft_racing_publish_it_once_and_the_other_is_404(
         FormVersion.id))] == ["1", "2"]
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "form.draft.publish")) == 1
+
+
+def test_a_form_whose_id_version_title_or_file_name_outgrows_its_column_is_400_261(
+        client, login, db):
+    headers = login("admin")
+    too_long = {"id": make_xform("f" * 256, "1"), "version": make_xform("v", "9" * 256),
+                "title": make_xform("t", "1", title="題" * 501),
+                "file name": make_xform("m", "1", media=["m" * 252 + ".png"])}
+    for what, xml in too_long.items():
+        for query in ("", "?publish=true"):
+            r = _new(client, headers, xml, query)
+            assert r.status_code == 400 and r.json["code"] == "400.261", (what, r.json)
+            assert r.json["details"]["what"] == what and r.json["message_zh"]
+    assert client.get("/v1/projects/1/forms", headers=headers).json == []
+    fits = make_xform("f" * 255, "9" * 255, title="題" * 500, media=["m" * 251 + ".png"])
+    assert _new(client, headers, fits).status_code == 200
