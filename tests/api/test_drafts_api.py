@@ -294,3 +294,15 @@ def test_a_form_whose_id_version_title_or_file_name_outgrows_its_column_is_400_2
     assert client.get("/v1/projects/1/forms", headers=headers).json == []
     fits = make_xform("f" * 255, "9" * 255, title="題" * 500, media=["m" * 251 + ".png"])
     assert _new(client, headers, fits).status_code == 200
+
+
+def test_a_nul_in_a_test_phones_url_finds_no_draft_rather_than_failing(client, login):
+    headers = login("admin")
+    token = _new(client, headers, make_xform("visit", "1")).json["draftToken"]
+    for form_id in ("vi%00sit", "visit"):
+        phone = CollectClient(client, f"/v1/test/{token}/projects/1/forms/{form_id}/draft")
+        if form_id == "visit":
+            phone = CollectClient(client, f"/v1/test/{token[:-1]}%00/projects/1/forms/visit/draft")
+        for response in (phone.form_list(), phone.get(f"{phone.base}.xml"),
+                         phone.submit(make_instance("visit", "1"))):
+            assert response.status_code == 404 and b"OpenRosaResponse" in response.data
