@@ -306,3 +306,15 @@ def test_a_nul_in_a_test_phones_url_finds_no_draft_rather_than_failing(client, l
         for response in (phone.form_list(), phone.get(f"{phone.base}.xml"),
                          phone.submit(make_instance("visit", "1"))):
             assert response.status_code == 404 and b"OpenRosaResponse" in response.data
+
+
+def test_an_xlsform_fallback_id_no_file_may_be_named_is_400_4_not_a_500(client, login):
+    from tests.forms.test_publish import xlsform
+    headers = {**login("admin"), "Content-Type": "application/vnd.openxmlformats-officedocument"
+               ".spreadsheetml.sheet"}
+    for fallback in ("a%00b", "%E8%A1%A8" * 100):         # a NUL; 300 bytes of UTF-8
+        for query in ("", "?publish=true"):
+            r = client.post(f"/v1/projects/1/forms{query}", data=xlsform([("text", "n", "N")]),
+                            headers={**headers, "X-XlsForm-FormId-Fallback": fallback})
+            assert r.status_code == 400 and r.json["code"] == "400.4", r.json
+    assert client.get("/v1/projects/1/forms", headers=headers).json == []
