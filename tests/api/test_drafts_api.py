@@ -198,13 +198,14 @@ def test_a_test_phone_follows_openrosa_rules_and_its_files_are_kept(client, logi
     bare = client.get(f"{base}/formList")
     assert bare.status_code == 400 and bare.headers["X-OpenRosa-Version"] == "1.0"
     phone = CollectClient(client, base)
-    sent = phone.submit(make_instance("visit", "1", instance_id="uuid:t1"),
+    sent = phone.submit(make_instance("visit", "1", instance_id="uuid:t1",
+                                      values={"photo": "photo.jpg"}),
                         files={"photo.jpg": b"JPEG"})
     assert sent.status_code == 201 and b"OpenRosaResponse" in sent.data
     [row] = client.get(_url("visit", "/draft/submissions"), headers=headers).json
     assert (row["instanceId"], row["attachments"]) == ("uuid:t1", ["photo.jpg"])
     changed = phone.submit(make_instance("visit", "1", instance_id="uuid:t1",
-                                         values={"name": "other"}))
+                                         values={"name": "other", "photo": "photo.jpg"}))
     assert changed.status_code == 409
 
 
@@ -225,7 +226,7 @@ def test_a_test_phones_submission_is_a_write_and_is_audited(client, login, db):
     headers = login("admin")
     token = _new(client, headers, make_xform("visit", "1", binary=["photo"])).json["draftToken"]
     phone = CollectClient(client, f"/v1/test/{token}/projects/1/forms/visit/draft")
-    xml = make_instance("visit", "1", instance_id="uuid:t1")
+    xml = make_instance("visit", "1", instance_id="uuid:t1", values={"photo": "photo.jpg"})
     assert phone.submit(xml).status_code == 201
     assert phone.submit(xml, files={"photo.jpg": b"JPEG"}).status_code == 201
     db.session.rollback()
@@ -318,3 +319,21 @@ def test_an_xlsform_fallback_id_no_file_may_be_named_is_400_4_not_a_500(client, 
                             headers={**headers, "X-XlsForm-FormId-Fallback": fallback})
             assert r.status_code == 400 and r.json["code"] == "400.4", r.json
     assert client.get("/v1/projects/1/forms", headers=headers).json == []
+
+
+def test_a_test_phone_keeps_only_the_files_its_xml_names(client, login, db):
+    """As intake (and Central): a part the submission does not name is not stored."""
+    from app.storage.models import Blob
+    headers = login("admin")
+    token = _new(client, headers, make_xform("visit", "1", binary=["photo"])).json["draftToken"]
+    phone = CollectClient(client, f"/v1/test/{token}/projects/1/forms/visit/draft")
+    blobs = db.session.scalar(select(func.count()).select_from(Blob))
+    sent = phone.submit(make_instance("visit", "1", instance_id="uuid:t1",
+                                      values={"photo": "photo.jpg"}),
+                        files={"photo.jpg": b"JPEG", "other.bin": b"not named",
+                               "..%2Fx": b"not named either"})
+    assert sent.status_code == 201
+    [row] = client.get(_url("visit", "/draft/submissions"), headers=headers).json
+    assert row["attachments"] == ["photo.jpg"]
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Blob)) == blobs + 1
