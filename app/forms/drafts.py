@@ -21,7 +21,7 @@ from lxml import etree
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from app import safexml
+from app import safexml, transactions
 from app.audit.record import record
 from app.auth.secrets import new_token
 from app.forms import publish as publishing
@@ -100,16 +100,22 @@ def _refuse_existing(session, project_id, xml_form_id):
 def start(session, store, project_id, xml_form_id, upload=None, actor=None, validate=False):
     """A new draft of an existing form (POST /forms/<id>/draft): from `upload` (filename,
     bytes), or, without one, from the published version. Replaces the form's draft."""
-    form = published_form(session, project_id, xml_form_id)
-    draft = find(session, project_id, xml_form_id)
-    if form is None and draft is None:
-        raise Problem("404.2", {"form": xml_form_id})
+    # a fresh session reads, then compiles with no transaction open: on SQLite every
+    # transaction that may write holds the database's write lock, and pyxform and ODK
+    # Validate take seconds (as publish() does)
+    fresh = not transactions.in_transaction(session)
+    if fresh:
+        transactions.begin_reads(session)
+    form, draft = _form_and_draft(session, project_id, xml_form_id)
     if upload is None:
         upload = _published_source(store, form)
+    if fresh:
+        transactions.end_reads(session)
     filename, data = upload
     compiled, info = compile_upload(filename, data, validate)
     if info.xml_form_id != xml_form_id:
         raise Problem("400.222", {"form": xml_form_id, "got": info.xml_form_id})
+    form, draft = _form_and_draft(session, project_id, xml_form_id)     # as they are now
     carried = _files_of(draft.attachments if draft else form.current_version.attachments)
     if draft is None:
         draft = FormDraft(project_id=project_id, xml_form_id=xml_form_id, token=new_token())
@@ -121,6 +127,14 @@ def start(session, store, project_id, xml_form_id, upload=None, actor=None, vali
     record(session, actor, "form.draft.create", f"draft:{draft.id}",
            xmlFormId=xml_form_id, version=draft.version, newForm=False)
     return draft
+
+
+def _form_and_draft(session, project_id, xml_form_id):
+    form = published_form(session, project_id, xml_form_id)
+    draft = find(session, project_id, xml_form_id)
+    if form is None and draft is None:
+        raise Problem("404.2", {"form": xml_form_id})
+    return form, draft
 
 
 def _published_source(store, form):

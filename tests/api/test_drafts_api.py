@@ -337,3 +337,29 @@ def test_a_test_phone_keeps_only_the_files_its_xml_names(client, login, db):
     assert row["attachments"] == ["photo.jpg"]
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Blob)) == blobs + 1
+
+
+def test_a_new_draft_is_compiled_without_the_sqlite_write_lock(client, login, publish, db,
+                                                               monkeypatch):
+    """pyxform and ODK Validate take seconds: every phone's submission would wait for them
+    (app/forms/publish.py keeps its compile out of the lock the same way)."""
+    import pytest
+    from app import transactions
+    from app.forms import drafts
+    if db.session.get_bind().dialect.name != "sqlite":
+        pytest.skip("PostgreSQL has no database-wide write lock")
+    headers = login("admin")
+    publish(make_xform("visit", "1"))
+    real_compile = drafts.compile_upload
+    held = []
+
+    def observed(*args, **kwargs):
+        held.append(transactions.in_transaction(db.session))
+        return real_compile(*args, **kwargs)
+    monkeypatch.setattr(drafts, "compile_upload", observed)
+    for body in (make_xform("visit", "2"), b""):
+        assert client.post(_url("visit", "/draft"), data=body, headers=headers,
+                           content_type=XML).status_code == 200
+    assert _new(client, headers, make_xform("other", "1")).status_code == 200
+    assert held == [False, False, False]
+    assert client.get(_url("visit", "/draft"), headers=headers).json["version"] == "1"
