@@ -228,6 +228,7 @@ def _lock(session, draft):
     if session.scalar(select(FormDraft.id).where(FormDraft.id == draft.id)
                       .with_for_update()) is None:
         raise Problem("404.1")
+    session.refresh(draft)      # as it is now: a draft replaced meanwhile publishes its new self
 
 
 def with_version(xml, version):
