@@ -265,6 +265,10 @@ _CATALOGUE = [
     Entry("400.241", 400, "The XML is a submission to form {value}, not to {form} named in "
           "the URL.", "该 XML 是表单 {value} 的提交，而不是网址中的表单 {form}。"),
 
+    # Forms read from an upload (app/forms/xform.py): what outgrows its column
+    Entry("400.261", 400, "The form's {what} is too long: {length} characters, at most "
+          "{limit}.", "表单的{what_zh}过长：{length} 个字符，最多 {limit} 个。"),
+
     # Form drafts (app/forms/drafts.py, docs/drafts.md)
     Entry("404.4", 404, "This draft-testing link no longer works: the draft was published, "
           "deleted or replaced by a new one. Scan the draft's new QR code, or use the published "

@@ -5,9 +5,14 @@ from marshmallow import Schema, fields, validate
 from app.api.inputs import Text
 
 
+#: more village codes than a town has (tens): refused before they reach a query, whose bound
+#: parameters PostgreSQL caps at 65,535
+MAX_VILLAGES = 1000
+
+
 class AppUserCreateBody(Schema):
     displayName = Text(required=True, validate=validate.Length(min=1, max=200))
     #: Doorstep's extension: the village codes the phone serves; absent, every village (a
     #: village supervisor's own); never empty
     villages = fields.List(Text(validate=validate.Length(min=1, max=64)),
-                           validate=validate.Length(min=1))
+                           validate=validate.Length(min=1, max=MAX_VILLAGES))

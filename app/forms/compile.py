@@ -42,8 +42,14 @@ def compile_form(filename, data):
         return Compiled(xml=data)
     if ext not in XLSFORM_EXTENSIONS:
         raise Problem("400.12", {"name": filename})
+    name = os.path.basename(filename)
+    # pyxform reads its fallback form id from the file's name, so the file bears it; a name
+    # no file system takes (a NUL, over 255 bytes: pyodk's X-XlsForm-FormId-Fallback) is 400
+    if "\x00" in name or len(name.encode("utf-8", "surrogatepass")) > 255:
+        raise Problem("400.4", {"reason": "the form's file name, or X-XlsForm-FormId-Fallback, "
+                                          "cannot name a file (a NUL, or over 255 bytes)"})
     with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, os.path.basename(filename))
+        path = os.path.join(tmp, name)
         with open(path, "wb") as f:
             f.write(data)
         try:

@@ -21,7 +21,7 @@ from lxml import etree
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from app import safexml
+from app import safexml, transactions
 from app.audit.record import record
 from app.auth.secrets import new_token
 from app.forms import publish as publishing
@@ -100,16 +100,22 @@ def _refuse_existing(session, project_id, xml_form_id):
 def start(session, store, project_id, xml_form_id, upload=None, actor=None, validate=False):
     """A new draft of an existing form (POST /forms/<id>/draft): from `upload` (filename,
     bytes), or, without one, from the published version. Replaces the form's draft."""
-    form = published_form(session, project_id, xml_form_id)
-    draft = find(session, project_id, xml_form_id)
-    if form is None and draft is None:
-        raise Problem("404.2", {"form": xml_form_id})
+    # a fresh session reads, then compiles with no transaction open: on SQLite every
+    # transaction that may write holds the database's write lock, and pyxform and ODK
+    # Validate take seconds (as publish() does)
+    fresh = not transactions.in_transaction(session)
+    if fresh:
+        transactions.begin_reads(session)
+    form, draft = _form_and_draft(session, project_id, xml_form_id)
     if upload is None:
         upload = _published_source(store, form)
+    if fresh:
+        transactions.end_reads(session)
     filename, data = upload
     compiled, info = compile_upload(filename, data, validate)
     if info.xml_form_id != xml_form_id:
         raise Problem("400.222", {"form": xml_form_id, "got": info.xml_form_id})
+    form, draft = _form_and_draft(session, project_id, xml_form_id)     # as they are now
     carried = _files_of(draft.attachments if draft else form.current_version.attachments)
     if draft is None:
         draft = FormDraft(project_id=project_id, xml_form_id=xml_form_id, token=new_token())
@@ -121,6 +127,14 @@ def start(session, store, project_id, xml_form_id, upload=None, actor=None, vali
     record(session, actor, "form.draft.create", f"draft:{draft.id}",
            xmlFormId=xml_form_id, version=draft.version, newForm=False)
     return draft
+
+
+def _form_and_draft(session, project_id, xml_form_id):
+    form = published_form(session, project_id, xml_form_id)
+    draft = find(session, project_id, xml_form_id)
+    if form is None and draft is None:
+        raise Problem("404.2", {"form": xml_form_id})
+    return form, draft
 
 
 def _published_source(store, form):
@@ -184,6 +198,7 @@ def set_attachment(session, store, draft, name, data, actor=None):
 def publish(session, store, draft, version=None, actor=None):
     """Publish the draft, as `version` when given; the draft and its test submissions go.
     Returns publish()'s result."""
+    _lock(session, draft)
     target = draft.version if version is None else version
     form = published_form(session, draft.project_id, draft.xml_form_id)
     if form is not None and session.scalar(select(FormVersion.id).where(
@@ -206,6 +221,16 @@ def publish(session, store, draft, version=None, actor=None):
     return result
 
 
+def _lock(session, draft):
+    """Hold the draft's row until commit: of two requests publishing or deleting it at once,
+    the second waits and then finds it gone (404.1) rather than writing the version twice
+    (PostgreSQL; SQLite's write lock at BEGIN already runs them one after the other)."""
+    if session.scalar(select(FormDraft.id).where(FormDraft.id == draft.id)
+                      .with_for_update()) is None:
+        raise Problem("404.1")
+    session.refresh(draft)      # as it is now: a draft replaced meanwhile publishes its new self
+
+
 def with_version(xml, version):
     """The XForm with its primary instance root's version attribute set (Central's
     setVersion): the rest of the document is kept as it is."""
@@ -225,6 +250,7 @@ def delete_draft(session, project_id, xml_form_id, actor=None):
             raise Problem("404.2", {"form": xml_form_id})
         raise Problem("409.7")
     draft = get(session, project_id, xml_form_id)
+    _lock(session, draft)
     tests = _drop_test_submissions(session, draft)
     record(session, actor, "form.draft.delete", f"draft:{draft.id}",
            xmlFormId=xml_form_id, version=draft.version, testSubmissionsDropped=tests)

@@ -33,6 +33,19 @@ class XFormInfo:
     warnings: list = field(default_factory=list)
 
 
+#: what an XForm names that has a column of its own (app/forms/models.py, draft_models.py):
+#: longer is 400.261 at upload, not a database error (PostgreSQL) or a silent store (SQLite)
+_LIMITS = {"id": (255, "编号"), "version": (255, "版本号"), "title": (500, "标题"),
+           "file name": (255, "媒体文件名")}
+
+
+def _check_length(what, value):
+    limit, zh = _LIMITS[what]
+    if len(value) > limit:
+        raise Problem("400.261", {"what": what, "what_zh": zh, "length": len(value),
+                                  "limit": limit})
+
+
 def read_xform(xml_bytes, name="form"):
     root = safexml.parse(xml_bytes)
     model = root.find(f"{{{H}}}head/{{{XF}}}model")
@@ -47,12 +60,16 @@ def read_xform(xml_bytes, name="form"):
     # Encrypted forms are never read for entities: the server cannot see their data (as Central).
     entities_version, entities = ("", []) if encrypted else read_entities(model, data)
     entity_warnings = check_entities(name, entities_version, entities)
+    media = _media(root, root.find(f"{{{H}}}body"))
+    for what, value in (("id", data.get("id")), ("version", data.get("version") or ""),
+                        ("title", title.strip()), *(("file name", m) for m in media)):
+        _check_length(what, value)
     return XFormInfo(
         xml_form_id=data.get("id"), version=data.get("version") or "",
         title=title.strip() or data.get("id"),
         binary_paths=[b.get("nodeset") for b in model.iterfind(f"{{{XF}}}bind")
                       if (b.get("type") or "").split(":")[-1] == "binary" and b.get("nodeset")],
-        media=_media(root, root.find(f"{{{H}}}body")),
+        media=media,
         encrypted=encrypted, entities_version=entities_version, entities=entities,
         warnings=entity_warnings)
 

@@ -97,6 +97,22 @@ def test_village_mistakes_are_refused(client, db, login, personas):
     assert db.session.scalar(select(AppUser.id).order_by(AppUser.id.desc())) == before
 
 
+def test_a_list_of_villages_longer_than_any_town_is_400_79_before_any_lookup(
+        client, db, login, personas):
+    """100,000 codes passed PostgreSQL's 65,535 bound parameters in one query: a 500."""
+    before = db.session.scalar(select(AppUser.id).order_by(AppUser.id.desc()))
+    for villages in ([f"v{i}" for i in range(100_000)], ["dongwan"] * 1001):
+        response = client.post(APP_USERS, json={"displayName": "x", "villages": villages},
+                               headers=login("admin"))
+        assert (response.status_code, response.json["code"]) == (400, "400.79")
+        assert len(response.data) < 2000
+    db.session.expire_all()
+    assert db.session.scalar(select(AppUser.id).order_by(AppUser.id.desc())) == before
+    fits = client.post(APP_USERS, json={"displayName": "x", "villages": ["dongwan"] * 1000},
+                       headers=login("admin"))
+    assert fits.status_code == 200 and fits.json["villages"] == ["dongwan"]
+
+
 @pytest.mark.parametrize("body", [{}, {"displayName": ""}, {"displayName": 7},
                                   {"displayName": "x", "properties": {}}])
 def test_a_bad_body_is_400_79(client, login, personas, body):

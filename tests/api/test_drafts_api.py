@@ -198,11 +198,168 @@ def test_a_test_phone_follows_openrosa_rules_and_its_files_are_kept(client, logi
     bare = client.get(f"{base}/formList")
     assert bare.status_code == 400 and bare.headers["X-OpenRosa-Version"] == "1.0"
     phone = CollectClient(client, base)
-    sent = phone.submit(make_instance("visit", "1", instance_id="uuid:t1"),
+    sent = phone.submit(make_instance("visit", "1", instance_id="uuid:t1",
+                                      values={"photo": "photo.jpg"}),
                         files={"photo.jpg": b"JPEG"})
     assert sent.status_code == 201 and b"OpenRosaResponse" in sent.data
     [row] = client.get(_url("visit", "/draft/submissions"), headers=headers).json
     assert (row["instanceId"], row["attachments"]) == ("uuid:t1", ["photo.jpg"])
     changed = phone.submit(make_instance("visit", "1", instance_id="uuid:t1",
-                                         values={"name": "other"}))
+                                         values={"name": "other", "photo": "photo.jpg"}))
     assert changed.status_code == 409
+
+
+def test_a_publish_version_xml_cannot_hold_is_a_400_not_a_500(client, login, publish, db):
+    headers = login("admin")
+    publish(make_xform("visit", "1"))
+    client.post(_url("visit", "/draft"), headers=headers)
+    for bad in ("%01", "a%0Bb", "%EF%BF%BE"):        # control characters, U+FFFE
+        r = client.post(_url("visit", f"/draft/publish?version={bad}"), headers=headers)
+        assert r.status_code == 400 and r.json["code"] == "400.79", r.json
+        assert r.json["message_zh"]
+    assert client.get(_url("visit", "/draft"), headers=headers).status_code == 200
+    assert client.post(_url("visit", "/draft/publish?version=2%09b"),
+                       headers=headers).status_code == 200          # a tab is XML's
+
+
+def test_a_test_phones_submission_is_a_write_and_is_audited(client, login, db):
+    headers = login("admin")
+    token = _new(client, headers, make_xform("visit", "1", binary=["photo"])).json["draftToken"]
+    phone = CollectClient(client, f"/v1/test/{token}/projects/1/forms/visit/draft")
+    xml = make_instance("visit", "1", instance_id="uuid:t1", values={"photo": "photo.jpg"})
+    assert phone.submit(xml).status_code == 201
+    assert phone.submit(xml, files={"photo.jpg": b"JPEG"}).status_code == 201
+    db.session.rollback()
+    events = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "form.draft.submission.create").order_by(AuditEvent.id)).all()
+    assert [(e.target, e.actor_id, e.details) for e in events] == [
+        (events[0].target, None, {"instanceId": "uuid:t1", "outcome": "created", "files": []}),
+        (events[0].target, None, {"instanceId": "uuid:t1", "outcome": "duplicate",
+                                  "files": ["photo.jpg"]})]
+    assert events[0].target.startswith("draft:")
+
+
+def test_two_publishes_of_one_draft_racing_publish_it_once_and_the_other_is_404(
+        app, client, login, publish, db, monkeypatch):
+    """Both requests load the draft and pass its checks before either writes (PostgreSQL:
+    SQLite's write lock at BEGIN runs them one after the other)."""
+    import threading
+    import pytest
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite takes its write lock at BEGIN: the two publishes never overlap")
+    from app.forms import drafts
+    headers = login("admin")
+    publish(make_xform("visit", "1"))
+    client.post(_url("visit", "/draft"), data=make_xform("visit", "2"), headers=headers,
+                content_type=XML)
+    both_checked = threading.Barrier(2)
+    real_publish = drafts.publishing.publish
+
+    def after_the_other_checked_too(*args, **kwargs):
+        try:
+            both_checked.wait(timeout=3)
+        except threading.BrokenBarrierError:
+            pass                # the other request is waiting for this one: no overlap
+        return real_publish(*args, **kwargs)
+
+    monkeypatch.setattr(drafts.publishing, "publish", after_the_other_checked_too)
+    answers = []
+
+    def publish_draft():
+        answers.append(app.test_client().post(_url("visit", "/draft/publish"), headers=headers))
+    threads = [threading.Thread(target=publish_draft) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted((r.status_code, r.json.get("code")) for r in answers) == [
+        (200, None), (404, "404.1")], [r.json for r in answers]
+    db.session.rollback()
+    assert [v.version for v in db.session.scalars(select(FormVersion).order_by(
+        FormVersion.id))] == ["1", "2"]
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "form.draft.publish")) == 1
+
+
+def test_a_form_whose_id_version_title_or_file_name_outgrows_its_column_is_400_261(
+        client, login, db):
+    headers = login("admin")
+    too_long = {"id": make_xform("f" * 256, "1"), "version": make_xform("v", "9" * 256),
+                "title": make_xform("t", "1", title="題" * 501),
+                "file name": make_xform("m", "1", media=["m" * 252 + ".png"])}
+    for what, xml in too_long.items():
+        for query in ("", "?publish=true"):
+            r = _new(client, headers, xml, query)
+            assert r.status_code == 400 and r.json["code"] == "400.261", (what, r.json)
+            assert r.json["details"]["what"] == what and r.json["message_zh"]
+    assert client.get("/v1/projects/1/forms", headers=headers).json == []
+    fits = make_xform("f" * 255, "9" * 255, title="題" * 500, media=["m" * 251 + ".png"])
+    assert _new(client, headers, fits).status_code == 200
+
+
+def test_a_nul_in_a_test_phones_url_finds_no_draft_rather_than_failing(client, login):
+    headers = login("admin")
+    token = _new(client, headers, make_xform("visit", "1")).json["draftToken"]
+    for form_id in ("vi%00sit", "visit"):
+        phone = CollectClient(client, f"/v1/test/{token}/projects/1/forms/{form_id}/draft")
+        if form_id == "visit":
+            phone = CollectClient(client, f"/v1/test/{token[:-1]}%00/projects/1/forms/visit/draft")
+        for response in (phone.form_list(), phone.get(f"{phone.base}.xml"),
+                         phone.submit(make_instance("visit", "1"))):
+            assert response.status_code == 404 and b"OpenRosaResponse" in response.data
+
+
+def test_an_xlsform_fallback_id_no_file_may_be_named_is_400_4_not_a_500(client, login):
+    from tests.forms.test_publish import xlsform
+    headers = {**login("admin"), "Content-Type": "application/vnd.openxmlformats-officedocument"
+               ".spreadsheetml.sheet"}
+    for fallback in ("a%00b", "%E8%A1%A8" * 100):         # a NUL; 300 bytes of UTF-8
+        for query in ("", "?publish=true"):
+            r = client.post(f"/v1/projects/1/forms{query}", data=xlsform([("text", "n", "N")]),
+                            headers={**headers, "X-XlsForm-FormId-Fallback": fallback})
+            assert r.status_code == 400 and r.json["code"] == "400.4", r.json
+    assert client.get("/v1/projects/1/forms", headers=headers).json == []
+
+
+def test_a_test_phone_keeps_only_the_files_its_xml_names(client, login, db):
+    """As intake (and Central): a part the submission does not name is not stored."""
+    from app.storage.models import Blob
+    headers = login("admin")
+    token = _new(client, headers, make_xform("visit", "1", binary=["photo"])).json["draftToken"]
+    phone = CollectClient(client, f"/v1/test/{token}/projects/1/forms/visit/draft")
+    blobs = db.session.scalar(select(func.count()).select_from(Blob))
+    sent = phone.submit(make_instance("visit", "1", instance_id="uuid:t1",
+                                      values={"photo": "photo.jpg"}),
+                        files={"photo.jpg": b"JPEG", "other.bin": b"not named",
+                               "..%2Fx": b"not named either"})
+    assert sent.status_code == 201
+    [row] = client.get(_url("visit", "/draft/submissions"), headers=headers).json
+    assert row["attachments"] == ["photo.jpg"]
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Blob)) == blobs + 1
+
+
+def test_a_new_draft_is_compiled_without_the_sqlite_write_lock(client, login, publish, db,
+                                                               monkeypatch):
+    """pyxform and ODK Validate take seconds: every phone's submission would wait for them
+    (app/forms/publish.py keeps its compile out of the lock the same way)."""
+    import pytest
+    from app import transactions
+    from app.forms import drafts
+    if db.session.get_bind().dialect.name != "sqlite":
+        pytest.skip("PostgreSQL has no database-wide write lock")
+    headers = login("admin")
+    publish(make_xform("visit", "1"))
+    real_compile = drafts.compile_upload
+    held = []
+
+    def observed(*args, **kwargs):
+        held.append(transactions.in_transaction(db.session))
+        return real_compile(*args, **kwargs)
+    monkeypatch.setattr(drafts, "compile_upload", observed)
+    for body in (make_xform("visit", "2"), b""):
+        assert client.post(_url("visit", "/draft"), data=body, headers=headers,
+                           content_type=XML).status_code == 200
+    assert _new(client, headers, make_xform("other", "1")).status_code == 200
+    assert held == [False, False, False]
+    assert client.get(_url("visit", "/draft"), headers=headers).json["version"] == "1"

@@ -110,3 +110,10 @@ def test_attachment_names_come_in_utf8_and_plain_ascii(collect, publish):
         "attachment; filename=\"__ v2.csv\"; filename*=UTF-8''%E6%9D%91%E5%BA%84%20v2.csv")
     # a quote or backslash cannot end the plain parameter early
     assert media.disposition('a"b\\c.csv').startswith('attachment; filename="a_b_c.csv"; ')
+
+
+def test_a_nul_in_a_phones_url_finds_nothing_rather_than_failing(collect, simple_form):
+    for path in ("forms/si%00mple.xml", "forms/si%00mple/manifest",
+                 "forms/simple/attachments/a%00b.png"):
+        response = collect.get(f"{collect.base}/{path}")
+        assert response.status_code == 404 and b"OpenRosaResponse" in response.data, path
