@@ -44,6 +44,7 @@ def exporter(app, fmt):
     def run():
         h, n = hashlib.sha256(), 0
         start = time.perf_counter()
+        cpu, main = time.process_time(), time.thread_time()
         keep = io.BytesIO()
         if fmt == "zip":
             body = central_csv.submissions_zip(
@@ -56,11 +57,12 @@ def exporter(app, fmt):
             n += len(chunk)
             (keep.write if fmt == "zip" else h.update)(chunk)
         seconds = time.perf_counter() - start
+        cpu, main = time.process_time() - cpu, time.thread_time() - main
         if fmt == "zip":     # the entries' text (the archive's own bytes hold the time)
             with zipfile.ZipFile(keep) as z:
                 for name in z.namelist():
                     h.update(name.encode() + z.read(name))
-        return n, h.hexdigest()[:12], seconds
+        return n, f"{h.hexdigest()[:12]} cpu {cpu:.2f} s (this thread {main:.2f} s)", seconds
     return run
 
 
@@ -70,6 +72,9 @@ def main(argv=None):
     parser.add_argument("--submissions", type=int, default=20000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", choices=("zip", "csv"))
+    parser.add_argument("--zip-variants", action="store_true",
+                        help="warm zip rounds alternating deflate inline/threaded and "
+                             "level 1/6 (app.exports.zipping THREADED, COMPRESS_LEVEL)")
     parser.add_argument("--ddl", action="append", default=[],
                         help="SQL run after the first warm rounds, then the rounds again "
                              "(e.g. an index to measure)")
@@ -92,6 +97,16 @@ def main(argv=None):
             runs[args.profile]()
             profile.disable()
             pstats.Stats(profile).sort_stats("tottime").print_stats(25)
+            return
+        if args.zip_variants:
+            from app.exports import zipping
+            for r in range(args.rounds):
+                for threaded, level in ((False, 1), (True, 1), (False, 6), (True, 6)):
+                    zipping.THREADED, zipping.COMPRESS_LEVEL = threaded, level
+                    size, digest, s = runs["zip"]()
+                    print(f"round {r} warm zip, {'threaded' if threaded else 'inline'} level "
+                          f"{level}: {s:.2f} s {n / s:,.0f} visits/s {size:,} B {digest}",
+                          flush=True)
             return
         rounds(runs, n, args.rounds, "")
         if args.ddl:
