@@ -31,8 +31,9 @@ from app.exports.cooperative import real_thread
 SPOOL_MEMORY = 1 << 20
 #: bytes read from a spool (or a media file) at a time when it is copied into the archive
 COPY_CHUNK = 1 << 16
-#: zlib level: 1 is three to four times faster than the default 6 on CSV text and compresses
-#: it nearly as well (measured in bench/export.py); exports are CPU-bound, not network-bound
+#: zlib level: 1 deflates CSV text two to three times faster than the default 6 (Central's),
+#: for a zip about 40 % bigger (bench/export_inprocess.py --zip-variants); exports are
+#: CPU-bound, not network-bound
 COMPRESS_LEVEL = 1
 #: whether entries are deflated on a thread of their own (see ZipStream)
 THREADED = True
