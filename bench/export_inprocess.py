@@ -4,6 +4,7 @@ end-to-end one). Same data as bench/export.py (its fill()).
 
     python bench/export_inprocess.py --db sqlite --submissions 20000 --rounds 3
     python bench/export_inprocess.py --db sqlite --submissions 20000 --profile zip
+    python bench/export_inprocess.py --gevent --submissions 20000 --zip-variants
 
 Prints, per round, seconds and visits/s of a warm zip (attachments=false) and a warm plain
 CSV, and a cold one of each once (kept lines emptied first); --profile FORMAT runs one warm
@@ -131,4 +132,10 @@ def rounds(runs, n, count, label):
 
 
 if __name__ == "__main__":
+    if "--gevent" in sys.argv:
+        # as the production worker patches (app/gunicorn_worker.py): pause() then yields to
+        # the hub and the deflate thread is one of gevent's thread pool
+        from gevent import monkey
+        monkey.patch_all(select=False)
+        sys.argv.remove("--gevent")
     main()

@@ -35,8 +35,10 @@ COPY_CHUNK = 1 << 16
 #: for a zip about 40 % bigger (bench/export_inprocess.py --zip-variants); exports are
 #: CPU-bound, not network-bound
 COMPRESS_LEVEL = 1
-#: whether entries are deflated on a thread of their own (see ZipStream)
-THREADED = True
+#: whether entries are deflated on a thread of their own (see ZipStream): off, because on
+#: this shared 2-core machine it was measured to gain no wall time (there was no idle core
+#: for it) for about 6 % more CPU in all (docs/exports.md); turn on where a core is free
+THREADED = False
 #: bytes of an entry gathered before they are handed to the deflate thread (a hand-off costs
 #: tens of µs; 64 kB pieces made threaded deflate slower than inline, docs/exports.md)
 DEFLATE_BLOCK = 1 << 19
