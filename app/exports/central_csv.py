@@ -184,11 +184,12 @@ def _write_tables(engine, selection, layout, tables, after_batch, cache=None):
     their kept lines (app.exports.lines) and no XML is parsed."""
     root = tables[0]
     subs = tables[1:]
+    kept = _Kept(layout, root, subs)
     work, every = 0, PAUSE_ROWS * KEPT_PER_PARSED
     for batch in reading.batches(engine, selection, lines=cache):
         for row in batch:
             if row.root_line is not None:
-                _write_kept(layout, root, subs, row)
+                kept.write(row)
                 work += 1
             else:
                 work += KEPT_PER_PARSED
@@ -209,22 +210,70 @@ def _write_tables(engine, selection, layout, tables, after_batch, cache=None):
     yield from after_batch()
 
 
-def _write_kept(layout, root, subs, row):
-    """A row from its kept lines: SubmissionDate, the kept cells, then the metadata cells
-    (ten of them, so csv.writer writes them as it would inside the whole row)."""
-    buffer = root.buffer
-    buffer.write(isoformat(row.created_at))
-    buffer.write(",")
-    if layout.root.meta["KEY"] > 1:
-        buffer.write(row.root_line)
-        buffer.write(",")
-    root.writer.writerow((row.instance_id, row.submitter_id,
-                          row.submitter_name if row.submitter_id is not None else None,
-                          row.attachments_present, row.attachments_expected, None,
-                          row.review_state, row.device_id, row.edits, row.form_version))
-    if subs and row.repeat_lines:
-        for index, text in lines.decode_repeats(row.repeat_lines):
-            subs[index - 1].buffer.write(text)
+#: a cell holding one of these may be quoted by csv.writer; any other is written as it is
+_QUOTABLE = re.compile('[,"\r\n]').search
+
+
+class _Kept:
+    """Writes rows from their kept lines: SubmissionDate, the kept cells, then the ten
+    metadata cells, as csv.writer would write the whole row, in one write a row.
+
+    The metadata cells after KEY (submitter, attachments, review state, device, edits,
+    version) repeat across a form's submissions, so each distinct combination is encoded
+    by csv.writer once and kept (about a dozen in an export: a few dozen bytes each);
+    KEY is written as it is unless it holds a character csv.writer may quote."""
+
+    def __init__(self, layout, root, subs):
+        self.root, self.subs = root, subs
+        self.with_cells = layout.root.meta["KEY"] > 1
+        self.suffixes = {}
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer, lineterminator="\n")
+        # a form with one repeat table (the common case) appends each row's repeat text
+        # after its one length prefix, with no decoding
+        self.one_repeat = len(subs) == 1
+
+    def _encode(self, cells):
+        self.writer.writerow(cells)
+        text = self.buffer.getvalue()
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        return text
+
+    def write(self, row):
+        key = (row.submitter_id, row.submitter_name, row.attachments_present,
+               row.attachments_expected, row.review_state, row.device_id, row.edits,
+               row.form_version)
+        suffix = self.suffixes.get(key)
+        if suffix is None:
+            # a leading empty cell keeps csv from quoting a lone empty one; cut it off
+            suffix = self._encode(("", row.submitter_id,
+                                   row.submitter_name if row.submitter_id is not None else None,
+                                   row.attachments_present, row.attachments_expected, None,
+                                   row.review_state, row.device_id, row.edits,
+                                   row.form_version))
+            if len(self.suffixes) < SUFFIXES:
+                self.suffixes[key] = suffix
+        instance_id = row.instance_id
+        if _QUOTABLE(instance_id):
+            instance_id = self._encode(("", instance_id))[1:-1]
+        if self.with_cells:
+            self.root.buffer.write(f"{isoformat(row.created_at)},{row.root_line},"
+                                   f"{instance_id}{suffix}")
+        else:
+            self.root.buffer.write(f"{isoformat(row.created_at)},{instance_id}{suffix}")
+        repeats = row.repeat_lines
+        if repeats and self.subs:
+            if self.one_repeat:
+                self.subs[0].buffer.write(repeats[repeats.index("\n") + 1:])
+            else:
+                for index, text in lines.decode_repeats(repeats):
+                    self.subs[index - 1].buffer.write(text)
+
+
+#: distinct metadata suffixes kept per export (a bound, for an export of millions of
+#: submissions each with another device)
+SUFFIXES = 10000
 
 
 def _cache(fields, options, layout=None, repeats=True, writer=None):

@@ -19,17 +19,32 @@ in COPY_CHUNK pieces, yielding as it goes. Memory stays flat whatever the row co
     …
     yield from z.finish()                        # spools, then the central directory
 """
+import collections
 import tempfile
 import time
 import zipfile
+import zlib
+
+from app.exports.cooperative import real_thread
 
 #: bytes of a spooled table kept in memory before it moves to a temporary file
 SPOOL_MEMORY = 1 << 20
 #: bytes read from a spool (or a media file) at a time when it is copied into the archive
 COPY_CHUNK = 1 << 16
-#: zlib level: 1 is three to four times faster than the default 6 on CSV text and compresses
-#: it nearly as well (measured in bench/export.py); exports are CPU-bound, not network-bound
+#: zlib level: 1 deflates CSV text two to three times faster than the default 6 (Central's),
+#: for a zip about 40 % bigger (bench/export_inprocess.py --zip-variants); exports are
+#: CPU-bound, not network-bound
 COMPRESS_LEVEL = 1
+#: whether entries are deflated on a thread of their own (see ZipStream): off, because on
+#: this shared 2-core machine it was measured to gain no wall time (there was no idle core
+#: for it) for about 6 % more CPU in all (docs/exports.md); turn on where a core is free
+THREADED = False
+#: bytes of an entry gathered before they are handed to the deflate thread (a hand-off costs
+#: tens of µs; 64 kB pieces made threaded deflate slower than inline, docs/exports.md)
+DEFLATE_BLOCK = 1 << 19
+#: blocks handed over and not yet compressed before the writer waits (memory: this many
+#: blocks, whatever the entry's size)
+DEFLATE_AHEAD = 2
 
 
 class Sink:
@@ -58,10 +73,14 @@ class Sink:
 class ZipStream:
     """A streaming zip archive: see the module docstring."""
 
-    def __init__(self, compresslevel=COMPRESS_LEVEL):
+    def __init__(self, compresslevel=None, threaded=None):
+        self._level = COMPRESS_LEVEL if compresslevel is None else compresslevel
+        # deflate on a real thread of its own (zlib lets go of the GIL while it compresses),
+        # so it runs on the other core while this one reads and writes the rows
+        self._thread = real_thread() if (THREADED if threaded is None else threaded) else None
         self._sink = Sink()
         self._zip = zipfile.ZipFile(self._sink, "w", compression=zipfile.ZIP_DEFLATED,
-                                    compresslevel=compresslevel, allowZip64=True)
+                                    compresslevel=self._level, allowZip64=True)
         self._spools = []
         self._closed = False
 
@@ -81,9 +100,17 @@ class ZipStream:
         use it as a context manager) before opening another entry."""
         info = zipfile.ZipInfo(name, date_time=date_time or time.gmtime()[:6])
         info.compress_type = zipfile.ZIP_DEFLATED
+        # zipfile.open() leaves a given ZipInfo's level unset, which is zlib's default (6), not
+        # the archive's: set here (until 2026-12-05 every entry was deflated at 6)
+        info._compresslevel = self._level
         info.external_attr = 0o644 << 16
         # force_zip64: the size is unknown while streaming and may pass 4 GB
-        return self._zip.open(info, "w", force_zip64=True)
+        out = self._zip.open(info, "w", force_zip64=True)
+        if self._thread is not None:
+            # zipfile asks its compressor only for compress() and flush() and counts the bytes
+            # they return, so one that returns them later (from the thread) is the same to it
+            out._compressor = _ThreadedDeflate(self._level, self._thread)
+        return out
 
     def spool(self, name):
         """A binary file object for entry `name`, kept aside and added by finish()."""
@@ -120,8 +147,53 @@ class ZipStream:
         yield self.take()
 
     def close(self):
-        """Release the spools (an abandoned download); the archive is left unfinished."""
+        """Release the spools and the deflate thread (also after an abandoned download: the
+        archive is then left unfinished)."""
         for _name, spool in self._spools:
             spool.close()
         self._spools.clear()
+        if self._thread is not None:
+            self._thread.close()
+            self._thread = None
+
+
+class _ThreadedDeflate:
+    """A raw-deflate compressor (what zipfile uses for ZIP_DEFLATED) whose work runs on
+    `thread` (cooperative.real_thread()): compress() gathers DEFLATE_BLOCK bytes, hands them
+    over and returns whatever earlier blocks have come back compressed; flush() waits for the
+    rest. Blocks are compressed in order by one compressor on one thread, so the stream is
+    the one inline deflate would make of the same bytes."""
+
+    def __init__(self, level, thread):
+        self._deflate = zlib.compressobj(level, zlib.DEFLATED, -15)
+        self._thread = thread
+        self._gathered = []
+        self._size = 0
+        self._pending = collections.deque()
+
+    def compress(self, data):
+        self._gathered.append(bytes(data))
+        self._size += len(data)
+        if self._size < DEFLATE_BLOCK:
+            return b""
+        self._hand_over()
+        done = []
+        pending = self._pending
+        while pending and (len(pending) > DEFLATE_AHEAD or pending[0].ready()):
+            done.append(pending.popleft().get())
+        return b"".join(done)
+
+    def _hand_over(self):
+        if self._gathered:
+            block = b"".join(self._gathered)
+            self._gathered.clear()
+            self._size = 0
+            self._pending.append(self._thread.run(self._deflate.compress, block))
+
+    def flush(self):
+        self._hand_over()
+        done = [p.get() for p in self._pending]
+        self._pending.clear()
+        done.append(self._thread.run(self._deflate.flush).get())
+        return b"".join(done)
 

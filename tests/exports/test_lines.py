@@ -13,7 +13,7 @@ from app.exports.fields import export_fields
 from app.exports.instances import Layout
 from app.exports.models import ExportLines
 from app.forms.models import Form, FormVersion
-from app.submissions.models import SubmissionDef
+from app.submissions.models import Submission, SubmissionDef
 from tests.collect import CollectClient
 from tests.exports.forms import survey, survey_instance
 from tests.samples import instance
@@ -213,3 +213,31 @@ def test_cold_exports_write_their_lines_back_even_when_every_export_connection_i
         found = app.extensions.pop("doorstep_export_engine", None)
         if found is not None:
             found[1].dispose()
+
+
+def test_warm_rows_quote_keys_and_metadata_cells_as_a_parsed_export_does(
+        client, publish, personas, login, db):
+    # the warm path writes KEY as it is and reuses each metadata combination's encoded text
+    # (central_csv._Kept): cells that need quoting, and rows whose metadata differ, must
+    # still come out as csv.writer writes the whole row
+    publish(survey("1"))
+    a, b = phone(client, personas, "worker_a"), phone(client, personas, "worker_b")
+    for who, iid in ((a, "uuid:comma,1"), (a, 'uuid:quote"1'), (b, "uuid:plain"),
+                     (b, "uuid:line\r1"), (a, "uuid:other")):
+        assert who.submit(survey_instance(iid)).status_code == 201
+    db.session.execute(update(Submission).where(Submission.instance_id == "uuid:plain")
+                       .values(review_state="hasIssues"))
+    db.session.execute(update(SubmissionDef).where(SubmissionDef.instance_id == "uuid:other")
+                       .values(device_id='collect:"x",y'))
+    db.session.commit()
+    headers = login("admin")
+    reference = parsed_every_time(db, "survey")
+    assert contents(client.get(ZIP.format("survey"), headers=headers)) == reference
+    assert len(kept(db)) == 5
+    warm = contents(client.get(ZIP.format("survey"), headers=headers))
+    assert warm == reference
+    table = warm["survey.csv"].decode()
+    assert '"uuid:comma,1"' in table and '"uuid:quote""1"' in table
+    assert '"collect:""x"",y"' in table and ",hasIssues," in table
+    plain = client.get(CSV.format("survey"), headers=headers)
+    assert plain.data == parsed_every_time(db, "survey", zipped=False)

@@ -1,7 +1,10 @@
 """app.exports.zipping: a zip archive that streams while it is written, side tables spooled."""
 import io
 import os
+import threading
+import time
 import zipfile
+import zlib
 
 import pytest
 
@@ -47,3 +50,55 @@ def test_add_file_streams_a_file_in_chunks():
     out.extend(archive.finish())
     with zipfile.ZipFile(io.BytesIO(b"".join(out))) as z:
         assert z.read("media/a.bin") == b"y" * 210_000
+
+
+def _raw_entry(data, name):
+    """The compressed bytes of entry `name` as stored in the archive `data`."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        info = z.getinfo(name)
+    # local header: 30 bytes, then the name and the extra field
+    start = info.header_offset
+    name_length = int.from_bytes(data[start + 26:start + 28], "little")
+    extra_length = int.from_bytes(data[start + 28:start + 30], "little")
+    begin = start + 30 + name_length + extra_length
+    return data[begin:begin + info.compress_size]
+
+
+@pytest.mark.parametrize("threaded", [True, False], ids=["threaded", "inline"])
+def test_entries_are_deflated_at_the_archives_level_inline_or_on_the_thread(threaded):
+    # zipfile.open() with a ZipInfo leaves its level at zlib's default (6): the archive's level
+    # must be set on each entry; the thread must make the stream inline deflate makes
+    text = b"".join(b"%d,uuid:%s,Ann,,x\n" % (i, os.urandom(4).hex().encode())
+                    for i in range(120_000))
+    archive = ZipStream(compresslevel=1, threaded=threaded)
+    pieces = []
+    with archive.entry("main.csv") as main:
+        for at in range(0, len(text), 1 << 16):
+            main.write(text[at:at + (1 << 16)])
+            pieces.append(archive.take())
+    side = archive.spool("side.csv")
+    side.write(text[:300_000])
+    pieces.extend(archive.finish())
+    archive.close()
+    data = b"".join(pieces)
+    for name, content in (("main.csv", text), ("side.csv", text[:300_000])):
+        level_1 = zlib.compressobj(1, zlib.DEFLATED, -15)
+        level_6 = zlib.compressobj(6, zlib.DEFLATED, -15)
+        raw = _raw_entry(data, name)
+        assert raw == level_1.compress(content) + level_1.flush()
+        assert raw != level_6.compress(content) + level_6.flush()
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert z.testzip() is None and z.read("main.csv") == text
+
+
+def test_an_abandoned_archive_ends_its_deflate_thread():
+    before = threading.active_count()
+    archive = ZipStream(threaded=True)
+    with archive.entry("main.csv") as main:
+        main.write(os.urandom(3 << 20))
+    archive.close()
+    for _ in range(100):
+        if threading.active_count() <= before:
+            break
+        time.sleep(0.01)
+    assert threading.active_count() <= before
