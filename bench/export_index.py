@@ -5,7 +5,7 @@ time on this shared 2-core machine drifts too much for a few per cent).
 
     python bench/export_index.py --db sqlite --rounds 6 --n 300
 
-The index measured is migration 0031's (app/exports/models.py); "without" drops it.
+The index measured is migration 0029's (app/exports/models.py); "without" drops it.
 """
 import argparse
 import os

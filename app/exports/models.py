@@ -22,7 +22,7 @@ class ExportLines(db.Model):
     repeats = db.Column(db.Text, nullable=False)
 
 
-# What a warm export reads of each current version, covered (migration 0031): on SQLite the
+# What a warm export reads of each current version, covered (migration 0029): on SQLite the
 # version's row holds its XML (overflow pages) before these columns, and stepping over it
 # cost a warm export 13-34 % (docs/exports.md).
 db.Index("ix_submission_defs_export", SubmissionDef.submission_id, SubmissionDef.current,

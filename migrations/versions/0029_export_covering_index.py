@@ -3,15 +3,15 @@
 SQLite never steps into the version's row, whose XML (several kB, overflow pages) lies
 before those columns (docs/exports.md, "Figures").
 
-Revision ID: 0031
-Revises: 0026
+Revision ID: 0029
+Revises: 0028
 Create Date: 2026-12-05 21:30:00
 
 """
 from alembic import op
 
-revision = '0031'
-down_revision = '0026'
+revision = '0029'
+down_revision = '0028'
 branch_labels = None
 depends_on = None
 
