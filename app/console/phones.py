@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import segno
-from sqlalchemy import and_, exists, func, not_, or_, select
+from sqlalchemy import exists, func, or_, select
 
 from app.audit.record import record
 from app.auth import accounts, provisioning, secrets
+from app.auth.app_users import managed
 from app.auth.models import AppUser, app_user_areas, app_user_forms
 from app.forms.models import Form, FormVersion
 from app.models_base import utcnow
@@ -43,17 +44,6 @@ class Phone:
     created_at: object
 
 
-def _managed(actor):
-    """Phones the actor manages: every one for town-wide staff; else those with villages, all
-    of them hers."""
-    if actor.area_ids is None:
-        return True
-    return and_(~AppUser.all_areas,
-                exists().where(app_user_areas.c.app_user_id == AppUser.id),
-                not_(exists().where(app_user_areas.c.app_user_id == AppUser.id,
-                                    app_user_areas.c.area_id.not_in(actor.area_ids))))
-
-
 def _serving(area_ids):
     """Phones that serve one of these villages (town-wide phones serve all)."""
     if area_ids is None:
@@ -71,7 +61,7 @@ _COLUMNS = (AppUser.id, AppUser.display_name, AppUser.all_areas, AppUser.all_for
 def phones(session, actor, project_id, area_ids=None, after=None, now=None):
     """A page of the phones she manages serving `area_ids` (None: all), newest first:
     ([Phone], the cursor of the next page or None)."""
-    query = (select(*_COLUMNS).where(AppUser.project_id == project_id, _managed(actor),
+    query = (select(*_COLUMNS).where(AppUser.project_id == project_id, managed(actor),
                                      _serving(area_ids))
              .order_by(AppUser.id.desc()).limit(PAGE + 1))
     if after is not None:
@@ -85,7 +75,7 @@ def phones(session, actor, project_id, area_ids=None, after=None, now=None):
 def silent_phones(session, actor, project_id, area_ids=None, now=None):
     """Live phones she manages serving `area_ids`, least recently heard from first (for
     Today): [Phone], at most a page."""
-    query = (select(*_COLUMNS).where(AppUser.project_id == project_id, _managed(actor),
+    query = (select(*_COLUMNS).where(AppUser.project_id == project_id, managed(actor),
                                      _serving(area_ids), AppUser.revoked_at.is_(None))
              .order_by(AppUser.last_seen_at.is_not(None), AppUser.last_seen_at, AppUser.id)
              .limit(PAGE))
@@ -97,7 +87,7 @@ def silent_count(session, actor, project_id, area_ids=None, now=None):
     SILENT_AFTER (or never)."""
     due = (now or utcnow()) - SILENT_AFTER
     return session.scalar(select(func.count()).select_from(AppUser).where(
-        AppUser.project_id == project_id, _managed(actor), _serving(area_ids),
+        AppUser.project_id == project_id, managed(actor), _serving(area_ids),
         AppUser.revoked_at.is_(None),
         or_(AppUser.last_seen_at.is_(None), AppUser.last_seen_at < due)))
 
@@ -105,7 +95,7 @@ def silent_count(session, actor, project_id, area_ids=None, now=None):
 def phone(session, actor, project_id, app_user_id, now=None):
     """One phone she manages, or 404."""
     found = session.execute(select(*_COLUMNS).where(
-        AppUser.id == app_user_id, AppUser.project_id == project_id, _managed(actor))).first()
+        AppUser.id == app_user_id, AppUser.project_id == project_id, managed(actor))).first()
     if found is None:
         raise Problem("404.1")
     return _described(session, [found], now)[0]
@@ -114,7 +104,7 @@ def phone(session, actor, project_id, app_user_id, now=None):
 def _owned(session, actor, project_id, app_user_id):
     found = session.scalar(select(AppUser).where(AppUser.id == app_user_id,
                                                  AppUser.project_id == project_id,
-                                                 _managed(actor)))
+                                                 managed(actor)))
     if found is None:
         raise Problem("404.1")
     return found

@@ -78,3 +78,13 @@ class LiveServer:
             self.process.kill()
         if self.own_instance:
             shutil.rmtree(self.instance_dir, ignore_errors=True)
+
+
+def pyodk_client(server, directory):
+    """pyodk's Client signed in as the test admin on `server` (a LiveServer), with its config
+    and cache files in `directory`; use it as a context manager."""
+    from pyodk.client import Client   # noqa: PLC0415 - only the pyodk tests need it
+    config = directory / "pyodk.toml"
+    config.write_text(f'[central]\nbase_url = "{server.url}"\nusername = "admin"\n'
+                      f'password = "admin-password"\ndefault_project_id = 1\n')
+    return Client(config_path=str(config), cache_path=str(directory / "cache.toml"))

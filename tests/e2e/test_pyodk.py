@@ -3,18 +3,15 @@ promises (JSON API): the answers carry every field pyodk's models require."""
 import uuid
 
 import pytest
-from pyodk.client import Client
 
+from tests.e2e.live import pyodk_client
 from tests.factories import make_entity_xform, make_instance, make_xform
 
 
 @pytest.fixture
 def pyodk(live_server, personas, tmp_path):
     server = live_server()
-    config = tmp_path / "pyodk.toml"
-    config.write_text(f'[central]\nbase_url = "{server.url}"\nusername = "admin"\n'
-                      f'password = "admin-password"\ndefault_project_id = 1\n')
-    with Client(config_path=str(config), cache_path=str(tmp_path / "cache.toml")) as client:
+    with pyodk_client(server, tmp_path) as client:
         yield client
 
 

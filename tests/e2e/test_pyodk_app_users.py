@@ -5,8 +5,8 @@ import re
 import uuid
 
 import requests
-from pyodk.client import Client
 
+from tests.e2e.live import pyodk_client
 from tests.factories import make_instance, make_xform
 
 OPENROSA = {"X-OpenRosa-Version": "1.0"}
@@ -30,10 +30,7 @@ def test_pyodk_lists_projects_and_creates_app_users_with_forms(live_server, pers
     publish(make_xform("simple", "1", title="Simple"))
     publish(make_xform("other", "1", title="Other"))
     server = live_server()
-    config = tmp_path / "pyodk.toml"
-    config.write_text(f'[central]\nbase_url = "{server.url}"\nusername = "admin"\n'
-                      f'password = "admin-password"\ndefault_project_id = 1\n')
-    with Client(config_path=str(config), cache_path=str(tmp_path / "cache.toml")) as client:
+    with pyodk_client(server, tmp_path) as client:
         assert [(p.id, p.name) for p in client.projects.list()] == [(1, "Test town")]
         assert client.projects.get().name == "Test town"
         with_forms = client.projects.create_app_users(display_names=["王小梅", "李娜"],

@@ -6,17 +6,15 @@ test's own database (tests/e2e/conftest.py)."""
 import uuid
 
 import pytest
-from pyodk.client import Client
 from pyodk.errors import PyODKError
+
+from tests.e2e.live import pyodk_client
 
 
 @pytest.fixture
 def client(live_server, personas, tmp_path):
     server = live_server()
-    config = tmp_path / "pyodk.toml"
-    config.write_text(f'[central]\nbase_url = "{server.url}"\nusername = "admin"\n'
-                      f'password = "admin-password"\ndefault_project_id = 1\n')
-    with Client(config_path=str(config), cache_path=str(tmp_path / "cache.toml")) as c:
+    with pyodk_client(server, tmp_path) as c:
         yield c
 
 

@@ -4,10 +4,10 @@ attachments, the version updater, and form ids pyodk must URL-quote. One server 
 module's one flow: starting gunicorn is the slow part."""
 import uuid
 
-from pyodk.client import Client
 from sqlalchemy import select
 
 from app.forms.models import Form, FormVersion
+from tests.e2e.live import pyodk_client
 from tests.factories import make_xform
 from tests.forms.test_publish import xlsform
 
@@ -37,12 +37,9 @@ def _served(db, form_id):
 
 def test_pyodk_creates_and_updates_forms_through_drafts(live_server, personas, db, tmp_path):
     server = live_server()
-    config = tmp_path / "pyodk.toml"
-    config.write_text(f'[central]\nbase_url = "{server.url}"\nusername = "admin"\n'
-                      f'password = "admin-password"\ndefault_project_id = 1\n')
     fruits = tmp_path / "fruits.csv"
     fruits.write_bytes(FRUITS)
-    with Client(config_path=str(config), cache_path=str(tmp_path / "cache.toml")) as client:
+    with pyodk_client(server, tmp_path) as client:
         # an XForm under an id pyodk makes up
         xml_id = client.session.get_xform_uuid()
         created = client.forms.create(definition=make_xform(xml_id, "1").decode())

@@ -8,9 +8,9 @@ import uuid
 from xml.sax.saxutils import escape, quoteattr
 
 import pytest
-from pyodk.client import Client
 from pyodk.errors import PyODKError
 
+from tests.e2e.live import pyodk_client
 from tests.factories import make_xform
 
 # what pyodk's own suite sends (test_submission_create__non_ascii), and a Chinese name
@@ -32,10 +32,7 @@ def pyodk(live_server, personas, publish, tmp_path):
     for form_id in (FORM, "fruits"):
         publish(make_xform(form_id, "1", title="Fruits", binary=["photo"]))
     server = live_server()
-    config = tmp_path / "pyodk.toml"
-    config.write_text(f'[central]\nbase_url = "{server.url}"\nusername = "admin"\n'
-                      f'password = "admin-password"\ndefault_project_id = 1\n')
-    with Client(config_path=str(config), cache_path=str(tmp_path / "cache.toml")) as client:
+    with pyodk_client(server, tmp_path) as client:
         yield client
 
 
