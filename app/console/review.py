@@ -22,7 +22,6 @@ from sqlalchemy import exists, or_, select, tuple_
 
 from app import safexml
 from app.audit.models import AuditEvent
-from app.audit.record import record
 from app.auth.models import AppUser, User, app_user_areas, user_areas
 from app.console import review_form, scope
 from app.console.actors import names as actor_names
@@ -31,7 +30,7 @@ from app.problems import Problem
 from app.projects.models import Area, Project
 from app.register.models import Dataset, Entity, EntityVersion
 from app.storage.models import Blob
-from app.submissions import intake, queries
+from app.submissions import comments, intake, queries
 from app.submissions.models import (Submission, SubmissionAttachment, SubmissionComment,
                                     SubmissionDef)
 
@@ -299,17 +298,17 @@ def _feed(session, submission_id, names):
                              .where(AuditEvent.target == target,
                                     AuditEvent.action == "submission.update")
                              .order_by(AuditEvent.id)).all()
-    comments = session.execute(select(SubmissionComment)
+    notes = session.execute(select(SubmissionComment)
                                .where(SubmissionComment.submission_id == submission_id)
                                .order_by(SubmissionComment.id)).scalars().all()
     who = actor_names(session, {(e.actor_type, e.actor_id) for e in events} |
-                 {(c.actor_kind, c.actor_id) for c in comments})
+                 {(c.actor_kind, c.actor_id) for c in notes})
     who.update(names)
     feed = [{"when": e.logged_at, "who": who.get((e.actor_type, e.actor_id), ""),
              "state": (e.details or {}).get("reviewState") or "received", "comment": None}
             for e in events]
     feed += [{"when": c.created_at, "who": who.get((c.actor_kind, c.actor_id), ""),
-              "state": None, "comment": c.body} for c in comments]
+              "state": None, "comment": c.body} for c in notes]
     return sorted(feed, key=lambda f: f["when"])
 
 
@@ -430,11 +429,7 @@ def review(session, actor, project_id, submission_id, state=None, comment=None):
             raise Problem("400.75", {"value": state, "allowed": ", ".join(ACTIONS)})
         queries.set_review_state(session, actor, found, state)
     if comment:
-        row = SubmissionComment(submission_id=found.id, actor_kind=actor.kind,
-                                actor_id=actor.id, body=comment)
-        session.add(row)
-        session.flush()
-        record(session, actor, "submission.comment", f"submission:{found.id}", commentId=row.id)
+        comments.add(session, actor, found, comment)
     return found.id
 
 
