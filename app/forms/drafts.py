@@ -78,7 +78,8 @@ def create_published(session, store, project_id, filename, data, actor=None, val
     """A new form published at once (POST /forms?publish=true). Returns publish()'s result."""
     compiled, info = compile_upload(filename, data, validate)
     _refuse_existing(session, project_id, info.xml_form_id)
-    return publishing.publish(session, store, project_id, filename, data, actor=actor)
+    return publishing.publish(session, store, project_id, filename, data, actor=actor,
+                              compiled=compiled)
 
 
 def _flush_new(session, xml_form_id):

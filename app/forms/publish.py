@@ -35,10 +35,12 @@ class Published:
     datasets: list = field(default_factory=list)
 
 
-def publish(session, store, project_id, filename, data, media=None, actor=None, validate=False):
+def publish(session, store, project_id, filename, data, media=None, actor=None, validate=False,
+            compiled=None):
     """Compile and publish one form. `media` maps file name → bytes of files found beside it.
-    validate: run ODK Validate (needs Java) on an XLSForm that would make a new version."""
-    compiled = compile_form(filename, data)
+    validate: run ODK Validate (needs Java) on an XLSForm that would make a new version.
+    compiled: `data` as the caller already compiled (and validated) it, not compiled again."""
+    compiled = compiled or compile_form(filename, data)
     info = read_xform(compiled.xml, filename)
     media = dict(media or {})
     if compiled.itemsets is not None:
