@@ -60,12 +60,18 @@ def create(session, actor, project_id, name, village_codes=None):
         codes = None if actor.area_ids is None else _codes(session, project_id, actor.area_ids)
     else:
         codes = sorted(set(village_codes))
-        known = dict(session.execute(select(Area.code, Area.id).where(
-            Area.project_id == project_id, Area.code.in_(codes))).all())
-        if any(code in known and not actor.sees_area(known[code]) for code in codes):
-            raise Problem("403.2")
+        refuse_foreign_villages(session, actor, project_id, codes)
     return accounts.create_app_user(session, project_id, name, codes, actor=actor,
                                     every_form=False)
+
+
+def refuse_foreign_villages(session, actor, project_id, codes):
+    """403.2 when a known village among `codes` is not hers (unknown ones are left to
+    accounts.create_app_user's 400.76)."""
+    known = dict(session.execute(select(Area.code, Area.id).where(
+        Area.project_id == project_id, Area.code.in_(codes))).all())
+    if any(code in known and not actor.sees_area(known[code]) for code in codes):
+        raise Problem("403.2")
 
 
 def _codes(session, project_id, area_ids):

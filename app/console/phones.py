@@ -18,7 +18,7 @@ from sqlalchemy import exists, func, or_, select
 
 from app.audit.record import record
 from app.auth import accounts, provisioning, secrets
-from app.auth.app_users import managed
+from app.auth.app_users import managed, refuse_foreign_villages
 from app.auth.models import AppUser, app_user_areas, app_user_forms
 from app.forms.models import Form, FormVersion
 from app.models_base import utcnow
@@ -168,10 +168,7 @@ def enrol(session, actor, project_id, name, village_codes, form_ids):
     if town:
         codes = []
     if codes:
-        known = dict(session.execute(select(Area.code, Area.id).where(
-            Area.project_id == project_id, Area.code.in_(codes))).all())
-        if any(code in known and not actor.sees_area(known[code]) for code in codes):
-            raise Problem("403.2")
+        refuse_foreign_villages(session, actor, project_id, codes)
     app_user, token = accounts.create_app_user(session, project_id, name.strip(),
                                                codes or None,
                                                sorted(set(form_ids)) if form_ids else None,
