@@ -137,7 +137,7 @@ def create_entities(project_id, name, body):
     source = None
     if isinstance(body, str):            # text/csv
         items = service.rows_from_csv(dataset, body)
-        bulk = True
+        bulk, source = True, {"name": "text/csv"}
     else:
         bulk = "entities" in body
         items = body["entities"] if bulk else [body]
@@ -145,12 +145,7 @@ def create_entities(project_id, name, body):
             if "source" not in body:         # Central's rule: a bulk create names its source
                 raise Problem("400.253")
             source = body["source"]
-    if len(items) > service.MAX_CREATE:  # one transaction: bounded, the rest in parts
-        raise Problem("400.252", {"limit": service.MAX_CREATE, "count": len(items)})
-    made = service.create_many(db.session, actor, dataset, items)
-    if bulk:
-        record(db.session, actor, "entity.bulk_create", f"dataset:{dataset.id}",
-               count=len(made), source=source or {"name": "text/csv"})
+    made = service.create_many(db.session, actor, dataset, items, source)
     result = ({"success": True, "count": len(made)} if bulk
               else _one_entity_json(db.session, dataset, made[0], actor))
     db.session.commit()

@@ -9,6 +9,7 @@ import io
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app.audit.record import record
 from app.problems import Problem
 from app.projects.models import Area
 from app.register import entities, scope
@@ -153,14 +154,20 @@ def _area_for(session, actor, dataset, data, current=None):
 MAX_CREATE = 10_000
 
 
-def create_many(session, actor, dataset, items):
-    """Create entities from [{uuid?, label, data}] (all or none)."""
+def create_many(session, actor, dataset, items, source=None):
+    """Create entities from [{uuid?, label, data}] (all or none, at most MAX_CREATE). A bulk
+    create names its `source` ({"name", "size"}), kept in its one audit row."""
     if not items:
         raise Problem("400.25", {"reason": "no entities given"})
+    if len(items) > MAX_CREATE:
+        raise Problem("400.252", {"limit": MAX_CREATE, "count": len(items)})
     made = []
     with bumps_once(session):            # each list and village's revision moves once
         for item in items:
             made.append(_create_one(session, actor, dataset, item))
+    if source is not None:
+        record(session, actor, "entity.bulk_create", f"dataset:{dataset.id}",
+               count=len(made), source=source)
     return made
 
 
