@@ -74,8 +74,8 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", choices=("zip", "csv"))
     parser.add_argument("--zip-variants", action="store_true",
-                        help="warm zip rounds alternating deflate inline/threaded and "
-                             "level 1/6 (app.exports.zipping THREADED, COMPRESS_LEVEL)")
+                        help="warm zip rounds alternating zlib level 1 and 6 "
+                             "(app.exports.zipping COMPRESS_LEVEL)")
     parser.add_argument("--ddl", action="append", default=[],
                         help="SQL run after the first warm rounds, then the rounds again "
                              "(e.g. an index to measure)")
@@ -102,12 +102,11 @@ def main(argv=None):
         if args.zip_variants:
             from app.exports import zipping
             for r in range(args.rounds):
-                for threaded, level in ((False, 1), (True, 1), (False, 6), (True, 6)):
-                    zipping.THREADED, zipping.COMPRESS_LEVEL = threaded, level
+                for level in (1, 6):
+                    zipping.COMPRESS_LEVEL = level
                     size, digest, s = runs["zip"]()
-                    print(f"round {r} warm zip, {'threaded' if threaded else 'inline'} level "
-                          f"{level}: {s:.2f} s {n / s:,.0f} visits/s {size:,} B {digest}",
-                          flush=True)
+                    print(f"round {r} warm zip, level {level}: {s:.2f} s {n / s:,.0f} "
+                          f"visits/s {size:,} B {digest}", flush=True)
             return
         rounds(runs, n, args.rounds, "")
         if args.ddl:

@@ -31,39 +31,3 @@ def pause():
     if idle is not None:
         idle()
 
-
-def real_thread():
-    """One OS thread that runs functions in the order given: `run(fn, *args)` returns a
-    handle with ready() and get() (get() waits, cooperatively under gevent); close() ends
-    the thread. Under gevent's patching a threading.Thread would be a greenlet on this
-    thread, so gevent's own thread pool (real threads) is used there; else a plain
-    single-worker executor."""
-    if _gevent_idle() is not None:
-        from gevent.threadpool import ThreadPool    # noqa: PLC0415 - only under gevent
-        return _GeventThread(ThreadPool(1))
-    from concurrent.futures import ThreadPoolExecutor   # noqa: PLC0415
-    return _PlainThread(ThreadPoolExecutor(max_workers=1, thread_name_prefix="deflate"))
-
-
-class _PlainThread:
-    def __init__(self, executor):
-        self.executor = executor
-
-    def run(self, fn, *args):
-        future = self.executor.submit(fn, *args)
-        future.ready, future.get = future.done, future.result
-        return future
-
-    def close(self):
-        self.executor.shutdown(wait=False, cancel_futures=True)
-
-
-class _GeventThread:
-    def __init__(self, pool):
-        self.pool = pool
-
-    def run(self, fn, *args):
-        return self.pool.spawn(fn, *args)      # an AsyncResult: ready(), get()
-
-    def close(self):
-        self.pool.kill()

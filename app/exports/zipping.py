@@ -19,13 +19,9 @@ in COPY_CHUNK pieces, yielding as it goes. Memory stays flat whatever the row co
     …
     yield from z.finish()                        # spools, then the central directory
 """
-import collections
 import tempfile
 import time
 import zipfile
-import zlib
-
-from app.exports.cooperative import real_thread
 
 #: bytes of a spooled table kept in memory before it moves to a temporary file
 SPOOL_MEMORY = 1 << 20
@@ -35,16 +31,6 @@ COPY_CHUNK = 1 << 16
 #: for a zip about 40 % bigger (bench/export_inprocess.py --zip-variants); exports are
 #: CPU-bound, not network-bound
 COMPRESS_LEVEL = 1
-#: whether entries are deflated on a thread of their own (see ZipStream): off, because on
-#: this shared 2-core machine it was measured to gain no wall time (there was no idle core
-#: for it) for about 6 % more CPU in all (docs/exports.md); turn on where a core is free
-THREADED = False
-#: bytes of an entry gathered before they are handed to the deflate thread (a hand-off costs
-#: tens of µs; 64 kB pieces made threaded deflate slower than inline, docs/exports.md)
-DEFLATE_BLOCK = 1 << 19
-#: blocks handed over and not yet compressed before the writer waits (memory: this many
-#: blocks, whatever the entry's size)
-DEFLATE_AHEAD = 2
 
 
 class Sink:
@@ -73,11 +59,8 @@ class Sink:
 class ZipStream:
     """A streaming zip archive: see the module docstring."""
 
-    def __init__(self, compresslevel=None, threaded=None):
+    def __init__(self, compresslevel=None):
         self._level = COMPRESS_LEVEL if compresslevel is None else compresslevel
-        # deflate on a real thread of its own (zlib lets go of the GIL while it compresses),
-        # so it runs on the other core while this one reads and writes the rows
-        self._thread = real_thread() if (THREADED if threaded is None else threaded) else None
         self._sink = Sink()
         self._zip = zipfile.ZipFile(self._sink, "w", compression=zipfile.ZIP_DEFLATED,
                                     compresslevel=self._level, allowZip64=True)
@@ -105,12 +88,7 @@ class ZipStream:
         info._compresslevel = self._level
         info.external_attr = 0o644 << 16
         # force_zip64: the size is unknown while streaming and may pass 4 GB
-        out = self._zip.open(info, "w", force_zip64=True)
-        if self._thread is not None:
-            # zipfile asks its compressor only for compress() and flush() and counts the bytes
-            # they return, so one that returns them later (from the thread) is the same to it
-            out._compressor = _ThreadedDeflate(self._level, self._thread)
-        return out
+        return self._zip.open(info, "w", force_zip64=True)
 
     def spool(self, name):
         """A binary file object for entry `name`, kept aside and added by finish()."""
@@ -147,53 +125,9 @@ class ZipStream:
         yield self.take()
 
     def close(self):
-        """Release the spools and the deflate thread (also after an abandoned download: the
-        archive is then left unfinished)."""
+        """Release the spools (also after an abandoned download: the archive is then left
+        unfinished)."""
         for _name, spool in self._spools:
             spool.close()
         self._spools.clear()
-        if self._thread is not None:
-            self._thread.close()
-            self._thread = None
-
-
-class _ThreadedDeflate:
-    """A raw-deflate compressor (what zipfile uses for ZIP_DEFLATED) whose work runs on
-    `thread` (cooperative.real_thread()): compress() gathers DEFLATE_BLOCK bytes, hands them
-    over and returns whatever earlier blocks have come back compressed; flush() waits for the
-    rest. Blocks are compressed in order by one compressor on one thread, so the stream is
-    the one inline deflate would make of the same bytes."""
-
-    def __init__(self, level, thread):
-        self._deflate = zlib.compressobj(level, zlib.DEFLATED, -15)
-        self._thread = thread
-        self._gathered = []
-        self._size = 0
-        self._pending = collections.deque()
-
-    def compress(self, data):
-        self._gathered.append(bytes(data))
-        self._size += len(data)
-        if self._size < DEFLATE_BLOCK:
-            return b""
-        self._hand_over()
-        done = []
-        pending = self._pending
-        while pending and (len(pending) > DEFLATE_AHEAD or pending[0].ready()):
-            done.append(pending.popleft().get())
-        return b"".join(done)
-
-    def _hand_over(self):
-        if self._gathered:
-            block = b"".join(self._gathered)
-            self._gathered.clear()
-            self._size = 0
-            self._pending.append(self._thread.run(self._deflate.compress, block))
-
-    def flush(self):
-        self._hand_over()
-        done = [p.get() for p in self._pending]
-        self._pending.clear()
-        done.append(self._thread.run(self._deflate.flush).get())
-        return b"".join(done)
 

@@ -1,8 +1,6 @@
 """app.exports.zipping: a zip archive that streams while it is written, side tables spooled."""
 import io
 import os
-import threading
-import time
 import zipfile
 import zlib
 
@@ -64,13 +62,12 @@ def _raw_entry(data, name):
     return data[begin:begin + info.compress_size]
 
 
-@pytest.mark.parametrize("threaded", [True, False], ids=["threaded", "inline"])
-def test_entries_are_deflated_at_the_archives_level_inline_or_on_the_thread(threaded):
+def test_entries_are_deflated_at_the_archives_level():
     # zipfile.open() with a ZipInfo leaves its level at zlib's default (6): the archive's level
-    # must be set on each entry; the thread must make the stream inline deflate makes
+    # must be set on each entry
     text = b"".join(b"%d,uuid:%s,Ann,,x\n" % (i, os.urandom(4).hex().encode())
                     for i in range(120_000))
-    archive = ZipStream(compresslevel=1, threaded=threaded)
+    archive = ZipStream(compresslevel=1)
     pieces = []
     with archive.entry("main.csv") as main:
         for at in range(0, len(text), 1 << 16):
@@ -90,15 +87,3 @@ def test_entries_are_deflated_at_the_archives_level_inline_or_on_the_thread(thre
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         assert z.testzip() is None and z.read("main.csv") == text
 
-
-def test_an_abandoned_archive_ends_its_deflate_thread():
-    before = threading.active_count()
-    archive = ZipStream(threaded=True)
-    with archive.entry("main.csv") as main:
-        main.write(os.urandom(3 << 20))
-    archive.close()
-    for _ in range(100):
-        if threading.active_count() <= before:
-            break
-        time.sleep(0.01)
-    assert threading.active_count() <= before
