@@ -11,6 +11,7 @@ from werkzeug.routing import IntegerConverter
 
 from app import config as settings
 from app.extensions import db, migrate
+from app.problems import Problem
 
 
 class DatabaseInteger(IntegerConverter):
@@ -20,6 +21,14 @@ class DatabaseInteger(IntegerConverter):
     def __init__(self, map, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, **kwargs)
+
+
+def _nothing_is_named_with_a_nul(_endpoint, values):
+    """A path value holding a NUL names nothing (no record's name has one, and PostgreSQL's
+    text cannot hold one: its query would fail): 404.1 on every face, before any blueprint
+    reads the values."""
+    if values and any(isinstance(v, str) and "\x00" in v for v in values.values()):
+        raise Problem("404.1")
 
 
 def create_app(config=None):
@@ -33,6 +42,7 @@ def create_app(config=None):
     _register_models()
     _register_storage(app)
     app.url_map.converters["int"] = DatabaseInteger
+    app.url_value_preprocessor(_nothing_is_named_with_a_nul)
     _register_blueprints(app)
     from app import cache_policy, errors, security_headers
     errors.register(app)

@@ -38,13 +38,6 @@ def _store():
     return current_app.extensions["blob_store"]
 
 
-@bp.url_value_preprocessor
-def _nothing_is_named_with_a_nul(_endpoint, values):
-    # PostgreSQL's text cannot hold a NUL (a query with one fails): no record has one
-    if any(isinstance(v, str) and "\x00" in v for v in (values or {}).values()):
-        raise Problem("404.1")
-
-
 @bp.post("/sessions")
 @takes(body=inputs.SessionBody, anonymous=True)
 def create_session(body):

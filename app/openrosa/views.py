@@ -15,7 +15,6 @@ from app.extensions import db
 from app.forms import village_files
 from app.forms.queries import listed_forms, readable_form, served_attachment
 from app.openrosa import documents, media, protocol
-from app.problems import Problem
 from app.register import lists
 from app.projects.service import DEFAULT_PROJECT_ID
 from app.submissions import intake
@@ -30,9 +29,6 @@ def _pull_prefix(endpoint, values):
     values = values if values is not None else {}
     request.environ["doorstep.url_token"] = values.pop("token", None)
     request.environ["doorstep.project_id"] = values.pop("project_id", DEFAULT_PROJECT_ID)
-    # PostgreSQL's text cannot hold a NUL (a query with one fails): nothing is named so
-    if any(isinstance(v, str) and "\x00" in v for v in values.values()):
-        raise Problem("404.1")
 
 
 def _project_id():
