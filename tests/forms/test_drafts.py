@@ -1,8 +1,5 @@
 """app/forms/drafts.py as a plain library: what a draft carries forward, how publishing goes
 through publish(), and that nothing reading published forms sees a draft."""
-import io
-
-import openpyxl
 import pytest
 from flask import current_app
 from lxml import etree
@@ -13,7 +10,7 @@ from app.forms.queries import listed_forms, readable_form
 from app.forms.xform import read_xform
 from app.problems import Problem
 from tests.factories import make_xform
-from tests.forms.test_publish import xlsform
+from tests.forms.test_publish import external_choices_xlsform, xlsform
 
 
 def _store():
@@ -79,19 +76,7 @@ def test_a_draft_of_a_published_version_must_change_the_version(db, personas, pu
 
 
 def test_an_external_choices_draft_has_its_itemsets_csv_uploaded(db, personas):
-    wb = openpyxl.Workbook()
-    wb.active.title = "survey"
-    wb.active.append(["type", "name", "label", "choice_filter"])
-    wb.active.append(["select_one village", "village", "Village", ""])
-    wb.active.append(["select_one_external household", "household", "Household",
-                      "village=${village}"])
-    wb.create_sheet("choices").append(["list_name", "name", "label"])
-    wb["choices"].append(["village", "dongwan", "Dongwan"])
-    wb.create_sheet("external_choices").append(["list_name", "name", "label", "village"])
-    wb["external_choices"].append(["household", "h1", "House 1", "dongwan"])
-    out = io.BytesIO()
-    wb.save(out)
-    draft = drafts.create_form(db.session, _store(), 1, "ext.xlsx", out.getvalue())
+    draft = drafts.create_form(db.session, _store(), 1, "ext.xlsx", external_choices_xlsform())
     assert [(a.name, a.blob_sha256 is not None) for a in draft.attachments] == [
         ("itemsets.csv", True)]
     assert drafts.publish(db.session, _store(), draft).missing_media == []

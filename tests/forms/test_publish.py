@@ -73,7 +73,8 @@ def test_broken_xlsform_is_refused_with_pyxform_message(publish):
     assert e.value.code == "400.4" and "textX" in e.value.message_en
 
 
-def test_external_choices_publish_itemsets_csv(publish, collect):
+def external_choices_xlsform():
+    """An XLSForm whose select_one_external needs an itemsets.csv, made from its sheet."""
     wb = openpyxl.Workbook()
     wb.active.title = "survey"
     wb.active.append(["type", "name", "label", "choice_filter"])
@@ -88,7 +89,11 @@ def test_external_choices_publish_itemsets_csv(publish, collect):
     external.append(["household", "h1", "House 1", "dongwan"])
     out = io.BytesIO()
     wb.save(out)
-    result = publish(out.getvalue(), filename="ext.xlsx")
+    return out.getvalue()
+
+
+def test_external_choices_publish_itemsets_csv(publish, collect):
+    result = publish(external_choices_xlsform(), filename="ext.xlsx")
     assert result.missing_media == []
     names = [a.name for a in result.version.attachments]
     assert names == ["itemsets.csv"]
