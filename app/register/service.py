@@ -30,8 +30,10 @@ def visible(actor, entity):
 
 
 def entity_list(session, actor, dataset, deleted=False):
+    # a merged entity is not in the trash: it lives on in the one it was merged into
     query = select(Entity).where(Entity.dataset_id == dataset.id,
-                                 Entity.deleted_at.is_not(None) if deleted
+                                 (Entity.deleted_at.is_not(None)
+                                  & Entity.merged_into_id.is_(None)) if deleted
                                  else Entity.deleted_at.is_(None)).order_by(Entity.id)
     return session.scalars(visible_to(query, actor)).all()
 
@@ -82,6 +84,22 @@ def entity_named(session, actor, dataset, uuid, lock=False):
     if entity is None or entity.purged_at is not None or not visible(actor, entity):
         raise Problem("404.1")
     return entity
+
+
+def merged_into(session, entity):
+    """The live entity a merged one now lives on in (following merges of merges), or None."""
+    seen = set()
+    while entity.merged_into_id is not None and entity.id not in seen:
+        seen.add(entity.id)
+        entity = session.get(Entity, entity.merged_into_id)
+    return None if not seen else entity
+
+
+def refuse_merged(session, entity):
+    """409.282 for a change asked of an entity merged into another: it is changed there."""
+    if entity.merged_into_id is not None:
+        raise Problem("409.282", {"uuid": entity.uuid,
+                                  "into": session.get(Entity, entity.merged_into_id).uuid})
 
 
 def versions(session, entity):
@@ -213,6 +231,7 @@ def rows_from_csv(dataset, text):
 
 def change(session, actor, dataset, entity, body, base_version=None, force=False, resolve=False):
     """PATCH: update label/properties on the current version (or by force), and/or resolve."""
+    refuse_merged(session, entity)
     if entity.deleted_at is not None:
         raise Problem("404.1")
     if not force:
