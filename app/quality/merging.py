@@ -21,7 +21,7 @@ change that landed on A after the merge (a late submission for B included) stays
 Both are journaled and replayed in order by `register rebuild` through these functions.
 Domain code only: who may ask (both entities in her villages) is the caller's to check.
 """
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app.audit.record import record
 from app.models_base import utcnow
@@ -170,10 +170,17 @@ def unmerge(session, actor, dataset, merged, journaled=None):
     search.add(session, dataset.project_id, dataset.name, merged.id, merged.area_id,
                merged.data)
     bump(session, dataset.id, [merged.area_id])
+    back = {}
     for uuid, prop in row.references:
+        back.setdefault(uuid, []).append(prop)
+    for uuid, props in back.items():
         entity = session.scalar(select(Entity).where(Entity.uuid == uuid))
-        if entity is not None and entity.deleted_at is None and entity.data.get(prop) == kept.uuid:
-            entities.update(session, entity, None, {prop: merged.uuid}, actor, source="unmerge",
+        if entity is None or entity.deleted_at is not None:
+            continue
+        # only those still naming A: a reference changed since the merge keeps its new value
+        received = {p: merged.uuid for p in props if entity.data.get(p) == kept.uuid}
+        if received:
+            entities.update(session, entity, None, received, actor, source="unmerge",
                             journaled=False)
     row.unmerged_at = utcnow()
     if journaled is None:
@@ -211,23 +218,30 @@ def _area(session, dataset, kept, received):
 
 
 def _repoint(session, actor, dataset, old, new, exclude):
-    """Point every live reference to `old` at `new` (a new version of each referring
+    """Point every live reference to `old` at `new` (one new version of each referring
     entity); returns [[uuid, property]] of those changed, in a stable order."""
-    changed = []
+    by_list = {}
     for list_name, prop in REFERENCES.get(dataset.name, ()):
+        by_list.setdefault(list_name, []).append(prop)
+    changed = []
+    for list_name, wanted in by_list.items():
         referring = session.scalar(select(Dataset).where(Dataset.project_id == dataset.project_id,
                                                          Dataset.name == list_name))
-        if referring is None or prop not in {p.name for p in referring.properties}:
+        props = [p for p in wanted if referring is not None
+                 and p in {d.name for d in referring.properties}]
+        if not props:
             continue
-        # a scan of the list's JSON: a merge is a rare, deliberate act (see docs/merging.md)
+        # one scan of the list's JSON for all its properties: a merge is a rare, deliberate
+        # act (docs/merging.md has the figures)
         found = session.scalars(select(Entity).where(
             Entity.dataset_id == referring.id, Entity.deleted_at.is_(None),
-            Entity.id != exclude, Entity.data[prop].as_string() == old)
+            Entity.id != exclude, or_(*(Entity.data[p].as_string() == old for p in props)))
             .order_by(Entity.id)).all()
         for entity in found:
-            entities.update(session, entity, None, {prop: new}, actor, source="merge",
+            received = {p: new for p in props if entity.data.get(p) == old}
+            entities.update(session, entity, None, received, actor, source="merge",
                             journaled=False, dataset=referring)
-            changed.append([entity.uuid, prop])
+            changed += [[entity.uuid, p] for p in sorted(received)]
     return changed
 
 
