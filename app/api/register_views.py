@@ -180,6 +180,7 @@ def update_entity(project_id, name, uuid, query, body):
 @takes(permission="submission.update")
 def delete_entity(project_id, name, uuid):
     actor, _dataset, entity = _entity(project_id, name, uuid, "entity.update")
+    service.refuse_merged(db.session, entity)    # merged: changed only by its unmerge
     if entity.deleted_at is not None:    # as Central: a deleted entity is not found again
         raise Problem("404.1")
     changes.delete(db.session, entity, actor)

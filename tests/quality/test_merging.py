@@ -253,6 +253,8 @@ def test_merging_twice_itself_or_with_a_bad_pick_is_a_clear_refusal(client, admi
     patch = client.patch(f"{PEOPLE}/{dup['b']}?force=true", headers=admin,
                          json={"data": {"phone": "1"}})
     assert patch.status_code == 409 and patch.json["code"] == "409.282"
+    delete = client.delete(f"{PEOPLE}/{dup['b']}", headers=admin)
+    assert delete.status_code == 409 and delete.json["code"] == "409.282"
     restore = client.post(f"{PEOPLE}/{dup['b']}/restore", headers=admin)
     assert restore.status_code == 409 and restore.json["code"] == "409.282"
     not_merged = client.post(f"{PEOPLE}/{A}/unmerge", headers=admin)
