@@ -6,19 +6,23 @@ from flask import jsonify
 
 from app.api import merge_inputs
 from app.api.loading import takes
-from app.api.register_views import _entity, _one_entity_json
+from app.api.register_views import _actor, _entity, _one_entity_json
 from app.api.views import bp
 from app.extensions import db
 from app.problems import Problem
 from app.quality import merging
 from app.register import service
+from app.register.lists import dataset_named
 
 
 @bp.post("/projects/<int:project_id>/datasets/<name>/entities/<uuid>/merge")
 @takes(body=merge_inputs.MergeBody, permission="submission.update")
 def merge_entity(project_id, name, uuid, body):
-    actor, dataset, kept = _entity(project_id, name, uuid, "entity.update")
-    merged = service.entity_named(db.session, actor, dataset, body["source"], lock=True)
+    actor = _actor(project_id, "entity.update")
+    dataset = dataset_named(db.session, project_id, name)
+    kept = service.entity_named(db.session, actor, dataset, uuid)
+    merged = service.entity_named(db.session, actor, dataset, body["source"])
+    service.lock_all(db.session, [kept, merged])
     merging.merge(db.session, actor, dataset, kept, merged, body["values"])
     result = {**_one_entity_json(db.session, dataset, kept, actor), "mergedFrom": merged.uuid}
     db.session.commit()

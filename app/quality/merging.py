@@ -233,10 +233,12 @@ def _repoint(session, actor, dataset, old, new, exclude):
             continue
         # one scan of the list's JSON for all its properties: a merge is a rare, deliberate
         # act (docs/merging.md has the figures)
-        found = session.scalars(select(Entity).where(
+        query = select(Entity).where(
             Entity.dataset_id == referring.id, Entity.deleted_at.is_(None),
             Entity.id != exclude, or_(*(Entity.data[p].as_string() == old for p in props)))
-            .order_by(Entity.id)).all()
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update()     # a phone's update of one waits for the merge
+        found = session.scalars(query.order_by(Entity.id)).all()
         for entity in found:
             received = {p: new for p in props if entity.data.get(p) == old}
             entities.update(session, entity, None, received, actor, source="merge",

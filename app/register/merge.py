@@ -213,9 +213,13 @@ def _concrete(elem):
 def already_merged(session, submission_id):
     """Item 83: the entities a submission already changed (an edit, or a second approval, of
     it does not apply to them again; an approval still creates what waited for it)."""
-    return set(session.scalars(select(Entity.uuid).join(
+    done = set(session.scalars(select(Entity.uuid).join(
         EntityVersion, EntityVersion.entity_id == Entity.id)
         .where(EntityVersion.submission_id == submission_id)))
+    if done:        # an update for a merged entity landed on the one kept (_merged_into)
+        kept = select(Entity.id).where(Entity.uuid.in_(sorted(done)))
+        done |= set(session.scalars(select(Entity.uuid).where(Entity.merged_into_id.in_(kept))))
+    return done
 
 
 def merge_submission(session, ref, force=False, kind="submission", fresh=False, held=False,

@@ -86,6 +86,18 @@ def entity_named(session, actor, dataset, uuid, lock=False):
     return entity
 
 
+def lock_all(session, found):
+    """Lock several entities' rows, in id order (so two requests naming the same pair the
+    other way round wait for each other instead of deadlocking), and read them again.
+    PostgreSQL; SQLite's writers are serialised anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Entity.id).where(Entity.id.in_(sorted(e.id for e in found)))
+                        .order_by(Entity.id).with_for_update())
+        for entity in found:
+            session.refresh(entity)
+    return found
+
+
 def merged_into(session, entity):
     """The live entity a merged one now lives on in (following merges of merges), or None."""
     seen = set()

@@ -193,6 +193,25 @@ def test_a_submission_that_later_arrives_for_b_lands_on_a(client, admin, dup, db
     _check(db)
 
 
+def test_an_edit_of_a_late_submission_for_b_does_not_apply_to_a_again(client, admin, dup, db,
+                                                                        town, publish):
+    publish(make_entity_xform("people_form", create=True, update=True, properties=PROPS,
+                              uses_list=True))
+    assert _merge(client, admin, A, dup["b"]).status_code == 200
+    phone = town.phone("worker_a")
+    late = entity_instance(dup["b"], update=True, base="1", full_name="刘梅",
+                           phone="13911112222", iid="uuid:late-1")
+    assert phone.submit(late).status_code == 201
+    version = _entity(db, A).version
+    edit = entity_instance(dup["b"], update=True, base="1", full_name="刘梅",
+                           phone="13911113333", iid="uuid:late-2").replace(
+        b"<meta>", b"<meta><deprecatedID>uuid:late-1</deprecatedID>")
+    assert phone.submit(edit).status_code == 201
+    a = _entity(db, A)
+    assert (a.version, a.data["phone"]) == (version, "13911112222")
+    _check(db)
+
+
 def test_a_stale_late_submission_for_b_lands_on_a_with_a_conflict(client, admin, dup, db,
                                                                    town, publish):
     publish(make_entity_xform("people_form", create=True, update=True, properties=PROPS,
@@ -296,4 +315,27 @@ def test_a_merge_of_a_person_with_no_references_writes_only_a_and_b(client, admi
     assert db.session.scalar(select(func.count()).select_from(EntityVersion)) == count + 1
     assert _entity(db, sample.HE_JING).data["phone"] == "13000000000"
     assert str(uuid.UUID(b)) == b
+    _check(db)
+
+
+def test_two_merges_of_one_pair_at_once_are_one_merge_and_one_409(app, admin, dup, db):
+    """A into B and B into A at the same moment: rows locked in one order, so one waits for
+    the other (never a deadlock, never a 500) and then finds the pair merged."""
+    import threading
+    barrier = threading.Barrier(2)
+    answers = []
+
+    def send(kept, merged):
+        client = app.test_client()
+        barrier.wait()
+        answers.append(_merge(client, admin, kept, merged).status_code)
+
+    db.session.rollback()
+    threads = [threading.Thread(target=send, args=pair)
+               for pair in ((A, dup["b"]), (dup["b"], A))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(answers) == [200, 409]
     _check(db)
