@@ -93,3 +93,20 @@ def test_another_villages_supervisor_and_a_bad_pick_are_refused(console, b, db):
     assert page.post(f"/duplicates/{A}/{b}", {"pick.nope": "kept"}).status_code == 400
     assert page.get(f"/duplicates/{A}/{A}").status_code == 409
     assert console("viewer").get(f"/duplicates/{A}/{b}").status_code == 403
+
+
+def test_the_kept_persons_page_shows_the_life_events_of_the_one_merged_into_her(
+        console, town, client, login, db):
+    from tests.quality.test_merging import _merge
+    from tests.samples import instance
+    assert town.phone("worker_a").submit(
+        instance("three_checks_confirms_with_ultrasound")).status_code == 201   # 刘梅's (A)
+    admin = login("admin")
+    kept = client.post(PEOPLE, headers=admin, json={"label": "刘梅", "data": B_DATA}).json["uuid"]
+    page = console("supervisor")
+    assert "三查" not in page.get(f"/people/{kept}").get_data(as_text=True)
+    assert _merge(client, admin, kept, A).status_code == 200       # the sample's 刘梅 into it
+    shown = page.get(f"/people/{kept}").get_data(as_text=True)
+    assert "三查" in shown.split('class="timeline"')[1].split("</ol>")[0]
+    db.session.rollback()
+    assert rebuild.check(db.session, 1).differences == []
