@@ -91,6 +91,17 @@ _CATALOGUE = [
           "again, or say force=true.", "该实体当前为版本 {current}，不是 {base}：请刷新后重试，或使用 force=true。"),
     Entry("409.16", 409, "{name}: {what} {value} differs only in case from the existing {existing}.",
           "{name}：{what} {value} 与已有的 {existing} 仅大小写不同。"),
+    # Merging duplicates (app.quality.merging, issue 23)
+    Entry("400.281", 400, "{name} is not a property of list {list}: a pick names one of its "
+          "properties, or label.", "{name} 不是列表 {list} 的属性：只能为其属性或 label 选择取值。"),
+    Entry("409.281", 409, "An entity cannot be merged into itself.", "实体不能合并到它自己。"),
+    Entry("409.282", 409, "Entity {uuid} was merged into {into}: use that one.",
+          "实体 {uuid} 已合并到 {into}，请使用后者。"),
+    Entry("409.283", 409, "Entity {uuid} is not merged into another: there is nothing to unmerge.",
+          "实体 {uuid} 没有被合并，无需拆分。"),
+    Entry("409.284", 409, "Entity {uuid} was merged into {into}, which is itself no longer live "
+          "(merged or deleted since): bring that one back first.",
+          "实体 {uuid} 合并到的 {into} 已不在册（之后又被合并或删除）：请先恢复它。"),
     Entry("409.6", 409, "Version {version} of form {form} was already published with different "
           "content. Change the version (settings sheet) and publish again.",
           "表单 {form} 的版本 {version} 已以不同内容发布。请修改版本号（settings 表）后重新发布。"),

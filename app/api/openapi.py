@@ -134,7 +134,15 @@ def _operation(rule, method, declared, seen):
         operation["x-roles"] = sorted(PERMISSIONS[declared.permission])
     for status in _problem_statuses(rule, method, declared):
         operation["responses"][str(status)] = {"$ref": f"#/components/responses/Problem{status}"}
+    operation["responses"].update(EXTRA_RESPONSES.get(rule.endpoint, {}))
     return operation
+
+
+#: answers a route gives besides its success and its problems
+EXTRA_RESPONSES = {
+    "api.get_entity": {"307": {"description": "The entity was merged into another "
+                               "(docs/merging.md): Location names the one it lives on in."}},
+}
 
 
 def _request_body(body):

@@ -4,7 +4,7 @@ currentVersion {version, label, data}); versions with diffs; create one, many, o
 update on baseVersion or force, resolve; delete, restore, in bulk too. Village-scoped, and
 every read of a named person's record is audited. Handlers are thin: app.register.service.
 """
-from flask import jsonify
+from flask import jsonify, redirect, url_for
 
 from app.api import inputs
 from app.api.loading import JSON_OR_CSV, takes
@@ -109,6 +109,14 @@ def list_entities(project_id, name, query):
 @takes(permission="submission.read")
 def get_entity(project_id, name, uuid):
     actor, dataset, entity = _entity(project_id, name, uuid, "entity.read")
+    if entity.merged_into_id is not None:
+        # merged into another (app.quality.merging): 307, not 301/308, as an unmerge may undo
+        # it and nothing may cache it; the client asks again for the entity it lives on in
+        into = service.merged_into(db.session, entity)
+        if not service.visible(actor, into):
+            raise Problem("404.1")
+        return redirect(url_for("api.get_entity", project_id=project_id, name=name,
+                                uuid=into.uuid), 307)
     body = _one_entity_json(db.session, dataset, entity, actor)
     record(db.session, actor, "entity.read", f"entity:{entity.uuid}")
     db.session.commit()
@@ -172,6 +180,7 @@ def update_entity(project_id, name, uuid, query, body):
 @takes(permission="submission.update")
 def delete_entity(project_id, name, uuid):
     actor, _dataset, entity = _entity(project_id, name, uuid, "entity.update")
+    service.refuse_merged(db.session, entity)    # merged: changed only by its unmerge
     if entity.deleted_at is not None:    # as Central: a deleted entity is not found again
         raise Problem("404.1")
     changes.delete(db.session, entity, actor)

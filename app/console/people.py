@@ -256,6 +256,8 @@ class Person:
     versions: list
     timeline: list
     relatives: list             # (relation, uuid, name)
+    #: app.console.merging.MergeFacts: the record she was merged into, those merged into her
+    merges: object = None
 
 
 def _entity(session, project_id, list_name, uuid, actor):
@@ -304,13 +306,16 @@ def _values(data, setter, actors, revealed):
     return out
 
 
-def _timeline(session, project_id, uuid):
+def _timeline(session, project_id, uuid, merged=()):
     """Her life events (as the person, as the other person, and her pregnancies'), in date
-    order (undated last), each once."""
+    order (undated last), each once; those naming a record merged into hers (`merged`, their
+    uuids) too, as events keep the uuids their submissions named."""
     T = LifeEvent
+    mine_ids = [uuid, *merged]
     mine = session.scalars(select(T).where(T.project_id == project_id,
-                                           or_(T.person == uuid, T.other_person == uuid))).all()
-    pregnancies = {e.pregnancy for e in mine if e.pregnancy and e.person == uuid}
+                                           or_(T.person.in_(mine_ids),
+                                               T.other_person.in_(mine_ids)))).all()
+    pregnancies = {e.pregnancy for e in mine if e.pregnancy and e.person in mine_ids}
     if pregnancies:
         seen = {e.id for e in mine}
         mine += [e for e in session.scalars(select(T).where(
@@ -319,7 +324,8 @@ def _timeline(session, project_id, uuid):
                              e.submission_id, e.position))
     out = []
     for e in mine:
-        role = "self" if e.person == uuid else "other" if e.other_person == uuid else "pregnancy"
+        role = ("self" if e.person in mine_ids else "other" if e.other_person in mine_ids
+                else "pregnancy")
         other = e.other_person if role == "self" else e.person
         details = [(k, str(e.details[k])) for k in DETAIL_KEYS
                    if (e.details or {}).get(k) not in (None, "", [])]
@@ -362,7 +368,9 @@ def person(session, actor, project_id, uuid, today, reveal=False):
     entity = _entity(session, project_id, index.PEOPLE, uuid, actor)
     data = dict(entity.data or {})
     versions, setter, actors = _history(session, entity.id)
-    timeline = _timeline(session, project_id, entity.uuid)
+    from app.console import merging   # noqa: PLC0415 - merging builds on this module
+    merges = merging.facts(session, actor, entity)
+    timeline = _timeline(session, project_id, entity.uuid, [u for u, _n in merges.merged])
     row = index.row(entity.id, project_id, entity.area_id, data)
     chips = [c for c, on in (("married", row["marital_status"] in index.MARRIED),
                              ("migrant", row["residence_status"] in MIGRANT),
@@ -377,7 +385,7 @@ def person(session, actor, project_id, uuid, today, reveal=False):
         household, _labels(session, {household}).get(household, "") if household else "",
         (row["id_number"] or "") if reveal else mask_id(row["id_number"]), reveal, chips,
         entity.deleted_at is not None, _values(data, setter, actors, reveal), versions[::-1],
-        timeline, _relatives(session, actor, project_id, entity, timeline))
+        timeline, _relatives(session, actor, project_id, entity, timeline), merges)
 
 
 # ------------------------------------------------------------------------------ a household

@@ -232,9 +232,10 @@ def create_from_submission(session, dataset, label, data, uuid, area_id, actor, 
 
 
 def update(session, entity, label=None, data=None, actor=None, source="api", submission=None,
-           facts=None, area_id=..., journaled=None, dataset=None):
+           facts=None, area_id=..., journaled=None, dataset=None, announce=True):
     """Overlay `data` on the current properties (empty strings overwrite); a blank label keeps
-    the old one; version + 1. `area_id` moves the entity to another village."""
+    the old one; version + 1. `area_id` moves the entity to another village. `announce`
+    False: the caller sends its own webhook event (a merge's one `entity.merged`)."""
     received = {k: str(v) for k, v in (data or {}).items()}
     old_area, old_data = entity.area_id, entity.data
     entity.data = {**entity.data, **received}
@@ -263,7 +264,8 @@ def update(session, entity, label=None, data=None, actor=None, source="api", sub
                 {"label": label or "", "data": received, "area_id": entity.area_id,
                  "conflict": facts.get("conflict")}, actor)
     record(session, actor, "entity.update", f"entity:{entity.uuid}", version=entity.version)
-    outbox.entity_updated(session, entity, dataset, old_data, received, label)
+    if announce:
+        outbox.entity_updated(session, entity, dataset, old_data, received, label)
     return entity
 
 
@@ -284,6 +286,10 @@ def delete(session, entity, actor=None, journaled=None):
 
 
 def restore(session, entity, actor=None, journaled=None):
+    if entity.merged_into_id is not None:      # only an unmerge brings a merged entity back
+        from app.problems import Problem   # noqa: PLC0415
+        raise Problem("409.282", {"uuid": entity.uuid,
+                                  "into": session.get(Entity, entity.merged_into_id).uuid})
     if entity.deleted_at is not None:                             # the people search's row
         dataset = _dataset(session, entity)
         search.add(session, dataset.project_id, dataset.name, entity.id, entity.area_id,
@@ -383,8 +389,10 @@ def purge_deleted(session, days=PURGE_AFTER_DAYS, now=None):
     30 days, as in Central). Returns how many."""
     import datetime as dt   # noqa: PLC0415
     cutoff = (now or utcnow()) - dt.timedelta(days=days)
+    # a merged entity is kept whole: an unmerge brings it back as it was
     found = session.scalars(select(Entity).where(Entity.deleted_at.is_not(None),
                                                  Entity.deleted_at <= cutoff,
+                                                 Entity.merged_into_id.is_(None),
                                                  Entity.purged_at.is_(None))).all()
     for entity in found:
         purge(session, entity)

@@ -22,6 +22,7 @@ import uuid as uuidlib
 from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import undefer
 
 from app import safexml
 from app.audit.record import record
@@ -33,7 +34,8 @@ from app.forms.models import FormVersion
 from app.models_base import utcnow
 from app.projects.models import Area
 from app.register import datasets, entities, scope
-from app.register.models import Entity, EntityBacklog, EntityVersion, RegisterEvent
+from app.register.models import (Entity, EntityBacklog, EntityMerge, EntityVersion,
+                                 RegisterEvent)
 from app.submissions import rows
 
 XF = "http://www.w3.org/2002/xforms"
@@ -211,9 +213,13 @@ def _concrete(elem):
 def already_merged(session, submission_id):
     """Item 83: the entities a submission already changed (an edit, or a second approval, of
     it does not apply to them again; an approval still creates what waited for it)."""
-    return set(session.scalars(select(Entity.uuid).join(
+    done = set(session.scalars(select(Entity.uuid).join(
         EntityVersion, EntityVersion.entity_id == Entity.id)
         .where(EntityVersion.submission_id == submission_id)))
+    if done:        # an update for a merged entity landed on the one kept (_merged_into)
+        kept = select(Entity.id).where(Entity.uuid.in_(sorted(done)))
+        done |= set(session.scalars(select(Entity.uuid).where(Entity.merged_into_id.in_(kept))))
+    return done
 
 
 def merge_submission(session, ref, force=False, kind="submission", fresh=False, held=False,
@@ -392,7 +398,8 @@ def _in_scope(ref, block, *area_ids):
 
 
 def _locked(session, dataset, entity_uuid):
-    query = select(Entity).where(Entity.uuid == entity_uuid)
+    query = select(Entity).where(Entity.uuid == entity_uuid).options(
+        undefer(Entity.merged_into_id))        # an update follows a merge (_merged_into)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     return session.scalar(query)
@@ -439,10 +446,16 @@ def _update(session, ref, block, dataset, entity_uuid, force, areas):
         if force:
             return _force_create(session, ref, block, dataset, entity_uuid, areas)
         raise MergeError("404.8", f"no entity {entity_uuid}")
+    redirected = None
+    if entity.merged_into_id is not None:
+        entity, redirected = _merged_into(session, entity, sent_base)
     if entity.deleted_at is not None:
         raise MergeError("404.11", f"entity {entity_uuid} was deleted")
     # another village's entity, or a move of one into or out of the sender's villages
     area_id = _in_scope(ref, block, entity.area_id, _area(block, ref, areas, entity.area_id))
+    if redirected is not None:
+        return _update_merged(session, ref, block, dataset, entity, force, area_id, sent_base,
+                              redirected)
     base = _base_version(session, entity, block, sent_base, trunk)
     if base is None:
         if force:
@@ -461,6 +474,43 @@ def _update(session, ref, block, dataset, entity_uuid, force, areas):
                     "backlog" if force else "submission", (ref.submission_id, ref.def_id), facts,
                     area_id, journaled=False, dataset=dataset)
     return (entity_uuid, block.branch_id or None, sent_base if block.branch_id else None)
+
+
+def _merged_into(session, entity, sent_base):
+    """An update naming an entity merged into another (a phone that had not yet fetched its
+    list again): (the live entity it lives on in, (the base on it, whether the phone's copy
+    was already stale)). The base is the version the merge wrote on the entity kept: what the
+    phone knew of the merged one is in it. Stale: the phone's baseVersion was older than the
+    merged entity's version at the merge (as an update on an old version, at least soft)."""
+    base, stale, seen = None, False, set()
+    while entity.merged_into_id is not None and entity.id not in seen:
+        seen.add(entity.id)
+        row = session.scalar(select(EntityMerge).where(
+            EntityMerge.merged_id == entity.id, EntityMerge.unmerged_at.is_(None))
+            .order_by(EntityMerge.id.desc()).limit(1))
+        stale = stale or (base is None and sent_base < row.merged_version)
+        base = row.kept_version_after
+        query = select(Entity).where(Entity.id == row.kept_id)
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update()
+        entity = session.scalar(query)
+    return entity, (base, stale)
+
+
+def _update_merged(session, ref, block, dataset, entity, force, area_id, sent_base, redirected):
+    """An update for a merged entity, applied to the entity it was merged into, judged on the
+    version the merge wrote (_merged_into). Its offline branch facts are kept as sent."""
+    base, stale = redirected
+    conflict, conflicting = _conflict(session, entity, base, block, None)
+    if stale and conflict is None:
+        conflict = "soft"
+    facts = {"base_version": base, "branch_id": block.branch_id or None, "trunk_version": None,
+             "branch_base_version": sent_base if block.branch_id else None,
+             "conflict": conflict, "conflicting": conflicting or None}
+    entities.update(session, entity, block.label, block.data, ref.actor,
+                    "backlog" if force else "submission", (ref.submission_id, ref.def_id), facts,
+                    area_id, journaled=False, dataset=dataset)
+    return (entity.uuid, block.branch_id or None, sent_base if block.branch_id else None)
 
 
 def _force_create(session, ref, block, dataset, entity_uuid, areas):

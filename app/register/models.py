@@ -71,6 +71,11 @@ class Entity(db.Model):
     #: applies as an update, as in Central)
     force_created = db.Column(db.Boolean, nullable=False, default=False,
                               server_default=db.false())
+    #: the entity this duplicate was merged into (app.quality.merging); a merged entity is
+    #: also marked deleted, so every reader of live rows leaves it out, but it is never purged.
+    #: Deferred: migrations older than 0031 load entities through this model (the merge's
+    #: update path and the rebuild's snapshot undefer it)
+    merged_into_id = db.deferred(db.Column(db.ForeignKey("entities.id"), index=True))
 
 
 class EntityVersion(db.Model):
@@ -120,6 +125,33 @@ class EntityBacklog(db.Model):
     held_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
 
+class EntityMerge(db.Model):
+    """One merge of a duplicate (`merged`) into the entity kept (`kept`), and its unmerge: what
+    the merge changed, so that an unmerge puts back exactly that (app.quality.merging)."""
+    __tablename__ = "entity_merges"
+    __table_args__ = (db.Index("ix_entity_merges_kept", "kept_id"),
+                      db.Index("ix_entity_merges_merged", "merged_id"))
+    id = db.Column(db.Integer, primary_key=True)
+    dataset_id = db.Column(db.ForeignKey("datasets.id"), nullable=False)
+    kept_id = db.Column(db.ForeignKey("entities.id"), nullable=False)
+    merged_id = db.Column(db.ForeignKey("entities.id"), nullable=False)
+    #: the kept entity's version before the merge and the version the merge wrote
+    kept_version_before = db.Column(db.Integer, nullable=False)
+    kept_version_after = db.Column(db.Integer, nullable=False)
+    #: the merged entity's version when it was merged (a late update's base is judged by it)
+    merged_version = db.Column(db.Integer, nullable=False)
+    #: {property: "kept"|"merged"} as asked (label included)
+    picks = db.Column(JSONType, nullable=False, default=dict)
+    #: [[entity uuid, property]] of the references the merge pointed from merged to kept
+    references = db.Column(JSONType, nullable=False, default=list)
+    actor_kind = db.Column(db.String(20))
+    actor_id = db.Column(db.Integer)
+    merged_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    unmerged_at = db.Column(db.DateTime)
+
+    kept = db.relationship("Entity", foreign_keys=[kept_id], lazy="joined")
+
+
 class AreaRevision(db.Model):
     """How often the rows of one village in one list changed: a phone's list hash is made of
     the revisions of her villages only, so a change in another village leaves it alone."""
@@ -153,7 +185,7 @@ class RegisterEvent(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     project_id = db.Column(db.ForeignKey("projects.id"), nullable=False)
     #: "submission", "backlog.force", "api.create", "api.update", "api.resolve", "delete",
-    #: "restore", "purge"
+    #: "restore", "purge", "merge", "unmerge" (app.quality.merging)
     kind = db.Column(db.String(20), nullable=False)
     submission_def_id = db.Column(db.ForeignKey("submission_defs.id"))
     dataset_id = db.Column(db.ForeignKey("datasets.id"))

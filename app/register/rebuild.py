@@ -20,8 +20,8 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import create_engine, delete, func, insert, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, create_engine, delete, func, insert, select, text, update
+from sqlalchemy.orm import Session, undefer
 
 from app import safexml
 from app.events import record as life
@@ -30,8 +30,8 @@ from app.extensions import db
 from app.forms.models import Form, FormVersion
 from app.register import entities, merge, search
 from app.register.models import (AreaRevision, Dataset, DuplicateCandidate, Entity,
-                                 EntityBacklog, EntityVersion, PersonNameTerm, PersonSearch,
-                                 RegisterEvent)
+                                 EntityBacklog, EntityMerge, EntityVersion, PersonNameTerm,
+                                 PersonSearch, RegisterEvent)
 from app.reports import bases as report_bases
 from app.reports import cells as report_cells
 
@@ -39,7 +39,7 @@ from app.reports import cells as report_cells
 REFERENCE_TABLES = ("projects", "areas", "forms", "form_versions", "datasets",
                     "dataset_properties", "submissions", "submission_defs")
 #: the register itself, children first (for clearing)
-REGISTER_TABLES = (PersonNameTerm, PersonSearch, DuplicateCandidate, EntityVersion,
+REGISTER_TABLES = (PersonNameTerm, PersonSearch, DuplicateCandidate, EntityMerge, EntityVersion,
                    EntityBacklog, AreaRevision, Entity)
 
 
@@ -117,6 +117,14 @@ def _apply(session, event):
         entities.restore(session, found, journaled=False)
     elif kind == "purge":
         entities.purge(session, found, journaled=False)
+    elif kind in ("merge", "unmerge"):
+        from app.quality import merging   # noqa: PLC0415 - quality builds on the register
+        if kind == "merge":
+            merged = session.scalar(select(Entity).where(Entity.uuid == payload["merged"]))
+            merging.merge(session, actor, dataset, found, merged, payload.get("picks"),
+                          journaled=False)
+        else:
+            merging.unmerge(session, actor, dataset, found, journaled=False)
 
 
 @dataclass(frozen=True)
@@ -134,9 +142,10 @@ def _events(session, project_id):
 def snapshot(session):
     """The register as comparable values: entities by uuid, with their versions."""
     names = dict(session.execute(select(Dataset.id, Dataset.name)).all())
+    uuids = dict(session.execute(select(Entity.id, Entity.uuid)).all())
     out = {}
-    for e in session.scalars(select(Entity)):
-        out[e.uuid] = {"list": names[e.dataset_id], "label": e.label, "version": e.version,
+    for e in session.scalars(select(Entity).options(undefer(Entity.merged_into_id))):
+        out[e.uuid] = {"merged_into": uuids.get(e.merged_into_id), "list": names[e.dataset_id], "label": e.label, "version": e.version,
                        "data": e.data, "area": e.area_id, "conflict": e.conflict,
                        "deleted": e.deleted_at is not None, "purged": e.purged_at is not None,
                        "force_created": e.force_created, "versions": []}
@@ -256,9 +265,17 @@ def replace(live_session, project_id, progress=None):
     backlog = [dict(r._mapping) for r in live_session.execute(select(EntityBacklog.__table__))]
     for table in REGISTER_TABLES:
         live_session.execute(delete(table.__table__))
+    merged_into = [{"i": r["id"], "m": r["merged_into_id"]} for r in rows[Entity]
+                   if r["merged_into_id"] is not None]
+    for r in rows[Entity]:      # an entity may be merged into a later one: pointed after
+        r["merged_into_id"] = None
     for table in reversed(tables):
         if rows[table]:
             live_session.execute(insert(table.__table__), rows[table])
+    if merged_into:
+        entity_table = Entity.__table__
+        live_session.execute(update(entity_table).where(entity_table.c.id == bindparam("i"))
+                             .values(merged_into_id=bindparam("m")), merged_into)
     if backlog:
         live_session.execute(insert(EntityBacklog.__table__), backlog)
     if live_session.get_bind().dialect.name == "postgresql":

@@ -30,8 +30,10 @@ def visible(actor, entity):
 
 
 def entity_list(session, actor, dataset, deleted=False):
+    # a merged entity is not in the trash: it lives on in the one it was merged into
     query = select(Entity).where(Entity.dataset_id == dataset.id,
-                                 Entity.deleted_at.is_not(None) if deleted
+                                 (Entity.deleted_at.is_not(None)
+                                  & Entity.merged_into_id.is_(None)) if deleted
                                  else Entity.deleted_at.is_(None)).order_by(Entity.id)
     return session.scalars(visible_to(query, actor)).all()
 
@@ -82,6 +84,34 @@ def entity_named(session, actor, dataset, uuid, lock=False):
     if entity is None or entity.purged_at is not None or not visible(actor, entity):
         raise Problem("404.1")
     return entity
+
+
+def lock_all(session, found):
+    """Lock several entities' rows, in id order (so two requests naming the same pair the
+    other way round wait for each other instead of deadlocking), and read them again.
+    PostgreSQL; SQLite's writers are serialised anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Entity.id).where(Entity.id.in_(sorted(e.id for e in found)))
+                        .order_by(Entity.id).with_for_update())
+        for entity in found:
+            session.refresh(entity)
+    return found
+
+
+def merged_into(session, entity):
+    """The live entity a merged one now lives on in (following merges of merges), or None."""
+    seen = set()
+    while entity.merged_into_id is not None and entity.id not in seen:
+        seen.add(entity.id)
+        entity = session.get(Entity, entity.merged_into_id)
+    return None if not seen else entity
+
+
+def refuse_merged(session, entity):
+    """409.282 for a change asked of an entity merged into another: it is changed there."""
+    if entity.merged_into_id is not None:
+        raise Problem("409.282", {"uuid": entity.uuid,
+                                  "into": session.get(Entity, entity.merged_into_id).uuid})
 
 
 def versions(session, entity):
@@ -213,6 +243,7 @@ def rows_from_csv(dataset, text):
 
 def change(session, actor, dataset, entity, body, base_version=None, force=False, resolve=False):
     """PATCH: update label/properties on the current version (or by force), and/or resolve."""
+    refuse_merged(session, entity)
     if entity.deleted_at is not None:
         raise Problem("404.1")
     if not force:

@@ -5,7 +5,7 @@ from app.models_base import utcnow
 
 #: the events a subscription may name, in the order the docs list them
 EVENTS = ("submission.accepted", "submission.reviewed", "entity.created", "entity.updated",
-          "entity.merged", "report.locked")
+          "entity.merged", "entity.unmerged", "report.locked")
 
 PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
 

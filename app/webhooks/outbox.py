@@ -133,6 +133,27 @@ def entity_merged(session, entity, dataset):
         entity.label))
 
 
+def entities_merged(session, kept, merged_uuid, dataset, received, label):
+    """A duplicate was merged into `kept` (app.quality.merging.merge): one event, for the
+    entity kept, naming the one merged (`mergedFrom`) and the properties the merge changed."""
+    def build():
+        data, personal = payloads.entity(dataset.name, kept.uuid, kept.version,
+                                         _village(session, kept.area_id), kept.label,
+                                         received)
+        return {**data, "mergedFrom": merged_uuid}, {**personal, "mergedFrom": merged_uuid}
+    return emit(session, "entity.merged", dataset.project_id, build)
+
+
+def entity_unmerged(session, merged, kept_uuid, dataset):
+    """A merge was undone (app.quality.merging.unmerge): `merged` is live again, split from
+    `kept_uuid` (whose own change is announced as entity.updated)."""
+    def build():
+        data, personal = payloads.entity(dataset.name, merged.uuid, merged.version,
+                                         _village(session, merged.area_id), merged.label)
+        return {**data, "unmergedFrom": kept_uuid}, {**personal, "unmergedFrom": kept_uuid}
+    return emit(session, "entity.unmerged", dataset.project_id, build)
+
+
 def report_locked(session, lock):
     """A month's report was locked for a village or the town (app.reports.locks.store)."""
     from app.reports.locks import TOWN    # noqa: PLC0415 - reports build on submissions

@@ -63,6 +63,7 @@ EXAMPLES = {
     "CommentBody": {"body": "看过了"},
     "DatasetCreateBody": {"name": "trees"},
     "PropertyCreateBody": {"name": "species"},
+    "MergeBody": {"from": sample.WANG_QIANG, "values": {"phone": "merged"}},
 }
 
 

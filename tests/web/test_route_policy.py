@@ -43,7 +43,8 @@ def samples(town, simple_form, db, personas):
     return {"submission_id": submission.id, "person": sample.LI_XIUYING,
             "household": sample.H1, "entity": sample.LI_XIUYING,
             "app_user_id": personas["worker_a"].id, "user_id": personas["supervisor"].id,
-            "xml_form_id": "simple", "month": "2026-05", "name": "p.jpg"}
+            "xml_form_id": "simple", "month": "2026-05", "name": "p.jpg",
+            "a": sample.WANG_QIANG, "b": sample.SUN_WEI}
 
 
 def _routes(app):
