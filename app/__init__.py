@@ -88,6 +88,7 @@ def _register_models():
     from app.forms import models as _forms  # noqa: F401
     from app.forms import draft_models as _drafts  # noqa: F401
     from app.projects import models as _projects  # noqa: F401
+    from app.quality import outside_models as _outside  # noqa: F401
     from app.register import models as _register  # noqa: F401
     from app.reports import models as _reports  # noqa: F401
     from app.storage import models as _storage  # noqa: F401
