@@ -407,6 +407,11 @@ def imports(session, actor, project_id, kind=None, limit=PAGE, before=None):
     return out
 
 
+def audit_read(session, actor, imported):
+    """The audit row of reading an import (its bad rows hold people's values)."""
+    record(session, actor, "outside.read", f"outside_import:{imported.id}", what="import")
+
+
 def import_json(imported, actor=None, codes=None):
     """An import as the API and the console show it."""
     areas = imported.area_ids if actor is None or actor.area_ids is None \
@@ -414,7 +419,11 @@ def import_json(imported, actor=None, codes=None):
     return {"id": imported.id, "kind": imported.kind, "filename": imported.filename,
             "sha256": imported.sha256, "size": imported.size, "rowsRead": imported.rows_read,
             "rowsKept": imported.rows_kept, "rowsRejected": imported.rows_rejected,
-            "rowsSkipped": imported.rows_skipped, "rejected": imported.rejected,
+            "rowsSkipped": imported.rows_skipped,
+            # the bad rows hold people's values of any village: shown to town-wide staff and
+            # to whoever imported in the same villages
+            "rejected": imported.rejected if actor is None or actor.area_ids is None
+            or imported.scope == _scope_key(actor) else [],
             "villages": [codes.get(a, str(a)) for a in areas] if codes else areas,
             "firstDate": imported.first_date.isoformat() if imported.first_date else None,
             "lastDate": imported.last_date.isoformat() if imported.last_date else None,

@@ -85,3 +85,117 @@ def test_household_registry_matches_people_of_the_village(db, personas, fmt, hea
     # the in-migrant is not expected in the 户籍 registry; the unregistered man is an extra
     assert found["extra"] == [(None, unregistered[0], None)]
 
+
+
+def test_the_same_file_twice_is_one_import_and_changes_nothing(db, personas):
+    seed_people(db.session)
+    admin = actor(db, personas["admin"])
+    data = write("csv", HOSPITAL_ZH, hospital_rows())
+    first, created = outside.import_file(db.session, admin, 1, "hospital_births", "a.csv", data)
+    db.session.commit()
+    results = db.session.scalars(select(OutsideResult.id).order_by(OutsideResult.id)).all()
+    again, created_again = outside.import_file(db.session, admin, 1, "hospital_births",
+                                               "again.csv", data)
+    db.session.commit()
+    assert created and not created_again and again.id == first.id
+    assert db.session.scalar(select(func.count()).select_from(OutsideImport)) == 1
+    assert db.session.scalar(select(func.count()).select_from(OutsideRecord)) == 4
+    assert db.session.scalars(select(OutsideResult.id).order_by(OutsideResult.id)).all() \
+        == results
+    # the same records in another file (one more row, another format) are not doubled
+    more = hospital_rows() + [["H005", "王芳", "", "女", "2026-03-21", "", "dongwan", ""]]
+    other, created = outside.import_file(db.session, admin, 1, "hospital_births", "b.xlsx",
+                                         write("xlsx", HOSPITAL_EN, more))
+    db.session.commit()
+    assert created and other.id != first.id
+    assert db.session.scalar(select(func.count()).select_from(OutsideRecord)) == 5
+    assert [a.details["repeated"] for a in db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "outside.import")
+        .order_by(AuditEvent.id))] == [False, True, False]
+
+
+def test_bad_rows_are_listed_by_row_and_column_and_the_good_ones_kept(db, personas):
+    seed_people(db.session)
+    rows = hospital_rows() + [
+        ["H010", "某人", "12345", "男", "2026-03-01", "", "dongwan", ""],      # row 6: ID
+        ["H011", "某人", "", "男", "2026-02-30", "", "dongwan", ""],           # row 7: date
+        ["H012", "某人", "", "男", "2026-03-01", "", "nowhere", ""],           # row 8: village
+        ["H013", "某人", "", "x", "2026-03-01", "", "dongwan", ""],            # row 9: sex
+        ["H001", "王芳", "", "男", "2026-03-05", "", "dongwan", ""],           # row 10: repeat
+    ]
+    imported, _ = outside.import_file(db.session, actor(db, personas["admin"]), 1,
+                                      "hospital_births", "bad.csv",
+                                      write("csv", HOSPITAL_ZH, rows))
+    assert imported.rows_kept == 4 and imported.rows_rejected == 5
+    assert [(b["row"], b["column"]) for b in imported.rejected] == [
+        (6, "母亲身份证号 / mother_id_number"), (7, "出生日期 / birth_date"), (8, "村 / village"),
+        (9, "婴儿性别 / sex"), (10, "出生医学证明编号 / certificate_no")]
+    assert imported.rejected[1]["zh"].startswith("第 7 行「出生日期」")
+    assert imported.rejected[1]["en"].startswith("row 7, birth_date")
+
+
+@pytest.mark.parametrize("data, code", [
+    (b"\x00\x01\x02\xff\xfe", "400.291"),
+    ("姓名,性别\n王芳,女\n".encode(), "400.292"),
+    (b"PK\x03\x04not really a zip", "400.291"),
+])
+def test_a_file_that_cannot_be_read_is_refused_bilingually(db, personas, data, code):
+    with pytest.raises(Problem) as refused:
+        outside.import_file(db.session, actor(db, personas["admin"]), 1, "hospital_births",
+                            "x.csv", data)
+    assert refused.value.code == code
+    assert refused.value.message_zh and refused.value.message_en
+
+
+def test_too_big_and_too_many_rows_are_413(db, personas, monkeypatch):
+    admin = actor(db, personas["admin"])
+    data = write("csv", HOSPITAL_EN, hospital_rows())
+    with pytest.raises(Problem) as big:
+        outside.import_file(db.session, admin, 1, "hospital_births", "x.csv", data,
+                            max_bytes=len(data) - 1)
+    assert big.value.code == "413.291"
+    monkeypatch.setattr("app.quality.outside_files.MAX_ROWS", 3)
+    with pytest.raises(Problem) as many:
+        outside.import_file(db.session, admin, 1, "hospital_births", "x.csv", data)
+    assert many.value.code == "413.292"
+
+
+def test_a_supervisor_imports_and_sees_only_her_villages(db, personas, births):  # noqa: F811
+    seed_people(db.session)
+    births("zhao", "2026-03-12", "female")
+    supervisor = actor(db, personas["supervisor"])          # dongwan
+    imported, _ = outside.import_file(db.session, supervisor, 1, "hospital_births", "s.csv",
+                                      write("csv", HOSPITAL_ZH, hospital_rows()))
+    db.session.commit()
+    assert (imported.rows_kept, imported.rows_skipped) == (3, 1)   # xishan's row skipped
+    assert db.session.scalar(select(func.count()).select_from(OutsideRecord)) == 3
+    # the admin's import of the same file is another (it holds xishan's row)
+    town, created = outside.import_file(db.session, actor(db, personas["admin"]), 1,
+                                        "hospital_births", "s.csv",
+                                        write("csv", HOSPITAL_ZH, hospital_rows()))
+    db.session.commit()
+    assert created and town.rows_kept == 4
+    _i, lines, _n = outside.results(db.session, supervisor, 1, town.id)
+    assert {line["village"] for line in lines} == {"dongwan"}
+    with pytest.raises(Problem) as other:
+        outside.results(db.session, supervisor, 1, town.id, village="xishan")
+    assert other.value.code == "404.292"
+    assert [v["village"] for v in outside.accuracy(db.session, supervisor, 1,
+                                                    town.id)["villages"]] == ["dongwan"]
+
+
+def test_rerun_gives_the_same_results_and_follows_the_register(db, personas, births):  # noqa: F811
+    seed_people(db.session)
+    births("wang", "2026-03-05", "male")
+    admin = actor(db, personas["admin"])
+    imported, _ = outside.import_file(db.session, admin, 1, "hospital_births", "r.csv",
+                                      write("csv", HOSPITAL_ZH, hospital_rows()))
+    db.session.commit()
+    before = by_status(db, imported)
+    outside.rerun(db.session, admin, 1, imported.id)
+    db.session.commit()
+    assert by_status(db, imported) == before
+    late = births("chen", "2026-03-20", "male")           # the omitted birth is reported
+    outside.rerun(db.session, admin, 1, imported.id)
+    db.session.commit()
+    assert ("H004", late, True) in by_status(db, imported)["matched"]
