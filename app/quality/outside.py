@@ -22,7 +22,7 @@ from app.problems import Problem
 from app.projects.models import Area
 from app.quality import matching
 from app.quality import outside_files as files
-from app.quality.outside_files import HOSPITAL, KINDS, REGISTRY
+from app.quality.outside_files import HOSPITAL, KINDS
 from app.quality.outside_models import (OutsideImport, OutsideImportRow, OutsideRecord,
                                         OutsideResult)
 from app.register.models import Dataset, Entity
