@@ -56,22 +56,30 @@ def villages_of(session, project_id):
     return out
 
 
-def _scope_key(actor):
-    ids = None if actor is None else actor.area_ids
+def _allowed(actor, village_ids=None):
+    """The area ids an import keeps (None: every village): the chosen ones, else hers."""
+    return village_ids if village_ids is not None else (
+        None if actor is None else actor.area_ids)
+
+
+def _scope_key(ids):
     return "" if ids is None else ",".join(str(i) for i in sorted(ids))
 
 
-def import_file(session, actor, project_id, kind, filename, data, max_bytes=MAX_BYTES):
+def import_file(session, actor, project_id, kind, filename, data, max_bytes=MAX_BYTES,
+                village_ids=None):
     """Import one file: (OutsideImport, created). The same bytes of the same kind imported
     again in the same scope are the earlier import, unchanged (created False). Bad rows are
-    listed, good ones kept; a file with no good row is refused (400.294). Reconciles it and
-    writes the audit row; nothing is committed here."""
+    listed, good ones kept; a file with no good row is refused (400.294). Only the rows of
+    `village_ids` (a subset of the actor's, checked by the caller), else of the actor's
+    villages, are kept. Reconciles it and writes the audit row; nothing is committed here."""
     if kind not in KINDS:
         raise Problem("400.293", {"kind": kind, "allowed": ", ".join(KINDS)})
     if len(data) > max_bytes:
         raise Problem("413.291", {"size": len(data), "limit": max_bytes})
     digest = hashlib.sha256(data).hexdigest()
-    scope = _scope_key(actor)
+    allowed = _allowed(actor, village_ids)
+    scope = _scope_key(allowed)
     found = session.scalar(select(OutsideImport).where(
         OutsideImport.project_id == project_id, OutsideImport.kind == kind,
         OutsideImport.sha256 == digest, OutsideImport.scope == scope))
@@ -79,8 +87,7 @@ def import_file(session, actor, project_id, kind, filename, data, max_bytes=MAX_
         record(session, actor, "outside.import", f"outside_import:{found.id}", kind=kind,
                filename=filename, sha256=digest, repeated=True)
         return found, False
-    read = files.read(data, kind, villages_of(session, project_id),
-                      None if actor is None else actor.area_ids)
+    read = files.read(data, kind, villages_of(session, project_id), allowed)
     if not read.rows:
         first = read.bad[:3]
         raise Problem("400.294", {
@@ -423,7 +430,8 @@ def import_json(imported, actor=None, codes=None):
             # the bad rows hold people's values of any village: shown to town-wide staff and
             # to whoever imported in the same villages
             "rejected": imported.rejected if actor is None or actor.area_ids is None
-            or imported.scope == _scope_key(actor) else [],
+            or (imported.scope and {int(i) for i in imported.scope.split(",")}
+                <= set(actor.area_ids)) else [],
             "villages": [codes.get(a, str(a)) for a in areas] if codes else areas,
             "firstDate": imported.first_date.isoformat() if imported.first_date else None,
             "lastDate": imported.last_date.isoformat() if imported.last_date else None,
@@ -446,9 +454,10 @@ def area_of(session, project_id, actor, code):
 
 
 def results(session, actor, project_id, import_id, status=None, village=None, after=None,
-            limit=PAGE):
+            limit=PAGE, audited=True):
     """(import, lines, next cursor): the import's results the actor may see, in id order
-    after `after`, with each line's outside record. Audited as outside.read."""
+    after `after`, with each line's outside record. Audited as outside.read (`audited`
+    False: the caller writes that row itself, after its reads)."""
     imported = one(session, actor, project_id, import_id)
     query = (select(OutsideResult, OutsideRecord.key, OutsideRecord.data)
              .outerjoin(OutsideRecord, OutsideRecord.id == OutsideResult.record_id)
@@ -468,8 +477,9 @@ def results(session, actor, project_id, import_id, status=None, village=None, af
     rows = rows[:limit]
     codes = area_codes(session, project_id)
     lines = [_line(r.OutsideResult, r.key, r.data, codes) for r in rows]
-    record(session, actor, "outside.read", f"outside_import:{imported.id}",
-           status=status, village=village, after=after, shown=len(lines))
+    if audited:
+        record(session, actor, "outside.read", f"outside_import:{imported.id}",
+               status=status, village=village, after=after, shown=len(lines))
     return imported, lines, (rows[-1].OutsideResult.id if more else None)
 
 
