@@ -322,6 +322,13 @@ def _omitted_birth(session, imported, rec, codes):
     register = [matching.from_entity(u, data) for u, (_a, data) in sorted(people.items())
                 if (data.get("sex") or "female") == "female"]
     _o, best, comparison = next(matching.link([mother], register))
+    if best is None:
+        # the hospital rarely gives the mother's birth date: one woman of that exact name in
+        # her village is still the one a worker looks at first
+        named = [(r, c) for r in register for c in [matching.compare(mother, r)]
+                 if c.evidence.get("name") == "same"]
+        if len(named) == 1:
+            best, comparison = named[0]
     evidence = {"reason": "not_in_register"}
     found = {}
     if best is not None:

@@ -89,7 +89,10 @@ def reconcile_import(actor, query, import_id):
           village=village, after=query.get("after"), shown=len(lines))
     more = url_for("console.reconcile_import", import_id=import_id,
                    **{**request.args.to_dict(), "after": after}) if after else None
+    names = {code: (zh, en) for code, zh, en in
+             scope.villages(db.session, actor, PROJECT_ID).choices}
     return render.render("console/reconcile_import.html", imported=shown, figures=figures,
+                         names=names,
                          lines=lines, chosen_status=status, village=village, more_url=more,
                          can_import=actor.can("submission.update"))
 

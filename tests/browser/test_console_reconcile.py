@@ -29,14 +29,14 @@ def test_upload_see_accuracy_and_follow_an_omitted_birth(browser, console_site, 
     page.set_input_files("#file", str(path))
     with page.expect_navigation():
         page.click("form[enctype] button[type=submit]")
-    assert "/reconcile/" in page.url
+    assert "/reconcile/" in page.url, page.text_content("main")[:600]
     figures = page.text_content("table.figures")
-    assert "dongwan" in figures and "33.33%" in figures and "xishan" not in figures
+    assert "东湾村" in figures and "33.33%" in figures and "西山村" not in figures
     check_page(page, "reconcile-import")
     with page.expect_navigation():
         page.click("nav.card a[href*='status=omitted']")
     rows = page.locator("table.results tbody tr")
-    assert rows.count() == 2                    # H002 (a day off, no: reported? no) and H004
+    assert rows.count() == 2                    # H002 and H004: neither reported
     assert "补录出生" in page.text_content("table.results")
     check_page(page, "reconcile-omitted")
     with page.expect_navigation():
