@@ -199,3 +199,22 @@ def test_rerun_gives_the_same_results_and_follows_the_register(db, personas, bir
     outside.rerun(db.session, admin, 1, imported.id)
     db.session.commit()
     assert ("H004", late, True) in by_status(db, imported)["matched"]
+
+
+def test_the_registers_rebuild_finds_no_difference_and_keeps_the_reconciliation(
+        db, personas, births):  # noqa: F811
+    from app.register import rebuild
+    seed_people(db.session)
+    births("wang", "2026-03-05", "male")
+    births("li", "2026-03-10", "female")
+    admin = actor(db, personas["admin"])
+    imported, _ = outside.import_file(db.session, admin, 1, "hospital_births", "r.csv",
+                                      write("csv", HOSPITAL_ZH, hospital_rows()))
+    db.session.commit()
+    before = by_status(db, imported)
+    assert rebuild.check(db.session, 1).differences == []
+    rebuild.replace(db.session, 1)
+    db.session.commit()
+    outside.rerun(db.session, admin, 1, imported.id)
+    db.session.commit()
+    assert by_status(db, imported) == before
