@@ -19,7 +19,7 @@ from app.audit.record import record
 from app.events.models import LifeEvent
 from app.models_base import isoformat, utcnow
 from app.problems import Problem
-from app.projects.models import Area
+from app.projects.models import Area, Project
 from app.quality import matching
 from app.quality import outside_files as files
 from app.quality.outside_files import HOSPITAL, KINDS
@@ -80,6 +80,10 @@ def import_file(session, actor, project_id, kind, filename, data, max_bytes=MAX_
     digest = hashlib.sha256(data).hexdigest()
     allowed = _allowed(actor, village_ids)
     scope = _scope_key(allowed)
+    # one import at a time per project (PostgreSQL; SQLite's writers are one at a time): the
+    # same file or the same keys sent twice at once find each other instead of a unique-key
+    # error
+    session.scalar(select(Project.id).where(Project.id == project_id).with_for_update())
     found = session.scalar(select(OutsideImport).where(
         OutsideImport.project_id == project_id, OutsideImport.kind == kind,
         OutsideImport.sha256 == digest, OutsideImport.scope == scope))
@@ -153,6 +157,9 @@ def rerun(session, actor, project_id, import_id):
 
 def reconcile(session, imported):
     """Replace the import's results with a fresh reconciliation."""
+    # two reruns at once would each delete, then each insert: one waits for the other
+    session.scalar(select(OutsideImport.id).where(OutsideImport.id == imported.id)
+                   .with_for_update())
     records = session.execute(
         select(OutsideRecord.id, OutsideRecord.key, OutsideRecord.area_id, OutsideRecord.data)
         .join(OutsideImportRow, OutsideImportRow.record_id == OutsideRecord.id)
