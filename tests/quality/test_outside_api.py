@@ -77,3 +77,28 @@ def test_refusals_are_bilingual(client, db, login, app):
         del app.config["OUTSIDE_MAX_BYTES"]
     assert big.status_code == 413 and big.json["code"] == "413.291"
     assert "上限" in big.json["message_zh"]
+
+
+def test_the_same_file_sent_twice_at_once_is_one_import(app, client, db, login):
+    """On PostgreSQL two requests race; imports take turns per project (SQLite writes one at
+    a time, so there the race cannot happen)."""
+    import threading
+    if db.session.get_bind().dialect.name != "postgresql":
+        import pytest
+        pytest.skip("concurrent writers: PostgreSQL only")
+    seed_people(db.session)
+    admin = login("admin")
+    data = write("csv", HOSPITAL_ZH, hospital_rows())
+    start, answers = threading.Barrier(2, timeout=20), []
+
+    def send():
+        with app.app_context():
+            start.wait()
+            answers.append(upload(app.test_client(), admin, data))
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(a.status_code for a in answers) == [200, 201]
+    assert len({a.json["id"] for a in answers}) == 1
