@@ -89,6 +89,7 @@ def _register_models():
     from app.forms import draft_models as _drafts  # noqa: F401
     from app.projects import models as _projects  # noqa: F401
     from app.register import models as _register  # noqa: F401
+    from app.quality import models as _quality  # noqa: F401
     from app.reports import models as _reports  # noqa: F401
     from app.storage import models as _storage  # noqa: F401
     from app.submissions import models as _submissions  # noqa: F401
