@@ -106,6 +106,7 @@ def _register_blueprints(app):
     from app.api import webhook_views  # noqa: F401 - and the webhooks' routes
     from app.api import entity_write_views  # noqa: F401 - and making entity lists
     from app.api import app_user_views, project_views  # noqa: F401 - projects, app users, roles
+    from app.api import duplicate_views  # noqa: F401 - duplicate people
     from app.api import submission_write_views  # noqa: F401 - and submissions written over the API
     from app.api import openapi_views  # noqa: F401 - and the API's own description
     from app.api import draft_views  # noqa: F401 - and the form drafts' routes

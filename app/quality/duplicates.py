@@ -7,6 +7,7 @@ may read of them (`listing`, `for_entity`, `open_count`). Plain functions, no Fl
 Pairs are derived: `check` after every write and `recompute` from scratch give the same rows,
 so `flask register rebuild --check` compares them (`snapshot`, `compare`).
 """
+import math
 from dataclasses import dataclass
 
 from sqlalchemy import and_, delete, func, insert, or_, select, union
@@ -169,13 +170,13 @@ def recompute(session, project_id, batch=5000):
 # -- decisions ----------------------------------------------------------------------------------
 def _visible_pair(session, actor, project_id, a_uuid, b_uuid):
     """The pair (a_uuid, b_uuid in either order) if the actor sees both its people, else
-    404.27 (as if it did not exist)."""
+    404.270 (as if it did not exist)."""
     a_uuid, b_uuid = sorted(((a_uuid or "").lower(), (b_uuid or "").lower()))
     pair = session.scalar(select(DuplicatePair).where(
         DuplicatePair.project_id == project_id, DuplicatePair.a_uuid == a_uuid,
         DuplicatePair.b_uuid == b_uuid))
     if pair is None or not (actor.sees_area(pair.a_area_id) and actor.sees_area(pair.b_area_id)):
-        raise Problem("404.27")
+        raise Problem("404.270")
     return pair
 
 
@@ -183,9 +184,9 @@ def mark(session, actor, a_uuid, b_uuid, status, project_id=None):
     """Record a decision on the pair of a_uuid and b_uuid (either order): "dismissed" (not a
     duplicate), "merged" (app.quality merging), or "open" again. The decision is kept by
     the two uuids, so a batch run or a rebuild keeps it. The pair must exist and be visible to
-    the actor (404.27); `status` one of the three (400.27). Returns the pair."""
+    the actor (404.270); `status` one of the three (400.270). Returns the pair."""
     if status not in ("open", "dismissed", "merged"):
-        raise Problem("400.27", {"value": str(status)})
+        raise Problem("400.270", {"value": str(status)})
     if project_id is None:
         project_id = session.scalar(select(DuplicatePair.project_id).where(
             DuplicatePair.a_uuid == min(a_uuid, b_uuid), DuplicatePair.b_uuid == max(a_uuid, b_uuid)))
@@ -203,6 +204,34 @@ def mark(session, actor, a_uuid, b_uuid, status, project_id=None):
     record(session, actor, f"duplicates.{status}", f"entity:{pair.a_uuid}", other=pair.b_uuid)
     session.flush()
     return pair
+
+
+def decide(session, actor, project_id, a_uuid, b_uuid, status):
+    """A supervisor's "not a duplicate" (dismissed) or "open again" on a pair she sees in
+    full; a merged pair is changed only by unmerging (409.270)."""
+    pair = _visible_pair(session, actor, project_id, a_uuid, b_uuid)
+    if pair.status == "merged":
+        raise Problem("409.270")
+    return mark(session, actor, pair.a_uuid, pair.b_uuid, status, project_id)
+
+
+def write_cursor(cursor):
+    """A page's (score, id) as the opaque text a client sends back."""
+    return None if cursor is None else f"{cursor[0]!r}_{cursor[1]}"
+
+
+def read_cursor(text):
+    """(score, id) from write_cursor's text, or None; anything else is 400.271."""
+    if not text:
+        return None
+    try:
+        score, last = text.split("_")
+        score, last = float(score), int(last)
+    except ValueError:
+        raise Problem("400.271") from None
+    if not math.isfinite(score):
+        raise Problem("400.271")
+    return score, last
 
 
 # -- reading ------------------------------------------------------------------------------------
