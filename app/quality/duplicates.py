@@ -249,10 +249,10 @@ def _live(query):
 
 
 def listing(session, actor, project_id, village=None, band=None, status="open", after=None,
-            limit=50):
+            limit=50, audited=True):
     """One page of the pairs the actor sees, best score first then id: (rows, next cursor or
     None). `village`: an area id (either side in it); `after`: (score, id) of the last row
-    of the previous page. Audited: the rows show people."""
+    of the previous page. Audited (the rows show people) unless the caller audits it."""
     query = select(DuplicatePair)
     query, a, b = _live(query)
     query = _scoped(query.where(DuplicatePair.project_id == project_id), actor)
@@ -271,8 +271,9 @@ def listing(session, actor, project_id, village=None, band=None, status="open", 
     found = session.execute(query.order_by(DuplicatePair.score.desc(), DuplicatePair.id)
                             .limit(limit + 1)).all()
     rows = [_row(r[0], r.a_label, r.b_label) for r in found[:limit]]
-    record(session, actor, "duplicates.read", f"project:{project_id}", count=len(rows),
-           village=village, band=band, status=status)
+    if audited:
+        record(session, actor, "duplicates.read", f"project:{project_id}", count=len(rows),
+               village=village, band=band, status=status)
     cursor = (found[limit - 1][0].score, found[limit - 1][0].id) if len(found) > limit else None
     return rows, cursor
 
