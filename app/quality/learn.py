@@ -92,7 +92,14 @@ def register_people(session):
 
 
 def true_pairs(truth):
-    return {tuple(sorted((d["original"], d["duplicate"]))) for d in truth["mess"]["duplicates"]}
+    """Every pair of records of one person: the truth's (original, duplicate) pairs, and two
+    duplicates of one original with each other (someone registered three times is three
+    pairs)."""
+    records = {}
+    for d in truth["mess"]["duplicates"]:
+        records.setdefault(d["original"], {d["original"]}).add(d["duplicate"])
+    return {tuple(sorted((a, b))) for group in records.values() for a in group for b in group
+            if a < b}
 
 
 def compared(people, truth_pairs):
