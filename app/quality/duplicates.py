@@ -69,11 +69,13 @@ def _pair_row(project_id, dataset_id, a, b, found, ids, areas, decision):
             "decided_at": decision.decided_at if decision else None}
 
 
-def check(session, dataset_id, entity_id, dataset_name=None, project_id=None, row=None):
+def check(session, dataset_id, entity_id, dataset_name=None, project_id=None, row=None,
+          created=False):
     """The incremental check of one `people` entity just created or changed: its blocking
     keys written, the people sharing one looked up on their indexes, every pair with it
     scored again and written (its old pairs replaced). Other lists are left alone. `row`:
-    the entity's (uuid, data, area id), else read."""
+    the entity's (uuid, data, area id, label), else read; `created`: it was just made, so it
+    has no keys or pairs to replace yet."""
     if dataset_name is None or project_id is None:
         dataset_name, project_id = session.execute(
             select(Dataset.name, Dataset.project_id).where(Dataset.id == dataset_id)).one()
@@ -82,10 +84,12 @@ def check(session, dataset_id, entity_id, dataset_name=None, project_id=None, ro
     me = session.execute(select(Entity.uuid, Entity.data, Entity.area_id, Entity.label)
                          .where(Entity.id == entity_id)).one() if row is None else _Me(*row)
     person = person_of(me)
-    session.execute(delete(_K).where(_K.c.entity_id == entity_id))
+    if not created:
+        session.execute(delete(_K).where(_K.c.entity_id == entity_id))
     session.execute(insert(_K), [_keys_row(entity_id, dataset_id, person)])
     found = _blocked(session, dataset_id, entity_id, person)
-    session.execute(delete(_P).where(or_(_P.c.a_id == entity_id, _P.c.b_id == entity_id)))
+    if not created:
+        session.execute(delete(_P).where(or_(_P.c.a_id == entity_id, _P.c.b_id == entity_id)))
     scored = []
     for other in found:
         them = person_of(other)

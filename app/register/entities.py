@@ -59,7 +59,8 @@ def create(session, dataset, label, data=None, uuid=None, area_id=None, actor=No
              actor, facts)
     bump(session, dataset.id, [area_id])
     search.add(session, dataset.project_id, dataset.name, entity.id, area_id, data)  # its index
-    _duplicates(session, dataset.id, entity.id, dataset.name, dataset.project_id)
+    _duplicates(session, dataset.id, entity.id, dataset.name, dataset.project_id,
+                (entity.uuid, data, area_id, label), created=True)
     if journaled is None and source == "api":
         journal(session, dataset, "api.create", entity.uuid,
                 {"label": label, "data": data, "area_id": area_id}, actor)
@@ -205,7 +206,8 @@ def look_up_and_create(session, project_id, dataset_name, label, data, uuid, are
     if journal is None:
         bump(session, found.id, [area_id])
     search.add(session, project_id, dataset_name, found.created_id, area_id, data)  # its index
-    _duplicates(session, found.id, found.created_id, dataset_name, project_id)
+    _duplicates(session, found.id, found.created_id, dataset_name, project_id,
+                (uuid, data, area_id, label), created=True)
     outbox.entity_created(session, project_id, dataset_name, uuid, area_id, label, data)
     return found, True
 
@@ -226,7 +228,8 @@ def create_from_submission(session, dataset, label, data, uuid, area_id, actor, 
         write_event(session, audit_row)
     bump(session, dataset.id, [area_id])
     search.add(session, dataset.project_id, dataset.name, entity_id, area_id, data)  # its index
-    _duplicates(session, dataset.id, entity_id, dataset.name, dataset.project_id)
+    _duplicates(session, dataset.id, entity_id, dataset.name, dataset.project_id,
+                (uuid, data, area_id, label), created=True)
     outbox.entity_created(session, dataset.project_id, dataset.name, uuid, area_id, label,
                           data)
 
@@ -362,12 +365,13 @@ MATCHED = ("full_name", "id_number", "sex", "dob", "village", "household", "phon
            "mother")
 
 
-def _duplicates(session, dataset_id, entity_id, dataset_name=None, project_id=None, row=None):
+def _duplicates(session, dataset_id, entity_id, dataset_name=None, project_id=None, row=None,
+                created=False):
     """The duplicate check of a `people` entity (app.quality.duplicates.check), in the
     writer's transaction: index lookups on its blocking keys, the pairs scored and written.
-    `row`: its (uuid, data, area id, label) when the caller holds them unflushed."""
+    `row`: its (uuid, data, area id, label), which the caller holds; `created`: just made."""
     from app.quality import duplicates   # noqa: PLC0415 - quality builds on the register
-    duplicates.check(session, dataset_id, entity_id, dataset_name, project_id, row)
+    duplicates.check(session, dataset_id, entity_id, dataset_name, project_id, row, created)
 
 
 PURGE_AFTER_DAYS = 30
