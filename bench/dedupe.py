@@ -12,7 +12,11 @@
   of "likely or possible", against the truth's duplicates. Seeds 1 and 2 are the towns the
   weights were learned on (app/quality/learn.py); 13 is used by no test and was not learned on.
 - batch: `duplicates.recompute` (what `flask quality dedupe` runs) timed on a register of
-  about `--batch` people (bench/bulk_town.py: copies of a 10,000-person town).
+  about `--batch` people (bench/bulk_town.py: copies of a 10,000-person town). The copies
+  keep the source's names, birth dates and phones, so each person has a namesake born the
+  same day with the same phone in every other copy: about 300,000 "possible" pairs between
+  copies at 100,000 people, which a real register does not have — a harder batch than a
+  real one (1.3 million blocked pairs compared, 307,000 written).
 - create: `--create` person registrations (copies of the register's own, each with a new
   instance and entity id: a second registration of someone, the case the check is for)
   posted over HTTP to a real gunicorn on that register; the check's own time inside each
@@ -119,11 +123,16 @@ def quality(people, seed, echo=print):
             "incremental_equals_batch": incremental == batch, "town_built_s": built}
 
 
-def batch(people, echo=print):
-    import bulk_town
-    url, info = bulk_town.build("sqlite", people, source_people=10_000, echo=echo)
+def batch(people, echo=print, register=None):
+    """Time the batch on a copy of the bulk register (`register`: a SQLite URL of one built
+    before, e.g. by an earlier version of this code)."""
+    if register is None:
+        import bulk_town
+        register, _info = bulk_town.build("sqlite", people, source_people=10_000, echo=echo)
     with tempfile.TemporaryDirectory() as tmp:
-        app = common.make_app(url, tmp)
+        copy = os.path.join(tmp, "batch.sqlite3")
+        shutil.copy(register.removeprefix("sqlite:///"), copy)
+        app = common.make_app(f"sqlite:///{copy}", tmp)
         from app.extensions import db
         from app.quality import duplicates
         with app.app_context():
@@ -134,8 +143,8 @@ def batch(people, echo=print):
                 db.session.commit()
                 times.append(time.perf_counter() - start)
             db.engine.dispose()
-    return url, {"people": totals["people"], "pairs": totals["pairs"],
-                 "likely": totals["likely"], "seconds": [round(t, 1) for t in times]}
+    return register, {"people": totals["people"], "pairs": totals["pairs"],
+                      "likely": totals["likely"], "seconds": [round(t, 1) for t in times]}
 
 
 def create(url, n, echo=print):
@@ -158,7 +167,9 @@ def create(url, n, echo=print):
                 select(SubmissionDef.xml).join(Submission, Submission.id == SubmissionDef.submission_id)
                 .join(Form, Form.id == Submission.form_id)
                 .where(Form.xml_form_id == "person", Submission.review_state.is_(None),
-                       SubmissionDef.xml.contains('create="1"'))
+                       SubmissionDef.current.is_(True),
+                       SubmissionDef.xml.contains('create="1"')
+                       | SubmissionDef.xml.contains('create="true"'))
                 .order_by(Submission.id.desc()).limit(n)).all()
             db.engine.dispose()
         log = os.path.join(tmp, "check-times.txt")
@@ -171,8 +182,11 @@ def create(url, n, echo=print):
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             for xml in xmls:
-                xml = re.sub(r"uuid:[0-9a-f-]{36}</instanceID>", f"uuid:{uuid.uuid4()}</instanceID>", xml)
-                xml = re.sub(r'(<entity [^>]*id=")(?:uuid:)?[0-9a-f-]{36}"', rf'\g<1>{uuid.uuid4()}"', xml)
+                xml = re.sub(r"uuid:[0-9a-f-]{36}</instanceID>", f"uuid:{uuid.uuid4()}</instanceID>",
+                             xml)
+                # the person again under a new uuid, wherever the form names her
+                person = re.search(r'<entity [^>]*\bid="(?:uuid:)?([0-9a-f-]{36})"', xml).group(1)
+                xml = xml.replace(person, str(uuid.uuid4()))
                 boundary = uuid.uuid4().hex
                 body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"xml_submission_file\";"
                         f" filename=\"submission.xml\"\r\nContent-Type: text/xml\r\n\r\n").encode() \
@@ -205,6 +219,8 @@ def main():
     parser.add_argument("--batch", type=int, default=100_000)
     parser.add_argument("--create", type=int, default=300)
     parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--register", help="the SQLite URL of a bulk register to time the "
+                                           "batch and the create check on (else built)")
     args = parser.parse_args()
     print(f"# machine: {machine()}")
     if not args.skip_quality:
@@ -220,7 +236,7 @@ def main():
                       + (f"  (town built in {r['town_built_s']:.0f} s)" if r["town_built_s"] else ""),
                       flush=True)
     if args.batch:
-        url, b = batch(args.batch)
+        url, b = batch(args.batch, register=args.register)
         print(f"# batch: {b['people']} people, {b['pairs']} pairs ({b['likely']} likely): "
               f"{b['seconds']} s", flush=True)
         if args.create:
