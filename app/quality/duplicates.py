@@ -10,7 +10,7 @@ so `flask register rebuild --check` compares them (`snapshot`, `compare`).
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, func, insert, or_, select, union
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, union
 
 from app.audit.record import record
 from app.models_base import utcnow
@@ -109,32 +109,39 @@ def check(session, dataset_id, entity_id, dataset_name=None, project_id=None, ro
     session.execute(insert(_P), rows)
 
 
+def _blocked_statement():
+    """The live people of a list sharing a blocking key with one person, each key an index
+    lookup; built once (its compiled form is cached), a missing key bound as NULL."""
+    by_id = Entity.__table__.alias("by_id")
+    ds = bindparam("ds")
+    keys = union(
+        select(_K.c.entity_id).where(_K.c.dataset_id == ds, _K.c.village == bindparam("v"),
+                                     _K.c.birth_year == bindparam("y")),
+        select(_K.c.entity_id).where(_K.c.dataset_id == ds, _K.c.surname == bindparam("s"),
+                                     _K.c.dob == bindparam("d")),
+        select(_K.c.entity_id).where(_K.c.dataset_id == ds, _K.c.household == bindparam("h")),
+        select(by_id.c.id).where(by_id.c.dataset_id == ds,
+                                 by_id.c.id_number.in_(bindparam("n", expanding=True))))
+    return select(Entity.id, Entity.uuid, Entity.data, Entity.area_id, Entity.label).where(
+        Entity.id.in_(keys), Entity.id != bindparam("me"), Entity.deleted_at.is_(None))
+
+
+_BLOCKED = _blocked_statement()
+
+
 def _blocked(session, dataset_id, entity_id, person):
     """The live people of the list sharing a blocking key with `person` (matching.block_keys),
     each found on an index."""
-    queries = []
-    if person.dob and person.village:
-        queries.append(select(_K.c.entity_id).where(
-            _K.c.dataset_id == dataset_id, _K.c.village == person.village[:64],
-            _K.c.birth_year == person.dob.year))
     surname = matching.sound(person.name)[1][:32]
-    if person.dob and surname:
-        queries.append(select(_K.c.entity_id).where(
-            _K.c.dataset_id == dataset_id, _K.c.surname == surname, _K.c.dob == person.dob))
-    if person.household:
-        queries.append(select(_K.c.entity_id).where(
-            _K.c.dataset_id == dataset_id, _K.c.household == person.household[:36]))
-    if person.id_number:
-        numbers = sorted({person.id_number, *matching.id_neighbours(person.id_number)})
-        queries.append(select(Entity.id).where(Entity.dataset_id == dataset_id,
-                                               Entity.id_number.in_(numbers)))
-    if not queries:
-        return []
-    ids = union(*queries).subquery()
-    return session.execute(select(Entity.id, Entity.uuid, Entity.data, Entity.area_id,
-                                  Entity.label).where(
-        Entity.id.in_(select(ids.c[0])), Entity.id != entity_id,
-        Entity.deleted_at.is_(None))).all()
+    dob = person.dob
+    return session.execute(_BLOCKED, {
+        "ds": dataset_id, "me": entity_id,
+        "v": person.village[:64] if dob and person.village else None,
+        "y": dob.year if dob else None,
+        "s": surname if dob and surname else None, "d": dob,
+        "h": person.household[:36] or None,
+        "n": sorted({person.id_number, *matching.id_neighbours(person.id_number)})
+        if person.id_number else []}).all()
 
 
 def recompute(session, project_id, batch=5000):

@@ -112,30 +112,41 @@ def valid_id(value):
             and id_number_check_character(value[:17]) == value[17])
 
 
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)   # GB 11643's, as validation's
+_CHECK = "10X98765432"
+
+
 def id_neighbours(value):
     """The numbers one slip away from `value` (one character changed, or two neighbours
     swapped) that could be the other side of that slip: the valid ones when `value`'s check
     character does not fit, the invalid ones when it does. Empty when `value` is not 18
-    characters."""
+    characters. (Each candidate's check is the sum moved by the one change: this runs at
+    every registration.)"""
     if len(value) != 18 or not value[:17].isdigit():
         return set()
-    want_valid = not valid_id(value)
+    digits = [int(c) for c in value[:17]]
+    total = sum(d * w for d, w in zip(digits, _WEIGHTS))
+    check = value[17]
+    want_valid = _CHECK[total % 11] != check
     out = set()
-    chars = list(value)
-    for i in range(18):
-        for c in ("0123456789X" if i == 17 else "0123456789"):
-            if c != value[i]:
-                candidate = value[:i] + c + value[i + 1:]
-                if valid_id(candidate) == want_valid:
-                    out.add(candidate)
     for i in range(17):
-        if chars[i] != chars[i + 1]:
-            swapped = chars[:]
-            swapped[i], swapped[i + 1] = swapped[i + 1], swapped[i]
-            candidate = "".join(swapped)
-            if (i + 1 < 17 or candidate[17] in "0123456789X") and candidate[:17].isdigit() \
-                    and valid_id(candidate) == want_valid:
-                out.add(candidate)
+        for c in range(10):
+            if c != digits[i]:
+                fits = _CHECK[(total + _WEIGHTS[i] * (c - digits[i])) % 11] == check
+                if fits == want_valid:
+                    out.add(value[:i] + str(c) + value[i + 1:])
+    for c in "0123456789X":
+        if c != check and (_CHECK[total % 11] == c) == want_valid:
+            out.add(value[:17] + c)
+    for i in range(16):
+        if digits[i] != digits[i + 1]:
+            moved = total + (_WEIGHTS[i] - _WEIGHTS[i + 1]) * (digits[i + 1] - digits[i])
+            if (_CHECK[moved % 11] == check) == want_valid:
+                out.add(value[:i] + value[i + 1] + value[i] + value[i + 2:])
+    if check != value[16] and check.isdigit():          # the last digit and the check swapped
+        swapped = value[:16] + check + value[16]
+        if valid_id(swapped) == want_valid:
+            out.add(swapped)
     return out
 
 
