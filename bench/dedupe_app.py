@@ -7,7 +7,8 @@ from app.quality import duplicates
 from wsgi import app  # noqa: F401 - what gunicorn serves
 
 _check = duplicates.check
-_times = open(os.environ["DOORSTEP_DEDUPE_TIMES"], "a", buffering=1)  # noqa: SIM115 - the worker's life
+# open for the worker's life, a line written per check
+_times = open(os.environ["DOORSTEP_DEDUPE_TIMES"], "a", buffering=1)  # noqa: SIM115
 
 
 def timed_check(*args, **kwargs):

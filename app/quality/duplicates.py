@@ -200,7 +200,8 @@ def mark(session, actor, a_uuid, b_uuid, status, project_id=None):
         raise Problem("400.270", {"value": str(status)})
     if project_id is None:
         project_id = session.scalar(select(DuplicatePair.project_id).where(
-            DuplicatePair.a_uuid == min(a_uuid, b_uuid), DuplicatePair.b_uuid == max(a_uuid, b_uuid)))
+            DuplicatePair.a_uuid == min(a_uuid, b_uuid),
+            DuplicatePair.b_uuid == max(a_uuid, b_uuid)))
     pair = _visible_pair(session, actor, project_id, a_uuid, b_uuid)
     now = utcnow()
     actor_id = getattr(actor, "id", None)
@@ -261,8 +262,8 @@ def _live(query):
 
 def listing(session, actor, project_id, village=None, band=None, status="open", after=None,
             limit=50, audited=True):
-    """One page of the pairs the actor sees, best score first then id: (rows, next cursor or
-    None). `village`: an area id (either side in it); `after`: (score, id) of the last row
+    """One page of the pairs the actor sees, best score first (then newest): (rows, next
+    cursor or None). `village`: an area id (either side in it); `after`: (score, id) of the last row
     of the previous page. Audited (the rows show people) unless the caller audits it."""
     query = select(DuplicatePair)
     query, a, b = _live(query)
@@ -277,9 +278,10 @@ def listing(session, actor, project_id, village=None, band=None, status="open", 
     if after is not None:
         score, last = after
         query = query.where(or_(DuplicatePair.score < score,
-                                and_(DuplicatePair.score == score, DuplicatePair.id > last)))
+                                and_(DuplicatePair.score == score, DuplicatePair.id < last)))
     query = query.add_columns(a.c.label.label("a_label"), b.c.label.label("b_label"))
-    found = session.execute(query.order_by(DuplicatePair.score.desc(), DuplicatePair.id)
+    # one direction for both keys: a backward walk of ix_duplicate_pairs_list
+    found = session.execute(query.order_by(DuplicatePair.score.desc(), DuplicatePair.id.desc())
                             .limit(limit + 1)).all()
     rows = [_row(r[0], r.a_label, r.b_label) for r in found[:limit]]
     if audited:

@@ -162,7 +162,8 @@ def thresholds_of(scored):
         tp += t
         if t and tp / n >= POSSIBLE_PRECISION:
             possible = s
-    return {"likely": round(_tenth(false_max) + 0.1, 1), "possible": _tenth(min(possible, false_max))}
+    return {"likely": round(_tenth(false_max) + 0.1, 1),
+            "possible": _tenth(min(possible, false_max))}
 
 
 def _tenth(value):

@@ -37,7 +37,8 @@ class DuplicatePair(db.Model):
     __tablename__ = "duplicate_pairs"
     __table_args__ = (
         db.UniqueConstraint("a_uuid", "b_uuid"),
-        db.Index("ix_duplicate_pairs_list", "project_id", "status", "id"),
+        # the list's order (best score first) within a project and status
+        db.Index("ix_duplicate_pairs_list", "project_id", "status", "score", "id"),
         db.Index("ix_duplicate_pairs_a", "a_id"),
         db.Index("ix_duplicate_pairs_b", "b_id"),
         db.Index("ix_duplicate_pairs_b_uuid", "b_uuid"),

@@ -61,7 +61,7 @@ def upgrade():
         sa.Column("decided_by", sa.Integer),
         sa.Column("decided_at", sa.DateTime),
         sa.UniqueConstraint("a_uuid", "b_uuid", name="uq_duplicate_pairs_a_uuid_b_uuid"))
-    for name, columns in (("list", ["project_id", "status", "id"]), ("a", ["a_id"]),
+    for name, columns in (("list", ["project_id", "status", "score", "id"]), ("a", ["a_id"]),
                           ("b", ["b_id"]), ("b_uuid", ["b_uuid"]),
                           ("dataset", ["dataset_id"])):
         op.create_index(f"ix_duplicate_pairs_{name}", "duplicate_pairs", columns)

@@ -9,7 +9,8 @@ from tests.quality.test_duplicates import ZHANG_LI, _key, _register
 from tests.web.conftest import console  # noqa: F401 - the fixture
 
 
-def test_a_supervisor_sees_her_villages_pairs_with_the_evidence_in_words(town, db, console):  # noqa: F811
+def test_a_supervisor_sees_her_villages_pairs_with_the_evidence_in_words(
+        town, db, console):  # noqa: F811
     again = _register(town, db)
     _register(town, db, name="赵艳", id_number="610425199305201123", dob="1993-05-20",
               village="xishan", household="a0000000-0000-4000-8000-000000000003",

@@ -12,7 +12,8 @@ from app.extensions import db as _db
 from tests.test_migrations import empty_database_url  # noqa: F401 - the fixture
 
 
-def test_upgrade_to_0030_matches_the_register_already_there(empty_database_url, tmp_path):  # noqa: F811
+def test_upgrade_to_0030_matches_the_register_already_there(
+        empty_database_url, tmp_path):  # noqa: F811
     app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url, "SECRET_KEY": "x",
                       "DATA_DIR": str(tmp_path / "data"), "INSTANCE_DIR": str(tmp_path)})
     people = [("张丽", "610425199606080628", "1996-06-08"), ("张莉", "610425199606080628",
