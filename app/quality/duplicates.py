@@ -16,7 +16,7 @@ from app.audit.record import record
 from app.models_base import utcnow
 from app.problems import Problem
 from app.quality import matching
-from app.quality.models import DuplicateDecision, DuplicatePair, PersonMatchKey
+from app.quality.models import STATUSES, DuplicateDecision, DuplicatePair, PersonMatchKey
 from app.register.models import Dataset, Entity
 
 PEOPLE = "people"
@@ -194,26 +194,33 @@ def _visible_pair(session, actor, project_id, a_uuid, b_uuid):
 def mark(session, actor, a_uuid, b_uuid, status, project_id=None):
     """Record a decision on the pair of a_uuid and b_uuid (either order): "dismissed" (not a
     duplicate), "merged" (app.quality merging), or "open" again. The decision is kept by
-    the two uuids, so a batch run or a rebuild keeps it. The pair must exist and be visible to
-    the actor (404.270); `status` one of the three (400.270). Returns the pair."""
-    if status not in ("open", "dismissed", "merged"):
+    the two uuids, so a batch run or a rebuild keeps it, and applies to their pair whether
+    or not the matcher has one (two people merged that it never paired). Both people must
+    be visible to the actor (404.270); `status` one of the three (400.270). Returns the
+    pair, or None when there is none."""
+    if status not in STATUSES:
         raise Problem("400.270", {"value": str(status)})
-    if project_id is None:
-        project_id = session.scalar(select(DuplicatePair.project_id).where(
-            DuplicatePair.a_uuid == min(a_uuid, b_uuid),
-            DuplicatePair.b_uuid == max(a_uuid, b_uuid)))
-    pair = _visible_pair(session, actor, project_id, a_uuid, b_uuid)
+    a_uuid, b_uuid = sorted(((a_uuid or "").lower(), (b_uuid or "").lower()))
+    found = session.execute(select(Entity.area_id, Dataset.project_id).join(
+        Dataset, Dataset.id == Entity.dataset_id).where(Entity.uuid.in_([a_uuid, b_uuid]))).all()
+    if a_uuid == b_uuid or len(found) != 2 or not all(actor.sees_area(r.area_id) for r in found) \
+            or (project_id is not None and {r.project_id for r in found} != {project_id}):
+        raise Problem("404.270")
+    project_id = found[0].project_id
     now = utcnow()
     actor_id = getattr(actor, "id", None)
     decision = session.scalar(select(DuplicateDecision).where(
-        DuplicateDecision.a_uuid == pair.a_uuid, DuplicateDecision.b_uuid == pair.b_uuid))
+        DuplicateDecision.a_uuid == a_uuid, DuplicateDecision.b_uuid == b_uuid))
     if decision is None:
-        decision = DuplicateDecision(project_id=pair.project_id, a_uuid=pair.a_uuid,
-                                     b_uuid=pair.b_uuid, status=status)
+        decision = DuplicateDecision(project_id=project_id, a_uuid=a_uuid, b_uuid=b_uuid,
+                                     status=status)
         session.add(decision)
     decision.status, decision.decided_by, decision.decided_at = status, actor_id, now
-    pair.status, pair.decided_by, pair.decided_at = status, actor_id, now
-    record(session, actor, f"duplicates.{status}", f"entity:{pair.a_uuid}", other=pair.b_uuid)
+    pair = session.scalar(select(DuplicatePair).where(DuplicatePair.a_uuid == a_uuid,
+                                                      DuplicatePair.b_uuid == b_uuid))
+    if pair is not None:
+        pair.status, pair.decided_by, pair.decided_at = status, actor_id, now
+    record(session, actor, f"duplicates.{status}", f"entity:{a_uuid}", other=b_uuid)
     session.flush()
     return pair
 

@@ -4,16 +4,19 @@ when approved; a supervisor's "not a duplicate" outlives the batch and a rebuild
 decisions are scoped to her villages; an update re-checks."""
 import uuid
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
+from app.auth.actors import Actor
 from app.cli import quality, register_group
+from app.problems import Problem
 from app.quality import duplicates
-from app.quality.models import DuplicatePair
+from app.quality.models import DuplicateDecision, DuplicatePair
 from app.submissions.models import Submission
 from tests.register.test_village_writes import town_xml
-from tests.samples.register import ZHANG_LI, ZHAO_YAN
+from tests.samples.register import SUN_MIN, WANG_QIANG, ZHANG_LI, ZHAO_YAN
 
 DUPLICATES = "/v1/projects/1/datasets/people/duplicates"
 ZHANG_LI_ID = "610425199606080628"
@@ -142,7 +145,6 @@ def test_the_list_pages_by_score_and_refuses_a_cursor_it_did_not_give(town, db, 
 
 def test_a_merged_pair_is_changed_only_by_unmerging(town, db, client, login, personas):
     again = _register(town, db)
-    from app.auth.actors import Actor
     admin = Actor("user", personas["admin"].id, "admin", "admin", None, None, None)
     duplicates.mark(db.session, admin, ZHANG_LI, again, "merged")
     db.session.commit()
@@ -163,3 +165,17 @@ def test_an_update_that_tells_them_apart_removes_the_pair(town, db, client, logi
                                "id_number": "", "phone": "", "household": ""}})
     assert changed.status_code == 200, changed.json
     assert _key(ZHANG_LI, again) not in _pairs(db)
+
+
+def test_merging_two_people_the_matcher_never_paired_is_remembered_for_their_pair(
+        town, db, personas):
+    admin = Actor("user", personas["admin"].id, "admin", "admin", None, None, None)
+    assert duplicates.mark(db.session, admin, WANG_QIANG, SUN_MIN, "merged") is None
+    db.session.commit()
+    assert not _pairs(db)
+    assert db.session.scalar(select(DuplicateDecision.status)) == "merged"
+    outsider = Actor("user", personas["supervisor"].id, "supervisor", "supervisor", None,
+                     frozenset([-1]), None)
+    with pytest.raises(Problem) as refused:
+        duplicates.mark(db.session, outsider, WANG_QIANG, SUN_MIN, "open")
+    assert refused.value.code == "404.270"
