@@ -88,6 +88,7 @@ def _register_models():
     from app.forms import models as _forms  # noqa: F401
     from app.forms import draft_models as _drafts  # noqa: F401
     from app.projects import models as _projects  # noqa: F401
+    from app.quality import models as _quality  # noqa: F401
     from app.quality import outside_models as _outside  # noqa: F401
     from app.register import models as _register  # noqa: F401
     from app.reports import models as _reports  # noqa: F401
@@ -108,6 +109,7 @@ def _register_blueprints(app):
     from app.api import entity_write_views  # noqa: F401 - and making entity lists
     from app.api import merge_views  # noqa: F401 - and merging duplicates
     from app.api import app_user_views, project_views  # noqa: F401 - projects, app users, roles
+    from app.api import duplicate_views  # noqa: F401 - duplicate people
     from app.api import submission_write_views  # noqa: F401 - and submissions written over the API
     from app.api import openapi_views  # noqa: F401 - and the API's own description
     from app.api import draft_views  # noqa: F401 - and the form drafts' routes

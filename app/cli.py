@@ -33,19 +33,22 @@ areas = AppGroup("areas", help="Villages of the town.")
 submissions = AppGroup("submissions", help="Stored submissions.")
 register_group = AppGroup("register", help="The register (entity lists).")
 demo = AppGroup("demo", help="A synthetic town for trying Doorstep out and measuring it.")
+quality = AppGroup("quality", help="Register quality: duplicates, omissions, outside lists.")
 
 
 def register(app):
     from app.reports.cli import reports
-    for group in (users, app_users, forms, areas, submissions, register_group, demo, reports):
+    for group in (users, app_users, forms, areas, submissions, register_group, demo, reports,
+                  quality):
         app.cli.add_command(group)
     app.cli.add_command(setup)
     from app.webhooks.cli import webhooks
     app.cli.add_command(webhooks)
     from app.exports.cli import exports
     app.cli.add_command(exports)
-    from app.quality.outside_cli import quality
-    app.cli.add_command(quality)
+    from app.quality.outside_cli import import_command, rerun_command
+    quality.add_command(import_command)
+    quality.add_command(rerun_command)
 
 
 def _codes(value):
@@ -322,6 +325,18 @@ def rebuild_command(check_only):
             raise click.ClickException(f"{len(report.differences)} differences from the live "
                                        "register, its life events and report cells.")
         click.echo("No difference from the live register.")
+
+
+@quality.command("dedupe")
+def quality_dedupe():
+    """Find every duplicate pair of people again, from scratch (supervisors' decisions kept)."""
+    import time
+    from app.quality import duplicates
+    start = time.perf_counter()
+    totals = duplicates.recompute(db.session, DEFAULT_PROJECT_ID)
+    db.session.commit()
+    click.echo(f"{totals['people']} people matched: {totals['pairs']} pairs "
+               f"({totals['likely']} likely) in {time.perf_counter() - start:.1f} s.")
 
 
 @forms.command("state")

@@ -63,6 +63,8 @@ ONCE = ("projects", "users", "blobs", "forms", "form_versions", "datasets",
 SKIP = ("api_sessions", "digest_nonce_uses", "login_failures",
         # the people search's index: built again from the copied people (index_people)
         "person_search", "person_name_terms",
+        # the duplicate finder's keys and pairs: found again in batch (index_people)
+        "person_match_keys", "duplicate_pairs",
         # summed from the copied cells at the end (BASES), at the source's cut
         "report_stock_bases")
 #: app.reports.bases.rebuild in one statement: each village's stock cells to the cut (its
@@ -91,8 +93,6 @@ PER_COPY = {
                         "received": "text", "branch_id": "text",
                         "submission_id": "submissions", "submission_def_id": "submission_defs",
                         "actor_id": ("app_user", "actor_kind")},
-    "entity_duplicate_candidates": {"id": "id", "entity_id": "entities",
-                                    "other_id": "entities", "value": "text"},
     "entity_backlog": {"id": "id", "submission_id": "submissions",
                        "submission_def_id": "submission_defs", "entity_uuid": "text",
                        "branch_id": "text"},
@@ -111,7 +111,7 @@ PER_COPY = {
 ORDER = ("areas", "user_areas", "app_users", "app_user_areas", "app_user_forms",
          "dataset_area_revisions",
          "submissions", "submission_defs", "submission_attachments", "entities",
-         "entity_versions", "entity_duplicate_candidates", "entity_backlog", "register_events",
+         "entity_versions", "entity_backlog", "register_events",
          "life_events", "audit_events", "report_cells")
 CHECK_CHARACTERS = "10X98765432"
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -423,13 +423,16 @@ def build(kind, people, source_people=10_000, echo=print, villages=12):
 def index_people(url):
     """The people search's index of the copied register, by the builder the register's writes
     use (app.register.search.fill): a copy's ID numbers are new, and the index keeps them
-    reversed too."""
+    reversed too; and its duplicate pairs, found in batch (app.quality.duplicates)."""
     with tempfile.TemporaryDirectory() as data:
         app = common.make_app(url, data)
         with app.app_context():
             from app.extensions import db
+            from app.quality import duplicates
             from app.register import search
             search.fill(db.session)
+            for project_id in db.session.scalars(db.text("SELECT id FROM projects")).all():
+                duplicates.recompute(db.session, project_id)
             db.session.commit()
             db.engine.dispose()
 

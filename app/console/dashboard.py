@@ -7,8 +7,8 @@ personal data), each read from an index so the page stays fast at 100,000 people
   the ones marked as having issues (the partial index ix_submissions_held, which holds only
   the held ones);
 - conflicts: entities in conflict (the partial index ix_entities_conflict);
-- duplicates waiting: pairs of entities sharing a resident ID number, counted once each
-  (entity_duplicate_candidates: a few rows, joined to their entity by its key);
+- duplicates waiting: open pairs of people the matcher banded (duplicate_pairs, app.quality),
+  both of them live and in her villages, counted in the village of the pair's first person;
 - held offline updates: the entity backlog (a few rows), joined to their submission;
 - phones: the live phones she manages, least recently heard from first.
 """
@@ -20,7 +20,8 @@ from sqlalchemy import case, func, or_, select, text
 from app.console import phones
 from app.models_base import utcnow
 from app.projects.models import Area
-from app.register.models import DuplicateCandidate, Entity, EntityBacklog
+from app.quality.models import DuplicatePair
+from app.register.models import Entity, EntityBacklog
 from app.submissions.models import Submission
 
 
@@ -129,13 +130,13 @@ def _conflicts(ids):
 
 
 def _duplicates(ids):
-    return (select(Entity.area_id, func.count())
-            .select_from(DuplicateCandidate)
-            .join(Entity, Entity.id == DuplicateCandidate.entity_id)
-            # each pair is noted both ways: count it once
-            .where(DuplicateCandidate.entity_id < DuplicateCandidate.other_id,
-                   Entity.deleted_at.is_(None), Entity.area_id.in_(ids))
-            .group_by(Entity.area_id))
+    a, b = Entity.__table__.alias("a"), Entity.__table__.alias("b")
+    return (select(DuplicatePair.a_area_id, func.count())
+            .join(a, a.c.id == DuplicatePair.a_id).join(b, b.c.id == DuplicatePair.b_id)
+            .where(DuplicatePair.status == "open", DuplicatePair.a_area_id.in_(ids),
+                   DuplicatePair.b_area_id.in_(ids), a.c.deleted_at.is_(None),
+                   b.c.deleted_at.is_(None))
+            .group_by(DuplicatePair.a_area_id))
 
 
 def _held():

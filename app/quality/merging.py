@@ -27,6 +27,7 @@ from app.audit.record import record
 from app.models_base import utcnow
 from app.problems import Problem
 from app.projects.models import Area
+from app.quality import duplicates
 from app.register import entities, search
 from app.register.datasets import bump
 from app.register.merge import AREA_PROPERTY
@@ -45,10 +46,12 @@ REFERENCES = {
 }
 
 
-def _settle_candidates(session, actor, kept_uuid, merged_uuid, status):
-    """Tell the duplicate candidates table that the pair was merged (or reopened by an
-    unmerge). Does nothing yet: it will call app.quality.duplicates.mark when that lands."""
-    return None
+def _settle_candidates(session, actor, dataset, kept_uuid, merged_uuid, status, journaled):
+    """The supervisor's decision on the pair as a duplicate (app.quality.duplicates): "merged",
+    or "open" again on an unmerge. Decisions are inputs the rebuild copies, so a replay
+    leaves them alone."""
+    if journaled is None and dataset.name == search.PEOPLE:
+        duplicates.mark(session, actor, kept_uuid, merged_uuid, status)
 
 
 def _blank(value):
@@ -143,7 +146,7 @@ def merge(session, actor, dataset, kept, merged, picks=None, journaled=None):
                          {"merged": merged.uuid, "picks": picks}, actor)
     record(session, actor, "entity.merge", f"entity:{kept.uuid}", merged=merged.uuid,
            version=kept.version, references=len(references))
-    _settle_candidates(session, actor, kept.uuid, merged.uuid, "merged")
+    _settle_candidates(session, actor, dataset, kept.uuid, merged.uuid, "merged", journaled)
     outbox.entities_merged(session, kept, merged.uuid, dataset, received, label)
     session.flush()
     return row
@@ -187,7 +190,7 @@ def unmerge(session, actor, dataset, merged, journaled=None):
         entities.journal(session, dataset, "unmerge", merged.uuid, {"kept": kept.uuid}, actor)
     record(session, actor, "entity.unmerge", f"entity:{merged.uuid}", kept=kept.uuid,
            version=kept.version)
-    _settle_candidates(session, actor, kept.uuid, merged.uuid, "open")
+    _settle_candidates(session, actor, dataset, kept.uuid, merged.uuid, "open", journaled)
     outbox.entity_unmerged(session, merged, kept.uuid, dataset)
     session.flush()
     return row

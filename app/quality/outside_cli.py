@@ -1,18 +1,15 @@
 """`flask quality import --kind hospital_births|household_registry FILE` (and `flask quality
 rerun ID`): an outside list imported as the server's operator (every village), reconciled,
-its figures printed. The `quality` group lives here until another part of issue 23 needs it."""
+its figures printed. Both join the `quality` group of app/cli.py."""
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import with_appcontext
 
 from app.extensions import db
 from app.problems import Problem
 from app.projects.service import DEFAULT_PROJECT_ID
 from app.quality import outside
 from app.quality.outside_files import KINDS
-
-quality = AppGroup("quality", help="Register quality: outside lists and their reconciliation.")
-
 
 def _echo(imported, figures):
     click.echo(f"import {imported.id} ({imported.kind}, {imported.filename}): "
@@ -25,7 +22,8 @@ def _echo(imported, figures):
                    f"{line['extra']} extra; accuracy {line['accuracy']}%")
 
 
-@quality.command("import")
+@click.command("import")
+@with_appcontext
 @click.option("--kind", type=click.Choice(KINDS), required=True)
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_command(kind, path):
@@ -45,7 +43,8 @@ def import_command(kind, path):
     _echo(imported, figures)
 
 
-@quality.command("rerun")
+@click.command("rerun")
+@with_appcontext
 @click.argument("import_id", type=int)
 def rerun_command(import_id):
     """Reconcile an import again with today's register."""

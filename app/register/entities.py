@@ -9,7 +9,7 @@ rebuild replays; changes made by merging a submission are journaled once, by the
 """
 import uuid as uuidlib
 
-from sqlalchemy import bindparam, exists, insert, literal, or_, select, update
+from sqlalchemy import bindparam, exists, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from app.audit.models import AuditEvent
@@ -19,8 +19,8 @@ from app.driver_sql import DriverStatement
 from app.models_base import utcnow
 from app.register import search
 from app.register.datasets import LIST_AND_ENTITY, bump
-from app.register.models import (AreaRevision, Dataset, DuplicateCandidate, Entity,
-                                 EntityBacklog, EntityVersion, RegisterEvent)
+from app.register.models import (AreaRevision, Dataset, Entity, EntityBacklog, EntityVersion,
+                                 RegisterEvent)
 from app.webhooks import outbox
 
 
@@ -58,8 +58,9 @@ def create(session, dataset, label, data=None, uuid=None, area_id=None, actor=No
     _version(session, entity, {**data, **({"label": label} if label else {})}, source, submission,
              actor, facts)
     bump(session, dataset.id, [area_id])
-    _duplicates(session, dataset.id, entity.id, entity.id_number)
     search.add(session, dataset.project_id, dataset.name, entity.id, area_id, data)  # its index
+    _duplicates(session, dataset.id, entity.id, dataset.name, dataset.project_id,
+                (entity.uuid, data, area_id, label), created=True)
     if journaled is None and source == "api":
         journal(session, dataset, "api.create", entity.uuid,
                 {"label": label, "data": data, "area_id": area_id}, actor)
@@ -204,8 +205,9 @@ def look_up_and_create(session, project_id, dataset_name, label, data, uuid, are
         return found, False
     if journal is None:
         bump(session, found.id, [area_id])
-    _duplicates(session, found.id, found.created_id, values["e_id_number"])
     search.add(session, project_id, dataset_name, found.created_id, area_id, data)  # its index
+    _duplicates(session, found.id, found.created_id, dataset_name, project_id,
+                (uuid, data, area_id, label), created=True)
     outbox.entity_created(session, project_id, dataset_name, uuid, area_id, label, data)
     return found, True
 
@@ -225,8 +227,9 @@ def create_from_submission(session, dataset, label, data, uuid, area_id, actor, 
         _INSERT_VERSION.run(session, {"entity_id": entity_id, **version})
         write_event(session, audit_row)
     bump(session, dataset.id, [area_id])
-    _duplicates(session, dataset.id, entity_id, id_number_key(data))
     search.add(session, dataset.project_id, dataset.name, entity_id, area_id, data)  # its index
+    _duplicates(session, dataset.id, entity_id, dataset.name, dataset.project_id,
+                (uuid, data, area_id, label), created=True)
     outbox.entity_created(session, dataset.project_id, dataset.name, uuid, area_id, label,
                           data)
 
@@ -257,8 +260,11 @@ def update(session, entity, label=None, data=None, actor=None, source="api", sub
         key = id_number_key(received)
         if key != entity.id_number:         # a home visit resends every number unchanged
             entity.id_number = key
-            _duplicates(session, entity.dataset_id, entity.id, key)
     search.changed(session, entity, old_area, old_data, dataset)  # the people search's row
+    if any(old_data.get(k) != entity.data.get(k) for k in MATCHED) or old_area != entity.area_id:
+        _duplicates(session, entity.dataset_id, entity.id,
+                    dataset.name if dataset else None, dataset.project_id if dataset else None,
+                    (entity.uuid, entity.data, entity.area_id, entity.label))
     if journaled is None and source == "api":
         journal(session, dataset or _dataset(session, entity), "api.update", entity.uuid,
                 {"label": label or "", "data": received, "area_id": entity.area_id,
@@ -360,25 +366,18 @@ def id_number_key(data):
     return value or None
 
 
-def _duplicates(session, dataset_id, entity_id, value):
-    """Note the other live entities of this list sharing the resident ID number `value` (the
-    entity's id_number_key), both ways. An indexed lookup."""
-    if not value:
-        return
-    others = session.scalars(select(Entity.id).where(
-        Entity.dataset_id == dataset_id, Entity.id_number == value, Entity.id != entity_id,
-        Entity.deleted_at.is_(None))).all()
-    if not others:
-        return
-    known = set(session.execute(select(DuplicateCandidate.entity_id, DuplicateCandidate.other_id)
-                                .where(or_(DuplicateCandidate.entity_id == entity_id,
-                                           DuplicateCandidate.other_id == entity_id))).all())
-    for other in others:
-        for pair in ((entity_id, other), (other, entity_id)):
-            if pair not in known:
-                session.add(DuplicateCandidate(entity_id=pair[0], other_id=pair[1],
-                                               reason="id_number", value=value))
-    session.flush()
+#: the properties the duplicate check compares: a change to one of them checks again
+MATCHED = ("full_name", "id_number", "sex", "dob", "village", "household", "phone", "spouse",
+           "mother")
+
+
+def _duplicates(session, dataset_id, entity_id, dataset_name=None, project_id=None, row=None,
+                created=False):
+    """The duplicate check of a `people` entity (app.quality.duplicates.check), in the
+    writer's transaction: index lookups on its blocking keys, the pairs scored and written.
+    `row`: its (uuid, data, area id, label), which the caller holds; `created`: just made."""
+    from app.quality import duplicates   # noqa: PLC0415 - quality builds on the register
+    duplicates.check(session, dataset_id, entity_id, dataset_name, project_id, row, created)
 
 
 PURGE_AFTER_DAYS = 30

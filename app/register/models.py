@@ -164,19 +164,6 @@ class AreaRevision(db.Model):
     revision = db.Column(db.Integer, nullable=False, default=0)
 
 
-class DuplicateCandidate(db.Model):
-    """Another entity of the same list sharing a resident ID number, noted when an entity is
-    created or changes its number: for a supervisor to look at; nothing merges on its own."""
-    __tablename__ = "entity_duplicate_candidates"
-    __table_args__ = (db.UniqueConstraint("entity_id", "other_id"),)
-    id = db.Column(db.Integer, primary_key=True)
-    entity_id = db.Column(db.ForeignKey("entities.id"), nullable=False, index=True)
-    other_id = db.Column(db.ForeignKey("entities.id"), nullable=False)
-    reason = db.Column(db.String(40), nullable=False)
-    value = db.Column(db.String(100))
-    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
-
-
 class RegisterEvent(db.Model):
     """The register's journal: every change to it, in the order it happened (a submission
     merged, forced from the backlog, approved; an API create, update, delete, restore).

@@ -28,18 +28,22 @@ from app.events import record as life
 from app.events.models import LifeEvent
 from app.extensions import db
 from app.forms.models import Form, FormVersion
+from app.quality import duplicates
+from app.quality.models import DuplicatePair, PersonMatchKey
 from app.register import entities, merge, search
-from app.register.models import (AreaRevision, Dataset, DuplicateCandidate, Entity,
-                                 EntityBacklog, EntityMerge, EntityVersion, PersonNameTerm,
-                                 PersonSearch, RegisterEvent)
+from app.register.models import (AreaRevision, Dataset, Entity, EntityBacklog, EntityMerge,
+                                 EntityVersion, PersonNameTerm, PersonSearch, RegisterEvent)
 from app.reports import bases as report_bases
 from app.reports import cells as report_cells
 
 #: copied into the scratch database, parents first
 REFERENCE_TABLES = ("projects", "areas", "forms", "form_versions", "datasets",
-                    "dataset_properties", "submissions", "submission_defs")
+                    "dataset_properties", "submissions", "submission_defs",
+                    # supervisors' decisions on duplicate pairs: inputs the pairs are made with
+                    "duplicate_decisions")
 #: the register itself, children first (for clearing)
-REGISTER_TABLES = (PersonNameTerm, PersonSearch, DuplicateCandidate, EntityMerge, EntityVersion,
+REGISTER_TABLES = (PersonNameTerm, PersonSearch, DuplicatePair, PersonMatchKey, EntityMerge,
+                   EntityVersion,
                    EntityBacklog, AreaRevision, Entity)
 
 
@@ -234,6 +238,9 @@ def check(live_session, project_id, progress=None):
         # the people search's index, written with the entities (app.register.search)
         report.differences += search.compare(search.snapshot(live_session, project_id),
                                              search.snapshot(session, project_id))
+        # the duplicate pairs, found with each entity's write (app.quality.duplicates)
+        report.differences += duplicates.compare(duplicates.snapshot(live_session, project_id),
+                                                 duplicates.snapshot(session, project_id))
         report.life_events = derive_life_events(session, project_id, cells=False)
         report.differences += compare_life_events(life_event_snapshot(live_session, project_id),
                                                   life_event_snapshot(session, project_id))

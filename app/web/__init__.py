@@ -13,7 +13,8 @@ import glob
 import os
 
 PAGES = ("login", "dashboard", "review", "people", "conflicts", "phones", "users", "forms",
-         "audit", "account", "months", "preview", "exports", "merging", "reconcile")
+         "audit", "account", "months", "preview", "exports", "merging", "reconcile",
+         "duplicates")
 
 
 def register(app):

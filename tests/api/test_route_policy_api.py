@@ -21,6 +21,9 @@ from app.api.loading import BYTES, JSON_OR_CSV
 from app.api.openapi import declaration, json_rules
 from app.auth import accounts
 from app.auth.actors import PERMISSIONS
+from app.projects.models import Area
+from app.register import entities
+from app.register.lists import dataset_named
 from app.submissions.models import Submission
 from tests import conftest as top
 from tests.factories import make_instance
@@ -37,7 +40,8 @@ APP_USER_ALLOWED = {"api.list_forms", "api.get_form", "api.create_submission",
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 ARG = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 #: arguments naming one record of a village: an outsider must be refused it
-RECORD_ARGS = {"instance_id", "uuid", "app_user_id", "import_id"}
+RECORD_ARGS = {"instance_id", "uuid", "app_user_id", "import_id", "other"}
+LI_XIUYING_AGAIN = "0b5c1a2e-7d7a-4c43-9a55-0d0c0ffee001"
 #: routes that name a village's records in their body (EXAMPLES below names dongwan's)
 RECORDS_IN_BODY = {"api.bulk_entities"}
 #: what a request may change even when refused: a phone's last contact, a failed log-in
@@ -81,6 +85,11 @@ def samples(town, simple_form, db, personas, client):
         accounts.create_user(s, f"{role}_x", f"{role}_x-password", role, top.REALM, ["xishan"],
                              hash_method="scrypt:1024:8:1")
     s.commit()
+    # 李秀英 registered a second time in dongwan: a duplicate pair for the routes naming one
+    twin = dict(next(d for u, d in sample.PEOPLE if u == sample.LI_XIUYING))
+    entities.create(s, dataset_named(s, 1, "people"), "李秀英", twin, uuid=LI_XIUYING_AGAIN,
+                    area_id=s.scalar(select(Area.id).where(Area.code == "dongwan")))
+    s.commit()
     admin = _login(client, "admin")
     webhook = client.post("/v1/projects/1/webhooks", headers=admin,
                           json=EXAMPLES["WebhookCreateBody"])
@@ -97,6 +106,7 @@ def samples(town, simple_form, db, personas, client):
         "token": admin["Authorization"].split()[-1],
         "app_user_id": personas["worker_a"].id, "role_id": "app-user",
         "import_id": births.json["id"],
+        "other": LI_XIUYING_AGAIN,
     }
 
 

@@ -168,11 +168,12 @@ def test_an_id_number_of_any_length_is_kept_and_compared_by_its_first_32_charact
     headers = login("admin")
     junk = "6104251996060806281234567890" * 8
     made = [client.post(f"{BASE}/entities", headers=headers, json={
-        "label": name, "data": {"village": "dongwan", "id_number": junk + name}})
-        for name in ("甲", "乙")]
+        "label": "张丽", "data": {"village": "dongwan", "id_number": junk + slip}})
+        for slip in ("甲", "乙")]
     assert [r.status_code for r in made] == [200, 200]
     first = client.get(f"{BASE}/entities/{made[0].json['uuid']}", headers=headers).json
     assert first["currentVersion"]["data"]["id_number"] == junk + "甲"
+    # the same name and the same number to 32 characters: a pair (the rest is not compared)
     assert first["duplicateCandidates"] == [made[1].json["uuid"]]
 
 

@@ -13,7 +13,8 @@ from app.auth.models import AppUser
 from app.console import dashboard
 from app.models_base import utcnow
 from app.projects.models import Area
-from app.register.models import Dataset, DuplicateCandidate, Entity, EntityBacklog
+from app.quality.models import DuplicatePair
+from app.register.models import Dataset, Entity, EntityBacklog
 from app.submissions.models import Submission, SubmissionDef
 from tests.factories import make_instance
 
@@ -72,8 +73,9 @@ def _town_day(db, simple_form):
     _entity(db, dataset.id, dw)
     _entity(db, dataset.id, xs, "soft")
     a, b = _entity(db, dataset.id, dw), _entity(db, dataset.id, dw)
-    db.session.add_all([DuplicateCandidate(entity_id=a.id, other_id=b.id, reason="id_number"),
-                        DuplicateCandidate(entity_id=b.id, other_id=a.id, reason="id_number")])
+    db.session.add(DuplicatePair(project_id=1, dataset_id=dataset.id, a_id=a.id, b_id=b.id,
+                                 a_uuid=a.uuid, b_uuid=b.uuid, a_area_id=dw, b_area_id=dw,
+                                 score=40.0, band="likely", evidence={}, status="open"))
     held = _submission(db, form_id, xs, datetime(2026, 6, 1), in_register=False)  # this month
     version = simple_form.version.id
     d = SubmissionDef(submission_id=held.id, form_id=form_id, form_version_id=version,

@@ -14,6 +14,9 @@ from app.audit.models import AuditEvent
 from app.auth import accounts
 from app.auth.actors import PERMISSIONS
 from app.auth.models import AppUser
+from app.projects.models import Area
+from app.register import entities
+from app.register.lists import dataset_named
 from app.submissions.models import Submission
 from app.web.session import DECLARATION
 from tests import conftest as top
@@ -23,6 +26,7 @@ from tests.web.conftest import sign_in
 
 PUBLIC = {"console.login", "console.login_post", "console.logout", "console.static"}
 ROLES = ("admin", "supervisor", "viewer")
+LI_XIUYING_AGAIN = "0b5c1a2e-7d7a-4c43-9a55-0d0c0ffee001"
 ARG = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
@@ -43,12 +47,16 @@ def samples(town, simple_form, db, personas):
     births, _ = outside.import_file(s, None, 1, "hospital_births", "b.csv", (
         "certificate_no,mother_name,sex,birth_date,village\nH1,李秀英,女,2026-05-01,dongwan\n"
     ).encode())
+    # 李秀英 registered a second time in dongwan: a duplicate pair for the pages naming one
+    twin = dict(next(d for u, d in sample.PEOPLE if u == sample.LI_XIUYING))
+    entities.create(s, dataset_named(s, 1, "people"), "李秀英", twin, uuid=LI_XIUYING_AGAIN,
+                    area_id=s.scalar(select(Area.id).where(Area.code == "dongwan")))
     s.commit()
     return {"submission_id": submission.id, "import_id": births.id, "person": sample.LI_XIUYING,
+            "a": sample.LI_XIUYING, "b": LI_XIUYING_AGAIN,
             "household": sample.H1, "entity": sample.LI_XIUYING,
             "app_user_id": personas["worker_a"].id, "user_id": personas["supervisor"].id,
-            "xml_form_id": "simple", "month": "2026-05", "name": "p.jpg",
-            "a": sample.WANG_QIANG, "b": sample.SUN_WEI}
+            "xml_form_id": "simple", "month": "2026-05", "name": "p.jpg"}
 
 
 def _routes(app):
