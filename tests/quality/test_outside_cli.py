@@ -1,5 +1,5 @@
 """`flask quality import` and `flask quality rerun` through Click's runner."""
-from app.quality.outside_cli import quality
+from app.cli import quality
 from tests.quality.test_outside_import import hospital_rows
 from tests.quality.test_outside_support import HOSPITAL_ZH, REGISTRY_EN, seed_people, write
 
