@@ -284,6 +284,12 @@ _CATALOGUE = [
     Entry("409.221", 409, "This test submission is for version {version} of {form}, but the "
           "draft is version {draft}: download the draft again.",
           "此测试提交针对 {form} 的版本 {version}，而草稿是版本 {draft}：请重新下载草稿。"),
+
+    # Omissions: overdue pregnancies (app/quality/omissions.py, 4xx.301–309)
+    Entry("400.301", 400, "The page cursor is not one this list gave; start again from the "
+          "first page.", "分页游标无效，请从第一页重新读取。"),
+    Entry("404.301", 404, "There is no village {village} among yours.",
+          "您负责的村中没有 {village}。"),
 ]
 CATALOGUE = {e.code: e for e in _CATALOGUE}
 #: Central gives one code several meanings (409.3: "a resource already exists"); Doorstep
