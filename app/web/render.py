@@ -26,6 +26,7 @@ MENU = (
     ("console.review", "submission.read", N_("Review")),
     ("console.people", "submission.read", N_("People")),
     ("console.conflicts", "submission.read", N_("Conflicts")),
+    ("console.overdue", "submission.read", N_("Overdue")),
     ("console.reports", "submission.read", N_("Reports")),
     ("console.exports", "submission.read", N_("Exports")),
     ("console.phones", "app_user.manage", N_("Phones")),
