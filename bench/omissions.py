@@ -68,13 +68,25 @@ def unreported(town):
 
 
 def overdue_found(session, project_id, town, on):
+    """(children found, rows listed, seconds to read the whole list, {why: n} of the missed)."""
     from app.quality import omissions
     started = time.perf_counter()
     rows = omissions.every_overdue(session, project_id, None, on)
     seconds = time.perf_counter() - started
     listed = {r.pregnancy for r in rows}
-    return {child for child, entities, _place, _date in unreported(town)
-            if entities & listed}, len(rows), seconds
+    found, missed = set(), {}
+    for child, entities, _place, born in unreported(town):
+        if entities & listed:
+            found.add(child)
+            continue
+        if not entities:
+            why = "pregnancy never registered"
+        elif dt.date.fromisoformat(born) > on - dt.timedelta(days=omissions.OVERDUE_DAYS):
+            why = "born in the run's last 4 weeks"
+        else:
+            why = "the register's expected date is later"
+        missed[why] = missed.get(why, 0) + 1
+    return found, len(rows), seconds, missed
 
 
 def reconciliation_found(session, project_id, town, subs, tmp):
@@ -93,8 +105,11 @@ def reconciliation_found(session, project_id, town, subs, tmp):
     session.commit()
     omitted = outside.omitted_keys(session, imported) if hasattr(outside, "omitted_keys") \
         else _omitted_keys(session, imported)
-    by_key = {r["certificate_no"]: r["child"] for r in section["hospital_births"]["records"]}
-    return {by_key[k] for k in omitted if k in by_key}, section
+    records = {r["certificate_no"]: r for r in section["hospital_births"]["records"]}
+    found = {records[k]["child"] for k in omitted if k in records}
+    # omitted rows whose birth did reach the register: a visit for nothing
+    false_alarms = sum(1 for k in omitted if k in records and records[k]["reported"])
+    return found, false_alarms
 
 
 def _omitted_keys(session, imported):
@@ -120,16 +135,18 @@ def run_seed(kind, people, seed, rate):
             births = unreported(town)
             eligible = {c for c, _e, _p, d in births
                         if dt.date.fromisoformat(d) <= on - dt.timedelta(days=28)}
-            by_overdue, listed, seconds = overdue_found(db.session, project_id, town, on)
-            by_hospital, _section = reconciliation_found(db.session, project_id, town, subs,
-                                                         tmp)
+            by_overdue, listed, seconds, missed = overdue_found(db.session, project_id, town,
+                                                                on)
+            by_hospital, false_alarms = reconciliation_found(db.session, project_id, town,
+                                                             subs, tmp)
             db.session.remove()
             return {"seed": seed, "births": len(births), "eligible": len(eligible),
                     "overdue_listed": listed, "overdue_seconds": round(seconds, 3),
-                    "by_overdue": len(by_overdue),
+                    "by_overdue": len(by_overdue), "missed_by_overdue": missed,
                     "hospital": sum(1 for _c, _e, p, _d in births if p == "hospital"),
                     "by_hospital": None if by_hospital is None else len(by_hospital),
                     "by_both": None if by_hospital is None else len(by_overdue | by_hospital),
+                    "hospital_false_alarms": false_alarms,
                     "build_seconds": round(built, 1)}
 
 
@@ -151,10 +168,12 @@ def main(argv=None):
         print(f"seed {seed}: {r['births']} never-reported births ({r['hospital']} in hospital; "
               f"{r['eligible']} of them born 4+ weeks before the run's end); overdue list "
               f"{r['overdue_listed']} rows in {r['overdue_seconds']} s finds "
-              f"{r['by_overdue']} ({share(r['by_overdue'], r['births'])})"
+              f"{r['by_overdue']} ({share(r['by_overdue'], r['births'])}; missed: "
+              f"{r['missed_by_overdue']})"
               + ("" if r["by_hospital"] is None else
                  f"; hospital reconciliation finds {r['by_hospital']} "
-                 f"({share(r['by_hospital'], r['births'])}); together {r['by_both']} "
+                 f"({share(r['by_hospital'], r['births'])}; {r['hospital_false_alarms']} "
+                 f"reported births also listed omitted); together {r['by_both']} "
                  f"({share(r['by_both'], r['births'])})")
               + f"  [town built in {r['build_seconds']} s]", flush=True)
     total = sum(r["births"] for r in results)
