@@ -90,8 +90,9 @@ def overdue_found(session, project_id, town, on):
 
 
 def reconciliation_found(session, project_id, town, subs, tmp):
-    """Children whose hospital row the reconciliation lists as omitted, or None when
-    app.quality.outside is not there."""
+    """(children whose hospital row the reconciliation lists as omitted, how many omitted
+    rows were reported births after all), or (None, None) when app.quality.outside is not
+    there."""
     try:
         from app.quality import outside
     except ImportError:
@@ -103,8 +104,7 @@ def reconciliation_found(session, project_id, town, subs, tmp):
         imported, _ = outside.import_file(session, None, project_id, "hospital_births",
                                           os.path.basename(path), f.read())
     session.commit()
-    omitted = outside.omitted_keys(session, imported) if hasattr(outside, "omitted_keys") \
-        else _omitted_keys(session, imported)
+    omitted = _omitted_keys(session, imported)
     records = {r["certificate_no"]: r for r in section["hospital_births"]["records"]}
     found = {records[k]["child"] for k in omitted if k in records}
     # omitted rows whose birth did reach the register: a visit for nothing
