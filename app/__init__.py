@@ -88,6 +88,7 @@ def _register_models():
     from app.forms import models as _forms  # noqa: F401
     from app.forms import draft_models as _drafts  # noqa: F401
     from app.projects import models as _projects  # noqa: F401
+    from app.quality import outside_models as _outside  # noqa: F401
     from app.register import models as _register  # noqa: F401
     from app.reports import models as _reports  # noqa: F401
     from app.storage import models as _storage  # noqa: F401
@@ -103,6 +104,7 @@ def _register_storage(app):
 def _register_blueprints(app):
     from app.api import register_views  # noqa: F401 - adds the register's routes to the API
     from app.api import webhook_views  # noqa: F401 - and the webhooks' routes
+    from app.api import outside_views  # noqa: F401 - and the outside lists' (issue 23)
     from app.api import entity_write_views  # noqa: F401 - and making entity lists
     from app.api import app_user_views, project_views  # noqa: F401 - projects, app users, roles
     from app.api import submission_write_views  # noqa: F401 - and submissions written over the API

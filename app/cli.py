@@ -44,6 +44,8 @@ def register(app):
     app.cli.add_command(webhooks)
     from app.exports.cli import exports
     app.cli.add_command(exports)
+    from app.quality.outside_cli import quality
+    app.cli.add_command(quality)
 
 
 def _codes(value):

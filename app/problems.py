@@ -284,6 +284,19 @@ _CATALOGUE = [
     Entry("409.221", 409, "This test submission is for version {version} of {form}, but the "
           "draft is version {draft}: download the draft again.",
           "此测试提交针对 {form} 的版本 {version}，而草稿是版本 {draft}：请重新下载草稿。"),
+    # outside lists (app/quality/outside*.py, issue 23)
+    Entry("400.291", 400, "The file cannot be read: {en}.", "无法读取文件：{zh}。"),
+    Entry("400.292", 400, "The {kind_en} file lacks required columns: {columns}.",
+          "{kind_zh}文件缺少必填列：{columns}。"),
+    Entry("400.293", 400, "Unknown list kind {kind}; use one of {allowed}.",
+          "未知的名单类型 {kind}，可选：{allowed}。"),
+    Entry("400.294", 400, "Nothing was imported: {en}.", "未导入任何记录：{zh}。"),
+    Entry("404.291", 404, "Import {id} was not found.", "未找到导入记录 {id}。"),
+    Entry("404.292", 404, "Village {village} was not found.", "未找到村 {village}。"),
+    Entry("413.291", 413, "The file is too large ({size} bytes); the limit is {limit} bytes.",
+          "文件过大（{size} 字节），上限为 {limit} 字节。"),
+    Entry("413.292", 413, "The file has more than {limit} rows: split it.",
+          "文件超过 {limit} 行：请拆分后分别导入。"),
 
     # Omissions: overdue pregnancies (app/quality/omissions.py, 4xx.301–309)
     Entry("400.301", 400, "The page cursor is not one this list gave; start again from the "

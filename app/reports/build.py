@@ -1,7 +1,8 @@
 """Assembles the live report document of a month for a village or the town: sections A–E
 from the summary cells (app.reports.figures), F–I, the lists and their alerts from
 app.reports.coverage and app.reports.lists, J (statistics quality: counts for the lock service
-to fill, accuracy not measured), the indicators against the year's targets, the sex-ratio
+to fill; the accuracy of the latest reconciliation with the hospital's births covering the
+month, app.quality.outside), the indicators against the year's targets, the sex-ratio
 block, the charts' series and, for the town, the village table. No lock is applied here
 (app.reports.service does that). Reads: the areas, three GROUP BYs over report_cells, the
 targets, and whatever coverage and lists read."""
@@ -9,6 +10,7 @@ from sqlalchemy import select
 
 from app.models_base import isoformat, utcnow
 from app.projects.models import Area
+from app.quality import outside
 from app.reports import coverage, document, figures, lists, read, targets
 from app.reports.periods import Month
 
@@ -46,7 +48,7 @@ def build(session, project_id, month, area_ids):
                              None if village is None else area_ids[0]) or {}
     others = list(coverage.sections(session, project_id, month, area_ids, p))
     indicator_rows = (figures.indicators(p, goals) + _coverage_indicators(others, goals)
-                      + [_accuracy(goals)])
+                      + [_accuracy(session, project_id, month, area_ids, goals)])
     villages = [(infos[a], per_area.get(a, {})) for a in ordered] if town else []
     block = figures.sex_ratio(p, villages)
     return {
@@ -95,10 +97,26 @@ def _coverage_indicators(tables, goals):
     return out
 
 
-def _accuracy(goals):
+def _accuracy(session, project_id, month, area_ids, goals):
+    """统计准确率 of the month: matched ÷ the hospital's births of the month in the latest
+    reconciliation covering each village (app.quality.outside.month_accuracy), with the
+    case-level and net figures of REPORTS.md §1.10 in its basis; "not measured" without
+    one."""
+    target = goals.get("statistics_accuracy")
+    found = outside.month_accuracy(session, project_id, month.first, month.last, area_ids)
+    if found is None or found["accuracy"] is None:
+        return document.indicator("statistics_accuracy", "统计准确率", "Statistics accuracy",
+                                  "percent", {"value": None}, target=target, met=None,
+                                  basis=dict(NOT_MEASURED, period="value"))
+    value = found["accuracy"]
+    basis = {"period": "value", "figures": found,
+             "zh": f"医院出生登记核查：{found['matched']}/{found['outside']} 例已登记；"
+                   f"个案准确率 {found['case_level']}%，求实率 {found['net']}%",
+             "en": f"Hospital births reconciled: {found['matched']} of {found['outside']} "
+                   f"registered; case-level {found['case_level']}%, net {found['net']}%"}
     return document.indicator("statistics_accuracy", "统计准确率", "Statistics accuracy",
-                              "percent", {"value": None}, target=goals.get("statistics_accuracy"),
-                              met=None, basis=dict(NOT_MEASURED, period="value"))
+                              "percent", {"value": value}, target=target,
+                              met=targets.met("statistics_accuracy", value, target), basis=basis)
 
 
 def section_j():

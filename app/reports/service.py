@@ -207,9 +207,24 @@ def pending_review(session, project_id, area):
     return session.scalar(query) or 0
 
 
-def quality_section(late, corrected, pending):
-    """Section J: statistics quality at the time the report is made (or locked)."""
+def quality_section(late, corrected, pending, measured=None):
+    """Section J: statistics quality at the time the report is made (or locked). `measured`:
+    the month's reconciliation figures (app.quality.outside.figures), None when none covers
+    it: the accuracy is then "not measured"."""
     values = lambda n: {"month": n}   # noqa: E731 - one column
+    m = measured or {}
+    if measured:
+        note = {"zh": f"统计准确率 = 已登记的医院出生数 ÷ 医院出生数（{m['matched']}/{m['outside']}）；"
+                      f"漏报 {m['omitted']} 例，登记有而医院名单无 {m['extra']} 例（可能在家或外地分娩）。"
+                      "个案准确率 = 各项一致的 ÷（医院出生数 + 多出的登记）；求实率 = 1 − |医院数 − 登记数| ÷ 医院数。",
+                "en": f"Statistics accuracy = hospital births found in the register ÷ hospital "
+                      f"births ({m['matched']}/{m['outside']}); {m['omitted']} omitted, "
+                      f"{m['extra']} registered births the hospital lacks (home births or other "
+                      "hospitals). Case-level = all key fields agreeing ÷ (hospital births + "
+                      "extra registered); net = 1 − |hospital − registered| ÷ hospital."}
+    else:
+        note = {"zh": "统计准确率：未测量（尚未进行核查）。",
+                "en": "Statistics accuracy: not measured (no reconciliation has run yet)."}
     return document.table(
         "J", "统计质量", "Statistics quality",
         [document.column("month", "本月", "This month")],
@@ -219,10 +234,13 @@ def quality_section(late, corrected, pending):
                       "Corrections (to locked months)", values(corrected)),
          document.row("pending_review", "待审核的提交", "Submissions waiting for review",
                       values(pending)),
-         document.row("accuracy", "统计准确率", "Statistics accuracy", values(None),
-                      unit="percent")],
-        note={"zh": "统计准确率：未测量（尚未进行核查）。",
-              "en": "Statistics accuracy: not measured (no reconciliation has run yet)."})
+         document.row("accuracy", "统计准确率", "Statistics accuracy",
+                      values(m.get("accuracy")), unit="percent"),
+         document.row("accuracy_case_level", "个案准确率", "Case-level accuracy",
+                      values(m.get("case_level")), unit="percent"),
+         document.row("accuracy_net", "求实率（净）", "Net accuracy (求实率)",
+                      values(m.get("net")), unit="percent")],
+        note=note)
 
 
 def _fill_late(doc, lines):
@@ -245,7 +263,10 @@ def live(session, project_id, month, area):
     doc[locks.LATE_KEY] = seen          # kept by a lock, stripped before anyone sees it
     doc.setdefault("amendments", [])
     _fill_late(doc, lines)
-    section = quality_section(late, corrected, pending_review(session, project_id, area))
+    measured = next((i["basis"].get("figures") for i in doc.get("indicators", [])
+                     if i["id"] == "statistics_accuracy" and i.get("basis")), None)
+    section = quality_section(late, corrected, pending_review(session, project_id, area),
+                              measured)
     doc["sections"] = [s for s in doc.get("sections", []) if s["id"] != "J"] + [section]
     return doc
 

@@ -13,7 +13,7 @@ import glob
 import os
 
 PAGES = ("login", "dashboard", "review", "people", "conflicts", "phones", "users", "forms",
-         "audit", "account", "months", "preview", "exports", "overdue")
+         "audit", "account", "months", "preview", "exports", "overdue", "reconcile")
 
 
 def register(app):

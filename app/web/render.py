@@ -29,6 +29,7 @@ MENU = (
     ("console.overdue", "submission.read", N_("Overdue")),
     ("console.reports", "submission.read", N_("Reports")),
     ("console.exports", "submission.read", N_("Exports")),
+    ("console.reconcile", "submission.read", N_("Reconcile")),
     ("console.phones", "app_user.manage", N_("Phones")),
     ("console.users", "user.manage", N_("Users")),
     ("console.forms", "form.update", N_("Forms")),

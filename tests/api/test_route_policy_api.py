@@ -37,7 +37,7 @@ APP_USER_ALLOWED = {"api.list_forms", "api.get_form", "api.create_submission",
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 ARG = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 #: arguments naming one record of a village: an outsider must be refused it
-RECORD_ARGS = {"instance_id", "uuid", "app_user_id"}
+RECORD_ARGS = {"instance_id", "uuid", "app_user_id", "import_id"}
 #: routes that name a village's records in their body (EXAMPLES below names dongwan's)
 RECORDS_IN_BODY = {"api.bulk_entities"}
 #: what a request may change even when refused: a phone's last contact, a failed log-in
@@ -84,6 +84,10 @@ def samples(town, simple_form, db, personas, client):
     webhook = client.post("/v1/projects/1/webhooks", headers=admin,
                           json=EXAMPLES["WebhookCreateBody"])
     assert webhook.status_code == 200, webhook.json
+    births = client.post("/v1/projects/1/outside-imports?kind=hospital_births&filename=b.csv",
+                         headers=admin, data="certificate_no,mother_name,sex,birth_date,village\n"
+                         "H1,李秀英,女,2026-05-01,dongwan\n".encode(), content_type="text/csv")
+    assert births.status_code == 201, births.json
     return {
         "project_id": 1, "xml_form_id": "simple", "instance_id": instance_id,
         "name": {"datasets": "people", "attachments": "p.jpg"},     # by the segment before it
@@ -91,6 +95,7 @@ def samples(town, simple_form, db, personas, client):
         "month": "2026-05", "year": 2026, "webhook_id": webhook.json["id"],
         "token": admin["Authorization"].split()[-1],
         "app_user_id": personas["worker_a"].id, "role_id": "app-user",
+        "import_id": births.json["id"],
     }
 
 

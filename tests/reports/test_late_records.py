@@ -33,7 +33,8 @@ def _late_january_shown_in_february(client, collect, supervisor):
     assert _j(client, supervisor, "2025-02")[0]["late_records"] == 1
     _lock(client, supervisor, "2025-02")                     # February's report showed it
     assert _j(client, supervisor, "2025-03") == (
-        {"late_records": 0, "corrections": 0, "pending_review": 0, "accuracy": None}, [])
+        {"late_records": 0, "corrections": 0, "pending_review": 0, "accuracy": None,
+         "accuracy_case_level": None, "accuracy_net": None}, [])
     return iid
 
 

@@ -39,8 +39,12 @@ def samples(town, simple_form, db, personas):
     for role in ("supervisor", "viewer"):
         accounts.create_user(s, f"{role}_x", "x-password", role, top.REALM, ["xishan"],
                              hash_method="scrypt:1024:8:1")
+    from app.quality import outside
+    births, _ = outside.import_file(s, None, 1, "hospital_births", "b.csv", (
+        "certificate_no,mother_name,sex,birth_date,village\nH1,李秀英,女,2026-05-01,dongwan\n"
+    ).encode())
     s.commit()
-    return {"submission_id": submission.id, "person": sample.LI_XIUYING,
+    return {"submission_id": submission.id, "import_id": births.id, "person": sample.LI_XIUYING,
             "household": sample.H1, "entity": sample.LI_XIUYING,
             "app_user_id": personas["worker_a"].id, "user_id": personas["supervisor"].id,
             "xml_form_id": "simple", "month": "2026-05", "name": "p.jpg"}
