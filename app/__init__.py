@@ -113,6 +113,7 @@ def _register_blueprints(app):
     from app.api import submission_write_views  # noqa: F401 - and submissions written over the API
     from app.api import openapi_views  # noqa: F401 - and the API's own description
     from app.api import draft_views  # noqa: F401 - and the form drafts' routes
+    from app.api import omission_views  # noqa: F401 - and the overdue pregnancies
     from app.api.views import bp as api
     from app.openrosa.views import bp as openrosa
     app.register_blueprint(openrosa, url_prefix="/v1/key/<token>/projects/<int:project_id>",

@@ -466,9 +466,14 @@ def _rates(values):
 @click.option("--forms-dir", default="forms", show_default=True)
 @click.option("--truth", "truth_path", default="demo-town-truth.json", show_default=True,
               help="Where to write the ground truth (JSON).")
+@click.option("--outside-lists/--no-outside-lists", default=True, show_default=True,
+              help="Also write the hospital's births and the household registry next to the "
+                   "truth file, and which record is which in it (app/demo/outside_lists.py).")
+@click.option("--outside-format", type=click.Choice(["csv", "xlsx"]), default="csv",
+              show_default=True, help="The outside lists' file format.")
 def demo_town(villages, people, months, seed, start, sex_ratio, village_sex_ratio,
               duplicate_rate, unreported_birth_rate, late_rate, out_of_order_rate, rates,
-              forms_dir, truth_path):
+              forms_dir, truth_path, outside_lists, outside_format):
     """Generate a fictional town and send it through intake: households, people, pregnancies,
     births, deaths, marriages, migrants, checks, procedures and rewards over MONTHS, with
     duplicates, unreported births and late phones mixed in. Writes the ground truth and checks
@@ -501,6 +506,10 @@ def demo_town(villages, people, months, seed, start, sex_ratio, village_sex_rati
                f"(seed {seed})…")
     subs = town.run()
     document = truth_document(town, subs)
+    if outside_lists:
+        from app.demo import outside_lists as outside
+        document["outside_lists"] = outside.write(town, subs, truth_path,
+                                                  outside.OutsideParams(format=outside_format))
     actors = ingest.phones(db.session, project.id, town)
     store = current_app.extensions["blob_store"]
     with click.progressbar(length=len(subs), label=f"Sending {len(subs)} submissions") as bar:
@@ -548,3 +557,9 @@ def demo_town(villages, people, months, seed, start, sex_ratio, village_sex_rati
         raise click.ClickException(f"{len(cell_differences)} report cells differ from the ground "
                                    f"truth (village, month, cell):\n{shown}")
     click.echo("The report cells match the ground truth.")
+    if outside_lists:
+        lists = document["outside_lists"]
+        click.echo(f"Outside lists: {lists['hospital_births']['file']} "
+                   f"({lists['hospital_births']['rows']} births), "
+                   f"{lists['household_registry']['file']} "
+                   f"({lists['household_registry']['rows']} residents).")

@@ -317,6 +317,11 @@ _CATALOGUE = [
           "未找到这对可能重复的人员。"),
     Entry("409.270", 409, "These two people were merged; unmerge them to change this pair.",
           "这两人已合并；请先撤销合并再修改这对记录。"),
+    # Omissions: overdue pregnancies (app/quality/omissions.py, 4xx.301–309)
+    Entry("400.301", 400, "The page cursor is not one this list gave; start again from the "
+          "first page.", "分页游标无效，请从第一页重新读取。"),
+    Entry("404.301", 404, "There is no village {village} among yours.",
+          "您负责的村中没有 {village}。"),
 ]
 CATALOGUE = {e.code: e for e in _CATALOGUE}
 #: Central gives one code several meanings (409.3: "a resource already exists"); Doorstep

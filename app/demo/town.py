@@ -626,6 +626,7 @@ class Town:
         bride.residence, bride.contraception, bride.iud_status = "moved_in", "none", "none_fitted"
         bride.phone = bride.phone or phone_number(rng)
         bride.moved_from = rng.choice(["礼泉县城关镇", "乾县梁村镇", "泾阳县云阳镇", "兴平市店张街道"])
+        bride.moved_on = when.date()
         groom.marital, groom.spouse, bride.spouse = "first_marriage", bride.uuid, groom.uuid
         self.world.households[groom.household].members.append(bride.uuid)
         self.events["marriages_in"] += 1
@@ -639,6 +640,7 @@ class Town:
         bride.marital, bride.residence = "first_marriage", "moved_out"
         bride.moved_to = self.rng.choice(["礼泉县骏马镇", "乾县城关街道", "咸阳市秦都区"])
         bride.outside_spouse = names.surname(self.rng) + names.given_name(self.rng, "male")
+        bride.moved_on = when.date()
         self.events["marriages_out"] += 1
         self.at(self.moment(when + self.rng.randint(5, 40) * DAY), self.visit,
                 self.world.households[bride.household],
@@ -664,6 +666,7 @@ class Town:
             return
         person.residence = "moved_out"
         person.planning_from = ""
+        person.moved_on = when.date()
         self.events["migrants_out"] += 1
         self.at(self.moment(when + self.rng.randint(1, 30) * DAY), self.record_migrant,
                 person, "out", when, when)
@@ -690,6 +693,9 @@ class Town:
         old.members.remove(person.uuid)
         target.members.append(person.uuid)
         person.moved_from = f"{old.address}{world.people[old.members[0]].full_name}户"
+        if not same:
+            person.previous_village = old.village
+        person.moved_on = when.date()
         person.household, person.village, person.relation = target.uuid, target.village, "other"
         self.events["moves_within_village" if same else "moves_between_villages"] += 1
         self.at(self.moment(when + rng.randint(5, 40) * DAY), self.visit, target,

@@ -52,6 +52,11 @@ class Person:
     weight: str = ""
     certificate: str = ""
     newborn_death: tuple | None = None
+    # when she last moved (married in or out, left for work, moved to another household) and
+    # the village she lived in before a move between villages: what the household registry
+    # (app.demo.outside_lists) records months late
+    moved_on: dt.date | None = None
+    previous_village: str = ""
 
     @property
     def children(self):

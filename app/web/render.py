@@ -27,6 +27,7 @@ MENU = (
     ("console.people", "submission.read", N_("People")),
     ("console.conflicts", "submission.read", N_("Conflicts")),
     ("console.duplicates", "submission.read", N_("Duplicates")),
+    ("console.overdue", "submission.read", N_("Overdue")),
     ("console.reports", "submission.read", N_("Reports")),
     ("console.exports", "submission.read", N_("Exports")),
     ("console.reconcile", "submission.read", N_("Reconcile")),
