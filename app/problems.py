@@ -309,13 +309,13 @@ _CATALOGUE = [
     Entry("413.292", 413, "The file has more than {limit} rows: split it.",
           "文件超过 {limit} 行：请拆分后分别导入。"),
     # duplicate people (app/quality/duplicates.py)
-    Entry("400.270", 400, "A duplicate pair's status is open, dismissed or merged, not {value}.",
+    Entry("400.272", 400, "A duplicate pair's status is open, dismissed or merged, not {value}.",
           "重复对的状态只能是 open、dismissed 或 merged，不能是 {value}。"),
     Entry("400.271", 400, "This cursor is not one this list gave: start from its first page.",
           "此游标不是本列表给出的：请从第一页开始。"),
-    Entry("404.270", 404, "No such pair of possible duplicates was found.",
+    Entry("404.272", 404, "No such pair of possible duplicates was found.",
           "未找到这对可能重复的人员。"),
-    Entry("409.270", 409, "These two people were merged; unmerge them to change this pair.",
+    Entry("409.272", 409, "These two people were merged; unmerge them to change this pair.",
           "这两人已合并；请先撤销合并再修改这对记录。"),
     # Omissions: overdue pregnancies (app/quality/omissions.py, 4xx.301–309)
     Entry("400.301", 400, "The page cursor is not one this list gave; start again from the "

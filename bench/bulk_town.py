@@ -596,6 +596,20 @@ def extract(url, info, j, target_url):
         write.execute(text(BASES))
     source.dispose()
     target.dispose()
+    _pair_people(target_url)
+
+
+def _pair_people(url):
+    """The copy's duplicate pairs, found in batch as index_people finds the big register's:
+    the big register's pairs include pairs between copies, which one copy alone has not."""
+    with tempfile.TemporaryDirectory() as data:
+        app = common.make_app(url, data)
+        with app.app_context():
+            from app.extensions import db
+            from app.quality import duplicates
+            duplicates.recompute(db.session, 1)
+            db.session.commit()
+            db.engine.dispose()
 
 
 def _driver(url):

@@ -5,7 +5,7 @@
     POST /v1/projects/<id>/datasets/people/duplicates/<uuid>/<other>/reopen    open again
 
 Reading needs submission.read, deciding submission.update (a supervisor, an admin); a pair
-with either person outside the asker's villages is not there for her (404.270). Handlers are
+with either person outside the asker's villages is not there for her (404.272). Handlers are
 thin: app.quality.duplicates.
 """
 from flask import jsonify

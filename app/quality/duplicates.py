@@ -181,13 +181,13 @@ def recompute(session, project_id, batch=5000):
 # -- decisions ----------------------------------------------------------------------------------
 def _visible_pair(session, actor, project_id, a_uuid, b_uuid):
     """The pair (a_uuid, b_uuid in either order) if the actor sees both its people, else
-    404.270 (as if it did not exist)."""
+    404.272 (as if it did not exist)."""
     a_uuid, b_uuid = sorted(((a_uuid or "").lower(), (b_uuid or "").lower()))
     pair = session.scalar(select(DuplicatePair).where(
         DuplicatePair.project_id == project_id, DuplicatePair.a_uuid == a_uuid,
         DuplicatePair.b_uuid == b_uuid))
     if pair is None or not (actor.sees_area(pair.a_area_id) and actor.sees_area(pair.b_area_id)):
-        raise Problem("404.270")
+        raise Problem("404.272")
     return pair
 
 
@@ -196,17 +196,17 @@ def mark(session, actor, a_uuid, b_uuid, status, project_id=None):
     duplicate), "merged" (app.quality merging), or "open" again. The decision is kept by
     the two uuids, so a batch run or a rebuild keeps it, and applies to their pair whether
     or not the matcher has one (two people merged that it never paired). Both people must
-    be visible to the actor (404.270); `status` one of the three (400.270). Returns the
+    be visible to the actor (404.272); `status` one of the three (400.272). Returns the
     pair, or None when there is none."""
     if status not in STATUSES:
-        raise Problem("400.270", {"value": str(status)})
+        raise Problem("400.272", {"value": str(status)})
     a_uuid, b_uuid = sorted(((a_uuid or "").lower(), (b_uuid or "").lower()))
     found = session.execute(select(Entity.area_id, Dataset.project_id).join(
         Dataset, Dataset.id == Entity.dataset_id).where(Entity.uuid.in_([a_uuid, b_uuid]))).all()
     if a_uuid == b_uuid or len(found) != 2 or not all(
             actor is None or actor.sees_area(r.area_id) for r in found) \
             or (project_id is not None and {r.project_id for r in found} != {project_id}):
-        raise Problem("404.270")
+        raise Problem("404.272")
     project_id = found[0].project_id
     now = utcnow()
     actor_id = getattr(actor, "id", None)
@@ -228,10 +228,10 @@ def mark(session, actor, a_uuid, b_uuid, status, project_id=None):
 
 def decide(session, actor, project_id, a_uuid, b_uuid, status):
     """A supervisor's "not a duplicate" (dismissed) or "open again" on a pair she sees in
-    full; a merged pair is changed only by unmerging (409.270)."""
+    full; a merged pair is changed only by unmerging (409.272)."""
     pair = _visible_pair(session, actor, project_id, a_uuid, b_uuid)
     if pair.status == "merged":
-        raise Problem("409.270")
+        raise Problem("409.272")
     return mark(session, actor, pair.a_uuid, pair.b_uuid, status, project_id)
 
 

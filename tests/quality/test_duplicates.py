@@ -115,7 +115,7 @@ def test_a_supervisor_sees_and_decides_only_the_pairs_of_her_villages(town, db, 
     assert client.get(DUPLICATES, headers=supervisor).json["pairs"] == []
     assert client.get(f"{DUPLICATES}?village=xishan", headers=supervisor).json["pairs"] == []
     refused = client.post(f"{DUPLICATES}/{ZHAO_YAN}/{there}/dismiss", headers=supervisor)
-    assert refused.status_code == 404 and refused.json["code"] == "404.270"
+    assert refused.status_code == 404 and refused.json["code"] == "404.272"
     assert client.post(f"{DUPLICATES}/{ZHAO_YAN}/{there}/dismiss",
                        headers=login("viewer")).status_code == 403
     assert _pairs(db)[_key(ZHAO_YAN, there)].status == "open"
@@ -149,7 +149,7 @@ def test_a_merged_pair_is_changed_only_by_unmerging(town, db, client, login, per
     duplicates.mark(db.session, admin, ZHANG_LI, again, "merged")
     db.session.commit()
     refused = client.post(f"{DUPLICATES}/{ZHANG_LI}/{again}/dismiss", headers=login("admin"))
-    assert refused.status_code == 409 and refused.json["code"] == "409.270"
+    assert refused.status_code == 409 and refused.json["code"] == "409.272"
     duplicates.mark(db.session, admin, again, ZHANG_LI, "open")       # unmerged
     db.session.commit()
     assert client.post(f"{DUPLICATES}/{ZHANG_LI}/{again}/dismiss",
@@ -178,4 +178,4 @@ def test_merging_two_people_the_matcher_never_paired_is_remembered_for_their_pai
                      frozenset([-1]), None)
     with pytest.raises(Problem) as refused:
         duplicates.mark(db.session, outsider, WANG_QIANG, SUN_MIN, "open")
-    assert refused.value.code == "404.270"
+    assert refused.value.code == "404.272"
