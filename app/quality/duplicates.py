@@ -249,7 +249,8 @@ def read_cursor(text):
         score, last = float(score), int(last)
     except ValueError:
         raise Problem("400.271") from None
-    if not math.isfinite(score):
+    # an id beyond the column's 32 bits overflows the driver (a 500): no page gave it
+    if not math.isfinite(score) or not 0 < last < 2 ** 31:
         raise Problem("400.271")
     return score, last
 
