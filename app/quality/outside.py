@@ -96,11 +96,13 @@ def import_file(session, actor, project_id, kind, filename, data, max_bytes=MAX_
         _keep_to_scope(session, project_id, kind, read, allowed)
     if not read.rows:
         first = read.bad[:3]
-        raise Problem("400.294", {
-            "zh": "没有可用的行" + ("：" + "；".join(b["zh"] for b in first) if first else
-                                   f"（{read.skipped} 行不属于您的村）"),
-            "en": "no usable row" + (": " + "; ".join(b["en"] for b in first) if first else
-                                     f" ({read.skipped} rows of villages not yours)")})
+        if first:
+            why = ("：" + "；".join(b["zh"] for b in first), ": " + "; ".join(b["en"] for b in first))
+        elif read.skipped:
+            why = (f"（{read.skipped} 行不属于您的村）", f" ({read.skipped} rows of villages not yours)")
+        else:                           # headers alone: saying "0 rows not yours" misleads
+            why = ("（文件只有表头，没有数据行）", " (the file has headers but no data rows)")
+        raise Problem("400.294", {"zh": "没有可用的行" + why[0], "en": "no usable row" + why[1]})
     dates = [r["data"]["birth_date" if kind == HOSPITAL else "dob"] for r in read.rows]
     imported = OutsideImport(
         project_id=project_id, kind=kind, filename=(filename or "upload")[:255], sha256=digest,

@@ -267,3 +267,12 @@ def test_a_supervisor_cannot_take_over_another_villages_record_by_its_key(db, pe
     outside.rerun(db.session, admin, 1, town.id)
     db.session.commit()
     assert outside.accuracy(db.session, admin, 1, town.id) == before
+
+
+def test_a_file_of_headers_alone_says_so(db, personas):
+    with pytest.raises(Problem) as refused:
+        outside.import_file(db.session, actor(db, personas["admin"]), 1, "hospital_births",
+                            "empty.csv", write("csv", HOSPITAL_ZH, []))
+    assert refused.value.code == "400.294"
+    assert "没有数据行" in refused.value.message_zh
+    assert "no data rows" in refused.value.message_en and "not yours" not in refused.value.message_en
