@@ -17,6 +17,7 @@ from app.api.loading import takes
 from app.api.views import bp
 from app.auth import http as auth
 from app.extensions import db
+from app.projects import queries as projects
 from app.projects.models import Area
 from app.quality import duplicates
 
@@ -39,6 +40,7 @@ def _shaped(row, codes):
 @takes(query=DuplicatesQuery, permission="submission.read")
 def list_duplicates(project_id, query):
     actor = auth.require("submission.read", project_id, challenge=False)
+    projects.one(db.session, actor, project_id)       # a project that is not there is 404
     codes = _codes(project_id)
     village = None
     if query.get("village"):
@@ -54,6 +56,7 @@ def list_duplicates(project_id, query):
 
 def _decide(project_id, uuid, other, status):
     actor = auth.require("submission.update", project_id, challenge=False)
+    projects.one(db.session, actor, project_id)
     pair = duplicates.decide(db.session, actor, project_id, uuid, other, status)
     db.session.commit()
     row = next(r for r in duplicates.for_entity(db.session, actor, pair.a_uuid)

@@ -12,6 +12,7 @@ from app.extensions import db
 from app.problems import Problem
 from app.quality import merging
 from app.register import service
+from app.register.models import Entity
 from app.register.lists import dataset_named
 
 
@@ -32,7 +33,14 @@ def merge_entity(project_id, name, uuid, body):
 @bp.post("/projects/<int:project_id>/datasets/<name>/entities/<uuid>/unmerge")
 @takes(permission="submission.update")
 def unmerge_entity(project_id, name, uuid):
-    actor, dataset, merged = _entity(project_id, name, uuid, "entity.update")
+    actor = _actor(project_id, "entity.update")
+    dataset = dataset_named(db.session, project_id, name)
+    merged = service.entity_named(db.session, actor, dataset, uuid)
+    # B and the entity it was merged into, locked in id order: a merge of that one into a
+    # third at the same moment waits (else both succeed and the journal cannot be replayed)
+    row = merging.live_merge(db.session, merged.id) if merged.merged_into_id else None
+    if row is not None:
+        service.lock_all(db.session, [merged, db.session.get(Entity, row.kept_id)])
     into = service.merged_into(db.session, merged)
     if into is not None and not service.visible(actor, into):
         raise Problem("404.1")        # the entity kept is another village's: as if not there

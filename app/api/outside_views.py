@@ -19,6 +19,7 @@ from flask import current_app, jsonify, request
 from app.api.loading import BYTES, takes
 from app.api.outside_inputs import ImportListQuery, ImportQuery, ResultsQuery
 from app.api.views import bp
+from app.audit.record import record
 from app.auth import http as auth
 from app.extensions import db
 from app.problems import Problem
@@ -68,8 +69,14 @@ def create_outside_import(project_id, query):
 def list_outside_imports(project_id, query):
     actor = _actor(project_id, "submission.read")
     codes = outside.area_codes(db.session, project_id)
-    return jsonify([outside.import_json(i, actor, codes) for i in outside.imports(
-        db.session, actor, project_id, query.get("kind"), before=query.get("before"))])
+    listed = [outside.import_json(i, actor, codes) for i in outside.imports(
+        db.session, actor, project_id, query.get("kind"), before=query.get("before"))]
+    for shown in listed:
+        if shown["rejected"]:           # bad rows hold people's values: a read as GET one's
+            record(db.session, actor, "outside.read", f"outside_import:{shown['id']}",
+                   what="list")
+    db.session.commit()
+    return jsonify(listed)
 
 
 @bp.get(f"{IMPORTS}/<int:import_id>")

@@ -11,6 +11,7 @@ from app.console.people import _entity, _villages, mask_id
 from app.problems import Problem
 from app.quality import merging
 from app.register import search as index
+from app.register import service
 from app.register.lists import dataset_named
 
 #: properties shown first on the cards, in this order; the others follow by name
@@ -113,6 +114,8 @@ def _mergeable(session, kept, merged):
 def merge(session, actor, project_id, a, b, picks):
     """Merge B into A as picked; returns A's uuid."""
     kept, merged = _pair(session, actor, project_id, a, b)
+    # in id order, as the API's merge: two merges of one pair at once are one and a 409
+    service.lock_all(session, [kept, merged])
     merging.merge(session, actor, dataset_named(session, project_id, index.PEOPLE), kept,
                   merged, picks)
     return kept.uuid
@@ -125,7 +128,9 @@ def unmerge(session, actor, project_id, b):
     row = merging.live_merge(session, merged.id) if merged.merged_into_id is not None else None
     if row is None:
         raise Problem("409.283", {"uuid": merged.uuid})
-    _entity(session, project_id, index.PEOPLE, row.kept.uuid, actor)
+    kept = _entity(session, project_id, index.PEOPLE, row.kept.uuid, actor)
+    # B and A locked in id order: a merge of A into a third at once waits (as the API's)
+    service.lock_all(session, [merged, kept])
     merging.unmerge(session, actor, dataset_named(session, project_id, index.PEOPLE), merged)
     return row.kept.uuid
 

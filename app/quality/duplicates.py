@@ -249,7 +249,8 @@ def read_cursor(text):
         score, last = float(score), int(last)
     except ValueError:
         raise Problem("400.271") from None
-    if not math.isfinite(score):
+    # an id beyond the column's 32 bits overflows the driver (a 500): no page gave it
+    if not math.isfinite(score) or not 0 < last < 2 ** 31:
         raise Problem("400.271")
     return score, last
 
@@ -262,10 +263,17 @@ def _scoped(query, actor):
     return query.where(DuplicatePair.a_area_id.in_(areas), DuplicatePair.b_area_id.in_(areas))
 
 
-def _live(query):
+def _live(query, merged=False):
+    """Joined to both people and kept to pairs of two live ones; `merged`: a person merged
+    into another counts as live too (a merged pair always has one, and would never be
+    listed otherwise)."""
     a, b = Entity.__table__.alias("a"), Entity.__table__.alias("b")
-    return (query.join(a, a.c.id == DuplicatePair.a_id).join(b, b.c.id == DuplicatePair.b_id)
-            .where(a.c.deleted_at.is_(None), b.c.deleted_at.is_(None))), a, b
+    query = query.join(a, a.c.id == DuplicatePair.a_id).join(b, b.c.id == DuplicatePair.b_id)
+    if merged:
+        return (query.where(or_(a.c.deleted_at.is_(None), a.c.merged_into_id.is_not(None)),
+                            or_(b.c.deleted_at.is_(None), b.c.merged_into_id.is_not(None))),
+                a, b)
+    return query.where(a.c.deleted_at.is_(None), b.c.deleted_at.is_(None)), a, b
 
 
 def listing(session, actor, project_id, village=None, band=None, status="open", after=None,
@@ -274,7 +282,7 @@ def listing(session, actor, project_id, village=None, band=None, status="open", 
     cursor or None). `village`: an area id (either side in it); `after`: (score, id) of the last row
     of the previous page. Audited (the rows show people) unless the caller audits it."""
     query = select(DuplicatePair)
-    query, a, b = _live(query)
+    query, a, b = _live(query, merged=status == "merged")
     query = _scoped(query.where(DuplicatePair.project_id == project_id), actor)
     if village is not None:
         query = query.where(or_(DuplicatePair.a_area_id == village,

@@ -177,7 +177,10 @@ def unmerge(session, actor, dataset, merged, journaled=None):
     for uuid, prop in row.references:
         back.setdefault(uuid, []).append(prop)
     for uuid, props in back.items():
-        entity = session.scalar(select(Entity).where(Entity.uuid == uuid))
+        query = select(Entity).where(Entity.uuid == uuid)
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update()     # as the merge's _repoint: a phone's update waits
+        entity = session.scalar(query)
         if entity is None or entity.deleted_at is not None:
             continue
         # only those still naming A: a reference changed since the merge keeps its new value

@@ -92,13 +92,17 @@ def import_file(session, actor, project_id, kind, filename, data, max_bytes=MAX_
                filename=filename, sha256=digest, repeated=True)
         return found, False
     read = files.read(data, kind, villages_of(session, project_id), allowed)
+    if allowed is not None:
+        _keep_to_scope(session, project_id, kind, read, allowed)
     if not read.rows:
         first = read.bad[:3]
-        raise Problem("400.294", {
-            "zh": "没有可用的行" + ("：" + "；".join(b["zh"] for b in first) if first else
-                                   f"（{read.skipped} 行不属于您的村）"),
-            "en": "no usable row" + (": " + "; ".join(b["en"] for b in first) if first else
-                                     f" ({read.skipped} rows of villages not yours)")})
+        if first:
+            why = ("：" + "；".join(b["zh"] for b in first), ": " + "; ".join(b["en"] for b in first))
+        elif read.skipped:
+            why = (f"（{read.skipped} 行不属于您的村）", f" ({read.skipped} rows of villages not yours)")
+        else:                           # headers alone: saying "0 rows not yours" misleads
+            why = ("（文件只有表头，没有数据行）", " (the file has headers but no data rows)")
+        raise Problem("400.294", {"zh": "没有可用的行" + why[0], "en": "no usable row" + why[1]})
     dates = [r["data"]["birth_date" if kind == HOSPITAL else "dob"] for r in read.rows]
     imported = OutsideImport(
         project_id=project_id, kind=kind, filename=(filename or "upload")[:255], sha256=digest,
@@ -115,6 +119,22 @@ def import_file(session, actor, project_id, kind, filename, data, max_bytes=MAX_
            filename=imported.filename, sha256=digest, rows=imported.rows_kept,
            rejected=imported.rows_rejected, skipped=imported.rows_skipped, repeated=False)
     return imported, True
+
+
+def _keep_to_scope(session, project_id, kind, read, allowed):
+    """Skip (as rows of villages not hers) a scoped importer's rows whose key names a record
+    held in another village: a record is shared by every import naming its key, and taking her
+    values would move another village's record (and change that village's results and
+    accuracy) into hers."""
+    keys, elsewhere = [r["key"] for r in read.rows], set()
+    for start in range(0, len(keys), 500):           # bound the IN list
+        elsewhere.update(session.scalars(select(OutsideRecord.key).where(
+            OutsideRecord.project_id == project_id, OutsideRecord.kind == kind,
+            OutsideRecord.key.in_(keys[start:start + 500]),
+            OutsideRecord.area_id.not_in(sorted(allowed)))))
+    if elsewhere:
+        read.rows = [r for r in read.rows if r["key"] not in elsewhere]
+        read.skipped += len(keys) - len(read.rows)
 
 
 def _store_rows(session, project_id, kind, import_id, rows):

@@ -258,16 +258,32 @@ def _xlsx(data):
     except Problem:
         raise
     except Exception as e:       # noqa: BLE001 - openpyxl raises many kinds on a bad file
-        raise Problem("400.291", {"zh": f"无法读取 XLSX：{type(e).__name__}",
-                                  "en": f"the XLSX cannot be read: {type(e).__name__}"}) from None
+        raise _unreadable(e) from None
     try:
-        sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
-        header = next(rows, None)
+        # read-only openpyxl parses the sheet's XML only as its rows are read: a broken sheet
+        # (or a book without one) fails here, and is the client's bad file, not a 500
+        try:
+            rows = book.worksheets[0].iter_rows(values_only=True, max_col=MAX_COLUMNS)
+            header = next(rows, None)
+        except Exception as e:   # noqa: BLE001 - as above
+            raise _unreadable(e) from None
         if header is None:
             return
         yield list(header)
-        for n, values in enumerate(rows, start=2):
+        n = 1
+        while True:
+            try:
+                values = next(rows)
+            except StopIteration:
+                return
+            except Exception as e:   # noqa: BLE001 - as above
+                raise _unreadable(e) from None
+            n += 1
             yield n, list(values)
     finally:
         book.close()
+
+
+def _unreadable(error):
+    return Problem("400.291", {"zh": f"无法读取 XLSX：{type(error).__name__}",
+                               "en": f"the XLSX cannot be read: {type(error).__name__}"})

@@ -179,3 +179,19 @@ def test_merging_two_people_the_matcher_never_paired_is_remembered_for_their_pai
     with pytest.raises(Problem) as refused:
         duplicates.mark(db.session, outsider, WANG_QIANG, SUN_MIN, "open")
     assert refused.value.code == "404.272"
+
+
+def test_a_cursor_with_an_id_beyond_the_column_is_refused_not_a_server_error(town, db, client,
+                                                                               login):
+    admin = login("admin")
+    for cursor in ("0.5_99999999999999999999", "0.5_2147483648", "0.5_-1"):
+        bad = client.get(f"{DUPLICATES}?cursor={cursor}", headers=admin)
+        assert bad.status_code == 400 and bad.json["code"] == "400.271", (cursor, bad.json)
+        assert bad.json["message_zh"]
+    assert client.get(f"{DUPLICATES}?cursor=0.5_2147483647", headers=admin).status_code == 200
+
+
+def test_the_duplicates_of_a_project_that_is_not_there_are_not_found(town, db, client, login):
+    admin = login("admin")
+    missing = client.get("/v1/projects/999/datasets/people/duplicates", headers=admin)
+    assert missing.status_code == 404 and missing.json["message_zh"]

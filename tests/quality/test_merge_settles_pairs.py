@@ -39,3 +39,21 @@ def test_a_merge_marks_its_pair_merged_and_an_unmerge_opens_it_again(town, db, c
     assert _pairs(db)[_key(ZHANG_LI, again)].status == "open"
     assert _open_pairs(client, supervisor) == [_key(ZHANG_LI, again)]
     _rebuilds_the_same(db)
+
+
+def test_a_merged_pair_is_listed_under_status_merged_until_it_is_unmerged(town, db, client,
+                                                                            login):
+    again = _register(town, db)
+    supervisor = login("supervisor")
+    assert client.post(f"{PEOPLE}/{ZHANG_LI}/merge", headers=supervisor,
+                       json={"from": again}).status_code == 200
+    listed = client.get(f"{DUPLICATES}?status=merged", headers=supervisor).json["pairs"]
+    assert [((p["a"]["uuid"], p["b"]["uuid"]), p["status"]) for p in listed] == [
+        (_key(ZHANG_LI, again), "merged")]
+    assert client.post(f"{PEOPLE}/{again}/unmerge", headers=supervisor).status_code == 200
+    assert client.get(f"{DUPLICATES}?status=merged", headers=supervisor).json["pairs"] == []
+    # a person put in the trash leaves every list, the merged one too
+    assert client.post(f"{PEOPLE}/{ZHANG_LI}/merge", headers=supervisor,
+                       json={"from": again}).status_code == 200
+    assert client.delete(f"{PEOPLE}/{ZHANG_LI}", headers=login("admin")).status_code == 200
+    assert client.get(f"{DUPLICATES}?status=merged", headers=supervisor).json["pairs"] == []

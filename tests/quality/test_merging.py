@@ -339,3 +339,38 @@ def test_two_merges_of_one_pair_at_once_are_one_merge_and_one_409(app, admin, du
         t.join(60)
     assert sorted(answers) == [200, 409]
     _check(db)
+
+
+def test_an_unmerge_and_a_merge_of_the_kept_one_at_once_leave_a_replayable_register(
+        app, client, admin, dup, db):
+    """Unmerging B from A while A is merged into D: the unmerge locks A too, so one waits for
+    the other and the loser is a 409 (both succeeded before, and the rebuild could not replay
+    the journal: the unmerge came after A was gone)."""
+    import threading
+    d = client.post(PEOPLE, headers=admin, json={"label": "刘梅", "data": {
+        **B_DATA, "phone": "13800003333"}}).json["uuid"]
+    assert _merge(client, admin, A, dup["b"]).status_code == 200
+    db.session.rollback()
+    barrier = threading.Barrier(2)
+    answers = {}
+
+    def unmerge():
+        other = app.test_client()
+        barrier.wait()
+        answers["unmerge"] = other.post(f"{PEOPLE}/{dup['b']}/unmerge", headers=admin)
+
+    def merge():
+        other = app.test_client()
+        barrier.wait()
+        answers["merge"] = _merge(other, admin, d, A)
+
+    threads = [threading.Thread(target=unmerge), threading.Thread(target=merge)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    codes = sorted(r.status_code for r in answers.values())
+    assert codes in ([200, 200], [200, 409]), {k: r.json for k, r in answers.items()}
+    if codes == [200, 409]:
+        assert answers["unmerge"].json["code"] == "409.284"
+    _check(db)

@@ -110,3 +110,28 @@ def test_the_kept_persons_page_shows_the_life_events_of_the_one_merged_into_her(
     assert "三查" in shown.split('class="timeline"')[1].split("</ol>")[0]
     db.session.rollback()
     assert rebuild.check(db.session, 1).differences == []
+
+
+def test_two_console_merges_of_one_pair_at_once_are_one_merge_and_one_409(console, b, db):
+    """A into B and B into A from two browsers at the same moment: the console locks both rows
+    in id order as the API does (without it both merged, each person into the other)."""
+    import threading
+    pages = [console("supervisor"), console("supervisor")]
+    barrier = threading.Barrier(2)
+    answers = []
+
+    def send(page, kept, merged):
+        barrier.wait()
+        answers.append(page.post(f"/duplicates/{kept}/{merged}").status_code)
+
+    db.session.rollback()
+    threads = [threading.Thread(target=send, args=(pages[0], A, b)),
+               threading.Thread(target=send, args=(pages[1], b, A))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(answers) == [303, 409]
+    db.session.rollback()
+    assert rebuild.check(db.session, 1).differences == []
+    db.session.rollback()

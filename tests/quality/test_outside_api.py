@@ -102,3 +102,16 @@ def test_the_same_file_sent_twice_at_once_is_one_import(app, client, db, login):
         t.join(60)
     assert sorted(a.status_code for a in answers) == [200, 201]
     assert len({a.json["id"] for a in answers}) == 1
+
+
+def test_listing_imports_that_show_bad_rows_is_an_audited_read(client, db, login):
+    seed_people(db.session)
+    admin = login("admin")
+    bad = hospital_rows() + [["H010", "某人", "12345", "男", "2026-03-01", "", "dongwan", ""]]
+    made = upload(client, admin, write("csv", HOSPITAL_ZH, bad))
+    assert made.status_code == 201 and made.json["rowsRejected"] == 1
+    listed = client.get(IMPORTS, headers=login("viewer"))
+    assert listed.status_code == 200 and listed.json[0]["rejected"][0]["value"] == "12345"
+    reads = db.session.execute(select(AuditEvent.target, AuditEvent.details).where(
+        AuditEvent.action == "outside.read")).all()
+    assert reads == [(f"outside_import:{made.json['id']}", {"what": "list"})]

@@ -218,3 +218,61 @@ def test_the_registers_rebuild_finds_no_difference_and_keeps_the_reconciliation(
     outside.rerun(db.session, admin, 1, imported.id)
     db.session.commit()
     assert by_status(db, imported) == before
+
+
+def _with_sheet(data, change):
+    """The XLSX `data` with its first sheet's XML changed by `change`."""
+    import io
+    import zipfile
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for info in source.infolist():
+            body = source.read(info.filename)
+            z.writestr(info, change(body) if info.filename == "xl/worksheets/sheet1.xml"
+                       else body)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("change", [lambda xml: xml[:-30],                     # cut short
+                                    lambda xml: xml.replace(b"<sheetData>", b"<sheetData><x")])
+def test_an_xlsx_whose_sheet_is_broken_is_refused_bilingually_not_a_server_error(
+        db, personas, change):
+    data = _with_sheet(write("xlsx", HOSPITAL_ZH, hospital_rows()), change)
+    with pytest.raises(Problem) as refused:
+        outside.import_file(db.session, actor(db, personas["admin"]), 1, "hospital_births",
+                            "x.xlsx", data)
+    assert refused.value.code == "400.291"
+    assert "XLSX" in refused.value.message_zh and "XLSX" in refused.value.message_en
+
+
+def test_a_supervisor_cannot_take_over_another_villages_record_by_its_key(db, personas,
+                                                                          births):  # noqa: F811
+    seed_people(db.session)
+    births("zhao", "2026-03-12", "female", certificate="H003")
+    admin = actor(db, personas["admin"])
+    town, _ = outside.import_file(db.session, admin, 1, "hospital_births", "town.csv",
+                                  write("csv", HOSPITAL_ZH, hospital_rows()))
+    db.session.commit()
+    before = outside.accuracy(db.session, admin, 1, town.id)
+    # dongwan's supervisor sends xishan's certificate H003 as a dongwan birth of her own
+    forged = [["H003", "某某", "", "男", "2026-03-01", "", "dongwan", ""],
+              ["H005", "某某", "", "女", "2026-03-02", "", "dongwan", ""]]
+    mine, _ = outside.import_file(db.session, actor(db, personas["supervisor"]), 1,
+                                  "hospital_births", "mine.csv",
+                                  write("csv", HOSPITAL_ZH, forged))
+    db.session.commit()
+    assert (mine.rows_kept, mine.rows_skipped) == (1, 1)
+    h003 = db.session.scalar(select(OutsideRecord).where(OutsideRecord.key == "H003"))
+    assert (h003.data["village"], h003.data["mother_name"]) == ("xishan", MOTHERS["zhao"][1])
+    outside.rerun(db.session, admin, 1, town.id)
+    db.session.commit()
+    assert outside.accuracy(db.session, admin, 1, town.id) == before
+
+
+def test_a_file_of_headers_alone_says_so(db, personas):
+    with pytest.raises(Problem) as refused:
+        outside.import_file(db.session, actor(db, personas["admin"]), 1, "hospital_births",
+                            "empty.csv", write("csv", HOSPITAL_ZH, []))
+    assert refused.value.code == "400.294"
+    assert "没有数据行" in refused.value.message_zh
+    assert "no data rows" in refused.value.message_en and "not yours" not in refused.value.message_en
