@@ -54,5 +54,10 @@ def downgrade():
     op.drop_index("ix_entity_merges_kept", "entity_merges")
     op.drop_table("entity_merges")
     op.drop_index("ix_entities_merged_into_id", "entities")
-    with op.batch_alter_table("entities") as batch:
-        batch.drop_column("merged_into_id")
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite drops the column in place; a batch copy would drop the table that other
+        # tables' rows point at, which its foreign keys refuse
+        op.execute("ALTER TABLE entities DROP COLUMN merged_into_id")
+    else:
+        op.drop_constraint("entities_merged_into_id_fkey", "entities", type_="foreignkey")
+        op.drop_column("entities", "merged_into_id")
