@@ -55,10 +55,9 @@ class _Compiled:
 
 def _cursor(fairy):
     """One driver cursor per database connection, kept with the pool's record of it: a psycopg
-    cursor caches how each Python type is sent, and making one (with its adapters) per
-    statement was the larger part of 6.22 -> 5.88 M instructions per PostgreSQL entity
-    submission (docs/performance.md). Statements here fetch everything before returning, so
-    one cursor is never read by two at once."""
+    cursor caches how each Python type is sent, and one made per statement looked that up
+    again for every parameter (docs/performance-history.md). Statements here fetch everything
+    before returning, so one cursor is never read by two at once."""
     driver = fairy.driver_connection
     kept = fairy.info.get(_CURSOR)
     if kept is None or kept[0] is not driver:      # none yet, or the connection was replaced

@@ -10,12 +10,11 @@ when the connection goes back to the pool (the write lock released, the caller n
 answered) the WAL file is synced. Session.commit() therefore still returns only once the
 transaction is on disk, so the phone hears 201 after its submission is durable; but the next
 writer starts while this one waits for the disk, and concurrent syncs share the disk's work
-(a group commit). On 2 cores this took the sync (about 0.4 ms) out of every write lock hold
-and raised entity intake through gunicorn by 9-28 % (docs/performance.md). What another
-request may see for that fraction of a millisecond is a commit not yet on disk; after a power
-cut (not a process crash) it could be lost, but then its phone never heard 201 and sends it
-again. A checkpoint syncs the WAL before copying it into the database (SQLite does that at
-NORMAL too), so no committed transaction is dropped in between.
+(a group commit), so no writer waits for another's disk (docs/performance-history.md). What
+another request may see for that fraction of a millisecond is a commit not yet on disk; after
+a power cut (not a process crash) it could be lost, but then its phone never heard 201 and
+sends it again. A checkpoint syncs the WAL before copying it into the database (SQLite does
+that at NORMAL too), so no committed transaction is dropped in between.
 
 Waiting writers queue on an flock() of <database>.lock rather than on SQLite's busy handler,
 which sleeps in growing steps (up to 100 ms) and gave p99 latencies above a second under
@@ -121,10 +120,10 @@ def _sqlite_begin(connection):
 
 
 def _send_begin(connection, sql):
-    """BEGIN on the driver's connection itself. Through exec_driver_sql(), SQLAlchemy's
-    execution machinery cost 0.07-0.09 M instructions each time, twice per submission (the
-    read phase and the write phase each begin one): 3-4 % of a submission on SQLite. Errors
-    still come out as SQLAlchemy's (a busy database: OperationalError)."""
+    """BEGIN on the driver's connection itself: SQLAlchemy's execution machinery around
+    exec_driver_sql() was a visible share of a SQLite submission, which begins two (the read
+    phase and the write phase; docs/performance-history.md). Errors still come out as
+    SQLAlchemy's (a busy database: OperationalError)."""
     dialect = connection.dialect
     try:
         connection.connection.driver_connection.execute(sql)

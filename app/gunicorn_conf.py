@@ -9,19 +9,13 @@ import multiprocessing
 import os
 
 bind = os.environ.get("DOORSTEP_BIND", "0.0.0.0:8000")
-# Measured on 2 cores (docs/performance.md), the best shape depends on the database:
-# - SQLite: 2 x cores + 1 single-threaded processes beat cores + 1 processes of 2 threads by
-#   10-30 %, and 2 threads per process by 10-15 %. A second thread shares its process's GIL:
-#   the thread holding SQLite's write lock then waits for the other one's Python, and every
-#   writer waits with it.
-# - PostgreSQL: the same processes with 2 threads each. A request there waits on five to seven
-#   round trips; with one thread per process the cores sat idle (up to a third) while every
-#   worker waited on the database. Plain submissions: 30 % more in the median of 7 pairs;
-#   submissions creating entities: about the same (6 % fewer in the median, steadier).
-# Those were gthread shapes. The shipped worker (below) has no threads (the threads figure
-# applies only with `-k gthread`), and a database call holds its process as one thread does;
-# on PostgreSQL, 4 x cores + 1 processes then take in as much as 2 x cores + 1 with 2 threads
-# did, where 2 x cores + 1 took in a third less (docs/performance.md).
+# The best shape depends on the database (measured on 2 cores: docs/performance-history.md):
+# - SQLite: 2 x cores + 1 processes, and one thread each under `-k gthread`, since a second
+#   thread shares its process's GIL and the thread holding SQLite's write lock would wait for
+#   the other one's Python, with every writer waiting behind it.
+# - PostgreSQL: 4 x cores + 1 processes (2 threads each under `-k gthread`), since a request
+#   there waits on several round trips and a database call holds its gevent process as one
+#   thread does: with fewer processes intake fell while the processes waited on the database.
 
 
 def shape_for(database_url, environ=os.environ):

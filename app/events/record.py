@@ -63,7 +63,7 @@ def _insert_of(count):
 def insert_rows(session, rows, cells=True, removed=()):
     """Insert life_events rows: one statement per CHUNK rows, on the driver's cursor like
     intake's other statements (app.driver_sql): an executemany through SQLAlchemy's execution
-    path cost intake 0.58 ms of CPU for two events on PostgreSQL (docs/performance.md); and
+    path cost intake about twice the CPU (docs/performance-history.md); and
     add them to the report cells (cells=False only where report_cells does not exist yet:
     migration 0010), settled in the same upsert with the rows `removed` (`remove`, cells=False)
     in this transaction."""

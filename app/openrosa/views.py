@@ -156,7 +156,7 @@ def submission():
     # before the body (no lock or connection is held while a slow upload arrives). A small
     # body is already on its way with the headers; then only a request without credentials
     # is challenged first, and the actor lookup opens the one transaction that stores the
-    # submission (an extra transaction per submission showed on PostgreSQL, docs/performance.md).
+    # submission (an extra transaction per submission showed on PostgreSQL, docs/performance-history.md).
     if request.content_length is not None and request.content_length <= SMALL_BODY:
         auth.challenge_anonymous()
         actor = None
