@@ -9,12 +9,10 @@ caller then migrates the database up to this code's revision, so an older backup
 """
 import os
 import sqlite3
-import subprocess
 
 from sqlalchemy import inspect, text
 
-from app.backup import BackupError, manifest
-from app.backup.pg import libpq
+from app.backup import BackupError, manifest, pg
 from app.backup.snapshot import BLOBS, PG_FILE, SQLITE_FILE
 
 
@@ -92,12 +90,7 @@ def _empty_postgres(engine):
 
 
 def _postgres(dump_path, url):
-    database, env = libpq(url)
     # No owners or grants from the source server: the restored objects belong to the
     # configured user, who may have another name there.
-    done = subprocess.run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
-                           "--single-transaction", "--dbname", database, dump_path],
-                          env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise BackupError(f"pg_restore failed: {done.stderr.strip()}",
-                          f"pg_restore 失败：{done.stderr.strip()}")
+    pg.run("pg_restore", ["--no-owner", "--no-privileges", "--exit-on-error",
+                          "--single-transaction", dump_path], url)

@@ -19,12 +19,10 @@ interface (local disk, S3-compatible) is backed up the same way.
 import hashlib
 import os
 import sqlite3
-import subprocess
 
 from sqlalchemy import text
 
-from app.backup import BackupError, manifest
-from app.backup.pg import libpq
+from app.backup import BackupError, manifest, pg
 
 SQLITE_FILE = "database.sqlite3"
 PG_FILE = "database.pgdump"
@@ -100,12 +98,7 @@ def _postgres(engine, dump_path):
             blobs = list(conn.execute(text("SELECT sha256 FROM blobs ORDER BY sha256"))
                          .scalars())
             # The exported snapshot lives only while this transaction is open.
-            url, env = libpq(engine.url)
-            done = subprocess.run(["pg_dump", "-Fc", f"--snapshot={snapshot}", "-f", dump_path,
-                                   "--dbname", url], env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise BackupError(f"pg_dump failed: {done.stderr.strip()}",
-                          f"pg_dump 失败：{done.stderr.strip()}")
+            pg.run("pg_dump", ["-Fc", f"--snapshot={snapshot}", "-f", dump_path], engine.url)
     _fsync(dump_path)
     return revision, blobs
 

@@ -58,8 +58,8 @@ class Phones:
             thread.join()
 
 
-# 11 s on SQLite, 14 s on PostgreSQL (where it passes too): the round trip covers the
-# PostgreSQL snapshot on both databases.
+# Slow (a gunicorn and a stream of uploads), so once; the round trip covers the PostgreSQL
+# snapshot on PostgreSQL.
 @pytest.mark.once
 def test_a_backup_taken_while_phones_send_restores_consistent(app, db, personas, publish,
                                                               make_target, tmp_path):
