@@ -72,11 +72,17 @@ def read(root):
                           f"{NAME} 不是有效的 JSON：{error}。") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT \
             or manifest.get("format_version") != VERSION \
-            or not isinstance(manifest.get("files"), list):
+            or not isinstance(manifest.get("files"), list) \
+            or not all(_is_entry(item) for item in manifest["files"]):
         raise BackupError(f"{NAME} is not a Doorstep backup manifest of format version "
                           f"{VERSION}.",
                           f"{NAME} 不是第 {VERSION} 版格式的 Doorstep 备份清单。")
     return manifest
+
+
+def _is_entry(item):
+    return (isinstance(item, dict) and isinstance(item.get("path"), str)
+            and isinstance(item.get("size"), int) and isinstance(item.get("sha256"), str))
 
 
 @dataclass

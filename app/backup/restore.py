@@ -20,17 +20,7 @@ def restore(engine, store, src, force=False):
     """Restore the backup at `src` into the database behind `engine` and into `store`;
     returns the manifest. The engine's connections are closed before the database is
     replaced."""
-    found = manifest.verify(src)
-    if not found.ok:
-        raise BackupError(
-            f"The backup is damaged ({found.summary()}): run `flask backup verify {src}`.",
-            f"备份已损坏（{found.summary(zh=True)}）：请运行 `flask backup verify {src}`。")
-    backup = found.manifest
-    kind = engine.dialect.name
-    if backup["database"] != kind:
-        raise BackupError(f"This is a {backup['database']} backup; the configured database is "
-                          f"{kind}.",
-                          f"这是 {backup['database']} 的备份，而配置的数据库是 {kind}。")
+    backup = _whole(src, engine.dialect.name)
     tables = inspect(engine).get_table_names()
     if tables and not force:
         raise BackupError(
@@ -41,13 +31,32 @@ def restore(engine, store, src, force=False):
         if item["path"].startswith(BLOBS + os.sep):
             _put_blob(store, os.path.join(src, item["path"]), os.path.basename(item["path"]))
     engine.dispose()
-    if kind == "sqlite":
+    if engine.dialect.name == "sqlite":
         _sqlite(os.path.join(src, SQLITE_FILE), engine.url.database)
     else:
         if tables:
             _empty_postgres(engine)
         _postgres(os.path.join(src, PG_FILE), engine.url)
     engine.dispose()
+    return backup
+
+
+def _whole(src, kind):
+    """The manifest of a backup whose every file matches it and whose database is of `kind`."""
+    found = manifest.verify(src)
+    if not found.ok:
+        raise BackupError(
+            f"The backup is damaged ({found.summary()}): run `flask backup verify {src}`.",
+            f"备份已损坏（{found.summary(zh=True)}）：请运行 `flask backup verify {src}`。")
+    backup = found.manifest
+    if backup.get("database") != kind:
+        raise BackupError(f"This is a {backup.get('database')} backup; the configured database "
+                          f"is {kind}.",
+                          f"这是 {backup.get('database')} 的备份，而配置的数据库是 {kind}。")
+    database_file = SQLITE_FILE if kind == "sqlite" else PG_FILE
+    if not any(item["path"] == database_file for item in backup["files"]):
+        raise BackupError(f"The backup's manifest does not list {database_file}.",
+                          f"备份清单中没有 {database_file}。")
     return backup
 
 

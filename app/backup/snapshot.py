@@ -53,7 +53,8 @@ def _prepare(dest):
     if os.path.exists(dest) and (not os.path.isdir(dest) or os.listdir(dest)):
         raise BackupError(f"{dest} exists and is not an empty directory: choose a new one.",
                           f"{dest} 已存在且不是空目录：请另选一个目录。")
-    os.makedirs(dest, exist_ok=True)
+    # Only its owner may read a new backup: it holds people's names and ID numbers.
+    os.makedirs(dest, mode=0o700, exist_ok=True)
 
 
 def _sqlite_path(engine):

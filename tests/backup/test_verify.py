@@ -87,3 +87,12 @@ def test_restore_refuses_a_backup_of_a_revision_it_does_not_know(app, made):
         result = app.test_cli_runner().invoke(restore_command, [str(root)])
     assert result.exit_code != 0 and "revision 9999" in result.output
     assert "版本 9999" in result.output
+
+
+def test_verify_refuses_a_manifest_of_another_shape(app, made):
+    root, _paths = made
+    (root / manifest.NAME).write_text('{"format": "doorstep-backup", "format_version": 1, '
+                                      '"files": [{"path": "database.sqlite3"}]}')
+    result = _verify(app, root)
+    assert result.exit_code != 0 and "not a Doorstep backup manifest" in result.output
+    assert "不是第 1 版格式" in result.output
