@@ -2,6 +2,7 @@
 `flask areas …`, `flask submissions …`, `flask register …`, `flask demo town`, `flask reports …`
 (app/reports/cli.py), `flask backup …` and `flask restore`. Commands parse
 options, call one domain function, commit, print."""
+import getpass
 import glob
 import os
 import secrets
@@ -582,6 +583,15 @@ backup = _BackupGroup("backup", help="`backup DEST`: back up the database and it
                       "while the server runs; `backup verify SRC`: check a backup.")
 
 
+def _audit(action, path, revision, blobs):
+    """A backup holds everyone's personal data: who took or restored one, and where, is kept
+    in the audit log (of the restored database, for a restore)."""
+    from app.audit.record import record
+    record(db.session, None, action, os.path.abspath(path), revision=revision, blobs=blobs,
+           os_user=getpass.getuser())
+    db.session.commit()
+
+
 def _backup_failed(error):
     raise click.ClickException(error.message_en + "\n" + error.message_zh)
 
@@ -595,6 +605,7 @@ def backup_take(dest):
     except BackupError as error:
         _backup_failed(error)
     blobs = len(taken["files"]) - 1
+    _audit("backup.take", dest, taken["revision"], blobs)
     click.echo(f"Backed up the {taken['database']} database (revision {taken['revision']}) "
                f"and {blobs} blobs to {dest}.")
     click.echo(f"已将数据库（版本 {taken['revision']}）和 {blobs} 个文件备份到 {dest}。")
@@ -636,6 +647,7 @@ def restore_command(src, force):
         _backup_failed(error)
     upgrade()
     blobs = len(restored["files"]) - 1
+    _audit("backup.restore", src, restored["revision"], blobs)
     click.echo(f"Restored the backup of {restored['created_at']} (revision "
                f"{restored['revision']}, {blobs} blobs) and migrated it up.")
     click.echo(f"已恢复 {restored['created_at']} 的备份（版本 {restored['revision']}，{blobs} 个文件）"

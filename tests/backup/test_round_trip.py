@@ -4,6 +4,7 @@ register over the JSON API; every blob's bytes match its SHA-256. A non-empty ta
 refused without --force; a backup of an older revision restores and is migrated up."""
 import hashlib
 import json
+import os
 import re
 
 import requests
@@ -11,6 +12,7 @@ from alembic.script import ScriptDirectory
 from flask_migrate import upgrade
 from sqlalchemy import select, text
 
+from app.audit.models import AuditEvent
 from app.extensions import db as _db
 from app.storage.models import Blob
 from app.submissions.models import SubmissionAttachment
@@ -69,6 +71,10 @@ def _http_get(server):
     return get
 
 
+def _audited(session, action):
+    return session.scalars(select(AuditEvent.target).where(AuditEvent.action == action)).all()
+
+
 def _every_blob_matches(target_app):
     """Every blob row's file in the restored store hashes to its name; every attachment a
     submission has points at a blob row."""
@@ -101,10 +107,15 @@ def test_restored_server_answers_the_same_and_every_blob_matches(
 
     result = take_backup(app, tmp_path / "backup")
     assert result.exit_code == 0, result.output
+    assert os.stat(tmp_path / "backup").st_mode & 0o777 == 0o700
+    assert _audited(db.session, "backup.take") == [str(tmp_path / "backup")]
     target = make_target()
     target_app = target.app()
     result = restore_into(target_app, tmp_path / "backup")
     assert result.exit_code == 0, result.output
+    with target_app.app_context():
+        assert _audited(_db.session, "backup.restore") == [str(tmp_path / "backup")]
+        _db.session.remove()
     assert _every_blob_matches(target_app) == 3          # the photos
 
     server = LiveServer(target.url, target.data_dir, workers=1).wait()
