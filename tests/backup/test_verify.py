@@ -96,3 +96,12 @@ def test_verify_refuses_a_manifest_of_another_shape(app, made):
     result = _verify(app, root)
     assert result.exit_code != 0 and "not a Doorstep backup manifest" in result.output
     assert "不是第 1 版格式" in result.output
+
+
+def test_backup_refuses_a_destination_that_holds_files(app, made):
+    root, _paths = made
+    before = sorted(os.listdir(root))
+    with app.app_context():
+        result = app.test_cli_runner().invoke(backup, [str(root)])
+    assert result.exit_code != 0 and "not an empty directory" in result.output
+    assert "不是空目录" in result.output and sorted(os.listdir(root)) == before
