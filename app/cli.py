@@ -1,7 +1,8 @@
 """Command-line interface: `flask setup`, `flask users …`, `flask app-users …`, `flask forms …`,
 `flask areas …`, `flask submissions …`, `flask register …`, `flask demo town`, `flask reports …`
-(app/reports/cli.py). Commands parse
+(app/reports/cli.py), `flask backup …` and `flask restore`. Commands parse
 options, call one domain function, commit, print."""
+import getpass
 import glob
 import os
 import secrets
@@ -9,12 +10,13 @@ import socket
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from app.auth import accounts, provisioning, web_sessions
 from app.auth.models import ROLES, AppUser, User
+from app.backup import BackupError, manifest as backup_manifest, restore as restoring, snapshot
 from app.extensions import db
 from app.forms import dictionary
 from app.forms import publish as publishing
@@ -42,6 +44,8 @@ def register(app):
                   quality):
         app.cli.add_command(group)
     app.cli.add_command(setup)
+    app.cli.add_command(backup)
+    app.cli.add_command(restore_command)
     from app.webhooks.cli import webhooks
     app.cli.add_command(webhooks)
     from app.exports.cli import exports
@@ -563,3 +567,103 @@ def demo_town(villages, people, months, seed, start, sex_ratio, village_sex_rati
                    f"({lists['hospital_births']['rows']} births), "
                    f"{lists['household_registry']['file']} "
                    f"({lists['household_registry']['rows']} residents).")
+
+
+class _BackupGroup(AppGroup):
+    """`flask backup DEST` takes a backup (the hidden `take`); `flask backup verify SRC`
+    checks one."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = ["take", *args]
+        return super().parse_args(ctx, args)
+
+
+backup = _BackupGroup("backup", help="`backup DEST`: back up the database and its blobs "
+                      "while the server runs; `backup verify SRC`: check a backup.")
+
+
+def _audit(action, path, revision, blobs):
+    """A backup holds everyone's personal data: who took or restored one, and where, is kept
+    in the audit log (of the restored database, for a restore)."""
+    from app.audit.record import record
+    record(db.session, None, action, os.path.abspath(path), revision=revision, blobs=blobs,
+           os_user=getpass.getuser())
+    db.session.commit()
+
+
+def _backup_failed(error):
+    raise click.ClickException(error.message_en + "\n" + error.message_zh)
+
+
+@backup.command("take", hidden=True)
+@click.argument("dest", type=click.Path(file_okay=False))
+def backup_take(dest):
+    """Back up the database and the blobs it refers to into DEST (a new or empty directory)."""
+    try:
+        taken = snapshot.take(db.engine, current_app.extensions["blob_store"], dest)
+    except BackupError as error:
+        _backup_failed(error)
+    blobs = len(taken["files"]) - 1
+    _audit("backup.take", dest, taken["revision"], blobs)
+    click.echo(f"Backed up the {taken['database']} database (revision {taken['revision']}) "
+               f"and {blobs} blobs to {dest}.")
+    click.echo(f"已将数据库（版本 {taken['revision']}）和 {blobs} 个文件备份到 {dest}。")
+
+
+@backup.command("verify")
+@click.argument("src", type=click.Path(exists=True, file_okay=False))
+def backup_verify(src):
+    """Recompute every checksum of a backup; list missing, changed and extra files."""
+    try:
+        found = backup_manifest.verify(src)
+    except BackupError as error:
+        _backup_failed(error)
+    for en, zh, paths in (("missing", "缺少", found.missing), ("changed", "已更改", found.changed),
+                          ("extra", "多出", found.extra)):
+        for path in paths:
+            click.echo(f"{en} / {zh}: {path}")
+    if not found.ok:
+        raise click.ClickException(
+            f"The backup does not match its manifest ({found.summary()}).\n"
+            f"备份与清单不符（{found.summary(zh=True)}）。")
+    count = len(found.manifest["files"])
+    click.echo(f"All {count} files match the manifest. / 全部 {count} 个文件与清单一致。")
+
+
+@click.command("restore")
+@click.argument("src", type=click.Path(exists=True, file_okay=False))
+@click.option("--force", is_flag=True,
+              help="Replace everything in a target database that is not empty.")
+@with_appcontext
+def restore_command(src, force):
+    """Restore a backup into the configured (empty) database and blob store, then migrate it
+    up to this version of Doorstep. Stop the server first."""
+    try:
+        _known_revision(backup_manifest.read(src)["revision"])
+        restored = restoring.restore(db.engine, current_app.extensions["blob_store"], src,
+                                     force)
+    except BackupError as error:
+        _backup_failed(error)
+    upgrade()
+    blobs = len(restored["files"]) - 1
+    _audit("backup.restore", src, restored["revision"], blobs)
+    click.echo(f"Restored the backup of {restored['created_at']} (revision "
+               f"{restored['revision']}, {blobs} blobs) and migrated it up.")
+    click.echo(f"已恢复 {restored['created_at']} 的备份（版本 {restored['revision']}，{blobs} 个文件）"
+               "并已迁移到当前版本。")
+
+
+def _known_revision(revision):
+    """A backup from a newer Doorstep names a revision this one cannot migrate from."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+    scripts = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
+    try:
+        known = scripts.get_revision(revision) is not None
+    except CommandError:
+        known = False
+    if not known:
+        raise BackupError(f"The backup is of database revision {revision}, which this version "
+                          "of Doorstep does not know: restore it with a newer one.",
+                          f"备份的数据库版本 {revision} 不为此版本的 Doorstep 所知：请用更新的版本恢复。")
