@@ -1,5 +1,6 @@
 """A real S3 API on loopback (moto's server, in a thread on a free port) and fixtures that put
 the app's blobs in a fresh bucket of it for one test."""
+import contextlib
 import threading
 import uuid
 
@@ -13,14 +14,23 @@ CREDENTIALS = {"S3_REGION": "us-east-1", "S3_ACCESS_KEY_ID": "testing",
                "S3_SECRET_ACCESS_KEY": "testing"}
 
 
-@pytest.fixture(scope="session")
-def s3_endpoint():
+@contextlib.contextmanager
+def moto_server():
+    """moto's S3 server in a thread on a free loopback port: its endpoint URL."""
     from moto.server import ThreadedMotoServer
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    with moto_server() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture

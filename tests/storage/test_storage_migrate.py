@@ -17,7 +17,13 @@ LOGO = b"\x89PNG fake image bytes"
 
 
 @pytest.fixture
-def local_blobs(app, db, collect, simple_form, media_form):
+def local_store(app, monkeypatch):
+    """The app keeps its blobs in DATA_DIR for this test, whatever DOORSTEP_TEST_STORAGE says."""
+    monkeypatch.setitem(app.extensions, "blob_store", stores.local(app.config))
+
+
+@pytest.fixture
+def local_blobs(local_store, app, db, collect, simple_form, media_form):
     """A form's XForm and media and a submission's photo in the local store: their sha256s."""
     assert collect.submit(make_instance(values={"photo": "p.jpg"}),
                           files={"p.jpg": PHOTO}).status_code == 201
