@@ -63,7 +63,7 @@ def storage_settings():
     with moto_server() as endpoint:
         s3_client(endpoint).create_bucket(Bucket="doorstep-test")
         yield {**CREDENTIALS, "STORAGE_URL": "s3://doorstep-test/run",
-               "S3_ENDPOINT_URL": endpoint}
+               "STORAGE_ENDPOINT_URL": endpoint}
 
 
 @pytest.fixture(scope="session")

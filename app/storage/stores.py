@@ -13,9 +13,10 @@ def s3(config, **options):
         raise ValueError("DOORSTEP_STORAGE_URL is not set: it names the S3 store "
                          "(s3://bucket/prefix)")
     from app.storage.s3 import S3BlobStore     # boto3 is loaded only where S3 is used
-    return S3BlobStore(config["STORAGE_URL"], endpoint_url=config.get("S3_ENDPOINT_URL"),
-                       region=config.get("S3_REGION"), access_key=config.get("S3_ACCESS_KEY_ID"),
-                       secret_key=config.get("S3_SECRET_ACCESS_KEY"), **options)
+    return S3BlobStore(config["STORAGE_URL"], endpoint_url=config.get("STORAGE_ENDPOINT_URL"),
+                       region=config.get("STORAGE_REGION"),
+                       access_key=config.get("STORAGE_ACCESS_KEY_ID"),
+                       secret_key=config.get("STORAGE_SECRET_ACCESS_KEY"), **options)
 
 
 def from_config(config):

@@ -10,8 +10,8 @@ from werkzeug.serving import make_server
 
 from app.storage import stores
 
-CREDENTIALS = {"S3_REGION": "us-east-1", "S3_ACCESS_KEY_ID": "testing",
-               "S3_SECRET_ACCESS_KEY": "testing"}
+CREDENTIALS = {"STORAGE_REGION": "us-east-1", "STORAGE_ACCESS_KEY_ID": "testing",
+               "STORAGE_SECRET_ACCESS_KEY": "testing"}
 
 
 @contextlib.contextmanager
@@ -39,7 +39,7 @@ def s3_config(app, s3_endpoint):
     bucket = f"doorstep-{uuid.uuid4().hex[:12]}"
     s3_client(s3_endpoint).create_bucket(Bucket=bucket)
     return {**app.config, **CREDENTIALS, "STORAGE_URL": f"s3://{bucket}/town",
-            "S3_ENDPOINT_URL": s3_endpoint}
+            "STORAGE_ENDPOINT_URL": s3_endpoint}
 
 
 def s3_client(endpoint):

@@ -34,8 +34,8 @@ def local_blobs(local_store, app, db, collect, simple_form, media_form):
 @pytest.fixture
 def configured(app, s3_config, monkeypatch):
     """The app's settings name the test's bucket (as DOORSTEP_STORAGE_URL would)."""
-    for key in ("STORAGE_URL", "S3_ENDPOINT_URL", "S3_REGION", "S3_ACCESS_KEY_ID",
-                "S3_SECRET_ACCESS_KEY"):
+    for key in ("STORAGE_URL", "STORAGE_ENDPOINT_URL", "STORAGE_REGION", "STORAGE_ACCESS_KEY_ID",
+                "STORAGE_SECRET_ACCESS_KEY"):
         monkeypatch.setitem(app.config, key, s3_config[key])
     return stores.s3(s3_config)
 
