@@ -16,6 +16,7 @@ A store that cannot be reached, or refuses, is a 503 the phone retries (503.321,
 never a 500; nothing is committed, since the blob is written before the transaction.
 """
 import base64
+import contextlib
 import hashlib
 import tempfile
 from urllib.parse import urlsplit
@@ -113,17 +114,14 @@ def _code(error):
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
-class _speaking_problems:
-    """Turn botocore's failures into the catalogue's 503s (a missing object is not one)."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, error, traceback):
-        if isinstance(error, ClientError) and _code(error) not in _MISSING:
-            raise Problem("503.322", {"reason": _code(error) or "error"},
-                          headers=_RETRY_AFTER) from error
-        if isinstance(error, BotoCoreError):
-            raise Problem("503.321", {"reason": type(error).__name__},
-                          headers=_RETRY_AFTER) from error
-        return False
+@contextlib.contextmanager
+def _speaking_problems():
+    """botocore's failures as the catalogue's 503s (a missing object is not one of them)."""
+    try:
+        yield
+    except ClientError as e:
+        if _code(e) in _MISSING:
+            raise
+        raise Problem("503.322", {"reason": _code(e) or "error"}, headers=_RETRY_AFTER) from e
+    except BotoCoreError as e:
+        raise Problem("503.321", {"reason": type(e).__name__}, headers=_RETRY_AFTER) from e
