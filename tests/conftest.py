@@ -57,7 +57,7 @@ def storage_settings():
     """DOORSTEP_TEST_STORAGE=s3 keeps the app's blobs in a bucket of a real S3 API (moto's
     server on a free loopback port) for the whole run; unset, in the local store."""
     if os.environ.get("DOORSTEP_TEST_STORAGE") != "s3":
-        yield {}
+        yield {"STORAGE_URL": ""}       # whatever DOORSTEP_STORAGE_URL this shell has
         return
     from tests.storage.conftest import CREDENTIALS, moto_server, s3_client
     with moto_server() as endpoint:
