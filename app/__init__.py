@@ -98,8 +98,8 @@ def _register_models():
 
 
 def _register_storage(app):
-    from app.storage.store import BlobStore
-    app.extensions["blob_store"] = BlobStore(app.config["DATA_DIR"])
+    from app.storage import stores
+    app.extensions["blob_store"] = stores.from_config(app.config)
 
 
 def _register_blueprints(app):

@@ -27,6 +27,19 @@ SETTINGS = (
             "PostgreSQL: postgresql://user@host:5432/dbname."),
     Setting("DOORSTEP_DATA_DIR", "DATA_DIR", None,
             "Directory for attachment and form-media blobs. Default: <instance>/data."),
+    Setting("DOORSTEP_STORAGE_URL", "STORAGE_URL", "",
+            "Where attachments and form media live: s3://bucket/prefix for an S3-compatible "
+            "object store; empty (default): files in DOORSTEP_DATA_DIR."),
+    Setting("DOORSTEP_STORAGE_ENDPOINT_URL", "STORAGE_ENDPOINT_URL", "",
+            "The S3 API's URL for a store other than Amazon's (MinIO, Ceph, a cloud's "
+            "S3-compatible service), e.g. https://minio.example.org:9000."),
+    Setting("DOORSTEP_STORAGE_REGION", "STORAGE_REGION", "",
+            "The bucket's region, e.g. cn-north-1. Empty: boto3's default (AWS_REGION)."),
+    Setting("DOORSTEP_STORAGE_ACCESS_KEY_ID", "STORAGE_ACCESS_KEY_ID", "",
+            "Access key for the store. Empty: boto3's own chain (AWS_ACCESS_KEY_ID, "
+            "~/.aws/credentials, an instance role)."),
+    Setting("DOORSTEP_STORAGE_SECRET_ACCESS_KEY", "STORAGE_SECRET_ACCESS_KEY", "",
+            "Secret key belonging to DOORSTEP_STORAGE_ACCESS_KEY_ID."),
     Setting("DOORSTEP_WEBFORMS_DIR", "WEBFORMS_DIR", None,
             "Directory holding ODK Web Forms' files for the browser forms (written by "
             "`flask webforms install`, which setup runs). Default: app/webforms/vendor in the "

@@ -251,6 +251,14 @@ _CATALOGUE = [
           "本服务器尚未安装浏览器表单：请管理员运行 `flask --app wsgi webforms install`。"
           "在此之前可用 ODK Collect 填报。"),
 
+    # --- object storage (503.321–329) ---
+    Entry("503.321", 503, "The file store cannot be reached ({reason}); nothing was saved. "
+          "Please try again later (the phone retries by itself).",
+          "无法连接文件存储（{reason}），本次内容未保存。请稍后再试（手机会自动重试）。"),
+    Entry("503.322", 503, "The file store refused the request ({reason}); nothing was saved. "
+          "Please try again later, and tell the administrator if it persists.",
+          "文件存储拒绝了请求（{reason}），本次内容未保存。请稍后再试；如仍失败，请告知管理员。"),
+
     # --- webhooks (4xx.211–219) ---
     Entry("400.211", 400, "The webhook URL {url} cannot be used: {reason}.",
           "无法使用 Webhook 地址 {url}：{reason}。"),

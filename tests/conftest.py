@@ -4,6 +4,7 @@ The database is SQLite by default; set DOORSTEP_TEST_DATABASE_URL to a PostgreSQ
 (postgresql://postgres@127.0.0.1:5432/test) to run the same suite there. Each run creates its
 own PostgreSQL database, migrates it with Alembic (so the migrations are tested too) and drops
 it at the end. Every test starts from empty tables holding only project 1 and its villages.
+DOORSTEP_TEST_STORAGE=s3 keeps blobs in a real S3 API on loopback instead of DATA_DIR.
 """
 import os
 import uuid
@@ -52,8 +53,23 @@ def database_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def app(database_url, tmp_path_factory):
+def storage_settings():
+    """DOORSTEP_TEST_STORAGE=s3 keeps the app's blobs in a bucket of a real S3 API (moto's
+    server on a free loopback port) for the whole run; unset, in the local store."""
+    if os.environ.get("DOORSTEP_TEST_STORAGE") != "s3":
+        yield {"STORAGE_URL": ""}       # whatever DOORSTEP_STORAGE_URL this shell has
+        return
+    from tests.storage.conftest import CREDENTIALS, moto_server, s3_client
+    with moto_server() as endpoint:
+        s3_client(endpoint).create_bucket(Bucket="doorstep-test")
+        yield {**CREDENTIALS, "STORAGE_URL": "s3://doorstep-test/run",
+               "STORAGE_ENDPOINT_URL": endpoint}
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory, storage_settings):
     app = create_app({
+        **storage_settings,
         "TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test-secret",
         "DATA_DIR": str(tmp_path_factory.mktemp("data")), "PUBLIC_URL": "",
         "INSTANCE_DIR": str(tmp_path_factory.mktemp("instance")),

@@ -25,10 +25,12 @@ mimetypes.add_type("application/geo+json", ".geojson")
 
 def send_blob(blob, name):
     """A stored blob as a download. ETag is the MD5 the manifest lists, so Collect's HTTP cache
-    (and any proxy) gets 304 Not Modified for files it already has."""
+    (and any proxy) gets 304 Not Modified for files it already has. The blob is opened before
+    the answer starts, so a store that cannot be reached is a 503, not a cut-off download."""
+    unread = request.method == "HEAD" or request.if_none_match.contains_weak(blob.md5)
+    body = () if unread else _chunks(current_app.extensions["blob_store"].open(blob.sha256))
     response = current_app.response_class(
-        _chunks(current_app.extensions["blob_store"], blob.sha256),
-        content_type=_content_type(name), direct_passthrough=True)
+        body, content_type=_content_type(name), direct_passthrough=True)
     response.set_etag(blob.md5)
     response.headers["Content-Disposition"] = disposition(name)
     response.content_length = blob.size
@@ -73,8 +75,8 @@ def disposition(name):
 _NOT_PLAIN = re.compile(r'[^\x20-\x7e]|["\\]')       # outside printable ASCII, or " and \
 
 
-def _chunks(store, sha256):
-    with store.open(sha256) as f:
+def _chunks(opened):
+    with opened as f:
         while chunk := f.read(1 << 16):
             yield chunk
 

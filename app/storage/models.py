@@ -1,5 +1,5 @@
-"""A blob row exists only once its bytes are durably on disk: store.put() writes and fsyncs the
-file first, and the row commits with the record that uses it."""
+"""A blob row exists only once its bytes are durably stored: put_stream() fsyncs the file (or
+completes the S3 PUT, app/storage/s3.py) first, and the row commits with the record using it."""
 from app.extensions import db
 from app.models_base import utcnow
 

@@ -113,6 +113,13 @@ class BlobStore:
         finally:
             os.close(fd)
 
+    def size(self, sha256):
+        """The stored file's size, or None when there is none."""
+        try:
+            return os.stat(self.path(sha256)).st_size
+        except FileNotFoundError:
+            return None
+
     def open(self, sha256):
         return open(self.path(sha256), "rb")
 
