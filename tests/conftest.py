@@ -189,6 +189,9 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "once: a slow end-to-end check whose database code the other tests cover on "
         "both databases; it runs in the SQLite pass only")
+    config.addinivalue_line(
+        "markers", "postgresql_only: checks what only PostgreSQL has (several hosts on one "
+        "database); skipped with the reason in the SQLite pass, run in the PostgreSQL pass")
     # openpyxl warns about Excel extensions in some wild XLSForms; it is noise for us.
     config.addinivalue_line("filterwarnings", "ignore:Unknown extension is not supported")
     config.addinivalue_line("filterwarnings", "ignore:Data Validation extension is not supported")
@@ -236,8 +239,14 @@ def town(app, db, client, personas):
 
 
 def pytest_collection_modifyitems(config, items):
-    """On PostgreSQL, leave out the tests that would run exactly as they did on SQLite."""
+    """On PostgreSQL, leave out the tests that would run exactly as they did on SQLite; on
+    SQLite, skip those that need PostgreSQL."""
     if not os.environ.get("DOORSTEP_TEST_DATABASE_URL"):
+        skip = pytest.mark.skip(reason="PostgreSQL only: SQLite is one host by design "
+                                "(set DOORSTEP_TEST_DATABASE_URL to run it)")
+        for item in items:
+            if item.get_closest_marker("postgresql_only") is not None:
+                item.add_marker(skip)
         return
     kept = [i for i in items if i.get_closest_marker("database_independent") is None
             and i.get_closest_marker("once") is None]
