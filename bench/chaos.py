@@ -8,11 +8,18 @@ the server's database:
 - no instance ID is stored twice;
 - the register equals its replay from the journal (`flask register rebuild --check`).
 
+With --hosts 2 (PostgreSQL only) two gunicorn hosts, each with its own data and instance
+directory, share the database; each phone session goes to one of them at random and the kills
+fall on either. --storage s3 keeps the blobs in one S3 bucket (moto's server on loopback)
+that every host uses, as two hosts must (docs/operations.md "Two hosts, one database").
+
     python bench/chaos.py [--people 4000] [--photos 400] [--kills 20] [--db sqlite|postgresql]
+                          [--hosts 1|2] [--storage local|s3]
 
 Exits non-zero when a check fails or fewer kills than asked for happened.
 """
 import argparse
+import contextlib
 import hashlib
 import os
 import random
@@ -26,18 +33,21 @@ import common  # noqa: E402
 import phones as fleet  # noqa: E402
 
 
-def killer(server, rng, stop, kills, wanted, interval):
-    """Until `stop` or `wanted` kills: wait a random interval, then SIGKILL one worker, or
-    (every third kill) crash the whole server and start it again. Each interval starts once
-    the server answers again, so the phones get some work done between kills."""
+def killer(servers, rng, stop, kills, wanted, interval):
+    """Until `stop` or `wanted` kills: wait a random interval, then on one of the servers
+    (hosts) SIGKILL one worker, or (every third kill) crash the whole server and start it
+    again. Each interval starts once that server answers again, so the phones get some work
+    done between kills."""
     while len(kills) < wanted and not stop.wait(rng.uniform(*interval)):
+        index = rng.randrange(len(servers)) if len(servers) > 1 else 0
+        server = servers[index]
         if len(kills) % 3 != 2:
             pid = server.kill_worker(rng)
             if pid:
-                kills.append(("worker", time.time()))
+                kills.append(("worker", time.time(), index))
         else:
             server.crash()
-            kills.append(("server", time.time()))
+            kills.append(("server", time.time(), index))
             server.start()
         server.wait_ready()
 
@@ -94,43 +104,67 @@ def verify(app, ledger):
 
 
 def run(kind, people, photos, kills_wanted, seed=1, cut=0.05, lost=0.03, workers=0,
-        max_bytes=300_000, interval=None):
-    """One chaos run on a scratch database of `kind`. Returns (summary, failures)."""
+        max_bytes=300_000, interval=None, hosts=1, storage="local"):
+    """One chaos run on a scratch database of `kind`, served by `hosts` gunicorn servers
+    keeping blobs in `storage` (local: each host's data directory; s3: one shared bucket).
+    Returns (summary, failures)."""
+    if hosts > 1 and (kind != "postgresql" or storage != "s3"):
+        raise ValueError("several hosts need PostgreSQL and the S3 object store")
+    with contextlib.ExitStack() as stack:
+        store = stack.enter_context(common.s3_store()) if storage == "s3" else {}
+        return _run(kind, people, photos, kills_wanted, seed, cut, lost, workers, max_bytes,
+                    interval, hosts, store, stack)
+
+
+def _run(kind, people, photos, kills_wanted, seed, cut, lost, workers, max_bytes, interval,
+         hosts, store, stack):
     rng = random.Random(seed)
-    with common.scratch_database(kind) as url, tempfile.TemporaryDirectory() as data:
-        app = common.make_app(url, data)
-        port = common.free_port()
-        phones, ledger = fleet.prepare_fleet(app, people, photos, seed, cut, lost, port)
-        total = len(ledger.entries)
-        server = common.Gunicorn(url, data, port, workers, 0, max_bytes=max_bytes)
-        kills, stop = [], threading.Event()
-        # spread the kills over most of the run: the fleet sends about 40-60 instances/s on
-        # 2 cores (its phones' own pace); assume the faster, so the kills asked for all happen
-        interval = interval or (0.3, max(0.6, 1.4 * total / 60 / kills_wanted))
-        chaos = threading.Thread(target=killer, args=(server, rng, stop, kills, kills_wanted,
-                                                      interval), daemon=True)
-        chaos.start()
-        try:
-            seconds = fleet.run_fleet(phones)
-            stop.set()
-            chaos.join()
-        finally:
-            stop.set()
+    url = stack.enter_context(common.scratch_database(kind))
+    data = [stack.enter_context(tempfile.TemporaryDirectory()) for _ in range(hosts)]
+    app = common.make_app(url, data[0], store)
+    ports = [common.free_port() for _ in range(hosts)]
+    phones, ledger = fleet.prepare_fleet(app, people, photos, seed, cut, lost,
+                                         ports if hosts > 1 else ports[0])
+    total = len(ledger.entries)
+    env = {f"DOORSTEP_{k}": v for k, v in store.items()}
+    servers = []
+    for i in range(hosts):
+        instance = stack.enter_context(tempfile.TemporaryDirectory())
+        servers.append(common.Gunicorn(url, data[i], ports[i], workers, 0,
+                                       max_bytes=max_bytes,
+                                       env={**env, "DOORSTEP_INSTANCE_DIR": instance}))
+    kills, stop = [], threading.Event()
+    # spread the kills over most of the run: the fleet sends about 40-60 instances/s on
+    # 2 cores (its phones' own pace); assume the faster, so the kills asked for all happen
+    interval = interval or (0.3, max(0.6, 1.4 * total / 60 / kills_wanted))
+    chaos = threading.Thread(target=killer, args=(servers, rng, stop, kills, kills_wanted,
+                                                  interval), daemon=True)
+    chaos.start()
+    try:
+        seconds = fleet.run_fleet(phones)
+        stop.set()
+        chaos.join()
+    finally:
+        stop.set()
+        for server in servers:
             server.stop()
-        summary, failures = verify(app, ledger)
-        summary.update({"db": kind, "instances": total, "phones": len(phones),
-                        "seconds": round(seconds, 1),
-                        "kills": len(kills),
-                        "server_crashes": sum(1 for k, _ in kills if k == "server"),
-                        "requests": ledger.summary()["requests"],
-                        "outcomes": ledger.summary()["outcomes"]})
-        if summary["acknowledged"] < total:
-            failures.append(f"{total - summary['acknowledged']} instances were never "
-                            f"acknowledged (refused, or the run ran out of time)")
-        if len(kills) < kills_wanted:
-            failures.append(f"only {len(kills)} kills happened during the run "
-                            f"({kills_wanted} wanted)")
-        return summary, failures
+    summary, failures = verify(app, ledger)
+    summary.update({"db": kind, "hosts": hosts, "storage": "s3" if store else "local",
+                    "instances": total, "phones": len(phones),
+                    "seconds": round(seconds, 1),
+                    "kills": len(kills),
+                    "kills_per_host": [sum(1 for k in kills if k[2] == i)
+                                       for i in range(hosts)],
+                    "server_crashes": sum(1 for k in kills if k[0] == "server"),
+                    "requests": ledger.summary()["requests"],
+                    "outcomes": ledger.summary()["outcomes"]})
+    if summary["acknowledged"] < total:
+        failures.append(f"{total - summary['acknowledged']} instances were never "
+                        f"acknowledged (refused, or the run ran out of time)")
+    if len(kills) < kills_wanted:
+        failures.append(f"only {len(kills)} kills happened during the run "
+                        f"({kills_wanted} wanted)")
+    return summary, failures
 
 
 def main(argv=None):
@@ -143,13 +177,23 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=0)
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="sqlite")
+    parser.add_argument("--hosts", type=int, default=1,
+                        help="gunicorn hosts sharing the database (2 needs --db postgresql "
+                        "--storage s3)")
+    parser.add_argument("--storage", choices=["local", "s3"], default="local",
+                        help="where blobs go: each host's data directory, or one S3 bucket "
+                        "(moto's server on loopback)")
     args = parser.parse_args(argv)
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    if args.hosts > 1 and (kinds != ["postgresql"] or args.storage != "s3"):
+        parser.error("--hosts 2 needs --db postgresql --storage s3")
     failed = False
     for kind in kinds:
         summary, failures = run(kind, args.people, args.photos, args.kills, args.seed,
-                                workers=args.workers)
-        print(f"# chaos on {kind} ({os.cpu_count()} cores): {summary}")
+                                workers=args.workers, hosts=args.hosts,
+                                storage=args.storage)
+        print(f"# chaos on {kind}, {args.hosts} host(s), {args.storage} storage "
+              f"({os.cpu_count()} cores): {summary}")
         for failure in failures:
             print(f"FAIL: {failure}")
         if not failures:

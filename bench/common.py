@@ -40,12 +40,37 @@ def scratch_database(kind):
         admin.dispose()
 
 
-def make_app(database_url, data_dir):
+def make_app(database_url, data_dir, config=None):
+    """The app on the bench's database; `config`: more settings (the object store's)."""
     import logging
     logging.getLogger("alembic").setLevel(logging.WARNING)      # no migration chatter
     from app import create_app
     return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "DATA_DIR": data_dir,
-                       "SECRET_KEY": "bench"})
+                       "SECRET_KEY": "bench", **(config or {})})
+
+
+@contextmanager
+def s3_store():
+    """A real S3 API on loopback (moto's server, in a thread of this process; moto[server] is
+    in tests/requirements.txt) with an empty bucket: yields the app's settings naming it."""
+    import logging
+
+    import boto3
+    from moto.server import ThreadedMotoServer
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)    # not a line per S3 request
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    try:
+        boto3.session.Session().client(
+            "s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="bench",
+            aws_secret_access_key="bench").create_bucket(Bucket="bench")
+        yield {"STORAGE_URL": "s3://bench/town", "STORAGE_ENDPOINT_URL": endpoint,
+               "STORAGE_REGION": "us-east-1", "STORAGE_ACCESS_KEY_ID": "bench",
+               "STORAGE_SECRET_ACCESS_KEY": "bench"}
+    finally:
+        server.stop()
 
 
 def prepare(app, form_paths, village=None):
@@ -73,10 +98,11 @@ class Gunicorn:
     whole), logging to a temporary file."""
 
     def __init__(self, database_url, data_dir, port, workers, threads, max_bytes=None,
-                 app_uri="wsgi:app"):
+                 app_uri="wsgi:app", env=None):
+        """env: more variables (the object store's settings, DOORSTEP_INSTANCE_DIR)."""
         self.env = {**os.environ, "DOORSTEP_DATABASE_URL": database_url,
                     "DOORSTEP_DATA_DIR": data_dir, "DOORSTEP_SECRET_KEY": "bench",
-                    "DOORSTEP_BIND": f"127.0.0.1:{port}"}
+                    "DOORSTEP_BIND": f"127.0.0.1:{port}", **(env or {})}
         if workers:         # else the shipped gunicorn defaults, i.e. what users run
             self.env["DOORSTEP_WORKERS"] = str(workers)
         if threads:

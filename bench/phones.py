@@ -103,7 +103,10 @@ class LinkDown(Exception):
 
 class Phone:
     def __init__(self, name, token, port, instances, ledger, rng, cut, lost, batches=6):
-        self.name, self.token, self.port = name, token, port
+        """port: the server's, or a list of several hosts' ports (each session goes to one of
+        them at random, as behind a proxy that spreads connections)."""
+        self.ports = port if isinstance(port, (list, tuple)) else [port]
+        self.name, self.token, self.port = name, token, self.ports[0]
         size = max(1, len(instances) // batches)
         self.pending = list(instances[:size])     # filled, not yet acknowledged, oldest first
         self.unrevealed = list(instances[size:])  # not filled yet: revealed batch by batch
@@ -126,6 +129,8 @@ class Phone:
             take = self.rng.randint(1, max(1, len(self.unrevealed) // 3 or 1))
             self.pending += self.unrevealed[:take]
             self.unrevealed = self.unrevealed[take:]
+            if len(self.ports) > 1:
+                self.port = self.rng.choice(self.ports)
             try:
                 self.session()
             except (OSError, LinkDown, http.client.HTTPException):
