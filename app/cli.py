@@ -1,5 +1,5 @@
 """Command-line interface: `flask setup`, `flask users …`, `flask app-users …`, `flask forms …`,
-`flask areas …`, `flask submissions …`, `flask register …`, `flask demo town`, `flask reports …`
+`flask areas …`, `flask projects …` (app/projects/cli.py), `flask submissions …`, `flask register …`, `flask demo town`, `flask reports …`
 (app/reports/cli.py). Commands parse
 options, call one domain function, commit, print."""
 import glob
@@ -24,6 +24,7 @@ from app.problems import Problem
 from app.register import merge, rebuild
 from app.register.models import RegisterEvent
 from app.validation import service as validation
+from app.projects.models import Project
 from app.projects.service import DEFAULT_PROJECT_ID, ensure_default_project, import_areas
 
 users = AppGroup("users", help="Web users (admin / supervisor / viewer).")
@@ -38,8 +39,9 @@ quality = AppGroup("quality", help="Register quality: duplicates, omissions, out
 
 def register(app):
     from app.reports.cli import reports
+    from app.projects.cli import projects
     for group in (users, app_users, forms, areas, submissions, register_group, demo, reports,
-                  quality):
+                  quality, projects):
         app.cli.add_command(group)
     app.cli.add_command(setup)
     from app.webhooks.cli import webhooks
@@ -49,6 +51,17 @@ def register(app):
     from app.quality.outside_cli import import_command, rerun_command
     quality.add_command(import_command)
     quality.add_command(rerun_command)
+
+
+def _town(project_id):
+    """The town to act on: project 1 is made on first use (as before towns), another must
+    exist (`flask projects create`)."""
+    if project_id == DEFAULT_PROJECT_ID:
+        return ensure_default_project(db.session, current_app.config["PROJECT_NAME"])
+    project = db.session.get(Project, project_id)
+    if project is None:
+        _fail(Problem("404.341", {"project": project_id}))
+    return project
 
 
 def _codes(value):
@@ -65,16 +78,38 @@ def _fail(problem):
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--areas", "area_codes", default="", help="Comma-separated village codes; "
               "default: every village.")
-def create_user(username, password, role, area_codes):
+@click.option("--project", "project_id", type=int, default=DEFAULT_PROJECT_ID,
+              show_default=True, help="Her town (an admin works in every town).")
+def create_user(username, password, role, area_codes, project_id):
     """Create a web user."""
     try:
         user = accounts.create_user(db.session, username, password, role,
                                     current_app.config["AUTH_REALM"], _codes(area_codes),
+                                    project_id=project_id,
                                     hash_method=current_app.config["PASSWORD_HASH"])
     except Problem as p:
         _fail(p)
     db.session.commit()
     click.echo(f"Created {role} {user.username} (id {user.id}).")
+
+
+@users.command("grant")
+@click.argument("username")
+@click.option("--project", "project_id", type=int, required=True, help="The town's project id.")
+@click.option("--areas", "area_codes", default="", help="Comma-separated village codes of that "
+              "town, for village staff; default: none more (town-wide staff see them all).")
+def grant_user(username, project_id, area_codes):
+    """Make a web user a member of one more town (county staff work in several)."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"No user {username}.")
+    try:
+        accounts.grant_project(db.session, user, project_id, _codes(area_codes))
+    except Problem as p:
+        _fail(p)
+    web_sessions.close_all(db.session, user.id)     # her console picks the new town up afresh
+    db.session.commit()
+    click.echo(f"{username} now works in towns {', '.join(str(p.id) for p in user.projects)}.")
 
 
 @users.command("password")
@@ -124,9 +159,11 @@ def public_url(base_url=None):
               "every form, including ones published later.")
 @click.option("--base-url", default=None, help="Public URL of this server.")
 @click.option("--qr", "qr_path", default=None, help="Where to write the QR code PNG.")
-def create_app_user(name, area_codes, form_ids, base_url, qr_path):
+@click.option("--project", "project_id", type=int, default=DEFAULT_PROJECT_ID,
+              show_default=True, help="The phone's town.")
+def create_app_user(name, area_codes, form_ids, base_url, qr_path, project_id):
     """Create a field key and print how to configure ODK Collect with it."""
-    project = ensure_default_project(db.session, current_app.config["PROJECT_NAME"])
+    project = _town(project_id)
     try:
         app_user, token = accounts.create_app_user(db.session, project.id, name,
                                                    _codes(area_codes), _codes(form_ids))
@@ -352,9 +389,11 @@ def form_state(xml_form_id, state):
 
 @areas.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-def import_areas_command(path):
+@click.option("--project", "project_id", type=int, default=DEFAULT_PROJECT_ID,
+              show_default=True, help="The town whose villages these are.")
+def import_areas_command(path, project_id):
     """Load villages from a CSV (name, label_zh, label_en; or label)."""
-    project = ensure_default_project(db.session, current_app.config["PROJECT_NAME"])
+    project = _town(project_id)
     created, updated = import_areas(db.session, project.id, path)
     db.session.commit()
     click.echo(f"Villages: {created} created, {updated} updated.")
