@@ -213,11 +213,11 @@ def _media_beside(path):
     return _read_files(glob.glob(os.path.join(folder, "*"))) if os.path.isdir(folder) else {}
 
 
-def publish_paths(paths, echo=click.echo, validate=False):
-    """Publish each path; returns the number that failed. Shared CSVs in the form's folder
-    (e.g. forms/villages.csv) are offered as media to every form there. validate: ODK Validate
-    checks each new XLSForm version (see validate_where_possible)."""
-    project = ensure_default_project(db.session, current_app.config["PROJECT_NAME"])
+def publish_paths(paths, echo=click.echo, validate=False, project_id=DEFAULT_PROJECT_ID):
+    """Publish each path into town `project_id`; returns the number that failed. Shared CSVs
+    in the form's folder (e.g. forms/villages.csv) are offered as media to every form there.
+    validate: ODK Validate checks each new XLSForm version (see validate_where_possible)."""
+    project = _town(project_id)
     store = current_app.extensions["blob_store"]
     failed, shared_by_folder, waiting = 0, {}, []
     for i, path in enumerate(paths, 1):
@@ -266,11 +266,13 @@ def validate_where_possible(echo=click.echo):
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--skip-validate", is_flag=True, help="Do not run ODK Validate (it needs Java) "
               "on new XLSForm versions.")
-def publish_forms(paths, skip_validate):
+@click.option("--project", "project_id", type=int, default=DEFAULT_PROJECT_ID,
+              show_default=True, help="The town to publish into.")
+def publish_forms(paths, skip_validate, project_id):
     """Publish XLSForms (.xlsx/.xls/.xlsm) or XForms (.xml), with media from <name>-media/.
     A new XLSForm version must pass ODK Validate where Java is installed, as on ODK Central."""
     validate = not skip_validate and validate_where_possible()
-    if publish_paths(paths, validate=validate):
+    if publish_paths(paths, validate=validate, project_id=project_id):
         raise click.ClickException("Some forms were refused (see above).")
 
 
