@@ -89,6 +89,9 @@ class WebSession(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     seen_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     expires_at = db.Column(db.DateTime, nullable=False)
+    #: the town her console shows, as she last chose it (None: her first town)
+    project_id = db.Column(db.ForeignKey("projects.id", name="fk_web_sessions_project_id",
+                                         ondelete="SET NULL"))
 
 
 class DigestNonceUse(db.Model):

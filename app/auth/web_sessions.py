@@ -50,6 +50,18 @@ def actor_of(session, token, idle, now=None):
     return actors.from_user(user), now - row.seen_at >= TOUCH_EVERY
 
 
+def town_of(session, token):
+    """The town the session's console last showed (None: not chosen yet)."""
+    row = session.get(WebSession, secrets.token_hash(token))
+    return row.project_id if row is not None else None
+
+
+def remember_town(session, token, project_id):
+    """Note the town she chose: her later pages show it until she picks another."""
+    session.execute(update(WebSession).where(WebSession.token_hash == secrets.token_hash(token))
+                    .values(project_id=project_id))
+
+
 def touch(session, token, now=None):
     """Note that the session was used now (its idle limit starts again)."""
     session.execute(update(WebSession).where(WebSession.token_hash == secrets.token_hash(token))
