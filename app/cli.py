@@ -24,6 +24,7 @@ from app.problems import Problem
 from app.register import merge, rebuild
 from app.register.models import RegisterEvent
 from app.validation import service as validation
+from app.projects.cli import project_option
 from app.projects.models import Project
 from app.projects.service import DEFAULT_PROJECT_ID, ensure_default_project, import_areas
 
@@ -78,8 +79,7 @@ def _fail(problem):
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--areas", "area_codes", default="", help="Comma-separated village codes; "
               "default: every village.")
-@click.option("--project", "project_id", type=int, default=DEFAULT_PROJECT_ID,
-              show_default=True, help="Her town (an admin works in every town).")
+@project_option("Her town (an admin works in every town).")
 def create_user(username, password, role, area_codes, project_id):
     """Create a web user."""
     try:
@@ -159,8 +159,7 @@ def public_url(base_url=None):
               "every form, including ones published later.")
 @click.option("--base-url", default=None, help="Public URL of this server.")
 @click.option("--qr", "qr_path", default=None, help="Where to write the QR code PNG.")
-@click.option("--project", "project_id", type=int, default=DEFAULT_PROJECT_ID,
-              show_default=True, help="The phone's town.")
+@project_option("The phone's town.")
 def create_app_user(name, area_codes, form_ids, base_url, qr_path, project_id):
     """Create a field key and print how to configure ODK Collect with it."""
     project = _town(project_id)
@@ -266,8 +265,7 @@ def validate_where_possible(echo=click.echo):
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--skip-validate", is_flag=True, help="Do not run ODK Validate (it needs Java) "
               "on new XLSForm versions.")
-@click.option("--project", "project_id", type=int, default=DEFAULT_PROJECT_ID,
-              show_default=True, help="The town to publish into.")
+@project_option("The town to publish into.")
 def publish_forms(paths, skip_validate, project_id):
     """Publish XLSForms (.xlsx/.xls/.xlsm) or XForms (.xml), with media from <name>-media/.
     A new XLSForm version must pass ODK Validate where Java is installed, as on ODK Central."""
@@ -292,18 +290,19 @@ def forms_dictionary(paths, output):
 @forms.command("issues")
 @click.argument("xml_form_id")
 @click.argument("policy", type=click.Choice(["hold", "update"]))
-def form_issues_policy(xml_form_id, policy):
+@project_option()
+def form_issues_policy(xml_form_id, policy, project_id):
     """Whether submissions with validation issues wait for a supervisor (hold, the default)
     or still update the register (update)."""
-    form = _form_named(xml_form_id)
+    form = _form_named(xml_form_id, project_id)
     publishing.set_issues_policy(db.session, form, policy == "update")
     db.session.commit()
     click.echo(f"{xml_form_id}: submissions with issues "
                + ("still update the register." if policy == "update" else "wait for a supervisor."))
 
 
-def _form_named(xml_form_id):
-    form = db.session.scalar(select(Form).where(Form.project_id == DEFAULT_PROJECT_ID,
+def _form_named(xml_form_id, project_id=DEFAULT_PROJECT_ID):
+    form = db.session.scalar(select(Form).where(Form.project_id == project_id,
                                                 Form.xml_form_id == xml_form_id))
     if form is None:
         raise click.ClickException(f"No form {xml_form_id}.")
@@ -312,9 +311,10 @@ def _form_named(xml_form_id):
 
 @submissions.command("revalidate")
 @click.argument("xml_form_id")
-def revalidate_submissions(xml_form_id):
+@project_option()
+def revalidate_submissions(xml_form_id, project_id):
     """Check a form's stored submissions again (after a rule or the form's checks changed)."""
-    form = _form_named(xml_form_id)
+    form = _form_named(xml_form_id, project_id)
     store = current_app.extensions["blob_store"]
     total = validation.count_current(db.session, form.id)
     checked = flagged = 0
@@ -343,16 +343,17 @@ def process_backlog_command(days):
 @register_group.command("rebuild")
 @click.option("--check", "check_only", is_flag=True,
               help="Only compare the rebuilt register with the live one.")
-def rebuild_command(check_only):
+@project_option()
+def rebuild_command(check_only, project_id):
     """Replay every submission and API change, in order, into a scratch copy of the register;
     with --check report any difference from the live register, else replace it."""
     total = db.session.scalar(select(func.count()).select_from(RegisterEvent)
-                              .where(RegisterEvent.project_id == DEFAULT_PROJECT_ID))
+                              .where(RegisterEvent.project_id == project_id))
     with click.progressbar(length=total, label=f"Replaying {total} changes") as bar:
         if check_only:
-            report = rebuild.check(db.session, DEFAULT_PROJECT_ID, bar.update)
+            report = rebuild.check(db.session, project_id, bar.update)
         else:
-            report = rebuild.replace(db.session, DEFAULT_PROJECT_ID, bar.update)
+            report = rebuild.replace(db.session, project_id, bar.update)
             db.session.commit()
     click.echo(f"{report.events} changes replayed, {report.entities} entities.")
     click.echo(f"{report.life_events} life events derived from the counted submissions.")
@@ -367,12 +368,13 @@ def rebuild_command(check_only):
 
 
 @quality.command("dedupe")
-def quality_dedupe():
+@project_option()
+def quality_dedupe(project_id):
     """Find every duplicate pair of people again, from scratch (supervisors' decisions kept)."""
     import time
     from app.quality import duplicates
     start = time.perf_counter()
-    totals = duplicates.recompute(db.session, DEFAULT_PROJECT_ID)
+    totals = duplicates.recompute(db.session, project_id)
     db.session.commit()
     click.echo(f"{totals['people']} people matched: {totals['pairs']} pairs "
                f"({totals['likely']} likely) in {time.perf_counter() - start:.1f} s.")
@@ -381,9 +383,10 @@ def quality_dedupe():
 @forms.command("state")
 @click.argument("xml_form_id")
 @click.argument("state", type=click.Choice(["open", "closing", "closed"]))
-def form_state(xml_form_id, state):
+@project_option()
+def form_state(xml_form_id, state, project_id):
     """Open, close to new forms (closing), or close a form."""
-    form = _form_named(xml_form_id)
+    form = _form_named(xml_form_id, project_id)
     publishing.set_state(db.session, form, state)
     db.session.commit()
     click.echo(f"{xml_form_id} is now {state}.")
@@ -391,8 +394,7 @@ def form_state(xml_form_id, state):
 
 @areas.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--project", "project_id", type=int, default=DEFAULT_PROJECT_ID,
-              show_default=True, help="The town whose villages these are.")
+@project_option("The town whose villages these are.")
 def import_areas_command(path, project_id):
     """Load villages from a CSV (name, label_zh, label_en; or label)."""
     project = _town(project_id)

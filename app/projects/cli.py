@@ -6,8 +6,15 @@ from flask.cli import AppGroup
 from app.extensions import db
 from app.problems import Problem
 from app.projects import service
+from app.projects.service import DEFAULT_PROJECT_ID
 
 projects = AppGroup("projects", help="Towns (projects) on this server.")
+
+
+def project_option(help_="The town's project id (flask projects list)."):
+    """`--project N` for a command that acts on one town (default: project 1)."""
+    return click.option("--project", "project_id", type=int, default=DEFAULT_PROJECT_ID,
+                        show_default=True, help=help_)
 
 
 @projects.command("create")
