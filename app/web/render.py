@@ -72,8 +72,9 @@ def menu(actor, towns_=()):
 def _towns(actor):
     """(id, name) of her towns for the frame's town switcher; [] for one town or none (it
     reads the database, so an error page after a failed read shows no switcher)."""
-    if actor is None or g.get("console_town") is None:
-        return []
+    if actor is None or g.get("console_town") is None \
+            or (actor.project_ids is not None and len(actor.project_ids) < 2):
+        return []                   # (one town: no query)
     try:
         found = towns.readable(db.session, actor)
     except SQLAlchemyError:

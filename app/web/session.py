@@ -69,17 +69,18 @@ def signed_in():
     environ = request.environ
     if "doorstep.console_actor" not in environ:
         token = request.cookies.get(COOKIE, "")
-        actor = None
+        actor = town = None
         if token:
             idle = timedelta(minutes=current_app.config["CONSOLE_IDLE_MINUTES"])
             transactions.begin_reads(db.session)
-            actor, due = web_sessions.actor_of(db.session, token, idle)
+            actor, due, town = web_sessions.actor_of(db.session, token, idle)
             transactions.end_reads(db.session)
             if due:
                 web_sessions.touch(db.session, token)
                 db.session.commit()
         environ["doorstep.console_actor"] = actor
         environ["doorstep.console_token"] = token if actor else None
+        environ["doorstep.console_town"] = town
     return environ["doorstep.console_actor"]
 
 
@@ -171,7 +172,7 @@ def page(permission, query=PageQuery, form=None, scope="village"):
             if not actor.can(permission):
                 raise Problem("403.2")
             loaded = {"actor": actor, "query": load_query(query_schema, (towns.FIELD,))}
-            towns.choose(actor, session_token())
+            towns.choose(actor, session_token(), request.environ["doorstep.console_town"])
             if request.method == "POST":
                 check_csrf(session_token(), request.form.get("csrf"))
                 if form_schema is None:

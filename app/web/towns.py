@@ -24,16 +24,18 @@ def readable(session, actor):
     return [tuple(row) for row in session.execute(query)]
 
 
-def choose(actor, token):
-    """Set the page's town (g.console_town) for the signed-in actor; raise 404.341 for a
-    town she may not open, 403.2 when she works in none."""
+def choose(actor, token, remembered):
+    """Set the page's town (g.console_town) for the signed-in actor, whose session last
+    showed town `remembered` (None: none chosen); raise 404.341 for a town she may not open,
+    403.2 when she works in none."""
     asked = request.args.get(FIELD)
-    remembered = web_sessions.town_of(db.session, token)
     if asked is not None:
         chosen = _asked(actor, asked)
         if chosen != remembered:
             web_sessions.remember_town(db.session, token, chosen)
             db.session.commit()
+        else:
+            db.session.rollback()   # the lookup's transaction ends: a GET then reads read-only
     elif remembered is not None and actor.in_project(remembered):
         chosen = remembered
     else:
