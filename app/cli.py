@@ -1,7 +1,7 @@
 """Command-line interface: `flask setup`, `flask users …`, `flask app-users …`, `flask forms …`,
-`flask areas …`, `flask projects …` (app/projects/cli.py), `flask submissions …`, `flask register …`, `flask demo town`, `flask reports …`
-(app/reports/cli.py). Commands parse
-options, call one domain function, commit, print."""
+`flask areas …`, `flask projects …` (app/projects/cli.py), `flask submissions …`,
+`flask register …`, `flask demo town`, `flask reports …` (app/reports/cli.py). Commands parse
+options, call one domain function, commit, print; those acting on one town take `--project`."""
 import glob
 import os
 import secrets

@@ -4,8 +4,10 @@ of her towns and for the county, her towns together. A town's row is what its ow
 shows (the same cells read the same way, app.reports.build); the county's counts are the
 towns' cells summed, and its rates are recomputed from those sums (figures.periods and
 figures.indicators over the summed cells: births over the summed mean population, users over
-the summed married women), never averaged; the 补报 column (late records about locked months) is each town's, summed.
-Live figures: a town's locked document and its amendments stay on its own report. Reads only; audit() writes the row of a view in the caller's transaction.
+the summed married women), never averaged; the 补报 column (late records about locked
+months) is each town's, summed. Live figures: a town's locked document and its amendments
+stay on its own report. Reads only; audit() writes the row of a view in the caller's
+transaction.
 """
 from sqlalchemy import select
 

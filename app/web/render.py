@@ -1,6 +1,7 @@
 """Rendering console pages and their errors: the shared context of base.html (language, the
-signed-in person, her menu, her towns to switch between, the CSRF token, the stylesheet) and the pages' own
-Content-Security-Policy: our stylesheet, images from here or inline, no script at all."""
+signed-in person, her menu, her towns to switch between, the CSRF token, the stylesheet) and
+the pages' own Content-Security-Policy: our stylesheet, images from here or inline, no script
+at all."""
 import hashlib
 import logging
 import os

@@ -13,8 +13,8 @@ POST must carry the session's CSRF token (a hidden `csrf` field) and, when the b
 one, an Origin of this site; the query string and the form go through marshmallow schemas
 (an unknown or malformed field is a 400 page); `?project=N` picks the town the page shows
 (app/web/towns.py), which the handler reads as `town()`. GET pages read in a read-only
-transaction (on SQLite no write lock while phones send); `audit()` then writes the read's audit row in a
-short write transaction, and the guard commits when the handler returns.
+transaction (on SQLite no write lock while phones send); `audit()` then writes the read's
+audit row in a short write transaction, and the guard commits when the handler returns.
 """
 import functools
 import inspect
