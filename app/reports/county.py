@@ -19,7 +19,7 @@ from app.reports.service import month_of
 
 #: the indicators and counts the console's table shows (sections' rows by (section, row, column))
 SHOWN_COUNTS = (("A", "population", "end"), ("B", "births", "month"),
-                ("B", "deaths", "month"), ("A", "married_women_15_49", "end"))
+                ("B", "deaths", "month"), ("E", "married_women_15_49", "end"))
 
 
 def check(actor):

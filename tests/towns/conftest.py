@@ -82,14 +82,15 @@ def towns(app, db, town, simple_form, client, personas):
     imported, _ = outside.import_file(s, None, b.id, "hospital_births", "b.csv", (
         f"certificate_no,mother_name,sex,birth_date,village\nHB1,{B_NAME},女,2026-05-01,dongwan\n"
     ).encode())
-    s.commit()
     b_submission = s.scalar(select(Submission.id).where(Submission.instance_id == b_instance))
+    ids = {"app_user_id": phone.id, "webhook_id": hook.id, "import_id": imported.id}
+    assert b.id == 2
+    s.commit()          # and nothing read after: a live server writes the same database
     shared = {"xml_form_id": "simple", "action": "delete", "table": "Submissions",
               "month": "2026-05", "year": 2026, "role_id": "app-user",
               "name": {"datasets": "people", "attachments": "p.jpg", "integrity": "people"}}
-    b_args = {**shared, "project_id": b.id, "project": b.id, "instance_id": b_instance,
-              "uuid": B_PERSON, "other": B_TWIN, "app_user_id": phone.id,
-              "webhook_id": hook.id, "import_id": imported.id, "submission_id": b_submission,
+    b_args = {**shared, "project_id": 2, "project": 2, "instance_id": b_instance,
+              "uuid": B_PERSON, "other": B_TWIN, **ids, "submission_id": b_submission,
               "person": B_PERSON, "a": B_PERSON, "b": B_TWIN, "household": B_PERSON,
               "entity": B_PERSON}
     a_args = {**shared, "project_id": 1, "project": 1}
