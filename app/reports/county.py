@@ -15,11 +15,16 @@ from app.audit.record import record
 from app.problems import Problem
 from app.projects.models import Project
 from app.reports import figures, read, service
+from app.reports.document import find
 from app.reports.service import month_of
 
-#: the indicators and counts the console's table shows (sections' rows by (section, row, column))
+#: the summary table's counts (section, row, column) and indicators (id, the column it is
+#: read on: its report's headline), as the console and the workbook's first sheet show them
 SHOWN_COUNTS = (("A", "population", "end"), ("B", "births", "month"),
                 ("B", "deaths", "month"), ("E", "married_women_15_49", "end"))
+SHOWN_INDICATORS = (("birth_rate", "month"), ("death_rate", "month"),
+                    ("natural_growth_rate", "month"), ("contraceptive_prevalence", "end"),
+                    ("long_acting_rate", "end"))
 
 
 def check(actor):
@@ -79,7 +84,27 @@ def _add_months(monthlies):
     return {m: read.add(*[monthly.get(m, {}) for monthly in monthlies]) for m in keys}
 
 
-def audit(session, actor, result):
-    """The audit row of a roll-up read (its towns' figures, no one's personal data)."""
-    record(session, actor, "report.county.view", f"report:{result['month']}:county",
+def audit(session, actor, result, action="report.county.view"):
+    """The audit row of a roll-up read or download (its towns' figures, no one's personal
+    data)."""
+    record(session, actor, action, f"report:{result['month']}:county",
            month=result["month"], projects=[t["project_id"] for t in result["towns"]])
+
+
+def summary(result):
+    """(heads, rows) of the summary table: heads [(zh, en, unit)] of its columns (the counts,
+    then the indicators); rows [(town name, or None for the county, [values])], the county
+    last."""
+    total = result["county"]
+    labels = {(t["id"], r["id"]): (r["zh"], r["en"], "count") for t in total["sections"]
+              for r in t["rows"]}
+    named = {i["id"]: (i["zh"], i["en"], i["unit"]) for i in total["indicators"]}
+    heads = ([labels[(s_, r)] for s_, r, _c in SHOWN_COUNTS]
+             + [named[i] for i, _c in SHOWN_INDICATORS])
+    return heads, [(row["name"], _values(row)) for row in result["towns"] + [total]]
+
+
+def _values(row):
+    by_id = {i["id"]: i for i in row["indicators"]}
+    return ([find(row, *c) for c in SHOWN_COUNTS]
+            + [by_id[i]["values"].get(column) for i, column in SHOWN_INDICATORS])

@@ -1,8 +1,10 @@
-"""The county roll-up (GET /v1/reports/county/<month>, the console's /county): each town's
-row is its own town report's figures, the county's counts are the towns' summed, and its
+"""The county roll-up (GET /v1/reports/county/<month>, its .xlsx, the console's /county):
+each town's row is its own town report's figures, the county's counts are the towns' summed, and its
 rates are recomputed from the summed numerator and denominator, not averaged."""
 import datetime as dt
+import io
 
+import openpyxl
 import pytest
 from sqlalchemy import select
 
@@ -82,6 +84,22 @@ def test_the_roll_up_is_each_towns_report_and_their_sum(client, towns, events):
     assert _indicator(total, "contraceptive_prevalence", "end") != \
         (_indicator(a, "contraceptive_prevalence", "end")
          + _indicator(b, "contraceptive_prevalence", "end")) / 2
+
+
+def test_the_roll_up_as_a_workbook_has_each_town_and_the_county(client, towns, events):
+    county = _bearer(client, "county")
+    found = client.get(f"/v1/reports/county/{MONTH}.xlsx", headers=county)
+    assert found.status_code == 200 and found.mimetype.endswith("spreadsheetml.sheet")
+    book = openpyxl.load_workbook(io.BytesIO(found.data))
+    summary = [[c.value for c in row] for row in book.worksheets[0].iter_rows()]
+    assert [r[0] for r in summary] == ["镇", "Test town", "乙镇", "全县合计"]
+    assert summary[0][1:3] == ["总人口", "出生"] and [r[2] for r in summary[1:]] == [1, 0, 1]
+    rolled = client.get(f"/v1/reports/county/{MONTH}", headers=county).json
+    assert summary[3][-2] == _indicator(rolled["county"], "contraceptive_prevalence", "end")
+    assert {"指标", "A 人口"} <= set(book.sheetnames)
+    english = client.get(f"/v1/reports/county/{MONTH}.xlsx?lang=en", headers=county)
+    sheet = openpyxl.load_workbook(io.BytesIO(english.data)).worksheets[0]
+    assert sheet["A4"].value == "County total"
 
 
 def test_an_admin_rolls_up_every_town_and_a_town_person_only_hers(client, towns, events):
