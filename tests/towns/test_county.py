@@ -1,6 +1,6 @@
 """The county roll-up (GET /v1/reports/county/<month>, its .xlsx, the console's /county):
-each town's row is its own town report's figures, the county's counts are the towns' summed, and its
-rates are recomputed from the summed numerator and denominator, not averaged."""
+each town's row is its own town report's figures, the county's counts are the towns' summed,
+and its rates are recomputed from the summed numerator and denominator, not averaged."""
 import datetime as dt
 import io
 
