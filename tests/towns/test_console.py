@@ -4,9 +4,12 @@ refused (404.341) another; every console page, in town A, shows nothing of town 
 its path names B's records."""
 import re
 
+from app.web.session import DECLARATION
+from tests.api.test_route_policy_api import _changed, _state
 from tests.towns.conftest import B_NAME, B_SECRETS, B_SUBMITTED_NAME
 from tests.towns.test_route_walk import _text
 from tests.web.conftest import sign_in
+from tests.web.test_route_policy import _send
 
 ARG = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 PUBLIC = {"console.login", "console.login_post", "console.logout", "console.static"}
@@ -74,3 +77,29 @@ def test_no_console_page_of_town_a_shows_town_b(app, towns, personas):
         assert refused.status_code in (403, 404), (url, refused.status_code)
         walked += 1
     assert walked >= 25
+
+
+#: path arguments naming one record (not a month, a form or a file name every town has)
+RECORDS = {"submission_id", "import_id", "person", "a", "b", "household", "entity",
+           "app_user_id"}
+
+
+def test_no_console_write_in_town_a_reaches_town_bs_records(app, db, towns, personas):
+    """Every console POST whose path names one of B's records (a submission to review, a
+    person to merge, a phone to revoke, an import …), sent in town A by the admin: refused,
+    and nothing in the database changes."""
+    values = {**towns.b, "user_id": personas["admin"].id}
+    admin = _browser(app, "admin")
+    before = _state(db)
+    walked = 0
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if not rule.endpoint.startswith("console.") or "POST" not in rule.methods \
+                or not RECORDS & rule.arguments:
+            continue
+        url = ARG.sub(lambda m: str(values[m.group(1)]), rule.rule)
+        declared = getattr(app.view_functions[rule.endpoint], DECLARATION)
+        response = _send(app, admin, "POST", url, declared)
+        assert response.status_code in (400, 403, 404), (url, response.status_code)
+        walked += 1
+    assert walked >= 9
+    assert _changed(before, _state(db)) == []
