@@ -44,7 +44,7 @@ class Actor:
     id: int
     name: str
     role: str                 # admin / supervisor / viewer / app_user
-    project_id: int | None    # app users belong to one project; users to all
+    project_id: int | None    # an app user's one project; None for web users (project_ids)
     area_ids: frozenset | None
     form_ids: frozenset | None
     project_ids: frozenset | None = None    # None: every town (admin)

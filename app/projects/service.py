@@ -3,6 +3,7 @@ from the shared choice file."""
 import csv
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app.audit.record import record
 from app.problems import Problem
@@ -31,15 +32,26 @@ def create_project(session, name, actor=None):
     name = (name or "").strip()
     if not 1 <= len(name) <= 200:
         raise Problem("400.342")
-    # numbered after the highest, not by the sequence: project 1 is inserted with its id, which
-    # PostgreSQL's sequence does not see
-    last = session.scalar(select(func.max(Project.id))) or 0
-    project = Project(id=last + 1, name=name)
-    session.add(project)
-    session.flush()
+    project = _numbered(session, name)
     _start_reports(session, project)
     record(session, actor, "project.create", f"project:{project.id}", name=name)
     return project
+
+
+def _numbered(session, name, tries=5):
+    """The new project, numbered after the highest rather than by the id sequence: project 1
+    is inserted with its id, which PostgreSQL's sequence does not see. Two admins creating
+    towns at once: the second takes the next number."""
+    for attempt in range(tries):
+        project = Project(id=(session.scalar(select(func.max(Project.id))) or 0) + 1, name=name)
+        try:
+            with session.begin_nested():
+                session.add(project)
+                session.flush()
+            return project
+        except IntegrityError:
+            if attempt == tries - 1:
+                raise
 
 
 def import_areas(session, project_id, path):

@@ -2,7 +2,12 @@
 `flask projects create`, `flask users grant`, `--project` on the commands that act on a town;
 what each person's `GET /v1/projects` lists; and the same xmlFormId and list name living
 independently in two towns."""
+import threading
+import time
+
+import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.auth.models import AppUser, User
 from app.cli import app_users, areas, forms, users
@@ -108,3 +113,29 @@ def test_new_village_staff_work_in_their_town_and_admins_in_every_town(db, perso
     assert [p.id for p in by_name["supervisor"].projects] == [1]
     assert [p.id for p in by_name["viewer"].projects] == [1]
     assert by_name["admin"].projects == []
+
+
+def test_two_towns_created_at_once_get_two_numbers(db):
+    """PostgreSQL: the second insert of the same number waits for the first, fails, and takes
+    the next number (SQLite has one writer at a time, so no race to show there)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("one writer at a time on SQLite")
+    from app.projects import service
+    db.session.commit()
+    first, second = Session(db.engine), Session(db.engine)
+    try:
+        made = service.create_project(first, "甲")          # its insert not committed yet
+        found = {}
+
+        def create_the_second():
+            found["id"] = service.create_project(second, "乙").id
+            second.commit()
+        racing = threading.Thread(target=create_the_second)
+        racing.start()
+        time.sleep(0.5)                  # the second waits on the first's row
+        first.commit()
+        racing.join(10)
+        assert (made.id, found["id"]) == (2, 3)
+    finally:
+        first.close()
+        second.close()
