@@ -1,7 +1,8 @@
 """Command-line interface: `flask setup`, `flask users …`, `flask app-users …`, `flask forms …`,
-`flask areas …`, `flask submissions …`, `flask register …`, `flask demo town`, `flask reports …`
-(app/reports/cli.py), `flask backup …` and `flask restore`. Commands parse
-options, call one domain function, commit, print."""
+`flask areas …`, `flask projects …` (app/projects/cli.py), `flask submissions …`,
+`flask register …`, `flask demo town`, `flask reports …` (app/reports/cli.py), `flask storage …`
+(app/storage/cli.py), `flask backup …` and `flask restore`. Commands parse options, call one
+domain function, commit, print; those acting on one town take `--project`."""
 import getpass
 import glob
 import os
@@ -26,6 +27,8 @@ from app.problems import Problem
 from app.register import merge, rebuild
 from app.register.models import RegisterEvent
 from app.validation import service as validation
+from app.projects.cli import project_option
+from app.projects.models import Project
 from app.projects.service import DEFAULT_PROJECT_ID, ensure_default_project, import_areas
 
 users = AppGroup("users", help="Web users (admin / supervisor / viewer).")
@@ -40,8 +43,9 @@ quality = AppGroup("quality", help="Register quality: duplicates, omissions, out
 
 def register(app):
     from app.reports.cli import reports
+    from app.projects.cli import projects
     for group in (users, app_users, forms, areas, submissions, register_group, demo, reports,
-                  quality):
+                  quality, projects):
         app.cli.add_command(group)
     app.cli.add_command(setup)
     app.cli.add_command(backup)
@@ -55,6 +59,17 @@ def register(app):
     from app.quality.outside_cli import import_command, rerun_command
     quality.add_command(import_command)
     quality.add_command(rerun_command)
+
+
+def _town(project_id):
+    """The town to act on: project 1 is made on first use (as before towns), another must
+    exist (`flask projects create`)."""
+    if project_id == DEFAULT_PROJECT_ID:
+        return ensure_default_project(db.session, current_app.config["PROJECT_NAME"])
+    project = db.session.get(Project, project_id)
+    if project is None:
+        _fail(Problem("404.341", {"project": project_id}))
+    return project
 
 
 def _codes(value):
@@ -71,16 +86,37 @@ def _fail(problem):
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--areas", "area_codes", default="", help="Comma-separated village codes; "
               "default: every village.")
-def create_user(username, password, role, area_codes):
+@project_option("Her town (an admin works in every town).")
+def create_user(username, password, role, area_codes, project_id):
     """Create a web user."""
     try:
         user = accounts.create_user(db.session, username, password, role,
                                     current_app.config["AUTH_REALM"], _codes(area_codes),
+                                    project_id=project_id,
                                     hash_method=current_app.config["PASSWORD_HASH"])
     except Problem as p:
         _fail(p)
     db.session.commit()
     click.echo(f"Created {role} {user.username} (id {user.id}).")
+
+
+@users.command("grant")
+@click.argument("username")
+@click.option("--project", "project_id", type=int, required=True, help="The town's project id.")
+@click.option("--areas", "area_codes", default="", help="Comma-separated village codes of that "
+              "town, for village staff; default: none more (town-wide staff see them all).")
+def grant_user(username, project_id, area_codes):
+    """Make a web user a member of one more town (county staff work in several)."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"No user {username}.")
+    try:
+        accounts.grant_project(db.session, user, project_id, _codes(area_codes))
+    except Problem as p:
+        _fail(p)
+    web_sessions.close_all(db.session, user.id)     # her console picks the new town up afresh
+    db.session.commit()
+    click.echo(f"{username} now works in towns {', '.join(str(p.id) for p in user.projects)}.")
 
 
 @users.command("password")
@@ -130,9 +166,10 @@ def public_url(base_url=None):
               "every form, including ones published later.")
 @click.option("--base-url", default=None, help="Public URL of this server.")
 @click.option("--qr", "qr_path", default=None, help="Where to write the QR code PNG.")
-def create_app_user(name, area_codes, form_ids, base_url, qr_path):
+@project_option("The phone's town.")
+def create_app_user(name, area_codes, form_ids, base_url, qr_path, project_id):
     """Create a field key and print how to configure ODK Collect with it."""
-    project = ensure_default_project(db.session, current_app.config["PROJECT_NAME"])
+    project = _town(project_id)
     try:
         app_user, token = accounts.create_app_user(db.session, project.id, name,
                                                    _codes(area_codes), _codes(form_ids))
@@ -182,11 +219,11 @@ def _media_beside(path):
     return _read_files(glob.glob(os.path.join(folder, "*"))) if os.path.isdir(folder) else {}
 
 
-def publish_paths(paths, echo=click.echo, validate=False):
-    """Publish each path; returns the number that failed. Shared CSVs in the form's folder
-    (e.g. forms/villages.csv) are offered as media to every form there. validate: ODK Validate
-    checks each new XLSForm version (see validate_where_possible)."""
-    project = ensure_default_project(db.session, current_app.config["PROJECT_NAME"])
+def publish_paths(paths, echo=click.echo, validate=False, project_id=DEFAULT_PROJECT_ID):
+    """Publish each path into town `project_id`; returns the number that failed. Shared CSVs
+    in the form's folder (e.g. forms/villages.csv) are offered as media to every form there.
+    validate: ODK Validate checks each new XLSForm version (see validate_where_possible)."""
+    project = _town(project_id)
     store = current_app.extensions["blob_store"]
     failed, shared_by_folder, waiting = 0, {}, []
     for i, path in enumerate(paths, 1):
@@ -235,11 +272,12 @@ def validate_where_possible(echo=click.echo):
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--skip-validate", is_flag=True, help="Do not run ODK Validate (it needs Java) "
               "on new XLSForm versions.")
-def publish_forms(paths, skip_validate):
+@project_option("The town to publish into.")
+def publish_forms(paths, skip_validate, project_id):
     """Publish XLSForms (.xlsx/.xls/.xlsm) or XForms (.xml), with media from <name>-media/.
     A new XLSForm version must pass ODK Validate where Java is installed, as on ODK Central."""
     validate = not skip_validate and validate_where_possible()
-    if publish_paths(paths, validate=validate):
+    if publish_paths(paths, validate=validate, project_id=project_id):
         raise click.ClickException("Some forms were refused (see above).")
 
 
@@ -259,18 +297,19 @@ def forms_dictionary(paths, output):
 @forms.command("issues")
 @click.argument("xml_form_id")
 @click.argument("policy", type=click.Choice(["hold", "update"]))
-def form_issues_policy(xml_form_id, policy):
+@project_option()
+def form_issues_policy(xml_form_id, policy, project_id):
     """Whether submissions with validation issues wait for a supervisor (hold, the default)
     or still update the register (update)."""
-    form = _form_named(xml_form_id)
+    form = _form_named(xml_form_id, project_id)
     publishing.set_issues_policy(db.session, form, policy == "update")
     db.session.commit()
     click.echo(f"{xml_form_id}: submissions with issues "
                + ("still update the register." if policy == "update" else "wait for a supervisor."))
 
 
-def _form_named(xml_form_id):
-    form = db.session.scalar(select(Form).where(Form.project_id == DEFAULT_PROJECT_ID,
+def _form_named(xml_form_id, project_id=DEFAULT_PROJECT_ID):
+    form = db.session.scalar(select(Form).where(Form.project_id == project_id,
                                                 Form.xml_form_id == xml_form_id))
     if form is None:
         raise click.ClickException(f"No form {xml_form_id}.")
@@ -279,9 +318,10 @@ def _form_named(xml_form_id):
 
 @submissions.command("revalidate")
 @click.argument("xml_form_id")
-def revalidate_submissions(xml_form_id):
+@project_option()
+def revalidate_submissions(xml_form_id, project_id):
     """Check a form's stored submissions again (after a rule or the form's checks changed)."""
-    form = _form_named(xml_form_id)
+    form = _form_named(xml_form_id, project_id)
     store = current_app.extensions["blob_store"]
     total = validation.count_current(db.session, form.id)
     checked = flagged = 0
@@ -310,16 +350,17 @@ def process_backlog_command(days):
 @register_group.command("rebuild")
 @click.option("--check", "check_only", is_flag=True,
               help="Only compare the rebuilt register with the live one.")
-def rebuild_command(check_only):
+@project_option()
+def rebuild_command(check_only, project_id):
     """Replay every submission and API change, in order, into a scratch copy of the register;
     with --check report any difference from the live register, else replace it."""
     total = db.session.scalar(select(func.count()).select_from(RegisterEvent)
-                              .where(RegisterEvent.project_id == DEFAULT_PROJECT_ID))
+                              .where(RegisterEvent.project_id == project_id))
     with click.progressbar(length=total, label=f"Replaying {total} changes") as bar:
         if check_only:
-            report = rebuild.check(db.session, DEFAULT_PROJECT_ID, bar.update)
+            report = rebuild.check(db.session, project_id, bar.update)
         else:
-            report = rebuild.replace(db.session, DEFAULT_PROJECT_ID, bar.update)
+            report = rebuild.replace(db.session, project_id, bar.update)
             db.session.commit()
     click.echo(f"{report.events} changes replayed, {report.entities} entities.")
     click.echo(f"{report.life_events} life events derived from the counted submissions.")
@@ -334,12 +375,13 @@ def rebuild_command(check_only):
 
 
 @quality.command("dedupe")
-def quality_dedupe():
+@project_option()
+def quality_dedupe(project_id):
     """Find every duplicate pair of people again, from scratch (supervisors' decisions kept)."""
     import time
     from app.quality import duplicates
     start = time.perf_counter()
-    totals = duplicates.recompute(db.session, DEFAULT_PROJECT_ID)
+    totals = duplicates.recompute(db.session, project_id)
     db.session.commit()
     click.echo(f"{totals['people']} people matched: {totals['pairs']} pairs "
                f"({totals['likely']} likely) in {time.perf_counter() - start:.1f} s.")
@@ -348,9 +390,10 @@ def quality_dedupe():
 @forms.command("state")
 @click.argument("xml_form_id")
 @click.argument("state", type=click.Choice(["open", "closing", "closed"]))
-def form_state(xml_form_id, state):
+@project_option()
+def form_state(xml_form_id, state, project_id):
     """Open, close to new forms (closing), or close a form."""
-    form = _form_named(xml_form_id)
+    form = _form_named(xml_form_id, project_id)
     publishing.set_state(db.session, form, state)
     db.session.commit()
     click.echo(f"{xml_form_id} is now {state}.")
@@ -358,9 +401,10 @@ def form_state(xml_form_id, state):
 
 @areas.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-def import_areas_command(path):
+@project_option("The town whose villages these are.")
+def import_areas_command(path, project_id):
     """Load villages from a CSV (name, label_zh, label_en; or label)."""
-    project = ensure_default_project(db.session, current_app.config["PROJECT_NAME"])
+    project = _town(project_id)
     created, updated = import_areas(db.session, project.id, path)
     db.session.commit()
     click.echo(f"Villages: {created} created, {updated} updated.")

@@ -330,6 +330,16 @@ _CATALOGUE = [
           "first page.", "分页游标无效，请从第一页重新读取。"),
     Entry("404.301", 404, "There is no village {village} among yours.",
           "您负责的村中没有 {village}。"),
+    # Many towns on one server (docs/towns.md, 4xx.341–349)
+    Entry("400.341", 400, "{username} works in every village of her towns; villages are given "
+          "only to village staff.", "{username} 负责其所在镇的全部村，只有村级人员才分配村。"),
+    Entry("400.342", 400, "A town needs a name of 1 to 200 characters.",
+          "镇名须为 1 至 200 个字符。"),
+    Entry("403.341", 403, "The county roll-up is for town-wide staff and administrators.",
+          "县级汇总仅供镇级（全部村）人员和管理员查看。"),
+    Entry("404.341", 404, "There is no town (project) {project}.", "没有编号为 {project} 的镇（项目）。"),
+    Entry("409.341", 409, "{username} already works in town {project}.",
+          "{username} 已是镇 {project} 的成员。"),
 ]
 CATALOGUE = {e.code: e for e in _CATALOGUE}
 #: Central gives one code several meanings (409.3: "a resource already exists"); Doorstep

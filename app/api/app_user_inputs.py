@@ -16,3 +16,8 @@ class AppUserCreateBody(Schema):
     #: village supervisor's own); never empty
     villages = fields.List(Text(validate=validate.Length(min=1, max=64)),
                            validate=validate.Length(min=1, max=MAX_VILLAGES))
+
+
+class ProjectCreateBody(Schema):
+    """Central's `POST /v1/projects` body: a new town's name."""
+    name = Text(required=True, validate=validate.Length(min=1, max=200))

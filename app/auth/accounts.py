@@ -7,6 +7,7 @@ from app.auth.models import ROLES, AppUser, User
 from app.forms.models import Form
 from app.models_base import utcnow
 from app.problems import Problem
+from app.projects.models import Project
 from app.projects.service import areas_by_code
 
 
@@ -20,7 +21,8 @@ def _areas(session, project_id, codes):
 
 def create_user(session, username, password, role, realm, area_codes=None, project_id=1,
                 actor=None, hash_method="scrypt"):
-    """A web user. No areas given: town-wide (all villages)."""
+    """A web user of town `project_id` (an admin: of every town). No areas given: town-wide
+    (all villages)."""
     if role not in ROLES:
         raise Problem("400.77", {"value": role, "allowed": ", ".join(ROLES)})
     if session.scalar(select(User.id).where(User.username == username)) is not None:
@@ -29,10 +31,35 @@ def create_user(session, username, password, role, realm, area_codes=None, proje
                 password_hash=secrets.hash_password(password, hash_method),
                 digest_ha1=secrets.digest_ha1(username, realm, password),
                 all_areas=not area_codes,
-                areas=_areas(session, project_id, area_codes) if area_codes else [])
+                areas=_areas(session, project_id, area_codes) if area_codes else [],
+                projects=[] if role == "admin" else [_project(session, project_id)])
     session.add(user)
     session.flush()
     record(session, actor, "user.create", f"user:{user.id}", username=username, role=role)
+    return user
+
+
+def _project(session, project_id):
+    found = session.get(Project, project_id)
+    if found is None:
+        raise Problem("404.341", {"project": project_id})
+    return found
+
+
+def grant_project(session, user, project_id, area_codes=None, actor=None):
+    """Make the web user a member of town `project_id` (county staff work in several), with
+    these of its villages when she is village staff; 409.341 when she is one already (or an
+    admin, who works in every town)."""
+    project = _project(session, project_id)
+    if user.role == "admin" or project in user.projects:
+        raise Problem("409.341", {"username": user.username, "project": project_id})
+    if area_codes and user.all_areas:
+        raise Problem("400.341", {"username": user.username})
+    user.projects.append(project)
+    user.areas.extend(_areas(session, project_id, area_codes or []))
+    session.flush()
+    record(session, actor, "user.project.grant", f"user:{user.id}", project=project_id,
+           villages=",".join(area_codes or []))
     return user
 
 

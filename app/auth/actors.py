@@ -1,7 +1,9 @@
 """Actors (who is asking) and what each may do. Plain data, no Flask.
 
 An Actor is resolved once per request from a token or credentials and then passed explicitly
-into domain functions. `area_ids` / `form_ids` of None mean "all of the project's".
+into domain functions. `area_ids` / `form_ids` of None mean "all of the project's";
+`project_ids` of None means every town of the server (an admin), else the towns she works in
+(docs/towns.md): an app user's one, a web user's memberships.
 """
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,6 +32,9 @@ PERMISSIONS = {
     "audit.read": {"admin"},
     # Central's projects and roles, read over the API by staff (never by phones)
     "project.read": {"admin", "supervisor", "viewer"},
+    "project.create": {"admin"},
+    # the county roll-up of the monthly reports over her towns (app/reports/county.py)
+    "county.read": {"admin", "supervisor", "viewer"},
 }
 
 
@@ -39,15 +44,18 @@ class Actor:
     id: int
     name: str
     role: str                 # admin / supervisor / viewer / app_user
-    project_id: int | None    # app users belong to one project; users to all
+    project_id: int | None    # an app user's one project; None for web users (project_ids)
     area_ids: frozenset | None
     form_ids: frozenset | None
+    project_ids: frozenset | None = None    # None: every town (admin)
 
     def can(self, permission):
         return self.role in PERMISSIONS[permission]
 
     def in_project(self, project_id):
-        return self.project_id is None or self.project_id == project_id
+        if self.project_id is not None:
+            return self.project_id == project_id
+        return self.project_ids is None or project_id in self.project_ids
 
     def sees_form(self, form_id):
         return self.form_ids is None or form_id in self.form_ids
@@ -60,7 +68,8 @@ class Actor:
 
 def from_user(user):
     areas = None if user.all_areas or user.role == "admin" else frozenset(a.id for a in user.areas)
-    return Actor("user", user.id, user.username, user.role, None, areas, None)
+    towns = None if user.role == "admin" else frozenset(p.id for p in user.projects)
+    return Actor("user", user.id, user.username, user.role, None, areas, None, towns)
 
 
 _T = AppUser.__table__
@@ -103,7 +112,8 @@ def app_user_by_token(session, token, now=None):
         _note_contact(session, row.id, now)
     return Actor("app_user", row.id, row.display_name, "app_user", row.project_id,
                  None if row.all_areas else _id_set(row.area_ids),
-                 None if row.all_forms else _id_set(row.form_ids))
+                 None if row.all_forms else _id_set(row.form_ids),
+                 frozenset((row.project_id,)))
 
 
 def _note_contact(session, app_user_id, now):

@@ -14,6 +14,12 @@ user_areas = db.Table(
     db.Column("user_id", db.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     db.Column("area_id", db.ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True),
 )
+#: the towns (projects) a non-admin web user works in; an admin has none and sees every town
+user_projects = db.Table(
+    "user_projects",
+    db.Column("user_id", db.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("project_id", db.ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+)
 app_user_areas = db.Table(
     "app_user_areas",
     db.Column("app_user_id", db.ForeignKey("app_users.id", ondelete="CASCADE"), primary_key=True),
@@ -40,6 +46,9 @@ class User(db.Model):
     disabled = db.Column(db.Boolean, nullable=False, default=False)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     areas = db.relationship("Area", secondary=user_areas, lazy="selectin")
+    #: her towns (docs/towns.md): a supervisor or viewer of several is county staff
+    projects = db.relationship("Project", secondary=user_projects, lazy="selectin",
+                               order_by="Project.id")
 
 
 class AppUser(db.Model):
@@ -80,6 +89,9 @@ class WebSession(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     seen_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     expires_at = db.Column(db.DateTime, nullable=False)
+    #: the town her console shows, as she last chose it (None: her first town)
+    project_id = db.Column(db.ForeignKey("projects.id", name="fk_web_sessions_project_id",
+                                         ondelete="SET NULL"))
 
 
 class DigestNonceUse(db.Model):

@@ -36,18 +36,25 @@ def open_session(session, actor, absolute, now=None):
 
 def actor_of(session, token, idle, now=None):
     """(the Actor of a live session with this token, whether its `seen_at` is due to be
-    written by touch()), or (None, False): unknown, idle too long, past its end, or its user
-    disabled since. Reads only, so it runs in a read-only transaction."""
+    written by touch(), the town its console last showed or None), or (None, False, None):
+    unknown, idle too long, past its end, or its user disabled since. Reads only, so it runs
+    in a read-only transaction."""
     if not secrets.well_formed_token(token):
-        return None, False
+        return None, False, None
     now = now or utcnow()
     row = session.get(WebSession, secrets.token_hash(token))
     if row is None or row.expires_at <= now or row.seen_at + idle <= now:
-        return None, False
+        return None, False, None
     user = session.get(User, row.user_id)
     if user is None or user.disabled:
-        return None, False
-    return actors.from_user(user), now - row.seen_at >= TOUCH_EVERY
+        return None, False, None
+    return actors.from_user(user), now - row.seen_at >= TOUCH_EVERY, row.project_id
+
+
+def remember_town(session, token, project_id):
+    """Note the town she chose: her later pages show it until she picks another."""
+    session.execute(update(WebSession).where(WebSession.token_hash == secrets.token_hash(token))
+                    .values(project_id=project_id))
 
 
 def touch(session, token, now=None):

@@ -15,7 +15,7 @@ from app.audit.record import record
 from app.auth import accounts, secrets, web_sessions
 from app.auth.models import ROLES, User, WebSession, user_areas
 from app.problems import Problem
-from app.projects.models import Area
+from app.projects.models import Area, Project
 
 PAGE = 25
 #: the shortest password the console accepts
@@ -101,23 +101,27 @@ def _codes(role, ticked):
 
 
 def create(session, actor, username, role, village_codes, password, again, realm,
-           hash_method):
-    """A new web user: her id. `village_codes` holds TOWN for the whole town; an admin is
-    always town-wide."""
+           hash_method, project_id=1):
+    """A new web user of town `project_id`: her id. `village_codes` holds TOWN for the whole
+    town; an admin is always town-wide (and works in every town)."""
     _password(password, again)
     codes = _codes(role, village_codes)
     made = accounts.create_user(session, username.strip(), password, role, realm, codes or None,
-                                actor=actor, hash_method=hash_method)
+                                project_id=project_id, actor=actor, hash_method=hash_method)
     return made.id
 
 
 def update(session, actor, user_id, role, village_codes, project_id=1):
-    """Her role and villages (TOWN among them, or an admin: town-wide)."""
+    """Her role and villages in town `project_id` (TOWN among them, or an admin: town-wide);
+    her villages of other towns stay, and she works in this one from now on."""
     found = _other(session, actor, user_id, role != "admin")
     if role not in ROLES:
         raise Problem("400.77", {"value": role, "allowed": ", ".join(ROLES)})
     codes = _codes(role, village_codes)
-    found.areas = accounts._areas(session, project_id, codes) if codes else []
+    elsewhere = [a for a in found.areas if a.project_id != project_id]
+    found.areas = elsewhere + (accounts._areas(session, project_id, codes) if codes else [])
+    if role != "admin" and project_id not in {p.id for p in found.projects}:
+        found.projects.append(session.get(Project, project_id))
     found.all_areas = not codes
     found.role = role
     record(session, actor, "user.update", f"user:{found.id}", role=role, villages=codes)

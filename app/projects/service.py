@@ -1,8 +1,12 @@
-"""Creating the default project and loading villages from the shared choice file."""
+"""Creating towns (projects; the default one and more, docs/towns.md) and loading villages
+from the shared choice file."""
 import csv
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
+from app.audit.record import record
+from app.problems import Problem
 from app.projects.models import Area, Project
 
 DEFAULT_PROJECT_ID = 1
@@ -14,10 +18,40 @@ def ensure_default_project(session, name):
         project = Project(id=DEFAULT_PROJECT_ID, name=name)
         session.add(project)
         session.flush()
-        # its reports' stock bases start with it (app.reports.bases)
-        from app.reports import bases   # noqa: PLC0415 - reports build on projects
-        bases.start(session, project.id)
+        _start_reports(session, project)    # its reports' stock bases start with it
     return project
+
+
+def _start_reports(session, project):
+    from app.reports import bases   # noqa: PLC0415 - reports build on projects
+    bases.start(session, project.id)
+
+
+def create_project(session, name, actor=None):
+    """A new town, with its reports' stock bases; 400.342 for a blank or overlong name."""
+    name = (name or "").strip()
+    if not 1 <= len(name) <= 200:
+        raise Problem("400.342")
+    project = _numbered(session, name)
+    _start_reports(session, project)
+    record(session, actor, "project.create", f"project:{project.id}", name=name)
+    return project
+
+
+def _numbered(session, name, tries=5):
+    """The new project, numbered after the highest rather than by the id sequence: project 1
+    is inserted with its id, which PostgreSQL's sequence does not see. Two admins creating
+    towns at once: the second takes the next number."""
+    for attempt in range(tries):
+        project = Project(id=(session.scalar(select(func.max(Project.id))) or 0) + 1, name=name)
+        try:
+            with session.begin_nested():
+                session.add(project)
+                session.flush()
+            return project
+        except IntegrityError:
+            if attempt == tries - 1:
+                raise
 
 
 def import_areas(session, project_id, path):
@@ -64,3 +98,10 @@ def areas_by_code(session, project_id, codes=None):
     if codes:
         query = query.where(Area.code.in_(codes))
     return list(session.scalars(query.order_by(Area.code)))
+
+
+def summary(session):
+    """(project, number of villages) for every town, by id."""
+    counts = dict(session.execute(select(Area.project_id, func.count()).group_by(Area.project_id))
+                  .all())
+    return [(p, counts.get(p.id, 0)) for p in session.scalars(select(Project).order_by(Project.id))]

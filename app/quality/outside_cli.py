@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 
 from app.extensions import db
 from app.problems import Problem
-from app.projects.service import DEFAULT_PROJECT_ID
+from app.projects.cli import project_option
 from app.quality import outside
 from app.quality.outside_files import KINDS
 
@@ -26,15 +26,16 @@ def _echo(imported, figures):
 @with_appcontext
 @click.option("--kind", type=click.Choice(KINDS), required=True)
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-def import_command(kind, path):
+@project_option()
+def import_command(kind, path, project_id):
     """Import a hospital's births or the household registry (CSV or XLSX) and reconcile it."""
     limit = current_app.config.get("OUTSIDE_MAX_BYTES", outside.MAX_BYTES)
     with open(path, "rb") as f:
         data = f.read(limit + 1)          # no more than the limit is read into memory
     try:
-        imported, created = outside.import_file(db.session, None, DEFAULT_PROJECT_ID, kind,
+        imported, created = outside.import_file(db.session, None, project_id, kind,
                                                 path.rsplit("/", 1)[-1], data, limit)
-        figures = outside.accuracy(db.session, None, DEFAULT_PROJECT_ID, imported.id)
+        figures = outside.accuracy(db.session, None, project_id, imported.id)
     except Problem as problem:
         raise click.ClickException(problem.message_en + "\n" + problem.message_zh) from None
     db.session.commit()
@@ -46,11 +47,12 @@ def import_command(kind, path):
 @click.command("rerun")
 @with_appcontext
 @click.argument("import_id", type=int)
-def rerun_command(import_id):
+@project_option()
+def rerun_command(import_id, project_id):
     """Reconcile an import again with today's register."""
     try:
-        imported = outside.rerun(db.session, None, DEFAULT_PROJECT_ID, import_id)
-        figures = outside.accuracy(db.session, None, DEFAULT_PROJECT_ID, imported.id)
+        imported = outside.rerun(db.session, None, project_id, import_id)
+        figures = outside.accuracy(db.session, None, project_id, imported.id)
     except Problem as problem:
         raise click.ClickException(problem.message_en + "\n" + problem.message_zh) from None
     db.session.commit()

@@ -413,7 +413,9 @@ def _create(session, ref, block, dataset, entity_uuid, areas):
         return None                       # created when a supervisor approves (item 81)
     existing = _locked(session, dataset, entity_uuid) if dataset.existing_id else None
     if existing is not None:
-        if existing.force_created and existing.deleted_at is None:
+        # another list's (or town's) entity of that uuid is never touched: a 409 as Central's
+        if existing.force_created and existing.deleted_at is None \
+                and existing.dataset_id == dataset.id:
             # the real create of an entity a timed-out update had to invent: apply as update
             area_id = _in_scope(ref, block, existing.area_id,
                                 _area(block, ref, areas, existing.area_id))

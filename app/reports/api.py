@@ -1,12 +1,14 @@
 """The reports in the JSON API, under /v1/projects/<pid>/reports: a month's report (the
-document of app.reports.document), locking and unlocking it, and the year's targets. Thin:
+document of app.reports.document), locking and unlocking it, and the year's targets; and
+/v1/reports/county/<month>, the county roll-up over her towns (app.reports.county). Thin:
 every query string and body goes through a schema below (app.api.loading.takes), the rest is
 app.reports.service, which checks who is asking and writes the audit row; the handler
 commits."""
+import io
 import math
 
-from flask import Blueprint, jsonify
-from marshmallow import Schema, ValidationError, fields, validates
+from flask import Blueprint, current_app, jsonify
+from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from app import transactions
 from app.api.inputs import Text
@@ -14,9 +16,10 @@ from app.api.loading import QuerySchema, takes
 from app.auth import http as auth
 from app.extensions import db
 from app.problems import Problem
-from app.reports import service, targets
+from app.reports import county, service, targets, xlsx
 
 bp = Blueprint("reports_api", __name__)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PREFIX = "/projects/<int:project_id>/reports"
 
 
@@ -143,3 +146,34 @@ def put_targets(project_id, year, body):
                                  body.get("village"), actor)
     db.session.commit()
     return jsonify(result)
+
+
+class CountyQuery(QuerySchema):
+    lang = fields.String(validate=validate.OneOf(["zh", "en"]))
+
+
+@bp.get("/reports/county/<month>.xlsx")
+@takes(query=CountyQuery)   # as the JSON: county.read, and town-wide
+def county_workbook(month, query):
+    actor = auth.require("county.read", challenge=False)
+    transactions.begin_reads(db.session)
+    found = county.rollup(db.session, actor, month)
+    transactions.end_reads(db.session)
+    out = io.BytesIO()
+    xlsx.write_county(found, *county.summary(found), out, query.get("lang", "zh"))
+    county.audit(db.session, actor, found, "report.county.download")
+    db.session.commit()
+    return current_app.response_class(out.getvalue(), mimetype=XLSX, headers={
+        "Content-Disposition": f'attachment; filename="county-{found["month"]}.xlsx"'})
+
+
+@bp.get("/reports/county/<month>")
+@takes()        # county.read, and town-wide: the roll-up refuses village staff (403.341)
+def county_report(month):
+    actor = auth.require("county.read", challenge=False)
+    transactions.begin_reads(db.session)         # as a month's report: no write lock meanwhile
+    body = county.rollup(db.session, actor, month)
+    transactions.end_reads(db.session)
+    county.audit(db.session, actor, body)
+    db.session.commit()
+    return jsonify(body)

@@ -31,6 +31,8 @@ LABELS = {
                   "“—” means not computable (such as a rate on a zero denominator) or not "
                   "measured."),
     "indicators": ("指标", "Indicators"),
+    "county_town": ("镇", "Town"),
+    "county_total": ("全县合计", "County total"),
     "indicator": ("指标", "Indicator"),
     "target": ("目标", "Target"),
     "value": ("数值", "Value"),

@@ -49,6 +49,28 @@ def write(document, target, lang="zh"):
     book.save(target)
 
 
+def write_county(result, heads, rows, target, lang="zh"):
+    """The county roll-up (app.reports.county) as a workbook: the summary table (a row per
+    town and the county total), then the county's indicators and sections A–E."""
+    lang = "en" if lang == "en" else "zh"
+    book = Workbook()
+    names = {"summary"}
+    sheet = book.active
+    sheet.title = "汇总" if lang == "zh" else "Summary"
+    _header(sheet, 1, [text.label("county_town", lang)]
+            + [en if lang == "en" else zh for zh, en, _unit in heads])
+    for row, (name, values) in enumerate(rows, start=2):
+        _cell(sheet, row, 1, name or text.label("county_total", lang))
+        for col, (value, head) in enumerate(zip(values, heads), start=2):
+            _put(sheet, row, col, value, head[2])
+    _widths(sheet)
+    total = result["county"]
+    _indicators(_sheet(book, text.label("indicators", lang), names), total, lang)
+    for section in total["sections"]:
+        _table(_sheet(book, f"{section['id']} {text.name(section, lang)}", names), section, lang)
+    book.save(target)
+
+
 def _sheet(book, title, names):
     """A new sheet with a legal, unique title (Excel: 31 characters, none of []:*?/\\)."""
     base = _BAD.sub(" ", ILLEGAL_CHARACTERS_RE.sub("", title)).strip()[:31] or "Sheet"

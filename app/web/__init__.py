@@ -14,7 +14,7 @@ import os
 
 PAGES = ("login", "dashboard", "review", "people", "conflicts", "phones", "users", "forms",
          "audit", "account", "months", "preview", "exports", "merging", "reconcile",
-         "duplicates", "overdue")
+         "duplicates", "overdue", "county")
 
 
 def register(app):

@@ -14,7 +14,7 @@ from marshmallow import fields, validate
 from app.console import audit as log
 from app.extensions import db
 from app.web import i18n, render
-from app.web.blueprint import PROJECT_ID, bp
+from app.web.blueprint import bp, town
 from app.web.render import N_
 from app.web.session import PageQuery, page
 
@@ -88,7 +88,7 @@ def link(found):
     if kind == "report":
         month, where = key
         args = {} if where == "town" else {"village": where}
-        return url_for("reports_html.page", project=PROJECT_ID, month=month, **args)
+        return url_for("reports_html.page", project=town(), month=month, **args)
     return _page(PATHS[kind].format(quote(str(key), safe="")))
 
 
@@ -96,7 +96,7 @@ def link(found):
 @page("audit.read", query=AuditQuery, scope="town")
 def audit(actor, query):
     filters = {k: v for k, v in query.items() if k != "lang"}
-    found = log.audit_log(db.session, actor, PROJECT_ID, i18n.zone(), **filters)
+    found = log.audit_log(db.session, actor, town(), i18n.zone(), **filters)
     more = None
     if found.after:
         args = {("actor" if k == "who" else k): v for k, v in filters.items() if k != "after"}

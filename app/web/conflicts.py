@@ -16,7 +16,7 @@ from app.console import scope
 from app.extensions import db
 from app.problems import Problem
 from app.web import i18n, render
-from app.web.blueprint import PROJECT_ID, bp
+from app.web.blueprint import bp, town
 from app.web.session import PageForm, PageQuery, audit, page
 
 
@@ -61,8 +61,8 @@ class ResolveForm(PageForm):
 @bp.get("/conflicts")
 @page("submission.read", query=QueueQuery)
 def conflicts(actor, query):
-    villages = scope.villages(db.session, actor, PROJECT_ID, query.get("village"))
-    found = work.queue(db.session, actor, PROJECT_ID, villages.ids, query.get("kind"),
+    villages = scope.villages(db.session, actor, town(), query.get("village"))
+    found = work.queue(db.session, actor, town(), villages.ids, query.get("kind"),
                        query.get("after"), query.get("list"))
     audit(actor, "person.list", "conflicts", count=len(found.rows), village=query.get("village"))
     return render.render("console/conflicts.html", found=found, villages=villages, query=query,
@@ -72,7 +72,7 @@ def conflicts(actor, query):
 @bp.get("/conflicts/<entity>")
 @page("submission.read", query=DetailQuery)
 def conflict(actor, query, entity):
-    found = work.conflict(db.session, actor, PROJECT_ID, entity)
+    found = work.conflict(db.session, actor, town(), entity)
     audit(actor, "person.read", f"entity:{found.uuid}", page="conflict")
     return render.render("console/conflict.html", c=found, resolved=query.get("resolved"),
                          may_resolve=actor.can("submission.update"), lists=LISTS, kinds=KINDS,
@@ -83,7 +83,7 @@ def conflict(actor, query, entity):
 @page("submission.update", form=ResolveForm)
 def conflict_resolve(actor, form, entity):
     try:
-        version = work.resolve(db.session, actor, PROJECT_ID, entity, form["version"],
+        version = work.resolve(db.session, actor, town(), entity, form["version"],
                                work.picks(form))
     except Problem as e:
         if e.code not in ("409.133", "409.131"):

@@ -8,7 +8,7 @@ from app.console import dashboard as today
 from app.console import scope
 from app.extensions import db
 from app.web import i18n, render
-from app.web.blueprint import PROJECT_ID, bp
+from app.web.blueprint import bp, town
 from app.web.session import PageQuery, page
 
 
@@ -19,7 +19,7 @@ class DashboardQuery(PageQuery):
 @bp.get("/")
 @page("console.view", query=DashboardQuery)
 def dashboard(actor, query):
-    villages = scope.villages(db.session, actor, PROJECT_ID, query.get("village"))
-    counts = today.today(db.session, actor, PROJECT_ID, villages.ids, i18n.zone(),
+    villages = scope.villages(db.session, actor, town(), query.get("village"))
+    counts = today.today(db.session, actor, town(), villages.ids, i18n.zone(),
                          with_phones=actor.can("app_user.manage"))
     return render.render("console/dashboard.html", villages=villages, today=counts)

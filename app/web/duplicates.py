@@ -14,7 +14,7 @@ from app.console import duplicates as work
 from app.console import scope
 from app.extensions import db
 from app.web import render
-from app.web.blueprint import PROJECT_ID, bp
+from app.web.blueprint import bp, town
 from app.web.session import PageForm, PageQuery, audit, page
 
 
@@ -39,8 +39,8 @@ class DismissForm(PageForm):
 @bp.get("/duplicates")
 @page("submission.read", query=DuplicatesQuery)
 def duplicates(actor, query):
-    villages = scope.villages(db.session, actor, PROJECT_ID, query.get("village"))
-    found = work.page(db.session, actor, PROJECT_ID,
+    villages = scope.villages(db.session, actor, town(), query.get("village"))
+    found = work.page(db.session, actor, town(),
                       villages.chosen.id if villages.chosen else None, query.get("band"),
                       query.get("after"))
     area_names = _area_names()
@@ -57,12 +57,12 @@ def _area_names():
     from app.projects.models import Area   # noqa: PLC0415
     return {r.id: (r.name_zh or r.code, r.name_en or r.code) for r in db.session.execute(
         select(Area.id, Area.code, Area.name_zh, Area.name_en)
-        .where(Area.project_id == PROJECT_ID))}
+        .where(Area.project_id == town()))}
 
 
 @bp.post("/duplicates/<a>/<b>/dismiss")
 @page("submission.update", form=DismissForm)
 def duplicate_dismiss(actor, form, a, b):
-    work.dismiss(db.session, actor, PROJECT_ID, a, b)
+    work.dismiss(db.session, actor, town(), a, b)
     back = {k: form[k] for k in ("village", "band") if form.get(k)}
     return redirect(url_for("console.duplicates", **back), code=303)

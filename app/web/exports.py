@@ -29,7 +29,7 @@ from app.exports.pool import export_engine
 from app.extensions import db
 from app.openrosa.media import disposition
 from app.web import i18n, render
-from app.web.blueprint import PROJECT_ID, bp
+from app.web.blueprint import bp, town
 from app.web.months import report_url
 from app.web.session import PageQuery, audit, page
 
@@ -70,14 +70,14 @@ def _stamp():
 @page("submission.read", query=ExportQuery, scope="shared")
 def exports(actor, query):
     domain.filter_text(query, i18n.zone())            # a bad range is refused here already
-    shown = domain.overview(db.session, actor, PROJECT_ID, datetime.now(i18n.zone()).date())
+    shown = domain.overview(db.session, actor, town(), datetime.now(i18n.zone()).date())
     args = _filters(query)
     if i18n.current() == "en":
         args["lang"] = "en"
     root = (current_app.config["PUBLIC_URL"].rstrip("/") or request.url_root.rstrip("/"))
     return render.render("console/exports.html", page=shown, query=query, args=args,
-                         odata_root=f"{root}/v1/projects/{PROJECT_ID}/forms/",
-                         odata_lists=f"{root}/v1/projects/{PROJECT_ID}/datasets/",
+                         odata_root=f"{root}/v1/projects/{town()}/forms/",
+                         odata_lists=f"{root}/v1/projects/{town()}/datasets/",
                          report_url=report_url, report_xlsx=_report_xlsx)
 
 
@@ -85,11 +85,11 @@ def _report_xlsx(month, village=None):
     args = {"village": village} if village else {}
     if i18n.current() == "en":
         args["lang"] = "en"
-    return url_for("reports_html.download", project=PROJECT_ID, month=month, **args)
+    return url_for("reports_html.download", project=town(), month=month, **args)
 
 
 def _form(actor, query, xml_form_id, export_format):
-    found = domain.form_export(db.session, actor, PROJECT_ID, xml_form_id, query, i18n.zone())
+    found = domain.form_export(db.session, actor, town(), xml_form_id, query, i18n.zone())
     audit(actor, "submission.export", f"form:{found.form_id}", format=export_format,
           filters=_filters(query), rows=found.rows, route="console")
     return found
@@ -138,7 +138,7 @@ def form_central_zip(actor, query, xml_form_id):
 
 
 def _list(actor, name, export_format):
-    found = domain.list_export(db.session, actor, PROJECT_ID, name)
+    found = domain.list_export(db.session, actor, town(), name)
     audit(actor, "entity.export", f"dataset:{found.dataset_id}", format=export_format,
           rows=found.rows, route="console")
     rows = domain.register_tables.rows(export_engine(current_app, db.engine), found.dataset_id,

@@ -21,7 +21,7 @@ from app.extensions import db
 from app.forms.models import FORM_STATES
 from app.problems import Problem
 from app.web import i18n, render
-from app.web.blueprint import PROJECT_ID, bp
+from app.web.blueprint import bp, town
 from app.web.render import N_
 from app.web.session import PageForm, PageQuery, page
 
@@ -114,7 +114,7 @@ def _file(part):
 @bp.get("/forms")
 @page("form.update", scope="town")
 def forms(actor):
-    found = console_forms.form_list(db.session, PROJECT_ID)
+    found = console_forms.form_list(db.session, town())
     return render.render("console/forms.html", forms=found)
 
 
@@ -130,7 +130,7 @@ def form_upload(actor):
     name, data = _file("file")
     media = {f.filename: f.read() for f in request.files.getlist("media") if f.filename}
     try:
-        done = console_forms.upload(db.session, _store(), PROJECT_ID, name, data, media, actor)
+        done = console_forms.upload(db.session, _store(), town(), name, data, media, actor)
     except Problem as problem:
         return _refused(problem, name)
     return redirect(url_for("console.form", xml_form_id=done.xml_form_id, done=done.outcome),
@@ -140,7 +140,7 @@ def form_upload(actor):
 @bp.get("/forms/<xml_form_id>")
 @page("form.update", query=FormQuery, scope="town")
 def form(actor, query, xml_form_id):
-    detail = console_forms.form_detail(db.session, PROJECT_ID, xml_form_id)
+    detail = console_forms.form_detail(db.session, town(), xml_form_id)
     return render.render("console/form.html", form=detail, done=query.get("done"),
                          states=FORM_STATES)
 
@@ -148,7 +148,7 @@ def form(actor, query, xml_form_id):
 @bp.get("/forms/<xml_form_id>/xform")
 @page("form.update", query=XFormQuery, scope="town")
 def form_xform(actor, query, xml_form_id):
-    name, xml = console_forms.xform(db.session, PROJECT_ID, xml_form_id, query.get("version"))
+    name, xml = console_forms.xform(db.session, town(), xml_form_id, query.get("version"))
     response = current_app.response_class(xml, content_type="text/xml; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
@@ -161,14 +161,14 @@ def _back(xml_form_id, done):
 @bp.post("/forms/<xml_form_id>/state")
 @page("form.update", form=StateForm, scope="town")
 def form_state(actor, form, xml_form_id):
-    console_forms.change_state(db.session, PROJECT_ID, xml_form_id, form["state"], actor)
+    console_forms.change_state(db.session, town(), xml_form_id, form["state"], actor)
     return _back(xml_form_id, "state")
 
 
 @bp.post("/forms/<xml_form_id>/issues")
 @page("form.update", form=IssuesForm, scope="town")
 def form_issues(actor, form, xml_form_id):
-    console_forms.change_issues_policy(db.session, PROJECT_ID, xml_form_id, form["policy"],
+    console_forms.change_issues_policy(db.session, town(), xml_form_id, form["policy"],
                                        actor)
     return _back(xml_form_id, "issues")
 
@@ -177,6 +177,6 @@ def form_issues(actor, form, xml_form_id):
 @page("form.update", form=MediaForm, scope="town")
 def form_media(actor, form, xml_form_id):
     _name, data = _file("file")
-    console_forms.upload_media(db.session, _store(), PROJECT_ID, xml_form_id, form["name"],
+    console_forms.upload_media(db.session, _store(), town(), xml_form_id, form["name"],
                                data, actor)
     return _back(xml_form_id, "media")

@@ -39,16 +39,16 @@ def init(app):
 
 
 def zone():
-    """The town's time zone (the console's project's; read once per process)."""
-    found = current_app.extensions.get("console_zone")
-    if found is None:
+    """The town's time zone (the town the page shows; each read once per process)."""
+    from app.web.blueprint import town  # noqa: PLC0415
+    zones = current_app.extensions.setdefault("console_zones", {})
+    project_id = town()
+    if project_id not in zones:
         from app.extensions import db          # noqa: PLC0415
         from app.projects.models import Project  # noqa: PLC0415
-        from app.web.blueprint import PROJECT_ID  # noqa: PLC0415
-        project = db.session.get(Project, PROJECT_ID)
-        found = current_app.extensions["console_zone"] = ZoneInfo(
-            project.time_zone if project else "Asia/Shanghai")
-    return found
+        project = db.session.get(Project, project_id)
+        zones[project_id] = ZoneInfo(project.time_zone if project else "Asia/Shanghai")
+    return zones[project_id]
 
 
 def local(value):

@@ -16,7 +16,7 @@ from app.audit.record import record
 from app.console import merging as work
 from app.extensions import db
 from app.web import render
-from app.web.blueprint import PROJECT_ID, bp
+from app.web.blueprint import bp, town
 from app.web.session import PageForm, PageQuery, audit, page
 
 
@@ -57,7 +57,7 @@ class UnmergeForm(PageForm):
 @bp.get("/duplicates/<a>/<b>")
 @page("submission.update", query=CompareQuery)
 def merge_compare(actor, query, a, b):
-    shown = work.compare(db.session, actor, PROJECT_ID, a, b, work.picks_from(query))
+    shown = work.compare(db.session, actor, town(), a, b, work.picks_from(query))
     audit(actor, "person.read", f"entity:{shown.kept.uuid}", page="merge")
     # the read transaction has ended with the first row: the second is written beside it
     record(db.session, actor, "person.read", f"entity:{shown.merged.uuid}", page="merge")
@@ -67,12 +67,12 @@ def merge_compare(actor, query, a, b):
 @bp.post("/duplicates/<a>/<b>")
 @page("submission.update", form=MergeForm)
 def merge_confirm(actor, form, a, b):
-    kept = work.merge(db.session, actor, PROJECT_ID, a, b, work.picks_from(form))
+    kept = work.merge(db.session, actor, town(), a, b, work.picks_from(form))
     return redirect(url_for("console.person", person=kept), code=303)
 
 
 @bp.post("/people/<person>/unmerge")
 @page("submission.update", form=UnmergeForm)
 def person_unmerge(actor, form, person):
-    work.unmerge(db.session, actor, PROJECT_ID, person)
+    work.unmerge(db.session, actor, town(), person)
     return redirect(url_for("console.person", person=person), code=303)

@@ -11,7 +11,7 @@ from app.console import months as console_months
 from app.extensions import db
 from app.models_base import utcnow
 from app.web import i18n, render
-from app.web.blueprint import PROJECT_ID, bp
+from app.web.blueprint import bp, town
 from app.web.session import PageQuery, page
 
 
@@ -22,7 +22,7 @@ class MonthsQuery(PageQuery):
 @bp.get("/months")
 @page("submission.read", query=MonthsQuery)
 def reports(actor, query):
-    found = console_months.recent_months(db.session, actor, PROJECT_ID,
+    found = console_months.recent_months(db.session, actor, town(),
                                          i18n.local(utcnow()).date(), query.get("village"))
     return render.render("console/months.html", page=found, village=query.get("village"),
                          report_url=report_url)
@@ -33,4 +33,4 @@ def report_url(month, village=None):
     args = {"village": village} if village else {}
     if i18n.current() == "en":
         args["lang"] = "en"
-    return url_for("reports_html.page", project=PROJECT_ID, month=month, **args)
+    return url_for("reports_html.page", project=town(), month=month, **args)

@@ -12,7 +12,7 @@ from marshmallow import fields, validate
 from app.console import overdue as domain
 from app.extensions import db
 from app.web import i18n, render
-from app.web.blueprint import PROJECT_ID, bp
+from app.web.blueprint import bp, town
 from app.web.session import PageQuery, audit, page
 
 
@@ -25,9 +25,9 @@ class OverdueQuery(PageQuery):
 @page("submission.read", query=OverdueQuery)
 def overdue(actor, query):
     today = datetime.now(i18n.zone()).date()
-    found = domain.overdue(db.session, actor, PROJECT_ID, today, query.get("village"),
+    found = domain.overdue(db.session, actor, town(), today, query.get("village"),
                            query.get("after"))
-    audit(actor, "pregnancy.overdue.list", f"project:{PROJECT_ID}",
+    audit(actor, "pregnancy.overdue.list", f"project:{town()}",
           village=query.get("village"), shown=len(found.rows))
     more = url_for("console.overdue", **{**request.args.to_dict(), "after": found.after}) \
         if found.after else None

@@ -18,7 +18,7 @@ from app.console import scope
 from app.events.kinds import KINDS
 from app.extensions import db
 from app.web import i18n, render
-from app.web.blueprint import PROJECT_ID, bp
+from app.web.blueprint import bp, town
 from app.web.session import PageQuery, audit, page
 
 
@@ -45,8 +45,8 @@ def _today():
 @bp.get("/people")
 @page("submission.read", query=PeopleQuery)
 def people(actor, query):
-    villages = scope.villages(db.session, actor, PROJECT_ID, query.get("village"))
-    found = domain.search(db.session, actor, PROJECT_ID, villages.ids, query, _today(),
+    villages = scope.villages(db.session, actor, town(), query.get("village"))
+    found = domain.search(db.session, actor, town(), villages.ids, query, _today(),
                           query.get("after"))
     audit(actor, "person.search", "", **{k: v for k, v in query.items() if k != "lang"},
           shown=len(found.rows))
@@ -59,7 +59,7 @@ def people(actor, query):
 @bp.get("/people/<person>")
 @page("submission.read", query=PersonQuery)
 def person(actor, query, person):
-    shown = domain.person(db.session, actor, PROJECT_ID, person, _today(),
+    shown = domain.person(db.session, actor, town(), person, _today(),
                           reveal=query.get("reveal") == "id")
     audit(actor, "person.read", f"entity:{shown.uuid}", id_number_shown=shown.id_revealed)
     return render.render("console/person.html", person=shown, kinds=KINDS)
@@ -68,6 +68,6 @@ def person(actor, query, person):
 @bp.get("/households/<household>")
 @page("submission.read")
 def household(actor, household):
-    shown = domain.household(db.session, actor, PROJECT_ID, household, _today())
+    shown = domain.household(db.session, actor, town(), household, _today())
     audit(actor, "household.read", f"entity:{shown.uuid}")
     return render.render("console/household.html", household=shown, kinds=KINDS)

@@ -25,7 +25,7 @@ from app.models_base import utcnow
 from app.problems import Problem
 from app.projects.models import Project
 from app.web import i18n, render
-from app.web.blueprint import PROJECT_ID, bp
+from app.web.blueprint import bp, town
 from app.web.session import PageForm, PageQuery, csrf_token, page, secure_cookies
 
 KEY_COOKIE = "doorstep_phone_key"
@@ -58,8 +58,8 @@ class ActionForm(PageForm):
 @bp.get("/phones", endpoint="phones")
 @page("app_user.manage", query=PhonesQuery)
 def phones_list(actor, query):
-    villages = scope.villages(db.session, actor, PROJECT_ID, query.get("village"))
-    rows, after = phones.phones(db.session, actor, PROJECT_ID, villages.ids, query.get("after"))
+    villages = scope.villages(db.session, actor, town(), query.get("village"))
+    rows, after = phones.phones(db.session, actor, town(), villages.ids, query.get("after"))
     more = url_for("console.phones", village=query.get("village"), after=after) \
         if after else None
     return render.render("console/phones.html", villages=villages, phones=rows, more=more)
@@ -68,13 +68,13 @@ def phones_list(actor, query):
 @bp.get("/phones/new")
 @page("app_user.manage", query=NewPhoneQuery)
 def phone_new(actor, query):
-    chosen = scope.villages(db.session, actor, PROJECT_ID, query.get("village")).chosen
+    chosen = scope.villages(db.session, actor, town(), query.get("village")).chosen
     return _enrol_form(actor, [chosen.code] if chosen else [])
 
 
 def _enrol_form(actor, ticked, problem=None, name=""):
     """The enrolment form (again, with what was typed and what is wrong)."""
-    villages, forms = phones.choices(db.session, actor, PROJECT_ID)
+    villages, forms = phones.choices(db.session, actor, town())
     return render.render("console/phone_new.html", status=problem.status if problem else 200,
                          villages=villages, forms=forms, town_wide=actor.area_ids is None,
                          ticked=ticked, name=name,
@@ -87,7 +87,7 @@ def phone_enrol(actor, form):
     chosen = request.form.getlist("forms") if form.get("all_forms") == "0" else None
     villages = request.form.getlist("villages")
     try:
-        app_user_id, token = phones.enrol(db.session, actor, PROJECT_ID, form["name"],
+        app_user_id, token = phones.enrol(db.session, actor, town(), form["name"],
                                           villages, chosen)
     except Problem as problem:
         if problem.status != 400:
@@ -100,12 +100,12 @@ def phone_enrol(actor, form):
 @bp.get("/phones/<int:app_user_id>")
 @page("app_user.manage")
 def phone(actor, app_user_id):
-    found = phones.phone(db.session, actor, PROJECT_ID, app_user_id)
+    found = phones.phone(db.session, actor, town(), app_user_id)
     token, until = _key(app_user_id)
     sheet = None
     if token and phones.key_matches(db.session, app_user_id, token):
-        project = db.session.get(Project, PROJECT_ID)
-        sheet = phones.sheet(_base_url(), PROJECT_ID, project.name, token, found.name,
+        project = db.session.get(Project, town())
+        sheet = phones.sheet(_base_url(), town(), project.name, token, found.name,
                              _("%(name)s: browser link", name=found.name))
     return render.render("console/phone.html", phone=found, sheet=sheet, until=until,
                          loopback=_loopback(_base_url()))
@@ -114,13 +114,13 @@ def phone(actor, app_user_id):
 @bp.post("/phones/<int:app_user_id>/code")
 @page("app_user.manage", form=ActionForm)
 def phone_new_code(actor, app_user_id):
-    return _with_key(app_user_id, phones.new_code(db.session, actor, PROJECT_ID, app_user_id))
+    return _with_key(app_user_id, phones.new_code(db.session, actor, town(), app_user_id))
 
 
 @bp.post("/phones/<int:app_user_id>/revoke")
 @page("app_user.manage", form=ActionForm)
 def phone_revoke(actor, app_user_id):
-    phones.revoke(db.session, actor, PROJECT_ID, app_user_id)
+    phones.revoke(db.session, actor, town(), app_user_id)
     return redirect(url_for("console.phone", app_user_id=app_user_id), code=303)
 
 

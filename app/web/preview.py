@@ -23,7 +23,7 @@ from app.forms.queries import readable_form, served_attachment
 from app.openrosa import documents, media
 from app.register import lists
 from app.web import i18n
-from app.web.blueprint import PROJECT_ID, bp
+from app.web.blueprint import bp, town
 from app.web.session import audit, page
 from app.webforms import pages as webforms, policy
 
@@ -35,7 +35,7 @@ def _store():
 @bp.get("/forms/<xml_form_id>/preview")
 @page("form.list", scope="shared")
 def form_preview(actor, xml_form_id):
-    _form, version = readable_form(db.session, actor, PROJECT_ID, xml_form_id)
+    _form, version = readable_form(db.session, actor, town(), xml_form_id)
     body = render_template(
         "webforms/form.html", **webforms.scripted_context(), preview=True,
         form_id=xml_form_id, title=version.title or xml_form_id, hash=version.md5,
@@ -55,7 +55,7 @@ def _back(actor, xml_form_id):
 @bp.get("/preview/<xml_form_id>/xform")
 @page("form.list", scope="shared")
 def form_preview_xml(actor, xml_form_id):
-    _form, version = readable_form(db.session, actor, PROJECT_ID, xml_form_id)
+    _form, version = readable_form(db.session, actor, town(), xml_form_id)
     return current_app.response_class(version.xml.encode("utf-8"),
                                       content_type="application/xml; charset=utf-8")
 
@@ -63,11 +63,11 @@ def form_preview_xml(actor, xml_form_id):
 @bp.get("/preview/<xml_form_id>/manifest")
 @page("form.list", scope="shared")
 def form_preview_manifest(actor, xml_form_id):
-    _form, version = readable_form(db.session, actor, PROJECT_ID, xml_form_id)
+    _form, version = readable_form(db.session, actor, town(), xml_form_id)
     files = [{"filename": f.name, "hash": f.hash,
               "download_url": url_for("console.form_preview_media", xml_form_id=xml_form_id,
                                       name=f.name)}
-             for f in preview.media(db.session, _store(), actor, PROJECT_ID, version)]
+             for f in preview.media(db.session, _store(), actor, town(), version)]
     return current_app.response_class(documents.manifest(files),
                                       content_type="text/xml; charset=utf-8")
 
@@ -75,11 +75,11 @@ def form_preview_manifest(actor, xml_form_id):
 @bp.get("/preview/<xml_form_id>/media/<name>")
 @page("form.list", scope="shared")
 def form_preview_media(actor, xml_form_id, name):
-    _form, version = readable_form(db.session, actor, PROJECT_ID, xml_form_id)
+    _form, version = readable_form(db.session, actor, town(), xml_form_id)
     found = served_attachment(version, name)
     if found.dataset is not None:
         return _entity_list(actor, version, found.dataset, name)
-    cut = preview.village_cut(db.session, _store(), actor, PROJECT_ID, found)
+    cut = preview.village_cut(db.session, _store(), actor, town(), found)
     if cut is not None:
         return media.send_text(lambda: cut[0].decode("utf-8"), name, cut[1])
     return media.send_blob(found.blob, name)

@@ -19,7 +19,7 @@ from app.problems import Problem
 from app.quality import outside
 from app.quality.outside_files import KINDS
 from app.web import render
-from app.web.blueprint import PROJECT_ID, bp
+from app.web.blueprint import bp, town
 from app.web.session import PageForm, PageQuery, audit, page
 
 
@@ -45,8 +45,8 @@ class RerunForm(PageForm):
 
 
 def _overview(actor, village, problem=None, status=200):
-    villages = scope.villages(db.session, actor, PROJECT_ID, village or None)
-    shown = domain.overview(db.session, actor, PROJECT_ID, villages.ids if village else None)
+    villages = scope.villages(db.session, actor, town(), village or None)
+    shown = domain.overview(db.session, actor, town(), villages.ids if village else None)
     return render.render("console/reconcile.html", status=status, shown=shown,
                          villages=villages, problem=problem, kinds=KINDS,
                          can_import=actor.can("submission.update"))
@@ -62,14 +62,14 @@ def reconcile(actor, query):
 @page("submission.update", form=UploadForm)
 def reconcile_upload(actor, form):
     village = form.get("village") or None
-    chosen = scope.villages(db.session, actor, PROJECT_ID, village)   # 403/404 before all
+    chosen = scope.villages(db.session, actor, town(), village)   # 403/404 before all
     part = request.files.get("file")
     try:
         if part is None or not part.filename:
             raise Problem("400.291", {"zh": "没有选择文件", "en": "no file chosen"})
         limit = current_app.config.get("OUTSIDE_MAX_BYTES", outside.MAX_BYTES)
         imported, _created = outside.import_file(
-            db.session, actor, PROJECT_ID, form["kind"], part.filename, part.read(limit + 1),
+            db.session, actor, town(), form["kind"], part.filename, part.read(limit + 1),
             limit, chosen.ids if village else None)
     except Problem as problem:
         if problem.status not in (400, 413):
@@ -83,14 +83,14 @@ def reconcile_upload(actor, form):
 @page("submission.read", query=ResultsQuery)
 def reconcile_import(actor, query, import_id):
     status, village = query.get("status") or None, query.get("village") or None
-    shown, figures, lines, after = domain.detail(db.session, actor, PROJECT_ID, import_id,
+    shown, figures, lines, after = domain.detail(db.session, actor, town(), import_id,
                                                  status, village, query.get("after"))
     audit(actor, "outside.read", f"outside_import:{import_id}", status=status,
           village=village, after=query.get("after"), shown=len(lines))
     more = url_for("console.reconcile_import", import_id=import_id,
                    **{**request.args.to_dict(), "after": after}) if after else None
     names = {code: (zh, en) for code, zh, en in
-             scope.villages(db.session, actor, PROJECT_ID).choices}
+             scope.villages(db.session, actor, town()).choices}
     return render.render("console/reconcile_import.html", imported=shown, figures=figures,
                          names=names,
                          lines=lines, chosen_status=status, village=village, more_url=more,
@@ -100,5 +100,5 @@ def reconcile_import(actor, query, import_id):
 @bp.post("/reconcile/<int:import_id>/rerun")
 @page("submission.update", form=RerunForm)
 def reconcile_rerun(actor, form, import_id):
-    outside.rerun(db.session, actor, PROJECT_ID, import_id)
+    outside.rerun(db.session, actor, town(), import_id)
     return redirect(url_for("console.reconcile_import", import_id=import_id), code=303)

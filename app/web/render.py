@@ -1,14 +1,18 @@
 """Rendering console pages and their errors: the shared context of base.html (language, the
-signed-in person, her menu, the CSRF token, the stylesheet) and the pages' own
-Content-Security-Policy: our stylesheet, images from here or inline, no script at all."""
+signed-in person, her menu, her towns to switch between, the CSRF token, the stylesheet) and
+the pages' own Content-Security-Policy: our stylesheet, images from here or inline, no script
+at all."""
 import hashlib
 import logging
 import os
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, g, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy.exc import SQLAlchemyError
 
-from app.web import i18n, session
+from app.extensions import db
+from app.web import i18n, session, towns
+from app.web.blueprint import town
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +33,7 @@ MENU = (
     ("console.duplicates", "submission.read", N_("Duplicates")),
     ("console.overdue", "submission.read", N_("Overdue")),
     ("console.reports", "submission.read", N_("Reports")),
+    ("console.county_page", "county.read", N_("County")),
     ("console.exports", "submission.read", N_("Exports")),
     ("console.reconcile", "submission.read", N_("Reconcile")),
     ("console.phones", "app_user.manage", N_("Phones")),
@@ -53,13 +58,29 @@ def asset(name):
     return url_for("console.static", filename=name, v=_asset_version(name))
 
 
-def menu(actor):
+def menu(actor, towns_=()):
+    """Her menu; the county roll-up only for town-wide staff of several towns (`towns_`: the
+    towns she works in, as the switcher lists them) and admins of a server with several."""
     if actor is None:
         return []
     known = current_app.view_functions
     return [(url_for(endpoint), _(label), request.endpoint == endpoint)
             for endpoint, permission, label in MENU
-            if endpoint in known and actor.can(permission)]
+            if endpoint in known and actor.can(permission)
+            and (endpoint != "console.county_page" or (towns_ and actor.area_ids is None))]
+
+
+def _towns(actor):
+    """(id, name) of her towns for the frame's town switcher; [] for one town or none (it
+    reads the database, so an error page after a failed read shows no switcher)."""
+    if actor is None or g.get("console_town") is None \
+            or (actor.project_ids is not None and len(actor.project_ids) < 2):
+        return []                   # (one town: no query)
+    try:
+        found = towns.readable(db.session, actor)
+    except SQLAlchemyError:
+        return []
+    return found if len(found) > 1 else []
 
 
 def other_language_url():
@@ -88,9 +109,11 @@ def render(template, status=200, **context):
     """A console page, with the context every page's base.html reads."""
     actor = session.signed_in() if request.cookies.get(session.COOKIE) else None
     lang = i18n.current()
+    hers = _towns(actor)
     body = render_template(
         template, lang=lang, html_lang=i18n.HTML_LANG[lang], actor=actor,
-        menu=menu(actor), csrf=session.csrf_token(), css=asset("console.css"),
+        menu=menu(actor, hers), towns=hers, town=town(), csrf=session.csrf_token(),
+        css=asset("console.css"),
         other_language=other_language_url(), day=i18n.day, moment=i18n.moment, **context)
     return respond(body, status)
 

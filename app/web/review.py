@@ -18,7 +18,7 @@ from app.console import review as reviewing
 from app.extensions import db
 from app.openrosa.media import disposition, send_blob
 from app.web import i18n, render
-from app.web.blueprint import PROJECT_ID, bp
+from app.web.blueprint import bp, town
 from app.web.session import PageForm, PageQuery, audit, page
 
 #: files and XML are downloads, never pages of this site
@@ -64,7 +64,7 @@ def _kept(query):
 @bp.get("/review")
 @page("submission.read", query=QueueQuery)
 def review(actor, query):
-    data = reviewing.queue(db.session, actor, PROJECT_ID, query, i18n.current())
+    data = reviewing.queue(db.session, actor, town(), query, i18n.current())
     return render.render("console/review.html", **data, kept=_kept(query), query=query,
                          states=reviewing.STATES)
 
@@ -72,7 +72,7 @@ def review(actor, query):
 @bp.get("/submissions/<int:submission_id>")
 @page("submission.read", query=QueueQuery)
 def submission(actor, query, submission_id):
-    data = reviewing.submission(db.session, actor, PROJECT_ID, submission_id, query,
+    data = reviewing.submission(db.session, actor, town(), submission_id, query,
                                 i18n.current())
     audit(actor, "submission.read", f"submission:{submission_id}")
     return render.render("console/submission.html", s=data, kept=_kept(query),
@@ -82,7 +82,7 @@ def submission(actor, query, submission_id):
 @bp.get("/submissions/<int:submission_id>/attachments/<name>")
 @page("submission.read")
 def submission_attachment(actor, submission_id, name):
-    found = reviewing.attachment(db.session, actor, PROJECT_ID, submission_id, name)
+    found = reviewing.attachment(db.session, actor, town(), submission_id, name)
     audit(actor, "submission.read", f"submission:{submission_id}", part=name)
     response = send_blob(found, found.name)
     response.headers["Content-Security-Policy"] = SANDBOX
@@ -92,7 +92,7 @@ def submission_attachment(actor, submission_id, name):
 @bp.get("/submissions/<int:submission_id>/xml")
 @page("submission.read")
 def submission_xml(actor, submission_id):
-    name, xml = reviewing.raw_xml(db.session, actor, PROJECT_ID, submission_id)
+    name, xml = reviewing.raw_xml(db.session, actor, town(), submission_id)
     audit(actor, "submission.read", f"submission:{submission_id}", part="xml")
     return Response(xml, content_type="application/xml; charset=utf-8", headers={
         "Content-Disposition": disposition(name), "Content-Security-Policy": SANDBOX})
@@ -101,7 +101,7 @@ def submission_xml(actor, submission_id):
 @bp.post("/submissions/<int:submission_id>/review")
 @page("submission.update", query=QueueQuery, form=ReviewForm)
 def submission_review(actor, query, form, submission_id):
-    reviewing.review(db.session, actor, PROJECT_ID, submission_id, form.get("state"),
+    reviewing.review(db.session, actor, town(), submission_id, form.get("state"),
                      form.get("comment"))
     return redirect(url_for("console.submission", submission_id=submission_id,
                             **_kept(query)), 303)
@@ -110,7 +110,7 @@ def submission_review(actor, query, form, submission_id):
 @bp.get("/submissions/<int:submission_id>/edit")
 @page("submission.update", query=QueueQuery)
 def submission_edit(actor, query, submission_id):
-    data = reviewing.correction(db.session, actor, PROJECT_ID, submission_id, i18n.current())
+    data = reviewing.correction(db.session, actor, town(), submission_id, i18n.current())
     audit(actor, "submission.read", f"submission:{submission_id}", part="edit")
     return render.render("console/submission_edit.html", s=data, kept=_kept(query))
 
@@ -118,7 +118,7 @@ def submission_edit(actor, query, submission_id):
 @bp.post("/submissions/<int:submission_id>/edit")
 @page("submission.update", query=QueueQuery, form=CorrectionForm)
 def submission_edit_post(actor, query, form, submission_id):
-    reviewing.correct(db.session, current_app.extensions["blob_store"], actor, PROJECT_ID,
+    reviewing.correct(db.session, current_app.extensions["blob_store"], actor, town(),
                       submission_id, form["base"], form)
     return redirect(url_for("console.submission", submission_id=submission_id,
                             **_kept(query)), 303)

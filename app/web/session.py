@@ -11,9 +11,10 @@ apply it for the API.
 back after), any other anonymous request is 401; a role without the permission is 403; a
 POST must carry the session's CSRF token (a hidden `csrf` field) and, when the browser sends
 one, an Origin of this site; the query string and the form go through marshmallow schemas
-(an unknown or malformed field is a 400 page). GET pages read in a read-only transaction
-(on SQLite no write lock while phones send); `audit()` then writes the read's audit row in a
-short write transaction, and the guard commits when the handler returns.
+(an unknown or malformed field is a 400 page); `?project=N` picks the town the page shows
+(app/web/towns.py), which the handler reads as `town()`. GET pages read in a read-only
+transaction (on SQLite no write lock while phones send); `audit()` then writes the read's
+audit row in a short write transaction, and the guard commits when the handler returns.
 """
 import functools
 import inspect
@@ -28,6 +29,7 @@ from app.audit.record import record
 from app.auth import web_sessions
 from app.extensions import db
 from app.problems import Problem
+from app.web import towns
 
 COOKIE = "doorstep_console"
 DECLARATION = "console_page"
@@ -67,17 +69,18 @@ def signed_in():
     environ = request.environ
     if "doorstep.console_actor" not in environ:
         token = request.cookies.get(COOKIE, "")
-        actor = None
+        actor = town = None
         if token:
             idle = timedelta(minutes=current_app.config["CONSOLE_IDLE_MINUTES"])
             transactions.begin_reads(db.session)
-            actor, due = web_sessions.actor_of(db.session, token, idle)
+            actor, due, town = web_sessions.actor_of(db.session, token, idle)
             transactions.end_reads(db.session)
             if due:
                 web_sessions.touch(db.session, token)
                 db.session.commit()
         environ["doorstep.console_actor"] = actor
         environ["doorstep.console_token"] = token if actor else None
+        environ["doorstep.console_town"] = town
     return environ["doorstep.console_actor"]
 
 
@@ -128,19 +131,20 @@ def _refuse_nul(values, where):
                                  "fields": ", ".join(bad)})
 
 
-def _args():
+def _args(besides=()):
     repeated = sorted(k for k, v in request.args.lists() if len(v) > 1)
     if repeated:
         raise Problem("400.79", {"summary": "query: " + ", ".join(repeated),
                                  "fields": ", ".join(repeated)})
     _refuse_nul(request.args, "query")
-    return request.args.to_dict()
+    return {k: v for k, v in request.args.items() if k not in besides}
 
 
-def load_query(schema):
+def load_query(schema, besides=()):
     """The request's query string through `schema`, refused (400.79) as a console page's is:
-    a repeated field, a NUL, or what the schema refuses (the browser forms' pages too)."""
-    return _load(schema, _args(), "query")
+    a repeated field, a NUL, or what the schema refuses (the browser forms' pages too).
+    `besides`: fields the guard reads itself (the town), left out of the schema's."""
+    return _load(schema, _args(besides), "query")
 
 
 def _form(schema):
@@ -167,7 +171,8 @@ def page(permission, query=PageQuery, form=None, scope="village"):
                 raise Problem("401.91")
             if not actor.can(permission):
                 raise Problem("403.2")
-            loaded = {"actor": actor, "query": load_query(query_schema)}
+            loaded = {"actor": actor, "query": load_query(query_schema, (towns.FIELD,))}
+            towns.choose(actor, session_token(), request.environ["doorstep.console_town"])
             if request.method == "POST":
                 check_csrf(session_token(), request.form.get("csrf"))
                 if form_schema is None:

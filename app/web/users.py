@@ -15,7 +15,7 @@ from app.console import users
 from app.extensions import db
 from app.problems import Problem
 from app.web import i18n, render
-from app.web.blueprint import PROJECT_ID, bp
+from app.web.blueprint import bp, town
 from app.web.session import PageForm, PageQuery, page
 
 PASSWORD = validate.Length(min=1, max=1024)
@@ -79,7 +79,7 @@ def _new_form(problem=None, typed=None):
     """The new-user form (again, with what was typed, passwords aside, and what is wrong)."""
     typed = typed or {}
     return render.render("console/user_new.html", status=problem.status if problem else 200,
-                         roles=ROLES, villages=users.village_choices(db.session, PROJECT_ID),
+                         roles=ROLES, villages=users.village_choices(db.session, town()),
                          username=typed.get("username", ""),
                          role=typed.get("role", "supervisor"), ticked=typed.get("villages", []),
                          message=i18n.message(problem) if problem else None)
@@ -91,7 +91,7 @@ def user_create(actor, form):
     villages = request.form.getlist("villages")
     try:
         user_id = users.create(db.session, actor, form["username"], form["role"], villages,
-                               form["password"], form["again"], *_config())
+                               form["password"], form["again"], *_config(), project_id=town())
     except Problem as problem:
         db.session.rollback()
         return _new_form(problem, {**form, "villages": villages})
@@ -102,7 +102,7 @@ def user_create(actor, form):
 @page("user.manage", scope="town")
 def user(actor, user_id):
     return render.render("console/user.html", person=users.user(db.session, user_id),
-                         roles=ROLES, villages=users.village_choices(db.session, PROJECT_ID),
+                         roles=ROLES, villages=users.village_choices(db.session, town()),
                          myself=user_id == actor.id)
 
 
@@ -110,7 +110,7 @@ def user(actor, user_id):
 @page("user.manage", form=RoleForm, scope="town")
 def user_update(actor, form, user_id):
     users.update(db.session, actor, user_id, form["role"], request.form.getlist("villages"),
-                 PROJECT_ID)
+                 town())
     return _to(user_id)
 
 

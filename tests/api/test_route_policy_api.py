@@ -68,6 +68,7 @@ EXAMPLES = {
     "DatasetCreateBody": {"name": "trees"},
     "PropertyCreateBody": {"name": "species"},
     "MergeBody": {"from": sample.WANG_QIANG, "values": {"phone": "merged"}},
+    "ProjectCreateBody": {"name": "新镇"},
 }
 
 
