@@ -6,6 +6,8 @@ own PostgreSQL database, migrates it with Alembic (so the migrations are tested 
 it at the end. Every test starts from empty tables holding only project 1 and its villages.
 DOORSTEP_TEST_STORAGE=s3 keeps blobs in a real S3 API on loopback instead of DATA_DIR.
 """
+import dataclasses
+import hashlib
 import os
 import uuid
 from dataclasses import dataclass
@@ -52,6 +54,27 @@ def database_url(tmp_path_factory):
     admin.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compile_each_workbook_once():
+    """pyxform gives the same XForm for the same workbook and file name, and converting one
+    costs tens of milliseconds to a second: publishing (the `town` fixture, `flask demo town`,
+    drafts) converts each distinct workbook once per session. Tests of the conversion itself
+    call app.forms.compile.compile_form, which is left as it is; refusals are never kept."""
+    from app.forms import compile as compiling, drafts
+    real, kept = compiling.compile_form, {}
+
+    def compile_form(filename, data):
+        key = (os.path.basename(filename), hashlib.sha256(data).digest())
+        if key not in kept:
+            kept[key] = real(filename, data)
+        return dataclasses.replace(kept[key], warnings=list(kept[key].warnings))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(publishing, "compile_form", compile_form)
+        patch.setattr(drafts, "compile_form", compile_form)
+        yield
+
+
 @pytest.fixture(scope="session")
 def storage_settings():
     """DOORSTEP_TEST_STORAGE=s3 keeps the app's blobs in a bucket of a real S3 API (moto's
@@ -85,10 +108,20 @@ def app(database_url, tmp_path_factory, storage_settings):
         _db.engine.dispose()
 
 
+#: every sequence of the schema starts again at 1, as TRUNCATE … RESTART IDENTITY did
+_RESTART_SEQUENCES = text(
+    "SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n ON n.oid = "
+    "c.relnamespace WHERE c.relkind = 'S' AND n.nspname = current_schema()")
+
+
 def _reset(session):
     tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        # DELETE, not TRUNCATE: truncating every table gives each a new file, which costs
+        # more than most tests take; foreign keys are not checked meanwhile, as every row goes
+        session.execute(text("SET LOCAL session_replication_role = replica"))
+        session.execute(text("; ".join(f"DELETE FROM {table}" for table in tables)))
+        session.execute(_RESTART_SEQUENCES)
     else:
         for table in tables:
             session.execute(text(f"DELETE FROM {table}"))
@@ -187,8 +220,9 @@ def pytest_configure(config):
         "markers", "database_independent: never touches the test database, so it runs in the "
         "SQLite pass only (CI runs the suite once per database)")
     config.addinivalue_line(
-        "markers", "once: a slow end-to-end check whose database code the other tests cover on "
-        "both databases; it runs in the SQLite pass only")
+        "markers", "once(pass='sqlite'): a slow end-to-end check whose database code the other "
+        "tests cover on both databases; it runs in one pass only, SQLite's unless once('postgresql') "
+        "(CI balances its two passes so)")
     config.addinivalue_line(
         "markers", "postgresql_only: checks what only PostgreSQL has (several hosts on one "
         "database); skipped with the reason in the SQLite pass, run in the PostgreSQL pass")
@@ -238,18 +272,35 @@ def town(app, db, client, personas):
     return Town(client, personas)
 
 
+def _once_pass(item):
+    """The pass a `once` test runs in: "postgresql" when marked once("postgresql"), else
+    "sqlite"; None for a test run by both."""
+    if item.get_closest_marker("database_independent") is not None:
+        return "sqlite"
+    marker = item.get_closest_marker("once")
+    if marker is None:
+        return None
+    return marker.args[0] if marker.args else "sqlite"
+
+
 def pytest_collection_modifyitems(config, items):
-    """On PostgreSQL, leave out the tests that would run exactly as they did on SQLite; on
-    SQLite, skip those that need PostgreSQL."""
-    if not os.environ.get("DOORSTEP_TEST_DATABASE_URL"):
+    """On PostgreSQL, leave out the tests that would run exactly as they did on SQLite. Under
+    DOORSTEP_TEST_SPLIT (CI, which runs both passes side by side), the SQLite pass leaves out
+    the `once("postgresql")` and `postgresql_only` tests the other pass runs; alone, a SQLite
+    run runs the former and skips the latter with the reason."""
+    on_postgresql = bool(os.environ.get("DOORSTEP_TEST_DATABASE_URL"))
+    if on_postgresql:
+        kept = [i for i in items if _once_pass(i) in (None, "postgresql")]
+    elif os.environ.get("DOORSTEP_TEST_SPLIT"):
+        kept = [i for i in items if _once_pass(i) != "postgresql"
+                and i.get_closest_marker("postgresql_only") is None]
+    else:
         skip = pytest.mark.skip(reason="PostgreSQL only: SQLite is one host by design "
                                 "(set DOORSTEP_TEST_DATABASE_URL to run it)")
         for item in items:
             if item.get_closest_marker("postgresql_only") is not None:
                 item.add_marker(skip)
         return
-    kept = [i for i in items if i.get_closest_marker("database_independent") is None
-            and i.get_closest_marker("once") is None]
     if len(kept) != len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in kept])
         items[:] = kept

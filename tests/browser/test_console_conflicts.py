@@ -8,7 +8,7 @@ from tests.browser.console import SIZES, check_page, open_browser, sign_in
 from tests.web.test_conflicts import entity, hard  # noqa: F401 - fixtures
 from tests.register.test_merge import people  # noqa: F401 - a fixture
 
-pytestmark = pytest.mark.once
+pytestmark = pytest.mark.once("postgresql")
 
 
 @SIZES

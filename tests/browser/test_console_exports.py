@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from tests.browser.console import SIZES, check_page, open_browser, sign_in
 from tests.samples import instance
 
-pytestmark = pytest.mark.once
+pytestmark = pytest.mark.once("postgresql")
 
 
 def _download(page, selector):

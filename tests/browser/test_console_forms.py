@@ -7,7 +7,7 @@ import pytest
 from tests.browser.console import SIZES, check_page, open_browser, sign_in
 from tests.factories import make_xlsform
 
-pytestmark = pytest.mark.once
+pytestmark = pytest.mark.once("postgresql")
 
 
 def xlsform(tmp_path, name, survey):

@@ -5,7 +5,7 @@ import pytest
 from tests.browser.console import SIZES, check_page, open_browser, sign_in
 
 # the pages in a browser once (SQLite pass); tests/web covers their database code on both
-pytestmark = pytest.mark.once
+pytestmark = pytest.mark.once("postgresql")
 
 
 @SIZES

@@ -6,7 +6,7 @@ import pytest
 from tests.browser.console import SIZES, check_page, open_browser, sign_in
 from tests.samples import instance
 
-pytestmark = pytest.mark.once
+pytestmark = pytest.mark.once("postgresql")
 
 
 @SIZES

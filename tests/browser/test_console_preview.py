@@ -9,7 +9,7 @@ import pytest
 from tests.browser.conftest import axe_violations
 from tests.browser.console import SIZES, open_browser, sign_in
 
-pytestmark = pytest.mark.once
+pytestmark = pytest.mark.once("postgresql")
 FETCH = """async (url) => {
   const r = await fetch(url, {credentials: "same-origin"});
   return {status: r.status, type: r.headers.get("Content-Type"), text: await r.text()};

@@ -368,6 +368,7 @@ def check_lock_and_late_record(client, session, truth_doc):
                 and a["month"] == str(month)], following["late_records"]
 
 
+@pytest.mark.once("postgresql")   # the SQLite pass checks another town below
 def test_the_reports_of_a_5000_person_town_equal_its_ground_truth(app, db, client, tmp_path):
     truth_doc = run_town(app, tmp_path, 5000, 3, 5, "--late-rate", "0.2",
                          "--out-of-order-rate", "0.2", "--duplicate-rate", "0.02", *RARE)
