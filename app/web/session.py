@@ -28,6 +28,7 @@ from app.audit.record import record
 from app.auth import web_sessions
 from app.extensions import db
 from app.problems import Problem
+from app.web.blueprint import PROJECT_ID
 
 COOKIE = "doorstep_console"
 DECLARATION = "console_page"
@@ -213,4 +214,6 @@ def audit(actor, action, target="", **details):
     the read transaction ends first, so take what the page needs as plain data before."""
     if request.method != "POST":          # GET, or HEAD (Flask answers it with the GET view)
         transactions.end_reads(db.session)
+    if ":" not in target:                  # a page of the console's one project
+        details["project"] = PROJECT_ID
     record(db.session, actor, action, target, **details)
