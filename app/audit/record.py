@@ -62,8 +62,11 @@ def chain_key(project_id):
 
 
 def append(session, row):
-    """Write one event (a dict of event_row()'s shape, with project_id) chained onto its
-    project's chain, in the caller's transaction. Returns the entry's hash."""
+    """Write one event (a dict of event_row()'s shape; without project_id, the project is
+    found from its target) chained onto its project's chain, in the caller's transaction.
+    Returns the entry's hash."""
+    if "project_id" not in row:
+        row = {**row, "project_id": project_of(session, row["target"], row["details"])}
     row = {**row, "details": chain.canonical_details(row["details"])}
     body = chain.body(*(row[c] for c in _FIELDS))
     key = chain_key(row["project_id"])
@@ -82,8 +85,7 @@ def append(session, row):
 def record(session, actor, action, target="", *, project=RESOLVE, **details):
     """`actor` is an auth Actor (or None for the system); `project` the chain's project when
     the caller knows it (None: the system-wide chain), else it is found from `target`."""
-    write(session, event_row(actor, action, target, details, project=project,
-                             session=session))
+    append(session, event_row(actor, action, target, details, project=project))
 
 
 def write(session, row):
@@ -91,15 +93,15 @@ def write(session, row):
     append(session, row)
 
 
-def event_row(actor, action, target, details, logged_at=None, project=RESOLVE, session=None):
+def event_row(actor, action, target, details, logged_at=None, project=RESOLVE):
     """The audit_events row record() writes, for a caller that writes it itself. `project`
-    as record()'s; resolving it from the target needs the `session`."""
-    if project is RESOLVE:
-        project = project_of(session, target, details)
-    return {"actor_type": actor.kind if actor else "system",
-            "actor_id": actor.id if actor else None, "action": action, "target": target,
-            "details": details or None, "logged_at": logged_at or utcnow(),
-            "project_id": project}
+    as record()'s; left out, append() finds it from the target."""
+    row = {"actor_type": actor.kind if actor else "system",
+           "actor_id": actor.id if actor else None, "action": action, "target": target,
+           "details": details or None, "logged_at": logged_at or utcnow()}
+    if project is not RESOLVE:
+        row["project_id"] = project
+    return row
 
 
 #: the project of a target "kind:key", by kind (a key the statement cannot match gives None)

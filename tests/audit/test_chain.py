@@ -88,19 +88,29 @@ def test_a_cut_with_the_head_rewritten_too_passes_verify_but_not_the_recorded_an
 
 
 def test_a_canonical_form_an_outsider_can_recompute(db, day):
-    """docs/audit.md's recipe, with hashlib and json only, over what the table holds."""
+    """docs/audit.md's script: hashlib and json over the table's raw rows, no Doorstep code."""
     import hashlib
     import json
-    from sqlalchemy import select
-    from app.audit.models import AuditEvent
+    from sqlalchemy import text
     db.session.rollback()
-    for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
-        body = json.dumps({"project_id": e.project_id, "actor_type": e.actor_type,
-                           "actor_id": e.actor_id, "action": e.action, "target": e.target,
-                           "details": e.details,
-                           "logged_at": e.logged_at.strftime("%Y-%m-%dT%H:%M:%S.%f")},
-                          sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-        assert hashlib.sha256((e.prev_hash + "\n" + body).encode()).hexdigest() == e.hash
+    rows = db.session.execute(text(
+        "SELECT id, project_id, actor_type, actor_id, action, target, details, logged_at,"
+        " prev_hash, hash FROM audit_events WHERE project_id = 1 ORDER BY id")).all()
+    prev = "0" * 64
+    for id, project, actor_type, actor_id, action, target, details, at, prev_hash, h in rows:
+        if isinstance(at, str):                                         # SQLite: its text
+            at = at.replace(" ", "T") + ("" if "." in at else ".000000")
+            details = json.loads(details) if details else None
+        else:                                                           # PostgreSQL
+            at = at.strftime("%Y-%m-%dT%H:%M:%S.%f")
+        body = "\n" + json.dumps({"project_id": project, "actor_type": actor_type,
+                                  "actor_id": actor_id, "action": action, "target": target,
+                                  "details": details, "logged_at": at},
+                                 sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+        assert prev_hash == prev, f"link broken before entry {id}"
+        assert hashlib.sha256((prev_hash + body).encode()).hexdigest() == h, id
+        prev = h
+    assert len(rows) > 5 and prev == check(db).head
 
 
 @pytest.mark.database_independent
