@@ -7,7 +7,6 @@ ORM models; these statements write the same tables in the same transaction.
 """
 from sqlalchemy import bindparam, insert, select, update
 
-from app.audit.record import append
 from app.driver_sql import DriverStatement
 from app.forms.models import Form, FormVersion
 from app.models_base import utcnow
@@ -83,8 +82,7 @@ _D_COLS = ("form_id", "form_version_id", "instance_id", "deprecated_id", "xml", 
            "user_agent", "issues", "created_at")
 def _create_in_one_statement():
     """PostgreSQL: submission and its first version in one round trip (a data-modifying CTE)
-    instead of two; the audit event follows through app.audit.record.append, which chains it
-    and needs the submission's id for its target."""
+    instead of two. (Its audit event is appended by intake, chained: app.audit.record.)"""
     s = (insert(S).values({c: bindparam(f"s_{c}", type_=S.c[c].type) for c in _S_COLS})
          .returning(S.c.id).cte("new_submission"))
     return (insert(D).from_select(
@@ -101,10 +99,9 @@ _INSERT_DEF = DriverStatement(insert(D).values(
     {c: bindparam(c, type_=D.c[c].type) for c in ("submission_id", *_D_COLS)}).returning(D.c.id))
 
 
-def create_submission(session, submission, definition, audit):
-    """Insert a new submission with its first version and its audit event (`audit`: an
-    event_row() without its target, which is the new submission). Returns (submission id,
-    def id)."""
+def create_submission(session, submission, definition):
+    """Insert a new submission with its first version (intake appends its audit event).
+    Returns (submission id, def id)."""
     now = utcnow()
     submission, definition = {**submission, "created_at": now}, {**definition, "created_at": now}
     if session.get_bind().dialect.name == "postgresql":
@@ -115,7 +112,6 @@ def create_submission(session, submission, definition, audit):
     else:
         submission_id = _INSERT_FIRST_SUBMISSION.first(session, submission).id
         def_id = _INSERT_DEF.first(session, {**definition, "submission_id": submission_id}).id
-    append(session, {**audit, "target": f"submission:{submission_id}", "logged_at": now})
     return submission_id, def_id
 
 
