@@ -56,6 +56,8 @@ def register(app):
     app.cli.add_command(exports)
     from app.storage.cli import storage
     app.cli.add_command(storage)
+    from app.audit.cli import audit
+    app.cli.add_command(audit)
     from app.quality.outside_cli import import_command, rerun_command
     quality.add_command(import_command)
     quality.add_command(rerun_command)

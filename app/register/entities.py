@@ -12,7 +12,6 @@ import uuid as uuidlib
 from sqlalchemy import bindparam, exists, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from app.audit.models import AuditEvent
 from app.audit.record import event_row, record
 from app.audit.record import write as write_event
 from app.driver_sql import DriverStatement
@@ -64,13 +63,14 @@ def create(session, dataset, label, data=None, uuid=None, area_id=None, actor=No
     if journaled is None and source == "api":
         journal(session, dataset, "api.create", entity.uuid,
                 {"label": label, "data": data, "area_id": area_id}, actor)
-    record(session, actor, "entity.create", f"entity:{entity.uuid}", version=1)
+    record(session, actor, "entity.create", f"entity:{entity.uuid}", project=dataset.project_id,
+           version=1)
     outbox.entity_created(session, dataset.project_id, dataset.name, entity.uuid, area_id,
                           label, data)
     return entity
 
 
-_E, _V, _A = Entity.__table__, EntityVersion.__table__, AuditEvent.__table__
+_E, _V = Entity.__table__, EntityVersion.__table__
 _E_COLS = ("dataset_id", "uuid", "label", "version", "data", "id_number", "area_id",
            "force_created", "created_at")
 _V_COLS = ("version", "label", "data", "received", "source", "submission_id",
@@ -81,27 +81,25 @@ _INSERT_ENTITY = DriverStatement(insert(_E).values(
     {c: bindparam(c, type_=_E.c[c].type) for c in _E_COLS}).returning(_E.c.id))
 _INSERT_VERSION = DriverStatement(insert(_V).values(
     {c: bindparam(c, type_=_V.c[c].type) for c in ("entity_id", *_V_COLS)}))
-_A_COLS = ("actor_type", "actor_id", "action", "target", "details", "logged_at")
 
 
 def _create_in_one_statement():
-    """PostgreSQL: the entity, its version 1 and the audit event in one round trip
-    (data-modifying CTEs) instead of three."""
+    """PostgreSQL: the entity and its version 1 in one round trip (a data-modifying CTE)
+    instead of two; the audit event follows through app.audit.record.append, which chains
+    it."""
     entity = (insert(_E).values({c: bindparam(f"e_{c}", type_=_E.c[c].type) for c in _E_COLS})
               .returning(_E.c.id).cte("new_entity"))
-    audit = insert(_A).values({c: bindparam(f"a_{c}", type_=_A.c[c].type)
-                               for c in _A_COLS}).cte("audit")
     return (insert(_V).from_select(
         ["entity_id", *_V_COLS],
         select(entity.c.id, *(bindparam(f"v_{c}", type_=_V.c[c].type) for c in _V_COLS)))
-        .returning(_V.c.entity_id).add_cte(entity).add_cte(audit))
+        .returning(_V.c.entity_id).add_cte(entity))
 
 
 _CREATE = _create_in_one_statement()
 
 
 def _create_ctes():
-    """The CTEs of _look_up_and_create: (found, new_entity, version, audit)."""
+    """The CTEs of _look_up_and_create: (found, new_entity, version)."""
     found = LIST_AND_ENTITY.cte("found")
     entity = (insert(_E).from_select(list(_E_COLS), select(
         found.c.id, *(bindparam(f"e_{c}", type_=_E.c[c].type) for c in _E_COLS[1:]))
@@ -109,21 +107,18 @@ def _create_ctes():
         .returning(_E.c.id).cte("new_entity"))
     version = insert(_V).from_select(["entity_id", *_V_COLS], select(
         entity.c.id, *(bindparam(f"v_{c}", type_=_V.c[c].type) for c in _V_COLS))).cte("version")
-    audit = insert(_A).from_select(list(_A_COLS), select(
-        *(bindparam(f"a_{c}", type_=_A.c[c].type) for c in _A_COLS)).select_from(entity)
-    ).cte("audit")
-    return found, entity, version, audit
+    return found, entity, version
 
 
 def _look_up_and_create():
     """PostgreSQL: find the block's list by name and, when it needs no approval and holds no
-    entity with this uuid, create the entity, its version 1 and the audit event; one round
-    trip instead of two on every entity create. Returns the list's row (as the merge's own
+    entity with this uuid, create the entity and its version 1 (the caller appends the audit
+    event); one round trip instead of two on every entity create. Returns the list's row (as the merge's own
     lookup, datasets.LIST_AND_ENTITY, finds) and the new entity's id, or no row when there is
     no such list."""
-    found, entity, version, audit = _create_ctes()
+    found, entity, version = _create_ctes()
     return (select(found, select(entity.c.id).scalar_subquery().label("created_id"))
-            .add_cte(entity).add_cte(version).add_cte(audit))
+            .add_cte(entity).add_cte(version))
 
 
 def _look_up_create_and_journal():
@@ -132,7 +127,7 @@ def _look_up_create_and_journal():
     probe (`held`): what the merge otherwise sends as its last statement. A submission that
     creates one entity, the commonest kind, then costs one round trip less. When nothing is
     created none of it is written, created_id says so, and the merge goes on as usual."""
-    found, entity, version, audit = _create_ctes()
+    found, entity, version = _create_ctes()
     created = exists(select(entity.c.id))
     events = RegisterEvent.__table__
     journal = insert(events).from_select(list(JOURNAL_COLUMNS), select(
@@ -152,7 +147,7 @@ def _look_up_create_and_journal():
     held = select(EntityBacklog.__table__.c.id).limit(1).scalar_subquery()
     return (select(found, select(entity.c.id).scalar_subquery().label("created_id"),
                    held.label("held"))
-            .add_cte(entity).add_cte(version).add_cte(audit).add_cte(journal)
+            .add_cte(entity).add_cte(version).add_cte(journal)
             .add_cte(list_revision).add_cte(village_revision))
 
 
@@ -163,7 +158,8 @@ _LOOK_UP_AND_CREATE = DriverStatement(_look_up_and_create())
 _LOOK_UP_CREATE_AND_JOURNAL = DriverStatement(_look_up_create_and_journal())
 
 
-def _create_rows(dataset_id, label, data, uuid, area_id, actor, submission, branch_id, now):
+def _create_rows(dataset_id, label, data, uuid, area_id, actor, submission, branch_id, now,
+                 project_id):
     """The rows a create from a submission writes: (entity, version 1, audit event)."""
     entity = {"dataset_id": dataset_id, "uuid": uuid, "label": label, "version": 1,
               "data": data, "area_id": area_id, "force_created": False, "created_at": now,
@@ -172,15 +168,15 @@ def _create_rows(dataset_id, label, data, uuid, area_id, actor, submission, bran
     version = _version_values(1, label, data, received, "submission", submission, actor,
                               {"branch_id": branch_id}, now)
     return entity, version, event_row(actor, "entity.create", f"entity:{uuid}", {"version": 1},
-                                      now)
+                                      now, project=project_id)
 
 
 def _create_values(*args):
-    """The parameters of _CREATE and _LOOK_UP_AND_CREATE: _create_rows(*args), prefixed."""
+    """(the parameters of _CREATE and _LOOK_UP_AND_CREATE: _create_rows(*args) prefixed,
+    the audit event)."""
     entity, version, audit = _create_rows(*args)
     return {**{f"e_{k}": v for k, v in entity.items()},
-            **{f"v_{k}": v for k, v in version.items()},
-            **{f"a_{k}": v for k, v in audit.items()}}
+            **{f"v_{k}": v for k, v in version.items()}}, audit
 
 
 def look_up_and_create(session, project_id, dataset_name, label, data, uuid, area_id, actor,
@@ -192,8 +188,8 @@ def look_up_and_create(session, project_id, dataset_name, label, data, uuid, are
     JOURNAL_COLUMNS), written with the entity, with both revisions moved then too; the row's
     `held` then tells whether anything waits in the backlog."""
     data = {k: str(v) for k, v in (data or {}).items()}
-    values = _create_values(None, label, data, uuid, area_id, actor, submission, branch_id,
-                            utcnow())
+    values, audit = _create_values(None, label, data, uuid, area_id, actor, submission,
+                                   branch_id, utcnow(), project_id)
     del values["e_dataset_id"]              # the list found by name
     values.update(p=project_id, n=dataset_name, u=uuid)
     if journal is None:
@@ -203,6 +199,7 @@ def look_up_and_create(session, project_id, dataset_name, label, data, uuid, are
         found = _LOOK_UP_CREATE_AND_JOURNAL.first(session, values)
     if found is None or found.created_id is None:
         return found, False
+    write_event(session, audit)
     if journal is None:
         bump(session, found.id, [area_id])
     search.add(session, project_id, dataset_name, found.created_id, area_id, data)  # its index
@@ -218,14 +215,16 @@ def create_from_submission(session, dataset, label, data, uuid, area_id, actor, 
     duplicate candidates, audit) written with prebuilt Core statements, no ORM objects."""
     data = {k: str(v) for k, v in (data or {}).items()}
     connection = session.connection()
-    args = (dataset.id, label, data, uuid, area_id, actor, submission, branch_id, utcnow())
+    args = (dataset.id, label, data, uuid, area_id, actor, submission, branch_id, utcnow(),
+            dataset.project_id)
     if connection.dialect.name == "postgresql":
-        entity_id = connection.execute(_CREATE, _create_values(*args)).scalar_one()
+        values, audit_row = _create_values(*args)
+        entity_id = connection.execute(_CREATE, values).scalar_one()
     else:
         entity, version, audit_row = _create_rows(*args)
         entity_id = _INSERT_ENTITY.first(session, entity).id
         _INSERT_VERSION.run(session, {"entity_id": entity_id, **version})
-        write_event(session, audit_row)
+    write_event(session, audit_row)
     bump(session, dataset.id, [area_id])
     search.add(session, dataset.project_id, dataset.name, entity_id, area_id, data)  # its index
     _duplicates(session, dataset.id, entity_id, dataset.name, dataset.project_id,
@@ -269,7 +268,9 @@ def update(session, entity, label=None, data=None, actor=None, source="api", sub
         journal(session, dataset or _dataset(session, entity), "api.update", entity.uuid,
                 {"label": label or "", "data": received, "area_id": entity.area_id,
                  "conflict": facts.get("conflict")}, actor)
-    record(session, actor, "entity.update", f"entity:{entity.uuid}", version=entity.version)
+    record(session, actor, "entity.update", f"entity:{entity.uuid}",
+           **({"project": dataset.project_id} if dataset is not None else {}),
+           version=entity.version)
     if announce:
         outbox.entity_updated(session, entity, dataset, old_data, received, label)
     return entity

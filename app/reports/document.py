@@ -14,7 +14,8 @@ XLSX, JSON, CLI) and a lock stores. Built only through these helpers so its shap
      "alerts": [{"id", "zh", "en", "village", "count"}],
      "amendments": [amendment, ...],                  # changes since this month's lock
      "late_records": [amendment, ...],                # records about locked earlier months
-     "charts": {...}}                                 # series for the charts (app.reports.charts)
+     "charts": {...},                                 # series for the charts (app.reports.charts)
+     "audit": {"hash", "length", "taken_at"}}         # the audit chain's head (docs/audit.md)
 
 A section or list is a table: {"id", "zh", "en", "columns": [{"id", "zh", "en", "unit"}],
 "rows": [{"id", "zh", "en", "unit", "values": {column id: value}}]}; a value is a number,

@@ -12,6 +12,7 @@ import copy
 
 from sqlalchemy import func, or_, select, text
 
+from app.audit import verify as audit_chains
 from app.audit.record import record
 from app.forms.models import Form
 from app.models_base import isoformat, utcnow
@@ -268,7 +269,16 @@ def live(session, project_id, month, area):
     section = quality_section(late, corrected, pending_review(session, project_id, area),
                               measured)
     doc["sections"] = [s for s in doc.get("sections", []) if s["id"] != "J"] + [section]
+    doc["audit"] = audit_head(session, project_id)
     return doc
+
+
+def audit_head(session, project_id):
+    """The project's audit chain head as the report's foot prints it for the meeting's
+    minutes (docs/audit.md): a lock stores it with the document, so a locked month keeps the
+    head it was locked at."""
+    head = audit_chains.head(session, project_id)
+    return {"hash": head.hash, "length": head.length, "taken_at": isoformat(utcnow())}
 
 
 def _lock_json(lock):

@@ -14,6 +14,8 @@ LABELS = {
     "village": ("村", "Village"),
     "villages": ("各村报表", "Village reports"),
     "generated_at": ("生成时间", "Generated at"),
+    "audit_head": ("审计日志链头", "Audit log head"),
+    "audit_head_at": ("共 {n} 条，取于 {at}", "{n} entries, taken at {at}"),
     "basis": ("人口口径：现居住（以事件发生日期和所在村统计）",
               "Population basis: residence (events counted by the date and village where "
               "they happened)"),
@@ -477,4 +479,16 @@ def render(document, lang="zh"):
     blocks += [_table_text(t, lang, listed=True) for t in document.get("lists") or []]
     blocks += [_amendments_text(document, "amendments", lang),
                _amendments_text(document, "late_records", lang)]
+    if document.get("audit"):
+        blocks.append(audit_foot(document, lang))
     return "\n\n".join(blocks) + "\n"
+
+
+def audit_foot(document, lang="zh"):
+    """The foot's line for the meeting's minutes: the project's audit chain head, its length
+    and when it was taken (docs/audit.md); '' for a document without it (locked before)."""
+    audit = document.get("audit")
+    if not audit:
+        return ""
+    return (f"{label('audit_head', lang)}: {audit['hash']} "
+            f"({label('audit_head_at', lang, n=audit['length'], at=when(audit['taken_at']))})")

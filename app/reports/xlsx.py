@@ -154,6 +154,9 @@ def _cover(sheet, document, lang, names):
              (text.label("lock", lang), text.lock_state(document, lang)),
              (text.label("generated_at", lang), text.when(document.get("generated_at"))),
              ("", text.label("basis", lang)), ("", text.label("none_note", lang))]
+    if document.get("audit"):
+        facts.append((text.label("audit_head", lang), text.audit_foot(document, lang)
+                      .partition(": ")[2]))
     row = 3
     for key, found in facts:
         _cell(sheet, row, 1, key or None).font = _BOLD

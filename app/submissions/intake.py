@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.exc import IntegrityError
 
 from app import safexml, transactions
-from app.audit.record import record
+from app.audit.record import append, event_row, record
 from app.models_base import utcnow
 from app.problems import Problem
 from app.register import scope
@@ -251,8 +251,10 @@ def _write(session, store, actor, plan, instance, upload, stored, failed):
                                in_register=in_register, updated_at=utcnow())
         # the unique (form, instanceID) constraint speaks here (and in create_submission)
         new.def_id = rows.insert_def(session, submission_id=new.submission_id, **definition)
-        record(session, actor, "submission.update.version", f"submission:{new.submission_id}",
-               instanceId=plan.instance_id, deprecatedId=plan.old.instance_id)
+        event = event_row(actor, "submission.update.version", f"submission:{new.submission_id}",
+                          {"instanceId": plan.instance_id,
+                           "deprecatedId": plan.old.instance_id},
+                          project=plan.form.project_id)
     else:
         new.submission_id, new.def_id = rows.create_submission(
             session, definition=definition,
@@ -260,21 +262,23 @@ def _write(session, store, actor, plan, instance, upload, stored, failed):
                         "submitter_kind": actor.kind, "submitter_id": actor.id,
                         "device_id": upload.device_id, "area_id": plan.area_id,
                         "review_state": "hasIssues" if flagged else None,
-                        "in_register": in_register},
-            audit={"actor_type": actor.kind, "actor_id": actor.id,
-                   "action": "submission.create",
-                   "details": {"instanceId": plan.instance_id,
-                               "xmlFormId": plan.form.xml_form_id}})
+                        "in_register": in_register})
+        event = event_row(actor, "submission.create", f"submission:{new.submission_id}",
+                          {"instanceId": plan.instance_id, "xmlFormId": plan.form.xml_form_id},
+                          project=plan.form.project_id)
     _insert_attachments(session, plan, new, blobs)
     if new.outside:
         record(session, actor, "submission.hold.outside", f"submission:{new.submission_id}",
-               places=[{"path": plan.outside["path"], "area": plan.outside["value"]}])
+               project=plan.form.project_id, places=[{"path": plan.outside["path"], "area": plan.outside["value"]}])
     if plan.validation_error is not None:
         record(session, None, "submission.validate.error", f"submission:{new.submission_id}",
-               error=plan.validation_error)
+               project=plan.form.project_id, error=plan.validation_error)
     validation_step.after_write(session, plan.form.version_id)
     processing.run(session, new, failed)
     outbox.submission_accepted(session, new)
+    # last: on PostgreSQL the append locks the project's audit chain head until the commit,
+    # and every other submission to the project waits for it (docs/audit.md, "Figures")
+    append(session, event)
     return new
 
 
@@ -307,6 +311,6 @@ def _top_up(session, actor, plan, blobs):
     if added:
         rows.update_submission(session, submission_id, updated_at=utcnow())
         record(session, actor, "submission.attachment.update", f"submission:{submission_id}",
-               instanceId=plan.instance_id, names=added)
+               project=plan.form.project_id, instanceId=plan.instance_id, names=added)
     return Received(submission_id, def_id, plan.instance_id,
                     "attachments added" if added else "duplicate")

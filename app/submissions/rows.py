@@ -5,16 +5,15 @@ no ORM identity map or unit of work, no statement rebuilding or cache-key work p
 (measured under load, those cost several times the SQL itself). Everything else may use the
 ORM models; these statements write the same tables in the same transaction.
 """
-from sqlalchemy import String, bindparam, cast, insert, literal, select, update
+from sqlalchemy import bindparam, insert, select, update
 
-from app.audit.models import AuditEvent
 from app.driver_sql import DriverStatement
 from app.forms.models import Form, FormVersion
 from app.models_base import utcnow
 from app.projects.models import Project
 from app.submissions.models import Submission, SubmissionAttachment, SubmissionDef
 
-F, V, AE, P = Form.__table__, FormVersion.__table__, AuditEvent.__table__, Project.__table__
+F, V, P = Form.__table__, FormVersion.__table__, Project.__table__
 S, D, A = Submission.__table__, SubmissionDef.__table__, SubmissionAttachment.__table__
 
 # Form, version and any def already stored under this instanceID, in one round trip.
@@ -81,49 +80,38 @@ _S_COLS = ("form_id", "instance_id", "submitter_kind", "submitter_id", "device_i
 _D_COLS = ("form_id", "form_version_id", "instance_id", "deprecated_id", "xml", "xml_sha256",
            "current", "encrypted", "instance_name", "submitter_kind", "submitter_id", "device_id",
            "user_agent", "issues", "created_at")
-_A_COLS = ("actor_type", "actor_id", "action", "details", "logged_at")
-
-
 def _create_in_one_statement():
-    """PostgreSQL: submission, its first version and the audit event in one round trip
-    (data-modifying CTEs) instead of three."""
+    """PostgreSQL: submission and its first version in one round trip (a data-modifying CTE)
+    instead of two. (Its audit event is appended by intake, chained: app.audit.record.)"""
     s = (insert(S).values({c: bindparam(f"s_{c}", type_=S.c[c].type) for c in _S_COLS})
          .returning(S.c.id).cte("new_submission"))
-    audit = insert(AE).from_select(
-        [*_A_COLS, "target"],
-        select(*(bindparam(f"a_{c}", type_=AE.c[c].type) for c in _A_COLS),
-               literal("submission:") + cast(s.c.id, String))).cte("audit")
     return (insert(D).from_select(
         ["submission_id", *_D_COLS],
         select(s.c.id, *(bindparam(f"d_{c}", type_=D.c[c].type) for c in _D_COLS)))
-        .returning(D.c.id, D.c.submission_id).add_cte(s).add_cte(audit))
+        .returning(D.c.id, D.c.submission_id).add_cte(s))
 
 
 _CREATE = DriverStatement(_create_in_one_statement())
-#: SQLite: the same three rows, one statement each (the version's insert serves edits too)
+#: SQLite: the same rows, one statement each (the version's insert serves edits too)
 _INSERT_FIRST_SUBMISSION = DriverStatement(insert(S).values(
     {c: bindparam(c, type_=S.c[c].type) for c in _S_COLS}).returning(S.c.id))
 _INSERT_DEF = DriverStatement(insert(D).values(
     {c: bindparam(c, type_=D.c[c].type) for c in ("submission_id", *_D_COLS)}).returning(D.c.id))
-_INSERT_CREATE_AUDIT = DriverStatement(insert(AE).values(
-    {c: bindparam(c, type_=AE.c[c].type) for c in (*_A_COLS, "target")}))
 
 
-def create_submission(session, submission, definition, audit):
-    """Insert a new submission with its first version and its audit event.
+def create_submission(session, submission, definition):
+    """Insert a new submission with its first version (intake appends its audit event).
     Returns (submission id, def id)."""
     now = utcnow()
     submission, definition = {**submission, "created_at": now}, {**definition, "created_at": now}
-    audit = {**audit, "logged_at": now}
     if session.get_bind().dialect.name == "postgresql":
         params = {**{f"s_{k}": v for k, v in submission.items()},
-                  **{f"d_{k}": v for k, v in definition.items()},
-                  **{f"a_{k}": v for k, v in audit.items()}}
+                  **{f"d_{k}": v for k, v in definition.items()}}
         created = _CREATE.first(session, params)
-        return created.submission_id, created.id
-    submission_id = _INSERT_FIRST_SUBMISSION.first(session, submission).id
-    def_id = _INSERT_DEF.first(session, {**definition, "submission_id": submission_id}).id
-    _INSERT_CREATE_AUDIT.run(session, {**audit, "target": f"submission:{submission_id}"})
+        submission_id, def_id = created.submission_id, created.id
+    else:
+        submission_id = _INSERT_FIRST_SUBMISSION.first(session, submission).id
+        def_id = _INSERT_DEF.first(session, {**definition, "submission_id": submission_id}).id
     return submission_id, def_id
 
 

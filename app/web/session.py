@@ -30,6 +30,7 @@ from app.auth import web_sessions
 from app.extensions import db
 from app.problems import Problem
 from app.web import towns
+from app.web.blueprint import town
 
 COOKIE = "doorstep_console"
 DECLARATION = "console_page"
@@ -218,4 +219,6 @@ def audit(actor, action, target="", **details):
     the read transaction ends first, so take what the page needs as plain data before."""
     if request.method != "POST":          # GET, or HEAD (Flask answers it with the GET view)
         transactions.end_reads(db.session)
+    if ":" not in target:                  # a page of the town the console shows
+        details["project"] = town()
     record(db.session, actor, action, target, **details)

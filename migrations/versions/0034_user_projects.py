@@ -4,7 +4,7 @@ existing supervisor and viewer becomes a member of project 1, the one town they 
 so nothing changes for them; an admin has no rows and stays server-wide.
 
 Revision ID: 0034
-Revises: 0032
+Revises: 0033
 Create Date: 2026-12-06 00:00:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0034'
-down_revision = '0032'
+down_revision = '0033'
 branch_labels = None
 depends_on = None
 
