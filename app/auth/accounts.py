@@ -56,7 +56,8 @@ def grant_project(session, user, project_id, area_codes=None, actor=None):
     if area_codes and user.all_areas:
         raise Problem("400.341", {"username": user.username})
     user.projects.append(project)
-    user.areas.extend(_areas(session, project_id, area_codes or []))
+    if area_codes:              # (none: areas_by_code would read it as every village)
+        user.areas.extend(_areas(session, project_id, area_codes))
     session.flush()
     record(session, actor, "user.project.grant", f"user:{user.id}", project=project_id,
            villages=",".join(area_codes or []))
