@@ -28,6 +28,8 @@ def restore(engine, store, src, force=False):
             f"The target database is not empty ({len(tables)} tables): restore only into an "
             "empty database, or add --force to replace everything in it.",
             f"目标数据库不是空的（{len(tables)} 张表）：只能恢复到空数据库，或加 --force 替换其全部内容。")
+    if tables and engine.dialect.name == "postgresql":
+        _no_one_else(engine)
     for item in backup["files"]:
         if item["path"].startswith(BLOBS + os.sep):
             _put_blob(store, os.path.join(src, item["path"]), os.path.basename(item["path"]))
@@ -100,6 +102,20 @@ def _readable_sqlite(path):
     if found != ["ok"]:
         raise BackupError(f"The backup's database is damaged: {'; '.join(found[:3])}.",
                           f"备份中的数据库已损坏：{'; '.join(found[:3])}。")
+
+
+def _no_one_else(engine):
+    """BackupError while other clients are connected to the database (a server still
+    running would write into it meanwhile, and serve what it cached of the replaced one)."""
+    with engine.connect() as conn:
+        others = conn.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND backend_type = 'client backend'")).scalar_one()
+    engine.dispose()
+    if others:
+        raise BackupError(f"{others} other connections to the target database: stop the "
+                          "server (and any other client) before replacing its database.",
+                          f"目标数据库还有 {others} 个其他连接：替换数据库前请先停止服务器（及其他客户端）。")
 
 
 def _emptying_postgres(engine):
