@@ -346,6 +346,8 @@ _CATALOGUE = [
     Entry("400.362", 400, "{username} works in several towns, and being town-wide holds in "
           "each of them: it is not changed from one town.",
           "{username} 在多个镇工作，“全镇”适用于她的每个镇：不能在其中一个镇里更改。"),
+    Entry("400.363", 400, "{username} does not work in town {project} (an admin works in every "
+          "town).", "{username} 不是镇 {project} 的成员（管理员在所有镇工作）。"),
 ]
 CATALOGUE = {e.code: e for e in _CATALOGUE}
 #: Central gives one code several meanings (409.3: "a resource already exists"); Doorstep

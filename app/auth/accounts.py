@@ -64,6 +64,20 @@ def grant_project(session, user, project_id, area_codes=None, actor=None):
     return user
 
 
+def revoke_project(session, user, project_id, actor=None):
+    """Take town `project_id` from the web user, with her villages there (she leaves a town;
+    her other towns stay); 400.363 when she does not work there (an admin works in every
+    town: take her admin role instead)."""
+    project = _project(session, project_id)
+    if user.role == "admin" or project not in user.projects:
+        raise Problem("400.363", {"username": user.username, "project": project_id})
+    user.projects.remove(project)
+    user.areas = [a for a in user.areas if a.project_id != project_id]
+    session.flush()
+    record(session, actor, "user.project.revoke", f"user:{user.id}", project=project_id)
+    return user
+
+
 def set_password(session, user, password, realm, actor=None, hash_method="scrypt"):
     user.password_hash = secrets.hash_password(password, hash_method)
     user.digest_ha1 = secrets.digest_ha1(user.username, realm, password)
