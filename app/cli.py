@@ -121,6 +121,24 @@ def grant_user(username, project_id, area_codes):
     click.echo(f"{username} now works in towns {', '.join(str(p.id) for p in user.projects)}.")
 
 
+@users.command("revoke")
+@click.argument("username")
+@click.option("--project", "project_id", type=int, required=True, help="The town's project id.")
+def revoke_user(username, project_id):
+    """Take a town from a web user (she no longer works there), with her villages there."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"No user {username}.")
+    try:
+        accounts.revoke_project(db.session, user, project_id)
+    except Problem as p:
+        _fail(p)
+    web_sessions.close_all(db.session, user.id)     # no page of that town stays open to her
+    db.session.commit()
+    left = ", ".join(str(p.id) for p in user.projects) or "none"
+    click.echo(f"{username} now works in towns {left}.")
+
+
 @users.command("password")
 @click.argument("username")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)

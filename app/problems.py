@@ -340,6 +340,14 @@ _CATALOGUE = [
     Entry("404.341", 404, "There is no town (project) {project}.", "没有编号为 {project} 的镇（项目）。"),
     Entry("409.341", 409, "{username} already works in town {project}.",
           "{username} 已是镇 {project} 的成员。"),
+    Entry("400.361", 400, "{username} does not work in town {project}: change her in one of "
+          "her towns, or add this one with `flask users grant`.",
+          "{username} 不是镇 {project} 的成员：请在她所在的镇修改，或用 `flask users grant` 加入此镇。"),
+    Entry("400.362", 400, "{username} works in several towns, and being town-wide holds in "
+          "each of them: it is not changed from one town.",
+          "{username} 在多个镇工作，“全镇”适用于她的每个镇：不能在其中一个镇里更改。"),
+    Entry("400.363", 400, "{username} does not work in town {project} (an admin works in every "
+          "town).", "{username} 不是镇 {project} 的成员（管理员在所有镇工作）。"),
 ]
 CATALOGUE = {e.code: e for e in _CATALOGUE}
 #: Central gives one code several meanings (409.3: "a resource already exists"); Doorstep

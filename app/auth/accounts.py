@@ -56,10 +56,25 @@ def grant_project(session, user, project_id, area_codes=None, actor=None):
     if area_codes and user.all_areas:
         raise Problem("400.341", {"username": user.username})
     user.projects.append(project)
-    user.areas.extend(_areas(session, project_id, area_codes or []))
+    if area_codes:              # (none: areas_by_code would read it as every village)
+        user.areas.extend(_areas(session, project_id, area_codes))
     session.flush()
     record(session, actor, "user.project.grant", f"user:{user.id}", project=project_id,
            villages=",".join(area_codes or []))
+    return user
+
+
+def revoke_project(session, user, project_id, actor=None):
+    """Take town `project_id` from the web user, with her villages there (she leaves a town;
+    her other towns stay); 400.363 when she does not work there (an admin works in every
+    town: take her admin role instead)."""
+    project = _project(session, project_id)
+    if user.role == "admin" or project not in user.projects:
+        raise Problem("400.363", {"username": user.username, "project": project_id})
+    user.projects.remove(project)
+    user.areas = [a for a in user.areas if a.project_id != project_id]
+    session.flush()
+    record(session, actor, "user.project.revoke", f"user:{user.id}", project=project_id)
     return user
 
 

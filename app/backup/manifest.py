@@ -122,9 +122,10 @@ def verify(root):
 
 
 def _inside(root, relpath):
-    """The path of a manifest entry, or None if it would lead out of the backup."""
-    full = os.path.normpath(os.path.join(root, relpath))
-    return full if full.startswith(os.path.normpath(root) + os.sep) else None
+    """The path of a manifest entry, or None if it would lead out of the backup (by `..`, an
+    absolute path or a symbolic link: restore would read a file of the server's)."""
+    full = os.path.realpath(os.path.join(root, relpath))
+    return full if full.startswith(os.path.realpath(root) + os.sep) else None
 
 
 def _files(root):

@@ -9,6 +9,7 @@ caller then migrates the database up to this code's revision, so an older backup
 """
 import os
 import sqlite3
+from urllib.parse import quote
 
 from sqlalchemy import inspect, text
 
@@ -27,15 +28,17 @@ def restore(engine, store, src, force=False):
             f"The target database is not empty ({len(tables)} tables): restore only into an "
             "empty database, or add --force to replace everything in it.",
             f"目标数据库不是空的（{len(tables)} 张表）：只能恢复到空数据库，或加 --force 替换其全部内容。")
+    if tables and engine.dialect.name == "postgresql":
+        _no_one_else(engine)
     for item in backup["files"]:
         if item["path"].startswith(BLOBS + os.sep):
             _put_blob(store, os.path.join(src, item["path"]), os.path.basename(item["path"]))
     engine.dispose()
     if engine.dialect.name == "sqlite":
         _sqlite(os.path.join(src, SQLITE_FILE), engine.url.database)
+    elif tables:
+        pg.replace(os.path.join(src, PG_FILE), _emptying_postgres(engine), engine.url)
     else:
-        if tables:
-            _empty_postgres(engine)
         _postgres(os.path.join(src, PG_FILE), engine.url)
     engine.dispose()
     return backup
@@ -74,6 +77,7 @@ def _sqlite(copy_path, target_path):
     if not target_path or target_path == ":memory:":
         raise BackupError("The configured SQLite database is in memory.",
                           "配置的 SQLite 数据库在内存中。")
+    _readable_sqlite(copy_path)
     os.makedirs(os.path.dirname(os.path.abspath(target_path)), exist_ok=True)
     source = sqlite3.connect(copy_path)
     target = sqlite3.connect(target_path)
@@ -84,9 +88,41 @@ def _sqlite(copy_path, target_path):
         source.close()
 
 
-def _empty_postgres(engine):
-    """Drop every table, view and sequence of the target's schema (restore --force)."""
-    with engine.begin() as conn:
+def _readable_sqlite(path):
+    """BackupError unless SQLite reads the backup's database whole: the backup API copies
+    pages as they are, so a file cut short would replace the target with a damaged one."""
+    try:
+        copy = sqlite3.connect(f"file:{quote(os.path.abspath(path))}?mode=ro", uri=True)
+        try:
+            found = [row[0] for row in copy.execute("PRAGMA quick_check")]
+        finally:
+            copy.close()
+    except sqlite3.DatabaseError as error:
+        found = [str(error)]
+    if found != ["ok"]:
+        raise BackupError(f"The backup's database is damaged: {'; '.join(found[:3])}.",
+                          f"备份中的数据库已损坏：{'; '.join(found[:3])}。")
+
+
+def _no_one_else(engine):
+    """BackupError while other clients are connected to the database (a server still
+    running would write into it meanwhile, and serve what it cached of the replaced one)."""
+    with engine.connect() as conn:
+        others = conn.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND backend_type = 'client backend'")).scalar_one()
+    engine.dispose()
+    if others:
+        raise BackupError(f"{others} other connections to the target database: stop the "
+                          "server (and any other client) before replacing its database.",
+                          f"目标数据库还有 {others} 个其他连接：替换数据库前请先停止服务器（及其他客户端）。")
+
+
+def _emptying_postgres(engine):
+    """The statements that drop every table, view and sequence of the target's schema
+    (restore --force), run in the restore's own transaction (pg.replace)."""
+    drops = []
+    with engine.connect() as conn:
         for kind, query in (("VIEW", "SELECT table_name FROM information_schema.views "
                                      "WHERE table_schema = current_schema()"),
                             ("TABLE", "SELECT tablename FROM pg_tables "
@@ -94,8 +130,10 @@ def _empty_postgres(engine):
                             ("SEQUENCE", "SELECT sequence_name FROM information_schema.sequences "
                                          "WHERE sequence_schema = current_schema()")):
             for name in conn.execute(text(query)).scalars().all():
-                conn.execute(text(f'DROP {kind} IF EXISTS "{name}" CASCADE'))
+                quoted = conn.dialect.identifier_preparer.quote_identifier(name)
+                drops.append(f"DROP {kind} IF EXISTS {quoted} CASCADE;")
     engine.dispose()
+    return "\n".join(drops)
 
 
 def _postgres(dump_path, url):

@@ -53,8 +53,14 @@ def _prepare(dest):
     if os.path.exists(dest) and (not os.path.isdir(dest) or os.listdir(dest)):
         raise BackupError(f"{dest} exists and is not an empty directory: choose a new one.",
                           f"{dest} 已存在且不是空目录：请另选一个目录。")
-    # Only its owner may read a new backup: it holds people's names and ID numbers.
+    # Only its owner may read a new backup: it holds people's names and ID numbers. An empty
+    # directory made beforehand keeps its own mode unless it is set here too.
     os.makedirs(dest, mode=0o700, exist_ok=True)
+    try:
+        os.chmod(dest, 0o700)
+    except OSError as error:
+        raise BackupError(f"{dest} cannot be made readable by its owner only: {error}.",
+                          f"无法将 {dest} 设为仅所有者可读：{error}。") from None
 
 
 def _sqlite_path(engine):

@@ -72,6 +72,15 @@ def _described(session, found):
                    u.created_at) for u in found]
 
 
+def villages_in(session, user_id, project_id):
+    """The codes of her villages in town `project_id` (towns share codes: only these are
+    hers there)."""
+    return list(session.scalars(
+        select(Area.code).join(user_areas, user_areas.c.area_id == Area.id)
+        .where(user_areas.c.user_id == user_id, Area.project_id == project_id)
+        .order_by(Area.code)))
+
+
 def village_choices(session, project_id):
     return [(code, zh or code, en or code) for code, zh, en in session.execute(
         select(Area.code, Area.name_zh, Area.name_en).where(Area.project_id == project_id)
@@ -118,6 +127,7 @@ def update(session, actor, user_id, role, village_codes, project_id=1):
     if role not in ROLES:
         raise Problem("400.77", {"value": role, "allowed": ", ".join(ROLES)})
     codes = _codes(role, village_codes)
+    _no_wider_elsewhere(found, role, codes, project_id)
     elsewhere = [a for a in found.areas if a.project_id != project_id]
     found.areas = elsewhere + (accounts._areas(session, project_id, codes) if codes else [])
     if role != "admin" and project_id not in {p.id for p in found.projects}:
@@ -125,6 +135,19 @@ def update(session, actor, user_id, role, village_codes, project_id=1):
     found.all_areas = not codes
     found.role = role
     record(session, actor, "user.update", f"user:{found.id}", role=role, villages=codes)
+
+
+def _no_wider_elsewhere(found, role, codes, project_id):
+    """A save in one town changes nothing of her other towns: 400.361 when she works in
+    others but not this one (a town is given by `flask users grant`, never by a save);
+    400.362 when it would change whether she is town-wide, which holds in all her towns."""
+    if role == "admin":
+        return
+    towns = {p.id for p in found.projects}
+    if towns and project_id not in towns:
+        raise Problem("400.361", {"username": found.username, "project": project_id})
+    if towns - {project_id} and found.all_areas != (not codes):
+        raise Problem("400.362", {"username": found.username})
 
 
 def set_disabled(session, actor, user_id, disabled):

@@ -150,7 +150,7 @@ def load_query(schema, besides=()):
 
 def _form(schema):
     _refuse_nul(request.form, "form")
-    return _load(schema, request.form.to_dict(), "form")
+    return _load(schema, {k: v for k, v in request.form.items() if k != towns.FIELD}, "form")
 
 
 def page(permission, query=PageQuery, form=None, scope="village"):
@@ -173,9 +173,12 @@ def page(permission, query=PageQuery, form=None, scope="village"):
             if not actor.can(permission):
                 raise Problem("403.2")
             loaded = {"actor": actor, "query": load_query(query_schema, (towns.FIELD,))}
-            towns.choose(actor, session_token(), request.environ["doorstep.console_town"])
             if request.method == "POST":
                 check_csrf(session_token(), request.form.get("csrf"))
+            # (a form acts on the town it was shown in, whatever another tab chose since)
+            towns.choose(actor, session_token(), request.environ["doorstep.console_town"],
+                         request.form.get(towns.FIELD) if request.method == "POST" else None)
+            if request.method == "POST":
                 if form_schema is None:
                     raise Problem("405.91")
                 loaded["form"] = _form(form_schema)

@@ -1,8 +1,10 @@
 """Which town (project) a console page shows, for a person who works in several (county
 staff, an admin): `?project=N` on any page picks town N and her session remembers it
 (web_sessions.project_id); a page without it shows the remembered town, else her first
-(project 1 when she works there, so a one-town server's URLs are as before). A town she does
-not work in is 404.341, as one that does not exist, so the answer says nothing of it."""
+(project 1 when she works there, so a one-town server's URLs are as before). Every POST form
+of a page carries the page's town in a hidden `project` field, and the POST acts on that
+town: another tab may have switched her session meanwhile. A town she does not work in is
+404.341, as one that does not exist, so the answer says nothing of it."""
 from flask import g, request
 from sqlalchemy import select
 
@@ -24,10 +26,15 @@ def readable(session, actor):
     return [tuple(row) for row in session.execute(query)]
 
 
-def choose(actor, token, remembered):
+def choose(actor, token, remembered, sent=None):
     """Set the page's town (g.console_town) for the signed-in actor, whose session last
     showed town `remembered` (None: none chosen); raise 404.341 for a town she may not open,
-    403.2 when she works in none."""
+    403.2 when she works in none. `sent`: the town a POST form was shown in (its hidden
+    `project` field), which the POST acts on without changing her session's choice."""
+    if sent is not None:
+        chosen = _asked(actor, sent)
+        g.console_town = chosen
+        return chosen
     asked = request.args.get(FIELD)
     if asked is not None:
         chosen = _asked(actor, asked)

@@ -101,8 +101,10 @@ def user_create(actor, form):
 @bp.get("/users/<int:user_id>")
 @page("user.manage", scope="town")
 def user(actor, user_id):
-    return render.render("console/user.html", person=users.user(db.session, user_id),
-                         roles=ROLES, villages=users.village_choices(db.session, town()),
+    person = users.user(db.session, user_id)
+    ticked = (["*"] if person.town_wide else []) + users.villages_in(db.session, user_id, town())
+    return render.render("console/user.html", person=person, roles=ROLES,
+                         villages=users.village_choices(db.session, town()), ticked=ticked,
                          myself=user_id == actor.id)
 
 

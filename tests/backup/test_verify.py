@@ -105,3 +105,18 @@ def test_backup_refuses_a_destination_that_holds_files(app, made):
         result = app.test_cli_runner().invoke(backup, [str(root)])
     assert result.exit_code != 0 and "not an empty directory" in result.output
     assert "不是空目录" in result.output and sorted(os.listdir(root)) == before
+
+
+def test_a_link_inside_the_backup_to_a_file_outside_it_is_not_part_of_it(app, made, tmp_path):
+    """A crafted backup cannot have restore read (and store as a blob) a file of the server's
+    outside it: a symbolic link under blobs/ is missing, not followed."""
+    root, paths = made
+    secret = tmp_path / "secret"
+    secret.write_bytes(b"a file of the server's")
+    sha = hashlib.sha256(secret.read_bytes()).hexdigest()
+    os.symlink(secret, root / "blobs" / sha)
+    linked = os.path.join("blobs", sha)
+    manifest.write(str(root), "0032", "sqlite",
+                   [manifest.entry(str(root), p) for p in [*paths, linked]])
+    output = _verify(app, root).output
+    assert f"missing / 缺少: {linked}" in output
