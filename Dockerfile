@@ -8,6 +8,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DOORSTEP_INSTANCE_DIR=/data \
     FLASK_APP=wsgi
 
+# pg_dump, pg_restore and psql, which `flask backup` and `flask restore` run on PostgreSQL
+# (Debian's client 15: a newer server needs a client at least as new, docs/operations.md)
+RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 doorstep && mkdir /data && chown doorstep /data
 WORKDIR /srv/doorstep
 COPY requirements.txt .
