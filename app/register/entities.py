@@ -5,7 +5,8 @@ it came from), moves the revision of the list and of the villages whose rows cha
 those phones' list hashes move), and writes an audit event, all in the caller's transaction.
 Changes made directly (API, CLI) also go to the register's journal (RegisterEvent), which a
 rebuild replays; changes made by merging a submission are journaled once, by the merge.
-`actor` is who asked (None: the system).
+`actor` is who asked (None: the system). The rows are built and written by app.register.rows,
+the one way every path writes them.
 """
 import uuid as uuidlib
 
