@@ -33,14 +33,14 @@ PROPS = ("full_name", "sex", "dob", "id_number", "household", "relation", "villa
 
 def fill(app, people):
     """A register of `people` persons spread over the town's villages, inserted in bulk."""
-    from sqlalchemy import insert, select
+    from sqlalchemy import select
 
     from app.cli import publish_paths
     from app.extensions import db
     from app.projects.models import Area
     from app.projects.service import import_areas
     from app.register.datasets import declare
-    from app.register.models import Entity
+    from app.register import rows as register_rows
     with app.app_context():
         import_areas(db.session, 1, os.path.join(common.ROOT, "forms", "villages.csv"))
         publish_paths(sorted(glob.glob(os.path.join(common.ROOT, "forms", "*.xlsx"))),
@@ -53,14 +53,14 @@ def fill(app, people):
             data = {p: f"{p}-{i}" for p in PROPS}
             data.update(village=code, full_name=f"村民{i}", sex="female" if i % 2 else "male",
                         dob=f"19{50 + i % 50}-0{1 + i % 9}-1{i % 9}")
-            rows.append({"dataset_id": dataset.id, "uuid": str(uuid.uuid4()),
-                         "label": f"村民{i}", "version": 1 + i % 3, "data": data,
-                         "area_id": area_id, "force_created": False})
+            # the register's own builder and bulk writer (app.register.rows); only entity
+            # rows, at versions 1-3: what a list read looks at
+            rows.append(register_rows.entity(dataset.id, str(uuid.uuid4()), f"村民{i}", data,
+                                             area_id, version=1 + i % 3))
             if len(rows) == 5000:
-                db.session.execute(insert(Entity), rows)
+                register_rows.write_entities(db.session, rows)
                 rows = []
-        if rows:
-            db.session.execute(insert(Entity), rows)
+        register_rows.write_entities(db.session, rows)
         db.session.commit()
         return dataset.id, areas[0][1]
 

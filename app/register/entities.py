@@ -5,115 +5,91 @@ it came from), moves the revision of the list and of the villages whose rows cha
 those phones' list hashes move), and writes an audit event, all in the caller's transaction.
 Changes made directly (API, CLI) also go to the register's journal (RegisterEvent), which a
 rebuild replays; changes made by merging a submission are journaled once, by the merge.
-`actor` is who asked (None: the system).
+`actor` is who asked (None: the system). The rows are built and written by app.register.rows,
+the one way every path writes them.
 """
 import uuid as uuidlib
 
-from sqlalchemy import bindparam, exists, insert, literal, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import bindparam, column, insert, select, text
 
 from app.audit.record import event_row, record
 from app.audit.record import write as write_event
 from app.driver_sql import DriverStatement
 from app.models_base import utcnow
-from app.register import search
-from app.register.datasets import LIST_AND_ENTITY, bump
-from app.register.models import (AreaRevision, Dataset, Entity, EntityBacklog, EntityVersion,
-                                 RegisterEvent)
+from app.register import rows, search
+from app.register.datasets import LIST_AND_ENTITY, bump, list_bump_sql, village_bump_sql
+from app.register.models import Entity, EntityBacklog, EntityVersion, RegisterEvent
+from app.register.rows import ID_NUMBER, id_number_key, normalise_uuid  # noqa: F401 - theirs
 from app.webhooks import outbox
 
 
-def normalise_uuid(value):
-    """Central's rule: an optional `uuid:` prefix, any case → a lower-case UUID string."""
-    value = value.strip()
-    if value.lower().startswith("uuid:"):
-        value = value[5:]
-    return str(uuidlib.UUID(value))
-
-
-def _actor(actor):
-    return (getattr(actor, "kind", None), getattr(actor, "id", None))
-
-
 def journal(session, dataset, kind, entity_uuid=None, payload=None, actor=None, def_id=None):
-    kind_, id_ = _actor(actor)
-    session.add(RegisterEvent(project_id=dataset.project_id, kind=kind, dataset_id=dataset.id,
-                              entity_uuid=entity_uuid, payload=payload, actor_kind=kind_,
-                              actor_id=id_, submission_def_id=def_id))
+    """Journal a change made directly (API, CLI, a duplicate merged) for rebuilds."""
+    rows.write_journal(session, rows.journal(dataset.project_id, kind, actor, dataset.id,
+                                             entity_uuid, payload, def_id))
 
 
 def create(session, dataset, label, data=None, uuid=None, area_id=None, actor=None,
-           source="api", submission=None, facts=None, journaled=None, force_created=False):
+           source="api", submission=None, facts=None, journaled=None, force_created=False,
+           load=True):
     """A new entity at version 1. `submission` = (submission id, def id) when a submission
     made it; `facts` = version facts (branch, conflict …); `journaled` False when the caller
-    (the merge) journals the change itself."""
-    data = {k: str(v) for k, v in (data or {}).items()}
-    entity = Entity(dataset_id=dataset.id, uuid=normalise_uuid(uuid) if uuid else str(uuidlib.uuid4()),
-                    label=label, data=data, version=1, area_id=area_id,
-                    id_number=id_number_key(data),
-                    conflict=(facts or {}).get("conflict"), force_created=force_created)
-    session.add(entity)
-    session.flush()
-    _version(session, entity, {**data, **({"label": label} if label else {})}, source, submission,
-             actor, facts)
+    (the merge) journals the change itself. Returns the Entity, or with load=False (the
+    merge, which reads nothing back) its id."""
+    data = rows.properties(data)
+    uuid = normalise_uuid(uuid) if uuid else str(uuidlib.uuid4())
+    entity, version, audit = _create_rows(dataset.id, label, data, uuid, area_id, actor, source,
+                                          submission, facts, force_created, utcnow(),
+                                          dataset.project_id)
+    entity_id = rows.write_entity(session, entity)
+    rows.write_version(session, entity_id, version)
+    write_event(session, audit)
     bump(session, dataset.id, [area_id])
-    search.add(session, dataset.project_id, dataset.name, entity.id, area_id, data)  # its index
-    _duplicates(session, dataset.id, entity.id, dataset.name, dataset.project_id,
-                (entity.uuid, data, area_id, label), created=True)
+    search.add(session, dataset.project_id, dataset.name, entity_id, area_id, data)  # its index
+    _duplicates(session, dataset.id, entity_id, dataset.name, dataset.project_id,
+                (uuid, data, area_id, label), created=True)
     if journaled is None and source == "api":
-        journal(session, dataset, "api.create", entity.uuid,
+        journal(session, dataset, "api.create", uuid,
                 {"label": label, "data": data, "area_id": area_id}, actor)
-    record(session, actor, "entity.create", f"entity:{entity.uuid}", project=dataset.project_id,
-           version=1)
-    outbox.entity_created(session, dataset.project_id, dataset.name, entity.uuid, area_id,
-                          label, data)
-    return entity
+    outbox.entity_created(session, dataset.project_id, dataset.name, uuid, area_id, label, data)
+    return session.get(Entity, entity_id) if load else entity_id
+
+
+def _create_rows(dataset_id, label, data, uuid, area_id, actor, source, submission, facts,
+                 force_created, now, project_id):
+    """The rows every create writes: (entity, version 1, audit event of the list's project,
+    which app.audit.record.append chains after the entity is written)."""
+    facts = facts or {}
+    entity = rows.entity(dataset_id, uuid, label, data, area_id, facts.get("conflict"),
+                         force_created, now)
+    version = rows.version(1, label, data, rows.received(label, data), source, submission,
+                           actor, facts, now)
+    return entity, version, event_row(actor, "entity.create", f"entity:{uuid}", {"version": 1},
+                                      now, project=project_id)
 
 
 _E, _V = Entity.__table__, EntityVersion.__table__
-_E_COLS = ("dataset_id", "uuid", "label", "version", "data", "id_number", "area_id",
-           "force_created", "created_at")
-_V_COLS = ("version", "label", "data", "received", "source", "submission_id",
-           "submission_def_id", "base_version", "branch_id", "trunk_version",
-           "branch_base_version", "conflict", "conflicting_properties", "actor_kind", "actor_id",
-           "created_at")
-_INSERT_ENTITY = DriverStatement(insert(_E).values(
-    {c: bindparam(c, type_=_E.c[c].type) for c in _E_COLS}).returning(_E.c.id))
-_INSERT_VERSION = DriverStatement(insert(_V).values(
-    {c: bindparam(c, type_=_V.c[c].type) for c in ("entity_id", *_V_COLS)}))
-
-
-def _create_in_one_statement():
-    """PostgreSQL: the entity and its version 1 in one round trip (a data-modifying CTE)
-    instead of two; the audit event follows through app.audit.record.append, which chains
-    it."""
-    entity = (insert(_E).values({c: bindparam(f"e_{c}", type_=_E.c[c].type) for c in _E_COLS})
-              .returning(_E.c.id).cte("new_entity"))
-    return (insert(_V).from_select(
-        ["entity_id", *_V_COLS],
-        select(entity.c.id, *(bindparam(f"v_{c}", type_=_V.c[c].type) for c in _V_COLS)))
-        .returning(_V.c.entity_id).add_cte(entity))
-
-
-_CREATE = _create_in_one_statement()
 
 
 def _create_ctes():
-    """The CTEs of _look_up_and_create: (found, new_entity, version)."""
+    """The CTEs of _look_up_and_create: (found, new_entity, version), writing _create_rows'
+    entity and version rows (parameters e_*, v_*); its audit event follows through
+    app.audit.record.append, which chains it."""
     found = LIST_AND_ENTITY.cte("found")
-    entity = (insert(_E).from_select(list(_E_COLS), select(
-        found.c.id, *(bindparam(f"e_{c}", type_=_E.c[c].type) for c in _E_COLS[1:]))
+    entity = (insert(_E).from_select(list(rows.ENTITY_COLUMNS), select(
+        found.c.id, *(bindparam(f"e_{c}", type_=_E.c[c].type) for c in rows.ENTITY_COLUMNS[1:]))
         .where(found.c.approval_required.is_(False), found.c.existing_id.is_(None)))
         .returning(_E.c.id).cte("new_entity"))
-    version = insert(_V).from_select(["entity_id", *_V_COLS], select(
-        entity.c.id, *(bindparam(f"v_{c}", type_=_V.c[c].type) for c in _V_COLS))).cte("version")
+    version = insert(_V).from_select(["entity_id", *rows.VERSION_COLUMNS], select(
+        entity.c.id, *(bindparam(f"v_{c}", type_=_V.c[c].type) for c in rows.VERSION_COLUMNS))
+    ).cte("version")
     return found, entity, version
 
 
 def _look_up_and_create():
     """PostgreSQL: find the block's list by name and, when it needs no approval and holds no
-    entity with this uuid, create the entity and its version 1 (the caller appends the audit
-    event); one round trip instead of two on every entity create. Returns the list's row (as the merge's own
+    entity with this uuid, create the entity and its version 1; one round
+    trip instead of two on every entity create. Returns the list's row (as the merge's own
     lookup, datasets.LIST_AND_ENTITY, finds) and the new entity's id, or no row when there is
     no such list."""
     found, entity, version = _create_ctes()
@@ -122,28 +98,25 @@ def _look_up_and_create():
 
 
 def _look_up_create_and_journal():
-    """_look_up_and_create, and when it creates: the merge's journal event (parameters j_*),
-    the moves of the list's revision and of one village's (village key k), and the backlog
-    probe (`held`): what the merge otherwise sends as its last statement. A submission that
-    creates one entity, the commonest kind, then costs one round trip less. When nothing is
-    created none of it is written, created_id says so, and the merge goes on as usual."""
+    """_look_up_and_create, and when it creates: the merge's journal event (a rows.journal()
+    row, parameters j_*), the moves of the list's revision and of one village's (village key
+    k), and the backlog probe (`held`): what the merge otherwise sends as its last statement.
+    A submission that creates one entity, the commonest kind, then costs one round trip less.
+    When nothing is created none of it is written, created_id says so, and the merge goes on
+    as usual. The two revision moves are datasets.bump's, made conditional on the create
+    (which its plain statements cannot be)."""
     found, entity, version = _create_ctes()
-    created = exists(select(entity.c.id))
     events = RegisterEvent.__table__
-    journal = insert(events).from_select(list(JOURNAL_COLUMNS), select(
-        *(bindparam(f"j_{c}", type_=events.c[c].type) for c in JOURNAL_COLUMNS))
+    journal = insert(events).from_select(list(rows.JOURNAL_COLUMNS), select(
+        *(bindparam(f"j_{c}", type_=events.c[c].type) for c in rows.JOURNAL_COLUMNS))
         .select_from(entity)).cte("journal")
-    lists = Dataset.__table__
-    list_revision = (update(lists).where(lists.c.id.in_(select(found.c.id).where(created)))
-                     .values(revision=lists.c.revision + 1).cte("list_revision"))
-    villages = AreaRevision.__table__
-    upsert = pg_insert(villages).from_select(
-        ["dataset_id", "area_key", "revision"],
-        select(found.c.id, bindparam("k", type_=villages.c.area_key.type),
-               literal(1, villages.c.revision.type)).where(created))
-    village_revision = upsert.on_conflict_do_update(
-        index_elements=["dataset_id", "area_key"],
-        set_={"revision": villages.c.revision + 1}).cte("village_revision")
+    # datasets.bump's two statements, moving nothing unless the entity was created
+    created_sql = "EXISTS (SELECT 1 FROM new_entity)"
+    list_revision = text(list_bump_sql(f"id IN (SELECT id FROM found) AND {created_sql}")
+                         ).columns(column("d")).cte("list_revision")
+    village_revision = text(village_bump_sql(
+        f"SELECT found.id, :k, 1 FROM found WHERE {created_sql}")).columns(column("d")).cte(
+        "village_revision")
     held = select(EntityBacklog.__table__.c.id).limit(1).scalar_subquery()
     return (select(found, select(entity.c.id).scalar_subquery().label("created_id"),
                    held.label("held"))
@@ -151,32 +124,11 @@ def _look_up_create_and_journal():
             .add_cte(list_revision).add_cte(village_revision))
 
 
-#: the columns of a merge's journal event (app.register.merge)
-JOURNAL_COLUMNS = ("project_id", "kind", "submission_def_id", "payload", "actor_kind",
-                   "actor_id", "created_at")
+#: PostgreSQL only, for their measured gain: with them an entity submission went from 9 to 7
+#: and then 6 round trips (docs/performance-history.md: 291 → 415 submissions/s in the first
+#: pair); SQLite, with no round trips to save, writes the same rows with create()'s writers.
 _LOOK_UP_AND_CREATE = DriverStatement(_look_up_and_create())
 _LOOK_UP_CREATE_AND_JOURNAL = DriverStatement(_look_up_create_and_journal())
-
-
-def _create_rows(dataset_id, label, data, uuid, area_id, actor, submission, branch_id, now,
-                 project_id):
-    """The rows a create from a submission writes: (entity, version 1, audit event)."""
-    entity = {"dataset_id": dataset_id, "uuid": uuid, "label": label, "version": 1,
-              "data": data, "area_id": area_id, "force_created": False, "created_at": now,
-              "id_number": id_number_key(data)}
-    received = {**data, **({"label": label} if label else {})}
-    version = _version_values(1, label, data, received, "submission", submission, actor,
-                              {"branch_id": branch_id}, now)
-    return entity, version, event_row(actor, "entity.create", f"entity:{uuid}", {"version": 1},
-                                      now, project=project_id)
-
-
-def _create_values(*args):
-    """(the parameters of _CREATE and _LOOK_UP_AND_CREATE: _create_rows(*args) prefixed,
-    the audit event)."""
-    entity, version, audit = _create_rows(*args)
-    return {**{f"e_{k}": v for k, v in entity.items()},
-            **{f"v_{k}": v for k, v in version.items()}}, audit
 
 
 def look_up_and_create(session, project_id, dataset_name, label, data, uuid, area_id, actor,
@@ -184,18 +136,21 @@ def look_up_and_create(session, project_id, dataset_name, label, data, uuid, are
     """PostgreSQL, for the merge of a block that creates: (the list's row or None, whether the
     entity was created). It is created when the list exists, needs no approval and has no
     entity with this uuid; otherwise nothing is written and the caller goes on as it would
-    after its own lookup. `journal`: the merge's journal event (the columns of
-    JOURNAL_COLUMNS), written with the entity, with both revisions moved then too; the row's
-    `held` then tells whether anything waits in the backlog."""
-    data = {k: str(v) for k, v in (data or {}).items()}
-    values, audit = _create_values(None, label, data, uuid, area_id, actor, submission,
-                                   branch_id, utcnow(), project_id)
-    del values["e_dataset_id"]              # the list found by name
-    values.update(p=project_id, n=dataset_name, u=uuid)
+    after its own lookup. `journal`: the merge's journal event (a rows.journal() row),
+    written with the entity, with both revisions moved then too; the row's `held` then tells
+    whether anything waits in the backlog."""
+    data = rows.properties(data)
+    entity, version, audit = _create_rows(None, label, data, uuid, area_id, actor, "submission",
+                                          submission, {"branch_id": branch_id}, False, utcnow(),
+                                          project_id)
+    del entity["dataset_id"]                # the list found by name
+    values = {**{f"e_{k}": v for k, v in entity.items()},
+              **{f"v_{k}": v for k, v in version.items()},
+              "p": project_id, "n": dataset_name, "u": uuid}
     if journal is None:
         found = _LOOK_UP_AND_CREATE.first(session, values)
     else:
-        values.update({f"j_{k}": journal[k] for k in JOURNAL_COLUMNS}, k=area_id or 0)
+        values.update({f"j_{k}": journal[k] for k in rows.JOURNAL_COLUMNS}, k=area_id or 0)
         found = _LOOK_UP_CREATE_AND_JOURNAL.first(session, values)
     if found is None or found.created_id is None:
         return found, False
@@ -209,36 +164,12 @@ def look_up_and_create(session, project_id, dataset_name, label, data, uuid, are
     return found, True
 
 
-def create_from_submission(session, dataset, label, data, uuid, area_id, actor, submission,
-                           branch_id=None):
-    """create() for the merge's hot path: the same rows (entity, version 1, revisions,
-    duplicate candidates, audit) written with prebuilt Core statements, no ORM objects."""
-    data = {k: str(v) for k, v in (data or {}).items()}
-    connection = session.connection()
-    args = (dataset.id, label, data, uuid, area_id, actor, submission, branch_id, utcnow(),
-            dataset.project_id)
-    if connection.dialect.name == "postgresql":
-        values, audit_row = _create_values(*args)
-        entity_id = connection.execute(_CREATE, values).scalar_one()
-    else:
-        entity, version, audit_row = _create_rows(*args)
-        entity_id = _INSERT_ENTITY.first(session, entity).id
-        _INSERT_VERSION.run(session, {"entity_id": entity_id, **version})
-    write_event(session, audit_row)
-    bump(session, dataset.id, [area_id])
-    search.add(session, dataset.project_id, dataset.name, entity_id, area_id, data)  # its index
-    _duplicates(session, dataset.id, entity_id, dataset.name, dataset.project_id,
-                (uuid, data, area_id, label), created=True)
-    outbox.entity_created(session, dataset.project_id, dataset.name, uuid, area_id, label,
-                          data)
-
-
 def update(session, entity, label=None, data=None, actor=None, source="api", submission=None,
            facts=None, area_id=..., journaled=None, dataset=None, announce=True):
     """Overlay `data` on the current properties (empty strings overwrite); a blank label keeps
     the old one; version + 1. `area_id` moves the entity to another village. `announce`
     False: the caller sends its own webhook event (a merge's one `entity.merged`)."""
-    received = {k: str(v) for k, v in (data or {}).items()}
+    received = rows.properties(data)
     old_area, old_data = entity.area_id, entity.data
     entity.data = {**entity.data, **received}
     if label:
@@ -252,8 +183,8 @@ def update(session, entity, label=None, data=None, actor=None, source="api", sub
     if area_id is not ...:
         entity.area_id = area_id
     # the entity's UPDATE is left to the next flush (the merge flushes once per submission)
-    _version(session, entity, {**received, **({"label": label} if label else {})}, source,
-             submission, actor, facts)
+    _version(session, entity, rows.received(label, received), source, submission, actor,
+             facts)
     bump(session, entity.dataset_id, [old_area, entity.area_id])
     if ID_NUMBER in received:
         key = id_number_key(received)
@@ -326,45 +257,9 @@ def _dataset(session, entity):
 
 
 def _version(session, entity, received, source, submission, actor, facts):
-    _version_row(session, entity.id, entity.version, entity.label, dict(entity.data), received,
-                 source, submission, actor, facts, utcnow())
-
-
-def _version_row(session, entity_id, version, label, data, received, source, submission, actor,
-                 facts, created_at):
-    """One entity version, written with a prebuilt insert (so a second writer of version N
-    fails here, at once, on the unique (entity, version))."""
-    _INSERT_VERSION.run(session, {
-        "entity_id": entity_id, **_version_values(version, label, data, received, source,
-                                                  submission, actor, facts, created_at)})
-
-
-def _version_values(version, label, data, received, source, submission, actor, facts,
-                    created_at):
-    facts = facts or {}
-    kind, actor_id = _actor(actor)
-    return {"version": version, "label": label, "data": data, "received": received,
-            "source": source, "submission_id": submission[0] if submission else None,
-            "submission_def_id": submission[1] if submission else None,
-            "base_version": facts.get("base_version"), "branch_id": facts.get("branch_id"),
-            "trunk_version": facts.get("trunk_version"),
-            "branch_base_version": facts.get("branch_base_version"),
-            "conflict": facts.get("conflict"),
-            "conflicting_properties": facts.get("conflicting"), "actor_kind": kind,
-            "actor_id": actor_id, "created_at": created_at}
-
-
-ID_NUMBER = "id_number"
-
-
-ID_NUMBER_KEY_LENGTH = 32          # the indexed column's width; a real number has 18
-
-
-def id_number_key(data):
-    """The `id_number` property as the duplicate check compares it, or None when blank.
-    Cut to the column's width: a phone may send anything, and that must not fail a merge."""
-    value = (data.get(ID_NUMBER) or "").strip().upper()[:ID_NUMBER_KEY_LENGTH]
-    return value or None
+    rows.write_version(session, entity.id, rows.version(
+        entity.version, entity.label, dict(entity.data), received, source, submission, actor,
+        facts))
 
 
 #: the properties the duplicate check compares: a change to one of them checks again

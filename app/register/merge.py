@@ -21,7 +21,7 @@ import re
 import uuid as uuidlib
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from app import safexml
@@ -34,8 +34,8 @@ from app.forms.models import FormVersion
 from app.models_base import utcnow
 from app.projects.models import Area
 from app.register import datasets, entities, scope
-from app.register.models import (Entity, EntityBacklog, EntityMerge, EntityVersion,
-                                 RegisterEvent)
+from app.register import rows as register_rows
+from app.register.models import Entity, EntityBacklog, EntityMerge, EntityVersion
 from app.submissions import rows
 
 XF = "http://www.w3.org/2002/xforms"
@@ -43,9 +43,7 @@ H = "http://www.w3.org/1999/xhtml"
 BACKLOG_DAYS = 5
 AUTO_LABEL = "auto generated"
 AREA_PROPERTY = "village"
-_INSERT_EVENT = DriverStatement(RegisterEvent.__table__.insert().values(
-    {c: bindparam(c, type_=RegisterEvent.__table__.c[c].type)
-     for c in entities.JOURNAL_COLUMNS}))
+_INSERT_EVENT = register_rows.INSERT_JOURNAL
 _ANY_HELD = select(EntityBacklog.__table__.c.id).limit(1)
 _IS_ANY_HELD = DriverStatement(_ANY_HELD)
 #: PostgreSQL: journal the merge and ask whether anything waits in the backlog, in one
@@ -53,7 +51,8 @@ _IS_ANY_HELD = DriverStatement(_ANY_HELD)
 _JOURNAL_AND_PROBE = _ANY_HELD.add_cte(_INSERT_EVENT.statement.cte("journal"))
 _EVENT_THEN_ANY_HELD = DriverStatement(_JOURNAL_AND_PROBE)
 #: … and move the list's and one village's revisions too (datasets.take_one_bump): the
-#: merge's last statement carries them, one round trip less
+#: merge's last statement carries them, one round trip less (measured with the lone create's
+#: statement: 9 → 7 round trips, docs/performance-history.md)
 _EVENT_BUMPS_THEN_ANY_HELD = DriverStatement(_JOURNAL_AND_PROBE.add_cte(*datasets.bump_ctes()))
 _V4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
@@ -245,10 +244,8 @@ def merge_submission(session, ref, force=False, kind="submission", fresh=False, 
     # failure or a hold undoes what went before. A lone block fails before it writes anything,
     # and then needs none (one round trip less on PostgreSQL, on every submission).
     alone = len(blocks) == 1 and not blocks[0].branch_id and not own_savepoint
-    event = {"project_id": ref.project_id, "kind": kind, "submission_def_id": ref.def_id,
-             "payload": {"approved": ref.approved},
-             "actor_kind": getattr(ref.actor, "kind", None),
-             "actor_id": getattr(ref.actor, "id", None), "created_at": utcnow()}
+    event = register_rows.journal(ref.project_id, kind, ref.actor,
+                                  payload={"approved": ref.approved}, def_id=ref.def_id)
     # a lone create that needs no backlog work is journaled by the statement that creates it
     journal = _Journal(event) if alone and not held else None
     try:
@@ -428,9 +425,10 @@ def _create(session, ref, block, dataset, entity_uuid, areas):
         raise MergeError("409.3", f"an entity {entity_uuid} already exists")
     if not block.label:
         raise MergeError("400.2", "the new entity has no label")
-    entities.create_from_submission(session, dataset, block.label, block.data, entity_uuid,
-                                    _in_scope(ref, block, _area(block, ref, areas)), ref.actor,
-                                    (ref.submission_id, ref.def_id), block.branch_id or None)
+    entities.create(session, dataset, block.label, block.data, entity_uuid,
+                    _in_scope(ref, block, _area(block, ref, areas)), ref.actor, "submission",
+                    (ref.submission_id, ref.def_id), {"branch_id": block.branch_id or None},
+                    journaled=False, load=False)
     return (entity_uuid, None, None)
 
 
@@ -522,7 +520,7 @@ def _force_create(session, ref, block, dataset, entity_uuid, areas):
                     (ref.submission_id, ref.def_id),
                     {"branch_id": block.branch_id or None, "conflict": "soft",
                      "branch_base_version": int(block.base_version or 0) or None},
-                    journaled=False, force_created=True)
+                    journaled=False, force_created=True, load=False)
     return (entity_uuid, block.branch_id or None, int(block.base_version or 0) or None)
 
 

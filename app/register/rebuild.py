@@ -94,16 +94,18 @@ def replay(session, events, progress=None):
 
 def _apply(session, event):
     kind = event.kind
+    # who made a change stays its author (an entity's creatorId, which clients require; a
+    # version's actor, which the rebuilt rows must carry as the live ones do)
+    actor = _Author(event.actor_kind, event.actor_id) if event.actor_kind else None
     if kind in ("submission", "backlog.force"):
         ref = merge.ref_for_def(session, event.submission_def_id)
         ref.approved = bool((event.payload or {}).get("approved"))
+        ref.actor = actor
         merge.merge_submission(session, ref, force=kind == "backlog.force", kind=kind)
         return
     dataset = session.get(Dataset, event.dataset_id)
     found = session.scalar(select(Entity).where(Entity.uuid == event.entity_uuid))
     payload = event.payload or {}
-    # who made an API change stays its author (an entity's creatorId, which clients require)
-    actor = _Author(event.actor_kind, event.actor_id) if event.actor_kind else None
     if kind == "api.create":
         entities.create(session, dataset, payload.get("label", ""), payload.get("data", {}),
                         event.entity_uuid, payload.get("area_id"), actor=actor,
