@@ -38,14 +38,21 @@ def _revisions(db, area_id):
 
 def _written(db, entity_uuid):
     """(entity row, version rows, audit rows) of one entity, as comparable values (who wrote
-    the audit row is provenance, as in the version)."""
+    the audit row is provenance, as in the version; its hashes say where in the chain it
+    came, which differs with each write before it)."""
     db.session.rollback()
     E, V, A = Entity.__table__, EntityVersion.__table__, AuditEvent.__table__
     entity = db.session.execute(select(E).where(E.c.uuid == entity_uuid)).one()
     versions = db.session.execute(select(V).where(V.c.entity_id == entity.id)).all()
     audit = db.session.execute(select(A).where(A.c.target == f"entity:{entity_uuid}")).all()
     return ({k: v for k, v in _values(entity).items() if k != "merged_into_id"},
-            [_values(v) for v in versions], [{**_values(a, (*SKIP, "actor_type", "actor_id")), "target": "entity:<uuid>"} for a in audit])
+            [_values(v) for v in versions],
+            [{**_values(a, (*SKIP, *AUDIT_PROVENANCE)), "target": "entity:<uuid>"}
+             for a in audit])
+
+
+#: an audit row's author and its place in the project's hash chain
+AUDIT_PROVENANCE = ("actor_type", "actor_id", "prev_hash", "hash")
 
 
 def _last_journal(db):
