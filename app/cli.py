@@ -671,7 +671,8 @@ def backup_take(dest):
     except BackupError as error:
         _backup_failed(error)
     blobs = len(taken["files"]) - 1
-    _audit("backup.take", dest, taken["revision"], blobs)
+    if taken["revision"] == _head_revision():   # an older schema is only read, never written
+        _audit("backup.take", dest, taken["revision"], blobs)
     click.echo(f"Backed up the {taken['database']} database (revision {taken['revision']}) "
                f"and {blobs} blobs to {dest}.")
     click.echo(f"已将数据库（版本 {taken['revision']}）和 {blobs} 个文件备份到 {dest}。")
@@ -718,6 +719,12 @@ def restore_command(src, force):
                f"{restored['revision']}, {blobs} blobs) and migrated it up.")
     click.echo(f"已恢复 {restored['created_at']} 的备份（版本 {restored['revision']}，{blobs} 个文件）"
                "并已迁移到当前版本。")
+
+
+def _head_revision():
+    from alembic.script import ScriptDirectory
+    return ScriptDirectory.from_config(
+        current_app.extensions["migrate"].migrate.get_config()).get_current_head()
 
 
 def _known_revision(revision):

@@ -101,7 +101,12 @@ def run_migrations_online():
         )
 
         with context.begin_transaction():
-            context.run_migrations()
+            from app.audit.record import MIGRATING
+            migrating = MIGRATING.set(True)
+            try:
+                context.run_migrations()
+            finally:
+                MIGRATING.reset(migrating)
 
 
 if context.is_offline_mode():

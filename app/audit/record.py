@@ -7,7 +7,9 @@ Appends to one chain are serialized by the chain's head row: on PostgreSQL the h
 and the event's insert are one statement, the upsert's row lock held to the end of the
 transaction, so a second transaction appending to the same project waits and then chains onto
 the first one's entry; SQLite runs one writer at a time (BEGIN IMMEDIATE, app.extensions)."""
-from sqlalchemy import bindparam, func, insert, literal, select, text
+from contextvars import ContextVar
+
+from sqlalchemy import bindparam, column, func, inspect, insert, literal, select, table, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from app.audit import chain
@@ -56,6 +58,12 @@ _MOVE_HEAD = DriverStatement(text(
     .bindparams(bindparam("now", type_=_H.c.updated_at.type)))
 
 
+#: True while Alembic migrates (migrations/env.py): a data migration older than 0033 runs on
+#: a schema with no chain yet, so its events are written plain and 0033 chains them in order
+MIGRATING = ContextVar("doorstep_audit_migrating", default=False)
+_PLAIN = table("audit_events", *(column(c, _T.c[c].type) for c in _FIELDS[1:]))
+
+
 def chain_key(project_id):
     """The head row's key of a project's chain (0: the system-wide chain)."""
     return project_id or 0
@@ -64,7 +72,10 @@ def chain_key(project_id):
 def append(session, row):
     """Write one event (a dict of event_row()'s shape; without project_id, the project is
     found from its target) chained onto its project's chain, in the caller's transaction.
-    Returns the entry's hash."""
+    Returns the entry's hash (None for an event of a schema before the chain)."""
+    if MIGRATING.get() and not inspect(session.connection()).has_table(_H.name):
+        session.execute(insert(_PLAIN).values({c: row[c] for c in _FIELDS[1:]}))
+        return None
     if "project_id" not in row:
         row = {**row, "project_id": project_of(session, row["target"], row["details"])}
     row = {**row, "details": chain.canonical_details(row["details"])}

@@ -9,7 +9,7 @@ import datetime as dt
 import uuid
 
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from app import create_app
 from app.auth import accounts
@@ -17,6 +17,8 @@ from app.events import derive
 from app.events.derive import Event
 from app.events.models import LifeEvent
 from app.extensions import db as _db
+from app.audit import verify as audit_verify
+from app.audit.models import AuditEvent
 from app.forms import publish as publishing
 from app.projects.service import ensure_default_project, import_areas
 from app.register import rebuild
@@ -130,6 +132,11 @@ def test_upgrade_to_0010_derives_the_events_and_brings_pregnancies_up_to_date(
             upgrade()
 
             assert snapshot(s) == before
+            # the events the data migrations wrote before the chain existed were chained by 0033
+            assert s.scalar(select(func.count()).select_from(AuditEvent).where(
+                AuditEvent.hash.is_(None))) == 0
+            assert [audit_verify.verify(s, p).broken for p in audit_verify.chains(s)] == [
+                None] * len(audit_verify.chains(s))
             pregnancy = s.scalar(select(Entity).where(Entity.uuid == ended))
             assert (pregnancy.data["reported_on"], pregnancy.data["ended_on"],
                     pregnancy.data["outcome"], pregnancy.version) == (
