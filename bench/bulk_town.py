@@ -66,7 +66,9 @@ SKIP = ("api_sessions", "digest_nonce_uses", "login_failures",
         # the duplicate finder's keys and pairs: found again in batch (index_people)
         "person_match_keys", "duplicate_pairs",
         # summed from the copied cells at the end (BASES), at the source's cut
-        "report_stock_bases")
+        "report_stock_bases",
+        # the audit log's chains: chained again over the copied events (chain_audit)
+        "audit_chain_heads")
 #: app.reports.bases.rebuild in one statement: each village's stock cells to the cut (its
 #: stock names, from app.reports.bases)
 BASES = ("INSERT INTO report_stock_bases (project_id, area_id, cell, n)"
@@ -406,6 +408,7 @@ def build(kind, people, source_people=10_000, echo=print, villages=12):
                                                           copies))
         writer.finish(offsets, copies)
         index_people(url)
+        chain_audit(url)
     except BaseException:
         writer.abort()
         raise
@@ -597,6 +600,44 @@ def extract(url, info, j, target_url):
     source.dispose()
     target.dispose()
     _pair_people(target_url)
+    chain_audit(target_url)
+
+
+def chain_audit(url):
+    """Chain the copied audit events again, each project's in id order, as migration 0033
+    chains a database's existing events: copies carry their source's hashes, which link
+    nothing in the big register."""
+    with tempfile.TemporaryDirectory() as data:
+        app = common.make_app(url, data)
+        with app.app_context():
+            from sqlalchemy import bindparam, delete, insert, select, update
+
+            from app.audit import chain
+            from app.audit.models import AuditChainHead, AuditEvent
+            from app.audit.record import chain_key
+            from app.extensions import db
+            from app.models_base import utcnow
+            events, heads = AuditEvent.__table__, {}
+            rows = db.session.execute(select(events).order_by(events.c.id)).all()
+            links = []
+            for r in rows:
+                prev = heads.get(chain_key(r.project_id), (0, chain.GENESIS, chain.GENESIS))
+                entry = chain.link(prev[2], chain.body(r.project_id, r.actor_type, r.actor_id,
+                                                       r.action, r.target, r.details,
+                                                       r.logged_at))
+                links.append({"i": r.id, "p": prev[2], "h": entry})
+                heads[chain_key(r.project_id)] = (prev[0] + 1, prev[2], entry)
+            if links:
+                db.session.execute(update(events).where(events.c.id == bindparam("i"))
+                                   .values(prev_hash=bindparam("p"), hash=bindparam("h")),
+                                   links)
+            db.session.execute(delete(AuditChainHead.__table__))
+            if heads:
+                db.session.execute(insert(AuditChainHead.__table__), [
+                    {"chain": c, "length": n, "prev_hash": p, "hash": h, "updated_at": utcnow()}
+                    for c, (n, p, h) in heads.items()])
+            db.session.commit()
+            db.engine.dispose()
 
 
 def _pair_people(url):

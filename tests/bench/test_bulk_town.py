@@ -77,3 +77,15 @@ def test_the_check_sees_a_copy_that_was_not_made_right(register):
             c.execute(text("UPDATE life_events SET area_id = :a WHERE id = :i"),
                       {"a": old, "i": first})
         engine.dispose()
+
+
+def test_the_copied_audit_log_is_chained_again_and_verifies(register, tmp_path):
+    url, _info = register
+    app = bulk_town.common.make_app(url, str(tmp_path))
+    with app.app_context():
+        from app.audit import verify
+        from app.extensions import db
+        chains = verify.chains(db.session)
+        walked = [verify.verify(db.session, project) for project in chains]
+        assert 1 in chains and all(w.broken is None and w.length > 0 for w in walked), walked
+        db.engine.dispose()
