@@ -4,12 +4,12 @@ and reads the county page; both pages pass the console's page checks (no sideway
 360 px, no serious axe-core violation, light)."""
 import pytest
 
-from tests.browser.conftest import browser, console_site  # noqa: F401 - fixtures
 from tests.browser.console import SIZES, check_page, open_browser, sign_in
-from tests.e2e.conftest import live_server  # noqa: F401 - a fixture (console_site's)
+from tests.towns.conftest import towns  # noqa: F401 - a fixture: two towns and their staff
 
-# the pages in a browser once (SQLite pass); tests/towns covers their database code on both
-pytestmark = pytest.mark.once
+# the pages in a browser once, as the console's other pages; tests/towns covers their
+# database code on both databases
+pytestmark = pytest.mark.once("postgresql")
 
 
 @SIZES
