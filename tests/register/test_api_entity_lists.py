@@ -21,7 +21,8 @@ LISTS = "/v1/projects/1/datasets"
 
 
 def _audits(db, action):
-    return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
+    return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)
+                              .order_by(AuditEvent.id)).all()
 
 
 def test_an_admin_creates_a_list_and_adds_properties_as_central_shows_them(client, login, db):
