@@ -14,10 +14,10 @@ from tests.reports.present_app import bearer, serving_reports
 
 
 @pytest.fixture
-def town(app, db, personas):
+def town(app, db, personas, tmp_path):
     result = CliRunner().invoke(demo, [
         "town", "--people", "400", "--villages", "2", "--months", "12", "--seed", "5",
-        "--forms-dir", FORMS_DIR], obj=app.extensions)
+        "--forms-dir", FORMS_DIR, "--truth", str(tmp_path / "truth.json")], obj=app.extensions)
     assert result.exit_code == 0, result.output
     db.session.commit()       # let go of SQLite's write lock before the app's requests
     return serving_reports(app).test_client()
