@@ -5,6 +5,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.audit.record import record
 from app.extensions import db
 from app.problems import Problem
 from app.storage import migrate, stores
@@ -33,7 +34,12 @@ def migrate_command(to, verify):
                                    progress)
     except Problem as p:
         raise click.ClickException(p.message_en + "\n" + p.message_zh)
-    click.echo(f"{outcome.copied} copied, {outcome.present} already there, "
-               f"{len(outcome.failures)} failed.")
+    failed = len(outcome.failures)
+    # every attachment passed through this command: who moved them, and where, is kept
+    record(db.session, None, "storage.migrate", f"store:{to}", copied=outcome.copied,
+           present=outcome.present, failed=failed, verify=verify)
+    db.session.commit()
+    click.echo(f"{outcome.copied} copied, {outcome.present} already there, {failed} failed.")
+    click.echo(f"已复制 {outcome.copied} 个，目标已有 {outcome.present} 个，失败 {failed} 个。")
     if outcome.failures:
         raise click.exceptions.Exit(1)

@@ -6,6 +6,7 @@ import os
 import pytest
 from sqlalchemy import func, select
 
+from app.audit.models import AuditEvent
 from app.storage import stores
 from app.storage.cli import storage
 from app.storage.models import Blob
@@ -58,6 +59,12 @@ def test_local_to_s3_copies_every_blob_and_a_second_run_copies_none(
     again = _migrate(app, "--to", "s3", "--verify")
     assert again.exit_code == 0, again.output
     assert again.output.startswith(f"0 copied, {copied} already there, 0 failed")
+    assert f"目标已有 {copied} 个" in again.output
+    db.session.rollback()
+    runs = db.session.scalars(select(AuditEvent.details).where(
+        AuditEvent.action == "storage.migrate").order_by(AuditEvent.id)).all()
+    assert [(r["copied"], r["present"], r["failed"], r["verify"]) for r in runs] == [
+        (copied, 0, 0, False), (0, copied, 0, True)]
 
 
 def test_s3_to_local_brings_the_same_bytes_into_an_empty_data_dir(
