@@ -8,7 +8,7 @@ from app.quality.models import DuplicatePair
 from tests.browser.console import SIZES, check_page, open_browser, sign_in
 from tests.quality.test_duplicates import _register
 
-pytestmark = pytest.mark.once("postgresql")
+pytestmark = pytest.mark.once
 
 
 @SIZES

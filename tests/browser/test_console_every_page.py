@@ -9,7 +9,7 @@ from tests.browser.conftest import axe_violations
 from tests.browser.console import SIZES, check_page, open_browser, sign_in
 from tests.web.test_route_policy import _routes, _url, samples  # noqa: F401 - the fixture
 
-pytestmark = pytest.mark.once("postgresql")
+pytestmark = pytest.mark.once
 
 #: pages that are files, not HTML (an attachment, the raw XML, an XForm download, a form
 #: preview's manifest and media, the exports' downloads)

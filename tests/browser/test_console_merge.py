@@ -9,7 +9,7 @@ from app.register.models import Entity
 from tests.browser.console import SIZES, check_page, open_browser, sign_in
 from tests.quality.test_merging import A, B_DATA, PEOPLE
 
-pytestmark = pytest.mark.once("postgresql")
+pytestmark = pytest.mark.once
 
 
 @SIZES

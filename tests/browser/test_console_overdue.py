@@ -11,7 +11,7 @@ from tests.browser.console import SIZES, check_page, open_browser, sign_in
 from tests.quality.test_omissions import _pregnancy, _today, _uuid
 from tests.samples import register as sample
 
-pytestmark = pytest.mark.once("postgresql")
+pytestmark = pytest.mark.once
 
 
 def _seed(db):

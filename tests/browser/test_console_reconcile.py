@@ -9,7 +9,7 @@ from tests.quality.test_outside_import import hospital_rows
 from tests.quality.test_outside_support import HOSPITAL_ZH, births, seed_people  # noqa: F401
 from tests.quality.test_outside_support import write
 
-pytestmark = pytest.mark.once("postgresql")
+pytestmark = pytest.mark.once
 
 
 @SIZES

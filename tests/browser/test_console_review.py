@@ -12,7 +12,7 @@ from tests.browser.console import SIZES, check_page, open_browser, sign_in
 from tests.samples import instance
 from tests.samples.register import SUN_MIN
 
-pytestmark = pytest.mark.once("postgresql")
+pytestmark = pytest.mark.once
 
 BAD_ID, GOOD_ID = "610425199912010928", "610425199912010927"
 
