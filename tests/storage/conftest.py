@@ -65,3 +65,27 @@ def http_server(app, db):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join()
+
+
+def send_photo_and_download(base_url, personas, photo):
+    """A phone sends a submission with `photo` over real HTTP to the server at `base_url`,
+    then the admin downloads the attachment: its bytes."""
+    import requests
+
+    from tests.collect import OPENROSA
+    from tests.factories import make_instance, new_instance_id
+    instance_id = new_instance_id()
+    sent = requests.post(
+        f"{base_url}/v1/key/{personas['worker_a'].token}/projects/1/submission",
+        headers=OPENROSA, timeout=30,
+        files={"xml_submission_file": ("submission.xml", make_instance(
+                   instance_id=instance_id, values={"photo": "p.jpg"}), "text/xml"),
+               "p.jpg": ("p.jpg", photo, "image/jpeg")})
+    assert sent.status_code == 201, sent.text
+    token = requests.post(f"{base_url}/v1/sessions", timeout=30, json={
+        "email": "admin", "password": "admin-password"}).json()["token"]
+    download = requests.get(
+        f"{base_url}/v1/projects/1/forms/simple/submissions/{instance_id}/attachments/p.jpg",
+        headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert download.status_code == 200
+    return download.content

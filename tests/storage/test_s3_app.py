@@ -5,15 +5,14 @@ import hashlib
 import io
 import zipfile
 
-import requests
 from sqlalchemy import func, select
 
 from app.storage.models import Blob
 from app.storage.s3 import S3BlobStore
 from app.submissions.models import Submission
-from tests.collect import OPENROSA
-from tests.factories import make_instance, new_instance_id
+from tests.factories import make_instance
 from tests.openrosa.docs import media_files, message
+from tests.storage.conftest import send_photo_and_download
 
 PHOTO = b"\xff\xd8 a photo of a clinic card " * 5000
 
@@ -32,21 +31,8 @@ def _bearer(client, username="admin"):
 
 def test_a_photo_sent_over_http_is_in_the_bucket_and_downloads_the_same(
         s3_store, simple_form, http_server, personas):
-    instance_id = new_instance_id()
-    response = requests.post(
-        f"{http_server}/v1/key/{personas['worker_a'].token}/projects/1/submission",
-        headers=OPENROSA, timeout=30,
-        files={"xml_submission_file": ("submission.xml", make_instance(
-                   instance_id=instance_id, values={"photo": "p.jpg"}), "text/xml"),
-               "p.jpg": ("p.jpg", PHOTO, "image/jpeg")})
-    assert response.status_code == 201, response.text
+    assert send_photo_and_download(http_server, personas, PHOTO) == PHOTO
     assert s3_store.read(hashlib.sha256(PHOTO).hexdigest()) == PHOTO
-    token = requests.post(f"{http_server}/v1/sessions", timeout=30, json={
-        "email": "admin", "password": "admin-password"}).json()["token"]
-    download = requests.get(
-        f"{http_server}/v1/projects/1/forms/simple/submissions/{instance_id}/attachments/p.jpg",
-        headers={"Authorization": f"Bearer {token}"}, timeout=30)
-    assert download.status_code == 200 and download.content == PHOTO
 
 
 def test_form_media_reach_the_phone_through_the_manifest(s3_store, collect, media_form):

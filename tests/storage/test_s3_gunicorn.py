@@ -4,12 +4,10 @@ import hashlib
 import os
 
 import pytest
-import requests
 
 from app.storage import stores
-from tests.collect import OPENROSA
 from tests.e2e.conftest import live_server  # noqa: F401 - a real gunicorn
-from tests.factories import make_instance, new_instance_id
+from tests.storage.conftest import send_photo_and_download
 
 PHOTO = b"\xff\xd8 a photo sent to gunicorn " * 4000
 
@@ -21,20 +19,7 @@ def test_gunicorn_keeps_a_photo_in_s3_when_the_settings_say_so(
         "STORAGE_URL", "STORAGE_ENDPOINT_URL", "STORAGE_REGION", "STORAGE_ACCESS_KEY_ID",
         "STORAGE_SECRET_ACCESS_KEY")}
     server = live_server(env=env)
-    instance_id = new_instance_id()
-    sent = requests.post(
-        f"{server.url}/v1/key/{personas['worker_a'].token}/projects/1/submission",
-        headers=OPENROSA, timeout=30,
-        files={"xml_submission_file": ("submission.xml", make_instance(
-                   instance_id=instance_id, values={"photo": "p.jpg"}), "text/xml"),
-               "p.jpg": ("p.jpg", PHOTO, "image/jpeg")})
-    assert sent.status_code == 201, sent.text
-    token = requests.post(f"{server.url}/v1/sessions", timeout=30, json={
-        "email": "admin", "password": "admin-password"}).json()["token"]
-    download = requests.get(
-        f"{server.url}/v1/projects/1/forms/simple/submissions/{instance_id}/attachments/p.jpg",
-        headers={"Authorization": f"Bearer {token}"}, timeout=30)
-    assert download.status_code == 200 and download.content == PHOTO
+    assert send_photo_and_download(server.url, personas, PHOTO) == PHOTO
     sha256 = hashlib.sha256(PHOTO).hexdigest()
     assert stores.s3(s3_config).read(sha256) == PHOTO
     assert not os.path.exists(stores.local(s3_config).path(sha256))
