@@ -33,11 +33,20 @@ import common  # noqa: E402
 import phones as fleet  # noqa: E402
 
 
-def killer(servers, rng, stop, kills, wanted, interval):
+def killer(servers, rng, stop, kills, wanted, interval, trouble, halt):
     """Until `stop` or `wanted` kills: wait a random interval, then on one of the servers
     (hosts) SIGKILL one worker, or (every third kill) crash the whole server and start it
     again. Each interval starts once that server answers again, so the phones get some work
-    done between kills."""
+    done between kills. A server that does not come back ends the run: the reason goes into
+    `trouble` and `halt` stops the phones, so the run fails instead of waiting out its limit."""
+    try:
+        _kill(servers, rng, stop, kills, wanted, interval)
+    except Exception as e:       # noqa: BLE001 - any failure here must reach the report
+        trouble.append(f"the killer stopped: {type(e).__name__}: {e}")
+        halt.set()
+
+
+def _kill(servers, rng, stop, kills, wanted, interval):
     while len(kills) < wanted and not stop.wait(rng.uniform(*interval)):
         index = rng.randrange(len(servers)) if len(servers) > 1 else 0
         server = servers[index]
@@ -104,20 +113,21 @@ def verify(app, ledger):
 
 
 def run(kind, people, photos, kills_wanted, seed=1, cut=0.05, lost=0.03, workers=0,
-        max_bytes=300_000, interval=None, hosts=1, storage="local"):
+        max_bytes=300_000, interval=None, hosts=1, storage="local", limit=1800):
     """One chaos run on a scratch database of `kind`, served by `hosts` gunicorn servers
     keeping blobs in `storage` (local: each host's data directory; s3: one shared bucket).
-    Returns (summary, failures)."""
+    The phones stop after `limit` seconds; what they had not sent by then is a failure, named
+    with the answers it got. Returns (summary, failures)."""
     if hosts > 1 and (kind != "postgresql" or storage != "s3"):
         raise ValueError("several hosts need PostgreSQL and the S3 object store")
     with contextlib.ExitStack() as stack:
         store = stack.enter_context(common.s3_store()) if storage == "s3" else {}
         return _run(kind, people, photos, kills_wanted, seed, cut, lost, workers, max_bytes,
-                    interval, hosts, store, stack)
+                    interval, hosts, store, stack, limit)
 
 
 def _run(kind, people, photos, kills_wanted, seed, cut, lost, workers, max_bytes, interval,
-         hosts, store, stack):
+         hosts, store, stack, limit):
     rng = random.Random(seed)
     url = stack.enter_context(common.scratch_database(kind))
     data = [stack.enter_context(tempfile.TemporaryDirectory()) for _ in range(hosts)]
@@ -133,22 +143,23 @@ def _run(kind, people, photos, kills_wanted, seed, cut, lost, workers, max_bytes
         servers.append(common.Gunicorn(url, data[i], ports[i], workers, 0,
                                        max_bytes=max_bytes,
                                        env={**env, "DOORSTEP_INSTANCE_DIR": instance}))
-    kills, stop = [], threading.Event()
+    kills, trouble, stop, halt = [], [], threading.Event(), threading.Event()
     # spread the kills over most of the run: the fleet sends about 40-60 instances/s on
     # 2 cores (its phones' own pace); assume the faster, so the kills asked for all happen
     interval = interval or (0.3, max(0.6, 1.4 * total / 60 / kills_wanted))
     chaos = threading.Thread(target=killer, args=(servers, rng, stop, kills, kills_wanted,
-                                                  interval), daemon=True)
+                                                  interval, trouble, halt), daemon=True)
     chaos.start()
     try:
-        seconds = fleet.run_fleet(phones)
+        seconds = fleet.run_fleet(phones, stop=halt, limit=limit)
         stop.set()
-        chaos.join()
+        chaos.join(120)
     finally:
         stop.set()
         for server in servers:
             server.stop()
     summary, failures = verify(app, ledger)
+    failures = trouble + failures
     summary.update({"db": kind, "hosts": hosts, "storage": "s3" if store else "local",
                     "instances": total, "phones": len(phones),
                     "seconds": round(seconds, 1),
@@ -160,7 +171,8 @@ def _run(kind, people, photos, kills_wanted, seed, cut, lost, workers, max_bytes
                     "outcomes": ledger.summary()["outcomes"]})
     if summary["acknowledged"] < total:
         failures.append(f"{total - summary['acknowledged']} instances were never "
-                        f"acknowledged (refused, or the run ran out of time)")
+                        f"acknowledged (refused, or the run ran out of time); the first, with "
+                        f"their last answers: {ledger.unacknowledged(5)}")
     if len(kills) < kills_wanted:
         failures.append(f"only {len(kills)} kills happened during the run "
                         f"({kills_wanted} wanted)")

@@ -81,6 +81,12 @@ class Ledger:
         with self.lock:
             self.entries[instance_id]["acked"] = True
 
+    def unacknowledged(self, n):
+        """The first `n` instances never acknowledged, each with its last five outcomes."""
+        with self.lock:
+            left = [(i, e["attempts"][-5:]) for i, e in self.entries.items() if not e["acked"]]
+        return dict(left[:n])
+
     def acked(self):
         return {i: e for i, e in self.entries.items() if e["acked"]}
 
@@ -144,6 +150,7 @@ class Phone:
                 self._refresh(conn)
             response = self._request(conn, "HEAD", f"{self.base}/submission")
             if response.status != 204:
+                self._note_session(f"HEAD {response.status}")
                 raise LinkDown(f"HEAD {response.status}")
             self.limit = int(response.getheader("X-OpenRosa-Accept-Content-Length"))
         finally:
@@ -167,6 +174,7 @@ class Phone:
         response = conn.getresponse()
         body = response.read().decode()
         if response.status != 200:
+            self._note_session(f"formList {response.status}")
             raise LinkDown(f"formList {response.status}")
         for manifest in re.findall(r"<manifestUrl>([^<]+)</manifestUrl>", body):
             path = manifest.split(str(self.port), 1)[-1]
@@ -184,6 +192,12 @@ class Phone:
                 got.read()
                 if got.status == 200:
                     self.media_hashes[name] = digest
+
+    def _note_session(self, outcome):
+        """A session that failed before any POST: noted on the instance it would have sent,
+        so an instance that never got through shows why."""
+        if self.pending:
+            self.ledger.note(self.pending[0].instance_id, outcome)
 
     def _parts(self, instance):
         """The instance's files in groups that fit under the server's limit with the XML."""
@@ -333,8 +347,10 @@ def run_fleet(phones, stop=None, pause=(0.0, 0.3), limit=1800):
     for t in threads:
         t.join(max(0.0, limit - (time.perf_counter() - started)))
     stop.set()
+    # a phone stops between requests; each request is bounded by its socket's timeout
+    deadline = time.perf_counter() + 60
     for t in threads:
-        t.join(60)
+        t.join(max(0.0, deadline - time.perf_counter()))
     return time.perf_counter() - started
 
 

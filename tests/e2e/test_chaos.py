@@ -29,7 +29,7 @@ def chaos(database_url, monkeypatch):
 def test_kills_lose_no_acknowledged_submission_and_duplicate_none(chaos):
     module, kind = chaos
     summary, failures = module.run(kind, people=300, photos=40, kills_wanted=5, seed=4,
-                                   interval=(0.3, 1.5))
+                                   interval=(0.3, 1.5), limit=300)
     assert failures == []
     assert summary["kills"] >= 5 and summary["server_crashes"] >= 1
     assert summary["acknowledged"] == summary["instances"] == summary["stored"]
@@ -44,7 +44,8 @@ def test_kills_on_either_of_two_hosts_lose_no_acknowledged_submission(chaos):
     # either, and the kills fall on either
     module, _ = chaos
     summary, failures = module.run("postgresql", people=150, photos=15, kills_wanted=4, seed=5,
-                                   interval=(0.3, 1.2), workers=2, hosts=2, storage="s3")
+                                   interval=(0.3, 1.2), workers=2, hosts=2, storage="s3",
+                                   limit=300)
     assert failures == []
     assert summary["kills"] >= 4 and summary["server_crashes"] >= 1
     assert summary["acknowledged"] == summary["instances"] == summary["stored"]
