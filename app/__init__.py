@@ -41,6 +41,8 @@ def create_app(config=None):
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     _register_models()
     _register_storage(app)
+    from app import pipeline
+    pipeline.install()
     app.url_map.converters["int"] = DatabaseInteger
     app.url_value_preprocessor(_nothing_is_named_with_a_nul)
     _register_blueprints(app)
@@ -58,11 +60,11 @@ def create_app(config=None):
     install_backlog_timer(app)
     from app.webhooks.timer import install as install_webhook_worker
     install_webhook_worker(app)
-    # What exists now (modules, SQLAlchemy's mappers and compiled statements, Flask's routes:
-    # some 140,000 objects) lives as long as the process. A full collection of the cyclic
-    # garbage collector walked all of it: about 110 ms, in the middle of whichever request
-    # triggered it, every two thousand or so submissions per worker. Frozen, it is left out
-    # of every collection (each gunicorn worker builds its own app, in wsgi.py).
+    # What exists now (modules, SQLAlchemy's mappers and compiled statements, Flask's routes)
+    # lives as long as the process, and a full collection of the cyclic garbage collector
+    # would walk all of it in the middle of whichever request triggered it (docs/
+    # performance.md, "Instructions per submission"). Frozen, it is left out of every
+    # collection (each gunicorn worker builds its own app, in wsgi.py).
     gc.freeze()
     return app
 
@@ -70,7 +72,8 @@ def create_app(config=None):
 class _NoCookies(SessionInterface):
     """Doorstep keeps no state in cookies (phones use tokens, the web UI bearer sessions), so
     Flask's cookie session is never opened: Flask's default builds a signing serializer on
-    every request just to find there is no cookie (3 % of a submission's profile)."""
+    every request just to find there is no cookie, work no request needs (docs/
+    performance-history.md, "CPU per request, and how fast the machine was")."""
 
     def open_session(self, app, request):
         return None         # Flask then uses its empty, read-only NullSession

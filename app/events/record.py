@@ -63,7 +63,8 @@ def _insert_of(count):
 def insert_rows(session, rows, cells=True, removed=()):
     """Insert life_events rows: one statement per CHUNK rows, on the driver's cursor like
     intake's other statements (app.driver_sql): an executemany through SQLAlchemy's execution
-    path cost intake about twice the CPU (docs/performance-history.md); and
+    path made the events much dearer to write (docs/performance-history.md, "Life events in
+    intake"); and
     add them to the report cells (cells=False only where report_cells does not exist yet:
     migration 0010), settled in the same upsert with the rows `removed` (`remove`, cells=False)
     in this transaction."""
@@ -175,14 +176,13 @@ def remove(session, submission_id, cells=True):
 
 def record_received(session, received):
     """Intake's processing step (app.submissions.processing), after the register merge: the
-    events of the version just stored, unless it is held (app.register.step.held_for_review)
+    events of the version just stored, unless it is held for a supervisor (`received.held`)
     or an earlier step failed; an edit's old events go first."""
     if received.outcome not in ("created", "edited"):
         return
-    from app.register.step import held_for_review   # noqa: PLC0415 - register builds on this
     removed = remove(session, received.submission_id, cells=False) if (
         received.outcome == "edited") else []
-    if received.failures or held_for_review(session, received):
+    if received.failures or received.held:
         report_cells.apply(session, removed, -1)
         return
     area_id = received.area_id

@@ -1,4 +1,6 @@
-"""Village scope of writes: what a submission may change (DESIGN.md §2.6).
+"""Village scope of writes: what a submission may change (DESIGN.md §2.6). The rules and the
+issue come from app.submissions.scope, which intake uses too; holding a stored submission
+whose merge reaches too far is the register's.
 
 A sender changes only her own villages: a scope is a frozenset of area ids, or None for every
 village (town-level staff, the system, a rebuild). A submission whose village answer, or one of
@@ -11,32 +13,8 @@ it with the sender's and the approver's villages together (app.register.step.mer
 from sqlalchemy import exists, select, update
 
 from app.audit.record import record
-from app.projects.models import Area
-from app.validation.issues import MESSAGES, issue
-
-ISSUE = "outside_villages"
-
-
-def outside(scope, area_id):
-    """Whether a change in `area_id` (None: no village) is beyond `scope`."""
-    return scope is not None and area_id not in scope
-
-
-def union(*scopes):
-    """The villages any of the scopes may change (None when one of them is every village)."""
-    if any(s is None for s in scopes):
-        return None
-    return frozenset().union(*scopes)
-
-
-def outside_issue(session, path, area_id, value=None):
-    """The issue dict (as validation keeps them) saying that `path` reaches village `area_id`."""
-    area = session.get(Area, area_id) if area_id is not None else None
-    code = area.code if area is not None else (value or "")
-    names = (area.name_zh or code, area.name_en or code) if area is not None else ("无村", "no village")
-    zh, en = MESSAGES[ISSUE]
-    return issue(path, ISSUE, code, zh=zh.format(village=names[0]),
-                 en=en.format(village=names[1])).as_dict()
+# the rules themselves are intake's too; the register's modules use them as scope.*
+from app.submissions.scope import ISSUE, outside, outside_issue, union  # noqa: F401
 
 
 def hold(session, submission_id, places):

@@ -24,17 +24,17 @@ from app.submissions import rows
 
 
 def held_for_review(session, received):
-    """Whether a submission just stored waits for a supervisor rather than changing the
+    """Whether a submission about to be stored waits for a supervisor rather than changing the
     register: its village answer is outside the sender's villages, or validation found issues
-    and its form says such submissions wait (the default). Asked once per submission."""
-    if received.held is None:
-        received.held = bool(received.outside) or bool(received.issues) and not session.scalar(
-            select(Form.issues_update_register).where(Form.id == received.form_id))
-    return received.held
+    and its form says such submissions wait (the default). Intake asks once and keeps the
+    answer as `received.held`."""
+    return bool(received.outside) or bool(received.issues) and not session.scalar(
+        select(Form.issues_update_register).where(Form.id == received.form_id))
 
 
 def merge_received(session, received):
-    if received.outcome not in ("created", "edited") or held_for_review(session, received):
+    """Intake's processing step: merge the entity blocks of the version just stored."""
+    if received.outcome not in ("created", "edited") or received.held:
         return                                   # waits for a supervisor's approval
     if received.outcome == "edited" or received.project_id is None:
         ref = ref_for_def(session, received.def_id)

@@ -8,7 +8,7 @@ review state, run post-processing, and commit. A failure in post-processing neve
 submission: the transaction is written again with that failure recorded instead
 (app/submissions/processing.py).
 
-Village scope (DESIGN.md §2.6, app.register.scope): an edit of a submission the sender could
+Village scope (DESIGN.md §2.6, app.submissions.scope): an edit of a submission the sender could
 not see (another village's) is refused with 403.53; a submission whose village answer is
 outside the sender's villages is stored, marked `hasIssues` with an `outside_villages` issue,
 and not merged; the merge holds one whose entity blocks reach another village the same way.
@@ -32,12 +32,9 @@ from app import safexml, transactions
 from app.audit.record import append, event_row, record
 from app.models_base import utcnow
 from app.problems import Problem
-from app.register import scope
-from app.register.step import held_for_review
 from app.storage.service import discard_unreferenced, insert_blob_rows
-from app.submissions import areas, processing, rows
+from app.submissions import areas, processing, rows, scope
 from app.submissions.parse import expected_attachments, read_instance
-from app.validation import step as validation_step
 from app.webhooks import outbox
 
 
@@ -77,7 +74,7 @@ class Received:
     actor: object = None
     version_md5: str = None
     outside: bool = False       # held: its village answer is outside the sender's villages
-    held: bool = None           # waits for a supervisor (register.step.held_for_review)
+    held: bool = False          # waits for a supervisor (processing.holds)
     failures: frozenset = frozenset()   # processors whose failure this write records
 
 
@@ -91,7 +88,7 @@ class _Plan:
     attachments: dict = None    # name -> blob of the def resent or edited
     expected: list = None       # attachment names the XML refers to (document order)
     area_id: int = None
-    issues: list = None         # validation's findings (app.validation.step), None: unchecked
+    issues: list = None         # validation's findings (processing.check), None: unchecked
     validation_error: str = None
     outside: dict = None        # the issue when its village answer is outside the sender's
 
@@ -145,8 +142,7 @@ def _validated(session, store, actor, project_id, instance, upload, plan):
     """The plan with validation's findings. If checking failed, the read phase is done again
     (on PostgreSQL a failed statement spoils the transaction) and the error kept for the audit
     log: the submission is stored all the same."""
-    plan.issues, plan.validation_error = validation_step.check(session, store, plan.form,
-                                                               instance)
+    plan.issues, plan.validation_error = processing.check(session, store, plan.form, instance)
     if plan.validation_error is None:
         return plan
     session.rollback()
@@ -240,7 +236,8 @@ def _write(session, store, actor, plan, instance, upload, stored, failed):
                    plan.form.version_md5, outside=plan.outside is not None)
     flagged = bool(plan.issues) or plan.validation_error is not None or new.outside
     # let into the register unless it waits for a supervisor or a processing step failed
-    in_register = not (instance.encrypted or failed or held_for_review(session, new))
+    new.held = not instance.encrypted and processing.holds(session, new)
+    in_register = not (instance.encrypted or failed or new.held)
     definition = _def_values(actor, plan, instance, upload)
     if plan.old is not None:
         if not rows.supersede(session, plan.old.id):
@@ -268,12 +265,13 @@ def _write(session, store, actor, plan, instance, upload, stored, failed):
                           project=plan.form.project_id)
     _insert_attachments(session, plan, new, blobs)
     if new.outside:
+        place = {"path": plan.outside["path"], "area": plan.outside["value"]}
         record(session, actor, "submission.hold.outside", f"submission:{new.submission_id}",
-               project=plan.form.project_id, places=[{"path": plan.outside["path"], "area": plan.outside["value"]}])
+               project=plan.form.project_id, places=[place])
     if plan.validation_error is not None:
         record(session, None, "submission.validate.error", f"submission:{new.submission_id}",
                project=plan.form.project_id, error=plan.validation_error)
-    validation_step.after_write(session, plan.form.version_id)
+    processing.after_check(session, plan.form.version_id)
     processing.run(session, new, failed)
     outbox.submission_accepted(session, new)
     # last: on PostgreSQL the append locks the project's audit chain head until the commit,

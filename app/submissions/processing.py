@@ -1,27 +1,59 @@
-"""Post-storage processing of a submission: the register merge (app.register.step), then its
-life events (app.events.record).
-(Validation runs before the write instead: app.validation.step.)
+"""What intake runs around storing a submission, as hooks the app fills in when it is created
+(app/pipeline.py): validation before the write, processing steps after it (the register merge,
+then the life events), and what a review decision or a deletion sets off. Intake knows the
+packages built on submissions (validation, register, events) only through these hooks, so they
+can use app.submissions' rows without an import cycle. Each hook takes plain data: intake's
+`Received`, its form row, the parsed instance.
 
-Processors run inside intake's write transaction, after the submission's rows. If one raises,
-it raises StepFailed: intake rolls the whole transaction back and writes the submission again,
-this time recording that processor's failure instead of running it. The submission stays
-stored, is marked `hasIssues` for a supervisor, and the error is kept in the audit log; the
-phone still hears 201 (DESIGN.md §5). Failures are rare, so this costs less than a SAVEPOINT
-and its RELEASE on every submission (two statements inside SQLite's write lock; two round trips
-on PostgreSQL). A processor must therefore keep its effects in the transaction: it may run
-twice. Encrypted submissions are never processed: the server cannot read them.
+Steps run inside intake's write transaction, after the submission's rows. If one raises, it
+raises StepFailed: intake rolls the whole transaction back and writes the submission again,
+this time recording that step's failure instead of running it. The submission stays stored,
+is marked `hasIssues` for a supervisor, and the error is kept in the audit log; the phone still
+hears 201 (DESIGN.md §5). Failures are rare, so a rollback and a second write costs less than a
+SAVEPOINT on every submission. A step must therefore keep its effects in the transaction: it
+may run twice. Encrypted submissions are never processed: the server cannot read them.
 """
 import logging
 
 from app.audit.record import record
-from app.events.record import record_received
-from app.register.step import merge_received
 from app.submissions import rows
 
 log = logging.getLogger(__name__)
 
-#: callables (session, received: intake.Received) -> None, in order
-PROCESSORS = [merge_received, record_received]
+
+def _unchecked(session, store, form_row, instance):
+    return None, None
+
+
+def _nothing(*args, **kwargs):
+    return None
+
+
+def _never(session, received):
+    return False
+
+
+#: (session, store, form row, instance) -> (issue dicts or None, error text or None); never
+#: raises (app.validation.step.check)
+check = _unchecked
+#: (session, version id): in the write phase, keep what `check` had to build
+after_check = _nothing
+#: (session, received) -> whether the submission waits for a supervisor instead of changing
+#: the register (app.register.step.held_for_review)
+holds = _never
+#: callables (session, received) run after the write, in order
+PROCESSORS = []
+#: (session, submission, actor, strict) -> merge an approved submission into the register
+approve = _nothing
+#: (session, submission id): a review decision or a deletion changed whether it counts
+recount = _nothing
+
+
+def install(*, check, after_check, holds, steps, approve, recount):
+    """Fill the hooks (app/pipeline.py, when the app is created)."""
+    globals().update(check=check, after_check=after_check, holds=holds, approve=approve,
+                     recount=recount)
+    PROCESSORS[:] = steps
 
 
 class StepFailed(Exception):

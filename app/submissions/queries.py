@@ -6,9 +6,9 @@ submission with no village is visible only to town-level staff (area_ids None).
 from sqlalchemy import func, select
 
 from app.audit.record import record
-from app.events import record as events
 from app.models_base import utcnow
 from app.problems import Problem
+from app.submissions import processing
 from app.submissions.models import REVIEW_STATES, Submission, SubmissionDef
 from app.webhooks import outbox
 
@@ -63,15 +63,14 @@ def set_review_state(session, actor, submission, state):
         if "rejected" in (before, state) and before != state:
             # a rejected submission's events do not count; un-rejected, they count again
             # if it had been let into the register
-            events.resync(session, submission.id)
+            processing.recount(session, submission.id)
         return
-    from app.register.step import merge_approved   # noqa: PLC0415 - register builds on this
     # an approval the approver's villages do not cover (403.51) leaves everything as it was,
     # whoever ends the transaction
     with session.begin_nested():
         _set_state(session, actor, submission, state)
         session.flush()
-        merge_approved(session, submission, actor, strict=True)
+        processing.approve(session, submission, actor, strict=True)
 
 
 def _set_state(session, actor, submission, state):
@@ -84,4 +83,4 @@ def _set_state(session, actor, submission, state):
 def delete_submission(session, actor, submission):
     submission.deleted_at = utcnow()
     record(session, actor, "submission.delete", f"submission:{submission.id}")
-    events.resync(session, submission.id)
+    processing.recount(session, submission.id)

@@ -34,15 +34,11 @@ MESSAGES = {
     "approval_missing": ("{weeks}周终止妊娠（{outcome}）没有审批编号：15周及以上须事先审批，已保存，请核实",
                          "A termination ({outcome}) at {weeks} weeks has no approval number: 15 weeks "
                          "or later needs prior approval; kept, please check it"),
-    # Who sent it (app.register.scope)
-    "outside_villages": ("涉及您所辖村以外的村（{village}）：已保存，待该村负责人审核通过后生效",
-                         "Outside your villages ({village}): kept, and applied only when that "
-                         "village's supervisor approves it"),
 }
 
 
 #: issues that checking the answers does not find, and so keeps when it checks again: the
-#: sender's village scope (app.register.scope)
+#: sender's village scope (app.submissions.scope)
 KEPT_CODES = ("outside_villages",)
 
 
