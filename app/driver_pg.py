@@ -1,9 +1,10 @@
 """Hot statements on PostgreSQL sent through libpq as psycopg sends them, without psycopg's
 per-execution Python, and prepared once per connection.
 
-psycopg's Cursor.execute() spends 40-80 µs of Python per statement around the libpq call (its
-query conversion, its prepared-statement manager, the generator machinery that waits for the
-result, its bookkeeping of results). app.driver_sql runs intake's and the merge's hot
+psycopg's Cursor.execute() spends Python on every statement around the libpq call: its query
+conversion, its prepared-statement manager, the generator machinery that waits for the result,
+its bookkeeping of results (figures: docs/performance.md, "PostgreSQL through libpq
+directly"). app.driver_sql runs intake's and the merge's hot
 statements, a handful per submission; here they go to psycopg's own libpq wrapper
 (`pgconn.exec_prepared`, which releases the GIL while it waits) with psycopg's own C
 Transformer dumping the parameters and loading the rows, so values travel exactly as through

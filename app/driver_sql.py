@@ -1,16 +1,17 @@
 """The hottest statements of intake and merge, executed on the database driver's own cursor.
 
-SQLAlchemy's execution path (execution context, events, result objects) costs 15-45 µs per
-statement on top of the driver; on PostgreSQL's entity path that was about a seventh of the
-in-process CPU. A DriverStatement keeps SQLAlchemy for everything that matters to correctness:
-the statement is a Core construct compiled by SQLAlchemy for the connection's dialect (once
-per dialect), values go through the bind types' own converters and returned columns through
-the result types' own converters (so what is stored and read is what session.execute() would
-store and read), it runs inside the session's transaction, and driver errors come out as
-SQLAlchemy's exceptions (IntegrityError, which intake's race handling relies on). What it
-gives up: SQLAlchemy's statement events (nothing in Doorstep listens to them on this path),
-column defaults computed in Python (a statement names every column it writes, and every
-execution passes every parameter the statement names) and per-call variation.
+SQLAlchemy's execution path (execution context, events, result objects) adds Python to every
+statement on top of the driver, a large share of the hot path's CPU (docs/performance-
+history.md, "The hot statements on the driver's cursor"). A DriverStatement keeps SQLAlchemy
+for everything that matters to correctness: the statement is a Core construct compiled by
+SQLAlchemy for the connection's dialect (once per dialect), values go through the bind types'
+own converters and returned columns through the result types' own converters (so what is stored
+and read is what session.execute() would store and read), it runs inside the session's
+transaction, and driver errors come out as SQLAlchemy's exceptions (IntegrityError, which
+intake's race handling relies on). What it gives up: SQLAlchemy's statement events (nothing in
+Doorstep listens to them on this path), column defaults computed in Python (a statement names
+every column it writes, and every execution passes every parameter the statement names) and
+per-call variation.
 """
 import weakref
 from collections import namedtuple
@@ -72,7 +73,7 @@ _CONNECTION = "doorstep_transaction_connection"
 def _connection(session):
     """The session's connection for its current transaction. session.connection() walks
     Flask-SQLAlchemy's bind lookup and SQLAlchemy's transaction state machine on every call,
-    five to eight times per submission; the answer cannot change until the transaction ends,
+    several times per submission; the answer cannot change until the transaction ends,
     so it is kept in session.info beside the transaction it belongs to. A new transaction
     (after a commit or rollback) is a new object. Both are held by weak references, so that
     keeping them never extends the life of a finished transaction or of its connection."""

@@ -17,8 +17,9 @@ sends it again. A checkpoint syncs the WAL before copying it into the database (
 that at NORMAL too), so no committed transaction is dropped in between.
 
 Waiting writers queue on an flock() of <database>.lock rather than on SQLite's busy handler,
-which sleeps in growing steps (up to 100 ms) and gave p99 latencies above a second under
-8 concurrent phones; the kernel wakes the next waiter as soon as the lock is released.
+which sleeps in growing steps, so a writer could wait long after the lock was free
+(docs/performance-history.md, "Where the time goes, and what was changed"); the kernel wakes
+the next waiter as soon as the lock is released.
 
 Within one process, writers also queue on a process lock before the flock: under gevent
 (app/gunicorn_worker.py) a greenlet that waited in flock() while another greenlet of its own
@@ -147,7 +148,8 @@ def _sqlite_commit(connection):
         return
     info = connection.connection.info
     # A read-only phase that indeed changed no row has nothing to make durable: committing
-    # one (a console page ends each this way) skips the WAL's fdatasync, ~2 ms a page.
+    # one (a console page ends each this way) skips the WAL's fdatasync, which a read-only
+    # page does not need (docs/console-bench.md, "Observations").
     before = info.pop(_CHANGES, None)
     if before is None or before != connection.connection.driver_connection.total_changes:
         info[_COMMITTED] = True
