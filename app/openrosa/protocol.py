@@ -34,7 +34,7 @@ def add_headers(response):
     return response
 
 
-_date = [None, None]        # [second, its HTTP date]: formatting one took ~3 % of a HEAD
+_date = [None, None]        # [second, its HTTP date]: formatted once a second, not per answer
 
 
 def _date_now():
