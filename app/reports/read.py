@@ -43,7 +43,8 @@ def _rows(session, query):
 
 
 def _sum(value):
-    # a bigint, not PostgreSQL's numeric: building a Decimal per row slows the town report
+    # a bigint, not PostgreSQL's numeric: a Decimal per row slows the town report
+    # (docs/reports/figures.md)
     return cast(func.sum(value), BigInteger)
 
 
@@ -136,7 +137,8 @@ def by_area(session, project_id, area_ids, month, first=None, only=None, only_wi
     ends = {"start": str(month.plus(-1)), "end": str(month)}
     if only_windows is not None:
         ends = {name: last for name, last in ends.items() if name in only_windows}
-    # month keys compare byte by byte: PostgreSQL's locale-aware compare is dearer, for nothing
+    # month keys compare byte by byte, the same order for ASCII: PostgreSQL's locale-aware
+    # compare is dearer (docs/reports/figures.md)
     key = (ReportCell.month.collate("C") if session.get_bind().dialect.name == "postgresql"
            else ReportCell.month)
     sums = [_sum(case((key >= str(lo), ReportCell.n), else_=0)) for lo in flows.values()]
