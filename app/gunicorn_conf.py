@@ -39,7 +39,8 @@ graceful_timeout = 30
 # gunicorn itself limits request lines and headers, never bodies: the body limit is the app's
 # DOORSTEP_MAX_SUBMISSION_BYTES, the same number advertised to phones (checklist item 28).
 # Workers prove they are alive by touching a file on every request; on tmpfs that costs
-# nothing, on a disk it was ~5% of a request (gunicorn's own advice for containers).
+# nothing, on a disk a noticeable share of a request (gunicorn's own advice for containers;
+# docs/performance.md, "The machine").
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # Only DOORSTEP_TRUSTED_PROXIES decides whose X-Forwarded-* headers count, here as in Flask
 # (app/proxy.py): gunicorn's default trusts every local peer, so any local process could claim

@@ -21,7 +21,8 @@ READ_SECONDS = 80     # above gunicorn_conf.keepalive (75), which ends idle keep
 class Worker(GeventWorker):
     def patch(self):
         # select stays unpatched, so psycopg keeps its C wait (wait_c) for libpq: with gevent's
-        # select it waits in Python, which cost PostgreSQL intake about 40 % (docs/performance.md)
+        # select it waits in Python, which slows PostgreSQL intake a lot (docs/performance.md,
+        # "Slow and silent connections")
         monkey.patch_all(select=False)
         # the listening sockets as gevent sockets, as GeventWorker.patch() does
         self.sockets = [socket.socket(s.FAMILY, socket.SOCK_STREAM, fileno=s.sock.fileno())

@@ -71,8 +71,9 @@ class QuerySchema(Schema):
 def takes(query=QuerySchema, body=None, anonymous=False, permission=None):
     """Load request.args through `query` and the body as `body` says, before the handler.
     `permission` only records what the handler requires; the handler still checks it."""
-    # one instance each, made here: building a marshmallow schema costs about three times
-    # loading a query string through it
+    # one instance each, made here: building a marshmallow schema costs more than loading a
+    # query string through it, so not on every request (docs/performance-history.md, "Figures
+    # that lived in code comments")
     query_schema = query()
     body_kind = _instance(body)
 

@@ -82,8 +82,8 @@ def _ids(table, column):
             .where(table.c.app_user_id == _T.c.id).scalar_subquery())
 
 
-# Who the token belongs to, with her villages and forms, in one round trip: a village worker's
-# phone asks on every request (before, a lookup for each of the two grant tables followed).
+# Who the token belongs to, with her villages and forms, in one round trip rather than one more
+# per grant table: a village worker's phone asks on every request.
 _APP_USER = DriverStatement(
     select(_T.c.id, _T.c.project_id, _T.c.display_name, _T.c.all_areas, _T.c.all_forms,
            _T.c.last_seen_at, _ids(app_user_areas, "area_id").label("area_ids"),

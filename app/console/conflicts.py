@@ -171,8 +171,8 @@ def queue(session, actor, project_id, area_ids, kind=None, after=None, list_name
 def _conflicted(session, lists, area_ids, kind, cursor, limit):
     moment = func.coalesce(Entity.updated_at, Entity.created_at)
     # `dataset_id + 0` keeps SQLite off the index on the list (its documented "unary +"
-    # idiom): its planner would read every entity of each list (0.5 s at 100,000 people)
-    # instead of the flagged ones' partial index (ix_entities_conflict)
+    # idiom): its planner would read every entity of each list instead of the flagged ones'
+    # partial index (ix_entities_conflict; docs/console.md, "Speed")
     query = (select(Entity.id, Entity.uuid, Entity.label, Entity.conflict, Entity.area_id,
                     Entity.dataset_id, moment.label("moment"))
              .where((Entity.dataset_id + 0).in_(lists), Entity.conflict.is_not(None),

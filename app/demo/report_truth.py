@@ -73,7 +73,7 @@ def _xml(sub):
 def _first(sub, tag, within=None):
     """The text of the first element `tag` of the submission (or of `within`), '' if none."""
     if within is None:
-        # one plain value: a search is a tenth of a parse, and most forms need one or two
+        # one plain value: a search is far cheaper than a parse, and most forms need one or two
         found = re.search(rb"<%s>([^<]*)</%s>" % (tag.encode(), tag.encode()), sub.xml)
         return html.unescape(found[1].decode()) if found else ""
     node = within.find(f".//{tag}")

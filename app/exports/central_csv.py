@@ -38,10 +38,11 @@ from app.exports.instances import Layout
 from app.exports.zipping import ZipStream
 from app.register.models import Entity, EntityVersion
 
-#: submissions between two pauses: about 5 ms of work on a household visit parsed
+#: submissions between two pauses: a short enough stretch of parsing that other requests on
+#: the worker wait little (docs/exports.md, "How it streams with flat memory")
 PAUSE_ROWS = 32
-#: a row written from its kept lines costs about an eighth of one parsed (app.exports.lines),
-#: so the pause comes every 256 of those: every 32 would poll the sockets about every 1 ms
+#: a row written from its kept lines is far cheaper than one parsed (app.exports.lines), so
+#: warm rows pause this many times less often: as often would poll sockets more than needed
 KEPT_PER_PARSED = 8
 #: characters of CSV text gathered before it is encoded and handed on
 FLUSH_CHARS = 1 << 16
@@ -148,8 +149,8 @@ def multiples_only(fields):
 
 
 def isoformat(value):
-    """app.models_base.isoformat's shape (UTC, milliseconds, Z) by datetime.isoformat, about
-    ten times quicker than its strftime: it runs once per exported row."""
+    """app.models_base.isoformat's shape (UTC, milliseconds, Z) by datetime.isoformat, much
+    quicker than its strftime (docs/exports.md): it runs once per exported row."""
     if value is None:
         return None
     return value.isoformat(timespec="milliseconds") + "Z"

@@ -8,9 +8,9 @@ call pause() every few milliseconds of work (a few dozen submissions, a piece of
 
 pause() is gevent.idle(), not gevent.sleep(0): sleep(0) only lets greenlets that are already
 runnable go first, and the hub does not poll sockets for it, so a request arriving during an
-export waited 300-500 ms (bench/export.py: a 404 took 350 ms during a 20,000-visit zip export
-with sleep(0), 1-15 ms with idle()); idle() returns once the loop has polled for I/O and run
-what was ready, at no measurable cost to the export when nothing else is waiting."""
+export waited for a long stretch of it (figures: docs/exports.md, "How it streams with flat
+memory"); idle() returns once the loop has polled for I/O and run what was ready, at no
+measurable cost to the export when nothing else is waiting."""
 import sys
 
 

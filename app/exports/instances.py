@@ -203,9 +203,9 @@ def searchable(xml):
 
 def _without(xml, names):
     """The XML with every element named in `names` removed, found by plain byte search: a
-    root-only export then parses a household visit's 1-2 kB instead of its 4-10 kB. Only
-    called when the text is searchable(); anything unexpected (an unclosed element) leaves the XML as it was, and the
-    parse that follows is the judge either way."""
+    root-only export then parses only the small part of a household visit it needs. Only
+    called when the text is searchable(); anything unexpected (an unclosed element) leaves
+    the XML as it was, and the parse that follows is the judge either way."""
     return replace_elements(xml, names, empty=False)
 
 

@@ -1,9 +1,10 @@
 """Flattened lines kept per submission version: the CSV exports' per-submission work done
 once, not on every export. No Flask.
 
-Parsing a visit's XML and walking it costs 150-300 µs; an export with Central's default
-options (groupPaths on, no splitSelectMultiples, no deletedFields) writes the same cells for
-the same submission version every time, so `export_lines` (app.exports.models) keeps them:
+Parsing a visit's XML and walking it is the whole of an export's work per visit (figures:
+docs/exports.md, "Kept lines"); an export with Central's default options (groupPaths on, no
+splitSelectMultiples, no deletedFields) writes the same cells for the same submission version
+every time, so `export_lines` (app.exports.models) keeps them:
 
 - `root`: the root row's form-field cells (those between SubmissionDate and KEY), already
   CSV-encoded and comma-joined. The metadata cells that change without a new version
@@ -12,7 +13,8 @@ the same submission version every time, so `export_lines` (app.exports.models) k
 - `repeats`: every repeat table's complete CSV lines for this version, length-prefixed:
   `<table index> <characters>\n<lines>` per table that has rows ("" when none), so the export
   slices each table's text out and appends it to that table's spool with no parsing (a JSON
-  object {index: lines} cost ~10 µs a visit in json.loads, a seventh of a warm zip's time).
+  object {index: lines} was tried: decoding it made a warm zip noticeably slower, figures in
+  docs/exports.md, "With kept lines").
 - `signature`: sha256 of what decides those cells (the tables, their columns in order, the
   fields behind them, the options, and FORMAT): a row with another signature is a miss, so
   publishing a version whose columns differ recomputes, and one whose columns are the same
@@ -43,7 +45,7 @@ from app.exports.cooperative import pause
 from app.exports.models import ExportLines
 from app.submissions.models import SubmissionDef
 
-#: misses parsed between two cooperative pauses (central_csv.PAUSE_ROWS: ~5 ms of parsing)
+#: misses parsed between two cooperative pauses (as central_csv.PAUSE_ROWS, for the same reason)
 PAUSE_ROWS = 32
 #: bump when what is stored changes shape (every row then misses once)
 FORMAT = 1

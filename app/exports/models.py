@@ -24,7 +24,7 @@ class ExportLines(db.Model):
 
 # What a warm export reads of each current version, covered (migration 0029): on SQLite the
 # version's row holds its XML (overflow pages) before these columns, and stepping over it
-# cost a warm export 13-34 % (docs/exports.md).
+# slowed every warm export (docs/exports.md, "With kept lines").
 db.Index("ix_submission_defs_export", SubmissionDef.submission_id, SubmissionDef.current,
          SubmissionDef.form_version_id, SubmissionDef.encrypted, SubmissionDef.deprecated_id,
          SubmissionDef.device_id)

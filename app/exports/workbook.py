@@ -7,9 +7,9 @@ a zip that is drained after every batch of rows, so the memory used does not gro
 number of rows. The first sheet (a form's root table) is written into the zip as its rows
 arrive; the other sheets (repeat tables, whose rows arrive interleaved with the root's) are
 written into `tempfile.SpooledTemporaryFile`s and copied into the zip after the first sheet,
-so they too spill to disk instead of memory. (openpyxl's write_only mode was measured on
-this machine at 23k rows/s against this writer's 210k for the same six-column rows, and it
-gives nothing out until `save`, which a streamed body cannot wait for.)
+so they too spill to disk instead of memory. (openpyxl's write_only mode is much slower for
+the same rows, docs/console.md, "Exports", and it gives nothing out until `save`, which a
+streamed body cannot wait for.)
 
 Cells are typed from the Python values given: str → inline string (never a formula: an
 inline string is text whatever it starts with), int/float/Decimal → number, bool →

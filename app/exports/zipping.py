@@ -27,8 +27,8 @@ import zipfile
 SPOOL_MEMORY = 1 << 20
 #: bytes read from a spool (or a media file) at a time when it is copied into the archive
 COPY_CHUNK = 1 << 16
-#: zlib level: 1 deflates CSV text two to three times faster than the default 6 (Central's),
-#: for a zip about 40 % bigger (bench/export_inprocess.py --zip-variants); exports are
+#: zlib level: 1 deflates CSV text much faster than the default 6 (Central's), for a somewhat
+#: bigger zip (docs/exports.md, bench/export_inprocess.py --zip-variants); exports are
 #: CPU-bound, not network-bound
 COMPRESS_LEVEL = 1
 
@@ -84,7 +84,7 @@ class ZipStream:
         info = zipfile.ZipInfo(name, date_time=date_time or time.gmtime()[:6])
         info.compress_type = zipfile.ZIP_DEFLATED
         # zipfile.open() leaves a given ZipInfo's level unset, which is zlib's default (6), not
-        # the archive's: set here (until 2026-12-05 every entry was deflated at 6)
+        # the archive's: set here, or COMPRESS_LEVEL applies to no entry
         info._compresslevel = self._level
         info.external_attr = 0o644 << 16
         # force_zip64: the size is unknown while streaming and may pass 4 GB

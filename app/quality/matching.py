@@ -99,7 +99,7 @@ def sound(name):
     confusions folded. The project's pinyin (app.register.search) before folding."""
     if not name:
         return "", ""
-    from pypinyin import lazy_pinyin   # noqa: PLC0415 - its dictionaries take 0.2 s to load
+    from pypinyin import lazy_pinyin   # noqa: PLC0415 - its dictionaries are slow to load
     syllables = [_fold(s.lower().replace("ü", "v")) for s in lazy_pinyin(name, v_to_u=False)]
     syllables = [s for s in syllables if s] or [name.lower()]
     return "".join(syllables), syllables[0]

@@ -131,7 +131,8 @@ def village_bump_sql(rows="VALUES (:d, :k, 1)"):
 
 
 # Written as SQL, which both dialects share: SQLAlchemy's on_conflict_do_update() constructs
-# have no cache key and were compiled afresh on every submission (0.6 ms, inside the write lock).
+# have no cache key, so they would be compiled afresh on every submission, inside the write
+# lock (docs/performance-history.md, "The write lock, the worker shape and the entity path").
 _BUMP = DriverStatement(text(list_bump_sql()))
 _SCHEMA_BUMP = DriverStatement(text(list_bump_sql(schema=True)))
 _AREA_BUMP = text(village_bump_sql())

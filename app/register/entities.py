@@ -124,9 +124,9 @@ def _look_up_create_and_journal():
             .add_cte(list_revision).add_cte(village_revision))
 
 
-#: PostgreSQL only, for their measured gain: with them an entity submission went from 9 to 7
-#: and then 6 round trips (docs/performance-history.md: 291 → 415 submissions/s in the first
-#: pair); SQLite, with no round trips to save, writes the same rows with create()'s writers.
+#: PostgreSQL only, for their measured gain: they spare an entity submission round trips
+#: (docs/performance-history.md, "PostgreSQL: 9 → 7 round trips per entity submission");
+#: SQLite, with no round trips to save, writes the same rows with create()'s writers.
 _LOOK_UP_AND_CREATE = DriverStatement(_look_up_and_create())
 _LOOK_UP_CREATE_AND_JOURNAL = DriverStatement(_look_up_create_and_journal())
 

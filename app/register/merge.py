@@ -51,8 +51,8 @@ _IS_ANY_HELD = DriverStatement(_ANY_HELD)
 _JOURNAL_AND_PROBE = _ANY_HELD.add_cte(_INSERT_EVENT.statement.cte("journal"))
 _EVENT_THEN_ANY_HELD = DriverStatement(_JOURNAL_AND_PROBE)
 #: … and move the list's and one village's revisions too (datasets.take_one_bump): the
-#: merge's last statement carries them, one round trip less (measured with the lone create's
-#: statement: 9 → 7 round trips, docs/performance-history.md)
+#: merge's last statement carries them, one round trip less (docs/performance-history.md,
+#: "PostgreSQL: 9 → 7 round trips per entity submission")
 _EVENT_BUMPS_THEN_ANY_HELD = DriverStatement(_JOURNAL_AND_PROBE.add_cte(*datasets.bump_ctes()))
 _V4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 

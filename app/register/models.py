@@ -234,8 +234,8 @@ class PersonSearch(db.Model):
 
 class PersonNameTerm(db.Model):
     """Each ending of a person's Han name (王小梅, 小梅, 梅), so a part of a name is the start
-    of one of them: an index range, not a scan of every name (scanning in the list's order
-    read 58,650 rows before the first 王 at 100,000 people). Carries what a name search
+    of one of them: an index range, not a scan of every name (in the list's order, a scan
+    reads much of the town before a match: docs/register.md). Carries what a name search
     without filters needs besides (village, pinyin order), so the index alone answers it."""
     __tablename__ = "person_name_terms"
     __table_args__ = (db.Index("ix_person_name_terms_term", "term", "project_id", "area_id",

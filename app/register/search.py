@@ -35,7 +35,7 @@ def has_han(text):
 def _pinyin(name):
     """(full pinyin, initials) of a name: toneless, lower case, ü written v, nothing but
     letters and digits. Non-Han runs (a Latin name) count as one syllable."""
-    from pypinyin import lazy_pinyin   # noqa: PLC0415 - its dictionaries take 0.2 s to load
+    from pypinyin import lazy_pinyin   # noqa: PLC0415 - its dictionaries are slow to load
     syllables = [_NOT_ALNUM.sub("", s.lower().replace("ü", "v"))
                  for s in lazy_pinyin(name, v_to_u=False)]
     syllables = [s for s in syllables if s]

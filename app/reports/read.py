@@ -27,23 +27,24 @@ WORK_MEM = "32MB"
 
 def tune(session):
     """Settings for the rest of the transaction of a report's reads (PostgreSQL): memory enough
-    to group a town's cells and events without spilling to disk, and no JIT compiling (tens of
-    ms per statement, more than it saves on these)."""
+    to group a town's cells and events without spilling to disk, and no JIT compiling (it
+    costs more than it saves on these: docs/reports/figures.md)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
         session.execute(text("SET LOCAL jit = off"))
 
 
 def _rows(session, query):
-    """The rows of `query` through Core, not the ORM's result machinery (half the time to
-    fetch 70,000 rows), flushing first as session.execute would."""
+    """The rows of `query` through Core, not the ORM's result machinery (which is slower on a
+    town's many rows: docs/reports/figures.md), flushing first as session.execute would."""
     if session.autoflush:
         session.flush()
     return session.connection().execute(query)
 
 
 def _sum(value):
-    # a bigint, not PostgreSQL's numeric: 70,000 rows of Decimals cost the town report 0.5 s
+    # a bigint, not PostgreSQL's numeric: a Decimal per row slows the town report
+    # (docs/reports/figures.md)
     return cast(func.sum(value), BigInteger)
 
 
@@ -136,7 +137,8 @@ def by_area(session, project_id, area_ids, month, first=None, only=None, only_wi
     ends = {"start": str(month.plus(-1)), "end": str(month)}
     if only_windows is not None:
         ends = {name: last for name, last in ends.items() if name in only_windows}
-    # month keys compare byte by byte: PostgreSQL's locale-aware compare costs a third more
+    # month keys compare byte by byte, the same order for ASCII: PostgreSQL's locale-aware
+    # compare is dearer (docs/reports/figures.md)
     key = (ReportCell.month.collate("C") if session.get_bind().dialect.name == "postgresql"
            else ReportCell.month)
     sums = [_sum(case((key >= str(lo), ReportCell.n), else_=0)) for lo in flows.values()]
@@ -187,7 +189,7 @@ def _history(session, project_id, area_ids, first, out):
     """Each area's stocks at the end of the month before `first`, summed from every month
     of its history (a project without bases, or a window starting before its cut)."""
     # many areas on PostgreSQL (the town): the history is read whole and other areas dropped
-    # here, since a long IN list makes it sort the 1.5 M rows on disk instead of hashing the
+    # here, since a long IN list makes it sort the whole history on disk instead of hashing the
     # groups; SQLite reads each listed area from its index (migration 0014) in group order
     wanted = None if area_ids is None else set(area_ids)
     whole = (wanted is not None and len(wanted) > FEW_AREAS

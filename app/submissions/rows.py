@@ -2,8 +2,9 @@
 
 Statements are built once at import with bind parameters and run on the session's connection:
 no ORM identity map or unit of work, no statement rebuilding or cache-key work per request
-(measured under load, those cost several times the SQL itself). Everything else may use the
-ORM models; these statements write the same tables in the same transaction.
+(under load those cost more than the SQL itself: docs/performance-history.md, "Where the time
+goes, and what was changed"). Everything else may use the ORM models; these statements write
+the same tables in the same transaction.
 """
 from sqlalchemy import bindparam, insert, select, update
 

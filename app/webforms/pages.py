@@ -146,7 +146,8 @@ def service_worker():
 @bp.route("/-/web/engine/<tag>/<name>")
 def engine(tag, name):
     """ODK Web Forms' and vue's files: immutable under their versions' tag, as brotli or gzip
-    when the browser takes it (1.1 or 1.3 of the 4.6 MB a phone would otherwise fetch)."""
+    when the browser takes it, a fraction of what a phone would otherwise fetch (docs/webforms.md,
+    "What a phone downloads")."""
     directory = current_app.config["WEBFORMS_DIR"]
     if tag != assets.tag() or name not in assets.NAMES or not assets.installed(directory):
         raise Problem("404.1")

@@ -33,7 +33,8 @@ GIVE_UP_HOURS = 48          # longer than a day's outage, with room for a weeken
 
 _S, _D = WebhookSubscription.__table__, WebhookDelivery.__table__
 # The events are matched here, not in SQL: with a bound LIKE pattern SQLite prepares the
-# statement again on every run (three times this statement's cost, when nobody listens).
+# statement again on every run, which would dominate what a change costs when nobody listens
+# (docs/webhooks.md, "What it costs when nobody listens").
 _LISTENERS = DriverStatement(
     select(_S.c.id, _S.c.personal_data, _S.c.events)
     .where(_S.c.project_id == bindparam("p"), _S.c.active.is_(True)))
