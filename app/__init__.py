@@ -10,7 +10,7 @@ from flask.sessions import SessionInterface
 from werkzeug.routing import IntegerConverter
 
 from app import config as settings
-from app.extensions import db, migrate
+from app.db import db, migrate
 from app.problems import Problem
 
 

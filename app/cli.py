@@ -18,18 +18,18 @@ from sqlalchemy import func, select
 from app.auth import accounts, provisioning, web_sessions
 from app.auth.models import ROLES, AppUser, User
 from app.backup import BackupError, manifest as backup_manifest, restore as restoring, snapshot
-from app.extensions import db
+from app.db import db
 from app.forms import dictionary
 from app.forms import publish as publishing
 from app.forms.compile import odk_validate_unavailable
 from app.forms.models import Form, FormVersion
 from app.problems import Problem
-from app.register import merge, rebuild
-from app.register.models import RegisterEvent
-from app.validation import service as validation
 from app.projects.cli import project_option
 from app.projects.models import Project
 from app.projects.service import DEFAULT_PROJECT_ID, ensure_default_project, import_areas
+from app.register import merge, rebuild
+from app.register.models import RegisterEvent
+from app.validation import service as validation
 
 users = AppGroup("users", help="Web users (admin / supervisor / viewer).")
 app_users = AppGroup("app-users", help="App users: field keys for phones.")

@@ -181,9 +181,9 @@ def load(instance_path, overrides=None, environ=os.environ):
     options = config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(
         config.get("SQLALCHEMY_ENGINE_OPTIONS") or {"pool_recycle": 3600})
     if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg"):
-        # prepared statements are app.driver_pg's: psycopg's own would take them all away on
+        # prepared statements are app.db.driver_pg's: psycopg's own would take them all away on
         # every ROLLBACK
-        from app import driver_pg
+        from app.db import driver_pg
         options["connect_args"] = {**options.get("connect_args", {}), **driver_pg.CONNECT_ARGS}
     return config
 

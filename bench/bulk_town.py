@@ -430,7 +430,7 @@ def index_people(url):
     with tempfile.TemporaryDirectory() as data:
         app = common.make_app(url, data)
         with app.app_context():
-            from app.extensions import db
+            from app.db import db
             from app.quality import duplicates
             from app.register import search
             search.fill(db.session)
@@ -457,7 +457,7 @@ def _migrate(url):
                 upgrade()
             finally:
                 logging.disable(logging.NOTSET)
-            from app.extensions import db
+            from app.db import db
             db.engine.dispose()
 
 
@@ -554,7 +554,7 @@ def extract(url, info, j, target_url):
     of no village (area 0) copy j's share."""
     from sqlalchemy import create_engine, insert, select, text
 
-    from app.extensions import db
+    from app.db import db
     _migrate(target_url)
     source = create_engine(_driver(url))
     target = create_engine(target_url)
@@ -615,8 +615,8 @@ def chain_audit(url):
             from app.audit import chain
             from app.audit.models import AuditChainHead, AuditEvent
             from app.audit.record import chain_key
-            from app.extensions import db
-            from app.models_base import utcnow
+            from app.db import db
+            from app.db.columns import utcnow
             events, heads = AuditEvent.__table__, {}
             rows = db.session.execute(select(events).order_by(events.c.id)).all()
             links = []
@@ -646,7 +646,7 @@ def _pair_people(url):
     with tempfile.TemporaryDirectory() as data:
         app = common.make_app(url, data)
         with app.app_context():
-            from app.extensions import db
+            from app.db import db
             from app.quality import duplicates
             duplicates.recompute(db.session, 1)
             db.session.commit()
@@ -663,7 +663,7 @@ def rebuild_check(url):
     with tempfile.TemporaryDirectory() as data:
         app = common.make_app(url, data)
         with app.app_context():
-            from app.extensions import db
+            from app.db import db
             from app.register import rebuild
             start = time.perf_counter()
             report = rebuild.check(db.session, 1)
@@ -748,7 +748,7 @@ def check_cells(url):
     with tempfile.TemporaryDirectory() as data:
         app = common.make_app(url, data)
         with app.app_context():
-            from app.extensions import db
+            from app.db import db
             start = time.perf_counter()
             found = [str(d) for d in cells.compare(db.session, 1)]
             print(f"# report cells against the life events, whole register: "

@@ -65,7 +65,7 @@ def verify(app, ledger):
     """The checks above; returns (report dict, list of failures)."""
     from sqlalchemy import func, select
 
-    from app.extensions import db
+    from app.db import db
     from app.register import rebuild
     from app.storage.models import Blob
     from app.submissions.models import Submission, SubmissionAttachment, SubmissionDef

@@ -80,7 +80,7 @@ def prepare(app, form_paths, village=None):
 
     from app.auth.accounts import create_app_user
     from app.cli import publish_paths
-    from app.extensions import db
+    from app.db import db
     with app.app_context():
         upgrade()
         publish_paths(form_paths, echo=lambda line: None)

@@ -27,7 +27,7 @@ that take every page in turn. The database time of each request is the sum of it
 statements' times: SQLAlchemy's before/after_cursor_execute events, plus what those events
 cannot see: on SQLite the rows a statement yields after its first (sqlite3 steps the
 statement as the rows are fetched), and statements Doorstep runs on the driver's own cursor
-(app.driver_sql, which bypasses SQLAlchemy's events). Goal (issue 19): p95 under 150 ms on
+(app.db.driver_sql, which bypasses SQLAlchemy's events). Goal (issue 19): p95 under 150 ms on
 this 2-core machine.
 """
 import argparse
@@ -166,7 +166,7 @@ class TimedConnection(sqlite3.Connection):
         return super().cursor(factory)
 
 
-# Doorstep's SQLite set-up (app/extensions.py) recognises a connection by its class's module
+# Doorstep's SQLite set-up (app/db/engine.py) recognises a connection by its class's module
 TimedConnection.__module__ = "sqlite3"
 
 
@@ -183,10 +183,10 @@ def instrument_engine(engine):
 
 
 def instrument(app):
-    """Hook the clock onto the app's engine and onto app.driver_sql's statements; returns a
+    """Hook the clock onto the app's engine and onto app.db.driver_sql's statements; returns a
     function undoing both."""
-    from app import driver_sql
-    from app.extensions import db
+    from app.db import driver_sql
+    from app.db import db
     with app.app_context():
         undo_engine = instrument_engine(db.engine)
     plain = driver_sql.DriverStatement._execute
@@ -280,7 +280,7 @@ def upgrade(app):
     from flask_migrate import upgrade as migrate
     from sqlalchemy import text
 
-    from app.extensions import db
+    from app.db import db
     with app.app_context():
         def revision():
             found = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
@@ -410,7 +410,7 @@ def personas(app, village):
     """Web users for the bench (an admin, a supervisor of `village`), in the scratch copy:
     {who: (username, password, user id)}."""
     from app.auth import accounts
-    from app.extensions import db
+    from app.db import db
     out = {}
     with app.app_context():
         for who, role, areas in (("admin", "admin", None),
@@ -606,7 +606,7 @@ def run(kind, people, source_people, warmups, rounds, only=None, echo=progress,
             app = make_app(url, data)
             before, after = upgrade(app)
             instrument(app)
-            from app.extensions import db
+            from app.db import db
             with app.app_context():
                 values = fillers(db.session)
                 header = [f"{database_version(db.session)}; register: {info['copies']} copies "
@@ -701,7 +701,7 @@ def explain(app, rows):
     """For each page missing the goal, the plan of its costliest statement, as the database
     gives it for the parameters last sent (EXPLAIN QUERY PLAN on SQLite, EXPLAIN ANALYZE on
     PostgreSQL; SELECTs only): into result["plan"]."""
-    from app.extensions import db
+    from app.db import db
     sent = app.wsgi_app.params
     with app.app_context():
         engine = db.engine

@@ -93,7 +93,7 @@ def quality(people, seed, echo=print):
         app = common.make_app(f"sqlite:///{copy}", os.path.join(tmp, "data"))
         from flask_migrate import upgrade
 
-        from app.extensions import db
+        from app.db import db
         from app.quality import duplicates, learn
         from app.quality.models import DuplicatePair
         with app.app_context():
@@ -133,7 +133,7 @@ def batch(people, echo=print, register=None):
         copy = os.path.join(tmp, "batch.sqlite3")
         shutil.copy(register.removeprefix("sqlite:///"), copy)
         app = common.make_app(f"sqlite:///{copy}", tmp)
-        from app.extensions import db
+        from app.db import db
         from app.quality import duplicates
         with app.app_context():
             times = []
@@ -157,7 +157,7 @@ def create(url, n, echo=print):
         from sqlalchemy import select
 
         from app.auth.accounts import create_app_user
-        from app.extensions import db
+        from app.db import db
         from app.forms.models import Form
         from app.submissions.models import Submission, SubmissionDef
         with app.app_context():

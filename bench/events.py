@@ -46,9 +46,9 @@ def register_bench_deriver():
 def in_process(app, token, n):
     """(wall ms, CPU ms) per submission through intake.receive(), as bench/ingest.py's
     in-process figure; CPU time is what a busy shared machine disturbs least."""
-    from app import transactions
     from app.auth.actors import app_user_by_token
-    from app.extensions import db
+    from app.db import transactions
+    from app.db import db
     from app.submissions.intake import Upload, receive
     with app.app_context():
         store = app.extensions["blob_store"]
@@ -84,8 +84,8 @@ def run(kind, n, rounds):
         with app.app_context():
             from sqlalchemy import func, select
 
+            from app.db import db
             from app.events.models import LifeEvent
-            from app.extensions import db
             events = db.session.scalar(select(func.count()).select_from(LifeEvent))
     return found, events
 

@@ -69,7 +69,7 @@ def fill(app, count, start_at=0, echo=print):
     from sqlalchemy import func, insert, select
 
     from app.auth.models import AppUser
-    from app.extensions import db
+    from app.db import db
     from app.forms.models import Form
     from app.projects.models import Area
     from app.submissions.models import Submission, SubmissionDef
@@ -245,7 +245,7 @@ def run(kind, sizes, echo=print, latency=True):
                              if f.endswith(".xlsx")], village="dongwan")
         with app.app_context():
             from app.auth.accounts import create_user
-            from app.extensions import db
+            from app.db import db
             create_user(db.session, "bench-admin", PASSWORD, "admin", "Doorstep")
             db.session.commit()
         written = 0

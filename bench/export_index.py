@@ -27,7 +27,7 @@ def setup(kind, url, data, keep_index):
     app = common.make_app(url, data)
     token = common.prepare(app, [os.path.join(common.ROOT, "forms", "home_visit.xlsx")])
     if not keep_index:
-        from app.extensions import db
+        from app.db import db
         with app.app_context():
             db.session.execute(text(f"DROP INDEX {INDEX}"))
             db.session.commit()
@@ -36,9 +36,9 @@ def setup(kind, url, data, keep_index):
 
 def receive_round(app, token, n, samples, start):
     """CPU seconds of this thread per submission for n home visits."""
-    from app import transactions
     from app.auth.actors import app_user_by_token
-    from app.extensions import db
+    from app.db import transactions
+    from app.db import db
     from app.submissions.intake import Upload, receive
     with app.app_context():
         store = app.extensions["blob_store"]

@@ -30,9 +30,9 @@ def exporter(app, fmt):
     """A function running one whole export of home_visit in `fmt`, returning its bytes."""
     from sqlalchemy import select
 
+    from app.db import db
     from app.exports import central_csv, reading
     from app.exports.fields import export_fields
-    from app.extensions import db
     from app.forms.models import Form
     with app.app_context():
         form = db.session.scalar(select(Form).where(Form.xml_form_id == "home_visit"))

@@ -34,8 +34,8 @@ def measure(app, kind):
     from types import SimpleNamespace
 
     from app.console import exports as domain
+    from app.db import db
     from app.exports import central_csv, labelled
-    from app.extensions import db
     zone = ZoneInfo("Asia/Shanghai")
     admin = SimpleNamespace(area_ids=None, kind="user", sees_form=lambda _id: True)
     out = {}

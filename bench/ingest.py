@@ -48,9 +48,9 @@ def plain_instance(form_id, i):
 
 def in_process(app, token, form_id, n):
     """Submissions/s through intake.receive() with no HTTP: parse, store, commit."""
-    from app import transactions
     from app.auth.actors import app_user_by_token
-    from app.extensions import db
+    from app.db import transactions
+    from app.db import db
     from app.submissions.intake import Upload, receive
     with app.app_context():
         store = app.extensions["blob_store"]
@@ -132,8 +132,8 @@ def gunicorn_shape(database_url, args):
 def count_life_events(app):
     from sqlalchemy import func, select
 
+    from app.db import db
     from app.events.models import LifeEvent
-    from app.extensions import db
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(LifeEvent))
 
@@ -141,7 +141,7 @@ def count_life_events(app):
 def count_entities(app):
     from sqlalchemy import func, select
 
-    from app.extensions import db
+    from app.db import db
     from app.register.models import Entity
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(Entity))

@@ -36,11 +36,11 @@ def fill(app, people):
     from sqlalchemy import select
 
     from app.cli import publish_paths
-    from app.extensions import db
+    from app.db import db
     from app.projects.models import Area
     from app.projects.service import import_areas
-    from app.register.datasets import declare
     from app.register import rows as register_rows
+    from app.register.datasets import declare
     with app.app_context():
         import_areas(db.session, 1, os.path.join(common.ROOT, "forms", "villages.csv"))
         publish_paths(sorted(glob.glob(os.path.join(common.ROOT, "forms", "*.xlsx"))),
@@ -83,7 +83,7 @@ def measure(kind, people, rounds):
     from sqlalchemy import select
 
     from app.auth.actors import Actor
-    from app.extensions import db
+    from app.db import db
     from app.forms.models import Form
     from app.register.lists import entity_csv, list_columns, list_hash
     from app.register.models import Dataset, Entity

@@ -34,7 +34,7 @@ def seed(app, token, count):
 
     from app.auth import accounts
     from app.auth.actors import app_user_by_token
-    from app.extensions import db
+    from app.db import db
     from app.submissions.intake import Upload, receive
     from app.submissions.models import Submission, SubmissionDef
     from tests.samples import instance

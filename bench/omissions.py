@@ -36,9 +36,9 @@ def build(app, people, seed, unreported, villages=12, months=12):
     from flask_migrate import upgrade
 
     from app.cli import ensure_default_project, import_areas, publish_paths
+    from app.db import db
     from app.demo import ingest
     from app.demo.town import Params, Town, read_villages
-    from app.extensions import db
     upgrade()
     project = ensure_default_project(db.session, app.config["PROJECT_NAME"])
     import_areas(db.session, project.id, os.path.join(FORMS, "villages.csv"))
@@ -127,7 +127,7 @@ def run_seed(kind, people, seed, rate):
     with common.scratch_database(kind) as url, tempfile.TemporaryDirectory() as tmp:
         app = common.make_app(url, tmp)
         with app.app_context():
-            from app.extensions import db
+            from app.db import db
             started = time.perf_counter()
             town, subs, project_id = build(app, people, seed, rate)
             built = time.perf_counter() - started

@@ -307,7 +307,7 @@ def prepare_fleet(app, people, photos, seed, cut, lost, port):
 
     from app.auth.accounts import create_app_user
     from app.cli import publish_paths
-    from app.extensions import db
+    from app.db import db
     from app.forms import publish as publishing
     from app.projects.service import import_areas
     from flask_migrate import upgrade

@@ -146,8 +146,8 @@ def parts(session, project_id, month, reads):
 def run(kind, people, source_people, month_text, rounds, village_index=0):
     from sqlalchemy import func, select
 
+    from app.db import db
     from app.events.models import LifeEvent
-    from app.extensions import db
     from app.projects.models import Area
     from app.reports import build, service
     from app.reports.models import ReportCell

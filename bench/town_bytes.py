@@ -61,7 +61,7 @@ def sizes(session, store, actor, attachment):
 
 def main():
     from app import create_app
-    from app.extensions import db
+    from app.db import db
     app = create_app()
     with app.app_context():
         store = app.extensions["blob_store"]

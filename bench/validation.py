@@ -42,7 +42,7 @@ def workloads():
 def intake_ms(app, token, make, n, validate):
     """Milliseconds per submission through intake.receive()."""
     from app.auth.actors import app_user_by_token
-    from app.extensions import db
+    from app.db import db
     from app.submissions.intake import Upload, receive
     from app.validation import step
     saved = step.check
@@ -65,7 +65,7 @@ def validate_ms(app, form_id, make, n, now):
     from sqlalchemy import select
 
     from app import safexml
-    from app.extensions import db
+    from app.db import db
     from app.forms.models import Form
     from app.validation.check import validate
     from app.validation.service import compiled_form, secondary_instances

@@ -40,7 +40,7 @@ def main(argv=None):
     with common.scratch_database(args.db) as url, tempfile.TemporaryDirectory() as data:
         app = common.make_app(url, data)
         common.prepare(app, [])
-        from app.extensions import db
+        from app.db import db
         from app.webhooks import delivery, outbox, payloads
         from app.webhooks.models import WebhookSubscription, events_column
         with app.app_context():

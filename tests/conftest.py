@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.auth import accounts
-from app.extensions import db as _db
+from app.db import db as _db
 from app.forms import publish as publishing
 from tests.collect import CollectClient
 from tests.factories import make_xform

@@ -9,7 +9,7 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from app import create_app
-from app.extensions import db as _db
+from app.db import db as _db
 from tests.conftest import _create_pg_database
 
 

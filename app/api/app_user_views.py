@@ -21,7 +21,7 @@ from app.api.loading import takes
 from app.api.views import bp
 from app.auth import app_users, assignments, roles
 from app.auth import http as auth
-from app.extensions import db
+from app.db import db
 from app.forms.queries import readable_form
 from app.projects import queries as projects
 

@@ -3,7 +3,7 @@ its files as form attachments, its test submissions."""
 from marshmallow import Schema, fields
 
 from app.api.schemas import Timestamp
-from app.models_base import isoformat
+from app.db.columns import isoformat
 
 
 class DraftSchema(Schema):

@@ -5,13 +5,13 @@ a version), delete it; the published versions' list; the draft's test submission
 """
 from flask import Response, current_app, jsonify
 from app.api import draft_inputs
-from app.api.loading import BYTES, takes
 from app.api.draft_schemas import DraftAttachmentSchema, DraftSchema, TestSubmissionSchema
+from app.api.loading import BYTES, takes
 from app.api.schemas import FormSchema
 from app.api.views import bp, upload_name
 from app.audit.record import record
 from app.auth import http as auth
-from app.extensions import db
+from app.db import db
 from app.forms import drafts
 from app.forms.compile import odk_validate_unavailable
 from app.forms.draft_testing import test_submissions

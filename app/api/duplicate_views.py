@@ -16,7 +16,7 @@ from app.api.duplicate_schemas import DuplicatePageSchema, DuplicatePairSchema
 from app.api.loading import takes
 from app.api.views import bp
 from app.auth import http as auth
-from app.extensions import db
+from app.db import db
 from app.projects import queries as projects
 from app.projects.models import Area
 from app.quality import duplicates

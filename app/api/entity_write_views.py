@@ -9,7 +9,7 @@ from app.api import entity_inputs
 from app.api.loading import takes
 from app.api.register_views import _actor
 from app.api.views import bp
-from app.extensions import db
+from app.db import db
 from app.problems import Problem
 from app.projects.models import Project
 from app.register import lists_api

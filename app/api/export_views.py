@@ -17,15 +17,15 @@ from marshmallow import fields
 from app.api.loading import QueryBoolean, QuerySchema, takes
 from app.audit.record import record
 from app.auth import http as auth
+from app.db import db
+from app.db.transactions import begin_reads, end_reads
 from app.exports import central_csv, filters, reading
 from app.exports.fields import export_fields
 from app.exports.pool import export_engine
-from app.extensions import db
 from app.forms.models import FormVersion
 from app.forms.queries import readable_form
 from app.openrosa.media import disposition
 from app.register.lists import dataset_named
-from app.transactions import begin_reads, end_reads
 
 bp = Blueprint("exports", __name__)
 

@@ -8,12 +8,12 @@ from app.api import merge_inputs
 from app.api.loading import takes
 from app.api.register_views import _actor, _entity, _one_entity_json
 from app.api.views import bp
-from app.extensions import db
+from app.db import db
 from app.problems import Problem
 from app.quality import merging
 from app.register import service
-from app.register.models import Entity
 from app.register.lists import dataset_named
+from app.register.models import Entity
 
 
 @bp.post("/projects/<int:project_id>/datasets/<name>/entities/<uuid>/merge")

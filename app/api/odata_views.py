@@ -24,16 +24,16 @@ from app.api.inputs import COUNT, Text
 from app.api.loading import QueryBoolean, QuerySchema, takes
 from app.audit.record import record
 from app.auth import http as auth
+from app.db import db
+from app.db.transactions import begin_reads, end_reads
 from app.exports import fields as export_fields
 from app.exports import filters, odata
 from app.exports import odata_query as reads
 from app.exports.cooperative import pause
 from app.exports.pool import export_engine
-from app.extensions import db
 from app.forms.queries import readable_form
 from app.problems import Problem
 from app.register.lists import dataset_named
-from app.transactions import begin_reads, end_reads
 
 bp = Blueprint("odata", __name__)
 URI_COMPONENT = "!*'()"

@@ -13,7 +13,7 @@ from app.api.omission_schemas import OverduePageSchema
 from app.api.views import bp
 from app.audit.record import record
 from app.auth import http as auth
-from app.extensions import db
+from app.db import db
 from app.projects import queries
 from app.quality import omissions
 

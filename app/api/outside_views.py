@@ -21,7 +21,7 @@ from app.api.outside_inputs import ImportListQuery, ImportQuery, ResultsQuery
 from app.api.views import bp
 from app.audit.record import record
 from app.auth import http as auth
-from app.extensions import db
+from app.db import db
 from app.problems import Problem
 from app.projects import queries as projects
 from app.quality import outside

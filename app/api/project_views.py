@@ -9,7 +9,7 @@ from app.api.loading import takes
 from app.api.views import bp
 from app.auth import http as auth
 from app.auth import roles
-from app.extensions import db
+from app.db import db
 from app.projects import queries, service
 
 

@@ -11,8 +11,8 @@ from app.api.loading import JSON_OR_CSV, takes
 from app.api.views import bp
 from app.audit.record import record
 from app.auth import http as auth
-from app.extensions import db
-from app.models_base import isoformat
+from app.db import db
+from app.db.columns import isoformat
 from app.problems import Problem
 from app.register import entities as changes
 from app.register import lists_api, service

@@ -4,7 +4,7 @@ Field names and shapes follow Central's API (camelCase, ISO timestamps with Z).
 """
 from marshmallow import Schema, fields
 
-from app.models_base import isoformat
+from app.db.columns import isoformat
 
 
 class Timestamp(fields.Field):

@@ -22,14 +22,14 @@ import io
 from flask import current_app, jsonify, request
 from marshmallow import Schema, fields
 
-from app import transactions
 from app.api import submission_inputs as inputs
 from app.api.loading import BYTES, takes
 from app.api.schemas import SubmissionSchema, Timestamp
 from app.api.views import bp
 from app.audit.record import record
 from app.auth import http as auth
-from app.extensions import db
+from app.db import transactions
+from app.db import db
 from app.forms.queries import readable_form
 from app.submissions import comments, intake, queries, writes
 from app.submissions.models import Submission

@@ -15,12 +15,12 @@ from app.api.schemas import AttachmentSchema, FormSchema, SubmissionSchema
 from app.audit.record import record
 from app.auth import http as auth
 from app.auth.sessions import log_in, log_out
-from app.extensions import db
+from app.db import db
+from app.db.columns import isoformat
 from app.forms import drafts
 from app.forms import publish as publishing
 from app.forms.compile import odk_validate_unavailable
 from app.forms.queries import project_forms, readable_form
-from app.models_base import isoformat
 from app.openrosa.media import disposition, send_blob
 from app.problems import Problem
 from app.storage.models import Blob

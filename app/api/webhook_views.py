@@ -11,8 +11,8 @@ from app.api.loading import JSONBoolean, QuerySchema, takes
 from app.api.views import bp
 from app.audit.record import record
 from app.auth import http as auth
-from app.extensions import db
-from app.models_base import isoformat
+from app.db import db
+from app.db.columns import isoformat
 from app.webhooks import delivery, subscriptions
 from app.webhooks.models import DEAD, DELIVERED, EVENTS, PENDING
 

@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 from sqlalchemy import text
 
 from app.audit import verify as chains
-from app.extensions import db
+from app.db import db
 
 audit = AppGroup("audit", help="The audit log's hash chains. 审计日志的哈希链。")
 

@@ -2,8 +2,8 @@
 personal data by a person (staff, or a phone's list download), writes one row in the same
 transaction as the change itself, so there is never a change without its event. Each row
 carries the hash of the one before it in its project's chain (app.audit.chain, docs/audit.md)."""
-from app.extensions import db
-from app.models_base import JSONType, utcnow
+from app.db import db
+from app.db.columns import JSONType, utcnow
 
 
 class AuditEvent(db.Model):

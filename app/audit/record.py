@@ -6,7 +6,7 @@ head. record() and write() are its callers' shapes; nothing is committed here.
 Appends to one chain are serialized by the chain's head row: on PostgreSQL the head's upsert
 and the event's insert are one statement, the upsert's row lock held to the end of the
 transaction, so a second transaction appending to the same project waits and then chains onto
-the first one's entry; SQLite runs one writer at a time (BEGIN IMMEDIATE, app.extensions)."""
+the first one's entry; SQLite runs one writer at a time (BEGIN IMMEDIATE, app.db.engine)."""
 from contextvars import ContextVar
 
 from sqlalchemy import bindparam, column, func, inspect, insert, literal, select, table, text
@@ -14,8 +14,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from app.audit import chain
 from app.audit.models import AuditChainHead, AuditEvent
-from app.driver_sql import DriverStatement
-from app.models_base import utcnow
+from app.db.columns import utcnow
+from app.db.driver_sql import DriverStatement
 
 _T, _H = AuditEvent.__table__, AuditChainHead.__table__
 _FIELDS = ("project_id", "actor_type", "actor_id", "action", "target", "details", "logged_at")

@@ -4,8 +4,8 @@ from sqlalchemy import select
 from app.audit.record import record
 from app.auth import secrets
 from app.auth.models import ROLES, AppUser, User
+from app.db.columns import utcnow
 from app.forms.models import Form
-from app.models_base import utcnow
 from app.problems import Problem
 from app.projects.models import Project
 from app.projects.service import areas_by_code

@@ -12,8 +12,8 @@ from sqlalchemy import String, bindparam, cast, func, or_, select, update
 
 from app.auth import secrets
 from app.auth.models import ApiSession, AppUser, User, app_user_areas, app_user_forms
-from app.driver_sql import DriverStatement
-from app.models_base import utcnow
+from app.db.columns import utcnow
+from app.db.driver_sql import DriverStatement
 
 PERMISSIONS = {
     "form.list": {"admin", "supervisor", "viewer", "app_user"},
@@ -102,7 +102,7 @@ LAST_SEEN_EVERY = timedelta(minutes=10)
 
 def app_user_by_token(session, token, now=None):
     """The live app user with this token, or None (unknown or revoked). Runs on every phone
-    request, so it reads plain columns with a prebuilt statement on the driver (app.driver_sql),
+    request, so it reads plain columns with a prebuilt statement on the driver (app.db.driver_sql),
     never ORM relationships. Notes the phone's contact when the last note is stale."""
     row = _APP_USER.first(session, {"h": secrets.token_hash(token)})
     if row is None:

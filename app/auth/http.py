@@ -14,9 +14,9 @@ only over HTTPS; Digest always.
 """
 from flask import current_app, request
 
-from app import transactions
 from app.auth import actors, digest, logins, nonces, secrets, throttle
-from app.extensions import db
+from app.db import transactions
+from app.db import db
 from app.problems import Problem
 
 

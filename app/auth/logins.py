@@ -8,10 +8,10 @@ tell which user names exist. A disabled user is treated as unknown.
 """
 from sqlalchemy import and_, bindparam, literal, select
 
-from app import transactions
 from app.auth import actors, secrets, throttle
 from app.auth.models import User
-from app.models_base import utcnow
+from app.db import transactions
+from app.db.columns import utcnow
 
 _ONE_ROW = select(literal(1).label("one")).subquery("one_row")
 # The enabled user of this name, outer-joined to one row so that the throttle's holds come

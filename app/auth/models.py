@@ -4,8 +4,8 @@ Secrets are never stored in the clear: passwords as scrypt hashes, app-user and 
 as SHA-256 digests (they are long random strings, so a fast hash is enough), and for Digest
 authentication the realm-bound HA1 = MD5(username:realm:password) that RFC 7616 needs.
 """
-from app.extensions import db
-from app.models_base import utcnow
+from app.db import db
+from app.db.columns import utcnow
 
 ROLES = ("admin", "supervisor", "viewer")
 

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth.digest import NONCE_SECONDS
 from app.auth.models import DigestNonceUse
-from app.models_base import utcnow
+from app.db.columns import utcnow
 
 _T = DigestNonceUse.__table__
 #: kept a minute longer than a nonce is accepted, for clocks of different hosts

@@ -1,11 +1,11 @@
 """API sessions: POST /v1/sessions trades a user name and password for a bearer token."""
 from datetime import timedelta
 
-from app import transactions
 from app.audit.record import record
 from app.auth import secrets
 from app.auth.models import ApiSession
-from app.models_base import utcnow
+from app.db import transactions
+from app.db.columns import utcnow
 from app.problems import Problem
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import delete, select, update
 from app.audit.record import record
 from app.auth import actors, secrets
 from app.auth.models import ApiSession, User, WebSession
-from app.models_base import utcnow
+from app.db.columns import utcnow
 
 #: how stale `seen_at` may be before a request writes it again
 TOUCH_EVERY = timedelta(minutes=1)

@@ -18,7 +18,7 @@ from datetime import datetime, time, timezone
 from sqlalchemy import case, func, or_, select, text
 
 from app.console import phones
-from app.models_base import utcnow
+from app.db.columns import utcnow
 from app.projects.models import Area
 from app.quality.models import DuplicatePair
 from app.register.models import Entity, EntityBacklog

@@ -20,8 +20,8 @@ from app.audit.record import record
 from app.auth import accounts, provisioning, secrets
 from app.auth.app_users import managed, refuse_foreign_villages
 from app.auth.models import AppUser, app_user_areas, app_user_forms
+from app.db.columns import utcnow
 from app.forms.models import Form, FormVersion
-from app.models_base import utcnow
 from app.problems import Problem
 from app.projects.models import Area
 

@@ -1,7 +1,7 @@
 """The life events table: one row per event a counted submission reports (app.events.record
 writes them; reports count them by kind, village and the event's own date)."""
-from app.extensions import db
-from app.models_base import JSONType, utcnow
+from app.db import db
+from app.db.columns import JSONType, utcnow
 
 
 class LifeEvent(db.Model):

@@ -18,11 +18,11 @@ import math
 from sqlalchemy import bindparam, delete, insert, select
 
 from app import safexml
-from app.driver_sql import DriverStatement
+from app.db.columns import utcnow
+from app.db.driver_sql import DriverStatement
 from app.events.derive import derive
 from app.events.kinds import KINDS
 from app.events.models import LifeEvent
-from app.models_base import utcnow
 from app.projects.models import Area
 from app.reports import cells as report_cells
 
@@ -62,7 +62,7 @@ def _insert_of(count):
 
 def insert_rows(session, rows, cells=True, removed=()):
     """Insert life_events rows: one statement per CHUNK rows, on the driver's cursor like
-    intake's other statements (app.driver_sql): an executemany through SQLAlchemy's execution
+    intake's other statements (app.db.driver_sql): an executemany through SQLAlchemy's execution
     path made the events much dearer to write (docs/performance-history.md, "Life events in
     intake"); and
     add them to the report cells (cells=False only where report_cells does not exist yet:

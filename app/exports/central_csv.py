@@ -149,7 +149,7 @@ def multiples_only(fields):
 
 
 def isoformat(value):
-    """app.models_base.isoformat's shape (UTC, milliseconds, Z) by datetime.isoformat, much
+    """app.db.columns.isoformat's shape (UTC, milliseconds, Z) by datetime.isoformat, much
     quicker than its strftime (docs/exports.md): it runs once per exported row."""
     if value is None:
         return None

@@ -5,10 +5,10 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from app.db import db
 from app.exports import lines
 from app.exports.fields import export_fields
 from app.exports.instances import Layout
-from app.extensions import db
 from app.forms.models import Form
 
 exports = AppGroup("exports", help="Exports: fill the kept CSV lines.")

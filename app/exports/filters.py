@@ -33,7 +33,7 @@ from datetime import date, datetime, time, timezone
 from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, and_, extract, false, \
     literal, not_, or_, select, true
 
-from app.models_base import utcnow
+from app.db.columns import utcnow
 from app.problems import Problem
 
 MAX_LENGTH = 2000

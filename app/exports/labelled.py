@@ -110,7 +110,7 @@ def _datetime(zone):
                 found = dt.datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
             except ValueError:
                 return str(raw)
-        if found.tzinfo is None:        # stored naive: UTC (app.models_base.utcnow)
+        if found.tzinfo is None:        # stored naive: UTC (app.db.columns.utcnow)
             found = found.replace(tzinfo=_UTC)
         return found.astimezone(zone).replace(tzinfo=None, microsecond=0)
     return convert

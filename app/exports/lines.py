@@ -181,7 +181,7 @@ def write(engine, values):
     the write could not be made: a version deleted meanwhile, a lock not granted).
 
     On a connection of its own from the engine, not the export's reading one: on SQLite the
-    writers' lock (app/extensions.py) is released when a connection goes back to the pool,
+    writers' lock (app/db/engine.py) is released when a connection goes back to the pool,
     so a write on the reading connection would hold it until the export ended, and every
     other writer on the worker would wait for the whole export."""
     insert = (postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert)(L)

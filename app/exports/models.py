@@ -5,7 +5,7 @@ It is a cache and nothing else: every row can be recomputed from `submission_def
 the form's export fields, dropping rows changes no export, and it holds the same personal
 data as the submissions it comes from (it is read only by the CSV exports and the
 `flask exports warm` command)."""
-from app.extensions import db
+from app.db import db
 from app.submissions.models import SubmissionDef
 
 

@@ -22,8 +22,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
+from app.db.columns import isoformat
 from app.exports.instances import replace_elements, searchable
-from app.models_base import isoformat
 from app.problems import Problem
 
 FQDN_ROOT = "org.opendatakit.user"

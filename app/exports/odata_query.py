@@ -12,13 +12,13 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.auth.models import AppUser, User
+from app.db.transactions import READ_ONLY
 from app.exports import filters
 from app.exports.odata import SubmissionFacts
 from app.forms.models import FormVersion
 from app.problems import Problem
 from app.register.models import Entity, EntityVersion
 from app.submissions.models import Submission, SubmissionAttachment, SubmissionDef
-from app.transactions import READ_ONLY
 
 BATCH = 500
 

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, null, or_, select
 
 from app.auth.models import AppUser, User
+from app.db.transactions import READ_ONLY
 from app.exports import filters
 from app.exports.models import ExportLines
 from app.forms.models import FormVersion
 from app.submissions.models import Submission, SubmissionAttachment, SubmissionDef
-from app.transactions import READ_ONLY
 
 #: submissions per query: a household visit's XML is about 10 kB, so a batch is a few MB
 BATCH = 500
@@ -84,7 +84,7 @@ def count(connection, selection):
 
 def connect(engine):
     """A connection of the export's own, read-only: on SQLite its transactions are deferred
-    ones that take no write lock (app/extensions.py), so an export never holds up intake."""
+    ones that take no write lock (app/db/engine.py), so an export never holds up intake."""
     return engine.connect().execution_options(**READ_ONLY)
 
 

@@ -12,8 +12,8 @@ Flask.
 """
 from sqlalchemy import select
 
-from app import transactions
 from app.console import review_form
+from app.db import transactions
 from app.exports.labelled import Column, Table
 from app.forms.models import Form, FormVersion
 from app.problems import Problem

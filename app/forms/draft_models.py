@@ -6,8 +6,8 @@ published needs no Form row: nothing that reads forms and form_versions (phones'
 intake, exports, OData, the console, reports, the register) can take a draft for a published
 version. Its test submissions (draft testing) are kept apart too and go with the draft.
 """
-from app.extensions import db
-from app.models_base import JSONType, utcnow
+from app.db import db
+from app.db.columns import JSONType, utcnow
 
 
 class FormDraft(db.Model):

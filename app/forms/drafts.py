@@ -21,15 +21,16 @@ from lxml import etree
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from app import safexml, transactions
+from app import safexml
 from app.audit.record import record
 from app.auth.secrets import new_token
+from app.db import transactions
+from app.db.columns import utcnow
 from app.forms import publish as publishing
 from app.forms.compile import compile_form, validate_xform
 from app.forms.draft_models import FormDraft, FormDraftAttachment, FormDraftSubmission
 from app.forms.models import Form, FormVersion
 from app.forms.xform import H, XF, read_xform
-from app.models_base import utcnow
 from app.problems import Problem
 from app.projects.models import Project
 from app.storage.service import save_blob

@@ -1,7 +1,7 @@
 """Forms and their published versions. Every published version stays valid for submissions
 (phones keep old versions for days), so versions are never replaced, only added."""
-from app.extensions import db
-from app.models_base import JSONType, utcnow
+from app.db import db
+from app.db.columns import JSONType, utcnow
 
 FORM_STATES = ("open", "closing", "closed")
 

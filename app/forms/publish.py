@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from app import transactions
 from app.audit.record import record
+from app.db import transactions
+from app.db.columns import utcnow
 from app.forms.compile import compile_form, validate_xform
 from app.forms.list_reads import list_reads
 from app.forms.models import FORM_STATES, Form, FormAttachment, FormVersion
 from app.forms.schema import safe_schema
 from app.forms.xform import read_xform
-from app.models_base import utcnow
 from app.problems import Problem
 from app.register import datasets
 from app.storage.service import save_blob

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, request
 
-from app.extensions import db
+from app.db import db
 from app.forms import draft_testing
 from app.openrosa import documents, media, protocol
 

@@ -9,14 +9,14 @@ from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, current_app, request
 
-from app import transactions
 from app.auth import http as auth
-from app.extensions import db
+from app.db import transactions
+from app.db import db
 from app.forms import village_files
 from app.forms.queries import listed_forms, readable_form, served_attachment
 from app.openrosa import documents, media, protocol
-from app.register import lists
 from app.projects.service import DEFAULT_PROJECT_ID
+from app.register import lists
 from app.submissions import intake
 
 bp = Blueprint("openrosa", __name__)

@@ -3,7 +3,7 @@ options, call one domain function, commit, print."""
 import click
 from flask.cli import AppGroup
 
-from app.extensions import db
+from app.db import db
 from app.problems import Problem
 from app.projects import service
 from app.projects.service import DEFAULT_PROJECT_ID

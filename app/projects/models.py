@@ -1,6 +1,6 @@
 """A project is a town; its areas are the villages every record and every person belongs to."""
-from app.extensions import db
-from app.models_base import utcnow
+from app.db import db
+from app.db.columns import utcnow
 
 
 class Project(db.Model):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, union
 
 from app.audit.record import record
-from app.models_base import utcnow
+from app.db.columns import utcnow
 from app.problems import Problem
 from app.quality import matching
 from app.quality.models import STATUSES, DuplicateDecision, DuplicatePair, PersonMatchKey

@@ -195,7 +195,7 @@ def main(argv=None):
     parser.add_argument("--write", action="store_true", help="write app/quality/weights.json")
     args = parser.parse_args(argv)
     from app import create_app   # noqa: PLC0415
-    from app.extensions import db   # noqa: PLC0415
+    from app.db import db   # noqa: PLC0415
     towns = []
     for spec in args.towns:
         url, _, truth_path = spec.rpartition(":")

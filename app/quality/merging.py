@@ -24,7 +24,7 @@ Domain code only: who may ask (both entities in her villages) is the caller's to
 from sqlalchemy import or_, select
 
 from app.audit.record import record
-from app.models_base import utcnow
+from app.db.columns import utcnow
 from app.problems import Problem
 from app.projects.models import Area
 from app.quality import duplicates

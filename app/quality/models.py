@@ -8,8 +8,8 @@
 - `duplicate_decisions`: what a supervisor decided about a pair (not a duplicate, merged,
   open again), keyed by the two uuids: an input, kept across batch runs and rebuilds.
 """
-from app.extensions import db
-from app.models_base import JSONType, utcnow
+from app.db import db
+from app.db.columns import JSONType, utcnow
 
 STATUSES = ("open", "dismissed", "merged")
 

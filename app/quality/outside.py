@@ -17,7 +17,7 @@ from sqlalchemy import and_, delete, func, insert, or_, select
 
 from app.audit.record import record
 from app.events.models import LifeEvent
-from app.models_base import isoformat, utcnow
+from app.db.columns import isoformat, utcnow
 from app.problems import Problem
 from app.projects.models import Area, Project
 from app.quality import matching

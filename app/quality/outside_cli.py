@@ -5,7 +5,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app.extensions import db
+from app.db import db
 from app.problems import Problem
 from app.projects.cli import project_option
 from app.quality import outside

@@ -2,8 +2,8 @@
 one per key however many files repeat it (`outside_records`), which file carried which record
 at which row (`outside_import_rows`), and the reconciliation of an import with the register
 (`outside_results`: derived, recomputed by app.quality.outside.rerun)."""
-from app.extensions import db
-from app.models_base import JSONType, utcnow
+from app.db import db
+from app.db.columns import JSONType, utcnow
 
 
 class OutsideImport(db.Model):

@@ -4,8 +4,8 @@ from contextlib import contextmanager
 
 from sqlalchemy import bindparam, column, func, select, text, update
 
-from app.driver_sql import DriverStatement
-from app.models_base import utcnow
+from app.db.columns import utcnow
+from app.db.driver_sql import DriverStatement
 from app.problems import Problem
 from app.register.models import AreaRevision, Dataset, DatasetProperty, Entity
 

@@ -14,8 +14,8 @@ from sqlalchemy import bindparam, column, insert, select, text
 
 from app.audit.record import event_row, record
 from app.audit.record import write as write_event
-from app.driver_sql import DriverStatement
-from app.models_base import utcnow
+from app.db.columns import utcnow
+from app.db.driver_sql import DriverStatement
 from app.register import rows, search
 from app.register.datasets import LIST_AND_ENTITY, bump, list_bump_sql, village_bump_sql
 from app.register.models import Entity, EntityBacklog, EntityVersion, RegisterEvent

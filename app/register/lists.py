@@ -15,7 +15,7 @@ import io
 from sqlalchemy import bindparam, select
 
 from app.audit.record import record
-from app.driver_sql import DriverStatement
+from app.db.driver_sql import DriverStatement
 from app.forms.list_reads import EVERY
 from app.forms.models import Form, FormVersion
 from app.problems import Problem

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.audit.record import record
+from app.db.columns import isoformat, utcnow
 from app.exports.odata import identifier
-from app.models_base import isoformat, utcnow
 from app.problems import Problem
 from app.register.datasets import _link_waiting, bump
 from app.register.models import Dataset, DatasetProperty

@@ -27,11 +27,11 @@ from sqlalchemy.orm import undefer
 from app import safexml
 from app.audit.record import record
 from app.auth.actors import area_scope
-from app.driver_sql import DriverStatement
+from app.db.columns import utcnow
+from app.db.driver_sql import DriverStatement
 from app.events import record as life
 from app.forms.entity_spec import read_entities
 from app.forms.models import FormVersion
-from app.models_base import utcnow
 from app.projects.models import Area
 from app.register import datasets, entities, scope
 from app.register import rows as register_rows

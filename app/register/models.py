@@ -5,9 +5,9 @@ like ODK Central's Entities.
 restored, a property added): the manifest hash phones compare is derived from it, so it must
 change exactly when the list does (checklist item 22).
 """
+from app.db import db
+from app.db.columns import JSONType, utcnow
 from app.events.models import LifeEvent
-from app.extensions import db
-from app.models_base import JSONType, utcnow
 
 
 class Dataset(db.Model):

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, undefer
 from app import safexml
 from app.events import record as life
 from app.events.models import LifeEvent
-from app.extensions import db
+from app.db import db
 from app.forms.models import Form, FormVersion
 from app.quality import duplicates
 from app.quality.models import DuplicatePair, PersonMatchKey

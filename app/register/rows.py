@@ -10,8 +10,8 @@ import uuid as uuidlib
 
 from sqlalchemy import bindparam, insert
 
-from app.driver_sql import DriverStatement
-from app.models_base import utcnow
+from app.db.columns import utcnow
+from app.db.driver_sql import DriverStatement
 from app.register.models import Entity, EntityVersion, RegisterEvent
 
 ENTITY_COLUMNS = ("dataset_id", "uuid", "label", "version", "data", "id_number", "area_id",

@@ -16,7 +16,7 @@ import unicodedata
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
-from app.driver_sql import DriverStatement
+from app.db.driver_sql import DriverStatement
 from app.register.models import Dataset, Entity, PersonNameTerm, PersonSearch
 
 #: the list whose entities are people

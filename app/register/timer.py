@@ -29,7 +29,7 @@ def _loop(app, seconds):
 def run_once(app):
     """One run; returns the number of held submissions applied, or None when another process
     was running it."""
-    from app.extensions import db
+    from app.db import db
     from app.register.entities import purge_deleted
     from app.register.merge import process_backlog
     with app.app_context():

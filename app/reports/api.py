@@ -10,11 +10,11 @@ import math
 from flask import Blueprint, current_app, jsonify
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from app import transactions
 from app.api.inputs import Text
 from app.api.loading import QuerySchema, takes
 from app.auth import http as auth
-from app.extensions import db
+from app.db import transactions
+from app.db import db
 from app.problems import Problem
 from app.reports import county, service, targets, xlsx
 

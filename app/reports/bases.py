@@ -15,7 +15,7 @@ import datetime as dt
 
 from sqlalchemy import BigInteger, cast, delete, func, insert, or_, select, text
 
-from app.driver_sql import DriverStatement
+from app.db.driver_sql import DriverStatement
 from app.reports.models import ReportCell, ReportStockBase, ReportStockCut
 from app.reports.periods import Month
 

@@ -8,7 +8,7 @@ block, the charts' series and, for the town, the village table. No lock is appli
 targets, and whatever coverage and lists read."""
 from sqlalchemy import select
 
-from app.models_base import isoformat, utcnow
+from app.db.columns import isoformat, utcnow
 from app.projects.models import Area
 from app.quality import outside
 from app.reports import coverage, document, figures, lists, read, targets

@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from sqlalchemy import delete, func, insert, select, text
 
-from app.driver_sql import DriverStatement
+from app.db.driver_sql import DriverStatement
 from app.reports import bases
 from app.reports.periods import BEFORE, month_key
 

@@ -6,7 +6,7 @@ import json
 import click
 from flask.cli import AppGroup
 
-from app.extensions import db
+from app.db import db
 from app.problems import Problem
 from app.projects.models import Project
 from app.projects.service import DEFAULT_PROJECT_ID

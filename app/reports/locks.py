@@ -20,8 +20,8 @@ from collections import defaultdict
 
 from sqlalchemy import func, select
 
+from app.db.columns import isoformat, utcnow
 from app.events.models import LifeEvent
-from app.models_base import isoformat, utcnow
 from app.reports import cells as _cells
 from app.reports import document
 from app.reports.models import ReportLock

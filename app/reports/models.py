@@ -1,8 +1,8 @@
 """The reports' tables: monthly summary cells (kept by app.reports.cells in the life events'
 own transaction), yearly targets, and month locks (the figures, lists and event ids a meeting
 closed)."""
-from app.extensions import db
-from app.models_base import JSONType, utcnow
+from app.db import db
+from app.db.columns import JSONType, utcnow
 
 
 class ReportCell(db.Model):

@@ -14,8 +14,8 @@ from sqlalchemy import func, or_, select, text
 
 from app.audit import verify as audit_chains
 from app.audit.record import record
+from app.db.columns import isoformat, utcnow
 from app.forms.models import Form
-from app.models_base import isoformat, utcnow
 from app.problems import Problem
 from app.projects.models import Area, Project
 from app.reports import build as _build
@@ -308,7 +308,7 @@ def report(session, project_id, month, village_code, actor, lang="zh", action="r
 
 def read_report(session, project_id, month, village_code, actor):
     """(the document report() gives, what audit_report() records of it): reads only, so that
-    a caller may build it in a read-only transaction (app.transactions.begin_reads: no SQLite
+    a caller may build it in a read-only transaction (app.db.transactions.begin_reads: no SQLite
     write lock while the report is built) and write the audit row after, in a short one."""
     project_exists(session, project_id)
     month = month_of(month)

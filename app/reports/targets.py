@@ -8,7 +8,7 @@ import math
 from sqlalchemy import delete, select
 
 from app.audit.record import record
-from app.models_base import isoformat, utcnow
+from app.db.columns import isoformat, utcnow
 from app.reports.models import ReportTarget
 
 #: indicator id -> (zh, en, unit, direction): "max" is met when value <= target, "min" when

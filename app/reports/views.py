@@ -26,8 +26,8 @@ from werkzeug.exceptions import HTTPException
 
 from app.api.loading import QuerySchema, takes
 from app.auth import http as auth
-from app import transactions
-from app.extensions import db
+from app.db import transactions
+from app.db import db
 from app.problems import Problem
 from app.projects.models import Area, Project
 from app.reports import charts, periods, service, text, xlsx

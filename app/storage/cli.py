@@ -6,7 +6,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app.audit.record import record
-from app.extensions import db
+from app.db import db
 from app.problems import Problem
 from app.storage import migrate, stores
 

@@ -1,7 +1,7 @@
 """A blob row exists only once its bytes are durably stored: put_stream() fsyncs the file (or
 completes the S3 PUT, app/storage/s3.py) first, and the row commits with the record using it."""
-from app.extensions import db
-from app.models_base import utcnow
+from app.db import db
+from app.db.columns import utcnow
 
 
 class Blob(db.Model):

@@ -1,7 +1,7 @@
 """Store bytes and register them as a Blob row in the caller's transaction."""
 from sqlalchemy import bindparam, text
 
-from app.models_base import utcnow
+from app.db.columns import utcnow
 from app.storage.models import Blob
 
 #: Written as SQL both dialects share: SQLAlchemy's on_conflict_do_nothing() has no cache key

@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
 
-from app import safexml, transactions
+from app import safexml
 from app.audit.record import append, event_row, record
-from app.models_base import utcnow
+from app.db import transactions
+from app.db.columns import utcnow
 from app.problems import Problem
 from app.storage.service import discard_unreferenced, insert_blob_rows
 from app.submissions import areas, processing, rows, scope

@@ -4,8 +4,8 @@ A submission is the logical record; each edit (deprecatedID) adds a def with its
 instanceID and XML. instanceIDs are unique per form across all defs, which is what makes a
 retried POST idempotent and lets the database, not the code, refuse a double insert.
 """
-from app.extensions import db
-from app.models_base import JSONType, utcnow
+from app.db import db
+from app.db.columns import JSONType, utcnow
 
 REVIEW_STATES = ("hasIssues", "edited", "approved", "rejected")  # NULL = received
 

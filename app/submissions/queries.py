@@ -6,7 +6,7 @@ submission with no village is visible only to town-level staff (area_ids None).
 from sqlalchemy import func, select
 
 from app.audit.record import record
-from app.models_base import utcnow
+from app.db.columns import utcnow
 from app.problems import Problem
 from app.submissions import processing
 from app.submissions.models import REVIEW_STATES, Submission, SubmissionDef

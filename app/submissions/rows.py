@@ -8,9 +8,9 @@ the same tables in the same transaction.
 """
 from sqlalchemy import bindparam, insert, select, update
 
-from app.driver_sql import DriverStatement
+from app.db.columns import utcnow
+from app.db.driver_sql import DriverStatement
 from app.forms.models import Form, FormVersion
-from app.models_base import utcnow
 from app.projects.models import Project
 from app.submissions.models import Submission, SubmissionAttachment, SubmissionDef
 

@@ -18,7 +18,7 @@ import dataclasses
 from sqlalchemy import select
 
 from app.audit.record import record
-from app.models_base import utcnow
+from app.db.columns import utcnow
 from app.problems import Problem
 from app.storage.service import discard_unreferenced, insert_blob_rows
 from app.submissions import ampersands, intake, queries, rows

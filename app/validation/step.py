@@ -8,7 +8,7 @@ validation can cost a submission (DESIGN.md §5).
 """
 import logging
 
-from app.models_base import utcnow
+from app.db.columns import utcnow
 from app.validation.service import issues_of, save_built_schema
 
 log = logging.getLogger(__name__)

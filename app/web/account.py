@@ -8,7 +8,7 @@ from flask import current_app, redirect, url_for
 from marshmallow import fields, validate
 
 from app.console import users
-from app.extensions import db
+from app.db import db
 from app.problems import Problem
 from app.web import i18n, render
 from app.web.blueprint import bp

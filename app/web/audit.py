@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 from marshmallow import fields, validate
 
 from app.console import audit as log
-from app.extensions import db
+from app.db import db
 from app.web import i18n, render
 from app.web.blueprint import bp, town
 from app.web.render import N_

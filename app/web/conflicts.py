@@ -13,7 +13,7 @@ from marshmallow import INCLUDE, fields, pre_load, validate
 
 from app.console import conflicts as work
 from app.console import scope
-from app.extensions import db
+from app.db import db
 from app.problems import Problem
 from app.web import i18n, render
 from app.web.blueprint import bp, town

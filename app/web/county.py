@@ -5,8 +5,8 @@ and indicators for each of her towns and the county total, for county staff and 
 """
 from marshmallow import fields, validate
 
-from app.extensions import db
-from app.models_base import utcnow
+from app.db import db
+from app.db.columns import utcnow
 from app.reports import county
 from app.reports.periods import Month
 from app.web import i18n, render

@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 
 from app.console import dashboard as today
 from app.console import scope
-from app.extensions import db
+from app.db import db
 from app.web import i18n, render
 from app.web.blueprint import bp, town
 from app.web.session import PageQuery, page

@@ -12,7 +12,7 @@ from marshmallow import fields, pre_load, validate
 
 from app.console import duplicates as work
 from app.console import scope
-from app.extensions import db
+from app.db import db
 from app.web import render
 from app.web.blueprint import bp, town
 from app.web.session import PageForm, PageQuery, audit, page

@@ -24,9 +24,9 @@ from flask import current_app, request, url_for
 from marshmallow import fields, pre_load, validate
 
 from app.console import exports as domain
+from app.db import db
 from app.exports import central_csv, labelled
 from app.exports.pool import export_engine
-from app.extensions import db
 from app.openrosa.media import disposition
 from app.web import i18n, render
 from app.web.blueprint import bp, town

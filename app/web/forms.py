@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from marshmallow import fields, validate
 
 from app.console import forms as console_forms
-from app.extensions import db
+from app.db import db
 from app.forms.models import FORM_STATES
 from app.problems import Problem
 from app.web import i18n, render

@@ -44,7 +44,7 @@ def zone():
     zones = current_app.extensions.setdefault("console_zones", {})
     project_id = town()
     if project_id not in zones:
-        from app.extensions import db          # noqa: PLC0415
+        from app.db import db          # noqa: PLC0415
         from app.projects.models import Project  # noqa: PLC0415
         project = db.session.get(Project, project_id)
         zones[project_id] = ZoneInfo(project.time_zone if project else "Asia/Shanghai")

@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.auth import http as auth
 from app.auth import web_sessions
-from app.extensions import db
+from app.db import db
 from app.problems import Problem
 from app.web import i18n, render, session
 from app.web.blueprint import bp

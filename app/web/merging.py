@@ -14,7 +14,7 @@ from marshmallow import INCLUDE, ValidationError, fields, validates_schema
 
 from app.audit.record import record
 from app.console import merging as work
-from app.extensions import db
+from app.db import db
 from app.web import render
 from app.web.blueprint import bp, town
 from app.web.session import PageForm, PageQuery, audit, page

@@ -8,8 +8,8 @@ from flask import url_for
 from marshmallow import fields
 
 from app.console import months as console_months
-from app.extensions import db
-from app.models_base import utcnow
+from app.db import db
+from app.db.columns import utcnow
 from app.web import i18n, render
 from app.web.blueprint import bp, town
 from app.web.session import PageQuery, page

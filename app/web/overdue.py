@@ -10,7 +10,7 @@ from flask import request, url_for
 from marshmallow import fields, validate
 
 from app.console import overdue as domain
-from app.extensions import db
+from app.db import db
 from app.web import i18n, render
 from app.web.blueprint import bp, town
 from app.web.session import PageQuery, audit, page

@@ -15,8 +15,8 @@ from marshmallow import fields, validate
 
 from app.console import people as domain
 from app.console import scope
+from app.db import db
 from app.events.kinds import KINDS
-from app.extensions import db
 from app.web import i18n, render
 from app.web.blueprint import bp, town
 from app.web.session import PageQuery, audit, page

@@ -20,8 +20,8 @@ from flask_babel import gettext as _
 from marshmallow import fields, validate
 
 from app.console import phones, scope
-from app.extensions import db
-from app.models_base import utcnow
+from app.db import db
+from app.db.columns import utcnow
 from app.problems import Problem
 from app.projects.models import Project
 from app.web import i18n, render

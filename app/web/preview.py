@@ -18,7 +18,7 @@ is the town's, what it carries of a village's is cut to the person's villages.
 from flask import current_app, render_template, url_for
 
 from app.console import preview
-from app.extensions import db
+from app.db import db
 from app.forms.queries import readable_form, served_attachment
 from app.openrosa import documents, media
 from app.register import lists

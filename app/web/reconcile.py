@@ -14,7 +14,7 @@ from marshmallow import fields, validate
 
 from app.console import reconcile as domain
 from app.console import scope
-from app.extensions import db
+from app.db import db
 from app.problems import Problem
 from app.quality import outside
 from app.quality.outside_files import KINDS

@@ -10,7 +10,7 @@ from flask import current_app, g, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.extensions import db
+from app.db import db
 from app.web import i18n, session, towns
 from app.web.blueprint import town
 

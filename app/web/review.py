@@ -15,7 +15,7 @@ from flask import Response, current_app, redirect, url_for
 from marshmallow import INCLUDE, fields, validate
 
 from app.console import review as reviewing
-from app.extensions import db
+from app.db import db
 from app.openrosa.media import disposition, send_blob
 from app.web import i18n, render
 from app.web.blueprint import bp, town

@@ -24,10 +24,10 @@ from datetime import timedelta
 from flask import current_app, redirect, request, url_for
 from marshmallow import Schema, ValidationError, fields, validate
 
-from app import transactions
 from app.audit.record import record
 from app.auth import web_sessions
-from app.extensions import db
+from app.db import transactions
+from app.db import db
 from app.problems import Problem
 from app.web import towns
 from app.web.blueprint import town

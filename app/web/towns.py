@@ -9,7 +9,7 @@ from flask import g, request
 from sqlalchemy import select
 
 from app.auth import web_sessions
-from app.extensions import db
+from app.db import db
 from app.problems import Problem
 from app.projects.models import Project
 from app.projects.service import DEFAULT_PROJECT_ID

@@ -12,7 +12,7 @@ from marshmallow import fields, validate
 
 from app.auth.models import ROLES
 from app.console import users
-from app.extensions import db
+from app.db import db
 from app.problems import Problem
 from app.web import i18n, render
 from app.web.blueprint import bp, town

@@ -18,7 +18,7 @@ from flask_babel import refresh
 from marshmallow import Schema, fields, validate
 
 from app.auth import http as auth
-from app.extensions import db
+from app.db import db
 from app.forms.queries import fillable_form, listed_forms
 from app.problems import Problem
 from app.web import i18n, session

@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.extensions import db
+from app.db import db
 from app.webhooks import delivery, timer
 
 webhooks = AppGroup("webhooks", help="Webhook deliveries: send, run a worker, replay.")

@@ -28,8 +28,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import and_, func, or_, select, update
 
-from app import transactions
-from app.models_base import utcnow
+from app.db import transactions
+from app.db.columns import utcnow
 from app.webhooks import signing
 from app.webhooks.models import DEAD, DELIVERED, PENDING, WebhookDelivery, WebhookSubscription
 from app.webhooks.outbox import give_up_at

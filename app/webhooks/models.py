@@ -1,7 +1,7 @@
 """The webhook tables: subscriptions (who receives which events) and deliveries (the outbox:
 one row per event per subscription, its body exactly as sent, and its sending state)."""
-from app.extensions import db
-from app.models_base import utcnow
+from app.db import db
+from app.db.columns import utcnow
 
 #: the events a subscription may name, in the order the docs list them
 EVENTS = ("submission.accepted", "submission.reviewed", "entity.created", "entity.updated",

@@ -20,8 +20,8 @@ from datetime import timedelta
 
 from sqlalchemy import bindparam, insert, select
 
-from app.driver_sql import DriverStatement
-from app.models_base import isoformat, utcnow
+from app.db.columns import isoformat, utcnow
+from app.db.driver_sql import DriverStatement
 from app.forms.models import Form
 from app.projects.models import Area
 from app.register.models import Dataset

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 
 from app.audit.record import record
-from app.models_base import utcnow
+from app.db.columns import utcnow
 from app.problems import Problem
 from app.webhooks import signing
 from app.webhooks.models import (DEAD, DELIVERED, PENDING, WebhookDelivery, WebhookSubscription,

@@ -44,7 +44,7 @@ def loop(app, seconds, stop=None):
 
 def run_once(app, prune=False):
     """One run; returns its delivery.Outcome, or None when another process was running it."""
-    from app.extensions import db
+    from app.db import db
     with app.app_context():
         try:
             with alone(db.engine, "webhooks-send") as mine:

@@ -344,7 +344,7 @@ def test_a_new_draft_is_compiled_without_the_sqlite_write_lock(client, login, pu
     """pyxform and ODK Validate take seconds: every phone's submission would wait for them
     (app/forms/publish.py keeps its compile out of the lock the same way)."""
     import pytest
-    from app import transactions
+    from app.db import transactions
     from app.forms import drafts
     if db.session.get_bind().dialect.name != "sqlite":
         pytest.skip("PostgreSQL has no database-wide write lock")

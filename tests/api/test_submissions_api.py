@@ -116,7 +116,7 @@ def test_listing_does_not_query_per_submission(client, app, collect, simple_form
     headers = login("admin")
     statements = []
     with app.app_context():
-        from app.extensions import db as _db
+        from app.db import db as _db
         engine = _db.engine
     listen = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(engine, "before_cursor_execute", listen)

@@ -5,7 +5,7 @@ from sqlalchemy import text
 
 from app import create_app
 from app.audit import verify as chains
-from app.extensions import db as _db
+from app.db import db as _db
 from tests.test_migrations import empty_database_url  # noqa: F401 — the fixture
 
 

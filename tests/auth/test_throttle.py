@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.auth import digest, throttle
 from app.auth.models import LoginFailure
-from app.models_base import utcnow
+from app.db.columns import utcnow
 from tests.collect import OPENROSA
 from tests.openrosa.test_auth import _digest_header
 

@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.cli import backup, restore_command
-from app.extensions import db as _db
+from app.db import db as _db
 
 
 @dataclass

@@ -11,7 +11,7 @@ import requests
 from sqlalchemy import func, select
 
 from app.cli import backup, register_group
-from app.extensions import db as _db
+from app.db import db as _db
 from app.storage.models import Blob
 from app.submissions.models import Submission, SubmissionAttachment, SubmissionDef
 from tests.backup.conftest import restore_into, take_backup

@@ -11,7 +11,7 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
 from app.backup import manifest
-from app.extensions import db as _db
+from app.db import db as _db
 from app.projects.service import ensure_default_project
 from tests.backup.conftest import restore_into, take_backup
 

@@ -13,7 +13,7 @@ from flask_migrate import upgrade
 from sqlalchemy import select, text
 
 from app.audit.models import AuditEvent
-from app.extensions import db as _db
+from app.db import db as _db
 from app.storage.models import Blob
 from app.submissions.models import SubmissionAttachment
 from tests.backup.conftest import restore_into, take_backup

@@ -84,7 +84,7 @@ def test_the_copied_audit_log_is_chained_again_and_verifies(register, tmp_path):
     app = bulk_town.common.make_app(url, str(tmp_path))
     with app.app_context():
         from app.audit import verify
-        from app.extensions import db
+        from app.db import db
         chains = verify.chains(db.session)
         walked = [verify.verify(db.session, project) for project in chains]
         assert 1 in chains and all(w.broken is None and w.length > 0 for w in walked), walked

@@ -12,13 +12,13 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, select, text
 
 from app import create_app
+from app.audit import verify as audit_verify
+from app.audit.models import AuditEvent
 from app.auth import accounts
+from app.db import db as _db
 from app.events import derive
 from app.events.derive import Event
 from app.events.models import LifeEvent
-from app.extensions import db as _db
-from app.audit import verify as audit_verify
-from app.audit.models import AuditEvent
 from app.forms import publish as publishing
 from app.projects.service import ensure_default_project, import_areas
 from app.register import rebuild

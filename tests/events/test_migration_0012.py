@@ -15,8 +15,8 @@ from sqlalchemy import select, text
 from app import create_app
 from app.auth import accounts
 from app.cli import publish_paths
+from app.db import db as _db
 from app.events.models import LifeEvent
-from app.extensions import db as _db
 from app.forms import publish as publishing
 from app.projects.service import ensure_default_project, import_areas
 from app.register import rebuild

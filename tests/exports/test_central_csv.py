@@ -3,10 +3,10 @@ from datetime import datetime
 
 import pytest
 
+from app.db.columns import isoformat
 from app.exports import central_csv
 from app.exports.fields import Field
 from app.exports.instances import Layout
-from app.models_base import isoformat
 
 pytestmark = pytest.mark.database_independent
 

@@ -308,7 +308,7 @@ def test_every_feed_read_is_one_audit_row(visits, login, db, personas):
 
 
 def test_deleted_submissions_only_when_the_filter_asks(visits, login, db):
-    from app.models_base import utcnow
+    from app.db.columns import utcnow
     from app.submissions.models import Submission
     row = db.session.scalar(select(Submission).where(Submission.instance_id == "uuid:two"))
     row.deleted_at = utcnow()

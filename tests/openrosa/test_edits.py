@@ -92,7 +92,7 @@ def test_two_edits_of_the_same_version_racing_leave_one_current(app, collect, si
         if not results:               # while A is between its read and write phases, B lands
             results.append("b")
             with app.app_context():
-                from app.extensions import db as other
+                from app.db import db as other
                 intake.receive(other.session, app.extensions["blob_store"], actor, 1, b)
                 other.session.remove()
         return real_write(session, store, actor_, plan, instance, upload, *rest)

@@ -8,7 +8,7 @@ from flask_migrate import upgrade
 from sqlalchemy import inspect, text
 
 from app import create_app
-from app.extensions import db as _db
+from app.db import db as _db
 from tests.test_migrations import empty_database_url  # noqa: F401 - the fixture
 
 

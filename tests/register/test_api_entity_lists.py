@@ -10,10 +10,10 @@ from sqlalchemy import select, text
 
 from app import create_app
 from app.audit.models import AuditEvent
-from app.extensions import db as _db
+from app.db import db as _db
+from app.forms.models import FormAttachment
 from app.register import lists_api, rebuild
 from app.register.models import Dataset, DatasetProperty, Entity
-from app.forms.models import FormAttachment
 from tests.factories import make_entity_xform, make_xform
 from tests.test_migrations import empty_database_url  # noqa: F401 - a fixture
 

@@ -8,7 +8,7 @@ from flask_migrate import upgrade
 from sqlalchemy import select, text, update
 
 from app import create_app
-from app.extensions import db as _db
+from app.db import db as _db
 from app.register import entities, rebuild, search
 from app.register.models import Entity, PersonNameTerm, PersonSearch
 from tests.samples import instance

@@ -13,7 +13,7 @@ from sqlalchemy import delete, select, text, update
 
 from app import create_app
 from app.cli import register_group
-from app.extensions import db as _db
+from app.db import db as _db
 from app.projects.models import Area
 from app.reports import bases, build, read
 from app.reports.cli import reports as reports_group

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from app import create_app
 from app.auth import accounts
+from app.db import db as _db
 from app.events import derive
-from app.extensions import db as _db
 from app.forms import publish as publishing
 from app.projects.service import ensure_default_project, import_areas
 from app.register import rebuild

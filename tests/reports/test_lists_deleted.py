@@ -2,7 +2,7 @@
 purged): her rows stay, so a list still matches its count, with no name (review item 7)."""
 from sqlalchemy import select
 
-from app.models_base import utcnow
+from app.db.columns import utcnow
 from app.register.models import Entity
 from app.reports import lists
 from app.reports.periods import Month

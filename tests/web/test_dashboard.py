@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.auth import accounts
 from app.auth.models import AppUser
 from app.console import dashboard
-from app.models_base import utcnow
+from app.db.columns import utcnow
 from app.projects.models import Area
 from app.quality.models import DuplicatePair
 from app.register.models import Dataset, Entity, EntityBacklog

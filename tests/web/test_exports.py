@@ -156,7 +156,7 @@ def test_a_list_as_csv_for_excel_has_a_bom_labels_and_an_audit_row(visits, conso
 def test_the_audit_row_is_committed_before_the_body_streams(visits, console, db, app):
     response = console("admin").get("/exports/lists/people.xlsx", buffered=False)
     with app.app_context():
-        from app.extensions import db as fresh
+        from app.db import db as fresh
         seen = fresh.session.scalars(select(AuditEvent.action)
                                      .where(AuditEvent.action == "entity.export")).all()
     assert seen == ["entity.export"]

@@ -7,7 +7,7 @@ import re
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
-from app.models_base import utcnow
+from app.db.columns import utcnow
 from app.reports import service
 from app.reports.periods import Month
 from app.web.session import COOKIE

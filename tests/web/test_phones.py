@@ -10,7 +10,7 @@ from app.audit.models import AuditEvent
 from app.auth import accounts, provisioning
 from app.auth.actors import LAST_SEEN_EVERY, app_user_by_token
 from app.auth.models import AppUser
-from app.models_base import utcnow
+from app.db.columns import utcnow
 from app.web.phones import KEY_COOKIE
 from tests.collect import CollectClient
 from tests.web.conftest import sign_in

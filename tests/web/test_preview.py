@@ -71,9 +71,9 @@ def test_an_entity_list_in_the_preview_has_only_her_villages_rows_and_is_audited
 
 
 def test_an_entity_list_in_the_preview_carries_only_the_columns_the_form_reads(console, town):
+    from app.db import db
     from app.forms.list_reads import EVERY
     from app.forms.models import Form, FormVersion
-    from app.extensions import db
     form = db.session.scalar(select(Form).where(Form.xml_form_id == "pregnancy_report"))
     reads = db.session.get(FormVersion, form.current_version_id).list_reads["people.csv"]
     header = console("admin").get("/preview/pregnancy_report/media/people.csv") \

@@ -220,7 +220,7 @@ def test_every_browser_forms_route_is_a_leader_route_or_an_open_file(app):
 
 def test_every_leader_route_refuses_a_malformed_or_revoked_key_and_an_unknown_query_field(
         app, db, personas, simple_form, webforms_files):
-    from app.models_base import utcnow
+    from app.db.columns import utcnow
     live, revoked = personas["leader"], personas["worker_b"]
     db.session.get(AppUser, revoked.id).revoked_at = utcnow()
     db.session.commit()

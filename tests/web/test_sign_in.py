@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from app.auth import web_sessions
 from app.auth.models import User, WebSession
-from app.models_base import utcnow
+from app.db.columns import utcnow
 from app.web.session import COOKIE
 from tests.web.conftest import sign_in
 

@@ -9,7 +9,7 @@ import pytest
 
 from app.auth import accounts
 from app.auth.models import AppUser
-from app.models_base import utcnow
+from app.db.columns import utcnow
 from app.webforms import assets
 from tests.factories import make_xform
 

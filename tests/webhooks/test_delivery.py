@@ -200,7 +200,7 @@ def test_a_lease_lets_only_one_worker_claim_a_delivery(collect, simple_form, db,
 
 def test_two_workers_at_once_send_each_delivery_once_and_in_order(app, collect, simple_form, db,
                                                                   receiver, subscribe):
-    from app.extensions import db as flask_db
+    from app.db import db as flask_db
     hook = receiver().start()
     hook.delay = 0.05
     other = receiver().start()

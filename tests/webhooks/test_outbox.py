@@ -4,7 +4,7 @@ by a form, a conflict resolved through the API, a report locked through its rout
 subscribers of that event, with identifiers and no answers."""
 import json
 
-from app.extensions import db as _db
+from app.db import db as _db
 from app.webhooks import outbox
 from tests.factories import make_instance, new_instance_id
 from tests.register.test_merge import entity_instance, new_id, people  # noqa: F401

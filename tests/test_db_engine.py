@@ -1,4 +1,4 @@
-"""SQLite's connection tuning (app/extensions.py): a commit is on disk before commit() returns,
+"""SQLite's connection tuning (app/db/engine.py): a commit is on disk before commit() returns,
 and the disk sync happens after the write lock is released, so the next writer need not wait
 for it."""
 import fcntl
@@ -7,8 +7,8 @@ import os
 import pytest
 from sqlalchemy import text
 
-from app import transactions
 from app.audit.record import record
+from app.db import transactions
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Flask extensions, created unbound and bound in create_app(); SQLite connection tuning.
+"""The SQLAlchemy and Alembic extensions, created unbound and bound in create_app(); how each
+SQLite connection is set up.
 
 SQLite is the embedded default, so it is tuned for several gunicorn workers writing at once:
 WAL lets readers run beside the writer, and every transaction starts with BEGIN IMMEDIATE so
@@ -100,7 +101,7 @@ def _sqlite_begin(connection):
     if connection.dialect.name != "sqlite":
         return
     if connection.get_execution_options().get("doorstep_read_only"):
-        # A declared read-only phase (app/transactions.py): deferred, no lock.
+        # A declared read-only phase (app/db/transactions.py): deferred, no lock.
         _send_begin(connection, "BEGIN")
         connection.connection.info[_CHANGES] = connection.connection.driver_connection.total_changes
         return

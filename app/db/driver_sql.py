@@ -50,7 +50,7 @@ class _Compiled:
         # imported only then: a SQLite server never loads it)
         self.libpq = None
         if dialect.driver == "psycopg" and dialect.paramstyle == "pyformat":
-            from app import driver_pg
+            from app.db import driver_pg
             self.libpq = driver_pg.Prepared(self.sql)
 
 

@@ -1,4 +1,4 @@
-"""Statements on the driver's cursor (app/driver_sql.py) store and read exactly what SQLAlchemy
+"""Statements on the driver's cursor (app/db/driver_sql.py) store and read exactly what SQLAlchemy
 would, run in the session's transaction, and fail with SQLAlchemy's exceptions."""
 import datetime as dt
 
@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import bindparam, exc, insert, select, text
 
 from app.audit.models import AuditEvent
-from app.driver_sql import DriverStatement
+from app.db.driver_sql import DriverStatement
 from app.register.models import Dataset
 
 A, D = AuditEvent.__table__, Dataset.__table__
@@ -77,7 +77,7 @@ def test_a_statement_leaving_a_python_default_to_sqlalchemy_is_refused(db):
 
 def test_what_is_kept_per_connection_is_renewed_when_the_connection_is(db):
     # SQLite: one driver cursor per connection; PostgreSQL: libpq's prepared statements and
-    # psycopg's Transformer (app.driver_pg)
+    # psycopg's Transformer (app.db.driver_pg)
     key = ("doorstep_libpq_state" if db.session.get_bind().dialect.name == "postgresql"
            else "doorstep_driver_cursor")
     count = DriverStatement(select(A.c.id).where(A.c.action == bindparam("a")))

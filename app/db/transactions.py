@@ -1,7 +1,7 @@
 """Read and write phases of a hot path's database work.
 
 On SQLite every ordinary transaction takes the database-wide write lock at BEGIN (see
-extensions.py), which is safe but serialises everything. A read-only phase instead runs as a
+engine.py), which is safe but serialises everything. A read-only phase instead runs as a
 deferred transaction without the lock (WAL readers never block and are never blocked), and the
 writes then start their own, short, locked transaction. On PostgreSQL there is no such lock, and
 reads and writes share one transaction to save round trips.

@@ -4,7 +4,7 @@ per-execution Python, and prepared once per connection.
 psycopg's Cursor.execute() spends Python on every statement around the libpq call: its query
 conversion, its prepared-statement manager, the generator machinery that waits for the result,
 its bookkeeping of results (figures: docs/performance.md, "PostgreSQL through libpq
-directly"). app.driver_sql runs intake's and the merge's hot
+directly"). app.db.driver_sql runs intake's and the merge's hot
 statements, a handful per submission; here they go to psycopg's own libpq wrapper
 (`pgconn.exec_prepared`, which releases the GIL while it waits) with psycopg's own C
 Transformer dumping the parameters and loading the rows, so values travel exactly as through

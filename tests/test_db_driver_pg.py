@@ -1,4 +1,4 @@
-"""app.driver_pg: hot statements sent through libpq on PostgreSQL, prepared once per
+"""app.db.driver_pg: hot statements sent through libpq on PostgreSQL, prepared once per
 connection; what it must keep of psycopg's behaviour (transactions, errors) and what it must
 survive (rollbacks, statements that vanish)."""
 import datetime as dt
@@ -8,8 +8,8 @@ from sqlalchemy import bindparam, exc, insert, select, text
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
-from app.driver_pg import Prepared
-from app.driver_sql import DriverStatement
+from app.db.driver_pg import Prepared
+from app.db.driver_sql import DriverStatement
 
 A = AuditEvent.__table__
 INSERT = DriverStatement(insert(A).values(
