@@ -1,7 +1,8 @@
 """Submissions are the layer the others build on: validation, the life events and the register
 may import app.submissions, and the register may import validation and events, but none of
 them is imported back. Intake reaches them only through the hooks the app fills when it is
-created (app/pipeline.py, app.submissions.processing). Read from the source, so a lazy import
+created (app/pipeline.py, app.submissions.processing). The database plumbing (app/db/)
+imports none of them. Read from the source, so a lazy import
 inside a function counts too."""
 import ast
 import os
@@ -47,6 +48,11 @@ def test_the_package_imports_only_the_layers_below_it(package):
                    if target in ALLOWED and target != package
                    and target not in ALLOWED[package])
     assert wrong == []
+
+
+def test_the_database_plumbing_imports_no_package_of_the_server():
+    assert sorted(f"{where} imports app.{target}" for target, where in imports_of("db")
+                  if target != "db") == []
 
 
 def test_the_reading_sees_a_lazy_import_inside_a_function():
