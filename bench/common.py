@@ -98,8 +98,9 @@ class Gunicorn:
     whole), logging to a temporary file."""
 
     def __init__(self, database_url, data_dir, port, workers, threads, max_bytes=None,
-                 app_uri="wsgi:app", env=None):
-        """env: more variables (the object store's settings, DOORSTEP_INSTANCE_DIR)."""
+                 app_uri="wsgi:app", env=None, root=None):
+        """env: more variables (the object store's settings, DOORSTEP_INSTANCE_DIR); root:
+        another checkout to serve (a bench's "before")."""
         self.env = {**os.environ, "DOORSTEP_DATABASE_URL": database_url,
                     "DOORSTEP_DATA_DIR": data_dir, "DOORSTEP_SECRET_KEY": "bench",
                     "DOORSTEP_BIND": f"127.0.0.1:{port}", **(env or {})}
@@ -109,7 +110,7 @@ class Gunicorn:
             self.env["DOORSTEP_THREADS"] = str(threads)
         if max_bytes:
             self.env["DOORSTEP_MAX_SUBMISSION_BYTES"] = str(max_bytes)
-        self.port, self.app_uri = port, app_uri
+        self.port, self.app_uri, self.root = port, app_uri, root or ROOT
         self.log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log",
                                                delete=False)
         self.start()
@@ -126,7 +127,7 @@ class Gunicorn:
         path = [] if self.app_uri == "wsgi:app" else ["--pythonpath", os.path.join(ROOT, "bench")]
         self.process = subprocess.Popen([gunicorn, "-c", "python:app.gunicorn_conf", *path,
                                          self.app_uri],
-                                        cwd=ROOT, env=self.env, stdout=self.log,
+                                        cwd=self.root, env=self.env, stdout=self.log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait_ready(self, seconds=60):

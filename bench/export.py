@@ -4,6 +4,7 @@ requests on the same worker wait while a big export runs.
     python bench/export.py --db sqlite --submissions 100000
     python bench/export.py --db postgresql --submissions 100000 --sizes 10000,100000
     python bench/export.py --db sqlite --sizes 10000,100000,1000000     # 1M: once, ~7 GB
+    python bench/export.py --db sqlite --before /tmp/main    # git archive main | tar -x -C …
 
 Setup (not timed): the town's forms are published into a scratch database and N home visits
 are written straight into `submissions` / `submission_defs` in bulk, each one of the eight
@@ -236,7 +237,7 @@ def count_rows(keep, zipped):
     return total
 
 
-def run(kind, sizes, echo=print, latency=True):
+def run(kind, sizes, echo=print, latency=True, before_dir=None, rounds=2):
     results = []
     with common.scratch_database(kind) as url, tempfile.TemporaryDirectory() as data:
         app = common.make_app(url, data)
@@ -315,6 +316,9 @@ def run(kind, sizes, echo=print, latency=True):
                          f"p50 {row['during_zip']['latency_ms_median']:.0f} ms, p95 "
                          f"{row['during_zip']['latency_ms_p95']:.0f} ms, max "
                          f"{row['during_zip']['latency_ms_max']:.0f} ms ({len(lat)} requests)")
+                if before_dir:
+                    row["warm_rounds"] = compare(url, data, before_dir, port, pid, bearer, size,
+                                                 rounds, echo, kind)
                 echo(f"  baseline: bare SELECT of the XML {n / seconds:,.0f} rows/s; idle "
                      f"request {row['idle_latency_ms']:.1f} ms; idle worker RSS "
                      f"{row['idle_rss_mb']:.0f} MB")
@@ -322,6 +326,34 @@ def run(kind, sizes, echo=print, latency=True):
             finally:
                 server.stop()
     return results
+
+
+def compare(url, data, before, port, pid, bearer, size, rounds, echo, kind):
+    """Warm exports alternating another checkout's worker (`before`, e.g. `git archive main`)
+    and this one's, `rounds` times per format: before/after in one run on a drifting machine."""
+    other_port = common.free_port()
+    other = common.Gunicorn(url, data, other_port, workers=1, threads=None, root=before)
+    out = []
+    try:
+        (other_pid,) = other.workers()
+        other_bearer = token(other_port)
+        for r in range(rounds):
+            for fmt, path in (("csv.zip", "submissions.csv.zip?attachments=false"),
+                              ("csv", "submissions.csv")):
+                for label, (p, w, b) in (("before", (other_port, other_pid, other_bearer)),
+                                         ("after", (port, pid, bearer))):
+                    seconds_, _bytes, peak, keep = export(
+                        p, b, f"/v1/projects/1/forms/home_visit/{path}", w)
+                    keep.close()
+                    out.append({"round": r, "format": fmt, "code": label, "seconds": seconds_,
+                                "submissions_per_s": size / seconds_, "rss_peak_mb": peak})
+                    echo(f"  {kind} {size:,} round {r} warm {fmt} {label}: {seconds_:.2f} s, "
+                         f"{size / seconds_:,.0f} submissions/s "
+                         f"({size / seconds_ / CENTRAL[fmt]:.1f}× Central's), RSS peak "
+                         f"{peak:.0f} MB")
+    finally:
+        other.stop()
+    return out
 
 
 def main(argv=None):
@@ -333,11 +365,17 @@ def main(argv=None):
     parser.add_argument("--json", help="write the results here too")
     parser.add_argument("--no-latency", action="store_true",
                         help="skip the second zip export with other requests (for 1,000,000)")
+    parser.add_argument("--before", metavar="DIR",
+                        help="another checkout (e.g. main, from git archive): after the "
+                             "figures, warm rounds alternate its worker and this one's")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="warm rounds per format with --before")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     print(f"machine: {machine()}")
     print(f"started {datetime.utcnow():%Y-%m-%d %H:%M} UTC")
-    results = run(args.db, sizes, latency=not args.no_latency)
+    results = run(args.db, sizes, latency=not args.no_latency, before_dir=args.before,
+                  rounds=args.rounds)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"machine": machine(), "results": results}, f, indent=1)
