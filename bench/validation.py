@@ -1,6 +1,6 @@
 """What server-side validation costs per submission, in process (no HTTP), beside its baseline
-in the same run: intake.receive() with the validation step (app.validation.step.check)
-switched off. For the two bench
+in the same run: intake.receive() with intake's validation hook (app.submissions.processing
+.check, filled with app.validation.step.check) switched off. For the two bench
 forms (../shared/bench) and the town's forms with their sample submissions (tests/samples).
 Columns: intake without validation, intake with it, validation alone (the compiled form
 cached, as in a running server), and its share of intake. Medians of several rounds.
@@ -44,10 +44,10 @@ def intake_ms(app, token, make, n, validate):
     from app.auth.actors import app_user_by_token
     from app.db import db
     from app.submissions.intake import Upload, receive
-    from app.validation import step
-    saved = step.check
+    from app.submissions import processing
+    saved = processing.check
     if not validate:                      # the baseline: intake with the check switched off
-        step.check = lambda *args, **kwargs: (None, None)
+        processing.check = lambda *args, **kwargs: (None, None)
     try:
         with app.app_context():
             store = app.extensions["blob_store"]
@@ -57,7 +57,7 @@ def intake_ms(app, token, make, n, validate):
                 receive(db.session, store, app_user_by_token(db.session, token), 1, upload)
             return (time.perf_counter() - start) * 1000 / n
     finally:
-        step.check = saved
+        processing.check = saved
 
 
 def validate_ms(app, form_id, make, n, now):

@@ -6,6 +6,8 @@ imports none of them. Read from the source, so a lazy import
 inside a function counts too."""
 import ast
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -61,8 +63,22 @@ def test_the_reading_sees_a_lazy_import_inside_a_function():
 
 
 def test_intake_runs_what_the_app_installed_when_it_was_created(app):
-    from app.events.record import record_received
-    from app.register.step import held_for_review, merge_received
+    from app.events.record import record_received, resync
+    from app.register.step import held_for_review, merge_approved, merge_received
     from app.submissions import processing
+    from app.validation import step
     assert processing.PROCESSORS == [merge_received, record_received]
+    assert (processing.check, processing.after_check) == (step.check, step.after_write)
     assert processing.holds is held_for_review
+    assert (processing.approve, processing.recount) == (merge_approved, resync)
+
+
+def test_before_the_app_is_created_intake_refuses_rather_than_skip_its_steps():
+    # a fresh interpreter: this one's hooks were filled by the tests' app
+    probe = ("from app.submissions import processing\n"
+             "for hook in (processing.check, processing.holds, processing.approve):\n"
+             "    try:\n        hook(None, None, None, None)\n"
+             "    except RuntimeError as e:\n        print(e)\n")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=os.path.dirname(APP),
+                         capture_output=True, text=True, timeout=60)
+    assert out.stdout.count("processing hooks are not installed") == 3, out.stderr

@@ -21,32 +21,26 @@ from app.submissions import rows
 log = logging.getLogger(__name__)
 
 
-def _unchecked(session, store, form_row, instance):
-    return None, None
-
-
-def _nothing(*args, **kwargs):
-    return None
-
-
-def _never(session, received):
-    return False
+def _not_installed(*args, **kwargs):
+    # a submission stored without validation or merge would be wrong silently: fail loudly
+    raise RuntimeError("intake's processing hooks are not installed: create the app first "
+                       "(app.create_app calls app.pipeline.install())")
 
 
 #: (session, store, form row, instance) -> (issue dicts or None, error text or None); never
 #: raises (app.validation.step.check)
-check = _unchecked
+check = _not_installed
 #: (session, version id): in the write phase, keep what `check` had to build
-after_check = _nothing
+after_check = _not_installed
 #: (session, received) -> whether the submission waits for a supervisor instead of changing
 #: the register (app.register.step.held_for_review)
-holds = _never
+holds = _not_installed
 #: callables (session, received) run after the write, in order
 PROCESSORS = []
 #: (session, submission, actor, strict) -> merge an approved submission into the register
-approve = _nothing
+approve = _not_installed
 #: (session, submission id): a review decision or a deletion changed whether it counts
-recount = _nothing
+recount = _not_installed
 
 
 def install(*, check, after_check, holds, steps, approve, recount):
