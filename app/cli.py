@@ -721,19 +721,20 @@ def restore_command(src, force):
                "并已迁移到当前版本。")
 
 
-def _head_revision():
+def _migration_scripts():
     from alembic.script import ScriptDirectory
-    return ScriptDirectory.from_config(
-        current_app.extensions["migrate"].migrate.get_config()).get_current_head()
+    return ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
+
+
+def _head_revision():
+    return _migration_scripts().get_current_head()
 
 
 def _known_revision(revision):
     """A backup from a newer Doorstep names a revision this one cannot migrate from."""
-    from alembic.script import ScriptDirectory
     from alembic.util import CommandError
-    scripts = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
     try:
-        known = scripts.get_revision(revision) is not None
+        known = _migration_scripts().get_revision(revision) is not None
     except CommandError:
         known = False
     if not known:
