@@ -14,9 +14,11 @@ apart. These are the rows intake writes for that XML; nothing reads anything els
 
 Measured, for each size, on one gunicorn worker (the shipped gevent worker, so the export and
 the other requests share one process, as they would in production):
-- `csv.zip` (with ?attachments=false: there are no files) and `csv`, each twice: cold (no
-  kept export lines: every visit parsed and its lines written back, app/exports/lines.py)
-  and warm (the kept lines read, no XML); seconds to the last byte,
+- `csv.zip` (with ?attachments=false: there are no files) and `csv`, each three times: cold
+  (nothing kept: every visit parsed, its lines and segments written back,
+  app/exports/lines.py and segments.py), lines (the kept lines read, no XML, but no
+  segments: every visit's row read, its cells written and deflated) and warm (the kept
+  segments copied); seconds to the last byte,
   submissions/s and CSV rows/s (rows of every table: a visit is one household row and one row
   per member), bytes;
 - the worker's peak RSS (VmHWM from /proc) before and after each export, and VmRSS sampled
@@ -147,12 +149,14 @@ def bare_select(database_url, batch=500):
     return n, seconds
 
 
-def forget_lines(database_url):
-    """Drop every kept export line (the cache is derived: exports stay the same)."""
+def forget_lines(database_url, tables=("export_segments", "export_lines")):
+    """Drop every kept export segment and line (derived: exports stay the same); with
+    tables=("export_segments",) the segments alone."""
     from sqlalchemy import create_engine, text
     engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.begin() as c:
-        c.execute(text("DELETE FROM export_lines"))
+        for table in tables:
+            c.execute(text(f"DELETE FROM {table}"))
     engine.dispose()
 
 
@@ -272,11 +276,15 @@ def run(kind, sizes, echo=print, latency=True, before_dir=None, rounds=2):
                        "idle_rss_mb": status(pid)["VmRSS"]}
                 for fmt, path in (("csv.zip", "submissions.csv.zip?attachments=false"),
                                   ("csv", "submissions.csv")):
-                    # cold: no kept lines (each visit parsed, its lines written back); warm:
-                    # the same export again, reading the kept lines (app/exports/lines.py)
-                    for state in ("cold", "warm"):
+                    # cold: nothing kept (each visit parsed, its lines and segments written
+                    # back); lines: the kept lines but no segments (each visit's row read
+                    # and deflated); warm: the same export again, copying the kept segments
+                    # (app/exports/lines.py, segments.py)
+                    for state in ("cold", "lines", "warm"):
                         if state == "cold":
                             forget_lines(url)
+                        elif state == "lines":
+                            forget_lines(url, ("export_segments",))
                         before = status(pid)
                         seconds_, size_bytes, peak, keep = export(
                             port, bearer, f"/v1/projects/1/forms/home_visit/{path}", pid)
@@ -297,8 +305,10 @@ def run(kind, sizes, echo=print, latency=True, before_dir=None, rounds=2):
                              f"{before['VmRSS']:.0f} → peak {peak:.0f} MB (HWM "
                              f"{after['VmHWM']:.0f})")
                 if latency:
-                    # the same zip export again, with another request every 100 ms on the same
-                    # worker: what the cooperative yield leaves them (not part of the rates above)
+                    # the zip export again, cold (the longest: every visit parsed), with another
+                    # request every 100 ms on the same worker: what the cooperative yield
+                    # leaves them (not part of the rates above)
+                    forget_lines(url)
                     lat, stop = [], threading.Event()
                     prober = threading.Thread(target=probe, args=(port, bearer, stop, lat))
                     prober.start()
@@ -310,9 +320,10 @@ def run(kind, sizes, echo=print, latency=True, before_dir=None, rounds=2):
                     keep.close()
                     row["during_zip"] = {"seconds": seconds_, "probes": len(lat),
                                          "latency_ms_median": statistics.median(lat) * 1000,
-                                         "latency_ms_p95": common.percentile(lat, 95) * 1000,
+                                         "latency_ms_p95": (common.percentile(lat, 95)
+                                                            if len(lat) > 1 else lat[0]) * 1000,
                                          "latency_ms_max": max(lat) * 1000}
-                    echo(f"  other requests during a zip export ({seconds_:.1f} s with them): "
+                    echo(f"  other requests during a cold zip export ({seconds_:.1f} s with them): "
                          f"p50 {row['during_zip']['latency_ms_median']:.0f} ms, p95 "
                          f"{row['during_zip']['latency_ms_p95']:.0f} ms, max "
                          f"{row['during_zip']['latency_ms_max']:.0f} ms ({len(lat)} requests)")

@@ -5,6 +5,9 @@
 - filters: Central's OData $filter subset as SQL conditions (the OData task's)
 - reading: submissions read in keyset batches on a connection of its own, scoped
 - central_csv: Central's CSV zip / CSV exports of submissions and the entity CSV
-- zipping: a streaming zip writer with spooled side tables
+- lines: each submission version's CSV cells, kept (export_lines)
+- segments: runs of a form's submissions exported once and kept deflated (export_segments)
+- deflated: precompressed deflate pieces and the CRC arithmetic that joins them
+- zipping: a streaming zip writer with spooled side tables and precompressed pieces
 - cooperative: yield to gevent between chunks
 """

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select
 
-from app.exports import lines, reading
+from app.exports import deflated, lines, reading, segments, zipping
 from app.exports.cooperative import pause
 from app.exports.instances import Layout
 from app.exports.zipping import ZipStream
@@ -59,7 +59,8 @@ class Options:
 
 
 class _Table:
-    """One CSV being written: a csv.writer over a text buffer flushed as UTF-8 to `out`."""
+    """One CSV being written: a csv.writer over a text buffer, flushed as UTF-8 to `out` or
+    taken as text."""
 
     def __init__(self, out):
         self.out = out
@@ -68,9 +69,14 @@ class _Table:
 
     def flush(self, force=False):
         if force or self.buffer.tell() >= FLUSH_CHARS:
-            self.out.write(self.buffer.getvalue().encode("utf-8"))
-            self.buffer.seek(0)
-            self.buffer.truncate()
+            self.out.write(self.take().encode("utf-8"))
+
+    def take(self):
+        """The text written since the last take."""
+        text = self.buffer.getvalue()
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        return text
 
 
 def sanitize(name):
@@ -178,16 +184,20 @@ def _root_row(layout, row):
     return values, (None if row.encrypted else subrows)
 
 
-def _write_tables(engine, selection, layout, tables, after_batch, cache=None):
-    """Read every selected submission into `tables` (a _Table per layout table); calls
-    after_batch() every PAUSE_ROWS parsed submissions or their worth in kept ones (it yields
-    what was written). With `cache` (a lines.Cache over the full layout) rows come with
-    their kept lines (app.exports.lines) and no XML is parsed."""
+def _write_rows(engine, selection, layout, tables, cache=None, plan=None):
+    """Read every selected submission into `tables` (a _Table per layout table, root first),
+    yielding once per batch: (rows, each table's text for them), or (segments.Hit, None) in
+    place of a valid kept segment's rows (with `plan`). Calls pause() every PAUSE_ROWS parsed
+    submissions or their worth in kept ones. With `cache` (a lines.Cache over the full
+    layout) rows come with their kept lines (app.exports.lines) and no XML is parsed."""
     root = tables[0]
     subs = tables[1:]
     kept = _Kept(layout, root, subs)
     work, every = 0, PAUSE_ROWS * KEPT_PER_PARSED
-    for batch in reading.batches(engine, selection, lines=cache):
+    for batch in reading.batches(engine, selection, lines=cache, segments=plan):
+        if not isinstance(batch, list):
+            yield batch, None
+            continue
         for row in batch:
             if row.root_line is not None:
                 kept.write(row)
@@ -202,13 +212,20 @@ def _write_tables(engine, selection, layout, tables, after_batch, cache=None):
                             table.writer.writerows(rows)
             if work >= every:
                 work = 0
-                for table in tables:
-                    table.flush()
-                yield from after_batch()
                 pause()
-    for table in tables:
-        table.flush(force=True)
-    yield from after_batch()
+        yield batch, [table.take() for table in tables]
+
+
+def _pieces(texts):
+    """Each table's text of a batch deflated: [Piece or None (no rows)], root first."""
+    level = zipping.COMPRESS_LEVEL
+    return [deflated.deflate(t.encode("utf-8"), level) if t else None for t in texts]
+
+
+def _keep(plan, rows, pieces):
+    """Keep a batch's pieces as a segment when the plan wants it."""
+    if plan is not None and plan.wants(rows):
+        plan.keep(rows, pieces[0], [(i, p) for i, p in enumerate(pieces[1:], start=1) if p])
 
 
 #: a cell holding one of these may be quoted by csv.writer; any other is written as it is
@@ -287,42 +304,84 @@ def _cache(fields, options, layout=None, repeats=True, writer=None):
                        writer=writer)
 
 
+def _whole_form(selection):
+    """Whether an export reads every live submission of its form (no $filter, no village
+    scope): only such an export reads and keeps segments."""
+    return selection.filter is None and selection.area_ids is None
+
+
+def _plan(selection, cache, repeats=True):
+    """The kept segments an export may read and keep (None: none): a whole form's, with
+    Central's default options (a kept lines cache)."""
+    if cache is None or not _whole_form(selection):
+        return None
+    return segments.Plan(selection.form_id, cache.signature, writer=cache.writer,
+                         repeats=repeats)
+
+
 def submissions_csv(engine, selection, fields, options, kept_lines=True, writer=None):
     """Central's submissions.csv: the root table only, as a generator of bytes.
-    kept_lines=False: every submission parsed, the kept lines neither read nor written;
-    `writer`: the engine kept lines are written back through (default: `engine`)."""
+    kept_lines=False: every submission parsed, the kept lines and segments neither read nor
+    written; `writer`: the engine they are written back through (default: `engine`)."""
     values = select_values(engine, selection, fields) if options.split_select_multiples else {}
-    cache = _cache(fields, options, repeats=False, writer=writer) if kept_lines else None
+    # the repeats' kept lines are read only when a run may be kept as a segment
+    cache = (_cache(fields, options, repeats=_whole_form(selection), writer=writer or engine)
+             if kept_lines else None)
+    plan = _plan(selection, cache, repeats=False)
     # with kept lines the full layout reads (and keeps) the repeats too, for the zip's sake;
     # its root table is the root-only layout's
     layout = cache.layout if cache else Layout(fields, values, group_paths=options.group_paths,
                                                root_only=True)
     out = _Bytes()
-    table = _Table(out)
-    table.writer.writerow(layout.root.header)
-    yield from _write_tables(engine, selection, layout, [table], out.drain, cache)
+    tables = [_Table(out)]
+    if plan is not None:
+        # runs kept as segments need every table's lines, though only the root's is sent
+        tables += [_Table(None) for _ in layout.tables[1:]]
+    tables[0].writer.writerow(layout.root.header)
+    out.write(tables[0].take().encode("utf-8"))
+    for batch, texts in _write_rows(engine, selection, layout, tables, cache, plan):
+        if texts is None:
+            out.write(deflated.inflate(batch.root))
+        else:
+            out.write(texts[0].encode("utf-8"))
+            if plan is not None and plan.wants(batch):
+                _keep(plan, batch, _pieces(texts))
+        yield from out.drain()
+        pause()
 
 
 def submissions_zip(engine, store, selection, fields, xml_form_id, options, kept_lines=True,
                     writer=None):
     """Central's submissions.csv.zip as a generator of bytes (see the module docstring).
-    kept_lines=False: every submission parsed, the kept lines neither read nor written;
-    `writer`: the engine kept lines are written back through (default: `engine`)."""
+    kept_lines=False: every submission parsed, the kept lines and segments neither read nor
+    written; `writer`: the engine they are written back through (default: `engine`)."""
     values = select_values(engine, selection, fields) if options.split_select_multiples else {}
     layout = Layout(fields, values, group_paths=options.group_paths)
-    cache = _cache(fields, options, layout, writer=writer) if kept_lines else None
+    cache = _cache(fields, options, layout, writer=writer or engine) if kept_lines else None
+    plan = _plan(selection, cache)
     names = table_names(xml_form_id, layout)
     archive = ZipStream()
     try:
         with archive.entry(names[0]) as root_entry:
-            tables = [_Table(root_entry)] + [_Table(archive.spool(name)) for name in names[1:]]
-            for table, t in zip(tables, layout.tables):
+            sinks = [root_entry] + [archive.spool(name) for name in names[1:]]
+            tables = [_Table(None) for _ in names]
+            for table, sink, t in zip(tables, sinks, layout.tables):
                 table.writer.writerow(t.header)
-
-            def hand_on():
+                sink.write(table.take().encode("utf-8"))
+            for batch, texts in _write_rows(engine, selection, layout, tables, cache, plan):
+                if texts is None:
+                    root_entry.write_piece(batch.root)
+                    for index, piece in batch.repeats:
+                        sinks[index].write_piece(piece)
+                else:
+                    pieces = _pieces(texts)
+                    for sink, piece in zip(sinks, pieces):
+                        if piece is not None:
+                            sink.write_piece(piece)
+                    _keep(plan, batch, pieces)
                 if archive.pending:
                     yield archive.take()
-            yield from _write_tables(engine, selection, layout, tables, hand_on, cache)
+                pause()
         yield archive.take()
         if options.attachments:
             taken = set()
@@ -335,6 +394,26 @@ def submissions_zip(engine, store, selection, fields, xml_form_id, options, kept
             pause()
     finally:
         archive.close()
+
+
+def warm(engine, form_id, fields):
+    """Fill the kept lines and segments of a form's submissions (the CLI's `exports warm`),
+    as a whole-form zip export with Central's default options would, writing nothing out.
+    Returns (submissions read, lines computed, segments kept)."""
+    cache = _cache(fields, Options(), writer=engine)
+    selection = reading.Selection(form_id=form_id, area_ids=None, has_attachments=True)
+    plan = _plan(selection, cache)
+    layout = cache.layout
+    tables = [_Table(None) for _ in layout.tables]
+    read = 0
+    for batch, texts in _write_rows(engine, selection, layout, tables, cache, plan):
+        if texts is None:
+            read += batch.segment.rows
+        else:
+            read += len(batch)
+            if plan.wants(batch):
+                _keep(plan, batch, _pieces(texts))
+    return read, cache.computed, plan.kept
 
 
 def _file(store, sha256):

@@ -30,7 +30,7 @@ export unaffected. Encrypted versions are never cached (their
 cells are empty; nothing to save).
 
 The table is derived: dropping its rows changes no export; `flask --app wsgi exports warm`
-fills it (warm()).
+fills it (app.exports.central_csv.warm()).
 """
 import csv
 import hashlib
@@ -79,16 +79,8 @@ def signature(layout):
 class Encoder:
     """A version's cells → (root, repeats) text, with csv.writer's quoting exactly."""
 
-    def __init__(self, layout, repeats=True, writer=None):
+    def __init__(self, layout):
         self.layout = layout
-        # Write-backs take a second connection while the reading one is held: from the
-        # exports' own pool, as many cold exports as it has connections would each wait for
-        # one more (app/exports/pool.py). Handlers pass the requests' engine.
-        self.writer = writer
-        # the plain CSV reads the root cells alone (the repeats' lines are still written
-        # back on a miss, for the zip's sake)
-        self.columns = (L.c.root.label("line_root"),
-                        (L.c.repeats if repeats else null()).label("line_repeats"))
         self.end = layout.root.meta["KEY"]      # root cells kept: [1, end)
         self.buffer = io.StringIO()
         self.writer = csv.writer(self.buffer, lineterminator="\n")
@@ -195,16 +187,3 @@ def write(engine, values):
         return len(values)
     except (IntegrityError, DBAPIError):
         return 0
-
-
-def warm(engine, form_id, layout):
-    """Fill the kept lines of every current version of a form's submissions (the CLI's
-    `exports warm`). Returns (submissions read, lines computed)."""
-    from app.exports import reading     # noqa: PLC0415 - reading imports nothing of this
-    cache = Cache(layout)
-    selection = reading.Selection(form_id=form_id, area_ids=None, has_attachments=False)
-    n = 0
-    for batch in reading.batches(engine, selection, lines=cache):
-        n += len(batch)
-    return n, cache.computed
-

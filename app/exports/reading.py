@@ -76,6 +76,9 @@ class ExportRow:
     def_id: int | None = None
     root_line: str | None = None    # with kept lines (lines.Cache): the row's cached text,
     repeat_lines: str | None = None  # and xml is None
+    export_version: int = 0         # what a kept segment adds up (app.exports.segments)
+    submitter_kind: str | None = None
+    root_version_id: int | None = None   # the form version FormVersion names
 
 
 def count(connection, selection):
@@ -88,40 +91,78 @@ def connect(engine):
     return engine.connect().execution_options(**READ_ONLY)
 
 
-def batches(engine, selection, batch=BATCH, lines=None):
+def batches(engine, selection, batch=None, lines=None, segments=None):
     """Yield lists of ExportRow, newest first, BATCH at a time, on a connection of its own.
 
     With `lines` (an app.exports.lines.Cache) the XML is not read: each row comes with its
     kept lines (root_line, repeat_lines), the misses computed and written back by
     lines.fill() on this connection before the batch is handed on; encrypted versions come
-    with neither (their cells are empty)."""
+    with neither (their cells are empty).
+
+    With `segments` (an app.exports.segments.Plan, for a whole form's selection) each valid
+    kept segment comes as one segments.Hit in place of its rows, and the batches between
+    them stop short of the next segment."""
     with connect(engine) as connection:
-        versions = dict(connection.execute(
+        reader = _Reader(connection, selection, lines, batch or BATCH)
+        if segments is not None:
+            for segment in segments.valid(connection, reader.names, reader.versions):
+                yield from reader.run(until=segment.newest)
+                hit = segments.load(connection, segment)
+                if hit is not None:     # else gone meanwhile: the next run reads its rows
+                    yield hit
+                    reader.after = segment.oldest
+        yield from reader.run()
+
+
+class _Reader:
+    """Keyset batches of one selection on one connection."""
+
+    def __init__(self, connection, selection, lines, batch):
+        self.connection, self.selection, self.lines, self.batch = (connection, selection,
+                                                                  lines, batch)
+        self.versions = dict(connection.execute(
             select(FormVersion.id, FormVersion.version)
             .where(FormVersion.form_id == selection.form_id)).all())
-        names = Names(connection)
-        after = None
+        self.names = Names(connection)
+        self.after = None
+        joined = S.join(D, and_(D.c.submission_id == S.c.id, D.c.current.is_(True)))
+        if lines is None:
+            content = (D.c.xml, null().label("line_root"), null().label("line_repeats"))
+        else:
+            content = (null().label("xml"), *lines.columns)
+            joined = joined.outerjoin(L, lines.join(D))
+        self.query = (select(S.c.id, S.c.instance_id, S.c.created_at, S.c.review_state,
+                             D.c.device_id, *content, S.c.submitter_kind, S.c.submitter_id,
+                             D.c.id.label("def_id"), D.c.deprecated_id,
+                             D.c.form_version_id, D.c.encrypted, S.c.export_version)
+                      .select_from(joined)
+                      .where(selection.where())
+                      .order_by(S.c.created_at.desc(), S.c.id.desc())
+                      .limit(batch))
+
+    def run(self, until=None):
+        """Batches of the rows older than self.after (the last row read, or the end of the
+        last segment copied) and newer than `until` ((created_at, id) keys; None: no
+        bound); self.after follows."""
+        connection, lines, batch = self.connection, self.lines, self.batch
+        bounded = self.query
+        if until is not None:
+            at, last_id = until
+            # the plain bound first: it is what the index's range scan starts from (with the
+            # OR alone, every run between two segments read the index from the newest row)
+            bounded = bounded.where(S.c.created_at >= at,
+                                    or_(S.c.created_at > at,
+                                        and_(S.c.created_at == at, S.c.id > last_id)))
         while True:
-            joined = S.join(D, and_(D.c.submission_id == S.c.id, D.c.current.is_(True)))
-            if lines is None:
-                content = (D.c.xml, null().label("line_root"), null().label("line_repeats"))
-            else:
-                content = (null().label("xml"), *lines.columns)
-                joined = joined.outerjoin(L, lines.join(D))
-            query = (select(S.c.id, S.c.instance_id, S.c.created_at, S.c.review_state,
-                            D.c.device_id, *content, S.c.submitter_kind, S.c.submitter_id,
-                            D.c.id.label("def_id"), D.c.deprecated_id,
-                            D.c.form_version_id, D.c.encrypted)
-                     .select_from(joined)
-                     .where(selection.where())
-                     .order_by(S.c.created_at.desc(), S.c.id.desc())
-                     .limit(batch))
-            if after is not None:
-                created, last_id = after
-                query = query.where(or_(S.c.created_at < created,
+            query = bounded
+            if self.after is not None:
+                created, last_id = self.after
+                query = query.where(S.c.created_at <= created,
+                                    or_(S.c.created_at < created,
                                         and_(S.c.created_at == created, S.c.id < last_id)))
             rows = connection.execute(query).all()
-            decorated = _decorate(connection, rows, versions, names, selection.has_attachments)
+            decorated = _decorate(connection, rows, self.versions, self.names,
+                                  self.selection.has_attachments)
             # end the implicit transaction before handing the batch on: no snapshot or lock
             # is held while the caller works (a SQLite reader would otherwise pin the WAL)
             connection.commit()
@@ -131,10 +172,10 @@ def batches(engine, selection, batch=BATCH, lines=None):
                 misses = [r for r in decorated if r.root_line is None and not r.encrypted]
                 if misses:
                     lines.fill(connection, misses)
+            self.after = (rows[-1].created_at, rows[-1].id)
             yield decorated
             if len(rows) < batch:
                 return
-            after = (rows[-1].created_at, rows[-1].id)
 
 
 def _decorate(connection, rows, versions, names, has_attachments):
@@ -163,14 +204,15 @@ def _decorate(connection, rows, versions, names, has_attachments):
     no_files = (0, 0)
     # positional unpacking: reading a Row's 16 attributes by name is dearer (docs/exports.md)
     for (sid, instance_id, created_at, review_state, device_id, xml, root_line, repeat_lines,
-         submitter_kind, submitter_id, def_id, _deprecated, form_version_id, encrypted) in rows:
+         submitter_kind, submitter_id, def_id, _deprecated, form_version_id, encrypted,
+         export_version) in rows:
         edits, root_version = history.get(sid, (0, form_version_id)) if history else \
             (0, form_version_id)
         present, expected = files.get(def_id, no_files) if files else no_files
         append(ExportRow(sid, instance_id, created_at, review_state, device_id, xml,
                          submitter_id, name(submitter_kind, submitter_id), present, expected,
                          edits, version(root_version, ""), bool(encrypted), def_id, root_line,
-                         repeat_lines))
+                         repeat_lines, export_version, submitter_kind, root_version))
     return out
 
 

@@ -13,6 +13,7 @@ it with the sender's and the approver's villages together (app.register.step.mer
 from sqlalchemy import exists, select, update
 
 from app.audit.record import record
+from app.submissions import rows
 # the rules themselves are intake's too; the register's modules use them as scope.*
 from app.submissions.scope import ISSUE, outside, outside_issue, union  # noqa: F401
 
@@ -25,7 +26,7 @@ def hold(session, submission_id, places):
     approval): a rebuild replays earlier merges with the submission's village, which must
     therefore not change."""
     from app.register.models import RegisterEvent          # noqa: PLC0415
-    from app.submissions.models import Submission, SubmissionDef   # noqa: PLC0415
+    from app.submissions.models import SubmissionDef   # noqa: PLC0415
     current = session.execute(select(SubmissionDef.id, SubmissionDef.issues,
                                      SubmissionDef.deprecated_id).where(
         SubmissionDef.submission_id == submission_id, SubmissionDef.current.is_(True))).one()
@@ -37,7 +38,6 @@ def hold(session, submission_id, places):
     if current.deprecated_id is None and not session.scalar(select(exists().where(
             RegisterEvent.submission_def_id == current.id))):
         values["area_id"] = places[0][1]
-    session.execute(update(Submission.__table__).where(Submission.id == submission_id)
-                    .values(**values))
+    rows.update_submission(session, submission_id, **values)
     record(session, None, "submission.hold.outside", f"submission:{submission_id}",
            places=[{"path": path, "area": i["value"]} for (path, _a), i in zip(places, found)])

@@ -4,6 +4,9 @@ A submission is the logical record; each edit (deprecatedID) adds a def with its
 instanceID and XML. instanceIDs are unique per form across all defs, which is what makes a
 retried POST idempotent and lets the database, not the code, refuse a double insert.
 """
+from sqlalchemy import event
+from sqlalchemy.orm import object_session
+
 from app.db import db
 from app.db.columns import JSONType, utcnow
 
@@ -18,8 +21,9 @@ class Submission(db.Model):
         db.Index("ix_submissions_held", "form_id", "area_id", "review_state",
                  postgresql_where=db.text("NOT in_register AND deleted_at IS NULL"),
                  sqlite_where=db.text("NOT in_register AND deleted_at IS NULL")),
-        # a form's submissions and its last one (the console's forms page)
-        db.Index("ix_submissions_form_time", "form_id", "created_at",
+        # a form's submissions and its last one (the console's forms page); with the id and
+        # export_version, the kept export segments' check reads this index alone
+        db.Index("ix_submissions_form_time", "form_id", "created_at", "id", "export_version",
                  postgresql_where=db.text("deleted_at IS NULL"),
                  sqlite_where=db.text("deleted_at IS NULL")),
     )
@@ -38,9 +42,21 @@ class Submission(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     updated_at = db.Column(db.DateTime)
     deleted_at = db.Column(db.DateTime)
+    #: counted up by every change to the row (rows.update_submission, and _bump below for
+    #: the ORM): a kept export segment holds exactly its rows while their versions add up
+    #: as when it was made (app/exports/segments.py)
+    export_version = db.Column(db.Integer, nullable=False, server_default="0")
 
     defs = db.relationship("SubmissionDef", back_populates="submission",
                            order_by="SubmissionDef.id")
+
+
+@event.listens_for(Submission, "before_update")
+def _bump(mapper, connection, target):
+    """A change the ORM writes to a submission (a review, a deletion) counts up its
+    export_version, as rows.update_submission does for Core updates."""
+    if object_session(target).is_modified(target, include_collections=False):
+        target.export_version = Submission.export_version + 1
 
 
 class SubmissionDef(db.Model):

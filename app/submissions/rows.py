@@ -127,8 +127,11 @@ def set_attachment_blob(session, def_id, name, sha256):
 
 
 def update_submission(session, submission_id, **values):
+    """The one Core update of a submission's row: it counts up export_version, which tells
+    the kept export segments the row changed (app/exports/segments.py)."""
     # Few call sites, varying columns: built per call.
-    _conn(session).execute(update(S).where(S.c.id == submission_id).values(**values))
+    _conn(session).execute(update(S).where(S.c.id == submission_id)
+                           .values(**values, export_version=S.c.export_version + 1))
 
 
 def set_issues(session, def_id, issues):

@@ -34,11 +34,12 @@ def contents(response):
         return {name: z.read(name) for name in z.namelist()}
 
 
-def parsed_every_time(db, xml_form_id, zipped=True):
+def parsed_every_time(db, xml_form_id, zipped=True, has_attachments=False):
     """The export with no kept lines at all (every submission parsed): the reference."""
     form = db.session.scalar(select(Form).where(Form.xml_form_id == xml_form_id))
     fields = export_fields(db.session, form)
-    selection = reading.Selection(form_id=form.id, area_ids=None, has_attachments=False)
+    selection = reading.Selection(form_id=form.id, area_ids=None,
+                                  has_attachments=has_attachments)
     options = central_csv.Options(attachments=False)
     db.session.rollback()
     if not zipped:
