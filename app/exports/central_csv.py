@@ -30,9 +30,9 @@ import io
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 
-from app.exports import deflated, lines, reading, segments, zipping
+from app.exports import deflated, filters, lines, reading, segments, zipping
 from app.exports.cooperative import pause
 from app.exports.instances import Layout
 from app.exports.zipping import ZipStream
@@ -483,9 +483,7 @@ def entities_csv(engine, dataset_id, properties, area_ids, condition, batch=1000
                      .where(*_entity_where(dataset_id, area_ids, condition))
                      .order_by(Entity.created_at.desc(), Entity.id.desc()).limit(batch))
             if after is not None:
-                query = query.where(or_(Entity.created_at < after[0],
-                                        and_(Entity.created_at == after[0],
-                                             Entity.id < after[1])))
+                query = query.where(filters.older_than(Entity.created_at, Entity.id, after))
             rows = connection.execute(query).all()
             connection.commit()
             for r in rows:

@@ -318,6 +318,22 @@ def where(text_or_filter, columns, deleted_field=DELETED_AT):
     return and_(live, parsed.condition(columns))
 
 
+def older_than(created, ident, key):
+    """Rows after `key` = (created_at, id) in newest-first order: (created, ident) < key.
+    Written with a plain bound on `created` before the exact condition: with the OR alone
+    SQLite does not start the index range there, and a keyset walk then reads the index
+    from the newest row at every page, growing with the square of the rows (docs/exports.md,
+    "How it streams with flat memory")."""
+    at, last_id = key
+    return and_(created <= at, or_(created < at, and_(created == at, ident < last_id)))
+
+
+def newer_than(created, ident, key):
+    """(created, ident) > key, written as older_than() for the same reason."""
+    at, last_id = key
+    return and_(created >= at, or_(created > at, and_(created == at, ident > last_id)))
+
+
 def _fields(node):
     if isinstance(node, Field):
         return {node.name}

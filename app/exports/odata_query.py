@@ -8,7 +8,7 @@ then id as the stable key.
 """
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from app.auth.models import AppUser, User
@@ -89,9 +89,7 @@ def submissions_query(scope, orderby=None, after=None, skip=0, top=None):
 
 
 def _after(cursor):
-    created_at, row_id = cursor
-    return or_(Submission.created_at < created_at,
-               and_(Submission.created_at == created_at, Submission.id < row_id))
+    return filters.older_than(Submission.created_at, Submission.id, cursor)
 
 
 def count_submissions(session, scope, after=None):
@@ -172,9 +170,7 @@ def entities_query(scope, orderby=None, after=None, skip=0, top=None):
     else:
         query = query.order_by(Entity.created_at.desc(), Entity.id.desc())
     if after is not None:
-        created_at, row_id = after
-        query = query.where(or_(Entity.created_at < created_at,
-                                and_(Entity.created_at == created_at, Entity.id < row_id)))
+        query = query.where(filters.older_than(Entity.created_at, Entity.id, after))
     if skip:
         query = query.offset(skip)
     if top is not None:
@@ -185,9 +181,7 @@ def entities_query(scope, orderby=None, after=None, skip=0, top=None):
 def count_entities(session, scope, after=None):
     query = select(func.count()).select_from(Entity).where(scope.condition())
     if after is not None:
-        created_at, row_id = after
-        query = query.where(or_(Entity.created_at < created_at,
-                                and_(Entity.created_at == created_at, Entity.id < row_id)))
+        query = query.where(filters.older_than(Entity.created_at, Entity.id, after))
     return session.scalar(query)
 
 

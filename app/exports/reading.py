@@ -147,19 +147,11 @@ class _Reader:
         connection, lines, batch = self.connection, self.lines, self.batch
         bounded = self.query
         if until is not None:
-            at, last_id = until
-            # the plain bound first: it is what the index's range scan starts from (with the
-            # OR alone, every run between two segments read the index from the newest row)
-            bounded = bounded.where(S.c.created_at >= at,
-                                    or_(S.c.created_at > at,
-                                        and_(S.c.created_at == at, S.c.id > last_id)))
+            bounded = bounded.where(filters.newer_than(S.c.created_at, S.c.id, until))
         while True:
             query = bounded
             if self.after is not None:
-                created, last_id = self.after
-                query = query.where(S.c.created_at <= created,
-                                    or_(S.c.created_at < created,
-                                        and_(S.c.created_at == created, S.c.id < last_id)))
+                query = query.where(filters.older_than(S.c.created_at, S.c.id, self.after))
             rows = connection.execute(query).all()
             decorated = _decorate(connection, rows, self.versions, self.names,
                                   self.selection.has_attachments)
@@ -253,7 +245,8 @@ def attachments(engine, selection, batch=BATCH):
                      .limit(batch))
             if after is not None:
                 created, sid, aid = after
-                query = query.where(or_(S.c.created_at < created,
+                query = query.where(S.c.created_at <= created,
+                                    or_(S.c.created_at < created,
                                         and_(S.c.created_at == created, S.c.id < sid),
                                         and_(S.c.created_at == created, S.c.id == sid,
                                              A.c.id > aid)))
