@@ -35,8 +35,8 @@ db.Index("ix_submission_defs_export", SubmissionDef.submission_id, SubmissionDef
 class ExportSegment(db.Model):
     """A run of a form's live submissions, newest first, exported once: what the CSV tables
     hold for exactly those rows, each table's lines as a deflated piece (app.exports.deflated).
-    Valid while the live rows between its two ends still number `rows` and their ids and
-    export_versions add up to the sums kept, and the names and versions in `context` are
+    Valid while the live rows between its two ends still number `rows` and their ids, the
+    ids' squares and export_versions add up to the sums kept, and the names and versions in `context` are
     unchanged (app.exports.segments)."""
     __tablename__ = "export_segments"
     __table_args__ = (db.Index("ix_export_segments_form", "form_id", "signature", "newest_at",
@@ -57,6 +57,8 @@ class ExportSegment(db.Model):
     rows = db.Column(db.Integer, nullable=False)
     id_sum = db.Column(db.BigInteger, nullable=False)
     version_sum = db.Column(db.BigInteger, nullable=False)
+    #: sum of each id's square modulo a prime (segments.SQUARES)
+    square_sum = db.Column(db.BigInteger, nullable=False)
     #: JSON: the submitter names and form versions its metadata cells show
     context = db.Column(db.Text, nullable=False)
     #: the root table's lines: raw deflate, its uncompressed size and CRC-32

@@ -16,9 +16,11 @@ When a segment is still exact: every change to a submission's row counts up its
 in app.submissions.models), and every change to what its line shows goes through one of
 those: a review, a deletion, an edit (a new current version), a file arriving, a hold. So a
 segment holds exactly the live rows between its two ends while they still number `rows` and
-their ids and export_versions add up to the sums kept when it was made: a change raises the
-version sum, a row arriving in the range raises the count, a deletion lowers it, and both
-together leave the id sum different (ids are never reused: submissions are never purged).
+their ids, the ids' squares and their export_versions add up to the sums kept when it was
+made: a change raises the version sum, a row arriving in the range raises the count, a
+deletion lowers it, and rows arriving and deleted together leave the id sums different
+(ids are never reused: submissions are never purged; the squares' sum is for ids that land
+out of commit order on PostgreSQL, docs/exports.md "Kept segments").
 The submitter names and form versions its metadata cells show are kept with it (`context`)
 and compared with the current ones, and the layout is its kept lines' signature. All of it
 is checked by one grouped query per export, on the index the submissions' arrival order
@@ -30,7 +32,7 @@ import json
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy import BigInteger, and_, cast, delete, func, insert, or_, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.db.columns import utcnow
@@ -49,6 +51,9 @@ MIN_ROWS = 100
 #: the newest runs change the most anyway: they are the ones still being reviewed)
 SETTLE = timedelta(minutes=5)
 
+#: the ids' squares are summed modulo this prime, so no sum of 500 can overflow 64 bits
+SQUARES = 2147483647
+
 G = ExportSegment.__table__
 S = Submission.__table__
 
@@ -61,6 +66,7 @@ class Segment:
     oldest: tuple       # (created_at, id) of its last row
     rows: int
     id_sum: int
+    square_sum: int
     version_sum: int
 
 
@@ -86,13 +92,14 @@ class Plan:
 
     def _checked(self, *columns):
         """SELECT `columns` of this form's segments of this layout with what their ranges
-        hold now: the live rows' count, id sum and version sum, grouped per segment on the
-        index of the form's submissions by arrival."""
+        hold now: the live rows' count, id sum, square sum and version sum, grouped per
+        segment on the index of the form's submissions by arrival."""
         live = and_(S.c.form_id == G.c.form_id, S.c.deleted_at.is_(None),
                     S.c.created_at.between(G.c.oldest_at, G.c.newest_at),
                     or_(S.c.created_at > G.c.oldest_at, S.c.id >= G.c.oldest_id),
                     or_(S.c.created_at < G.c.newest_at, S.c.id <= G.c.newest_id))
         return (select(*columns, func.count(S.c.id), func.sum(S.c.id),
+                       func.sum(cast(S.c.id, BigInteger) * S.c.id % SQUARES),
                        func.sum(S.c.export_version))
                 .select_from(G.join(S, live))
                 .where(G.c.form_id == self.form_id, G.c.signature == self.signature)
@@ -106,15 +113,15 @@ class Plan:
         every = set(connection.scalars(select(G.c.id).where(G.c.form_id == self.form_id)))
         found = connection.execute(
             self._checked(G.c.id, G.c.newest_at, G.c.newest_id, G.c.oldest_at, G.c.oldest_id,
-                          G.c.rows, G.c.id_sum, G.c.version_sum, G.c.context)
+                          G.c.rows, G.c.id_sum, G.c.square_sum, G.c.version_sum, G.c.context)
             .order_by(G.c.newest_at.desc(), G.c.newest_id.desc())).all()
         connection.commit()
         accepted, stale = [], []
-        for (sid, newest_at, newest_id, oldest_at, oldest_id, rows, id_sum, version_sum,
-             context, count, ids, versions_now) in found:
+        for (sid, newest_at, newest_id, oldest_at, oldest_id, rows, id_sum, square_sum,
+             version_sum, context, *now) in found:
             segment = Segment(sid, (newest_at, newest_id), (oldest_at, oldest_id), rows,
-                              id_sum, version_sum)
-            if ((count, ids, versions_now) == (rows, id_sum, version_sum)
+                              id_sum, square_sum, version_sum)
+            if (tuple(now) == (rows, id_sum, square_sum, version_sum)
                     and _same_context(context, names, versions)
                     and (not accepted or segment.newest < accepted[-1].oldest)):
                 accepted.append(segment)
@@ -134,7 +141,7 @@ class Plan:
         meanwhile), and since another export may have deleted it (and, on SQLite, kept
         another under a new id)."""
         columns = [G.c.root, G.c.root_size, G.c.root_crc, G.c.rows, G.c.id_sum,
-                   G.c.version_sum]
+                   G.c.square_sum, G.c.version_sum]
         if self.repeats:
             columns += [G.c.repeats, G.c.repeats_index]
         at, first = segment.newest
@@ -143,8 +150,8 @@ class Plan:
             G.c.id == segment.id, G.c.newest_at == at, G.c.newest_id == first,
             G.c.oldest_at == oldest_at, G.c.oldest_id == last)).first()
         connection.commit()
-        expected = (segment.rows, segment.id_sum, segment.version_sum)
-        if row is None or tuple(row[-3:]) != expected or tuple(row[3:6]) != expected:
+        expected = (segment.rows, segment.id_sum, segment.square_sum, segment.version_sum)
+        if row is None or tuple(row[-4:]) != expected or tuple(row[3:7]) != expected:
             return None         # its rows are read instead
         self.read += 1
         repeats = []
@@ -176,6 +183,7 @@ class Plan:
             "newest_at": first.created_at, "newest_id": first.id,
             "oldest_at": last.created_at, "oldest_id": last.id,
             "rows": len(rows), "id_sum": sum(r.id for r in rows),
+            "square_sum": sum(r.id * r.id % SQUARES for r in rows),
             "version_sum": sum(r.export_version for r in rows),
             "context": _context(rows), "root": root.data, "root_size": root.size,
             "root_crc": root.crc, "repeats": b"".join(data),

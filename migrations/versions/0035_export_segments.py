@@ -41,6 +41,7 @@ def upgrade():
         sa.Column("rows", sa.Integer, nullable=False),
         sa.Column("id_sum", sa.BigInteger, nullable=False),
         sa.Column("version_sum", sa.BigInteger, nullable=False),
+        sa.Column("square_sum", sa.BigInteger, nullable=False),
         sa.Column("context", sa.Text, nullable=False),
         sa.Column("root", sa.LargeBinary, nullable=False),
         sa.Column("root_size", sa.BigInteger, nullable=False),
