@@ -7,8 +7,10 @@ end-to-end one). Same data as bench/export.py (its fill()).
     python bench/export_inprocess.py --gevent --submissions 20000 --zip-variants
 
 Prints, per round, seconds and visits/s of a warm zip (attachments=false) and a warm plain
-CSV, and a cold one of each once (kept lines emptied first); --profile FORMAT runs one warm
-export of that format under cProfile and prints the top of it instead.
+CSV (the kept segments copied), and a cold one of each once (kept lines and segments emptied
+first); --lines empties the segments before every warm export, so the rounds measure the
+kept lines' path (every visit's row read, written and deflated); --profile FORMAT runs one
+warm export of that format under cProfile and prints the top of it instead.
 """
 import argparse
 import cProfile
@@ -73,6 +75,8 @@ def main(argv=None):
     parser.add_argument("--submissions", type=int, default=20000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", choices=("zip", "csv"))
+    parser.add_argument("--lines", action="store_true",
+                        help="no kept segments in the warm rounds: the kept lines' path")
     parser.add_argument("--zip-variants", action="store_true",
                         help="warm zip rounds alternating zlib level 1 and 6 "
                              "(app.exports.zipping COMPRESS_LEVEL)")
@@ -87,6 +91,8 @@ def main(argv=None):
         bench_export.fill(app, args.submissions, echo=lambda line: None)
         n = args.submissions
         runs = {fmt: exporter(app, fmt) for fmt in ("zip", "csv")}
+        if args.lines:
+            runs = {fmt: _without_segments(url, run) for fmt, run in runs.items()}
         for fmt in ("zip", "csv"):
             bench_export.forget_lines(url)
             size, digest, s = runs[fmt]()
@@ -119,6 +125,14 @@ def main(argv=None):
                     c.execute(text("ANALYZE"))
             engine.dispose()
             rounds(runs, n, args.rounds, "after --ddl ")
+
+
+def _without_segments(url, run):
+    """`run`, with the kept segments emptied before it (not timed)."""
+    def wrapped():
+        bench_export.forget_lines(url, ("export_segments",))
+        return run()
+    return wrapped
 
 
 def rounds(runs, n, count, label):
