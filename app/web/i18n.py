@@ -39,14 +39,15 @@ def init(app):
 
 
 def zone():
-    """The town's time zone (the town the page shows; each read once per process)."""
+    """The town's time zone (the town the page shows; each read once per process; the
+    default zone on a page of no town: her own account when she works in none)."""
     from app.web.blueprint import town  # noqa: PLC0415
     zones = current_app.extensions.setdefault("console_zones", {})
     project_id = town()
     if project_id not in zones:
         from app.db import db          # noqa: PLC0415
         from app.projects.models import Project  # noqa: PLC0415
-        project = db.session.get(Project, project_id)
+        project = db.session.get(Project, project_id) if project_id is not None else None
         zones[project_id] = ZoneInfo(project.time_zone if project else "Asia/Shanghai")
     return zones[project_id]
 

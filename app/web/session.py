@@ -177,7 +177,8 @@ def page(permission, query=PageQuery, form=None, scope="village"):
                 check_csrf(session_token(), request.form.get("csrf"))
             # (a form acts on the town it was shown in, whatever another tab chose since)
             towns.choose(actor, session_token(), request.environ["doorstep.console_town"],
-                         request.form.get(towns.FIELD) if request.method == "POST" else None)
+                         request.form.get(towns.FIELD) if request.method == "POST" else None,
+                         required=scope != "own")
             if request.method == "POST":
                 if form_schema is None:
                     raise Problem("405.91")

@@ -26,10 +26,11 @@ def readable(session, actor):
     return [tuple(row) for row in session.execute(query)]
 
 
-def choose(actor, token, remembered, sent=None):
+def choose(actor, token, remembered, sent=None, required=True):
     """Set the page's town (g.console_town) for the signed-in actor, whose session last
     showed town `remembered` (None: none chosen); raise 404.341 for a town she may not open,
-    403.2 when she works in none. `sent`: the town a POST form was shown in (its hidden
+    403.2 when she works in none, unless the page is not about a town (`required` False: her
+    own account), which then has none. `sent`: the town a POST form was shown in (its hidden
     `project` field), which the POST acts on without changing her session's choice."""
     if sent is not None:
         chosen = _asked(actor, sent)
@@ -45,6 +46,8 @@ def choose(actor, token, remembered, sent=None):
             db.session.rollback()   # the lookup's transaction ends: a GET then reads read-only
     elif remembered is not None and actor.in_project(remembered):
         chosen = remembered
+    elif not required and actor.project_ids is not None and not actor.project_ids:
+        chosen = None
     else:
         chosen = _first(actor)
     g.console_town = chosen

@@ -56,3 +56,23 @@ def test_signing_out_other_browsers_keeps_this_one(console):
     assert here.post("/account/sessions").status_code == 303
     assert elsewhere.get("/").status_code == 302
     assert here.get("/").status_code == 200
+
+
+def test_a_person_in_no_town_still_has_her_account_and_nothing_else(console, db, personas):
+    # taken off every town: her own account (password, browsers) is not about a town
+    from app.auth.models import user_projects
+    db.session.execute(user_projects.delete().where(
+        user_projects.c.user_id == personas["supervisor"].id))
+    db.session.commit()
+    supervisor = console("supervisor")
+    page = supervisor.get("/account?lang=en")
+    assert page.status_code == 200
+    assert "supervisor" in page.get_data(as_text=True)
+    assert 'name="project"' not in page.get_data(as_text=True)
+    changed = supervisor.post("/account/password", {"current": "supervisor-password",
+                                                    "password": "a-new-secret!",
+                                                    "again": "a-new-secret!"})
+    assert changed.status_code == 303
+    assert supervisor.post("/account/sessions").status_code == 303
+    assert supervisor.get("/").status_code == 403
+    assert supervisor.get("/people").status_code == 403
