@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
+from app.audit.models import AuditEvent
 from app.projects.models import Area
 from app.reports import cells
 from app.reports.document import find
@@ -135,3 +136,28 @@ def test_the_console_page_shows_the_towns_and_the_county_total(app, towns, event
     assert sign_in(app, supervisor, "supervisor", "supervisor-password").status_code == 303
     assert "/county" not in supervisor.get("/").get_data(as_text=True)
     assert supervisor.get("/county").status_code == 403
+
+
+def test_the_console_page_links_its_workbook_and_the_browser_downloads_it(app, db, towns,
+                                                                         events):
+    browser = app.test_client()
+    assert sign_in(app, browser, "county", "county-password").status_code == 303
+    page = browser.get(f"/county?month={MONTH}&lang=en").get_data(as_text=True)
+    assert f'href="/county/{MONTH}.xlsx?lang=en"' in page
+    found = browser.get(f"/county/{MONTH}.xlsx?lang=en")
+    assert found.status_code == 200 and found.mimetype.endswith("spreadsheetml.sheet")
+    assert f"county-{MONTH}.xlsx" in found.headers["Content-Disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(found.data)).worksheets[0]
+    assert [sheet.cell(row=r, column=1).value for r in range(1, 5)] == \
+        ["Town", "Test town", "乙镇", "County total"]
+    chinese = browser.get(f"/county/{MONTH}.xlsx?lang=zh")     # (the language is kept)
+    assert openpyxl.load_workbook(io.BytesIO(chinese.data)).worksheets[0]["A4"].value == \
+        "全县合计"
+    db.session.rollback()
+    downloads = db.session.scalars(select(AuditEvent.details).where(
+        AuditEvent.action == "report.county.download")).all()
+    assert len(downloads) == 2 and downloads[0]["projects"] == [1, 2]
+    supervisor = app.test_client()
+    assert sign_in(app, supervisor, "supervisor", "supervisor-password").status_code == 303
+    assert supervisor.get(f"/county/{MONTH}.xlsx").status_code == 403
+    assert browser.get("/county/2025-13.xlsx").status_code == 400
