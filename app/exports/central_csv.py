@@ -17,10 +17,13 @@ csv-stringify's (`"` around a cell holding a comma, a quote or a line break; `\\
 rows; no byte-order mark).
 
 With Central's default options the per-submission cells come from app.exports.lines (kept
-per submission version, computed from the XML only on a miss); the output is the same byte
-for byte either way.
+per submission version, computed from the XML only on a miss), and a whole form's export
+copies the runs kept by app.exports.segments (every table's lines of a few hundred
+submissions, deflated once) instead of writing their rows; the output is the same byte for
+byte either way.
 
-The root table is written into the archive as submissions are read; repeat tables are spooled
+Each batch's text is deflated as one piece per table (app.exports.deflated); the root
+table's pieces go into the archive as submissions are read, the repeat tables' are spooled
 (app.exports.zipping) and appended after it, as Central appends its substreams. Every
 generator reads through app.exports.reading (own connection, keyset batches) and calls
 cooperative.pause() every PAUSE_ROWS submissions parsed (or their worth in kept lines).
