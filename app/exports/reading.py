@@ -105,10 +105,14 @@ def batches(engine, selection, batch=None, lines=None, segments=None):
     with connect(engine) as connection:
         reader = _Reader(connection, selection, lines, batch or BATCH)
         if segments is not None:
+            copied = False
             for segment in segments.valid(connection, reader.names, reader.versions):
-                yield from reader.run(until=segment.newest)
+                # (no rows to ask for between two segments when valid() counted none)
+                if not (copied and segments.gapless):
+                    yield from reader.run(until=segment.newest)
                 hit = segments.load(connection, segment)
-                if hit is not None:     # else gone meanwhile: the next run reads its rows
+                copied = hit is not None
+                if copied:              # else gone meanwhile: the next run reads its rows
                     yield hit
                     reader.after = segment.oldest
         yield from reader.run()

@@ -394,3 +394,29 @@ def test_rows_arriving_and_deleted_with_the_same_id_sum_are_seen(ten, client, lo
     db.session.commit()
     table = same_as_parsed(client, db, headers)["survey.csv"]
     assert b"uuid:same-sum-0" in table and b"uuid:same-sum-1" in table
+
+
+def test_with_every_run_kept_no_rows_are_asked_for_between_segments(ten, client, login, db):
+    # valid() counts the rows outside the segments once; with none between them the export
+    # asks only for the newest rows before the first and the oldest after the last
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+    headers = login("admin")
+    cold = same_as_parsed(client, db, headers)
+    asked = []
+
+    def note(_conn, _cursor, statement, *_args):
+        if "export_lines" in statement and "ORDER BY" in statement:
+            asked.append(statement)
+    event.listen(Engine, "before_cursor_execute", note)
+    try:
+        assert contents(client.get(ZIP.format("survey"), headers=headers)) == cold
+    finally:
+        event.remove(Engine, "before_cursor_execute", note)
+    assert len(asked) == 2
+    # a segment gone stale makes a gap: its rows are asked for, and come in their place
+    rows.update_submission(db.session, _iid_sid(db, "uuid:s5"), review_state="rejected")
+    db.session.commit()
+    keys = [r["KEY"] for r in csv.DictReader(io.StringIO(
+        same_as_parsed(client, db, headers)["survey.csv"].decode()))]
+    assert keys == [f"uuid:s{n}" for n in range(9, -1, -1)]
