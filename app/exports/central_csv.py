@@ -225,9 +225,11 @@ def _pieces(texts):
     return [deflated.deflate(t.encode("utf-8"), level) if t else None for t in texts]
 
 
-def _keep(plan, rows, pieces):
-    """Keep a batch's pieces as a segment when the plan wants it."""
+def _keep(plan, rows, texts, pieces=None):
+    """Keep a batch as a segment when the plan wants it: its `pieces`, or `texts` deflated
+    (only then: the plain CSV sends text and deflates only what it keeps)."""
     if plan is not None and plan.wants(rows):
+        pieces = pieces or _pieces(texts)
         plan.keep(rows, pieces[0], [(i, p) for i, p in enumerate(pieces[1:], start=1) if p])
 
 
@@ -347,8 +349,7 @@ def submissions_csv(engine, selection, fields, options, kept_lines=True, writer=
             out.write(deflated.inflate(batch.root))
         else:
             out.write(texts[0].encode("utf-8"))
-            if plan is not None and plan.wants(batch):
-                _keep(plan, batch, _pieces(texts))
+            _keep(plan, batch, texts)
         yield from out.drain()
         pause()
 
@@ -381,7 +382,7 @@ def submissions_zip(engine, store, selection, fields, xml_form_id, options, kept
                     for sink, piece in zip(sinks, pieces):
                         if piece is not None:
                             sink.write_piece(piece)
-                    _keep(plan, batch, pieces)
+                    _keep(plan, batch, texts, pieces)
                 if archive.pending:
                     yield archive.take()
                 pause()
@@ -414,8 +415,7 @@ def warm(engine, form_id, fields):
             read += batch.segment.rows
         else:
             read += len(batch)
-            if plan.wants(batch):
-                _keep(plan, batch, _pieces(texts))
+            _keep(plan, batch, texts)
     return read, cache.computed, plan.kept
 
 

@@ -88,7 +88,6 @@ class Plan:
         self.signature = signature
         self.writer = writer
         self.repeats = repeats
-        self.read = 0           # segments copied
         self.kept = 0           # segments written
         self.gapless = False    # valid(): no live row between two valid segments
 
@@ -168,7 +167,6 @@ class Plan:
         expected = (segment.rows, segment.id_sum, segment.square_sum, segment.version_sum)
         if row is None or tuple(row[-4:]) != expected or tuple(row[3:7]) != expected:
             return None         # its rows are read instead
-        self.read += 1
         repeats = []
         if self.repeats:
             data, at = row.repeats, 0
@@ -185,9 +183,7 @@ class Plan:
     def keep(self, rows, root, repeats):
         """Write a run of ExportRows (newest first, consecutive in the export's order, read
         in one statement) as a segment, with its pieces: `root` and [(table index, Piece)].
-        Nothing unless it wants() them."""
-        if not self.wants(rows):
-            return
+        Only for a run it wants() (central_csv asks first, before deflating anything)."""
         first, last = rows[0], rows[-1]
         data, index = [], []
         for table, piece in repeats:
