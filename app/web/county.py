@@ -8,19 +8,16 @@ and indicators for each of her towns and the county total, for county staff and 
 """
 import io
 
-from flask import current_app
 from marshmallow import fields, validate
 
 from app.db import db
 from app.db.columns import utcnow
-from app.openrosa.media import disposition
 from app.reports import county, xlsx
 from app.reports.periods import Month
 from app.web import i18n, render
 from app.web.blueprint import bp
+from app.web.exports import XLSX, download
 from app.web.session import PageQuery, audit, page
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class CountyQuery(PageQuery):
@@ -33,8 +30,7 @@ def county_page(actor, query):
     month = query.get("month") or str(Month.of(i18n.local(utcnow()).date()).plus(-1))
     found = county.rollup(db.session, actor, month)
     heads, rows = county.summary(found)
-    audit(actor, "report.county.view", f"report:{found['month']}:county",
-          month=found["month"], projects=[t["project_id"] for t in found["towns"]])
+    _audit(actor, found, "report.county.view")
     return render.render("console/county.html", month=found["month"], heads=heads, rows=rows)
 
 
@@ -44,9 +40,11 @@ def county_xlsx(actor, month):
     found = county.rollup(db.session, actor, month)
     out = io.BytesIO()
     xlsx.write_county(found, *county.summary(found), out, i18n.current())
-    audit(actor, "report.county.download", f"report:{found['month']}:county",
-          month=found["month"], projects=[t["project_id"] for t in found["towns"]])
-    response = current_app.response_class(out.getvalue(), mimetype=XLSX)
-    response.headers["Content-Disposition"] = disposition(f"county-{found['month']}.xlsx")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    _audit(actor, found, "report.county.download")
+    return download(out.getvalue(), f"county-{found['month']}.xlsx", XLSX)
+
+
+def _audit(actor, found, action):
+    """The roll-up's audit row, as app.reports.county.audit writes it for the API."""
+    audit(actor, action, f"report:{found['month']}:county", month=found["month"],
+          projects=[t["project_id"] for t in found["towns"]])

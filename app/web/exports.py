@@ -53,7 +53,8 @@ def _filters(query):
             for k, v in query.items() if k != "lang"}
 
 
-def _download(body, name, mimetype):
+def download(body, name, mimetype):
+    """A file to save (this module's downloads and the county workbook's), never cached."""
     response = current_app.response_class(body, mimetype=mimetype, direct_passthrough=True)
     if mimetype.startswith("text/"):
         response.headers["Content-Type"] = f"{mimetype}; charset=utf-8"
@@ -104,7 +105,7 @@ def form_xlsx(actor, query, xml_form_id):
     body = labelled.xlsx(tables, labelled.form_rows(export_engine(current_app, db.engine),
                                                     found.selection, layout),
                          i18n.current(), i18n.zone())
-    return _download(body, f"{found.xml_form_id}-{_stamp()}.xlsx", XLSX)
+    return download(body, f"{found.xml_form_id}-{_stamp()}.xlsx", XLSX)
 
 
 @bp.get("/exports/forms/<xml_form_id>.excel.csv")
@@ -117,10 +118,10 @@ def form_excel_csv(actor, query, xml_form_id):
     lang, zone, stem = i18n.current(), i18n.zone(), f"{found.xml_form_id}-{_stamp()}"
     if len(tables) == 1:
         body = labelled.csv_bom(tables[0], (values for _i, values in rows), lang, zone)
-        return _download(body, f"{stem}.csv", "text/csv")
+        return download(body, f"{stem}.csv", "text/csv")
     names = central_csv.table_names(found.xml_form_id, layout)
     body = labelled.csv_bom_zip(tables, rows, lang, zone, names)
-    return _download(body, f"{stem}.zip", "application/zip")
+    return download(body, f"{stem}.zip", "application/zip")
 
 
 @bp.get("/exports/forms/<xml_form_id>.csv.zip")
@@ -133,7 +134,7 @@ def form_central_zip(actor, query, xml_form_id):
                                        current_app.extensions["blob_store"],
                                        found.selection, found.fields, found.xml_form_id,
                                        options, writer=db.engine)
-    return _download(body, f"{central_csv.sanitize(found.xml_form_id)}.csv.zip",
+    return download(body, f"{central_csv.sanitize(found.xml_form_id)}.csv.zip",
                      "application/zip")
 
 
@@ -152,7 +153,7 @@ def _list(actor, name, export_format):
 def list_xlsx(actor, name):
     found, rows = _list(actor, name, "xlsx")
     body = labelled.xlsx([found.table], ((0, r) for r in rows), i18n.current(), i18n.zone())
-    return _download(body, f"{found.name}-{_stamp()}.xlsx", XLSX)
+    return download(body, f"{found.name}-{_stamp()}.xlsx", XLSX)
 
 
 @bp.get("/exports/lists/<name>.excel.csv")
@@ -160,4 +161,4 @@ def list_xlsx(actor, name):
 def list_excel_csv(actor, name):
     found, rows = _list(actor, name, "csv-bom")
     body = labelled.csv_bom(found.table, rows, i18n.current(), i18n.zone())
-    return _download(body, f"{found.name}-{_stamp()}.csv", "text/csv")
+    return download(body, f"{found.name}-{_stamp()}.csv", "text/csv")
